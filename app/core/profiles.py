@@ -1,0 +1,149 @@
+"""Agent profiles: how to start each agent CLI and how to read its output."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+from typing import Any
+
+
+class OutputFormat(StrEnum):
+    CODEX = "codex-jsonl"
+    CLAUDE = "claude-stream-json"
+    GEMINI = "gemini-stream-json"
+    OPENCODE = "opencode-json"
+    TEXT = "text"
+
+
+class ProfileError(ValueError):
+    """A profile in config.toml that cannot be used."""
+
+
+PLACEHOLDERS = ("prompt", "worktree", "task_id")
+_PLACEHOLDER = re.compile(r"\{(prompt|worktree|task_id)\}")
+
+
+@dataclass(frozen=True, slots=True)
+class AgentProfile:
+    name: str
+    argv: tuple[str, ...]
+    output: OutputFormat = OutputFormat.TEXT
+    env: Mapping[str, str] = field(default_factory=dict)
+    timeout: float | None = None
+    prompt_via: str = "argv"
+    install_hint: str = ""
+
+    def render(self, prompt: str, worktree: str, task_id: str) -> tuple[list[str], bytes | None]:
+        """Return the argv to run and the bytes to send on stdin, if any."""
+        values = {"prompt": prompt, "worktree": worktree, "task_id": task_id}
+        argv = [_PLACEHOLDER.sub(lambda m: values[m.group(1)], a) for a in self.argv]
+        stdin = prompt.encode() if self.prompt_via == "stdin" else None
+        return argv, stdin
+
+
+_NPM = "install it with: npm install -g {}"
+
+BUILTIN_PROFILES: dict[str, AgentProfile] = {
+    p.name: p
+    for p in (
+        AgentProfile(
+            "codex",
+            ("codex", "exec", "--json", "--skip-git-repo-check", "-s", "workspace-write", "-"),
+            OutputFormat.CODEX,
+            prompt_via="stdin",
+            install_hint=_NPM.format("@openai/codex"),
+        ),
+        AgentProfile(
+            "claude",
+            (
+                "claude", "-p", "--output-format", "stream-json", "--verbose",
+                "--permission-mode", "acceptEdits",
+                "--allowedTools", "Bash", "Edit", "Write", "MultiEdit", "Read", "Glob", "Grep",
+            ),
+            OutputFormat.CLAUDE,
+            prompt_via="stdin",
+            install_hint=_NPM.format("@anthropic-ai/claude-code"),
+        ),
+        AgentProfile(
+            "gemini",
+            ("gemini", "--output-format", "stream-json", "--yolo", "-p", "{prompt}"),
+            OutputFormat.GEMINI,
+            install_hint=_NPM.format("@google/gemini-cli"),
+        ),
+        AgentProfile(
+            "opencode",
+            ("opencode", "run", "--format", "json", "{prompt}"),
+            OutputFormat.OPENCODE,
+            install_hint=_NPM.format("opencode-ai"),
+        ),
+        AgentProfile(
+            "aider",
+            ("aider", "--message", "{prompt}", "--yes-always", "--no-pretty", "--no-stream"),
+            OutputFormat.TEXT,
+            install_hint="install it with: uv tool install aider-chat",
+        ),
+        AgentProfile("shell", ("sh", "-c", "{prompt}"), OutputFormat.TEXT),
+    )
+}
+
+
+def profile_from_table(
+    name: str, table: Mapping[str, Any], base: AgentProfile | None
+) -> AgentProfile:
+    """Build a profile from a config.toml table, overriding `base` field by field."""
+    if base is None and "argv" not in table:
+        raise ProfileError(f"agent '{name}' in config.toml needs an argv list")
+    unknown = set(table) - {"argv", "env", "format", "timeout", "prompt_via", "install_hint"}
+    if unknown:
+        raise ProfileError(f"agent '{name}': unknown keys {', '.join(sorted(unknown))}")
+    prof = base or AgentProfile(name, ())
+    changes: dict[str, Any] = {"name": name}
+    if "argv" in table:
+        changes["argv"] = _argv(name, table["argv"])
+    if "env" in table:
+        changes["env"] = {**prof.env, **_env(name, table["env"])}
+    if "format" in table:
+        changes["output"] = _format(name, table["format"])
+    if "timeout" in table:
+        changes["timeout"] = _timeout(name, table["timeout"])
+    if "prompt_via" in table:
+        changes["prompt_via"] = _prompt_via(name, table["prompt_via"])
+    if "install_hint" in table:
+        changes["install_hint"] = str(table["install_hint"])
+    return replace(prof, **changes)
+
+
+def _argv(name: str, value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or not value or not all(isinstance(a, str) for a in value):
+        raise ProfileError(f"agent '{name}': argv must be a non-empty list of strings")
+    return tuple(value)
+
+
+def _env(name: str, value: Any) -> dict[str, str]:
+    if not isinstance(value, dict):
+        raise ProfileError(f"agent '{name}': env must be a table of strings")
+    return {str(k): str(v) for k, v in value.items()}
+
+
+def _format(name: str, value: Any) -> OutputFormat:
+    try:
+        return OutputFormat(value)
+    except ValueError:
+        choices = ", ".join(f.value for f in OutputFormat)
+        raise ProfileError(f"agent '{name}': format must be one of {choices}") from None
+
+
+def _timeout(name: str, value: Any) -> float | None:
+    if value in (0, None):
+        return None
+    if not isinstance(value, int | float) or value < 0:
+        raise ProfileError(f"agent '{name}': timeout must be a number of seconds")
+    return float(value)
+
+
+def _prompt_via(name: str, value: Any) -> str:
+    if value not in ("argv", "stdin"):
+        raise ProfileError(f"agent '{name}': prompt_via must be 'argv' or 'stdin'")
+    return str(value)

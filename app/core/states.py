@@ -1,0 +1,62 @@
+"""Task states and the transitions allowed between them."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class TaskState(StrEnum):
+    QUEUED = "queued"
+    PREPARING = "preparing"
+    RUNNING = "running"
+    NEEDS_INPUT = "needs-input"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    STOPPED = "stopped"
+    INTERRUPTED = "interrupted"
+
+
+class InvalidTransition(ValueError):
+    """A state change the lifecycle does not allow."""
+
+
+_S = TaskState
+
+# Why each edge exists:
+# - queued -> stopped: a queued task can be cancelled before it starts.
+# - active -> interrupted: the supervisor died; found on the next start.
+# - ended -> queued: retry, or a follow-up turn in the same worktree.
+_ALLOWED: dict[TaskState, frozenset[TaskState]] = {
+    _S.QUEUED: frozenset({_S.PREPARING, _S.STOPPED, _S.INTERRUPTED}),
+    _S.PREPARING: frozenset({_S.RUNNING, _S.FAILED, _S.STOPPED, _S.INTERRUPTED}),
+    _S.RUNNING: frozenset(
+        {_S.NEEDS_INPUT, _S.SUCCEEDED, _S.FAILED, _S.STOPPED, _S.INTERRUPTED}
+    ),
+    _S.NEEDS_INPUT: frozenset(
+        {_S.RUNNING, _S.QUEUED, _S.SUCCEEDED, _S.FAILED, _S.STOPPED, _S.INTERRUPTED}
+    ),
+    _S.SUCCEEDED: frozenset({_S.QUEUED}),
+    _S.FAILED: frozenset({_S.QUEUED}),
+    _S.STOPPED: frozenset({_S.QUEUED}),
+    _S.INTERRUPTED: frozenset({_S.QUEUED, _S.STOPPED}),
+}
+
+ACTIVE_STATES = frozenset({_S.PREPARING, _S.RUNNING, _S.NEEDS_INPUT})
+ENDED_STATES = frozenset({_S.SUCCEEDED, _S.FAILED, _S.STOPPED, _S.INTERRUPTED})
+
+
+def allowed_next(state: TaskState) -> frozenset[TaskState]:
+    """Return the states a task in `state` may move to."""
+    return _ALLOWED[state]
+
+
+def can_transition(current: TaskState, target: TaskState) -> bool:
+    """Say whether a task may move from `current` to `target`."""
+    return target in _ALLOWED[current]
+
+
+def transition(current: TaskState, target: TaskState) -> TaskState:
+    """Return `target` if the move is allowed, else raise InvalidTransition."""
+    if not can_transition(current, target):
+        raise InvalidTransition(f"a {current} task cannot become {target}")
+    return target

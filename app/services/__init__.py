@@ -1,0 +1,1 @@
+"""Async I/O and orchestration over the core. No Qt."""

@@ -1,0 +1,91 @@
+"""The parser contract, and the base for agents that print one JSON object per line."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+
+from app.core.events import AgentEvent, EventKind
+from app.services.agents.framing import LineSplitter, decode
+
+
+class StreamParser:
+    """Turns an agent's stdout bytes into normalized events."""
+
+    def feed(self, chunk: bytes) -> list[AgentEvent]:
+        """Return the events completed by `chunk`."""
+        raise NotImplementedError
+
+    def close(self) -> list[AgentEvent]:
+        """Return events still pending at end of stream."""
+        return []
+
+
+class JsonLinesParser(StreamParser):
+    """Parses JSON lines; anything it cannot read becomes a RAW event, never an error."""
+
+    def __init__(self) -> None:
+        self._lines = LineSplitter()
+
+    def feed(self, chunk: bytes) -> list[AgentEvent]:
+        out: list[AgentEvent] = []
+        for line in self._lines.feed(chunk):
+            out.extend(self._line(line))
+        return out
+
+    def close(self) -> list[AgentEvent]:
+        out: list[AgentEvent] = []
+        for line in self._lines.close():
+            out.extend(self._line(line))
+        return out + self.flush()
+
+    def flush(self) -> list[AgentEvent]:
+        """Return events a subclass held back waiting for more input."""
+        return []
+
+    def _line(self, line: bytes) -> list[AgentEvent]:
+        if not line.strip():
+            return []
+        try:
+            obj = orjson.loads(line)
+        except orjson.JSONDecodeError:
+            return [raw(decode(line))]
+        if not isinstance(obj, dict):
+            return [raw(decode(line))]
+        try:
+            events = self.on_object(obj)
+        except (KeyError, TypeError, ValueError, AttributeError):
+            events = None  # a known type in an unexpected shape: keep it verbatim
+        return [raw(decode(line))] if events is None else events
+
+    def on_object(self, obj: dict[str, Any]) -> list[AgentEvent] | None:
+        """Map one JSON object to events; None means 'not understood, keep raw'."""
+        raise NotImplementedError
+
+
+def raw(text: str, stream: str | None = None) -> AgentEvent:
+    """Return a RAW event for text Orchard did not interpret."""
+    return AgentEvent(EventKind.RAW, text=text, stream=stream)
+
+
+def text_of(value: Any) -> str:
+    """Flatten a string, a list of content blocks or a dict into display text."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list):
+        return "\n".join(text_of(v) for v in value if v is not None)
+    if isinstance(value, dict):
+        if "text" in value:
+            return text_of(value["text"])
+        if "content" in value:
+            return text_of(value["content"])
+        return orjson.dumps(value).decode()
+    return str(value)
+
+
+def as_int(value: Any) -> int | None:
+    """Return `value` as an int when it is a number, else None."""
+    return int(value) if isinstance(value, int | float) and not isinstance(value, bool) else None

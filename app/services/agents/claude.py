@@ -1,0 +1,92 @@
+"""Claude Code `-p --output-format stream-json --verbose`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.core.events import AgentEvent, EventKind
+from app.services.agents.base import JsonLinesParser, as_int, text_of
+
+_K = EventKind
+_FILE_TOOLS = {"Edit": "update", "MultiEdit": "update", "Write": "write", "NotebookEdit": "update"}
+
+
+class ClaudeParser(JsonLinesParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self._bash: dict[str, str] = {}  # tool_use id -> command, to pair results
+
+    def on_object(self, obj: dict[str, Any]) -> list[AgentEvent] | None:
+        kind = obj.get("type")
+        if kind == "system":
+            return self._system(obj)
+        if kind == "assistant":
+            return [e for b in obj["message"]["content"] for e in self._assistant_block(b)]
+        if kind == "user":
+            content = obj["message"]["content"]
+            if isinstance(content, str):
+                return [AgentEvent(_K.STATUS, text=content)]
+            return [e for b in content for e in self._user_block(b)]
+        if kind == "result":
+            return _result(obj)
+        return None
+
+    def _system(self, obj: dict[str, Any]) -> list[AgentEvent] | None:
+        if obj.get("subtype") == "init":
+            return [AgentEvent(_K.SESSION, session_id=str(obj["session_id"]),
+                               text=text_of(obj.get("model")))]
+        return None
+
+    def _assistant_block(self, block: dict[str, Any]) -> list[AgentEvent]:
+        kind = block.get("type")
+        if kind == "text":
+            return [AgentEvent(_K.MESSAGE, text_of(block.get("text")))]
+        if kind in ("thinking", "redacted_thinking"):
+            return [AgentEvent(_K.REASONING, text_of(block.get("thinking")))]
+        if kind == "tool_use":
+            return [self._tool_use(block)]
+        return [AgentEvent(_K.RAW, text=text_of(block))]
+
+    def _tool_use(self, block: dict[str, Any]) -> AgentEvent:
+        name, args, tool_id = block.get("name", "?"), block.get("input") or {}, block.get("id")
+        if name == "Bash":
+            command = text_of(args.get("command"))
+            self._bash[str(tool_id)] = command
+            return AgentEvent(_K.COMMAND, status="started", item_id=tool_id, command=command)
+        if name in _FILE_TOOLS:
+            return AgentEvent(_K.FILE_CHANGE, status="started", item_id=tool_id,
+                              path=text_of(args.get("file_path")), change=_FILE_TOOLS[name])
+        return AgentEvent(_K.TOOL_CALL, text_of(args), "started", tool_id, tool=name)
+
+    def _user_block(self, block: dict[str, Any]) -> list[AgentEvent]:
+        if block.get("type") != "tool_result":
+            return [AgentEvent(_K.STATUS, text=text_of(block))]
+        tool_id = str(block.get("tool_use_id"))
+        failed = bool(block.get("is_error"))
+        output = text_of(block.get("content"))
+        if tool_id in self._bash:
+            return [AgentEvent(_K.COMMAND, output, "completed", tool_id,
+                               command=self._bash.pop(tool_id), exit_code=1 if failed else 0)]
+        status = "failed" if failed else "completed"
+        kind = _K.ERROR if failed else _K.TOOL_CALL
+        return [AgentEvent(kind, output, status, tool_id, tool="result")]
+
+
+def _result(obj: dict[str, Any]) -> list[AgentEvent]:
+    usage = obj.get("usage") or {}
+    tokens_in = sum(as_int(usage.get(k)) or 0 for k in (
+        "input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens"))
+    events = [AgentEvent(
+        _K.USAGE,
+        text=text_of(obj.get("subtype")),
+        tokens_in=tokens_in,
+        tokens_out=as_int(usage.get("output_tokens")),
+        cost_usd=obj.get("total_cost_usd"),
+        session_id=obj.get("session_id"),
+    )]
+    if obj.get("is_error") or str(obj.get("subtype", "")).startswith("error"):
+        events.append(AgentEvent(_K.ERROR, text=text_of(obj.get("result") or obj.get("subtype"))))
+    for denial in obj.get("permission_denials") or []:
+        what = text_of(denial.get("tool_name")) + " " + text_of(denial.get("tool_input"))
+        events.append(AgentEvent(_K.NEEDS_INPUT, text=f"permission denied: {what.strip()}"))
+    return events

@@ -1,0 +1,87 @@
+"""Codex `exec --json`: thread, turn and item events."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.core.events import AgentEvent, EventKind
+from app.services.agents.base import JsonLinesParser, as_int, text_of
+
+_K = EventKind
+
+
+class CodexParser(JsonLinesParser):
+    def on_object(self, obj: dict[str, Any]) -> list[AgentEvent] | None:
+        kind = obj.get("type")
+        if kind == "thread.started":
+            return [AgentEvent(_K.SESSION, session_id=str(obj["thread_id"]))]
+        if kind == "turn.started":
+            return [AgentEvent(_K.STATUS, text="turn started")]
+        if kind == "turn.completed":
+            return [_usage(obj.get("usage") or {})]
+        if kind == "turn.failed":
+            return [AgentEvent(_K.ERROR, text=text_of(obj.get("error", {}).get("message")))]
+        if kind == "error":
+            return [AgentEvent(_K.ERROR, text=text_of(obj.get("message")))]
+        if kind in ("item.started", "item.updated", "item.completed"):
+            return _item(obj["item"], kind.removeprefix("item."))
+        return None
+
+
+def _usage(usage: dict[str, Any]) -> AgentEvent:
+    tokens_in = as_int(usage.get("input_tokens"))
+    return AgentEvent(
+        _K.USAGE,
+        tokens_in=tokens_in,
+        tokens_out=as_int(usage.get("output_tokens")),
+    )
+
+
+def _item(item: dict[str, Any], phase: str) -> list[AgentEvent] | None:
+    kind = item.get("type") or item.get("item_type")
+    item_id = item.get("id")
+    status = item.get("status") or phase
+    match kind:
+        case "agent_message" | "assistant_message":
+            return [AgentEvent(_K.MESSAGE, text_of(item.get("text")), phase, item_id)]
+        case "reasoning":
+            return [AgentEvent(_K.REASONING, text_of(item.get("text")), phase, item_id)]
+        case "command_execution":
+            return [_command(item, status)]
+        case "file_change":
+            return [_file(c, status, item_id) for c in item.get("changes") or []]
+        case "mcp_tool_call":
+            tool = f"{item.get('server', 'mcp')}.{item.get('tool', '?')}"
+            detail = item.get("error") or item.get("result") or item.get("arguments") or ""
+            return [AgentEvent(_K.TOOL_CALL, text_of(detail), status, item_id, tool=tool)]
+        case "web_search":
+            return [AgentEvent(_K.TOOL_CALL, text_of(item.get("query")), status, item_id,
+                               tool="web_search")]
+        case "todo_list":
+            lines = [("[x] " if t.get("completed") else "[ ] ") + text_of(t.get("text"))
+                     for t in item.get("items") or []]
+            return [AgentEvent(_K.TOOL_CALL, "\n".join(lines), status, item_id, tool="todo_list")]
+        case "error":
+            return [AgentEvent(_K.ERROR, text_of(item.get("message")), status, item_id)]
+    return None
+
+
+def _command(item: dict[str, Any], status: str) -> AgentEvent:
+    return AgentEvent(
+        _K.COMMAND,
+        text=text_of(item.get("aggregated_output")),
+        status=status,
+        item_id=item.get("id"),
+        command=text_of(item.get("command")),
+        exit_code=as_int(item.get("exit_code")),
+    )
+
+
+def _file(change: dict[str, Any], status: str, item_id: str | None) -> AgentEvent:
+    return AgentEvent(
+        _K.FILE_CHANGE,
+        status=status,
+        item_id=item_id,
+        path=text_of(change.get("path")),
+        change=text_of(change.get("kind")) or "update",
+    )

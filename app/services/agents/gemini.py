@@ -1,0 +1,87 @@
+"""Gemini CLI `--output-format stream-json`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.core.events import AgentEvent, EventKind
+from app.services.agents.base import JsonLinesParser, as_int, text_of
+
+_K = EventKind
+_SHELL_TOOLS = {"run_shell_command", "shell"}
+_FILE_TOOLS = {"write_file": "write", "replace": "update", "edit": "update"}
+
+
+class GeminiParser(JsonLinesParser):
+    """Joins assistant message deltas into one message per turn segment."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._message: list[str] = []
+        self._tools: dict[str, tuple[str, dict[str, Any]]] = {}
+
+    def on_object(self, obj: dict[str, Any]) -> list[AgentEvent] | None:
+        kind = obj.get("type")
+        if kind == "message":
+            return self._on_message(obj)
+        out = self.flush()
+        event = self._event(kind, obj)
+        if event is None:
+            return [*out, AgentEvent(_K.RAW, text_of(obj))] if out else None
+        return [*out, event]
+
+    def flush(self) -> list[AgentEvent]:
+        if not self._message:
+            return []
+        text, self._message = "".join(self._message), []
+        return [AgentEvent(_K.MESSAGE, text)]
+
+    def _on_message(self, obj: dict[str, Any]) -> list[AgentEvent]:
+        if obj.get("role") != "assistant":
+            return []  # the prompt echoed back
+        if obj.get("delta"):
+            self._message.append(text_of(obj.get("content")))
+            return []
+        return [*self.flush(), AgentEvent(_K.MESSAGE, text_of(obj.get("content")))]
+
+    def _event(self, kind: Any, obj: dict[str, Any]) -> AgentEvent | None:
+        match kind:
+            case "init":
+                return AgentEvent(_K.SESSION, session_id=str(obj["session_id"]),
+                                  text=text_of(obj.get("model")))
+            case "tool_use":
+                return self._tool_use(obj)
+            case "tool_result":
+                return self._tool_result(obj)
+            case "error":
+                return AgentEvent(_K.ERROR, text_of(obj.get("message")), obj.get("severity"))
+            case "result":
+                stats = obj.get("stats") or {}
+                return AgentEvent(_K.USAGE, text_of(obj.get("status")),
+                                  tokens_in=as_int(stats.get("input_tokens")),
+                                  tokens_out=as_int(stats.get("output_tokens")))
+        return None
+
+    def _tool_use(self, obj: dict[str, Any]) -> AgentEvent:
+        name, params, tool_id = obj.get("tool_name", "?"), obj.get("parameters") or {}, obj.get(
+            "tool_id")
+        self._tools[str(tool_id)] = (name, params)
+        if name in _SHELL_TOOLS:
+            return AgentEvent(_K.COMMAND, status="started", item_id=tool_id,
+                              command=text_of(params.get("command")))
+        if name in _FILE_TOOLS:
+            return AgentEvent(_K.FILE_CHANGE, status="started", item_id=tool_id,
+                              path=text_of(params.get("file_path")), change=_FILE_TOOLS[name])
+        return AgentEvent(_K.TOOL_CALL, text_of(params), "started", tool_id, tool=name)
+
+    def _tool_result(self, obj: dict[str, Any]) -> AgentEvent:
+        tool_id = obj.get("tool_id")
+        name, params = self._tools.pop(str(tool_id), ("?", {}))
+        ok = obj.get("status") == "success"
+        output = text_of(obj.get("output")) or text_of((obj.get("error") or {}).get("message"))
+        if name in _SHELL_TOOLS:
+            return AgentEvent(_K.COMMAND, output, "completed", tool_id,
+                              command=text_of(params.get("command")), exit_code=0 if ok else 1)
+        if not ok:
+            return AgentEvent(_K.ERROR, output, "failed", tool_id, tool=name)
+        return AgentEvent(_K.TOOL_CALL, output, "completed", tool_id, tool=name)
