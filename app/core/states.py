@@ -24,14 +24,13 @@ _S = TaskState
 
 # Why each edge exists:
 # - queued -> stopped: a queued task can be cancelled before it starts.
+# - queued -> failed: its agent or project vanished before it could start.
 # - active -> interrupted: the supervisor died; found on the next start.
 # - ended -> queued: retry, or a follow-up turn in the same worktree.
 _ALLOWED: dict[TaskState, frozenset[TaskState]] = {
-    _S.QUEUED: frozenset({_S.PREPARING, _S.STOPPED, _S.INTERRUPTED}),
+    _S.QUEUED: frozenset({_S.PREPARING, _S.FAILED, _S.STOPPED, _S.INTERRUPTED}),
     _S.PREPARING: frozenset({_S.RUNNING, _S.FAILED, _S.STOPPED, _S.INTERRUPTED}),
-    _S.RUNNING: frozenset(
-        {_S.NEEDS_INPUT, _S.SUCCEEDED, _S.FAILED, _S.STOPPED, _S.INTERRUPTED}
-    ),
+    _S.RUNNING: frozenset({_S.NEEDS_INPUT, _S.SUCCEEDED, _S.FAILED, _S.STOPPED, _S.INTERRUPTED}),
     _S.NEEDS_INPUT: frozenset(
         {_S.RUNNING, _S.QUEUED, _S.SUCCEEDED, _S.FAILED, _S.STOPPED, _S.INTERRUPTED}
     ),

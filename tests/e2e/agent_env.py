@@ -13,7 +13,9 @@ import os
 from pathlib import Path
 
 SCRIPTED_API_KEY = "sk-scripted-test-key"
-CODEX_MODEL = "scripted-model"
+# A slug codex ships metadata for; an unknown one works too but adds an
+# "error" item ("Model metadata ... not found") to every --json run.
+CODEX_MODEL = "gpt-5.5"
 # Claude Code validates nothing about the name, but uses it for both the main
 # loop and its small/fast side requests; keep them identifiable.
 CLAUDE_MODEL = "claude-scripted-main"
@@ -22,11 +24,23 @@ CLAUDE_SMALL_MODEL = "claude-scripted-small"
 # Variables inherited from the caller that would redirect or authenticate the
 # CLIs elsewhere; dropped so the scripted server is the only endpoint.
 _LEAKY_VARS = (
-    "OPENAI_API_KEY", "OPENAI_BASE_URL", "CODEX_HOME", "CODEX_API_KEY",
-    "ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "ANTHROPIC_BASE_URL",
-    "ANTHROPIC_MODEL", "CLAUDE_CONFIG_DIR", "CLAUDE_CODE_USE_BEDROCK",
-    "CLAUDE_CODE_USE_VERTEX", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY",
-    "http_proxy", "https_proxy", "all_proxy",
+    "OPENAI_API_KEY",
+    "OPENAI_BASE_URL",
+    "CODEX_HOME",
+    "CODEX_API_KEY",
+    "ANTHROPIC_API_KEY",
+    "ANTHROPIC_AUTH_TOKEN",
+    "ANTHROPIC_BASE_URL",
+    "ANTHROPIC_MODEL",
+    "CLAUDE_CONFIG_DIR",
+    "CLAUDE_CODE_USE_BEDROCK",
+    "CLAUDE_CODE_USE_VERTEX",
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "ALL_PROXY",
+    "http_proxy",
+    "https_proxy",
+    "all_proxy",
 )
 
 
@@ -62,7 +76,7 @@ check_for_update_on_startup = false
 
 [model_providers.scripted]
 name = "Scripted"
-base_url = "{base_url.rstrip('/')}/v1"
+base_url = "{base_url.rstrip("/")}/v1"
 wire_api = "responses"
 env_key = "SCRIPTED_API_KEY"
 request_max_retries = 0
@@ -94,14 +108,34 @@ def codex_env(base_url: str, tmp: Path, model: str = CODEX_MODEL) -> dict[str, s
 
 
 def codex_argv(prompt: str, cwd: Path | str) -> list[str]:
-    return ["codex", "exec", "--json", "--skip-git-repo-check",
-            "-s", "workspace-write", "--cd", str(cwd), prompt]
+    return [
+        "codex",
+        "exec",
+        "--json",
+        "--skip-git-repo-check",
+        "-s",
+        "workspace-write",
+        "--cd",
+        str(cwd),
+        prompt,
+    ]
 
 
 def codex_resume_argv(session_id: str, prompt: str, cwd: Path | str) -> list[str]:
     # The sandbox/cd flags belong to ``exec``, before the ``resume`` subcommand.
-    return ["codex", "exec", "--json", "--skip-git-repo-check",
-            "-s", "workspace-write", "--cd", str(cwd), "resume", session_id, prompt]
+    return [
+        "codex",
+        "exec",
+        "--json",
+        "--skip-git-repo-check",
+        "-s",
+        "workspace-write",
+        "--cd",
+        str(cwd),
+        "resume",
+        session_id,
+        prompt,
+    ]
 
 
 # --------------------------------------------------------------------------
@@ -115,32 +149,46 @@ def claude_env(base_url: str, tmp: Path) -> dict[str, str]:
     env = _base_env(home)
     config_dir = tmp / "claude_config"
     config_dir.mkdir(parents=True, exist_ok=True)
-    env.update({
-        "CLAUDE_CONFIG_DIR": str(config_dir),
-        "ANTHROPIC_BASE_URL": base_url.rstrip("/"),
-        "ANTHROPIC_API_KEY": SCRIPTED_API_KEY,
-        "ANTHROPIC_MODEL": CLAUDE_MODEL,
-        "ANTHROPIC_SMALL_FAST_MODEL": CLAUDE_SMALL_MODEL,
-        "ANTHROPIC_DEFAULT_HAIKU_MODEL": CLAUDE_SMALL_MODEL,
-        "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1",
-        "DISABLE_AUTOUPDATER": "1",
-        "DISABLE_TELEMETRY": "1",
-        "DISABLE_ERROR_REPORTING": "1",
-        "DISABLE_BUG_COMMAND": "1",
-        "CLAUDE_CODE_MAX_RETRIES": "0",
-        "API_TIMEOUT_MS": "30000",
-    })
+    env.update(
+        {
+            "CLAUDE_CONFIG_DIR": str(config_dir),
+            "ANTHROPIC_BASE_URL": base_url.rstrip("/"),
+            "ANTHROPIC_API_KEY": SCRIPTED_API_KEY,
+            "ANTHROPIC_MODEL": CLAUDE_MODEL,
+            "ANTHROPIC_SMALL_FAST_MODEL": CLAUDE_SMALL_MODEL,
+            "ANTHROPIC_DEFAULT_HAIKU_MODEL": CLAUDE_SMALL_MODEL,
+            "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1",
+            "DISABLE_AUTOUPDATER": "1",
+            "DISABLE_TELEMETRY": "1",
+            "DISABLE_ERROR_REPORTING": "1",
+            "DISABLE_BUG_COMMAND": "1",
+            "CLAUDE_CODE_MAX_RETRIES": "0",
+            "API_TIMEOUT_MS": "30000",
+        }
+    )
     return env
 
 
 CLAUDE_PERMISSION_ARGS = [
-    "--permission-mode", "acceptEdits", "--allowedTools", "Bash", "Edit", "Write",
+    "--permission-mode",
+    "acceptEdits",
+    "--allowedTools",
+    "Bash",
+    "Edit",
+    "Write",
 ]
 
 
 def claude_argv(prompt: str, resume: str | None = None) -> list[str]:
-    argv = ["claude", "-p", prompt, "--output-format", "stream-json", "--verbose",
-            *CLAUDE_PERMISSION_ARGS]
+    argv = [
+        "claude",
+        "-p",
+        prompt,
+        "--output-format",
+        "stream-json",
+        "--verbose",
+        *CLAUDE_PERMISSION_ARGS,
+    ]
     if resume:
         argv += ["--resume", resume]
     return argv

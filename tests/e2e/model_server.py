@@ -27,9 +27,10 @@ import threading
 import time
 import uuid
 import zlib
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Iterable
+from typing import Any
 
 MODEL_NAME = "scripted-model"
 DEFAULT_FINAL_TEXT = "All done."
@@ -65,21 +66,36 @@ def _new_id(prefix: str) -> str:
     return f"{prefix}_{uuid.uuid4().hex[:24]}"
 
 
-def _sse(events: Iterable[tuple[str, dict[str, Any]]]) -> bytes:
+Event = tuple[str, dict[str, Any]]
+
+
+def _ev(kind: str, **fields: Any) -> Event:
+    """An SSE event whose JSON payload repeats its name in ``type``, as both
+    APIs do (the clients dispatch on the payload, not the ``event:`` line)."""
+    return kind, {"type": kind, **fields}
+
+
+def _sse(events: Iterable[Event]) -> bytes:
     """Encode ``(event_name, payload)`` pairs as one SSE body.
 
     The whole stream is sent at once with a Content-Length: the clients parse
     SSE incrementally either way, and it keeps keep-alive handling trivial.
     """
-    chunks = [
-        f"event: {name}\ndata: {json.dumps(payload)}\n\n" for name, payload in events
-    ]
+    chunks = [f"event: {name}\ndata: {json.dumps(payload)}\n\n" for name, payload in events]
     return "".join(chunks).encode()
 
 
 # --------------------------------------------------------------------------
 # Script logic (protocol independent)
 # --------------------------------------------------------------------------
+
+
+def _after_last(items: list[Any], is_marker: Any) -> list[Any]:
+    """The items after the last one matching ``is_marker`` (all if none do)."""
+    for i in range(len(items) - 1, -1, -1):
+        if is_marker(items[i]):
+            return items[i + 1 :]
+    return items
 
 
 class Script:
@@ -89,7 +105,8 @@ class Script:
 
     def step(self, tool_results_seen: int) -> Step:
         if tool_results_seen < len(self.commands):
-            return Step(command=self.commands[tool_results_seen], index=tool_results_seen)
+            command = self.commands[tool_results_seen]
+            return Step(command=command, index=tool_results_seen)
         return Step(text=self.final_text, index=tool_results_seen)
 
 
@@ -121,12 +138,27 @@ def _pick_codex_tool(body: dict[str, Any]) -> str:
     return "exec_command"  # best guess; the test will show the mismatch
 
 
+_CODEX_OUTPUT_KINDS = {"function_call_output", "custom_tool_call_output", "local_shell_call_output"}
+
+
+def _is_codex_user_prompt(item: Any) -> bool:
+    return isinstance(item, dict) and item.get("type") == "message" and item.get("role") == "user"
+
+
 def _count_codex_tool_outputs(body: dict[str, Any]) -> int:
+    """Tool outputs since the latest user message.
+
+    Counting only the current turn lets a resumed session (whose history
+    already holds earlier turns' outputs) start the script from the top.
+    """
     items = body.get("input") or []
     if not isinstance(items, list):
         return 0
-    kinds = {"function_call_output", "custom_tool_call_output", "local_shell_call_output"}
-    return sum(1 for it in items if isinstance(it, dict) and it.get("type") in kinds)
+    return sum(
+        1
+        for it in _after_last(items, _is_codex_user_prompt)
+        if isinstance(it, dict) and it.get("type") in _CODEX_OUTPUT_KINDS
+    )
 
 
 def _responses_usage(usage: _Usage) -> dict[str, Any]:
@@ -159,47 +191,61 @@ def _codex_output_item(step: Step, body: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _codex_text_events(item: dict[str, Any]) -> list[Event]:
+    text = item["content"][0]["text"]
+    ref = {"item_id": item["id"], "output_index": 0, "content_index": 0}
+    return [
+        _ev(
+            "response.output_item.added",
+            output_index=0,
+            item={**item, "status": "in_progress", "content": []},
+        ),
+        # The text also goes out as a delta so streaming consumers see it.
+        _ev("response.output_text.delta", **ref, delta=text),
+        _ev("response.output_text.done", **ref, text=text),
+    ]
+
+
+def _codex_call_events(item: dict[str, Any]) -> list[Event]:
+    ref = {"item_id": item["id"], "output_index": 0}
+    return [
+        _ev(
+            "response.output_item.added",
+            output_index=0,
+            item={**item, "status": "in_progress", "arguments": ""},
+        ),
+        _ev("response.function_call_arguments.delta", **ref, delta=item["arguments"]),
+        _ev("response.function_call_arguments.done", **ref, arguments=item["arguments"]),
+    ]
+
+
 def codex_response_stream(step: Step, body: dict[str, Any]) -> bytes:
-    resp_id = _new_id("resp")
+    """One Responses API turn holding a single output item.
+
+    codex only acts on ``response.output_item.done`` and needs a final
+    ``response.completed`` (with usage); without it the stream counts as
+    dropped and is retried.  The other events mirror the real API.
+    """
     item = _codex_output_item(step, body)
-    base = {"id": resp_id, "object": "response", "model": body.get("model", MODEL_NAME)}
-    events: list[tuple[str, dict[str, Any]]] = [
-        ("response.created", {"type": "response.created", "response": {**base, "status": "in_progress"}}),
-        ("response.in_progress", {"type": "response.in_progress", "response": {**base, "status": "in_progress"}}),
-    ]
-    if item["type"] == "message":
-        # Emit the text as a delta too, so streaming UIs see it arrive.
-        added = {**item, "status": "in_progress", "content": []}
-        events += [
-            ("response.output_item.added", {"type": "response.output_item.added", "output_index": 0, "item": added}),
-            ("response.output_text.delta", {
-                "type": "response.output_text.delta", "item_id": item["id"],
-                "output_index": 0, "content_index": 0, "delta": step.text,
-            }),
-            ("response.output_text.done", {
-                "type": "response.output_text.done", "item_id": item["id"],
-                "output_index": 0, "content_index": 0, "text": step.text,
-            }),
+    base = {"id": _new_id("resp"), "object": "response", "model": body.get("model", MODEL_NAME)}
+    in_progress = {**base, "status": "in_progress"}
+    completed = {
+        **base,
+        "status": "completed",
+        "output": [item],
+        "usage": _responses_usage(_Usage()),
+    }
+    is_text = item["type"] == "message"
+    body_events = _codex_text_events(item) if is_text else _codex_call_events(item)
+    return _sse(
+        [
+            _ev("response.created", response=in_progress),
+            _ev("response.in_progress", response=in_progress),
+            *body_events,
+            _ev("response.output_item.done", output_index=0, item=item),
+            _ev("response.completed", response=completed),
         ]
-    else:
-        added = {**item, "status": "in_progress", "arguments": ""}
-        events += [
-            ("response.output_item.added", {"type": "response.output_item.added", "output_index": 0, "item": added}),
-            ("response.function_call_arguments.delta", {
-                "type": "response.function_call_arguments.delta", "item_id": item["id"],
-                "output_index": 0, "delta": item["arguments"],
-            }),
-            ("response.function_call_arguments.done", {
-                "type": "response.function_call_arguments.done", "item_id": item["id"],
-                "output_index": 0, "arguments": item["arguments"],
-            }),
-        ]
-    completed = {**base, "status": "completed", "output": [item], "usage": _responses_usage(_Usage())}
-    events += [
-        ("response.output_item.done", {"type": "response.output_item.done", "output_index": 0, "item": item}),
-        ("response.completed", {"type": "response.completed", "response": completed}),
-    ]
-    return _sse(events)
+    )
 
 
 # --------------------------------------------------------------------------
@@ -210,28 +256,42 @@ CLAUDE_SHELL_TOOL = "Bash"
 
 
 def _has_claude_shell_tool(body: dict[str, Any]) -> bool:
-    return any(
-        isinstance(t, dict) and t.get("name") == CLAUDE_SHELL_TOOL for t in body.get("tools") or []
-    )
+    tools = body.get("tools") or []
+    return any(isinstance(t, dict) and t.get("name") == CLAUDE_SHELL_TOOL for t in tools)
+
+
+def _tool_results(msg: Any) -> list[dict[str, Any]]:
+    content = msg.get("content") if isinstance(msg, dict) else None
+    if not isinstance(content, list):
+        return []
+    return [b for b in content if isinstance(b, dict) and b.get("type") == "tool_result"]
+
+
+def _is_claude_user_prompt(msg: Any) -> bool:
+    # Tool results travel in role=user messages too; a prompt is a user
+    # message that carries none.
+    return isinstance(msg, dict) and msg.get("role") == "user" and not _tool_results(msg)
 
 
 def _count_claude_tool_results(body: dict[str, Any]) -> int:
-    count = 0
-    for msg in body.get("messages") or []:
-        content = msg.get("content") if isinstance(msg, dict) else None
-        if isinstance(content, list):
-            count += sum(1 for b in content if isinstance(b, dict) and b.get("type") == "tool_result")
-    return count
+    """Tool results since the latest user prompt (see _count_codex_tool_outputs)."""
+    messages = body.get("messages") or []
+    return sum(len(_tool_results(m)) for m in _after_last(messages, _is_claude_user_prompt))
 
 
 def _claude_content(step: Step) -> list[dict[str, Any]]:
     if step.command is not None:
-        return [{
-            "type": "tool_use",
-            "id": _new_id("toolu"),
-            "name": CLAUDE_SHELL_TOOL,
-            "input": {"command": step.command, "description": f"Scripted step {step.index + 1}"},
-        }]
+        return [
+            {
+                "type": "tool_use",
+                "id": _new_id("toolu"),
+                "name": CLAUDE_SHELL_TOOL,
+                "input": {
+                    "command": step.command,
+                    "description": f"Scripted step {step.index + 1}",
+                },
+            }
+        ]
     return [{"type": "text", "text": step.text}]
 
 
@@ -255,37 +315,43 @@ def claude_message(step: Step, body: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _claude_block_events(index: int, block: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+def _claude_block_events(index: int, block: dict[str, Any]) -> list[Event]:
     if block["type"] == "tool_use":
+        # Tool input is streamed as JSON text, starting from an empty object.
         start = {**block, "input": {}}
         delta = {"type": "input_json_delta", "partial_json": json.dumps(block["input"])}
     else:
         start = {"type": "text", "text": ""}
         delta = {"type": "text_delta", "text": block["text"]}
     return [
-        ("content_block_start", {"type": "content_block_start", "index": index, "content_block": start}),
-        ("content_block_delta", {"type": "content_block_delta", "index": index, "delta": delta}),
-        ("content_block_stop", {"type": "content_block_stop", "index": index}),
+        _ev("content_block_start", index=index, content_block=start),
+        _ev("content_block_delta", index=index, delta=delta),
+        _ev("content_block_stop", index=index),
     ]
 
 
 def claude_message_stream(message: dict[str, Any]) -> bytes:
-    start = {**message, "content": [], "stop_reason": None,
-             "usage": {**message["usage"], "output_tokens": 1}}
-    events: list[tuple[str, dict[str, Any]]] = [
-        ("message_start", {"type": "message_start", "message": start}),
-    ]
-    for i, block in enumerate(message["content"]):
-        events += _claude_block_events(i, block)
-    events += [
-        ("message_delta", {
-            "type": "message_delta",
-            "delta": {"stop_reason": message["stop_reason"], "stop_sequence": None},
-            "usage": {"output_tokens": message["usage"]["output_tokens"]},
-        }),
-        ("message_stop", {"type": "message_stop"}),
-    ]
-    return _sse(events)
+    """The streaming form of ``message``: the final stop_reason and usage
+    arrive in ``message_delta``, as with the real API."""
+    start = {
+        **message,
+        "content": [],
+        "stop_reason": None,
+        "usage": {**message["usage"], "output_tokens": 1},
+    }
+    blocks = [ev for i, b in enumerate(message["content"]) for ev in _claude_block_events(i, b)]
+    return _sse(
+        [
+            _ev("message_start", message=start),
+            *blocks,
+            _ev(
+                "message_delta",
+                delta={"stop_reason": message["stop_reason"], "stop_sequence": None},
+                usage={"output_tokens": message["usage"]["output_tokens"]},
+            ),
+            _ev("message_stop"),
+        ]
+    )
 
 
 def claude_step(script: Script, body: dict[str, Any]) -> Step:
@@ -305,9 +371,12 @@ class _Handler(BaseHTTPRequestHandler):
     # HTTP/1.1 so clients can keep connections alive; every reply therefore
     # carries an exact Content-Length.
     protocol_version = "HTTP/1.1"
-    server: "_Server"
+    # Idle keep-alive connections are dropped after this, so handler threads
+    # do not outlive a test for long.
+    timeout = 60
+    server: _Server
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: Any) -> None:
         if self.server.owner.verbose:
             super().log_message(format, *args)
 
@@ -366,8 +435,11 @@ class _Handler(BaseHTTPRequestHandler):
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True  # a hung client must not block shutdown
+    # socketserver's default backlog of 5 resets connections when a client
+    # opens several at once (Claude Code fires side requests in parallel).
+    request_queue_size = 128
     allow_reuse_address = True
-    owner: "ScriptedModelServer"
+    owner: ScriptedModelServer
 
 
 def _json(status: int, obj: Any) -> tuple[int, str, bytes]:
@@ -402,12 +474,14 @@ class ScriptedModelServer:
 
     # -- lifecycle ---------------------------------------------------------
 
-    def start(self) -> "ScriptedModelServer":
+    def start(self) -> ScriptedModelServer:
         self._httpd = _Server(("127.0.0.1", 0), _Handler)
         self._httpd.owner = self
         self._thread = threading.Thread(
-            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},
-            name="scripted-model-server", daemon=True,
+            target=self._httpd.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name="scripted-model-server",
+            daemon=True,
         )
         self._thread.start()
         return self
@@ -421,7 +495,7 @@ class ScriptedModelServer:
             self._thread.join(timeout=5)
         self._httpd = None
 
-    def __enter__(self) -> "ScriptedModelServer":
+    def __enter__(self) -> ScriptedModelServer:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
@@ -473,15 +547,29 @@ class ScriptedModelServer:
 
     def _fail_openai(self) -> tuple[int, str, bytes]:
         assert self.fail_status is not None
-        return _json(self.fail_status, {"error": {
-            "message": "scripted failure", "type": "server_error", "code": "scripted_failure",
-        }})
+        return _json(
+            self.fail_status,
+            {
+                "error": {
+                    "message": "scripted failure",
+                    "type": "server_error",
+                    "code": "scripted_failure",
+                }
+            },
+        )
 
     def _fail_anthropic(self) -> tuple[int, str, bytes]:
         assert self.fail_status is not None
-        return _json(self.fail_status, {"type": "error", "error": {
-            "type": "api_error", "message": "scripted failure",
-        }})
+        return _json(
+            self.fail_status,
+            {
+                "type": "error",
+                "error": {
+                    "type": "api_error",
+                    "message": "scripted failure",
+                },
+            },
+        )
 
 
 def wait_for(predicate: Any, timeout: float = 10.0, interval: float = 0.05) -> bool:

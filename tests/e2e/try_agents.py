@@ -21,7 +21,11 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from agent_env import (  # noqa: E402
-    claude_argv, claude_env, codex_argv, codex_env, codex_resume_argv,
+    claude_argv,
+    claude_env,
+    codex_argv,
+    codex_env,
+    codex_resume_argv,
 )
 from model_server import ScriptedModelServer  # noqa: E402
 
@@ -43,14 +47,24 @@ def make_repo(root: Path) -> Path:
     return repo
 
 
-def run(argv: list[str], env: dict[str, str], cwd: Path) -> tuple[subprocess.CompletedProcess[str], float]:
+Proc = subprocess.CompletedProcess[str]
+
+
+def run(argv: list[str], env: dict[str, str], cwd: Path) -> tuple[Proc, float]:
     start = time.monotonic()
-    proc = subprocess.run(argv, env=env, cwd=cwd, stdin=subprocess.DEVNULL,
-                          capture_output=True, text=True, timeout=TIMEOUT)
+    proc = subprocess.run(
+        argv,
+        env=env,
+        cwd=cwd,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+    )
     return proc, time.monotonic() - start
 
 
-def show(name: str, proc: subprocess.CompletedProcess[str], secs: float, srv: ScriptedModelServer) -> None:
+def show(name: str, proc: Proc, secs: float, srv: ScriptedModelServer) -> None:
     print(f"===== {name}: rc={proc.returncode} in {secs:.1f}s =====")
     print(proc.stdout, end="")
     if proc.stderr.strip():
@@ -92,7 +106,8 @@ def try_codex(tmp: Path, do_save: bool, verbose: bool) -> bool:
         env = codex_env(srv.base_url, tmp)
         proc, secs = run(codex_argv(PROMPT, repo), env, repo)
         show("codex", proc, secs, srv)
-        tools = [t.get("name") or t.get("type") for t in srv.requests_to("/v1/responses")[0].body.get("tools", [])]
+        first = srv.requests_to("/v1/responses")[0].body
+        tools = [t.get("name") or t.get("type") for t in first.get("tools", [])]
         print(f"codex tools offered: {tools}")
     ok = proc.returncode == 0 and check_files(repo)
     if ok and do_save:
@@ -105,7 +120,8 @@ def try_codex(tmp: Path, do_save: bool, verbose: bool) -> bool:
             proc, secs = run(codex_resume_argv(sid, "Do one more thing.", repo), env, repo)
             show("codex resume", proc, secs, srv)
         ok = proc.returncode == 0 and (repo / "resumed.txt").exists()
-        print(f"codex resume created resumed.txt: {ok}; same id: {session_id(proc.stdout, 'codex') == sid}")
+        same = session_id(proc.stdout, "codex") == sid
+        print(f"codex resume created resumed.txt: {ok}; same session id: {same}")
     return ok
 
 
@@ -136,7 +152,8 @@ def try_claude(tmp: Path, do_save: bool, verbose: bool) -> bool:
             proc, secs = run(claude_argv("Do one more thing.", resume=sid), env, repo)
             show("claude resume", proc, secs, srv)
         ok = proc.returncode == 0 and (repo / "resumed.txt").exists()
-        print(f"claude resume created resumed.txt: {ok}; new id: {session_id(proc.stdout, 'claude')}")
+        same = session_id(proc.stdout, "claude") == sid
+        print(f"claude resume created resumed.txt: {ok}; same session id: {same}")
     return ok
 
 

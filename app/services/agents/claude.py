@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
 from typing import Any
 
 from app.core.events import AgentEvent, EventKind
@@ -33,8 +35,11 @@ class ClaudeParser(JsonLinesParser):
 
     def _system(self, obj: dict[str, Any]) -> list[AgentEvent] | None:
         if obj.get("subtype") == "init":
-            return [AgentEvent(_K.SESSION, session_id=str(obj["session_id"]),
-                               text=text_of(obj.get("model")))]
+            return [
+                AgentEvent(
+                    _K.SESSION, session_id=str(obj["session_id"]), text=text_of(obj.get("model"))
+                )
+            ]
         return None
 
     def _assistant_block(self, block: dict[str, Any]) -> list[AgentEvent]:
@@ -54,8 +59,13 @@ class ClaudeParser(JsonLinesParser):
             self._bash[str(tool_id)] = command
             return AgentEvent(_K.COMMAND, status="started", item_id=tool_id, command=command)
         if name in _FILE_TOOLS:
-            return AgentEvent(_K.FILE_CHANGE, status="started", item_id=tool_id,
-                              path=text_of(args.get("file_path")), change=_FILE_TOOLS[name])
+            return AgentEvent(
+                _K.FILE_CHANGE,
+                status="started",
+                item_id=tool_id,
+                path=text_of(args.get("file_path")),
+                change=_FILE_TOOLS[name],
+            )
         return AgentEvent(_K.TOOL_CALL, text_of(args), "started", tool_id, tool=name)
 
     def _user_block(self, block: dict[str, Any]) -> list[AgentEvent]:
@@ -65,8 +75,16 @@ class ClaudeParser(JsonLinesParser):
         failed = bool(block.get("is_error"))
         output = text_of(block.get("content"))
         if tool_id in self._bash:
-            return [AgentEvent(_K.COMMAND, output, "completed", tool_id,
-                               command=self._bash.pop(tool_id), exit_code=1 if failed else 0)]
+            return [
+                AgentEvent(
+                    _K.COMMAND,
+                    output,
+                    "completed",
+                    tool_id,
+                    command=self._bash.pop(tool_id),
+                    exit_code=1 if failed else 0,
+                )
+            ]
         status = "failed" if failed else "completed"
         kind = _K.ERROR if failed else _K.TOOL_CALL
         return [AgentEvent(kind, output, status, tool_id, tool="result")]
@@ -74,19 +92,45 @@ class ClaudeParser(JsonLinesParser):
 
 def _result(obj: dict[str, Any]) -> list[AgentEvent]:
     usage = obj.get("usage") or {}
-    tokens_in = sum(as_int(usage.get(k)) or 0 for k in (
-        "input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens"))
-    events = [AgentEvent(
-        _K.USAGE,
-        text=text_of(obj.get("subtype")),
-        tokens_in=tokens_in,
-        tokens_out=as_int(usage.get("output_tokens")),
-        cost_usd=obj.get("total_cost_usd"),
-        session_id=obj.get("session_id"),
-    )]
+    tokens_in = sum(
+        as_int(usage.get(k)) or 0
+        for k in ("input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens")
+    )
+    events = [
+        AgentEvent(
+            _K.USAGE,
+            text=text_of(obj.get("subtype")),
+            tokens_in=tokens_in,
+            tokens_out=as_int(usage.get("output_tokens")),
+            cost_usd=obj.get("total_cost_usd"),
+            session_id=obj.get("session_id"),
+        )
+    ]
     if obj.get("is_error") or str(obj.get("subtype", "")).startswith("error"):
         events.append(AgentEvent(_K.ERROR, text=text_of(obj.get("result") or obj.get("subtype"))))
     for denial in obj.get("permission_denials") or []:
         what = text_of(denial.get("tool_name")) + " " + text_of(denial.get("tool_input"))
         events.append(AgentEvent(_K.NEEDS_INPUT, text=f"permission denied: {what.strip()}"))
     return events
+
+
+def isolated_config_env(state_dir: Path, env: dict[str, str]) -> dict[str, str]:
+    """Give one Claude Code run its own config folder, seeded from the user's.
+
+    Concurrent Claude Code processes rewrite one shared ~/.claude.json and are
+    known to corrupt it; a folder per task keeps parallel runs apart while the
+    user's login and settings still apply.
+    """
+    if "CLAUDE_CONFIG_DIR" in env and env.get("ORCHARD_SHARED_CLAUDE_CONFIG") == "1":
+        return env
+    source = Path(env.get("CLAUDE_CONFIG_DIR") or Path.home() / ".claude")
+    target = state_dir / "claude"
+    if not target.exists():
+        target.mkdir(parents=True)
+        for name in (".credentials.json", "settings.json", ".claude.json"):
+            if (source / name).is_file():
+                shutil.copy2(source / name, target / name)
+        legacy = Path.home() / ".claude.json"
+        if not (target / ".claude.json").exists() and legacy.is_file():
+            shutil.copy2(legacy, target / ".claude.json")
+    return {**env, "CLAUDE_CONFIG_DIR": str(target)}

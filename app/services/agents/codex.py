@@ -55,11 +55,16 @@ def _item(item: dict[str, Any], phase: str) -> list[AgentEvent] | None:
             detail = item.get("error") or item.get("result") or item.get("arguments") or ""
             return [AgentEvent(_K.TOOL_CALL, text_of(detail), status, item_id, tool=tool)]
         case "web_search":
-            return [AgentEvent(_K.TOOL_CALL, text_of(item.get("query")), status, item_id,
-                               tool="web_search")]
+            return [
+                AgentEvent(
+                    _K.TOOL_CALL, text_of(item.get("query")), status, item_id, tool="web_search"
+                )
+            ]
         case "todo_list":
-            lines = [("[x] " if t.get("completed") else "[ ] ") + text_of(t.get("text"))
-                     for t in item.get("items") or []]
+            lines = [
+                ("[x] " if t.get("completed") else "[ ] ") + text_of(t.get("text"))
+                for t in item.get("items") or []
+            ]
             return [AgentEvent(_K.TOOL_CALL, "\n".join(lines), status, item_id, tool="todo_list")]
         case "error":
             return [AgentEvent(_K.ERROR, text_of(item.get("message")), status, item_id)]

@@ -47,8 +47,9 @@ class GeminiParser(JsonLinesParser):
     def _event(self, kind: Any, obj: dict[str, Any]) -> AgentEvent | None:
         match kind:
             case "init":
-                return AgentEvent(_K.SESSION, session_id=str(obj["session_id"]),
-                                  text=text_of(obj.get("model")))
+                return AgentEvent(
+                    _K.SESSION, session_id=str(obj["session_id"]), text=text_of(obj.get("model"))
+                )
             case "tool_use":
                 return self._tool_use(obj)
             case "tool_result":
@@ -57,21 +58,36 @@ class GeminiParser(JsonLinesParser):
                 return AgentEvent(_K.ERROR, text_of(obj.get("message")), obj.get("severity"))
             case "result":
                 stats = obj.get("stats") or {}
-                return AgentEvent(_K.USAGE, text_of(obj.get("status")),
-                                  tokens_in=as_int(stats.get("input_tokens")),
-                                  tokens_out=as_int(stats.get("output_tokens")))
+                return AgentEvent(
+                    _K.USAGE,
+                    text_of(obj.get("status")),
+                    tokens_in=as_int(stats.get("input_tokens")),
+                    tokens_out=as_int(stats.get("output_tokens")),
+                )
         return None
 
     def _tool_use(self, obj: dict[str, Any]) -> AgentEvent:
-        name, params, tool_id = obj.get("tool_name", "?"), obj.get("parameters") or {}, obj.get(
-            "tool_id")
+        name, params, tool_id = (
+            obj.get("tool_name", "?"),
+            obj.get("parameters") or {},
+            obj.get("tool_id"),
+        )
         self._tools[str(tool_id)] = (name, params)
         if name in _SHELL_TOOLS:
-            return AgentEvent(_K.COMMAND, status="started", item_id=tool_id,
-                              command=text_of(params.get("command")))
+            return AgentEvent(
+                _K.COMMAND,
+                status="started",
+                item_id=tool_id,
+                command=text_of(params.get("command")),
+            )
         if name in _FILE_TOOLS:
-            return AgentEvent(_K.FILE_CHANGE, status="started", item_id=tool_id,
-                              path=text_of(params.get("file_path")), change=_FILE_TOOLS[name])
+            return AgentEvent(
+                _K.FILE_CHANGE,
+                status="started",
+                item_id=tool_id,
+                path=text_of(params.get("file_path")),
+                change=_FILE_TOOLS[name],
+            )
         return AgentEvent(_K.TOOL_CALL, text_of(params), "started", tool_id, tool=name)
 
     def _tool_result(self, obj: dict[str, Any]) -> AgentEvent:
@@ -80,8 +96,14 @@ class GeminiParser(JsonLinesParser):
         ok = obj.get("status") == "success"
         output = text_of(obj.get("output")) or text_of((obj.get("error") or {}).get("message"))
         if name in _SHELL_TOOLS:
-            return AgentEvent(_K.COMMAND, output, "completed", tool_id,
-                              command=text_of(params.get("command")), exit_code=0 if ok else 1)
+            return AgentEvent(
+                _K.COMMAND,
+                output,
+                "completed",
+                tool_id,
+                command=text_of(params.get("command")),
+                exit_code=0 if ok else 1,
+            )
         if not ok:
             return AgentEvent(_K.ERROR, output, "failed", tool_id, tool=name)
         return AgentEvent(_K.TOOL_CALL, output, "completed", tool_id, tool=name)

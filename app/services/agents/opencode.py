@@ -52,12 +52,22 @@ def _tool(part: dict[str, Any]) -> AgentEvent:
     output = text_of(state.get("output") or state.get("error"))
     if name == "bash":
         exit_code = as_int((state.get("metadata") or {}).get("exit"))
-        return AgentEvent(_K.COMMAND, output, status, call_id,
-                          command=text_of(args.get("command")), exit_code=exit_code)
+        return AgentEvent(
+            _K.COMMAND,
+            output,
+            status,
+            call_id,
+            command=text_of(args.get("command")),
+            exit_code=exit_code,
+        )
     if name in _FILE_TOOLS:
-        return AgentEvent(_K.FILE_CHANGE, status=status, item_id=call_id,
-                          path=text_of(args.get("filePath") or args.get("file_path")),
-                          change=_FILE_TOOLS[name])
+        return AgentEvent(
+            _K.FILE_CHANGE,
+            status=status,
+            item_id=call_id,
+            path=text_of(args.get("filePath") or args.get("file_path")),
+            change=_FILE_TOOLS[name],
+        )
     return AgentEvent(_K.TOOL_CALL, output or text_of(args), status, call_id, tool=name)
 
 
@@ -66,9 +76,13 @@ def _usage(part: dict[str, Any]) -> AgentEvent:
     cache = tokens.get("cache") or {}
     tokens_in = (as_int(tokens.get("input")) or 0) + (as_int(cache.get("read")) or 0)
     cost = part.get("cost")
-    return AgentEvent(_K.USAGE, text_of(part.get("reason")), tokens_in=tokens_in,
-                      tokens_out=as_int(tokens.get("output")),
-                      cost_usd=float(cost) if isinstance(cost, int | float) else None)
+    return AgentEvent(
+        _K.USAGE,
+        text_of(part.get("reason")),
+        tokens_in=tokens_in,
+        tokens_out=as_int(tokens.get("output")),
+        cost_usd=float(cost) if isinstance(cost, int | float) else None,
+    )
 
 
 def _error_text(error: Any) -> str:

@@ -1,0 +1,318 @@
+"""The headless command line: every command works over the same services as the window."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import signal
+import sys
+import time
+import traceback
+from collections.abc import Sequence
+from typing import Any
+
+import orjson
+
+from app import __version__
+from app.core.eventtext import render_event
+from app.core.states import ACTIVE_STATES, TaskState
+from app.progress import ProgressView, elapsed
+from app.services import git
+from app.services.agents.framing import LineSplitter
+from app.services.config import ConfigError, Home
+from app.services.logs import follow_bytes
+from app.services.orchard import Orchard, UserError
+from app.services.store import StoreError
+from app.services.supervisor import AlreadySupervised
+
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> Any:
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"orchard: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the argument parser for every command."""
+    p = _Parser(
+        prog="orchard",
+        description="Supervise many coding agents, each in its own "
+        "git worktree. With no command, opens the window.",
+    )
+    p.add_argument(
+        "--home",
+        help="Orchard's home folder (default: $ORCHARD_HOME or the platform's data folder)",
+    )
+    p.add_argument("--version", action="version", version=f"orchard {__version__}")
+    p.add_argument(
+        "--demo",
+        action="store_true",
+        help="try Orchard on a throwaway demo "
+        "repository with a built-in demo agent (no API key needed)",
+    )
+    sub = p.add_subparsers(dest="command", parser_class=_Parser)
+    _project_commands(sub.add_parser("project", help="register and list repositories"))
+    _task_commands(sub.add_parser("task", help="queue, inspect and stop tasks"))
+    run = sub.add_parser("run", help="run queued tasks until none are left")
+    run.add_argument("--parallel", type=int, metavar="K", help="at most K tasks at once")
+    return p
+
+
+def _project_commands(p: argparse.ArgumentParser) -> None:
+    sub = p.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    add = sub.add_parser("add", help="register a git repository")
+    add.add_argument("path")
+    add.add_argument("--name")
+    add.add_argument("--base", help="branch tasks start from (default: the checked-out one)")
+    add.add_argument("--setup", help="command run in each new worktree before the agent")
+    add.add_argument("--test", help="the project's test command")
+    ls = sub.add_parser("list", help="list projects")
+    ls.add_argument("--json", action="store_true")
+
+
+def _task_commands(p: argparse.ArgumentParser) -> None:
+    sub = p.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    new = sub.add_parser("new", help="queue a task")
+    new.add_argument("project")
+    new.add_argument("prompt")
+    new.add_argument("--agent", default="codex")
+    new.add_argument("--title")
+    new.add_argument("--base", help="branch or commit to start from")
+    new.add_argument(
+        "--attempts", type=int, default=1, metavar="N", help="queue N attempts as a best-of-N group"
+    )
+    new.add_argument("--json", action="store_true")
+    ls = sub.add_parser("list", help="list tasks")
+    ls.add_argument("--project")
+    ls.add_argument("--json", action="store_true")
+    show = sub.add_parser("show", help="show one task")
+    show.add_argument("id")
+    show.add_argument("--json", action="store_true")
+    logs = sub.add_parser("logs", help="print a task's log")
+    logs.add_argument("id")
+    logs.add_argument("--follow", "-f", action="store_true")
+    logs.add_argument("--raw", action="store_true", help="the agent's output as it came")
+    logs.add_argument("--json", action="store_true", help="normalized events as JSON lines")
+    diff = sub.add_parser("diff", help="show a task's changes")
+    diff.add_argument("id")
+    diff.add_argument("--stat", action="store_true")
+    stop = sub.add_parser("stop", help="stop a task")
+    stop.add_argument("id")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit code."""
+    args = build_parser().parse_args(argv)
+    if args.command is None:
+        return _open_window(args)
+    try:
+        orchard = Orchard(Home.locate(args.home))
+    except (ConfigError, OSError) as exc:
+        return _fail(str(exc))
+    try:
+        return asyncio.run(_dispatch(orchard, args))
+    except (UserError, StoreError, ConfigError, git.GitError, AlreadySupervised) as exc:
+        return _fail(str(exc))
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:  # the user gets a line, the traceback goes to a file
+        crash = orchard.home.root / "crash.log"
+        crash.write_text(traceback.format_exc())
+        return _fail(f"internal error: {exc} (details in {crash})")
+    finally:
+        orchard.close()
+
+
+def _fail(message: str) -> int:
+    print(f"orchard: {message}", file=sys.stderr)
+    return EXIT_FAILED
+
+
+def _open_window(args: argparse.Namespace) -> int:
+    try:
+        from app.main import run_window
+    except ImportError as exc:
+        return _fail(f"the window is not available here: {exc}")
+    return run_window(args.home, demo=args.demo)
+
+
+async def _dispatch(orchard: Orchard, args: argparse.Namespace) -> int:
+    if args.command == "run":
+        return await cmd_run(orchard, args.parallel)
+    handler = _HANDLERS[(args.command, args.action)]
+    return await handler(orchard, args)
+
+
+# project
+
+
+async def cmd_project_add(orchard: Orchard, args: argparse.Namespace) -> int:
+    project = await orchard.add_project(args.path, args.name, args.base, args.setup, args.test)
+    print(f"added project {project.name}: {project.path} (base {project.base})")
+    return 0
+
+
+async def cmd_project_list(orchard: Orchard, args: argparse.Namespace) -> int:
+    projects = orchard.store.projects()
+    if args.json:
+        _print_json([p.to_json() for p in projects])
+    for p in [] if args.json else projects:
+        print(f"{p.name:<20} {p.base:<16} {p.path}")
+    return 0
+
+
+# tasks
+
+
+async def cmd_task_new(orchard: Orchard, args: argparse.Namespace) -> int:
+    tasks = await orchard.new_tasks(
+        args.project, args.prompt, args.agent, args.title, args.base, args.attempts
+    )
+    for task in tasks:
+        print(json.dumps(task.to_json()) if args.json else task.id)
+    return 0
+
+
+async def cmd_task_list(orchard: Orchard, args: argparse.Namespace) -> int:
+    if args.project:
+        orchard.store.project(args.project)  # an unknown project is an error, not empty
+    tasks = orchard.store.tasks(project=args.project)
+    if args.json:
+        _print_json([t.to_json() for t in tasks])
+        return 0
+    for t in tasks:
+        stats = f"+{t.insertions} -{t.deletions}"
+        print(
+            f"{t.short_id}  {t.state.value:<11} {t.agent:<8} {t.project:<14} "
+            f"{elapsed(t):>7} {stats:>11}  {t.title}"
+        )
+    return 0
+
+
+async def cmd_task_show(orchard: Orchard, args: argparse.Namespace) -> int:
+    task = orchard.task(args.id)
+    if args.json:
+        _print_json(task.to_json())
+        return 0
+    for key, value in task.to_json().items():
+        if key in ("prompt", "pgid", "proc_start", "stop_requested", "short_id"):
+            continue
+        if key.endswith("_at") and value:
+            value = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(value))
+        print(f"{key + ':':<15} {'' if value is None else value}")
+    print(f"prompt:\n{task.prompt}")
+    return 0
+
+
+async def cmd_task_logs(orchard: Orchard, args: argparse.Namespace) -> int:
+    task = orchard.task(args.id)
+    folder = orchard.home.logs / task.id
+    path = folder / ("raw.log" if args.raw else "events.jsonl")
+
+    def active() -> bool:
+        return args.follow and orchard.task(task.id).state in ACTIVE_STATES | {TaskState.QUEUED}
+
+    lines = LineSplitter()
+    async for chunk in follow_bytes(path, active):
+        if args.raw or args.json:
+            sys.stdout.buffer.write(chunk)
+            sys.stdout.flush()
+            continue
+        for line in lines.feed(chunk):
+            text = render_event(_loads(line))
+            if text:
+                print(text, flush=True)
+    return 0
+
+
+def _loads(line: bytes) -> dict[str, Any]:
+    try:
+        value = orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return {"kind": "raw", "text": line.decode("utf-8", errors="replace")}
+    return value if isinstance(value, dict) else {"kind": "raw", "text": str(value)}
+
+
+async def cmd_task_diff(orchard: Orchard, args: argparse.Namespace) -> int:
+    sys.stdout.write(await orchard.diff(args.id, stat=args.stat))
+    return 0
+
+
+async def cmd_task_stop(orchard: Orchard, args: argparse.Namespace) -> int:
+    task = await orchard.stop_task(args.id)
+    print(f"{task.short_id} {task.state.value}")
+    return 0
+
+
+_HANDLERS = {
+    ("project", "add"): cmd_project_add,
+    ("project", "list"): cmd_project_list,
+    ("task", "new"): cmd_task_new,
+    ("task", "list"): cmd_task_list,
+    ("task", "show"): cmd_task_show,
+    ("task", "logs"): cmd_task_logs,
+    ("task", "diff"): cmd_task_diff,
+    ("task", "stop"): cmd_task_stop,
+}
+
+
+# run
+
+
+async def cmd_run(orchard: Orchard, parallel: int | None) -> int:
+    """Run queued tasks with a progress display; Ctrl-C stops every agent cleanly."""
+    if parallel is not None and parallel < 1:
+        raise UserError("--parallel must be at least 1")
+    orchard.lock.acquire()
+    for task in orchard.supervisor.reconcile():
+        print(
+            f"{task.short_id} was left running by an Orchard that died: now interrupted",
+            file=sys.stderr,
+        )
+    view = ProgressView()
+    orchard.supervisor.subscribe(view.on_message)
+    interrupted = _install_stop_handlers(orchard)
+    ticker = asyncio.create_task(_redraw(view))
+    try:
+        await orchard.supervisor.run(parallel)
+    finally:
+        ticker.cancel()
+        view.draw()
+    print(view.summary(), file=sys.stderr)
+    if interrupted:
+        return EXIT_INTERRUPTED
+    return EXIT_FAILED if any(t.state is TaskState.FAILED for t in view.tasks.values()) else 0
+
+
+def _install_stop_handlers(orchard: Orchard) -> list[int]:
+    loop = asyncio.get_running_loop()
+    received: list[int] = []
+    jobs: set[asyncio.Task[None]] = set()
+
+    def on_signal(sig: int) -> None:
+        received.append(sig)
+        print("\nstopping all agents…", file=sys.stderr)
+        job = loop.create_task(orchard.supervisor.stop_all())
+        jobs.add(job)
+        job.add_done_callback(jobs.discard)
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, on_signal, sig)
+    return received
+
+
+async def _redraw(view: ProgressView) -> None:
+    while True:
+        view.draw()
+        await asyncio.sleep(0.25)
+
+
+def _print_json(value: Any) -> None:
+    print(json.dumps(value, indent=2, ensure_ascii=False))

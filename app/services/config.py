@@ -1,0 +1,101 @@
+"""Orchard's home folder and its config.toml."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+
+from app.core.profiles import BUILTIN_PROFILES, AgentProfile, ProfileError, profile_from_table
+
+DEFAULT_PARALLEL = 4
+
+
+class ConfigError(ValueError):
+    """config.toml cannot be read; the message says where and why."""
+
+
+@dataclass(frozen=True, slots=True)
+class Home:
+    """Where Orchard keeps its database, config, logs and worktrees."""
+
+    root: Path
+
+    @classmethod
+    def locate(cls, explicit: str | None = None) -> Home:
+        """Pick the home: --home, then $ORCHARD_HOME, then the platform's data folder."""
+        chosen = (
+            explicit
+            or os.environ.get("ORCHARD_HOME")
+            or platformdirs.user_data_dir("orchard", appauthor=False)
+        )
+        return cls(Path(chosen).expanduser().resolve())
+
+    def ensure(self) -> Home:
+        """Create the home's folders if they are missing."""
+        for path in (self.root, self.logs, self.worktrees, self.agent_state):
+            path.mkdir(parents=True, exist_ok=True)
+        return self
+
+    @property
+    def db(self) -> Path:
+        return self.root / "orchard.db"
+
+    @property
+    def config(self) -> Path:
+        return self.root / "config.toml"
+
+    @property
+    def logs(self) -> Path:
+        return self.root / "logs"
+
+    @property
+    def worktrees(self) -> Path:
+        return self.root / "worktrees"
+
+    @property
+    def agent_state(self) -> Path:
+        return self.root / "agent-state"
+
+    @property
+    def lock(self) -> Path:
+        return self.root / "supervisor.lock"
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    parallel: int = DEFAULT_PARALLEL
+    profiles: dict[str, AgentProfile] = field(default_factory=lambda: dict(BUILTIN_PROFILES))
+
+
+def load_settings(home: Home) -> Settings:
+    """Read config.toml (if any) over the built-in defaults."""
+    if not home.config.exists():
+        return Settings()
+    try:
+        data = tomllib.loads(home.config.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{home.config}: {exc}") from None
+    return _settings_from(data, home.config)
+
+
+def _settings_from(data: dict[str, Any], path: Path) -> Settings:
+    parallel = data.get("settings", {}).get("parallel", DEFAULT_PARALLEL)
+    if not isinstance(parallel, int) or parallel < 1:
+        raise ConfigError(f"{path}: settings.parallel must be a whole number of at least 1")
+    profiles = dict(BUILTIN_PROFILES)
+    agents = data.get("agents", {})
+    if not isinstance(agents, dict):
+        raise ConfigError(f"{path}: [agents] must be a table of agent profiles")
+    for name, table in agents.items():
+        if not isinstance(table, dict):
+            raise ConfigError(f"{path}: [agents.{name}] must be a table")
+        try:
+            profiles[name] = profile_from_table(name, table, profiles.get(name))
+        except ProfileError as exc:
+            raise ConfigError(f"{path}: {exc}") from None
+    return Settings(parallel=parallel, profiles=profiles)

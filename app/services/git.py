@@ -1,0 +1,186 @@
+"""Small git helpers over the git command line, each run off the event loop's back."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from app.core.diffstat import DiffStat, parse_numstat_z
+from app.services import process
+
+# Variables that would point git at some other repository than the one asked for.
+_LOCATION_VARS = (
+    "GIT_DIR",
+    "GIT_WORK_TREE",
+    "GIT_INDEX_FILE",
+    "GIT_OBJECT_DIRECTORY",
+    "GIT_COMMON_DIR",
+    "GIT_PREFIX",
+)
+FALLBACK_IDENTITY = ("Orchard", "orchard@localhost")
+
+
+class GitError(RuntimeError):
+    """A git command failed; the message is fit to show a user."""
+
+
+@dataclass(frozen=True, slots=True)
+class RepoInfo:
+    root: str
+    branch: str | None
+    head: str
+
+
+def git_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """Return Orchard's environment cleaned for running git."""
+    env = {k: v for k, v in os.environ.items() if k not in _LOCATION_VARS}
+    env["GIT_TERMINAL_PROMPT"] = "0"
+    env.update(extra or {})
+    return env
+
+
+async def git(
+    cwd: str, *args: str, env: dict[str, str] | None = None, check: bool = True
+) -> process.ProcessResult:
+    """Run `git args` in `cwd`; raise GitError with git's message if it fails and `check`."""
+    result = await process.run(["git", *args], cwd=cwd, env=env or git_env())
+    if check and result.returncode != 0:
+        message = result.error_text or result.text.strip() or f"git {args[0]} failed"
+        raise GitError(message.splitlines()[-1] if message else message)
+    return result
+
+
+async def inspect_repo(path: str) -> RepoInfo:
+    """Check that `path` is a non-bare repository with commits and describe it."""
+    if shutil.which("git") is None:
+        raise GitError("git is not installed or not on PATH")
+    p = Path(path).expanduser()
+    if not p.exists():
+        raise GitError(f"{path}: no such folder")
+    if not p.is_dir():
+        raise GitError(f"{path}: not a folder")
+    bare = await git(str(p), "rev-parse", "--is-bare-repository", check=False)
+    if bare.returncode != 0:
+        raise GitError(f"{path}: not a git repository (run `git init` there first)")
+    if bare.text.strip() == "true":
+        raise GitError(f"{path}: is a bare repository; add a checkout of it instead")
+    root = (await git(str(p), "rev-parse", "--show-toplevel")).text.strip()
+    head = await git(root, "rev-parse", "--verify", "--quiet", "HEAD^{commit}", check=False)
+    if head.returncode != 0:
+        raise GitError(f"{path}: the repository has no commits yet; make a first commit")
+    branch = await git(root, "symbolic-ref", "--quiet", "--short", "HEAD", check=False)
+    return RepoInfo(root, branch.text.strip() or None, head.text.strip())
+
+
+async def resolve_commit(repo: str, ref: str) -> str:
+    """Return the commit id `ref` names in `repo`, or raise GitError."""
+    if ref.startswith("-"):
+        raise GitError(f"'{ref}' is not a branch or commit name")
+    result = await git(repo, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}", check=False)
+    if result.returncode != 0:
+        raise GitError(f"'{ref}' is not a branch or commit in {repo}")
+    return result.text.strip()
+
+
+async def branch_exists(repo: str, branch: str) -> bool:
+    """Say whether local branch `branch` exists."""
+    result = await git(repo, "show-ref", "--verify", "--quiet", f"refs/heads/{branch}", check=False)
+    return result.returncode == 0
+
+
+async def add_worktree(repo: str, path: str, branch: str, commit: str) -> None:
+    """Create `branch` at `commit` checked out in a new worktree at `path`."""
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    await git(repo, "worktree", "add", "--quiet", "-b", branch, path, commit)
+
+
+async def remove_worktree(repo: str, path: str, branch: str | None = None) -> None:
+    """Undo a worktree Orchard just made (and its branch), leaving nothing behind."""
+    await git(repo, "worktree", "remove", "--force", path, check=False)
+    if Path(path).exists():
+        shutil.rmtree(path, ignore_errors=True)
+    await git(repo, "worktree", "prune", check=False)
+    if branch:
+        await git(repo, "branch", "-D", branch, check=False)
+
+
+async def identity_env(worktree: str) -> dict[str, str]:
+    """Return git's environment, with a fallback author where none is configured."""
+    env = git_env()
+    email = await git(worktree, "config", "user.email", check=False)
+    if not email.text.strip():
+        name, mail = FALLBACK_IDENTITY
+        env.update(
+            GIT_AUTHOR_NAME=name,
+            GIT_AUTHOR_EMAIL=mail,
+            GIT_COMMITTER_NAME=name,
+            GIT_COMMITTER_EMAIL=mail,
+        )
+    return env
+
+
+async def commit_all(worktree: str, message: str) -> str | None:
+    """Commit every change in `worktree` (respecting .gitignore); return the commit or None."""
+    await git(worktree, "add", "--all")
+    staged = await git(worktree, "diff", "--cached", "--quiet", check=False)
+    if staged.returncode == 0:
+        return None
+    env = await identity_env(worktree)
+    result = await process.run(
+        ["git", "commit", "--quiet", "--no-verify", "-F", "-"],
+        cwd=worktree,
+        env=env,
+        stdin=message.encode(),
+    )
+    if result.returncode != 0:
+        raise GitError(result.error_text or "git commit failed")
+    return (await git(worktree, "rev-parse", "HEAD")).text.strip()
+
+
+async def diff_stat(worktree: str, base: str) -> DiffStat:
+    """Return +/- counts of the worktree (committed, staged, unstaged, untracked) against `base`."""
+    with _scratch_index(worktree) as env:
+        await git(worktree, "add", "--all", env=env)
+        result = await git(worktree, "diff", "--cached", "--numstat", "-z", "-M", base, env=env)
+    return parse_numstat_z(result.text)
+
+
+async def diff_text(worktree: str, base: str, stat: bool = False) -> str:
+    """Return the patch (or --stat) of the worktree against `base`, untracked files included."""
+    with _scratch_index(worktree) as env:
+        await git(worktree, "add", "--all", env=env)
+        args = ["diff", "--cached", "-M", "--stat" if stat else "--patch", base]
+        return (await git(worktree, *args, env=env)).text
+
+
+class _scratch_index:
+    """A throwaway copy of a worktree's index, so diffs never touch the real one."""
+
+    def __init__(self, worktree: str) -> None:
+        self._worktree = worktree
+        self._dir = ""
+
+    def __enter__(self) -> dict[str, str]:
+        self._dir = tempfile.mkdtemp(prefix="orchard-index-")
+        index = os.path.join(self._dir, "index")
+        real = _index_path(self._worktree)
+        if real and os.path.exists(real):
+            shutil.copyfile(real, index)  # unchanged files then need no rehashing
+        return git_env({"GIT_INDEX_FILE": index})
+
+    def __exit__(self, *exc: object) -> None:
+        shutil.rmtree(self._dir, ignore_errors=True)
+
+
+def _index_path(worktree: str) -> str | None:
+    dotgit = Path(worktree) / ".git"
+    if dotgit.is_dir():
+        return str(dotgit / "index")
+    if dotgit.is_file():
+        text = dotgit.read_text(errors="replace").strip()
+        if text.startswith("gitdir:"):
+            return str(Path(text.removeprefix("gitdir:").strip()) / "index")
+    return None

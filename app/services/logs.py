@@ -1,0 +1,141 @@
+"""Each task's log: append-only files, never rows in the database.
+
+`events.jsonl` holds the normalized events, one JSON object per line, each
+with a sequence number and a timestamp; `raw.log` holds the agent's output
+bytes exactly as they came. Writes are buffered and flushed on a timer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import errno
+import time
+from collections.abc import AsyncIterator, Iterable
+from pathlib import Path
+from typing import IO, Any
+
+import orjson
+
+from app.core.events import AgentEvent
+
+_BUFFER = 1024 * 1024
+
+
+class LogWriteError(OSError):
+    """A log could not be written; `disk_full` says whether the disk ran out of space."""
+
+    def __init__(self, path: Path, exc: OSError) -> None:
+        self.disk_full = exc.errno in (errno.ENOSPC, errno.EDQUOT)
+        reason = "disk full" if self.disk_full else (exc.strerror or str(exc))
+        super().__init__(exc.errno, f"{reason} while writing {path}")
+        self.reason = reason
+
+
+class TaskLogWriter:
+    """Appends a task's events and raw output; safe to reopen for a later turn."""
+
+    def __init__(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        self.events_path = folder / "events.jsonl"
+        self.raw_path = folder / "raw.log"
+        self._seq = _count_lines(self.events_path)
+        self._events: IO[bytes] = open(self.events_path, "ab", buffering=_BUFFER)  # noqa: SIM115
+        self._raw: IO[bytes] = open(self.raw_path, "ab", buffering=_BUFFER)  # noqa: SIM115
+        self.failed: LogWriteError | None = None
+
+    @property
+    def event_count(self) -> int:
+        return self._seq
+
+    def write_events(self, events: Iterable[AgentEvent]) -> None:
+        """Append normalized events, stamped with a sequence number and the time."""
+        now = round(time.time(), 3)
+        parts = []
+        for ev in events:
+            data = ev.to_dict()
+            data["seq"] = self._seq
+            data["ts"] = now
+            self._seq += 1
+            parts.append(orjson.dumps(data))
+        if parts:
+            self._write(self._events, self.events_path, b"\n".join(parts) + b"\n")
+
+    def write_raw(self, data: bytes) -> None:
+        """Append output bytes as the agent wrote them."""
+        self._write(self._raw, self.raw_path, data)
+
+    def flush(self) -> None:
+        """Push buffered writes to the files."""
+        for f, path in ((self._events, self.events_path), (self._raw, self.raw_path)):
+            self._guard(path, f.flush)
+
+    def close(self) -> None:
+        """Flush and close; the files stay readable whatever happened."""
+        self.flush()
+        for f in (self._events, self._raw):
+            # The data that fit is on disk; a failure is already recorded.
+            with contextlib.suppress(OSError):
+                f.close()
+
+    def _write(self, f: IO[bytes], path: Path, data: bytes) -> None:
+        if self.failed is None:
+            self._guard(path, lambda: f.write(data))
+
+    def _guard(self, path: Path, op: Any) -> None:
+        if self.failed is not None:
+            return
+        try:
+            op()
+        except OSError as exc:
+            self.failed = LogWriteError(path, exc)
+
+
+def _count_lines(path: Path) -> int:
+    if not path.exists():
+        return 0
+    with open(path, "rb") as f:
+        return sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(_BUFFER), b""))
+
+
+def read_events(path: Path, offset: int = 0) -> tuple[list[dict[str, Any]], int]:
+    """Return the complete event lines after byte `offset`, and the offset after them."""
+    if not path.exists():
+        return [], offset
+    with open(path, "rb") as f:
+        f.seek(offset)
+        data = f.read()
+    end = data.rfind(b"\n")
+    if end < 0:
+        return [], offset
+    out = []
+    for line in data[:end].split(b"\n"):
+        try:
+            out.append(orjson.loads(line))
+        except orjson.JSONDecodeError:
+            out.append({"kind": "raw", "text": line.decode("utf-8", errors="replace")})
+    return out, offset + end + 1
+
+
+async def follow_bytes(
+    path: Path, still_running: Any, poll: float = 0.2, offset: int = 0
+) -> AsyncIterator[bytes]:
+    """Yield new bytes appended to `path` until `still_running()` is false and all is read."""
+    while True:
+        running = still_running()
+        chunk = await asyncio.to_thread(_read_from, path, offset)
+        if chunk:
+            offset += len(chunk)
+            yield chunk
+            continue
+        if not running:
+            return
+        await asyncio.sleep(poll)
+
+
+def _read_from(path: Path, offset: int, limit: int = 4 * _BUFFER) -> bytes:
+    if not path.exists():
+        return b""
+    with open(path, "rb") as f:
+        f.seek(offset)
+        return f.read(limit)

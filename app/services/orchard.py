@@ -1,0 +1,224 @@
+"""The context object: every service built in one place, used by the CLI and the window."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import signal
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+from app.core.naming import branch_name, short_id, slugify, title_from_prompt
+from app.core.states import ACTIVE_STATES, TaskState
+from app.core.task import Project, Task
+from app.services import git, process
+from app.services.config import Home, Settings, load_settings
+from app.services.executor import Executor, LocalExecutor
+from app.services.store import Store, StoreError
+from app.services.supervisor import Supervisor, SupervisorLock
+
+MAX_ATTEMPTS = 10
+_PROJECT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+
+
+class UserError(Exception):
+    """Bad input or a state that forbids the request; the message says what to do."""
+
+
+class Orchard:
+    def __init__(
+        self, home: Home, executor: Executor | None = None, settings: Settings | None = None
+    ) -> None:
+        self.home = home.ensure()
+        self.settings = settings or load_settings(home)
+        self.store = Store(home.db)
+        self.supervisor = Supervisor(home, self.store, self.settings, executor or LocalExecutor())
+        self.lock = SupervisorLock(home)
+
+    def close(self) -> None:
+        """Release the lock and the database."""
+        self.lock.release()
+        self.store.close()
+
+    # projects
+
+    async def add_project(
+        self,
+        path: str,
+        name: str | None = None,
+        base: str | None = None,
+        setup: str | None = None,
+        test: str | None = None,
+    ) -> Project:
+        """Register a git repository as a project."""
+        info = await _inspect(path)
+        name = name or Path(info.root).name
+        if not _PROJECT_NAME.match(name):
+            raise UserError(
+                f"'{name}' is not a usable project name: use letters, digits, "
+                "'.', '_' and '-' (pick one with --name)"
+            )
+        base = base or info.branch
+        if base is None:
+            raise UserError(f"{info.root} has a detached HEAD; pass --base BRANCH")
+        await _resolve(info.root, base)
+        project = Project(name, info.root, base, setup or None, test or None)
+        _store_call(self.store.add_project, project)
+        return project
+
+    # tasks
+
+    async def new_tasks(
+        self,
+        project_name: str,
+        prompt: str,
+        agent: str = "codex",
+        title: str | None = None,
+        base: str | None = None,
+        attempts: int = 1,
+    ) -> list[Task]:
+        """Queue `attempts` tasks for one prompt; several form a best-of-N group."""
+        project = _store_call(self.store.project, project_name)
+        if agent not in self.settings.profiles:
+            known = ", ".join(sorted(self.settings.profiles))
+            raise UserError(
+                f"unknown agent '{agent}' (known: {known}); define it in {self.home.config}"
+            )
+        if not prompt.strip():
+            raise UserError("the prompt is empty; say what the agent should do")
+        if not 1 <= attempts <= MAX_ATTEMPTS:
+            raise UserError(f"--attempts must be between 1 and {MAX_ATTEMPTS}")
+        base_ref = base or project.base
+        commit = await _resolve(project.path, base_ref)
+        title = " ".join((title or "").split()) or title_from_prompt(prompt)
+        group = uuid.uuid4().hex[:12] if attempts > 1 else None
+        tasks = [
+            await self._draft(project, prompt, agent, title, base_ref, commit, group)
+            for _ in range(attempts)
+        ]
+        self.store.add_tasks(tasks)
+        self.supervisor.wake()
+        return tasks
+
+    async def _draft(
+        self,
+        project: Project,
+        prompt: str,
+        agent: str,
+        title: str,
+        base_ref: str,
+        commit: str,
+        group: str | None,
+    ) -> Task:
+        while True:
+            task_id = uuid.uuid4().hex
+            branch = branch_name(task_id, title)
+            if not await git.branch_exists(project.path, branch) and not self._id_taken(task_id):
+                break
+        folder = self.home.worktrees / project.name / f"{short_id(task_id)}-{slugify(title)}"
+        return Task(
+            id=task_id,
+            project=project.name,
+            title=title,
+            prompt=prompt,
+            agent=agent,
+            state=TaskState.QUEUED,
+            branch=branch,
+            worktree=str(folder),
+            base_ref=base_ref,
+            base_commit=commit,
+            created_at=time.time(),
+            group=group,
+        )
+
+    def _id_taken(self, task_id: str) -> bool:
+        try:
+            self.store.task(short_id(task_id))
+        except StoreError:
+            return False
+        return True
+
+    def task(self, ref: str) -> Task:
+        """Return the task `ref` names (an id or a unique prefix of one)."""
+        return _store_call(self.store.task, ref)
+
+    async def diff(self, ref: str, stat: bool = False) -> str:
+        """Return the task's changes against its base commit, uncommitted work included."""
+        task = self.task(ref)
+        if not Path(task.worktree).exists():
+            if task.state is TaskState.QUEUED:
+                raise UserError(f"task {task.short_id} has not started yet; no changes to show")
+            raise UserError(f"the worktree of task {task.short_id} is missing: {task.worktree}")
+        try:
+            return await git.diff_text(task.worktree, task.base_commit, stat=stat)
+        except git.GitError as exc:
+            raise UserError(f"git could not diff task {task.short_id}: {exc}") from None
+
+    async def stop_task(self, ref: str, grace: float = 5.0) -> Task:
+        """Stop a task, whichever Orchard process is running it."""
+        task = self.task(ref)
+        if await self.supervisor.stop_task(task.id):
+            return self.task(task.id)
+        if task.state is TaskState.QUEUED:
+            return self.store.update(
+                task.id,
+                state=TaskState.STOPPED,
+                finished_at=time.time(),
+                error="stopped before it started",
+            )
+        if task.state not in ACTIVE_STATES:
+            raise UserError(f"task {task.short_id} is not running (it is {task.state})")
+        self.store.update(task.id, stop_requested=True)
+        await _kill_recorded(task, grace)
+        if self.lock.held_by_other():
+            return await self._await_end(task.id, grace * 2)
+        return self.store.update(
+            task.id,
+            state=TaskState.STOPPED,
+            finished_at=time.time(),
+            pgid=None,
+            proc_start=None,
+            error="stopped by the user",
+        )
+
+    async def _await_end(self, task_id: str, timeout: float) -> Task:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            task = self.task(task_id)
+            if task.state not in ACTIVE_STATES - {TaskState.NEEDS_INPUT}:
+                return task
+            await asyncio.sleep(0.1)
+        return self.task(task_id)
+
+
+async def _kill_recorded(task: Task, grace: float) -> None:
+    if not task.pgid or not process.is_same_process(task.pgid, task.proc_start):
+        return
+    process.kill_group(task.pgid, signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    while process.group_alive(task.pgid) and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+    process.kill_group(task.pgid, signal.SIGKILL)
+
+
+async def _inspect(path: str) -> git.RepoInfo:
+    try:
+        return await git.inspect_repo(path)
+    except git.GitError as exc:
+        raise UserError(str(exc)) from None
+
+
+async def _resolve(repo: str, ref: str) -> str:
+    try:
+        return await git.resolve_commit(repo, ref)
+    except git.GitError as exc:
+        raise UserError(f"{exc}; pass an existing branch with --base") from None
+
+
+def _store_call[T, A](fn: Callable[[A], T], arg: A) -> T:
+    try:
+        return fn(arg)
+    except StoreError as exc:
+        raise UserError(str(exc)) from None

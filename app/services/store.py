@@ -1,0 +1,204 @@
+"""Orchard's database: projects and tasks in SQLite (WAL), through SQLModel.
+
+Logs never live here: only a task's summary (state, counts, last event).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import fields, replace
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, event
+from sqlmodel import Field, Session, SQLModel, col, create_engine, select
+
+from app.core.states import TaskState
+from app.core.task import Project, Task
+
+SCHEMA_VERSION = 1
+
+
+class StoreError(LookupError):
+    """A lookup that found nothing, or too much; the message is fit to show."""
+
+
+class ProjectRow(SQLModel, table=True):
+    __tablename__ = "projects"
+    name: str = Field(primary_key=True)
+    path: str
+    base: str
+    setup: str | None = None
+    test: str | None = None
+    created_at: float = Field(default_factory=time.time)
+
+
+class TaskRow(SQLModel, table=True):
+    __tablename__ = "tasks"
+    id: str = Field(primary_key=True)
+    project: str = Field(index=True)
+    title: str
+    prompt: str
+    agent: str
+    state: str = Field(index=True)
+    branch: str
+    worktree: str
+    base_ref: str
+    base_commit: str
+    created_at: float = Field(index=True)
+    group: str | None = Field(default=None, index=True)
+    exit_code: int | None = None
+    error: str | None = None
+    started_at: float | None = None
+    finished_at: float | None = None
+    tokens_in: int | None = None
+    tokens_out: int | None = None
+    cost_usd: float | None = None
+    files_changed: int = 0
+    insertions: int = 0
+    deletions: int = 0
+    session_id: str | None = None
+    last_event: str = ""
+    pgid: int | None = None
+    proc_start: int | None = None
+    stop_requested: bool = False
+
+
+class SchemaRow(SQLModel, table=True):
+    __tablename__ = "schema_version"
+    version: int = Field(primary_key=True)
+
+
+_TASK_FIELDS = tuple(f.name for f in fields(Task))
+
+
+def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.close()
+
+
+class Store:
+    """Reads and writes projects and tasks; every write is one short transaction."""
+
+    def __init__(self, path: Path) -> None:
+        self._engine: Engine = create_engine(
+            f"sqlite:///{path}", connect_args={"timeout": 30, "check_same_thread": False}
+        )
+        event.listen(self._engine, "connect", _on_connect)
+        SQLModel.metadata.create_all(self._engine)
+        with Session(self._engine) as s:
+            if s.get(SchemaRow, SCHEMA_VERSION) is None:
+                s.add(SchemaRow(version=SCHEMA_VERSION))
+                s.commit()
+
+    def close(self) -> None:
+        """Release the database connections."""
+        self._engine.dispose()
+
+    # projects
+
+    def add_project(self, project: Project) -> None:
+        """Record a new project; raise StoreError if the name is taken."""
+        with Session(self._engine) as s:
+            if s.get(ProjectRow, project.name) is not None:
+                raise StoreError(
+                    f"a project named '{project.name}' already exists (pick another with --name)"
+                )
+            s.add(ProjectRow(**project.to_json()))
+            s.commit()
+
+    def project(self, name: str) -> Project:
+        """Return the project called `name`, or raise StoreError."""
+        with Session(self._engine) as s:
+            row = s.get(ProjectRow, name)
+            if row is None:
+                known = ", ".join(r.name for r in s.exec(select(ProjectRow))) or "none yet"
+                raise StoreError(
+                    f"no project named '{name}' (known: {known}); "
+                    "add one with `orchard project add PATH`"
+                )
+            return _project(row)
+
+    def projects(self) -> list[Project]:
+        """Return every project, by name."""
+        with Session(self._engine) as s:
+            rows = s.exec(select(ProjectRow).order_by(col(ProjectRow.name)))
+            return [_project(r) for r in rows]
+
+    # tasks
+
+    def add_tasks(self, tasks: Iterable[Task]) -> None:
+        """Record new tasks in one transaction."""
+        with Session(self._engine) as s:
+            for task in tasks:
+                s.add(TaskRow(**_task_row_values(task)))
+            s.commit()
+
+    def task(self, ref: str) -> Task:
+        """Return the task whose id is `ref` or starts with it; raise StoreError otherwise."""
+        ref = ref.strip().lower()
+        if len(ref) < 4 or not all(c in "0123456789abcdef" for c in ref):
+            raise StoreError(f"'{ref}' is not a task id (use the id `orchard task list` shows)")
+        with Session(self._engine) as s:
+            rows = list(s.exec(select(TaskRow).where(col(TaskRow.id).startswith(ref)).limit(2)))
+        if not rows:
+            raise StoreError(f"no task with id '{ref}'")
+        if len(rows) > 1:
+            raise StoreError(f"'{ref}' matches more than one task; give more of the id")
+        return _task(rows[0])
+
+    def tasks(
+        self, project: str | None = None, states: Iterable[TaskState] | None = None
+    ) -> list[Task]:
+        """Return tasks, oldest first, optionally of one project and in some states."""
+        query = select(TaskRow).order_by(col(TaskRow.created_at), col(TaskRow.id))
+        if project is not None:
+            query = query.where(TaskRow.project == project)
+        if states is not None:
+            query = query.where(col(TaskRow.state).in_([s.value for s in states]))
+        with Session(self._engine) as s:
+            return [_task(r) for r in s.exec(query)]
+
+    def update(self, task_id: str, **changes: Any) -> Task:
+        """Apply `changes` to one task and return it as stored."""
+        return self.update_many({task_id: changes})[task_id]
+
+    def update_many(self, changes: Mapping[str, Mapping[str, Any]]) -> dict[str, Task]:
+        """Apply several tasks' changes in one transaction."""
+        rows: dict[str, TaskRow] = {}
+        with Session(self._engine) as s:
+            for task_id, values in changes.items():
+                row = s.get(TaskRow, task_id)
+                if row is None:
+                    raise StoreError(f"no task with id '{task_id}'")
+                for key, value in values.items():
+                    setattr(row, key, value.value if isinstance(value, TaskState) else value)
+                s.add(row)
+                rows[task_id] = row
+            s.commit()
+            return {k: _task(v) for k, v in rows.items()}
+
+
+def _project(row: ProjectRow) -> Project:
+    return Project(row.name, row.path, row.base, row.setup, row.test)
+
+
+def _task(row: TaskRow) -> Task:
+    values = {name: getattr(row, name) for name in _TASK_FIELDS}
+    values["state"] = TaskState(row.state)
+    return Task(**values)
+
+
+def _task_row_values(task: Task) -> dict[str, Any]:
+    values = {name: getattr(task, name) for name in _TASK_FIELDS}
+    values["state"] = task.state.value
+    return values
+
+
+def with_state(task: Task, state: TaskState) -> Task:
+    """Return `task` in `state` (for in-memory snapshots)."""
+    return replace(task, state=state)

@@ -1,0 +1,238 @@
+"""Runs queued tasks, at most K at once, and tells subscribers what happens.
+
+Subscribers (the CLI's progress display, later the window) receive plain
+dataclass messages; they never reach inside a run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import fcntl
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import IO
+
+from app.core.events import AgentEvent
+from app.core.states import ACTIVE_STATES, TaskState
+from app.core.task import Task
+from app.services import process
+from app.services.config import Home, Settings
+from app.services.executor import Executor
+from app.services.store import Store
+from app.services.taskrun import TaskRun
+
+FLUSH_SECONDS = 0.25
+POLL_SECONDS = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class TaskUpdated:
+    task: Task
+
+
+@dataclass(frozen=True, slots=True)
+class TaskOutput:
+    task_id: str
+    events: tuple[AgentEvent, ...]
+
+
+Message = TaskUpdated | TaskOutput
+Listener = Callable[[Message], None]
+
+
+class AlreadySupervised(RuntimeError):
+    """Another Orchard process is supervising this home."""
+
+
+class SupervisorLock:
+    """One supervisor per home: an advisory lock on a file holding the owner's pid."""
+
+    def __init__(self, home: Home) -> None:
+        self._path = home.lock
+        self._file: IO[str] | None = None
+
+    def acquire(self) -> None:
+        """Take the lock or raise AlreadySupervised naming the owner."""
+        f = open(self._path, "a+")  # noqa: SIM115 - held for the process's life
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            f.seek(0)
+            owner = f.read().strip() or "unknown"
+            f.close()
+            raise AlreadySupervised(
+                f"another Orchard (pid {owner}) is already running tasks for this home; "
+                "it picks up newly queued tasks by itself"
+            ) from None
+        f.seek(0)
+        f.truncate()
+        f.write(str(os.getpid()))
+        f.flush()
+        self._file = f
+
+    def release(self) -> None:
+        """Give the lock up."""
+        if self._file is not None:
+            fcntl.flock(self._file, fcntl.LOCK_UN)
+            self._file.close()
+            self._file = None
+
+    def held_by_other(self) -> bool:
+        """Say whether some other process holds the lock right now."""
+        if self._file is not None or not self._path.exists():
+            return False
+        with open(self._path) as f:
+            try:
+                fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return True
+            fcntl.flock(f, fcntl.LOCK_UN)
+        return False
+
+
+class Supervisor:
+    def __init__(self, home: Home, store: Store, settings: Settings, executor: Executor) -> None:
+        self.home = home
+        self.store = store
+        self.settings = settings
+        self.executor = executor
+        self._runs: dict[str, TaskRun] = {}
+        self._jobs: set[asyncio.Task[Task]] = set()  # strong refs: never collected mid-run
+        self._listeners: list[Listener] = []
+        self._wake = asyncio.Event()
+        self._stopping = False
+
+    # subscribers
+
+    def subscribe(self, listener: Listener) -> Callable[[], None]:
+        """Call `listener` with every message; return a function that unsubscribes."""
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener)
+
+    def _publish(self, message: Message) -> None:
+        for listener in list(self._listeners):
+            listener(message)
+
+    # running
+
+    @property
+    def running(self) -> list[Task]:
+        return [run.task for run in self._runs.values()]
+
+    async def run(self, parallel: int | None = None, until_idle: bool = True) -> None:
+        """Start queued tasks as slots free, until nothing is queued or running."""
+        limit = max(1, parallel or self.settings.parallel)
+        flusher = asyncio.create_task(self._flush_loop())
+        try:
+            while True:
+                if not self._stopping:
+                    self._fill(limit)
+                if (
+                    until_idle
+                    and not self._runs
+                    and (self._stopping or not self.store.tasks(states=[TaskState.QUEUED]))
+                ):
+                    break
+                self._wake.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), POLL_SECONDS)
+        finally:
+            flusher.cancel()
+            self._flush()
+
+    def _fill(self, limit: int) -> int:
+        free = limit - len(self._runs)
+        if free <= 0:
+            return 0
+        queued = self.store.tasks(states=[TaskState.QUEUED])[:free]
+        for task in queued:
+            self._start(task)
+        return len(queued)
+
+    def _start(self, task: Task) -> None:
+        run = TaskRun(
+            task,
+            self.store.project(task.project),
+            self.settings.profiles[task.agent],
+            self.home,
+            self.store,
+            self.executor,
+            self._on_events,
+            self._on_task,
+        )
+        self._runs[task.id] = run
+        job = asyncio.create_task(self._execute(run), name=f"task {task.short_id}")
+        self._jobs.add(job)
+        job.add_done_callback(self._jobs.discard)
+
+    async def _execute(self, run: TaskRun) -> Task:
+        try:
+            return await run.execute()
+        finally:
+            del self._runs[run.task.id]
+            self._wake.set()
+
+    def _on_events(self, task_id: str, events: list[AgentEvent]) -> None:
+        self._publish(TaskOutput(task_id, tuple(events)))
+
+    def _on_task(self, task: Task) -> None:
+        self._publish(TaskUpdated(task))
+
+    async def _flush_loop(self) -> None:
+        while True:
+            await asyncio.sleep(FLUSH_SECONDS)
+            self._flush()
+
+    def _flush(self) -> None:
+        for run in list(self._runs.values()):
+            task = run.flush()
+            if task is not None:
+                self._publish(TaskUpdated(task))
+
+    def wake(self) -> None:
+        """Look for queued tasks now rather than at the next poll."""
+        self._wake.set()
+
+    # stopping
+
+    async def stop_task(self, task_id: str) -> bool:
+        """Stop a task this supervisor runs; False if it is not running here."""
+        run = self._runs.get(task_id)
+        if run is None:
+            return False
+        await run.stop()
+        return True
+
+    async def stop_all(self) -> None:
+        """Stop every running agent and start no more; queued tasks stay queued."""
+        self._stopping = True
+        self._wake.set()
+        await asyncio.gather(*(run.stop() for run in list(self._runs.values())))
+
+    async def wait_idle(self) -> None:
+        """Wait for every running task to finish."""
+        while self._jobs:
+            await asyncio.gather(*list(self._jobs), return_exceptions=True)
+
+    # start-up
+
+    def reconcile(self) -> list[Task]:
+        """Mark tasks left active by a dead supervisor as interrupted, killing leftovers."""
+        out = []
+        for task in self.store.tasks(states=ACTIVE_STATES - {TaskState.NEEDS_INPUT}):
+            if task.pgid and process.is_same_process(task.pgid, task.proc_start):
+                process.kill_group(task.pgid, 9)
+            out.append(
+                self.store.update(
+                    task.id,
+                    state=TaskState.INTERRUPTED,
+                    pgid=None,
+                    proc_start=None,
+                    finished_at=time.time(),
+                    error="Orchard stopped while this task ran; its worktree and log are kept",
+                )
+            )
+        return out

@@ -1,0 +1,338 @@
+"""One turn of one task: worktree, setup, agent, log, commit, stats."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from app.core.events import AgentEvent, EventKind
+from app.core.naming import commit_message
+from app.core.profiles import AgentProfile, OutputFormat
+from app.core.states import TaskState, transition
+from app.core.task import Project, Task
+from app.services import git
+from app.services.agents import parser_for
+from app.services.agents.claude import isolated_config_env
+from app.services.agents.text import TextParser
+from app.services.config import Home
+from app.services.executor import Executor, LaunchSpec, RunningAgent
+from app.services.logs import TaskLogWriter
+from app.services.store import Store
+
+Emit = Callable[[str, list[AgentEvent]], None]
+OnTask = Callable[[Task], None]
+STATS_INTERVAL = 3.0
+
+
+class RunFailure(Exception):
+    """The turn cannot go on; the message is the task's error."""
+
+
+@dataclass
+class Summary:
+    """What the board shows of a running task; flushed to the store in batches."""
+
+    changes: dict[str, Any] = field(default_factory=dict)
+    needs_input: str | None = None
+    fatal: str | None = None
+    last_error: str | None = None
+    touched: bool = False  # files may have changed since the last diff stat
+
+    def take(self) -> dict[str, Any]:
+        out, self.changes = self.changes, {}
+        return out
+
+
+class TaskRun:
+    """Runs one turn of a task; the supervisor owns its lifetime."""
+
+    def __init__(
+        self,
+        task: Task,
+        project: Project,
+        profile: AgentProfile,
+        home: Home,
+        store: Store,
+        executor: Executor,
+        emit: Emit,
+        on_task: OnTask,
+    ) -> None:
+        self.task = task
+        self.project = project
+        self.profile = profile
+        self.home = home
+        self.store = store
+        self.executor = executor
+        self.emit = emit
+        self.on_task = on_task
+        self.summary = Summary()
+        self.agent: RunningAgent | None = None
+        self.stop_requested = False
+        self.log: TaskLogWriter | None = None
+        self._stopper: asyncio.Task[None] | None = None
+
+    # lifecycle
+
+    async def execute(self) -> Task:
+        """Run the turn to its end and return the task as finally stored."""
+        self.log = TaskLogWriter(self.home.logs / self.task.id)
+        try:
+            self._set_state(
+                TaskState.PREPARING,
+                started_at=time.time(),
+                finished_at=None,
+                exit_code=None,
+                error=None,
+            )
+            await self._prepare()
+            if self.stop_requested:
+                return self._finish(TaskState.STOPPED, None, "stopped before the agent started")
+            code, timed_out = await self._run_agent()
+            return await self._conclude(code, timed_out)
+        except RunFailure as exc:
+            return self._finish(TaskState.FAILED, None, str(exc))
+        finally:
+            self.log.close()
+
+    async def stop(self) -> None:
+        """Stop the agent's whole process tree; the turn ends as stopped."""
+        self.stop_requested = True
+        if self.agent is not None:
+            await self.agent.stop()
+
+    # preparing
+
+    async def _prepare(self) -> None:
+        wt = Path(self.task.worktree)
+        if not wt.exists():
+            await self._make_worktree()
+        if self.project.setup:
+            await self._run_setup(self.project.setup)
+
+    async def _make_worktree(self) -> None:
+        repo = self.project.path
+        if await git.branch_exists(repo, self.task.branch):
+            raise RunFailure(
+                f"the worktree {self.task.worktree} is missing but branch "
+                f"{self.task.branch} exists; restore or prune it first"
+            )
+        try:
+            await git.add_worktree(
+                repo, self.task.worktree, self.task.branch, self.task.base_commit
+            )
+        except (git.GitError, OSError) as exc:
+            await git.remove_worktree(repo, self.task.worktree, self.task.branch)
+            raise RunFailure(f"could not create the worktree: {exc}") from None
+        self._note(
+            AgentEvent(
+                EventKind.STATUS,
+                f"worktree {self.task.worktree} on "
+                f"{self.task.branch} from {self.task.base_commit[:10]}",
+            )
+        )
+
+    async def _run_setup(self, command: str) -> None:
+        self._note(AgentEvent(EventKind.STATUS, f"setup: {command}"))
+        spec = LaunchSpec(["sh", "-c", command], self.task.worktree, dict(os.environ))
+        parser = TextParser(stream="setup")
+        child = await self.executor.start(spec, self._raw_sink(parser), self._raw_sink(parser))
+        self.agent = child
+        code = await child.wait()
+        child.close()
+        self.agent = None
+        self._events(parser.close())
+        if code != 0 and not self.stop_requested:
+            raise RunFailure(f"setup command failed (exit {code}): {command}")
+
+    # running
+
+    async def _run_agent(self) -> tuple[int, bool]:
+        argv, stdin = self.profile.render(self.task.prompt, self.task.worktree, self.task.id)
+        env = self._agent_env()
+        if shutil.which(argv[0], path=env.get("PATH")) is None:
+            hint = f"; {self.profile.install_hint}" if self.profile.install_hint else ""
+            raise RunFailure(
+                f"agent '{self.profile.name}' needs `{argv[0]}`, which is not "
+                f"installed or not on PATH{hint}"
+            )
+        parser = parser_for(self.profile.output)
+        errors = TextParser(stream="stderr")
+        try:
+            agent = await self.executor.start(
+                LaunchSpec(argv, self.task.worktree, env, stdin),
+                self._stdout_sink(parser),
+                self._raw_sink(errors),
+            )
+        except OSError as exc:
+            raise RunFailure(f"could not start {argv[0]}: {exc.strerror or exc}") from None
+        self.agent = agent
+        self._set_state(TaskState.RUNNING, pgid=agent.pgid, proc_start=agent.start_time)
+        stats = asyncio.create_task(self._stats_loop())
+        try:
+            code, timed_out = await self._wait(agent)
+        finally:
+            stats.cancel()
+            agent.close()
+            self.agent = None
+        self._events(parser.close() + errors.close())
+        return code, timed_out
+
+    async def _wait(self, agent: RunningAgent) -> tuple[int, bool]:
+        try:
+            return await asyncio.wait_for(asyncio.shield(agent.wait()), self.profile.timeout), False
+        except TimeoutError:
+            await agent.stop()
+            return await agent.wait(), True
+
+    def _agent_env(self) -> dict[str, str]:
+        env = {
+            **git.git_env(),
+            **self.profile.env,
+            "ORCHARD_TASK_ID": self.task.id,
+            "ORCHARD_WORKTREE": self.task.worktree,
+        }
+        if (
+            self.profile.output is OutputFormat.CLAUDE
+            and "CLAUDE_CONFIG_DIR" not in self.profile.env
+        ):
+            env = isolated_config_env(self.home.agent_state / self.task.id, env)
+        return env
+
+    def _stdout_sink(self, parser: Any) -> Callable[[bytes], None]:
+        def sink(data: bytes) -> None:
+            assert self.log is not None
+            self.log.write_raw(data)
+            self._events(parser.feed(data))
+            self._check_log()
+
+        return sink
+
+    def _raw_sink(self, parser: TextParser) -> Callable[[bytes], None]:
+        def sink(data: bytes) -> None:
+            self._events(parser.feed(data))
+            self._check_log()
+
+        return sink
+
+    def _check_log(self) -> None:
+        failed = self.log.failed if self.log is not None else None
+        if failed is None or self.agent is None or self.summary.fatal is not None:
+            return
+        self.summary.fatal = failed.reason
+        self._stopper = asyncio.get_running_loop().create_task(self.agent.stop(grace=1.0))
+
+    # events
+
+    def _note(self, event: AgentEvent) -> None:
+        self._events([event])
+
+    def _events(self, events: list[AgentEvent]) -> None:
+        if not events:
+            return
+        assert self.log is not None
+        self.log.write_events(events)
+        for ev in events:
+            self._absorb(ev)
+        self.emit(self.task.id, events)
+
+    def _absorb(self, ev: AgentEvent) -> None:
+        s, c = self.summary, self.summary.changes
+        if ev.kind is EventKind.USAGE:
+            for name in ("tokens_in", "tokens_out", "cost_usd"):
+                if getattr(ev, name) is not None:
+                    c[name] = (c.get(name) or getattr(self.task, name) or 0) + getattr(ev, name)
+        if ev.session_id:
+            c["session_id"] = ev.session_id
+        if ev.kind is EventKind.NEEDS_INPUT:
+            s.needs_input = ev.text
+        if ev.kind is EventKind.ERROR:
+            s.last_error = ev.text
+            if ev.status == "fatal":
+                s.fatal = ev.text
+        if ev.kind in (EventKind.FILE_CHANGE, EventKind.COMMAND):
+            s.touched = True
+        if ev.kind is not EventKind.USAGE and (ev.kind is not EventKind.RAW or ev.stream is None):
+            line = ev.summary(200)
+            if ev.kind is EventKind.RAW:
+                line = ev.text.rstrip("\n").rsplit("\n", 1)[-1][:200]
+            if line:
+                c["last_event"] = line
+
+    async def _stats_loop(self) -> None:
+        while True:
+            await asyncio.sleep(STATS_INTERVAL)
+            if self.summary.touched:
+                self.summary.touched = False
+                await self._refresh_stats()
+
+    async def _refresh_stats(self) -> None:
+        try:
+            stat = await git.diff_stat(self.task.worktree, self.task.base_commit)
+        except (git.GitError, OSError):
+            return  # the final stat after the turn is authoritative
+        self.summary.changes.update(
+            files_changed=stat.files_changed, insertions=stat.insertions, deletions=stat.deletions
+        )
+
+    # ending
+
+    async def _conclude(self, code: int, timed_out: bool) -> Task:
+        stopped = self.stop_requested or self.store.task(self.task.id).stop_requested
+        await self._commit(stopped)
+        await self._refresh_stats()
+        if stopped:
+            return self._finish(TaskState.STOPPED, code, "stopped by the user")
+        if self.summary.fatal:
+            return self._finish(TaskState.FAILED, code, self.summary.fatal)
+        if timed_out:
+            return self._finish(
+                TaskState.FAILED, code, f"timed out after {self.profile.timeout:g} s"
+            )
+        if code != 0:
+            detail = self.summary.last_error or f"{self.profile.name} exited with code {code}"
+            return self._finish(TaskState.FAILED, code, detail)
+        if self.summary.needs_input:
+            return self._finish(TaskState.NEEDS_INPUT, code, self.summary.needs_input)
+        return self._finish(TaskState.SUCCEEDED, code, None)
+
+    async def _commit(self, stopped: bool) -> None:
+        title = self.task.title + (" (stopped)" if stopped else "")
+        try:
+            sha = await git.commit_all(self.task.worktree, commit_message(title, self.task.prompt))
+        except (git.GitError, OSError) as exc:
+            self._note(AgentEvent(EventKind.ERROR, f"Orchard could not commit: {exc}"))
+            return
+        if sha:
+            self._note(
+                AgentEvent(EventKind.STATUS, f"Orchard committed {sha[:10]} on {self.task.branch}")
+            )
+
+    def _finish(self, state: TaskState, code: int | None, error: str | None) -> Task:
+        return self._set_state(
+            state, exit_code=code, error=error, finished_at=time.time(), pgid=None, proc_start=None
+        )
+
+    def _set_state(self, state: TaskState, **changes: Any) -> Task:
+        target = transition(self.task.state, state)
+        if self.log is not None:
+            self.log.flush()
+        self.task = self.store.update(self.task.id, state=target, **self.summary.take(), **changes)
+        self._note(AgentEvent(EventKind.STATUS, f"state: {target}", status=str(target)))
+        self.on_task(self.task)
+        return self.task
+
+    def flush(self) -> Task | None:
+        """Write the batched summary changes; return the task if anything changed."""
+        if self.log is not None:
+            self.log.flush()
+        changes = self.summary.take()
+        if not changes:
+            return None
+        self.task = self.store.update(self.task.id, **changes)
+        return self.task
