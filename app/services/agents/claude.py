@@ -107,7 +107,8 @@ def _result(obj: dict[str, Any]) -> list[AgentEvent]:
         )
     ]
     if obj.get("is_error") or str(obj.get("subtype", "")).startswith("error"):
-        events.append(AgentEvent(_K.ERROR, text=text_of(obj.get("result") or obj.get("subtype"))))
+        detail = text_of(obj.get("result") or obj.get("subtype"))
+        events.append(AgentEvent(_K.ERROR, text=detail, status="fatal"))
     for denial in obj.get("permission_denials") or []:
         what = text_of(denial.get("tool_name")) + " " + text_of(denial.get("tool_input"))
         events.append(AgentEvent(_K.NEEDS_INPUT, text=f"permission denied: {what.strip()}"))

@@ -20,7 +20,8 @@ class CodexParser(JsonLinesParser):
         if kind == "turn.completed":
             return [_usage(obj.get("usage") or {})]
         if kind == "turn.failed":
-            return [AgentEvent(_K.ERROR, text=text_of(obj.get("error", {}).get("message")))]
+            message = text_of((obj.get("error") or {}).get("message")) or "the turn failed"
+            return [AgentEvent(_K.ERROR, text=message, status="fatal")]
         if kind == "error":
             return [AgentEvent(_K.ERROR, text=text_of(obj.get("message")))]
         if kind in ("item.started", "item.updated", "item.completed"):
