@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -39,7 +40,7 @@ class AgentProfile:
         """Return the argv to run and the bytes to send on stdin, if any."""
         values = {"prompt": prompt, "worktree": worktree, "task_id": task_id}
         argv = [_PLACEHOLDER.sub(lambda m: values[m.group(1)], a) for a in self.argv]
-        stdin = prompt.encode() if self.prompt_via == "stdin" else None
+        stdin = prompt.encode(errors="replace") if self.prompt_via == "stdin" else None
         return argv, stdin
 
 
@@ -134,7 +135,10 @@ def _argv(name: str, value: Any) -> tuple[str, ...]:
 
 
 def _env(name: str, value: Any) -> dict[str, str]:
-    if not isinstance(value, dict):
+    ok = isinstance(value, dict) and all(
+        isinstance(v, str | int | float) and not isinstance(v, bool) for v in value.values()
+    )
+    if not ok:
         raise ProfileError(f"agent '{name}': env must be a table of strings")
     return {str(k): str(v) for k, v in value.items()}
 
@@ -148,9 +152,10 @@ def _format(name: str, value: Any) -> OutputFormat:
 
 
 def _timeout(name: str, value: Any) -> float | None:
-    if value in (0, None):
+    number = isinstance(value, int | float) and not isinstance(value, bool)
+    if value is None or (number and value == 0):
         return None
-    if not isinstance(value, int | float) or value < 0:
+    if not number or value < 0 or not math.isfinite(value):
         raise ProfileError(f"agent '{name}': timeout must be a number of seconds")
     return float(value)
 

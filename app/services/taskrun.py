@@ -257,7 +257,9 @@ class TaskRun:
                 s.fatal = ev.text
         if ev.kind in (EventKind.FILE_CHANGE, EventKind.COMMAND):
             s.touched = True
-        if ev.kind is not EventKind.USAGE and (ev.kind is not EventKind.RAW or ev.stream is None):
+        state_note = ev.kind is EventKind.STATUS and ev.status is not None
+        stderr = ev.kind is EventKind.RAW and ev.stream is not None
+        if ev.kind is not EventKind.USAGE and not state_note and not stderr:
             line = ev.summary(200)
             if ev.kind is EventKind.RAW:
                 line = ev.text.rstrip("\n").rsplit("\n", 1)[-1][:200]

@@ -50,14 +50,16 @@ class JsonLinesParser(StreamParser):
         try:
             obj = orjson.loads(line)
         except orjson.JSONDecodeError:
-            return [raw(decode(line))]
-        if not isinstance(obj, dict):
-            return [raw(decode(line))]
-        try:
-            events = self.on_object(obj)
-        except (KeyError, TypeError, ValueError, AttributeError):
-            events = None  # a known type in an unexpected shape: keep it verbatim
-        return [raw(decode(line))] if events is None else events
+            obj = None
+        events = None
+        if isinstance(obj, dict):
+            try:
+                events = self.on_object(obj)
+            except (KeyError, TypeError, ValueError, AttributeError, RecursionError):
+                events = None  # a known type in an unexpected shape: keep it verbatim
+        if events is None:
+            return [*self.flush(), raw(decode(line))]
+        return events
 
     def on_object(self, obj: dict[str, Any]) -> list[AgentEvent] | None:
         """Map one JSON object to events; None means 'not understood, keep raw'."""

@@ -16,7 +16,8 @@ _FILE_TOOLS = {"Edit": "update", "MultiEdit": "update", "Write": "write", "Noteb
 class ClaudeParser(JsonLinesParser):
     def __init__(self) -> None:
         super().__init__()
-        self._bash: dict[str, str] = {}  # tool_use id -> command, to pair results
+        # tool_use id -> (tool name, input), to pair each result with its call
+        self._calls: dict[str, tuple[str, dict[str, Any]]] = {}
 
     def on_object(self, obj: dict[str, Any]) -> list[AgentEvent] | None:
         kind = obj.get("type")
@@ -54,9 +55,9 @@ class ClaudeParser(JsonLinesParser):
 
     def _tool_use(self, block: dict[str, Any]) -> AgentEvent:
         name, args, tool_id = block.get("name", "?"), block.get("input") or {}, block.get("id")
+        self._calls[str(tool_id)] = (name, args)
         if name == "Bash":
             command = text_of(args.get("command"))
-            self._bash[str(tool_id)] = command
             return AgentEvent(_K.COMMAND, status="started", item_id=tool_id, command=command)
         if name in _FILE_TOOLS:
             return AgentEvent(
@@ -74,20 +75,25 @@ class ClaudeParser(JsonLinesParser):
         tool_id = str(block.get("tool_use_id"))
         failed = bool(block.get("is_error"))
         output = text_of(block.get("content"))
-        if tool_id in self._bash:
+        name, args = self._calls.pop(tool_id, ("?", {}))
+        status = "failed" if failed else "completed"
+        if name == "Bash":
+            command = text_of(args.get("command"))
+            code = 1 if failed else 0
             return [
                 AgentEvent(
-                    _K.COMMAND,
-                    output,
-                    "completed",
-                    tool_id,
-                    command=self._bash.pop(tool_id),
-                    exit_code=1 if failed else 0,
+                    _K.COMMAND, output, "completed", tool_id, command=command, exit_code=code
                 )
             ]
-        status = "failed" if failed else "completed"
+        if name in _FILE_TOOLS:
+            path = text_of(args.get("file_path"))
+            return [
+                AgentEvent(
+                    _K.FILE_CHANGE, output, status, tool_id, path=path, change=_FILE_TOOLS[name]
+                )
+            ]
         kind = _K.ERROR if failed else _K.TOOL_CALL
-        return [AgentEvent(kind, output, status, tool_id, tool="result")]
+        return [AgentEvent(kind, output, status, tool_id, tool=name)]
 
 
 def _result(obj: dict[str, Any]) -> list[AgentEvent]:

@@ -21,14 +21,10 @@ class GeminiParser(JsonLinesParser):
         self._tools: dict[str, tuple[str, dict[str, Any]]] = {}
 
     def on_object(self, obj: dict[str, Any]) -> list[AgentEvent] | None:
-        kind = obj.get("type")
-        if kind == "message":
+        if obj.get("type") == "message":
             return self._on_message(obj)
-        out = self.flush()
-        event = self._event(kind, obj)
-        if event is None:
-            return [*out, AgentEvent(_K.RAW, text_of(obj))] if out else None
-        return [*out, event]
+        event = self._event(obj.get("type"), obj)
+        return None if event is None else [*self.flush(), event]
 
     def flush(self) -> list[AgentEvent]:
         if not self._message:
@@ -65,6 +61,18 @@ class GeminiParser(JsonLinesParser):
                     tokens_out=as_int(stats.get("output_tokens")),
                 )
         return None
+
+    def _result(self, obj: dict[str, Any]) -> AgentEvent:
+        stats = obj.get("stats") or {}
+        if obj.get("status") == "error":
+            detail = text_of((obj.get("error") or {}).get("message")) or "the run failed"
+            return AgentEvent(_K.ERROR, detail, "fatal")
+        return AgentEvent(
+            _K.USAGE,
+            text_of(obj.get("status")),
+            tokens_in=as_int(stats.get("input_tokens")),
+            tokens_out=as_int(stats.get("output_tokens")),
+        )
 
     def _tool_use(self, obj: dict[str, Any]) -> AgentEvent:
         name, params, tool_id = (

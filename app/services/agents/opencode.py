@@ -32,7 +32,8 @@ class OpenCodeParser(JsonLinesParser):
             case "step_finish":
                 return [*events, _usage(part)]
             case "error":
-                return [*events, AgentEvent(_K.ERROR, _error_text(obj.get("error")))]
+                error = _error_text(obj.get("error"))
+                return [*events, AgentEvent(_K.ERROR, error, "fatal")]
         return None
 
     def _session(self, obj: dict[str, Any]) -> list[AgentEvent]:

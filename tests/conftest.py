@@ -1,0 +1,76 @@
+"""Shared fixtures: real git repositories and a real Orchard command line."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def git(cwd: Path, *args: str) -> str:
+    """Run git in `cwd` with a fixed identity and return its stdout."""
+    env = {**os.environ, "GIT_AUTHOR_NAME": "Test", "GIT_AUTHOR_EMAIL": "t@example.com",
+           "GIT_COMMITTER_NAME": "Test", "GIT_COMMITTER_EMAIL": "t@example.com"}
+    return subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True,
+                          text=True).stdout
+
+
+def make_repo(path: Path, files: dict[str, str] | None = None, branch: str = "main") -> Path:
+    """Create a git repository at `path` with one commit of `files`."""
+    path.mkdir(parents=True, exist_ok=True)
+    git(path, "init", "-q", "-b", branch)
+    for name, text in (files or {"README.md": "hello\n"}).items():
+        (path / name).parent.mkdir(parents=True, exist_ok=True)
+        (path / name).write_text(text)
+    git(path, "add", "-A")
+    git(path, "commit", "-qm", "initial")
+    return path
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    return make_repo(tmp_path / "repo", {"README.md": "hello\n", "src/app.py": "x = 1\n",
+                                         ".gitignore": "*.log\n"})
+
+
+@dataclass
+class CliResult:
+    code: int
+    out: str
+    err: str
+
+    def json(self) -> Any:
+        return json.loads(self.out)
+
+
+Cli = Callable[..., CliResult]
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Path:
+    return tmp_path / "orchard-home"
+
+
+@pytest.fixture
+def cli(home: Path) -> Cli:
+    """Run `orchard --home HOME ARGS` as a real subprocess."""
+
+    def run(*args: str, env: dict[str, str] | None = None, timeout: float = 120,
+            cwd: Path | None = None) -> CliResult:
+        full_env = {**os.environ, **(env or {})}
+        full_env.pop("ORCHARD_HOME", None)
+        proc = subprocess.run([sys.executable, "-m", "app", "--home", str(home), *args],
+                              capture_output=True, text=True, env=full_env, timeout=timeout,
+                              cwd=cwd or ROOT)
+        return CliResult(proc.returncode, proc.stdout, proc.stderr)
+
+    return run
