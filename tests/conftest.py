@@ -18,10 +18,16 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def git(cwd: Path, *args: str) -> str:
     """Run git in `cwd` with a fixed identity and return its stdout."""
-    env = {**os.environ, "GIT_AUTHOR_NAME": "Test", "GIT_AUTHOR_EMAIL": "t@example.com",
-           "GIT_COMMITTER_NAME": "Test", "GIT_COMMITTER_EMAIL": "t@example.com"}
-    return subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True,
-                          text=True).stdout
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "Test",
+        "GIT_AUTHOR_EMAIL": "t@example.com",
+        "GIT_COMMITTER_NAME": "Test",
+        "GIT_COMMITTER_EMAIL": "t@example.com",
+    }
+    return subprocess.run(
+        ["git", *args], cwd=cwd, env=env, check=True, capture_output=True, text=True
+    ).stdout
 
 
 def make_repo(path: Path, files: dict[str, str] | None = None, branch: str = "main") -> Path:
@@ -38,8 +44,10 @@ def make_repo(path: Path, files: dict[str, str] | None = None, branch: str = "ma
 
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
-    return make_repo(tmp_path / "repo", {"README.md": "hello\n", "src/app.py": "x = 1\n",
-                                         ".gitignore": "*.log\n"})
+    return make_repo(
+        tmp_path / "repo",
+        {"README.md": "hello\n", "src/app.py": "x = 1\n", ".gitignore": "*.log\n"},
+    )
 
 
 @dataclass
@@ -64,13 +72,19 @@ def home(tmp_path: Path) -> Path:
 def cli(home: Path) -> Cli:
     """Run `orchard --home HOME ARGS` as a real subprocess."""
 
-    def run(*args: str, env: dict[str, str] | None = None, timeout: float = 120,
-            cwd: Path | None = None) -> CliResult:
+    def run(
+        *args: str, env: dict[str, str] | None = None, timeout: float = 120, cwd: Path | None = None
+    ) -> CliResult:
         full_env = {**os.environ, **(env or {})}
         full_env.pop("ORCHARD_HOME", None)
-        proc = subprocess.run([sys.executable, "-m", "app", "--home", str(home), *args],
-                              capture_output=True, text=True, env=full_env, timeout=timeout,
-                              cwd=cwd or ROOT)
+        proc = subprocess.run(
+            [sys.executable, "-m", "app", "--home", str(home), *args],
+            capture_output=True,
+            text=True,
+            env=full_env,
+            timeout=timeout,
+            cwd=cwd or ROOT,
+        )
         return CliResult(proc.returncode, proc.stdout, proc.stderr)
 
     return run

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 
 class EventKind(StrEnum):
@@ -21,8 +20,7 @@ class EventKind(StrEnum):
     STATUS = "status"
 
 
-@dataclass(frozen=True, slots=True)
-class AgentEvent:
+class AgentEvent(NamedTuple):
     """One thing an agent did or said, whatever CLI it came from.
 
     Field use by kind: COMMAND has `command`, output in `text`, `exit_code`;
@@ -30,6 +28,10 @@ class AgentEvent:
     `tool` and its input or result in `text`; USAGE has token counts and cost;
     SESSION has `session_id`; RAW holds an unparsed line (or lines) in `text`.
     `item_id` ties the started and completed halves of one item together.
+
+    An immutable named tuple rather than a frozen dataclass: agents can emit
+    hundreds of thousands of events a second, and a tuple is built several
+    times faster.
     """
 
     kind: EventKind
@@ -49,11 +51,8 @@ class AgentEvent:
 
     def to_dict(self) -> dict[str, Any]:
         """Return the event as a JSON-ready dict without empty fields."""
-        out: dict[str, Any] = {"kind": self.kind.value}
-        for f in _OPTIONAL_FIELDS:
-            value = getattr(self, f)
-            if value is not None and value != "":
-                out[f] = value
+        out = {k: v for k, v in zip(_FIELDS, self, strict=True) if v is not None and v != ""}
+        out["kind"] = self.kind.value  # a plain str, not the enum
         return out
 
     @classmethod
@@ -64,14 +63,15 @@ class AgentEvent:
         except ValueError:
             kind = EventKind.RAW
         kwargs = {f: data[f] for f in _OPTIONAL_FIELDS if f in data}
-        return cls(kind=kind, **kwargs)
+        return cls(kind, **kwargs)
 
     def summary(self, width: int = 120) -> str:
         """Return a one-line description for progress displays."""
         return one_line(_summary_text(self), width)
 
 
-_OPTIONAL_FIELDS = tuple(f.name for f in fields(AgentEvent) if f.name != "kind")
+_FIELDS = AgentEvent._fields
+_OPTIONAL_FIELDS = _FIELDS[1:]
 
 
 def _summary_text(ev: AgentEvent) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import tempfile
@@ -91,20 +92,32 @@ async def branch_exists(repo: str, branch: str) -> bool:
     return result.returncode == 0
 
 
+# Concurrent `git worktree add` in one repository races: one git reads
+# .git/worktrees/<x>/commondir while another is still writing it, and a prune
+# can delete a sibling's half-made worktree. Worktree changes take turns.
+_WORKTREE_LOCKS: dict[str, asyncio.Lock] = {}
+
+
+def _worktree_lock(repo: str) -> asyncio.Lock:
+    return _WORKTREE_LOCKS.setdefault(os.path.realpath(repo), asyncio.Lock())
+
+
 async def add_worktree(repo: str, path: str, branch: str, commit: str) -> None:
     """Create `branch` at `commit` checked out in a new worktree at `path`."""
     Path(path).parent.mkdir(parents=True, exist_ok=True)
-    await git(repo, "worktree", "add", "--quiet", "-b", branch, path, commit)
+    async with _worktree_lock(repo):
+        await git(repo, "worktree", "add", "--quiet", "-b", branch, path, commit)
 
 
 async def remove_worktree(repo: str, path: str, branch: str | None = None) -> None:
     """Undo a worktree Orchard just made (and its branch), leaving nothing behind."""
-    await git(repo, "worktree", "remove", "--force", path, check=False)
-    if Path(path).exists():
-        shutil.rmtree(path, ignore_errors=True)
-    await git(repo, "worktree", "prune", check=False)
-    if branch:
-        await git(repo, "branch", "-D", branch, check=False)
+    async with _worktree_lock(repo):
+        await git(repo, "worktree", "remove", "--force", path, check=False)
+        if Path(path).exists():
+            shutil.rmtree(path, ignore_errors=True)
+        await git(repo, "worktree", "prune", check=False)
+        if branch:
+            await git(repo, "branch", "-D", branch, check=False)
 
 
 async def identity_env(worktree: str) -> dict[str, str]:

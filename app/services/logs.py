@@ -51,15 +51,17 @@ class TaskLogWriter:
     def write_events(self, events: Iterable[AgentEvent]) -> None:
         """Append normalized events, stamped with a sequence number and the time."""
         now = round(time.time(), 3)
-        parts = []
+        dumps, seq, parts = orjson.dumps, self._seq, []
         for ev in events:
             data = ev.to_dict()
-            data["seq"] = self._seq
+            data["seq"] = seq
             data["ts"] = now
-            self._seq += 1
-            parts.append(orjson.dumps(data))
+            seq += 1
+            parts.append(dumps(data))
+        self._seq = seq
         if parts:
-            self._write(self._events, self.events_path, b"\n".join(parts) + b"\n")
+            parts.append(b"")
+            self._write(self._events, self.events_path, b"\n".join(parts))
 
     def write_raw(self, data: bytes) -> None:
         """Append output bytes as the agent wrote them."""

@@ -257,12 +257,12 @@ class TaskRun:
                 s.fatal = ev.text
         if ev.kind in (EventKind.FILE_CHANGE, EventKind.COMMAND):
             s.touched = True
-        state_note = ev.kind is EventKind.STATUS and ev.status is not None
-        stderr = ev.kind is EventKind.RAW and ev.stream is not None
-        if ev.kind is not EventKind.USAGE and not state_note and not stderr:
-            line = ev.summary(200)
-            if ev.kind is EventKind.RAW:
-                line = ev.text.rstrip("\n").rsplit("\n", 1)[-1][:200]
+        if ev.kind is EventKind.RAW:
+            if ev.stream is None:  # stdout; stderr is too noisy to headline
+                text = ev.text.rstrip("\r\n")
+                c["last_event"] = text[text.rfind("\n") + 1 :][:200].rstrip("\r")
+        elif ev.kind is not EventKind.USAGE and not (ev.kind is EventKind.STATUS and ev.status):
+            line = ev.summary(200)  # state notes are shown as the state itself
             if line:
                 c["last_event"] = line
 

@@ -93,8 +93,10 @@ class Report:
 
     def print(self) -> None:
         header = ("figure", "orchard", "baseline", "ratio", "goal", "result")
-        table = [header, *((r.figure, r.orchard, r.baseline, r.ratio, r.goal, r.result)
-                           for r in self.rows)]
+        table = [
+            header,
+            *((r.figure, r.orchard, r.baseline, r.ratio, r.goal, r.result) for r in self.rows),
+        ]
         widths = [max(len(row[i]) for row in table) for i in range(len(header))]
         line = "  ".join("-" * w for w in widths)
         print()
@@ -158,8 +160,12 @@ def make_repo(path: Path, n_files: int) -> Path:
 
 def drop_worktree(repo: Path, worktree: str, branch: str) -> None:
     """Remove a worktree and its branch after a repetition."""
-    subprocess.run(["git", "worktree", "remove", "--force", worktree], cwd=repo,
-                   capture_output=True, check=False)
+    subprocess.run(
+        ["git", "worktree", "remove", "--force", worktree],
+        cwd=repo,
+        capture_output=True,
+        check=False,
+    )
     shutil.rmtree(worktree, ignore_errors=True)
     subprocess.run(["git", "worktree", "prune"], cwd=repo, capture_output=True, check=False)
     subprocess.run(["git", "branch", "-D", branch], cwd=repo, capture_output=True, check=False)
@@ -224,11 +230,19 @@ def bench_start(tmp: Path, sizes: Sizes, report: Report) -> None:
     spread = [round((x - y) * 1000) for x, y in zip(orchard_times, git_times, strict=True)]
     report.add(
         f"start: 1 task, {sizes.repo_files:,} files (median of {sizes.start_reps})",
-        ms(o), ms(b), f"{o / b:.2f}x", "-", "-",
+        ms(o),
+        ms(b),
+        f"{o / b:.2f}x",
+        "-",
+        "-",
     )
     report.add(
         "start overhead (orchard - git worktree add)",
-        ms(overhead), "0 ms", "-", "<= 300 ms", verdict(overhead <= 0.300),
+        ms(overhead),
+        "0 ms",
+        "-",
+        "<= 300 ms",
+        verdict(overhead <= 0.300),
     )
     report.notes.append(
         f"start: per-rep orchard {[round(x * 1000) for x in orchard_times]} ms, "
@@ -248,15 +262,19 @@ async def _start_reps(
         await _orchard_start_once(orchard, project.name, repo)
         orchard_times, git_times = [], []
         for i in range(reps):
-            sides = [("git", lambda i=i: _git_worktree_once(repo, tmp, f"b{i}")),
-                     ("orchard", lambda: _orchard_start_once(orchard, project.name, repo))]
+            sides = [
+                ("git", lambda i=i: _git_worktree_once(repo, tmp, f"b{i}")),
+                ("orchard", lambda: _orchard_start_once(orchard, project.name, repo)),
+            ]
             if i % 2:
                 sides.reverse()
             for name, run in sides:
                 elapsed = await run()
                 (git_times if name == "git" else orchard_times).append(elapsed)
-            say(f"[start] rep {i + 1}/{reps}: orchard {orchard_times[-1] * 1000:.0f} ms, "
-                f"git {git_times[-1] * 1000:.0f} ms")
+            say(
+                f"[start] rep {i + 1}/{reps}: orchard {orchard_times[-1] * 1000:.0f} ms, "
+                f"git {git_times[-1] * 1000:.0f} ms"
+            )
         return orchard_times, git_times
     finally:
         orchard.close()
@@ -266,10 +284,20 @@ async def _git_worktree_once(repo: Path, tmp: Path, name: str) -> float:
     path = tmp / "start-wt" / name
     path.parent.mkdir(exist_ok=True)
     branch = f"bench/{name}"
+    await asyncio.to_thread(os.sync)  # let the last rep's writeback finish before timing
     t0 = time.perf_counter()
     proc = await asyncio.create_subprocess_exec(
-        "git", "worktree", "add", "--quiet", "-b", branch, str(path), "HEAD",
-        cwd=repo, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
+        "git",
+        "worktree",
+        "add",
+        "--quiet",
+        "-b",
+        branch,
+        str(path),
+        "HEAD",
+        cwd=repo,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
     )
     _, err = await proc.communicate()
     elapsed = time.perf_counter() - t0
@@ -283,6 +311,7 @@ async def _orchard_start_once(orchard: Orchard, project: str, repo: Path) -> flo
     clock = StateClock()
     unsubscribe = orchard.supervisor.subscribe(clock)
     try:
+        await asyncio.to_thread(os.sync)  # let the last rep's writeback finish before timing
         t0 = time.perf_counter()
         [task] = await orchard.new_tasks(project, "true", agent="shell", title="start bench")
         runner = asyncio.create_task(orchard.supervisor.run(parallel=1))
@@ -337,8 +366,10 @@ def bench_intake(tmp: Path, sizes: Sizes, report: Report) -> None:
         ok = ok and result["states"] == ["succeeded"] * n
         kept_ok = kept_ok and ok
         if not ok:
-            say(f"[intake] lines lost or tasks failed: raw.log {raw_counts}, "
-                f"events {event_counts}, states {result['states']}, errors {result['errors']}")
+            say(
+                f"[intake] lines lost or tasks failed: raw.log {raw_counts}, "
+                f"events {event_counts}, states {result['states']}, errors {result['errors']}"
+            )
         min_raw = min(min_raw, *raw_counts)
         min_events = min(min_events, *event_counts)
         walls.append(result["wall"])
@@ -346,23 +377,47 @@ def bench_intake(tmp: Path, sizes: Sizes, report: Report) -> None:
         base_walls.append(base)
         rss.append(result["peak_rss_mb"])
         idle_rss.append(result["idle_rss_mb"])
-        say(f"[intake] rep {rep + 1}/{sizes.intake_reps}: orchard {result['wall']:.2f} s "
+        say(
+            f"[intake] rep {rep + 1}/{sizes.intake_reps}: orchard {result['wall']:.2f} s "
             f"(from first spawn {result['from_first_spawn']:.2f} s, all spawned after "
             f"{result['spawn_spread']:.2f} s), baseline {base:.2f} s, "
-            f"peak RSS {result['peak_rss_mb']:.0f} MB, lines ok {ok}")
+            f"peak RSS {result['peak_rss_mb']:.0f} MB, lines ok {ok}"
+        )
     w, s, b = (statistics.median(x) for x in (walls, spawn_walls, base_walls))
     label = f"{n} tasks x {lines:,} lines"
-    report.add(f"log intake wall, {label} (median of {len(walls)})",
-               secs(w), secs(b), f"{w / b:.2f}x", "<= 1.5x", verdict(w / b <= 1.5))
-    report.add("log intake wall from first agent spawn",
-               secs(s), secs(b), f"{s / b:.2f}x", "(context)", "-")
-    report.add("log intake lines kept (min over tasks, raw.log / events)",
-               f"{min_raw:,} / {min_events:,}", f"{lines:,}", "-",
-               f"= {lines:,} in every task", verdict(kept_ok))
+    report.add(
+        f"log intake wall, {label} (median of {len(walls)})",
+        secs(w),
+        secs(b),
+        f"{w / b:.2f}x",
+        "<= 1.5x",
+        verdict(w / b <= 1.5),
+    )
+    report.add(
+        "log intake wall from first agent spawn",
+        secs(s),
+        secs(b),
+        f"{s / b:.2f}x",
+        "(context)",
+        "-",
+    )
+    report.add(
+        "log intake lines kept (min over tasks, raw.log / events)",
+        f"{min_raw:,} / {min_events:,}",
+        f"{lines:,}",
+        "-",
+        f"= {lines:,} in every task",
+        verdict(kept_ok),
+    )
     peak = max(rss)
-    report.add("log intake Orchard peak RSS (max over reps; baseline = idle)",
-               f"{peak:.0f} MB", f"{max(idle_rss):.0f} MB", f"{peak / max(idle_rss):.2f}x",
-               "< 300 MB", verdict(peak < 300))
+    report.add(
+        "log intake Orchard peak RSS (max over reps; baseline = idle)",
+        f"{peak:.0f} MB",
+        f"{max(idle_rss):.0f} MB",
+        f"{peak / max(idle_rss):.2f}x",
+        "< 300 MB",
+        verdict(peak < 300),
+    )
     report.notes.append(
         f"intake: orchard walls {[round(x, 2) for x in walls]} s, "
         f"baseline walls {[round(x, 2) for x in base_walls]} s, "
@@ -376,8 +431,13 @@ def _intake_baseline(command: str, n: int, out_dir: Path) -> float:
     try:
         t0 = time.perf_counter()
         procs = [
-            subprocess.Popen(["sh", "-c", command], stdout=f, stderr=subprocess.DEVNULL,
-                             stdin=subprocess.DEVNULL, start_new_session=True)
+            subprocess.Popen(
+                ["sh", "-c", command],
+                stdout=f,
+                stderr=subprocess.DEVNULL,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
             for f in files
         ]
         for p in procs:
@@ -422,8 +482,9 @@ async def child_run_tasks(params: dict[str, Any]) -> dict[str, Any]:
         agent = params.get("agent", "shell")
         ids = []
         for i in range(params["tasks"]):
-            tasks = await orchard.new_tasks(project.name, params["command"], agent=agent,
-                                            title=f"bench {i}")
+            tasks = await orchard.new_tasks(
+                project.name, params["command"], agent=agent, title=f"bench {i}"
+            )
             ids.append(tasks[0].id)
         clock = StateClock()
         orchard.supervisor.subscribe(clock)
@@ -454,8 +515,26 @@ async def child_run_tasks(params: dict[str, Any]) -> dict[str, Any]:
 
 def codex_lines(rng: random.Random) -> Iterator[bytes]:
     """Yield realistic codex `exec --json` lines: turns of commands, edits and messages."""
-    words = ("the", "file", "test", "function", "update", "check", "error", "value", "module",
-             "returns", "config", "import", "call", "list", "path", "should", "now", "fix")
+    words = (
+        "the",
+        "file",
+        "test",
+        "function",
+        "update",
+        "check",
+        "error",
+        "value",
+        "module",
+        "returns",
+        "config",
+        "import",
+        "call",
+        "list",
+        "path",
+        "should",
+        "now",
+        "fix",
+    )
 
     def text(n: int) -> str:
         return " ".join(rng.choice(words) for _ in range(n))
@@ -473,34 +552,90 @@ def codex_lines(rng: random.Random) -> Iterator[bytes]:
             pick = rng.random()
             if pick < 0.45:
                 cmd = f"/bin/bash -lc 'rg -n {rng.choice(words)} src | head -{rng.randint(5, 40)}'"
-                started = {"id": iid, "type": "command_execution", "command": cmd,
-                           "aggregated_output": "", "exit_code": None, "status": "in_progress"}
+                started = {
+                    "id": iid,
+                    "type": "command_execution",
+                    "command": cmd,
+                    "aggregated_output": "",
+                    "exit_code": None,
+                    "status": "in_progress",
+                }
                 yield dumps({"type": "item.started", "item": started})
-                output = "\n".join(f"src/m{rng.randint(1, 99)}.py:{rng.randint(1, 400)}: "
-                                   + text(rng.randint(3, 12)) for _ in range(rng.randint(0, 8)))
-                done = {**started, "aggregated_output": output,
-                        "exit_code": rng.choice((0, 0, 0, 1)), "status": "completed"}
+                output = "\n".join(
+                    f"src/m{rng.randint(1, 99)}.py:{rng.randint(1, 400)}: "
+                    + text(rng.randint(3, 12))
+                    for _ in range(rng.randint(0, 8))
+                )
+                done = {
+                    **started,
+                    "aggregated_output": output,
+                    "exit_code": rng.choice((0, 0, 0, 1)),
+                    "status": "completed",
+                }
                 yield dumps({"type": "item.completed", "item": done})
             elif pick < 0.7:
-                yield dumps({"type": "item.completed", "item": {
-                    "id": iid, "type": "reasoning", "text": "**Thinking** " + text(rng.randint(8, 60))}})
+                yield dumps(
+                    {
+                        "type": "item.completed",
+                        "item": {
+                            "id": iid,
+                            "type": "reasoning",
+                            "text": "**Thinking** " + text(rng.randint(8, 60)),
+                        },
+                    }
+                )
             elif pick < 0.85:
-                changes = [{"path": f"src/m{rng.randint(1, 99)}.py",
-                            "kind": rng.choice(("update", "add", "delete"))}
-                           for _ in range(rng.randint(1, 3))]
-                yield dumps({"type": "item.completed", "item": {
-                    "id": iid, "type": "file_change", "changes": changes, "status": "completed"}})
+                changes = [
+                    {
+                        "path": f"src/m{rng.randint(1, 99)}.py",
+                        "kind": rng.choice(("update", "add", "delete")),
+                    }
+                    for _ in range(rng.randint(1, 3))
+                ]
+                yield dumps(
+                    {
+                        "type": "item.completed",
+                        "item": {
+                            "id": iid,
+                            "type": "file_change",
+                            "changes": changes,
+                            "status": "completed",
+                        },
+                    }
+                )
             elif pick < 0.93:
-                todo = [{"text": text(rng.randint(2, 6)), "completed": rng.random() < 0.5}
-                        for _ in range(rng.randint(2, 5))]
-                yield dumps({"type": "item.updated", "item": {
-                    "id": iid, "type": "todo_list", "items": todo}})
+                todo = [
+                    {"text": text(rng.randint(2, 6)), "completed": rng.random() < 0.5}
+                    for _ in range(rng.randint(2, 5))
+                ]
+                yield dumps(
+                    {
+                        "type": "item.updated",
+                        "item": {"id": iid, "type": "todo_list", "items": todo},
+                    }
+                )
             else:
-                yield dumps({"type": "item.completed", "item": {
-                    "id": iid, "type": "agent_message", "text": text(rng.randint(5, 80))}})
-        yield dumps({"type": "turn.completed", "usage": {
-            "input_tokens": rng.randint(1000, 90000), "cached_input_tokens": 0,
-            "output_tokens": rng.randint(50, 3000), "reasoning_output_tokens": 0}})
+                yield dumps(
+                    {
+                        "type": "item.completed",
+                        "item": {
+                            "id": iid,
+                            "type": "agent_message",
+                            "text": text(rng.randint(5, 80)),
+                        },
+                    }
+                )
+        yield dumps(
+            {
+                "type": "turn.completed",
+                "usage": {
+                    "input_tokens": rng.randint(1000, 90000),
+                    "cached_input_tokens": 0,
+                    "output_tokens": rng.randint(50, 3000),
+                    "reasoning_output_tokens": 0,
+                },
+            }
+        )
 
 
 def make_jsonl(path: Path, n_lines: int) -> int:
@@ -546,7 +681,7 @@ def ingest_plain(path: Path) -> tuple[float, int]:
         while chunk := f.read(CHUNK):
             data = rest + chunk
             end = data.rfind(b"\n")
-            rest = data[end + 1:]
+            rest = data[end + 1 :]
             for line in data[:end].split(b"\n"):
                 loads(line)
                 n += 1
@@ -574,13 +709,22 @@ def bench_ingest(tmp: Path, sizes: Sizes, report: Report) -> None:
         plain.append(dt_plain)
         if counted != n:
             raise RuntimeError(f"plain ingest counted {counted} lines, not {n}")
-        say(f"[ingest] rep {rep + 1}/{sizes.ingest_reps}: parser+writer {n / dt:,.0f}/s "
-            f"({events:,} events), parser {n / dt_parse:,.0f}/s, orjson {n / dt_plain:,.0f}/s")
+        say(
+            f"[ingest] rep {rep + 1}/{sizes.ingest_reps}: parser+writer {n / dt:,.0f}/s "
+            f"({events:,} events), parser {n / dt_parse:,.0f}/s, orjson {n / dt_plain:,.0f}/s"
+        )
     o, p, b = (n / statistics.median(x) for x in (full, parse, plain))
-    report.add(f"JSONL ingest: codex parser + log writer, {n:,} lines",
-               rate(o), rate(b), f"{o / b:.2f}x", ">= 300k lines/s", verdict(o >= 300_000))
-    report.add("JSONL ingest: codex parser only", rate(p), rate(b), f"{p / b:.2f}x",
-               "(context)", "-")
+    report.add(
+        f"JSONL ingest: codex parser + log writer, {n:,} lines",
+        rate(o),
+        rate(b),
+        f"{o / b:.2f}x",
+        ">= 300k lines/s",
+        verdict(o >= 300_000),
+    )
+    report.add(
+        "JSONL ingest: codex parser only", rate(p), rate(b), f"{p / b:.2f}x", "(context)", "-"
+    )
     _bench_ingest_e2e(tmp, path, n, o, sizes, report)
 
 
@@ -594,20 +738,37 @@ def _bench_ingest_e2e(
     rates, rss = [], []
     for rep in range(sizes.e2e_reps):
         home = tmp / f"e2e-home-{rep}"
-        result = child("tasks", {"home": str(home), "repo": str(repo), "tasks": 1,
-                                 "command": "replay", "agent": "replay", "config": config},
-                       timeout=1800)
+        result = child(
+            "tasks",
+            {
+                "home": str(home),
+                "repo": str(repo),
+                "tasks": 1,
+                "command": "replay",
+                "agent": "replay",
+                "config": config,
+            },
+            timeout=1800,
+        )
         raw_counts, _ = _count_task_logs(home, result["task_ids"])
         shutil.rmtree(home, ignore_errors=True)
         if raw_counts != [n] or result["states"] != ["succeeded"]:
             raise RuntimeError(f"e2e replay lost lines or failed: {raw_counts} {result}")
         rates.append(n / result["from_first_spawn"])
         rss.append(result["peak_rss_mb"])
-        say(f"[ingest] e2e rep {rep + 1}: {rates[-1]:,.0f} lines/s, "
-            f"run wall {result['wall']:.2f} s, peak RSS {result['peak_rss_mb']:.0f} MB")
+        say(
+            f"[ingest] e2e rep {rep + 1}: {rates[-1]:,.0f} lines/s, "
+            f"run wall {result['wall']:.2f} s, peak RSS {result['peak_rss_mb']:.0f} MB"
+        )
     e = statistics.median(rates)
-    report.add("JSONL ingest end to end: `cat` agent task (baseline = in-process)",
-               rate(e), rate(inproc), f"{e / inproc:.2f}x", "(context)", "-")
+    report.add(
+        "JSONL ingest end to end: `cat` agent task (baseline = in-process)",
+        rate(e),
+        rate(inproc),
+        f"{e / inproc:.2f}x",
+        "(context)",
+        "-",
+    )
     report.notes.append(f"ingest e2e: Orchard peak RSS {[round(x) for x in rss]} MB")
 
 
@@ -626,7 +787,9 @@ def main() -> int:
         return 0
     sizes = QUICK if args.quick else FULL
     figures: dict[str, Callable[[Path, Sizes, Report], None]] = {
-        "start": bench_start, "intake": bench_intake, "ingest": bench_ingest,
+        "start": bench_start,
+        "intake": bench_intake,
+        "ingest": bench_ingest,
     }
     chosen = [f.strip() for f in args.only.split(",") if f.strip()]
     report = Report()
@@ -639,8 +802,10 @@ def main() -> int:
         with contextlib.suppress(Exception):
             report.print()
         shutil.rmtree(tmp, ignore_errors=True)
-    say(f"\n{'quick' if args.quick else 'full'} run took {time.perf_counter() - t0:.0f} s "
-        f"on {os.cpu_count()} cores")
+    say(
+        f"\n{'quick' if args.quick else 'full'} run took {time.perf_counter() - t0:.0f} s "
+        f"on {os.cpu_count()} cores"
+    )
     return 0 if all(r.result != "FAIL" for r in report.rows) else 1
 
 

@@ -16,8 +16,9 @@ def _added(cli: Cli, repo: Path, *extra: str) -> None:
 def test_project_add_defaults_and_list(cli: Cli, repo: Path) -> None:
     _added(cli, repo)
     projects = cli("project", "list", "--json").json()
-    assert projects == [{"name": "repo", "path": str(repo), "base": "main", "setup": None,
-                         "test": None}]
+    assert projects == [
+        {"name": "repo", "path": str(repo), "base": "main", "setup": None, "test": None}
+    ]
 
 
 def test_project_add_with_options(cli: Cli, repo: Path) -> None:
@@ -25,7 +26,11 @@ def test_project_add_with_options(cli: Cli, repo: Path) -> None:
     _added(cli, repo, "--name", "web", "--base", "develop", "--setup", "true", "--test", "pytest")
     [project] = cli("project", "list", "--json").json()
     assert (project["name"], project["base"], project["setup"], project["test"]) == (
-        "web", "develop", "true", "pytest")
+        "web",
+        "develop",
+        "true",
+        "pytest",
+    )
 
 
 def test_task_new_queues_and_prints_ids(cli: Cli, repo: Path) -> None:
@@ -37,9 +42,28 @@ def test_task_new_queues_and_prints_ids(cli: Cli, repo: Path) -> None:
     assert {t["id"] for t in tasks} == set(ids)
     assert len({t["group"] for t in tasks}) == 1 and tasks[0]["group"]
     assert len({t["branch"] for t in tasks}) == 3
-    expected = {"id", "project", "title", "prompt", "agent", "state", "branch", "worktree",
-                "base_commit", "exit_code", "error", "started_at", "finished_at", "tokens_in",
-                "tokens_out", "cost_usd", "files_changed", "insertions", "deletions", "group"}
+    expected = {
+        "id",
+        "project",
+        "title",
+        "prompt",
+        "agent",
+        "state",
+        "branch",
+        "worktree",
+        "base_commit",
+        "exit_code",
+        "error",
+        "started_at",
+        "finished_at",
+        "tokens_in",
+        "tokens_out",
+        "cost_usd",
+        "files_changed",
+        "insertions",
+        "deletions",
+        "group",
+    }
     assert expected <= set(tasks[0])
     assert all(t["state"] == "queued" for t in tasks)
     assert tasks[0]["base_commit"] == git(repo, "rev-parse", "HEAD").strip()
@@ -51,10 +75,13 @@ def test_run_commits_agent_work_and_keeps_user_checkout(cli: Cli, repo: Path) ->
     (repo / "scratch.txt").write_text("untracked\n")
     git(repo, "stash", "list")
     status_before = git(repo, "status", "--porcelain")
-    prompt = ("printf 'new\\n' > added.txt && rm src/app.py && echo more >> README.md"
-              " && echo noise > debug.log && echo done")
-    task_id = cli("task", "new", "repo", prompt, "--agent", "shell", "--title",
-                  "Edit files").out.strip()
+    prompt = (
+        "printf 'new\\n' > added.txt && rm src/app.py && echo more >> README.md"
+        " && echo noise > debug.log && echo done"
+    )
+    task_id = cli(
+        "task", "new", "repo", prompt, "--agent", "shell", "--title", "Edit files"
+    ).out.strip()
     run = cli("run")
     assert run.code == 0, run.err
     task = cli("task", "show", task_id, "--json").json()
@@ -62,8 +89,9 @@ def test_run_commits_agent_work_and_keeps_user_checkout(cli: Cli, repo: Path) ->
     assert task["branch"].startswith(f"orchard/{task_id[:8]}-edit-files")
     wt = Path(task["worktree"])
     assert not wt.is_relative_to(repo)
-    assert git(wt, "status", "--porcelain") == "debug.log\n" or git(wt, "status",
-                                                                     "--porcelain") == ""
+    assert (
+        git(wt, "status", "--porcelain") == "debug.log\n" or git(wt, "status", "--porcelain") == ""
+    )
     changed = git(repo, "diff", "--name-status", task["base_commit"], task["branch"]).split("\n")
     assert set(filter(None, changed)) == {"A\tadded.txt", "M\tREADME.md", "D\tsrc/app.py"}
     assert git(repo, "log", "-1", "--format=%s", task["branch"]).strip() == "Edit files"
@@ -75,8 +103,10 @@ def test_run_commits_agent_work_and_keeps_user_checkout(cli: Cli, repo: Path) ->
 
 def test_agent_commits_are_kept(cli: Cli, repo: Path) -> None:
     _added(cli, repo)
-    prompt = ("echo a > a.txt && git add a.txt && git -c user.name=A -c user.email=a@x "
-              "commit -qm 'agent commit' && echo b > b.txt")
+    prompt = (
+        "echo a > a.txt && git add a.txt && git -c user.name=A -c user.email=a@x "
+        "commit -qm 'agent commit' && echo b > b.txt"
+    )
     task_id = cli("task", "new", "repo", prompt, "--agent", "shell", "--title", "Two").out.strip()
     assert cli("run").code == 0
     task = cli("task", "show", task_id, "--json").json()
@@ -86,8 +116,9 @@ def test_agent_commits_are_kept(cli: Cli, repo: Path) -> None:
 
 def test_logs_diff_and_show(cli: Cli, repo: Path) -> None:
     _added(cli, repo)
-    task_id = cli("task", "new", "repo", "echo hello from agent; echo x > new.txt",
-                  "--agent", "shell").out.strip()
+    task_id = cli(
+        "task", "new", "repo", "echo hello from agent; echo x > new.txt", "--agent", "shell"
+    ).out.strip()
     cli("run")
     logs = cli("task", "logs", task_id)
     assert "hello from agent" in logs.out and "state: succeeded" in logs.out
@@ -136,9 +167,15 @@ def test_tricky_prompts_reach_the_agent_verbatim(cli: Cli, repo: Path, home: Pat
     home.mkdir(exist_ok=True)
     (home / "config.toml").write_text(
         '[agents.echo]\nargv = ["python3", "-c", "import sys; open(\'p.txt\',\'w\','
-        'encoding=\'utf-8\').write(sys.argv[1])", "{prompt}"]\n')
-    prompts = ["it's \"quoted\"\nand $(rm -rf /) `whoami` ${HOME}", "naïve — 日本語 🚀",
-               "--help", "{worktree} {task_id}", "x" * 100_000]
+        'encoding=\'utf-8\').write(sys.argv[1])", "{prompt}"]\n'
+    )
+    prompts = [
+        'it\'s "quoted"\nand $(rm -rf /) `whoami` ${HOME}',
+        "naïve — 日本語 🚀",
+        "--help",
+        "{worktree} {task_id}",
+        "x" * 100_000,
+    ]
     ids = [cli("task", "new", "repo", "--agent", "echo", "--", p).out.strip() for p in prompts]
     assert cli("run", "--parallel", "5").code == 0
     for task_id, prompt in zip(ids, prompts, strict=True):
@@ -172,8 +209,9 @@ def test_missing_agent_binary_fails_with_install_hint(cli: Cli, repo: Path, home
 
 def test_reopening_shows_every_task_as_it_was(cli: Cli, repo: Path) -> None:
     _added(cli, repo)
-    ids = [cli("task", "new", "repo", f"echo {i}", "--agent", "shell").out.strip()
-           for i in range(3)]
+    ids = [
+        cli("task", "new", "repo", f"echo {i}", "--agent", "shell").out.strip() for i in range(3)
+    ]
     cli("run")
     first = cli("task", "list", "--json").json()
     second = cli("task", "list", "--json").json()

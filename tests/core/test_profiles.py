@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import pytest
@@ -289,14 +290,15 @@ def test_bad_env_is_rejected(env: Any) -> None:
         profile_from_table("bad", {"argv": ["x"], "env": env}, None)
 
 
-@pytest.mark.xfail(
-    reason="app/core/profiles.py _env str()s any value: lists/tables become Python reprs",
-    strict=True,
-)
-@pytest.mark.parametrize("value", [["a", "b"], {"nested": "table"}])
+@pytest.mark.parametrize("value", [["a", "b"], {"nested": "table"}, True, False, None])
 def test_env_values_must_be_strings(value: Any) -> None:
-    with pytest.raises(ProfileError, match="env must be a table of strings"):
-        profile_from_table("bad", {"argv": ["x"], "env": {"A": value}}, None)
+    with pytest.raises(ProfileError, match=r"agent 'bad': env must be a table of strings"):
+        profile_from_table("bad", {"argv": ["x"], "env": {"A": "ok", "B": value}}, None)
+
+
+def test_numeric_env_values_become_strings() -> None:
+    prof = profile_from_table("a", {"argv": ["x"], "env": {"N": 3, "F": 1.5, "S": "s"}}, None)
+    assert dict(prof.env) == {"N": "3", "F": "1.5", "S": "s"}
 
 
 @pytest.mark.parametrize("fmt", ["json", "CODEX-JSONL", "", 5, None, "codex"])
@@ -315,14 +317,21 @@ def test_bad_timeout_is_rejected(timeout: Any) -> None:
         profile_from_table("bad", {"argv": ["x"], "timeout": timeout}, None)
 
 
-@pytest.mark.xfail(
-    reason="app/core/profiles.py _timeout accepts booleans: true -> 1.0 s, false -> no limit",
-    strict=True,
-)
 @pytest.mark.parametrize("timeout", [True, False])
 def test_boolean_timeout_is_rejected(timeout: bool) -> None:
-    with pytest.raises(ProfileError, match="timeout must be a number of seconds"):
+    with pytest.raises(ProfileError, match=r"agent 'bad': timeout must be a number of seconds"):
         profile_from_table("bad", {"argv": ["x"], "timeout": timeout}, None)
+
+
+@pytest.mark.parametrize("timeout", [math.inf, -math.inf, math.nan])
+def test_non_finite_timeout_is_rejected(timeout: float) -> None:
+    with pytest.raises(ProfileError, match=r"agent 'bad': timeout must be a number of seconds"):
+        profile_from_table("bad", {"argv": ["x"], "timeout": timeout}, None)
+
+
+@pytest.mark.parametrize("timeout", [0, 0.0, None])
+def test_zero_or_none_timeout_means_no_limit(timeout: Any) -> None:
+    assert profile_from_table("a", {"argv": ["x"], "timeout": timeout}, None).timeout is None
 
 
 @pytest.mark.parametrize("via", ["ARGV", "file", "", None, 1, "stdin "])

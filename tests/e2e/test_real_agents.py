@@ -37,8 +37,9 @@ def _events(cli: Cli, task_id: str, env: dict[str, str]) -> list[dict[str, Any]]
 
 
 @pytest.mark.parametrize("agent", ["codex", "claude"])
-def test_agent_edits_land_on_the_task_branch(agent: str, cli: Cli, repo: Path,
-                                             tmp_path: Path) -> None:
+def test_agent_edits_land_on_the_task_branch(
+    agent: str, cli: Cli, repo: Path, tmp_path: Path
+) -> None:
     _need(agent)
     with ScriptedModelServer(COMMANDS) as srv:
         env = _env(agent, srv.base_url, tmp_path)
@@ -62,8 +63,7 @@ def test_agent_edits_land_on_the_task_branch(agent: str, cli: Cli, repo: Path,
     kinds = {e["kind"] for e in events}
     assert {"session", "command", "message", "usage"} <= kinds
     done = [e for e in events if e["kind"] == "command" and e.get("status") == "completed"]
-    assert [("hello.txt" in e["command"], e["exit_code"]) for e in done] == [(True, 0),
-                                                                              (False, 0)]
+    assert [("hello.txt" in e["command"], e["exit_code"]) for e in done] == [(True, 0), (False, 0)]
     assert any(e["kind"] == "message" and "All done." in e["text"] for e in events)
 
 
@@ -80,14 +80,16 @@ def test_codex_model_failure_fails_the_task(cli: Cli, repo: Path, tmp_path: Path
     assert git(repo, "rev-parse", task["branch"]).strip() == task["base_commit"]
 
 
-def test_parallel_claude_runs_keep_separate_configs(cli: Cli, repo: Path, home: Path,
-                                                   tmp_path: Path) -> None:
+def test_parallel_claude_runs_keep_separate_configs(
+    cli: Cli, repo: Path, home: Path, tmp_path: Path
+) -> None:
     _need("claude")
     with ScriptedModelServer(COMMANDS) as srv:
         env = _env("claude", srv.base_url, tmp_path)
         cli("project", "add", str(repo), env=env)
-        ids = cli("task", "new", "repo", PROMPT, "--agent", "claude", "--attempts", "3",
-                  env=env).out.split()
+        ids = cli(
+            "task", "new", "repo", PROMPT, "--agent", "claude", "--attempts", "3", env=env
+        ).out.split()
         run = cli("run", "--parallel", "3", env=env, timeout=240)
     assert run.code == 0, run.err
     tasks = [cli("task", "show", i, "--json", env=env).json() for i in ids]

@@ -139,30 +139,65 @@ def test_other_tools_become_tool_calls(tool: str) -> None:
     ]
 
 
-def test_non_bash_tool_result() -> None:
+def test_non_bash_tool_result_names_its_tool() -> None:
     data = jsonl(
         _assistant(_tool_use("t1", "Read", file_path="a")), _user(_tool_result("t1", "ok"))
     )
     assert parse(F, data)[-1] == AgentEvent(
-        K.TOOL_CALL, text="ok", status="completed", item_id="t1", tool="result"
+        K.TOOL_CALL, text="ok", status="completed", item_id="t1", tool="Read"
     )
 
 
-def test_non_bash_tool_error_result() -> None:
-    data = jsonl(_user(_tool_result("t9", "File does not exist.", is_error=True)))
+def test_non_bash_tool_error_result_names_its_tool() -> None:
+    data = jsonl(
+        _assistant(_tool_use("t9", "Read", file_path="/repo/missing.py")),
+        _user(_tool_result("t9", "File does not exist.", is_error=True)),
+    )
+    assert parse(F, data)[-1] == AgentEvent(
+        K.ERROR, text="File does not exist.", status="failed", item_id="t9", tool="Read"
+    )
+
+
+def test_result_for_an_unknown_tool_id() -> None:
+    data = jsonl(_user(_tool_result("ghost", "File does not exist.", is_error=True)))
     assert parse(F, data) == [
-        AgentEvent(
-            K.ERROR, text="File does not exist.", status="failed", item_id="t9", tool="result"
-        )
+        AgentEvent(K.ERROR, text="File does not exist.", status="failed", item_id="ghost", tool="?")
     ]
 
 
-@pytest.mark.xfail(
-    reason="claude parser never completes a FILE_CHANGE (result comes back as TOOL_CALL "
-    "'result'), and render_event hides started file changes, so edits never name their file "
-    "in task logs",
-    strict=True,
+@pytest.mark.parametrize(
+    ("tool", "change"),
+    [("Edit", "update"), ("MultiEdit", "update"), ("Write", "write"), ("NotebookEdit", "update")],
 )
+@pytest.mark.parametrize(("is_error", "status"), [(False, "completed"), (True, "failed")])
+def test_file_tool_result_completes_the_file_change(
+    tool: str, change: str, is_error: bool, status: str
+) -> None:
+    data = jsonl(
+        _assistant(_tool_use("e1", tool, file_path="/repo/app.py")),
+        _user(_tool_result("e1", "The file has been updated.", is_error=is_error)),
+    )
+    assert parse(F, data)[-1] == AgentEvent(
+        K.FILE_CHANGE,
+        text="The file has been updated.",
+        status=status,
+        item_id="e1",
+        path="/repo/app.py",
+        change=change,
+    )
+
+
+def test_each_result_is_paired_once() -> None:
+    data = jsonl(
+        _assistant(_tool_use("e1", "Edit", file_path="/repo/app.py")),
+        _user(_tool_result("e1", "done")),
+        _user(_tool_result("e1", "again")),
+    )
+    assert parse(F, data)[-1] == AgentEvent(
+        K.TOOL_CALL, text="again", status="completed", item_id="e1", tool="?"
+    )
+
+
 def test_an_edit_shows_its_file_in_the_log() -> None:
     data = jsonl(
         _assistant(

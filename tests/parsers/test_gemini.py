@@ -65,7 +65,12 @@ EXPECTED = [
     ),
     AgentEvent(K.FILE_CHANGE, status="started", item_id="w-1", path="/repo/a.py", change="write"),
     AgentEvent(
-        K.TOOL_CALL, text="Wrote /repo/a.py", status="completed", item_id="w-1", tool="write_file"
+        K.FILE_CHANGE,
+        text="Wrote /repo/a.py",
+        status="completed",
+        item_id="w-1",
+        path="/repo/a.py",
+        change="write",
     ),
     AgentEvent(
         K.TOOL_CALL,
@@ -161,8 +166,19 @@ def test_error_event() -> None:
 
 
 def test_result_without_stats() -> None:
+    assert parse(F, jsonl({"type": "result", "status": "success"})) == [
+        AgentEvent(K.USAGE, text="success")
+    ]
+
+
+def test_error_result_is_fatal() -> None:
+    data = jsonl({"type": "result", "status": "error", "error": {"message": "quota exceeded"}})
+    assert parse(F, data) == [AgentEvent(K.ERROR, text="quota exceeded", status="fatal")]
+
+
+def test_error_result_without_detail_is_fatal() -> None:
     assert parse(F, jsonl({"type": "result", "status": "error"})) == [
-        AgentEvent(K.USAGE, text="error")
+        AgentEvent(K.ERROR, text="the run failed", status="fatal")
     ]
 
 
@@ -176,11 +192,6 @@ def test_malformed_init_is_raw() -> None:
     assert parse(F, line + b"\n") == [AgentEvent(K.RAW, text=line.decode())]
 
 
-@pytest.mark.xfail(
-    reason="GeminiParser.on_object flushes the held message before _event raises; the base "
-    "parser then returns only the RAW line, so the joined message is lost",
-    strict=True,
-)
 def test_malformed_event_after_deltas_keeps_the_message() -> None:
     bad = b'{"type":"tool_use","tool_name":"run_shell_command","tool_id":"t","parameters":"ls"}'
     data = jsonl(_msg("Hello")) + bad + b"\n"
@@ -190,11 +201,6 @@ def test_malformed_event_after_deltas_keeps_the_message() -> None:
     ]
 
 
-@pytest.mark.xfail(
-    reason="with a message pending, GeminiParser turns an unknown object into "
-    "RAW(text_of(obj)), which keeps only its 'content'/'text' value, not the line",
-    strict=True,
-)
 def test_unknown_type_after_deltas_is_raw_verbatim() -> None:
     line = b'{"type": "telemetry", "content": "abc"}'
     data = jsonl(_msg("Hi")) + line + b"\n"
@@ -204,11 +210,6 @@ def test_unknown_type_after_deltas_is_raw_verbatim() -> None:
     ]
 
 
-@pytest.mark.xfail(
-    reason="a non-JSON line between deltas is emitted before the held message, and the "
-    "message is joined across it, so events come out of order",
-    strict=True,
-)
 def test_non_json_line_between_deltas_keeps_order() -> None:
     data = jsonl(_msg("one ")) + b"Warning: something on stdout\n" + jsonl(_msg("two"))
     assert parse(F, data) == [
@@ -218,11 +219,22 @@ def test_non_json_line_between_deltas_keeps_order() -> None:
     ]
 
 
-@pytest.mark.xfail(
-    reason="gemini file tools stay FILE_CHANGE 'started' (hidden by render_event) and their "
-    "result is a TOOL_CALL with the tool's output, so the log never names the file changed",
-    strict=True,
-)
+@pytest.mark.parametrize(("status", "outcome"), [("success", "completed"), ("error", "failed")])
+def test_file_tool_result_completes_the_file_change(status: str, outcome: str) -> None:
+    data = jsonl(
+        _tool_use("e", "replace", file_path="/repo/x.py", old_string="a", new_string="b"),
+        _tool_result("e", status, output="Successfully modified file."),
+    )
+    assert parse(F, data)[-1] == AgentEvent(
+        K.FILE_CHANGE,
+        text="Successfully modified file.",
+        status=outcome,
+        item_id="e",
+        path="/repo/x.py",
+        change="update",
+    )
+
+
 def test_an_edit_shows_its_file_in_the_log() -> None:
     data = jsonl(
         _tool_use("e", "replace", file_path="/repo/x.py", old_string="a", new_string="b"),

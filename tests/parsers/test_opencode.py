@@ -73,7 +73,7 @@ EXPECTED = [
         K.TOOL_CALL, text="<file>...</file>", status="completed", item_id="call_4", tool="read"
     ),
     AgentEvent(K.USAGE, text="tool-calls", tokens_in=1500, tokens_out=200, cost_usd=0.0125),
-    AgentEvent(K.ERROR, text="rate limited"),
+    AgentEvent(K.ERROR, text="rate limited", status="fatal"),
 ]
 
 
@@ -155,8 +155,10 @@ def test_step_finish_with_integer_cost() -> None:
         ("plain string", "plain string"),
     ],
 )
-def test_error_shapes(error: Any, text: str) -> None:
-    assert parse(F, jsonl({"type": "error", "error": error})) == [AgentEvent(K.ERROR, text=text)]
+def test_error_shapes_are_fatal(error: Any, text: str) -> None:
+    assert parse(F, jsonl({"type": "error", "error": error})) == [
+        AgentEvent(K.ERROR, text=text, status="fatal")
+    ]
 
 
 def test_no_session_without_session_id() -> None:

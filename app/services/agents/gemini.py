@@ -53,13 +53,7 @@ class GeminiParser(JsonLinesParser):
             case "error":
                 return AgentEvent(_K.ERROR, text_of(obj.get("message")), obj.get("severity"))
             case "result":
-                stats = obj.get("stats") or {}
-                return AgentEvent(
-                    _K.USAGE,
-                    text_of(obj.get("status")),
-                    tokens_in=as_int(stats.get("input_tokens")),
-                    tokens_out=as_int(stats.get("output_tokens")),
-                )
+                return self._result(obj)
         return None
 
     def _result(self, obj: dict[str, Any]) -> AgentEvent:
@@ -111,6 +105,12 @@ class GeminiParser(JsonLinesParser):
                 tool_id,
                 command=text_of(params.get("command")),
                 exit_code=0 if ok else 1,
+            )
+        if name in _FILE_TOOLS:
+            path = text_of(params.get("file_path"))
+            status = "completed" if ok else "failed"
+            return AgentEvent(
+                _K.FILE_CHANGE, output, status, tool_id, path=path, change=_FILE_TOOLS[name]
             )
         if not ok:
             return AgentEvent(_K.ERROR, output, "failed", tool_id, tool=name)
