@@ -137,9 +137,29 @@ def _fail(message: str) -> int:
 def _open_window(args: argparse.Namespace) -> int:
     try:
         from app.main import run_window
-    except ImportError as exc:
-        return _fail(f"the window is not available here: {exc}")
+    except ImportError:
+        if args.demo:
+            return asyncio.run(_terminal_demo())
+        build_parser().print_help()
+        return 0
     return run_window(args.home, demo=args.demo)
+
+
+async def _terminal_demo() -> int:
+    """Run the demo in the terminal: three demo-agent tasks, live, then how to look closer."""
+    from app.services.demo import start_demo
+
+    orchard, _, _ = await start_demo()
+    home = orchard.home.root
+    print(f"Orchard demo (built-in demo agent, no API key) in {home.parent}\n")
+    try:
+        code = await cmd_run(orchard, None)
+    finally:
+        orchard.close()
+    print(f"\nLook closer with --home {home}:")
+    for line in ("task list", "task logs ID", "task diff ID"):
+        print(f"  uv run orchard --home {home} {line}")
+    return code
 
 
 async def _dispatch(orchard: Orchard, args: argparse.Namespace) -> int:
@@ -285,9 +305,12 @@ async def cmd_run(orchard: Orchard, parallel: int | None) -> int:
         ticker.cancel()
         view.draw()
     print(view.summary(), file=sys.stderr)
+    for error in orchard.supervisor.errors:
+        print(f"orchard: {error}", file=sys.stderr)
     if interrupted:
         return EXIT_INTERRUPTED
-    return EXIT_FAILED if any(t.state is TaskState.FAILED for t in view.tasks.values()) else 0
+    failed = any(t.state is TaskState.FAILED for t in view.tasks.values())
+    return EXIT_FAILED if failed or orchard.supervisor.errors else 0
 
 
 def _install_stop_handlers(orchard: Orchard) -> list[int]:

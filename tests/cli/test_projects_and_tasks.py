@@ -185,8 +185,8 @@ def test_tricky_prompts_reach_the_agent_verbatim(cli: Cli, repo: Path, home: Pat
 
 def test_colliding_slugs_get_distinct_branches(cli: Cli, repo: Path) -> None:
     _added(cli, repo)
-    a = cli("task", "new", "repo", "x", "--agent", "shell", "--title", "Fix bug!").out.strip()
-    b = cli("task", "new", "repo", "x", "--agent", "shell", "--title", "fix  BUG").out.strip()
+    a = cli("task", "new", "repo", "true", "--agent", "shell", "--title", "Fix bug!").out.strip()
+    b = cli("task", "new", "repo", "true", "--agent", "shell", "--title", "fix  BUG").out.strip()
     assert cli("run").code == 0
     ta, tb = (cli("task", "show", i, "--json").json() for i in (a, b))
     assert ta["branch"] != tb["branch"] and ta["worktree"] != tb["worktree"]
