@@ -30,8 +30,9 @@ class JsonLinesParser(StreamParser):
 
     def feed(self, chunk: bytes) -> list[AgentEvent]:
         out: list[AgentEvent] = []
+        line_events = self._line
         for line in self._lines.feed(chunk):
-            out.extend(self._line(line))
+            out += line_events(line)
         return out
 
     def close(self) -> list[AgentEvent]:
@@ -45,7 +46,7 @@ class JsonLinesParser(StreamParser):
         return []
 
     def _line(self, line: bytes) -> list[AgentEvent]:
-        if not line.strip():
+        if line[:1] != b"{" and not line.strip():
             return []
         try:
             obj = orjson.loads(line)

@@ -13,6 +13,8 @@ _K = EventKind
 class CodexParser(JsonLinesParser):
     def on_object(self, obj: dict[str, Any]) -> list[AgentEvent] | None:
         kind = obj.get("type")
+        if kind in _ITEM_PHASES:  # by far the most frequent: check it first
+            return _item(obj["item"], _ITEM_PHASES[kind])
         if kind == "thread.started":
             return [AgentEvent(_K.SESSION, session_id=str(obj["thread_id"]))]
         if kind == "turn.started":
@@ -24,9 +26,10 @@ class CodexParser(JsonLinesParser):
             return [AgentEvent(_K.ERROR, text=message, status="fatal")]
         if kind == "error":
             return [AgentEvent(_K.ERROR, text=text_of(obj.get("message")))]
-        if kind in ("item.started", "item.updated", "item.completed"):
-            return _item(obj["item"], kind.removeprefix("item."))
         return None
+
+
+_ITEM_PHASES = {"item.started": "started", "item.updated": "updated", "item.completed": "completed"}
 
 
 def _usage(usage: dict[str, Any]) -> AgentEvent:
