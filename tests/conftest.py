@@ -68,9 +68,8 @@ def home(tmp_path: Path) -> Path:
     return tmp_path / "orchard-home"
 
 
-@pytest.fixture
-def cli(home: Path) -> Cli:
-    """Run `orchard --home HOME ARGS` as a real subprocess."""
+def cli_for(home: Path) -> Cli:
+    """Return a runner of `orchard --home HOME ARGS` as a real subprocess."""
 
     def run(
         *args: str, env: dict[str, str] | None = None, timeout: float = 120, cwd: Path | None = None
@@ -89,3 +88,9 @@ def cli(home: Path) -> Cli:
         return CliResult(proc.returncode, proc.stdout, proc.stderr)
 
     return run
+
+
+@pytest.fixture
+def cli(home: Path) -> Cli:
+    """Run `orchard --home HOME ARGS` as a real subprocess."""
+    return cli_for(home)

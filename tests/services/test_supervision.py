@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, Cli, git
+from tests.conftest import ROOT, Cli, cli_for, git
 
 PIDS = "echo $$ > agent.pid; sleep 60 & echo $! > child.pid; wait"
 
@@ -213,7 +213,7 @@ def test_disk_full_while_writing_a_log(cli: Cli, repo: Path, tmp_path: Path) -> 
         pytest.skip("cannot mount a small tmpfs here (needs root)")
     try:
         home = small / "home"
-        env_cli = _cli_for(home)
+        env_cli = cli_for(home)
         assert env_cli("project", "add", str(repo)).code == 0
         task_id = env_cli(
             "task",
@@ -233,21 +233,3 @@ def test_disk_full_while_writing_a_log(cli: Cli, repo: Path, tmp_path: Path) -> 
         assert all(json.loads(line) for line in events.split(b"\n")[:-1][:50])
     finally:
         subprocess.run(["umount", "-l", str(small)], check=False)
-
-
-def _cli_for(home: Path) -> Cli:
-    from tests.conftest import CliResult
-
-    def run(*args: str, timeout: float = 120) -> CliResult:
-        env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-        proc = subprocess.run(
-            [sys.executable, "-m", "app", "--home", str(home), *args],
-            capture_output=True,
-            text=True,
-            cwd=ROOT,
-            env=env,
-            timeout=timeout,
-        )
-        return CliResult(proc.returncode, proc.stdout, proc.stderr)
-
-    return run
