@@ -74,6 +74,41 @@ _FIELDS = AgentEvent._fields
 _OPTIONAL_FIELDS = _FIELDS[1:]
 
 
+Event = dict[str, Any]
+"""A normalized event as parsers emit it and logs store it: AgentEvent's fields, empty ones
+left out. Parsers build these plain dicts because an agent can print hundreds of thousands
+of lines a second; AgentEvent.from_dict gives the typed view where one is wanted."""
+
+
+def make_event(
+    kind: EventKind,
+    text: str = "",
+    status: str | None = None,
+    item_id: str | None = None,
+    **fields: Any,
+) -> Event:
+    """Return a normalized event dict without its empty fields."""
+    out: Event = {"kind": _KIND_VALUES[kind]}
+    if text:
+        out["text"] = text
+    if status is not None:
+        out["status"] = status
+    if item_id is not None:
+        out["item_id"] = item_id
+    for key, value in fields.items():
+        if value is not None and value != "":
+            out[key] = value
+    return out
+
+
+_KIND_VALUES = {k: k.value for k in EventKind}  # faster than the enum's descriptor
+
+
+def summarize(event: Event, width: int = 120) -> str:
+    """Return a one-line description of a stored event."""
+    return AgentEvent.from_dict(event).summary(width)
+
+
 def _summary_text(ev: AgentEvent) -> str:
     match ev.kind:
         case EventKind.COMMAND:

@@ -17,7 +17,7 @@ from typing import IO, Any
 
 import orjson
 
-from app.core.events import AgentEvent
+from app.core.events import Event
 
 _BUFFER = 1024 * 1024
 
@@ -50,16 +50,15 @@ class TaskLogWriter:
     def event_count(self) -> int:
         return self._seq
 
-    def write_events(self, events: Iterable[AgentEvent]) -> None:
-        """Append normalized events, stamped with a sequence number and the time."""
+    def write_events(self, events: Iterable[Event]) -> None:
+        """Append normalized events, stamping each with a sequence number and the time."""
         now = round(time.time(), 3)
         dumps, seq, parts = orjson.dumps, self._seq, []
         for ev in events:
-            data = ev.to_dict()
-            data["seq"] = seq
-            data["ts"] = now
+            ev["seq"] = seq
+            ev["ts"] = now
             seq += 1
-            parts.append(dumps(data))
+            parts.append(dumps(ev))
         self._seq = seq
         if parts:
             parts.append(b"")

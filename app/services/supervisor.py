@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import IO
 
-from app.core.events import AgentEvent
+from app.core.events import Event
 from app.core.states import ACTIVE_STATES, TaskState
 from app.core.task import Task
 from app.services import process
@@ -38,7 +38,7 @@ class TaskUpdated:
 @dataclass(frozen=True, slots=True)
 class TaskOutput:
     task_id: str
-    events: tuple[AgentEvent, ...]
+    events: tuple[Event, ...]
 
 
 Message = TaskUpdated | TaskOutput
@@ -197,7 +197,7 @@ class Supervisor:
         self._publish(TaskUpdated(task))
         return task
 
-    def _on_events(self, task_id: str, events: list[AgentEvent]) -> None:
+    def _on_events(self, task_id: str, events: list[Event]) -> None:
         self._publish(TaskOutput(task_id, tuple(events)))
 
     def _on_task(self, task: Task) -> None:

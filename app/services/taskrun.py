@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from app.core.events import AgentEvent, EventKind
+from app.core.events import Event, EventKind, make_event, summarize
 from app.core.naming import commit_message
 from app.core.profiles import AgentProfile, OutputFormat
 from app.core.states import TaskState, transition
@@ -25,7 +25,22 @@ from app.services.executor import Executor, LaunchSpec, RunningAgent
 from app.services.logs import TaskLogWriter
 from app.services.store import Store
 
-Emit = Callable[[str, list[AgentEvent]], None]
+# Kinds that carry nothing for the summary except, perhaps, the headline.
+_PLAIN = frozenset({"raw", "message", "reasoning", "status", "tool_call"})
+_NO_HEADLINE = frozenset({"usage"})
+
+
+def _headlines(ev: Event) -> bool:
+    """Say whether an event may be the task's 'last event' line."""
+    kind = ev["kind"]
+    if kind == "status":
+        return "status" not in ev  # state notes are shown as the state itself
+    if kind == "raw":
+        return "stream" not in ev  # stderr is too noisy to headline
+    return kind not in _NO_HEADLINE
+
+
+Emit = Callable[[str, list[Event]], None]
 OnTask = Callable[[Task], None]
 STATS_INTERVAL = 3.0
 
@@ -130,7 +145,7 @@ class TaskRun:
             await git.remove_worktree(repo, self.task.worktree, self.task.branch)
             raise RunFailure(f"could not create the worktree: {exc}") from None
         self._note(
-            AgentEvent(
+            make_event(
                 EventKind.STATUS,
                 f"worktree {self.task.worktree} on "
                 f"{self.task.branch} from {self.task.base_commit[:10]}",
@@ -138,7 +153,7 @@ class TaskRun:
         )
 
     async def _run_setup(self, command: str) -> None:
-        self._note(AgentEvent(EventKind.STATUS, f"setup: {command}"))
+        self._note(make_event(EventKind.STATUS, f"setup: {command}"))
         spec = LaunchSpec(["sh", "-c", command], self.task.worktree, dict(os.environ))
         parser = TextParser(stream="setup")
         child = await self.executor.start(spec, self._raw_sink(parser), self._raw_sink(parser))
@@ -231,42 +246,49 @@ class TaskRun:
 
     # events
 
-    def _note(self, event: AgentEvent) -> None:
+    def _note(self, event: Event) -> None:
         self._events([event])
 
-    def _events(self, events: list[AgentEvent]) -> None:
+    def _events(self, events: list[Event]) -> None:
         if not events:
             return
         assert self.log is not None
         self.log.write_events(events)
+        headline = None
         for ev in events:
-            self._absorb(ev)
+            if ev["kind"] not in _PLAIN:
+                self._absorb(ev)
+            if _headlines(ev):
+                headline = ev  # only the batch's last one is worth a summary
+        if headline is not None:
+            self._headline(headline)
         self.emit(self.task.id, events)
 
-    def _absorb(self, ev: AgentEvent) -> None:
-        s, c = self.summary, self.summary.changes
-        if ev.kind is EventKind.USAGE:
+    def _absorb(self, ev: Event) -> None:
+        s, c, kind = self.summary, self.summary.changes, ev["kind"]
+        if kind == "usage":
             for name in ("tokens_in", "tokens_out", "cost_usd"):
-                if getattr(ev, name) is not None:
-                    c[name] = (c.get(name) or getattr(self.task, name) or 0) + getattr(ev, name)
-        if ev.session_id:
-            c["session_id"] = ev.session_id
-        if ev.kind is EventKind.NEEDS_INPUT:
-            s.needs_input = ev.text
-        if ev.kind is EventKind.ERROR:
-            s.last_error = ev.text
-            if ev.status == "fatal":
-                s.fatal = ev.text
-        if ev.kind in (EventKind.FILE_CHANGE, EventKind.COMMAND):
+                if ev.get(name) is not None:
+                    c[name] = (c.get(name) or getattr(self.task, name) or 0) + ev[name]
+        if ev.get("session_id"):
+            c["session_id"] = ev["session_id"]
+        if kind == "needs_input":
+            s.needs_input = ev.get("text", "")
+        elif kind == "error":
+            s.last_error = ev.get("text", "")
+            if ev.get("status") == "fatal":
+                s.fatal = s.last_error
+        elif kind in ("file_change", "command"):
             s.touched = True
-        if ev.kind is EventKind.RAW:
-            if ev.stream is None:  # stdout; stderr is too noisy to headline
-                text = ev.text.rstrip("\r\n")
-                c["last_event"] = text[text.rfind("\n") + 1 :][:200].rstrip("\r")
-        elif ev.kind is not EventKind.USAGE and not (ev.kind is EventKind.STATUS and ev.status):
-            line = ev.summary(200)  # state notes are shown as the state itself
-            if line:
-                c["last_event"] = line
+
+    def _headline(self, ev: Event) -> None:
+        if ev["kind"] == "raw":
+            text = ev.get("text", "").rstrip("\r\n")
+            line = text[text.rfind("\n") + 1 :][:200].rstrip("\r")
+        else:
+            line = summarize(ev, 200)
+        if line:
+            self.summary.changes["last_event"] = line
 
     async def _stats_loop(self) -> None:
         while True:
@@ -310,11 +332,11 @@ class TaskRun:
         try:
             sha = await git.commit_all(self.task.worktree, commit_message(title, self.task.prompt))
         except (git.GitError, OSError) as exc:
-            self._note(AgentEvent(EventKind.ERROR, f"Orchard could not commit: {exc}"))
+            self._note(make_event(EventKind.ERROR, f"Orchard could not commit: {exc}"))
             return
         if sha:
             self._note(
-                AgentEvent(EventKind.STATUS, f"Orchard committed {sha[:10]} on {self.task.branch}")
+                make_event(EventKind.STATUS, f"Orchard committed {sha[:10]} on {self.task.branch}")
             )
 
     def _finish(self, state: TaskState, code: int | None, error: str | None) -> Task:
@@ -327,7 +349,7 @@ class TaskRun:
         if self.log is not None:
             self.log.flush()
         self.task = self.store.update(self.task.id, state=target, **self.summary.take(), **changes)
-        self._note(AgentEvent(EventKind.STATUS, f"state: {target}", status=str(target)))
+        self._note(make_event(EventKind.STATUS, f"state: {target}", status=str(target)))
         self.on_task(self.task)
         return self.task
 

@@ -19,9 +19,27 @@ def jsonl(*objs: dict[str, Any]) -> bytes:
     return b"".join(orjson.dumps(o) + b"\n" for o in objs)
 
 
+class Typed:
+    """A parser whose events come back as AgentEvent, the typed view tests compare."""
+
+    def __init__(self, parser: Any) -> None:
+        self.parser = parser
+
+    def feed(self, chunk: bytes) -> list[AgentEvent]:
+        return [AgentEvent.from_dict(e) for e in self.parser.feed(chunk)]
+
+    def close(self) -> list[AgentEvent]:
+        return [AgentEvent.from_dict(e) for e in self.parser.close()]
+
+
+def typed_parser(fmt: OutputFormat) -> Typed:
+    """Return a fresh parser for `fmt` that yields AgentEvent objects."""
+    return Typed(parser_for(fmt))
+
+
 def parse(fmt: OutputFormat, data: bytes, chunk: int | None = None) -> list[AgentEvent]:
     """Feed `data` to a fresh parser (whole, or `chunk` bytes at a time) and close it."""
-    parser = parser_for(fmt)
+    parser = typed_parser(fmt)
     events: list[AgentEvent] = []
     step = chunk or max(len(data), 1)
     for i in range(0, len(data), step):

@@ -9,7 +9,7 @@ import pytest
 from app.core.events import AgentEvent, EventKind
 from app.core.eventtext import render_event
 from app.core.profiles import OutputFormat
-from tests.parsers.streams import jsonl, parse
+from tests.parsers.streams import jsonl, parse, typed_parser
 
 K = EventKind
 F = OutputFormat.GEMINI
@@ -101,9 +101,8 @@ def test_consecutive_deltas_join_into_one_message() -> None:
 
 
 def test_pending_message_waits_for_close() -> None:
-    from app.services.agents import parser_for
 
-    parser = parser_for(F)
+    parser = typed_parser(F)
     assert parser.feed(jsonl(_msg("a"), _msg("b"))) == []
     assert parser.close() == [AgentEvent(K.MESSAGE, text="ab")]
     assert parser.close() == []

@@ -10,8 +10,7 @@ import pytest
 
 from app.core.events import AgentEvent, EventKind
 from app.core.profiles import OutputFormat
-from app.services.agents import parser_for
-from tests.parsers.streams import fixture, jsonl, parse
+from tests.parsers.streams import fixture, jsonl, parse, typed_parser
 
 K = EventKind
 ALL_FORMATS = list(OutputFormat)
@@ -102,7 +101,7 @@ def test_sample_streams_cover_every_format(fmt: OutputFormat) -> None:
 
 @pytest.mark.parametrize("fmt", ALL_FORMATS)
 def test_parser_for_returns_fresh_parsers(fmt: OutputFormat) -> None:
-    first, second = parser_for(fmt), parser_for(fmt)
+    first, second = typed_parser(fmt), typed_parser(fmt)
     assert first is not second
     assert first.feed(b"") == []
     assert first.close() == []
@@ -143,7 +142,7 @@ def test_non_json_lines_are_raw_with_text_kept(fmt: OutputFormat) -> None:
 
 @pytest.mark.parametrize("fmt", ALL_FORMATS)
 def test_unterminated_last_line_comes_out_at_close(fmt: OutputFormat) -> None:
-    parser = parser_for(fmt)
+    parser = typed_parser(fmt)
     assert parser.feed(b"partial line without newline") == []
     assert parser.close() == [AgentEvent(K.RAW, text="partial line without newline")]
     assert parser.close() == []
@@ -164,7 +163,7 @@ def test_json_line_longer_than_64_kb_is_parsed(fmt: OutputFormat) -> None:
 @pytest.mark.parametrize("fmt", ALL_FORMATS)
 def test_10_mb_line_without_newline_in_64_kb_chunks(fmt: OutputFormat) -> None:
     data = b"x" * (10 * MB)
-    parser = parser_for(fmt)
+    parser = typed_parser(fmt)
     fed: list[AgentEvent] = []
     for i in range(0, len(data), 64 * KB):
         fed.extend(parser.feed(data[i : i + 64 * KB]))

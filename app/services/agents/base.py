@@ -6,18 +6,18 @@ from typing import Any
 
 import orjson
 
-from app.core.events import AgentEvent, EventKind
+from app.core.events import Event, EventKind, make_event
 from app.services.agents.framing import LineSplitter, decode
 
 
 class StreamParser:
     """Turns an agent's stdout bytes into normalized events."""
 
-    def feed(self, chunk: bytes) -> list[AgentEvent]:
+    def feed(self, chunk: bytes) -> list[Event]:
         """Return the events completed by `chunk`."""
         raise NotImplementedError
 
-    def close(self) -> list[AgentEvent]:
+    def close(self) -> list[Event]:
         """Return events still pending at end of stream."""
         return []
 
@@ -28,24 +28,24 @@ class JsonLinesParser(StreamParser):
     def __init__(self) -> None:
         self._lines = LineSplitter()
 
-    def feed(self, chunk: bytes) -> list[AgentEvent]:
-        out: list[AgentEvent] = []
+    def feed(self, chunk: bytes) -> list[Event]:
+        out: list[Event] = []
         line_events = self._line
         for line in self._lines.feed(chunk):
             out += line_events(line)
         return out
 
-    def close(self) -> list[AgentEvent]:
-        out: list[AgentEvent] = []
+    def close(self) -> list[Event]:
+        out: list[Event] = []
         for line in self._lines.close():
             out.extend(self._line(line))
         return out + self.flush()
 
-    def flush(self) -> list[AgentEvent]:
+    def flush(self) -> list[Event]:
         """Return events a subclass held back waiting for more input."""
         return []
 
-    def _line(self, line: bytes) -> list[AgentEvent]:
+    def _line(self, line: bytes) -> list[Event]:
         if line[:1] != b"{" and not line.strip():
             return []
         try:
@@ -62,14 +62,14 @@ class JsonLinesParser(StreamParser):
             return [*self.flush(), raw(decode(line))]
         return events
 
-    def on_object(self, obj: dict[str, Any]) -> list[AgentEvent] | None:
+    def on_object(self, obj: dict[str, Any]) -> list[Event] | None:
         """Map one JSON object to events; None means 'not understood, keep raw'."""
         raise NotImplementedError
 
 
-def raw(text: str, stream: str | None = None) -> AgentEvent:
+def raw(text: str, stream: str | None = None) -> Event:
     """Return a RAW event for text Orchard did not interpret."""
-    return AgentEvent(EventKind.RAW, text=text, stream=stream)
+    return make_event(EventKind.RAW, text=text, stream=stream)
 
 
 def text_of(value: Any) -> str:

@@ -6,7 +6,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from app.core.events import AgentEvent, EventKind
+from app.core.events import Event, EventKind, make_event
 from app.services.agents.base import JsonLinesParser, as_int, text_of
 
 _K = EventKind
@@ -19,7 +19,7 @@ class ClaudeParser(JsonLinesParser):
         # tool_use id -> (tool name, input), to pair each result with its call
         self._calls: dict[str, tuple[str, dict[str, Any]]] = {}
 
-    def on_object(self, obj: dict[str, Any]) -> list[AgentEvent] | None:
+    def on_object(self, obj: dict[str, Any]) -> list[Event] | None:
         kind = obj.get("type")
         if kind == "system":
             return self._system(obj)
@@ -28,50 +28,50 @@ class ClaudeParser(JsonLinesParser):
         if kind == "user":
             content = obj["message"]["content"]
             if isinstance(content, str):
-                return [AgentEvent(_K.STATUS, text=content)]
+                return [make_event(_K.STATUS, text=content)]
             return [e for b in content for e in self._user_block(b)]
         if kind == "result":
             return _result(obj)
         return None
 
-    def _system(self, obj: dict[str, Any]) -> list[AgentEvent] | None:
+    def _system(self, obj: dict[str, Any]) -> list[Event] | None:
         if obj.get("subtype") == "init":
             return [
-                AgentEvent(
+                make_event(
                     _K.SESSION, session_id=str(obj["session_id"]), text=text_of(obj.get("model"))
                 )
             ]
         return None
 
-    def _assistant_block(self, block: dict[str, Any]) -> list[AgentEvent]:
+    def _assistant_block(self, block: dict[str, Any]) -> list[Event]:
         kind = block.get("type")
         if kind == "text":
-            return [AgentEvent(_K.MESSAGE, text_of(block.get("text")))]
+            return [make_event(_K.MESSAGE, text_of(block.get("text")))]
         if kind in ("thinking", "redacted_thinking"):
-            return [AgentEvent(_K.REASONING, text_of(block.get("thinking")))]
+            return [make_event(_K.REASONING, text_of(block.get("thinking")))]
         if kind == "tool_use":
             return [self._tool_use(block)]
-        return [AgentEvent(_K.RAW, text=text_of(block))]
+        return [make_event(_K.RAW, text=text_of(block))]
 
-    def _tool_use(self, block: dict[str, Any]) -> AgentEvent:
+    def _tool_use(self, block: dict[str, Any]) -> Event:
         name, args, tool_id = block.get("name", "?"), block.get("input") or {}, block.get("id")
         self._calls[str(tool_id)] = (name, args)
         if name == "Bash":
             command = text_of(args.get("command"))
-            return AgentEvent(_K.COMMAND, status="started", item_id=tool_id, command=command)
+            return make_event(_K.COMMAND, status="started", item_id=tool_id, command=command)
         if name in _FILE_TOOLS:
-            return AgentEvent(
+            return make_event(
                 _K.FILE_CHANGE,
                 status="started",
                 item_id=tool_id,
                 path=text_of(args.get("file_path")),
                 change=_FILE_TOOLS[name],
             )
-        return AgentEvent(_K.TOOL_CALL, text_of(args), "started", tool_id, tool=name)
+        return make_event(_K.TOOL_CALL, text_of(args), "started", tool_id, tool=name)
 
-    def _user_block(self, block: dict[str, Any]) -> list[AgentEvent]:
+    def _user_block(self, block: dict[str, Any]) -> list[Event]:
         if block.get("type") != "tool_result":
-            return [AgentEvent(_K.STATUS, text=text_of(block))]
+            return [make_event(_K.STATUS, text=text_of(block))]
         tool_id = str(block.get("tool_use_id"))
         failed = bool(block.get("is_error"))
         output = text_of(block.get("content"))
@@ -81,29 +81,29 @@ class ClaudeParser(JsonLinesParser):
             command = text_of(args.get("command"))
             code = 1 if failed else 0
             return [
-                AgentEvent(
+                make_event(
                     _K.COMMAND, output, "completed", tool_id, command=command, exit_code=code
                 )
             ]
         if name in _FILE_TOOLS:
             path = text_of(args.get("file_path"))
             return [
-                AgentEvent(
+                make_event(
                     _K.FILE_CHANGE, output, status, tool_id, path=path, change=_FILE_TOOLS[name]
                 )
             ]
         kind = _K.ERROR if failed else _K.TOOL_CALL
-        return [AgentEvent(kind, output, status, tool_id, tool=name)]
+        return [make_event(kind, output, status, tool_id, tool=name)]
 
 
-def _result(obj: dict[str, Any]) -> list[AgentEvent]:
+def _result(obj: dict[str, Any]) -> list[Event]:
     usage = obj.get("usage") or {}
     tokens_in = sum(
         as_int(usage.get(k)) or 0
         for k in ("input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens")
     )
     events = [
-        AgentEvent(
+        make_event(
             _K.USAGE,
             text=text_of(obj.get("subtype")),
             tokens_in=tokens_in,
@@ -114,10 +114,10 @@ def _result(obj: dict[str, Any]) -> list[AgentEvent]:
     ]
     if obj.get("is_error") or str(obj.get("subtype", "")).startswith("error"):
         detail = text_of(obj.get("result") or obj.get("subtype"))
-        events.append(AgentEvent(_K.ERROR, text=detail, status="fatal"))
+        events.append(make_event(_K.ERROR, text=detail, status="fatal"))
     for denial in obj.get("permission_denials") or []:
         what = text_of(denial.get("tool_name")) + " " + text_of(denial.get("tool_input"))
-        events.append(AgentEvent(_K.NEEDS_INPUT, text=f"permission denied: {what.strip()}"))
+        events.append(make_event(_K.NEEDS_INPUT, text=f"permission denied: {what.strip()}"))
     return events
 
 

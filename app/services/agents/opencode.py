@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.core.events import AgentEvent, EventKind
+from app.core.events import Event, EventKind, make_event
 from app.services.agents.base import JsonLinesParser, as_int, text_of
 
 _K = EventKind
@@ -16,7 +16,7 @@ class OpenCodeParser(JsonLinesParser):
         super().__init__()
         self._session_seen = False
 
-    def on_object(self, obj: dict[str, Any]) -> list[AgentEvent] | None:
+    def on_object(self, obj: dict[str, Any]) -> list[Event] | None:
         kind = obj.get("type")
         part = obj.get("part") or {}
         events = self._session(obj)
@@ -24,27 +24,27 @@ class OpenCodeParser(JsonLinesParser):
             case "step_start":
                 return events
             case "text":
-                return [*events, AgentEvent(_K.MESSAGE, text_of(part.get("text")))]
+                return [*events, make_event(_K.MESSAGE, text_of(part.get("text")))]
             case "reasoning":
-                return [*events, AgentEvent(_K.REASONING, text_of(part.get("text")))]
+                return [*events, make_event(_K.REASONING, text_of(part.get("text")))]
             case "tool_use":
                 return [*events, _tool(part)]
             case "step_finish":
                 return [*events, _usage(part)]
             case "error":
                 error = _error_text(obj.get("error"))
-                return [*events, AgentEvent(_K.ERROR, error, "fatal")]
+                return [*events, make_event(_K.ERROR, error, "fatal")]
         return None
 
-    def _session(self, obj: dict[str, Any]) -> list[AgentEvent]:
+    def _session(self, obj: dict[str, Any]) -> list[Event]:
         session = obj.get("sessionID")
         if self._session_seen or not session:
             return []
         self._session_seen = True
-        return [AgentEvent(_K.SESSION, session_id=str(session))]
+        return [make_event(_K.SESSION, session_id=str(session))]
 
 
-def _tool(part: dict[str, Any]) -> AgentEvent:
+def _tool(part: dict[str, Any]) -> Event:
     name = str(part.get("tool", "?"))
     state = part.get("state") or {}
     args = state.get("input") or {}
@@ -53,7 +53,7 @@ def _tool(part: dict[str, Any]) -> AgentEvent:
     output = text_of(state.get("output") or state.get("error"))
     if name == "bash":
         exit_code = as_int((state.get("metadata") or {}).get("exit"))
-        return AgentEvent(
+        return make_event(
             _K.COMMAND,
             output,
             status,
@@ -62,22 +62,22 @@ def _tool(part: dict[str, Any]) -> AgentEvent:
             exit_code=exit_code,
         )
     if name in _FILE_TOOLS:
-        return AgentEvent(
+        return make_event(
             _K.FILE_CHANGE,
             status=status,
             item_id=call_id,
             path=text_of(args.get("filePath") or args.get("file_path")),
             change=_FILE_TOOLS[name],
         )
-    return AgentEvent(_K.TOOL_CALL, output or text_of(args), status, call_id, tool=name)
+    return make_event(_K.TOOL_CALL, output or text_of(args), status, call_id, tool=name)
 
 
-def _usage(part: dict[str, Any]) -> AgentEvent:
+def _usage(part: dict[str, Any]) -> Event:
     tokens = part.get("tokens") or {}
     cache = tokens.get("cache") or {}
     tokens_in = (as_int(tokens.get("input")) or 0) + (as_int(cache.get("read")) or 0)
     cost = part.get("cost")
-    return AgentEvent(
+    return make_event(
         _K.USAGE,
         text_of(part.get("reason")),
         tokens_in=tokens_in,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.core.events import AgentEvent
+from app.core.events import Event
 from app.services.agents.base import StreamParser, raw
 from app.services.agents.framing import MAX_LINE_BYTES
 
@@ -14,7 +14,7 @@ class TextParser(StreamParser):
         self._pending = bytearray()
         self._stream = stream
 
-    def feed(self, chunk: bytes) -> list[AgentEvent]:
+    def feed(self, chunk: bytes) -> list[Event]:
         self._pending += chunk
         end = self._pending.rfind(b"\n")
         if end < 0:
@@ -23,7 +23,7 @@ class TextParser(StreamParser):
         del self._pending[: end + 1]
         return [raw(text, self._stream)]
 
-    def close(self) -> list[AgentEvent]:
+    def close(self) -> list[Event]:
         if not self._pending:
             return []
         text = self._pending.decode("utf-8", errors="replace")
