@@ -43,7 +43,9 @@ class TaskLogWriter:
         self.raw_path = folder / "raw.log"
         self._seq = _count_lines(self.events_path)
         self._events: IO[bytes] = open(self.events_path, "ab", buffering=_BUFFER)  # noqa: SIM115
-        self._raw: IO[bytes] = open(self.raw_path, "ab", buffering=_BUFFER)  # noqa: SIM115
+        # Raw output arrives in pipe-sized chunks already: written straight through,
+        # with no second copy into a buffer.
+        self._raw: IO[bytes] = open(self.raw_path, "ab", buffering=0)  # noqa: SIM115
         self.failed: LogWriteError | None = None
 
     @property
@@ -66,7 +68,8 @@ class TaskLogWriter:
 
     def write_raw(self, data: bytes) -> None:
         """Append output bytes as the agent wrote them."""
-        self._write(self._raw, self.raw_path, data)
+        if self.failed is None:
+            self._guard(self.raw_path, lambda: _write_all(self._raw, data))
 
     def flush(self) -> None:
         """Push buffered writes to the files."""
@@ -92,6 +95,15 @@ class TaskLogWriter:
             op()
         except OSError as exc:
             self.failed = LogWriteError(path, exc)
+
+
+def _write_all(f: IO[bytes], data: bytes) -> None:
+    view = memoryview(data)
+    while view:  # an unbuffered write may take only part of the data
+        written = f.write(view)
+        if not written:
+            raise OSError(errno.EIO, "the log write made no progress")
+        view = view[written:]
 
 
 def _count_lines(path: Path) -> int:

@@ -254,14 +254,13 @@ class TaskRun:
             return
         assert self.log is not None
         self.log.write_events(events)
-        headline = None
         for ev in events:
             if ev["kind"] not in _PLAIN:
                 self._absorb(ev)
+        for ev in reversed(events):  # only the batch's last one is worth a headline
             if _headlines(ev):
-                headline = ev  # only the batch's last one is worth a summary
-        if headline is not None:
-            self._headline(headline)
+                self._headline(ev)
+                break
         self.emit(self.task.id, events)
 
     def _absorb(self, ev: Event) -> None:

@@ -30,9 +30,28 @@ class JsonLinesParser(StreamParser):
 
     def feed(self, chunk: bytes) -> list[Event]:
         out: list[Event] = []
-        line_events = self._line
+        loads, on_object, slow = orjson.loads, self.on_object, self._line
         for line in self._lines.feed(chunk):
-            out += line_events(line)
+            if line[:1] != b"{":
+                out += slow(line)
+                continue
+            # The fast path for the usual line, one JSON object; anything odd
+            # takes the careful path in _line.
+            try:
+                events = on_object(loads(line))
+            except (
+                orjson.JSONDecodeError,
+                KeyError,
+                TypeError,
+                ValueError,
+                AttributeError,
+                RecursionError,
+            ):
+                events = None
+            if events is None:
+                out += [*self.flush(), raw(decode(line))]
+            else:
+                out += events
         return out
 
     def close(self) -> list[Event]:
