@@ -102,6 +102,8 @@ def _task_commands(p: argparse.ArgumentParser) -> None:
     diff.add_argument("--stat", action="store_true")
     stop = sub.add_parser("stop", help="stop a task")
     stop.add_argument("id")
+    retry = sub.add_parser("retry", help="queue an ended task again, in its worktree")
+    retry.add_argument("id")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -270,6 +272,12 @@ async def cmd_task_stop(orchard: Orchard, args: argparse.Namespace) -> int:
     return 0
 
 
+async def cmd_task_retry(orchard: Orchard, args: argparse.Namespace) -> int:
+    task = orchard.retry_task(args.id)
+    print(f"{task.short_id} {task.state.value}")
+    return 0
+
+
 _HANDLERS = {
     ("project", "add"): cmd_project_add,
     ("project", "list"): cmd_project_list,
@@ -279,6 +287,7 @@ _HANDLERS = {
     ("task", "logs"): cmd_task_logs,
     ("task", "diff"): cmd_task_diff,
     ("task", "stop"): cmd_task_stop,
+    ("task", "retry"): cmd_task_retry,
 }
 
 

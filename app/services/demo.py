@@ -11,6 +11,7 @@ from app.services.config import Home
 from app.services.orchard import Orchard
 
 DEMO_FILES = {
+    ".gitignore": "__pycache__/\n",
     "README.md": "# Demo shop\n\nA tiny project for trying Orchard.\n",
     "shop/cart.py": "def total(prices):\n    return sum(prices)\n",
     "tests/test_cart.py": "from shop.cart import total\n\n\ndef test_total():\n"

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from app.core.naming import branch_name, short_id, slugify, title_from_prompt
-from app.core.states import ACTIVE_STATES, TaskState
+from app.core.states import ACTIVE_STATES, TaskState, can_transition
 from app.core.task import Project, Task
 from app.services import git, process
 from app.services.config import Home, Settings, load_settings
@@ -182,6 +182,24 @@ class Orchard:
             proc_start=None,
             error="stopped by the user",
         )
+
+    def retry_task(self, ref: str) -> Task:
+        """Queue an ended task again; it reuses its worktree, branch and log."""
+        task = self.task(ref)
+        if not can_transition(task.state, TaskState.QUEUED):
+            raise UserError(
+                f"task {task.short_id} is {task.state}; only an ended task can be retried"
+            )
+        retried = self.store.update(
+            task.id,
+            state=TaskState.QUEUED,
+            exit_code=None,
+            error=None,
+            stop_requested=False,
+            finished_at=None,
+        )
+        self.supervisor.wake()
+        return retried
 
     async def _await_end(self, task_id: str, timeout: float) -> Task:
         deadline = time.monotonic() + timeout

@@ -146,20 +146,31 @@ class Supervisor:
             flusher.cancel()
             self._flush()
 
-    def _fill(self, limit: int) -> int:
+    def _fill(self, limit: int) -> None:
         free = limit - len(self._runs)
         if free <= 0:
-            return 0
-        queued = self.store.tasks(states=[TaskState.QUEUED])[:free]
-        for task in queued:
+            return
+        # A task started a moment ago may still read as queued: skip it.
+        queued = [t for t in self.store.tasks(states=[TaskState.QUEUED]) if t.id not in self._runs]
+        for task in queued[:free]:
             self._start(task)
-        return len(queued)
 
     def _start(self, task: Task) -> None:
+        profile = self.settings.profiles.get(task.agent)
+        if profile is None:
+            self._on_task(
+                self.store.update(
+                    task.id,
+                    state=TaskState.FAILED,
+                    finished_at=time.time(),
+                    error=f"agent '{task.agent}' is no longer defined in config.toml",
+                )
+            )
+            return
         run = TaskRun(
             task,
             self.store.project(task.project),
-            self.settings.profiles[task.agent],
+            profile,
             self.home,
             self.store,
             self.executor,
@@ -217,6 +228,19 @@ class Supervisor:
                 continue
             if task is not None:
                 self._publish(TaskUpdated(task))
+
+    def start_now(self, task_ids: list[str]) -> None:
+        """Start these queued tasks at once, even past the parallel limit."""
+        for task_id in task_ids:
+            task = self.store.task(task_id)
+            if task.state is TaskState.QUEUED and task_id not in self._runs:
+                self._start(task)
+
+    def flush_log(self, task_id: str) -> None:
+        """Push a running task's buffered log to its files, so a reader sees all of it."""
+        run = self._runs.get(task_id)
+        if run is not None and run.log is not None:
+            run.log.flush()
 
     def wake(self) -> None:
         """Look for queued tasks now rather than at the next poll."""

@@ -226,3 +226,20 @@ def test_project_filter(cli: Cli, repo: Path, tmp_path: Path) -> None:
     cli("task", "new", "other", "true", "--agent", "shell")
     tasks = cli("task", "list", "--project", "other", "--json").json()
     assert [t["project"] for t in tasks] == ["other"]
+
+
+def test_retry_reuses_the_worktree(cli: Cli, repo: Path) -> None:
+    _added(cli, repo)
+    prompt = "echo run >> runs.txt; test $(wc -l < runs.txt) -ge 2"
+    task_id = cli("task", "new", "repo", prompt, "--agent", "shell").out.strip()
+    assert cli("run").code == 1
+    assert cli("task", "show", task_id, "--json").json()["state"] == "failed"
+    assert cli("task", "retry", task_id).out.strip().endswith("queued")
+    assert cli("run").code == 0
+    task = cli("task", "show", task_id, "--json").json()
+    assert task["state"] == "succeeded" and task["error"] is None
+    assert (Path(task["worktree"]) / "runs.txt").read_text() == "run\nrun\n"
+    again = cli("task", "retry", task_id[:8])
+    assert again.code == 0
+    queued = cli("task", "retry", task_id)
+    assert queued.code == 1 and "only an ended task" in queued.err

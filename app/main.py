@@ -1,0 +1,50 @@
+"""Composition root: build the services, then the window; nothing else."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import tempfile
+from pathlib import Path
+
+from app.services.config import ConfigError, Home
+from app.services.orchard import Orchard
+
+
+def run_window(home: str | None, demo: bool = False) -> int:
+    """Open the window on Orchard's home (or a throwaway demo home) and run until it closes."""
+    import qasync
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("Orchard")
+    app.setDesktopFileName("orchard")
+    app.setQuitOnLastWindowClosed(False)  # the controller ends the app, after stopping agents
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    try:
+        with loop:
+            return loop.run_until_complete(open_window(home, demo))
+    except ConfigError as exc:
+        print(f"orchard: {exc}", file=sys.stderr)
+        return 1
+
+
+async def open_window(home: str | None, demo: bool = False) -> int:
+    """Build Orchard and its window, show it, and supervise until it closes."""
+    from app.qt.window import build_window
+
+    if demo:
+        root = Path(tempfile.mkdtemp(prefix="orchard-demo-"))
+        orchard = Orchard(Home(root / "home"))
+    else:
+        orchard = Orchard(Home.locate(home))
+    window, controller = build_window(orchard, demo=demo)
+    window.show()
+    try:
+        if demo:
+            controller.spawn(controller.try_demo())
+        await controller.run()
+    finally:
+        orchard.close()
+    return 0

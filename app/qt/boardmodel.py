@@ -1,0 +1,398 @@
+"""The task board as an item model: group rows with task rows under them, and its filter."""
+
+from __future__ import annotations
+
+import time
+from bisect import bisect_left
+from collections.abc import Callable, Iterable
+from enum import IntEnum, StrEnum
+from functools import lru_cache
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractItemModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QFont
+
+from app.core.events import one_line
+from app.core.states import TaskState
+from app.core.task import Task
+from app.progress import elapsed
+
+AnyIndex = QModelIndex | QPersistentModelIndex
+_ROOT = QModelIndex()
+_S = TaskState
+
+
+class BoardGroup(IntEnum):
+    NEEDS_YOU, RUNNING, QUEUED, REVIEW, ENDED, DONE = range(6)
+
+
+class BoardColumn(IntEnum):
+    TITLE, AGENT, ELAPSED, CHANGES, USAGE, EVENT = range(6)
+
+
+class SortKey(StrEnum):
+    NEWEST = "newest"
+    OLDEST = "oldest"
+    TITLE = "title"
+    AGENT = "agent"
+    ELAPSED = "elapsed"
+
+
+# Each group's title and the states it shows; Done waits for merged and discarded tasks.
+GROUPS: dict[BoardGroup, tuple[str, tuple[TaskState, ...]]] = {
+    BoardGroup.NEEDS_YOU: ("Needs you", (_S.NEEDS_INPUT,)),
+    BoardGroup.RUNNING: ("Running", (_S.PREPARING, _S.RUNNING)),
+    BoardGroup.QUEUED: ("Queued", (_S.QUEUED,)),
+    BoardGroup.REVIEW: ("Ready for review", (_S.SUCCEEDED,)),
+    BoardGroup.ENDED: ("Failed / Stopped / Interrupted", (_S.FAILED, _S.STOPPED, _S.INTERRUPTED)),
+    BoardGroup.DONE: ("Done", ()),
+}
+_GROUP_OF_STATE = {state: group for group, (_, states) in GROUPS.items() for state in states}
+COLUMN_TITLES = ("Task", "Agent", "Elapsed", "Changes", "Usage", "Last event")
+SORT_TITLES = dict(
+    zip(SortKey, ("Newest first", "Oldest first", "Title", "Agent", "Elapsed"), strict=True)
+)
+TICKING_GROUPS = (BoardGroup.NEEDS_YOU, BoardGroup.RUNNING)
+
+TASK_ROLE = Qt.ItemDataRole.UserRole + 1
+TASK_ID_ROLE = Qt.ItemDataRole.UserRole + 2
+GROUP_ROLE = Qt.ItemDataRole.UserRole + 3
+SORT_ROLES = {key: Qt.ItemDataRole.UserRole + 10 + n for n, key in enumerate(SortKey)}
+_SORT_KEY_OF_ROLE = {role: key for key, role in SORT_ROLES.items()}
+_DISPLAY = Qt.ItemDataRole.DisplayRole
+_RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+_NUMERIC = (BoardColumn.ELAPSED, BoardColumn.CHANGES, BoardColumn.USAGE)
+_LAST_COLUMN = len(BoardColumn) - 1
+_TASK_FLAGS = (
+    Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
+)
+
+
+def group_of(task: Task) -> BoardGroup:
+    """Return the board group a task belongs in."""
+    return _GROUP_OF_STATE.get(task.state, BoardGroup.ENDED)
+
+
+def elapsed_seconds(task: Task, now: float) -> float:
+    """Return how many seconds a task has run, 0 if it has not started."""
+    return 0.0 if task.started_at is None else (task.finished_at or now) - task.started_at
+
+
+def changes_text(task: Task) -> str:
+    """Return the '+12 −3' line count of a task, or '' when nothing changed."""
+    changed = task.insertions or task.deletions or task.files_changed
+    return f"+{task.insertions} −{task.deletions}" if changed else ""
+
+
+def usage_text(task: Task) -> str:
+    """Return the cost of a task when known, else its token count, else ''."""
+    if task.cost_usd is not None:
+        return f"${task.cost_usd:.2f}" if task.cost_usd >= 1 else f"${task.cost_usd:.3f}"
+    if task.tokens_in is None and task.tokens_out is None:
+        return ""
+    tokens = (task.tokens_in or 0) + (task.tokens_out or 0)
+    if tokens < 1000:
+        return f"{tokens} tok"
+    return f"{tokens / 1000:.1f}k tok" if tokens < 1e6 else f"{tokens / 1e6:.1f}M tok"
+
+
+def event_text(task: Task, width: int = 200) -> str:
+    """Return the last event of a task (its error when it failed), cut to `width`."""
+    detail = task.error if task.state is _S.FAILED and task.error else task.last_event
+    return one_line(detail or "", width)
+
+
+# What each column shows of a task at time `now`, and each sort key's ascending value.
+_CELLS: tuple[Callable[[Task, float], str], ...] = (
+    lambda task, now: task.title,
+    lambda task, now: task.agent,
+    elapsed,
+    lambda task, now: changes_text(task),
+    lambda task, now: usage_text(task),
+    lambda task, now: event_text(task),
+)
+_SORT_VALUES: dict[SortKey, Callable[[Task, float], float | str]] = {
+    SortKey.NEWEST: lambda task, now: -task.created_at,
+    SortKey.OLDEST: lambda task, now: task.created_at,
+    SortKey.TITLE: lambda task, now: task.title.casefold(),
+    SortKey.AGENT: lambda task, now: task.agent.casefold(),
+    SortKey.ELAPSED: lambda task, now: -elapsed_seconds(task, now),
+}
+
+
+class BoardModel(QAbstractItemModel):
+    """Tasks under fixed group rows; rows in a group keep insertion order (the proxy sorts)."""
+
+    task_moving = Signal(str)
+    task_moved = Signal(str)
+
+    def __init__(self, parent: QObject | None = None, clock: Callable[[], float] = time.time):
+        super().__init__(parent)
+        self._clock = clock
+        self._clear()
+        self._bold = QFont()
+        self._bold.setBold(True)
+
+    def set_tasks(self, tasks: Iterable[Task]) -> None:
+        """Replace every task (one model reset; for the initial load)."""
+        self.beginResetModel()
+        self._clear()
+        for task in tasks:
+            self._tasks[task.id] = task
+            self._place(task.id, group_of(task))
+        self.endResetModel()
+
+    def update_task(self, task: Task) -> None:
+        """Insert a task, move it to its new group, or refresh its row."""
+        self.update_tasks([task])
+
+    def update_tasks(self, tasks: Iterable[Task]) -> None:
+        """Apply several task snapshots, refreshing each touched group header once."""
+        touched: set[int] = set()
+        for task in tasks:
+            self._apply(task, touched)
+        for group in touched:
+            self._header_changed(group)
+
+    def remove_task(self, task_id: str) -> bool:
+        """Remove a task; return False when it is not on the board."""
+        if task_id not in self._tasks:
+            return False
+        self._header_changed(self._take(task_id, forget=True))
+        return True
+
+    def refresh_elapsed(self) -> None:
+        """Tell views that the elapsed time of active rows has moved on."""
+        for group in TICKING_GROUPS:
+            count = len(self._ids[group])
+            if count:
+                top = self.createIndex(0, BoardColumn.ELAPSED, group + 1)
+                bottom = self.createIndex(count - 1, BoardColumn.ELAPSED, group + 1)
+                self.dataChanged.emit(top, bottom, [_DISPLAY])
+
+    def task(self, index: AnyIndex) -> Task | None:
+        """Return the task of a row of this model or of a proxy over it."""
+        value = index.data(TASK_ROLE) if index.isValid() else None
+        return value if isinstance(value, Task) else None
+
+    def task_at(self, row: int, parent: AnyIndex) -> Task | None:
+        """Return the task in `row` under the group row `parent`."""
+        if not parent.isValid() or parent.internalId() != 0:
+            return None
+        ids = self._ids[parent.row()]
+        return self._tasks[ids[row]] if 0 <= row < len(ids) else None
+
+    def task_by_id(self, task_id: str) -> Task | None:
+        """Return the task with this id, if it is on the board."""
+        return self._tasks.get(task_id)
+
+    def index_of(self, task_id: str, column: int = 0) -> QModelIndex:
+        """Return the index of a task's row, invalid when it is not on the board."""
+        if task_id not in self._tasks:
+            return QModelIndex()
+        group = self._group[task_id]
+        row = bisect_left(self._keys[group], self._seq[task_id])
+        return self.createIndex(row, column, group + 1)
+
+    def task_count(self) -> int:
+        """Return how many tasks are on the board."""
+        return len(self._tasks)
+
+    def index(self, row: int, column: int, parent: AnyIndex = _ROOT) -> QModelIndex:
+        """Return the index of a group row (top level) or a task row (under a group)."""
+        if not 0 <= column < len(BoardColumn):
+            return QModelIndex()
+        if not parent.isValid():
+            return self.createIndex(row, column, 0) if 0 <= row < len(BoardGroup) else QModelIndex()
+        if parent.internalId() == 0 and 0 <= row < len(self._ids[parent.row()]):
+            return self.createIndex(row, column, parent.row() + 1)
+        return QModelIndex()
+
+    def parent(self, child: AnyIndex | None = None) -> Any:
+        """Return the group row of a task row (or the QObject parent when called bare)."""
+        if child is None:
+            return super().parent()
+        if not child.isValid() or child.internalId() == 0:
+            return QModelIndex()
+        return self.createIndex(child.internalId() - 1, 0, 0)
+
+    def rowCount(self, parent: AnyIndex = _ROOT) -> int:
+        """Return the number of groups, or of tasks in a group."""
+        if not parent.isValid():
+            return len(BoardGroup)
+        is_group = parent.internalId() == 0 and parent.column() == 0
+        return len(self._ids[parent.row()]) if is_group else 0
+
+    def columnCount(self, parent: AnyIndex = _ROOT) -> int:
+        """Return the number of columns."""
+        return len(BoardColumn)
+
+    def flags(self, index: AnyIndex) -> Qt.ItemFlag:
+        """Make task rows selectable and group rows not."""
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled if index.internalId() == 0 else _TASK_FLAGS
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = _DISPLAY) -> Any:
+        """Return the column titles."""
+        horizontal = orientation == Qt.Orientation.Horizontal and role == _DISPLAY
+        return COLUMN_TITLES[section] if horizontal and 0 <= section < len(COLUMN_TITLES) else None
+
+    def data(self, index: AnyIndex, role: int = _DISPLAY) -> Any:
+        """Return what a cell shows, or the task, id, group or a sort value."""
+        if not index.isValid():
+            return None
+        group = index.internalId() - 1
+        if group < 0:
+            return self._group_data(index.row(), index.column(), role)
+        task = self._tasks[self._ids[group][index.row()]]
+        if role == _DISPLAY:
+            return _CELLS[index.column()](task, self._clock())
+        if role in _SORT_KEY_OF_ROLE:
+            # The proxy always sorts ascending so that group rows keep their order.
+            return _SORT_VALUES[_SORT_KEY_OF_ROLE[role]](task, self._clock())
+        return self._task_data(task, group, index.column(), role)
+
+    def _clear(self) -> None:
+        self._tasks: dict[str, Task] = {}
+        self._group: dict[str, int] = {}
+        self._seq: dict[str, int] = {}
+        # Per group, ids and their ever-growing sequence keys in row order: a row is a bisect.
+        self._ids: list[list[str]] = [[] for _ in BoardGroup]
+        self._keys: list[list[int]] = [[] for _ in BoardGroup]
+        self._next_seq = 0
+
+    def _apply(self, task: Task, touched: set[int]) -> None:
+        old_group = self._group.get(task.id)
+        new_group = group_of(task)
+        if old_group is None:
+            self._tasks[task.id] = task
+            self._place(task.id, new_group, notify=True)
+            touched.add(new_group)
+        elif old_group == new_group:
+            self._tasks[task.id] = task
+            first = self.index_of(task.id)
+            last = first.siblingAtColumn(_LAST_COLUMN)
+            self.dataChanged.emit(first, last)
+        else:
+            # Remove and insert rather than beginMoveRows: a proxy answers a move by mapping
+            # everything again, while it inserts a single row by bisection.
+            self.task_moving.emit(task.id)
+            self._take(task.id)
+            self._tasks[task.id] = task
+            self._place(task.id, new_group, notify=True)
+            touched.update((old_group, new_group))
+            self.task_moved.emit(task.id)
+
+    def _place(self, task_id: str, group: int, notify: bool = False) -> None:
+        row = len(self._ids[group])
+        if notify:
+            self.beginInsertRows(self.createIndex(group, 0, 0), row, row)
+        self._group[task_id] = group
+        self._seq[task_id] = self._next_seq
+        self._ids[group].append(task_id)
+        self._keys[group].append(self._next_seq)
+        self._next_seq += 1
+        if notify:
+            self.endInsertRows()
+
+    def _take(self, task_id: str, forget: bool = False) -> int:
+        group = self._group.pop(task_id)
+        row = bisect_left(self._keys[group], self._seq.pop(task_id))
+        self.beginRemoveRows(self.createIndex(group, 0, 0), row, row)
+        del self._ids[group][row]
+        del self._keys[group][row]
+        if forget:
+            del self._tasks[task_id]
+        self.endRemoveRows()
+        return group
+
+    def _header_changed(self, group: int) -> None:
+        index = self.createIndex(group, 0, 0)
+        self.dataChanged.emit(index, index, [_DISPLAY])
+
+    def _group_data(self, row: int, column: int, role: int) -> Any:
+        if column != 0:
+            return None
+        if role == _DISPLAY:
+            return f"{GROUPS[BoardGroup(row)][0]} ({len(self._ids[row])})"
+        if role == GROUP_ROLE or role in _SORT_KEY_OF_ROLE:
+            return row
+        if role == Qt.ItemDataRole.FontRole:
+            return self._bold
+        return None
+
+    def _task_data(self, task: Task, group: int, column: int, role: int) -> Any:
+        if role == TASK_ID_ROLE:
+            return task.id
+        if role == TASK_ROLE:
+            return task
+        if role == GROUP_ROLE:
+            return group
+        if role == Qt.ItemDataRole.TextAlignmentRole and column in _NUMERIC:
+            return _RIGHT
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if column == BoardColumn.EVENT:
+                return event_text(task, 2000)
+            return f"{task.title}\n{task.state.value} · {task.short_id} · {task.branch}"
+        return None
+
+
+class BoardFilterModel(QSortFilterProxyModel):
+    """Filters the board by words (all must match) and sorts tasks within their groups."""
+
+    def __init__(self, board: BoardModel, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._board = board
+        self._text = ""
+        self._words: tuple[str, ...] = ()
+        self._sort_key = SortKey.NEWEST
+        self.setRecursiveFilteringEnabled(True)
+        self.setDynamicSortFilter(True)
+        # Elapsed ticks change DisplayRole only: they need neither a new filter nor a new sort.
+        self.setFilterRole(TASK_ROLE)
+        self.setSortRole(SORT_ROLES[self._sort_key])
+        self.setSourceModel(board)
+        self.sort(0, Qt.SortOrder.AscendingOrder)
+
+    def filter_text(self) -> str:
+        """Return the filter text as the user typed it."""
+        return self._text
+
+    def set_filter_text(self, text: str) -> None:
+        """Show only tasks whose title, prompt, branch or agent hold every word of `text`."""
+        self._text = text
+        words = tuple(text.casefold().split())
+        if words == self._words:
+            return
+        self.beginFilterChange()
+        self._words = words
+        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+
+    def sort_key(self) -> str:
+        """Return the current sort key (a SortKey value)."""
+        return self._sort_key.value
+
+    def set_sort_key(self, key: str) -> None:
+        """Sort tasks by a SortKey value; raise ValueError for an unknown one."""
+        self._sort_key = SortKey(key)
+        self.setSortRole(SORT_ROLES[self._sort_key])
+
+    def filterAcceptsRow(self, source_row: int, source_parent: AnyIndex) -> bool:
+        """Accept tasks that match; a group row shows only through matching tasks."""
+        task = self._board.task_at(source_row, source_parent)
+        haystack = _haystack(task) if task is not None and self._words else ""
+        return task is not None and all(word in haystack for word in self._words)
+
+
+@lru_cache(maxsize=8192)
+def _haystack(task: Task) -> str:
+    return "\n".join((task.title, task.prompt, task.branch, task.agent)).casefold()

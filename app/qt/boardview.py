@@ -1,0 +1,397 @@
+"""The task board: a filter line, a sort choice, the grouped task tree and bulk actions."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from PySide6.QtCore import (
+    QEvent,
+    QItemSelectionModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QPoint,
+    Qt,
+    QTimer,
+    Signal,
+)
+from PySide6.QtGui import QAction, QColor, QKeyEvent, QPainter
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QApplication,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMenu,
+    QStackedWidget,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QToolButton,
+    QTreeView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.core.states import TaskState
+from app.core.task import Task
+from app.qt.boardmodel import (
+    GROUP_ROLE,
+    SORT_TITLES,
+    TASK_ID_ROLE,
+    BoardColumn,
+    BoardFilterModel,
+    BoardGroup,
+    BoardModel,
+    SortKey,
+)
+
+AnyIndex = QModelIndex | QPersistentModelIndex
+S = TaskState
+TICK_MS = 1000
+_MOVE = QAbstractItemView.CursorAction
+# Where to look for a task row when the cursor lands on a group header.
+_DOWNWARD = (_MOVE.MoveDown, _MOVE.MoveNext, _MOVE.MovePageDown, _MOVE.MoveHome)
+_UPWARD = (_MOVE.MoveUp, _MOVE.MovePrevious, _MOVE.MovePageUp, _MOVE.MoveEnd)
+# Which states each bulk action applies to; an action acts on the matching part of a selection.
+STOPPABLE = frozenset({S.QUEUED, S.PREPARING, S.RUNNING, S.NEEDS_INPUT})
+RETRYABLE = frozenset({S.FAILED, S.STOPPED, S.INTERRUPTED})
+DISCARDABLE = frozenset({S.QUEUED, S.SUCCEEDED, S.FAILED, S.STOPPED, S.INTERRUPTED})
+_VIM_KEYS = {Qt.Key.Key_J: Qt.Key.Key_Down, Qt.Key.Key_K: Qt.Key.Key_Up}
+_PLUS_COLOR, _MINUS_COLOR = QColor("#1a7f37"), QColor("#cf222e")
+_ALIGN_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+
+
+def _is_task(index: AnyIndex) -> bool:
+    return index.isValid() and index.parent().isValid()
+
+
+class BoardTreeView(QTreeView):
+    """A tree whose cursor keys (and j/k) step over group headers; Enter activates a task."""
+
+    def moveCursor(
+        self, cursorAction: QAbstractItemView.CursorAction, modifiers: Qt.KeyboardModifier
+    ) -> QModelIndex:
+        """Move like QTreeView, then on to the nearest task row if that landed on a header."""
+        target = super().moveCursor(cursorAction, modifiers)
+        step = 1 if cursorAction in _DOWNWARD else -1 if cursorAction in _UPWARD else 0
+        if not step or _is_task(target):
+            return target
+        found = self._nearest_task(target, step) or self._nearest_task(target, -step)
+        return found or QModelIndex(self.currentIndex())
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """Map j/k to Down/Up and Enter to activation of the current task."""
+        plain = not event.modifiers() & ~Qt.KeyboardModifier.ShiftModifier
+        key = Qt.Key(event.key())
+        if plain and key in _VIM_KEYS:
+            mods = event.modifiers() & Qt.KeyboardModifier.ShiftModifier
+            super().keyPressEvent(QKeyEvent(QEvent.Type.KeyPress, _VIM_KEYS[key], mods))
+        elif key in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and _is_task(self.currentIndex()):
+            self.activated.emit(self.currentIndex())
+        else:
+            super().keyPressEvent(event)
+
+    def _nearest_task(self, index: QModelIndex, step: int) -> QModelIndex | None:
+        while index.isValid():
+            if _is_task(index):
+                return index
+            index = self.indexBelow(index) if step > 0 else self.indexAbove(index)
+        return None
+
+
+class ChangesDelegate(QStyledItemDelegate):
+    """Paints '+12 −3' with the insertions green and the deletions red."""
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: AnyIndex) -> None:
+        """Paint the cell background, then the two counts in their colours."""
+        text = str(index.data() or "")
+        if not text:
+            super().paint(painter, option, index)
+            return
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        opt.text = ""
+        style = opt.widget.style() if opt.widget is not None else QApplication.style()
+        style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, opt.widget)
+        plus, _, minus = text.partition(" ")
+        rect = opt.rect.adjusted(4, 0, -4, 0)
+        painter.save()
+        painter.setPen(_MINUS_COLOR)
+        painter.drawText(rect, _ALIGN_RIGHT, minus)
+        rect.setRight(rect.right() - opt.fontMetrics.horizontalAdvance(" " + minus))
+        painter.setPen(_PLUS_COLOR)
+        painter.drawText(rect, _ALIGN_RIGHT, plus)
+        painter.restore()
+
+
+class BoardView(QWidget):
+    """The task board on the left of the window."""
+
+    selection_changed = Signal(list)
+    task_activated = Signal(str)
+    stop_requested = Signal(list)
+    retry_requested = Signal(list)
+    discard_requested = Signal(list)
+
+    def __init__(self, model: BoardModel | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.board_model = model if model is not None else BoardModel(self)
+        self.filter_model = BoardFilterModel(self.board_model, self)
+        self._collapsed: set[int] = {BoardGroup.DONE}
+        self._emitted: list[str] = []
+        self._sticky: set[str] = set()
+        self._moving: str | None = None
+        self._moving_was_current = False
+        self._placeholder: QWidget
+        self._build()
+        self._connect()
+        self.tick_timer = QTimer(self)
+        self.tick_timer.setInterval(TICK_MS)
+        self.tick_timer.timeout.connect(self.board_model.refresh_elapsed)
+        self.tick_timer.start()
+        self.show_placeholder(not self.board_model.task_count())
+
+    def selected_ids(self) -> list[str]:
+        """Return the ids of the selected tasks, top to bottom."""
+        rows = self.tree.selectionModel().selectedRows(0)
+        rows.sort(key=lambda index: (index.parent().row(), index.row()))
+        return [str(index.data(TASK_ID_ROLE)) for index in rows if _is_task(index)]
+
+    def select_task(self, task_id: str) -> bool:
+        """Make one task the current and only selected row; False if it is not shown."""
+        index = self.filter_model.mapFromSource(self.board_model.index_of(task_id))
+        if not index.isValid():
+            return False
+        self.tree.expand(index.parent())
+        flags = QItemSelectionModel.SelectionFlag
+        self.tree.selectionModel().setCurrentIndex(index, flags.ClearAndSelect | flags.Rows)
+        self.tree.scrollTo(index)
+        return True
+
+    def filter_text(self) -> str:
+        """Return the filter text (to persist it)."""
+        return self.filter_model.filter_text()
+
+    def set_filter_text(self, text: str) -> None:
+        """Filter the board by `text` and show it in the filter line."""
+        self.filter_edit.setText(text)
+        self.filter_model.set_filter_text(text)
+
+    def sort_key(self) -> str:
+        """Return the sort key (a SortKey value, to persist it)."""
+        return self.filter_model.sort_key()
+
+    def set_sort_key(self, key: str) -> None:
+        """Sort by a SortKey value."""
+        self.sort_combo.setCurrentIndex(self.sort_combo.findData(SortKey(key).value))
+
+    def placeholder(self) -> QWidget:
+        """Return the widget shown while the board has no tasks."""
+        return self._placeholder
+
+    def set_placeholder(self, widget: QWidget) -> None:
+        """Show `widget` instead of the default label while the board has no tasks."""
+        self.stack.insertWidget(0, widget)
+        self.stack.removeWidget(self._placeholder)
+        self._placeholder.deleteLater()
+        self._placeholder = widget
+        self.show_placeholder(not self.board_model.task_count())
+
+    def show_placeholder(self, show: bool) -> None:
+        """Show the placeholder instead of the board (the board also does so by itself)."""
+        self.stack.setCurrentIndex(0 if show else 1)
+
+    def is_empty(self) -> bool:
+        """Say whether the placeholder is showing."""
+        return self.stack.currentIndex() == 0
+
+    def set_tasks(self, tasks: Iterable[Task]) -> None:
+        """Load every task onto the board (see BoardModel.set_tasks)."""
+        self.board_model.set_tasks(tasks)
+
+    def update_tasks(self, tasks: Iterable[Task]) -> None:
+        """Apply task snapshots to the board (see BoardModel.update_tasks)."""
+        self.board_model.update_tasks(tasks)
+
+    def focus_filter(self) -> None:
+        """Put the keyboard focus in the filter line, its text selected."""
+        self.filter_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.filter_edit.selectAll()
+
+    def _build(self) -> None:
+        self.filter_edit = QLineEdit(placeholderText="Filter tasks  ( / )", clearButtonEnabled=True)
+        self.sort_combo = QComboBox()
+        for key, title in SORT_TITLES.items():
+            self.sort_combo.addItem(title, key.value)
+        self.tree = BoardTreeView()
+        self._setup_tree()
+        actions = QHBoxLayout()
+        self.stop_action, self.stop_button = self._bulk("Stop", actions)
+        self.retry_action, self.retry_button = self._bulk("Retry", actions)
+        self.discard_action, self.discard_button = self._bulk("Discard", actions)
+        self.context_menu = QMenu(self)
+        self.context_menu.addActions([self.stop_action, self.retry_action, self.discard_action])
+        actions.addStretch(1)
+        bar = QHBoxLayout()
+        bar.addWidget(self.filter_edit, 1)
+        bar.addWidget(self.sort_combo)
+        board = QWidget()
+        column = QVBoxLayout(board)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addLayout(bar)
+        column.addWidget(self.tree, 1)
+        column.addLayout(actions)
+        self._placeholder = QLabel("No tasks yet", alignment=Qt.AlignmentFlag.AlignCenter)
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self._placeholder)
+        self.stack.addWidget(board)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(self.stack)
+
+    def _setup_tree(self) -> None:
+        tree = self.tree
+        tree.setModel(self.filter_model)
+        tree.setUniformRowHeights(True)
+        tree.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        tree.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        tree.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        tree.setAllColumnsShowFocus(True)
+        tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        tree.setItemDelegateForColumn(BoardColumn.CHANGES, ChangesDelegate(tree))
+        for column, width in zip(BoardColumn, (260, 80, 60, 80, 80), strict=False):
+            tree.header().resizeSection(column, width)
+
+    def _bulk(self, text: str, row: QHBoxLayout) -> tuple[QAction, QToolButton]:
+        action = QAction(text, self, enabled=False)
+        button = QToolButton()
+        button.setDefaultAction(action)
+        row.addWidget(button)
+        return action, button
+
+    def _connect(self) -> None:
+        self.filter_edit.textChanged.connect(self._on_filter_edit_text_changed)
+        self.filter_edit.installEventFilter(self)
+        self.tree.installEventFilter(self)
+        self.sort_combo.currentIndexChanged.connect(self._on_sort_combo_current_index_changed)
+        self.tree.activated.connect(self._on_tree_activated)
+        self.tree.expanded.connect(self._on_tree_expanded)
+        self.tree.collapsed.connect(self._on_tree_collapsed)
+        self.tree.customContextMenuRequested.connect(self._on_tree_custom_context_menu_requested)
+        self.tree.selectionModel().selectionChanged.connect(self._on_tree_selection_changed)
+        self.filter_model.rowsInserted.connect(self._on_filter_model_rows_inserted)
+        self.filter_model.rowsRemoved.connect(self._on_filter_model_rows_removed)
+        self.filter_model.modelReset.connect(self._on_filter_model_layout_changed)
+        self.filter_model.layoutChanged.connect(self._on_filter_model_layout_changed)
+        self.board_model.rowsInserted.connect(self._on_board_model_rows_changed)
+        self.board_model.rowsRemoved.connect(self._on_board_model_rows_changed)
+        self.board_model.modelReset.connect(self._on_board_model_rows_changed)
+        self.board_model.task_moving.connect(self._on_board_model_task_moving)
+        self.board_model.task_moved.connect(self._on_board_model_task_moved)
+        self.stop_action.triggered.connect(self._on_stop_action_triggered)
+        self.retry_action.triggered.connect(self._on_retry_action_triggered)
+        self.discard_action.triggered.connect(self._on_discard_action_triggered)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Let '/' in the tree focus the filter, and Escape clear it."""
+        if event.type() != QEvent.Type.KeyPress or not isinstance(event, QKeyEvent):
+            return super().eventFilter(watched, event)
+        if watched is self.tree and event.text() == "/":
+            self.focus_filter()
+            return True
+        if event.key() == Qt.Key.Key_Escape and self.filter_edit.text():
+            self.set_filter_text("")
+            return True
+        if watched is self.filter_edit and event.key() in (Qt.Key.Key_Down, Qt.Key.Key_Escape):
+            self.tree.setFocus(Qt.FocusReason.ShortcutFocusReason)
+            return True
+        return super().eventFilter(watched, event)
+
+    def _on_filter_edit_text_changed(self, text: str) -> None:
+        self.filter_model.set_filter_text(text)
+
+    def _on_sort_combo_current_index_changed(self, row: int) -> None:
+        self.filter_model.set_sort_key(str(self.sort_combo.itemData(row)))
+
+    def _on_tree_activated(self, index: QModelIndex) -> None:
+        if _is_task(index):
+            self.task_activated.emit(str(index.data(TASK_ID_ROLE)))
+
+    def _on_tree_expanded(self, index: QModelIndex) -> None:
+        self._collapsed.discard(index.data(GROUP_ROLE))
+
+    def _on_tree_collapsed(self, index: QModelIndex) -> None:
+        self._collapsed.add(index.data(GROUP_ROLE))
+
+    def _on_tree_custom_context_menu_requested(self, pos: QPoint) -> None:
+        if self.selected_ids():
+            self.context_menu.exec(self.tree.viewport().mapToGlobal(pos))
+
+    def _on_tree_selection_changed(self) -> None:
+        if self._moving is not None:
+            return
+        ids = self.selected_ids()
+        self._sticky = set(ids)
+        self._update_actions()
+        if ids != self._emitted:
+            self._emitted = ids
+            self.selection_changed.emit(ids)
+
+    def _on_filter_model_rows_inserted(self, parent: QModelIndex, first: int, last: int) -> None:
+        if not parent.isValid():
+            self._show_groups(range(first, last + 1))
+
+    def _on_filter_model_layout_changed(self) -> None:
+        self._show_groups(range(self.filter_model.rowCount()))
+
+    def _on_filter_model_rows_removed(self) -> None:
+        # Removed or filtered-out rows leave the selection; a moving task comes back to it.
+        if self._moving is None and self._sticky:
+            self._on_tree_selection_changed()
+
+    def _on_board_model_rows_changed(self) -> None:
+        self.show_placeholder(not self.board_model.task_count())
+
+    def _on_board_model_task_moving(self, task_id: str) -> None:
+        if task_id in self._sticky:
+            self._moving = task_id
+            self._moving_was_current = self.tree.currentIndex().data(TASK_ID_ROLE) == task_id
+
+    def _on_board_model_task_moved(self, task_id: str) -> None:
+        if self._moving != task_id:
+            return
+        self._moving = None
+        index = self.filter_model.mapFromSource(self.board_model.index_of(task_id))
+        selection = self.tree.selectionModel()
+        flags = QItemSelectionModel.SelectionFlag
+        if index.isValid():
+            selection.select(index, flags.Select | flags.Rows)
+            if self._moving_was_current:
+                selection.setCurrentIndex(index, flags.NoUpdate)
+        self._on_tree_selection_changed()
+
+    def _on_stop_action_triggered(self) -> None:
+        self.stop_requested.emit(self._ids_in(STOPPABLE))
+
+    def _on_retry_action_triggered(self) -> None:
+        self.retry_requested.emit(self._ids_in(RETRYABLE))
+
+    def _on_discard_action_triggered(self) -> None:
+        self.discard_requested.emit(self._ids_in(DISCARDABLE))
+
+    def _ids_in(self, states: frozenset[TaskState]) -> list[str]:
+        tasks = (self.board_model.task_by_id(task_id) for task_id in self.selected_ids())
+        return [task.id for task in tasks if task is not None and task.state in states]
+
+    def _update_actions(self) -> None:
+        self.stop_action.setEnabled(bool(self._ids_in(STOPPABLE)))
+        self.retry_action.setEnabled(bool(self._ids_in(RETRYABLE)))
+        self.discard_action.setEnabled(bool(self._ids_in(DISCARDABLE)))
+
+    def _show_groups(self, rows: range) -> None:
+        for row in rows:
+            index = self.filter_model.index(row, 0)
+            self.tree.setFirstColumnSpanned(row, QModelIndex(), True)
+            self.tree.setExpanded(index, index.data(GROUP_ROLE) not in self._collapsed)

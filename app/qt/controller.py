@@ -1,0 +1,352 @@
+"""The window's controller: owns every await, feeds the views, and acts on their requests."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, TypeVar
+
+from PySide6.QtCore import QSettings, QTimer, QUrl
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+from app.core.events import Event
+from app.core.states import ACTIVE_STATES
+from app.core.task import Task
+from app.qt.mainwindow import MainWindow
+from app.qt.newtask import NewTaskDialog, NewTaskRequest
+from app.services import logs, process
+from app.services.orchard import Orchard, UserError
+from app.services.supervisor import AlreadySupervised, Message, TaskOutput, TaskUpdated
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+FLUSH_MS = 50
+_PERSISTED = ("geometry", "splitter", "selected", "filter")
+
+
+class WindowController:
+    """Connects one Orchard to one window; the whole app runs as `run()` on Qt's loop."""
+
+    def __init__(self, orchard: Orchard, window: MainWindow) -> None:
+        self.orchard = orchard
+        self.window = window
+        self.settings = QSettings(str(orchard.home.root / "window.ini"), QSettings.Format.IniFormat)
+        self._jobs: set[asyncio.Task[Any]] = set()  # strong refs: never collected mid-flight
+        # Plain threads for blocking reads: qasync's QThread pool aborts the process if
+        # one of its threads outlives the loop.
+        self._io = ThreadPoolExecutor(max_workers=2, thread_name_prefix="orchard-io")
+        self._pending: dict[str, Task] = {}
+        self._tasks: dict[str, Task] = {}
+        self._shown: str | None = None
+        self._loading: list[Event] | None = None
+        self._log_token = 0
+        self._closed = asyncio.get_event_loop().create_future()
+        self._timer = QTimer(window)
+        self._timer.setInterval(FLUSH_MS)
+        self._timer.timeout.connect(self._on_timer_timeout)
+        self._connect()
+
+    # wiring
+
+    def _connect(self) -> None:
+        w, a = self.window, self.window.actions
+        w.board.selection_changed.connect(self._on_board_selection_changed)
+        w.board.stop_requested.connect(self._on_board_stop_requested)
+        w.board.retry_requested.connect(self._on_board_retry_requested)
+        w.header.stop_clicked.connect(lambda: self._on_board_stop_requested(self._shown_ids()))
+        w.header.retry_clicked.connect(lambda: self._on_board_retry_requested(self._shown_ids()))
+        w.header.open_folder_clicked.connect(self.open_folder)
+        w.header.open_terminal_clicked.connect(self.open_terminal)
+        w.header.open_editor_clicked.connect(self.open_editor)
+        a["new_task"].triggered.connect(self.new_task)
+        a["add_repository"].triggered.connect(self.add_repository)
+        a["try_demo"].triggered.connect(lambda: self.spawn(self.try_demo()))
+        a["stop"].triggered.connect(lambda: self._on_board_stop_requested(self._selection()))
+        a["retry"].triggered.connect(lambda: self._on_board_retry_requested(self._selection()))
+        a["open_folder"].triggered.connect(self.open_folder)
+        a["open_terminal"].triggered.connect(self.open_terminal)
+        a["open_editor"].triggered.connect(self.open_editor)
+        a["raw_log"].toggled.connect(self._on_raw_log_toggled)
+        a["jump_latest"].triggered.connect(w.log.jump_to_latest)
+        a["find"].triggered.connect(w.log.open_find)
+        a["filter"].triggered.connect(w.board.focus_filter)
+        w.close_requested.connect(self._on_window_close_requested)
+        self.orchard.supervisor.subscribe(self._on_supervisor_message)
+
+    async def _off_thread(self, fn: Callable[..., T], *args: Any) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._io, fn, *args)
+
+    def spawn(self, coro: Coroutine[Any, Any, Any]) -> None:
+        """Run `coro` in the background; a failure shows in the status bar, never vanishes."""
+        job = asyncio.ensure_future(coro)
+        self._jobs.add(job)
+        job.add_done_callback(self._on_job_done)
+
+    def _on_job_done(self, job: asyncio.Task[Any]) -> None:
+        self._jobs.discard(job)
+        if job.cancelled() or job.exception() is None:
+            return
+        exc = job.exception()
+        if isinstance(exc, UserError):
+            self.say(str(exc), error=True)
+        else:
+            log.error("background job failed", exc_info=exc)
+            self.say(f"Something failed: {exc}", error=True)
+
+    def say(self, text: str, error: bool = False) -> None:
+        """Show a message in the status bar."""
+        bar = self.window.statusBar()
+        bar.setStyleSheet("color: #cf222e;" if error else "")
+        bar.showMessage(text, 15000)
+
+    # the app's life
+
+    async def run(self) -> None:
+        """Supervise until the window closes."""
+        try:
+            self.orchard.lock.acquire()
+        except AlreadySupervised as exc:
+            QMessageBox.warning(self.window, "Orchard is already running", str(exc))
+            return
+        interrupted = await self._off_thread(self.orchard.supervisor.reconcile)
+        tasks = await self._off_thread(self.orchard.store.tasks)
+        self._tasks = {t.id: t for t in tasks}
+        self.window.board.set_tasks(tasks)
+        self._restore()
+        self._update_placeholder()
+        if interrupted:
+            self.say(f"{len(interrupted)} task(s) were interrupted when Orchard last stopped")
+        self._timer.start()
+        supervising = asyncio.ensure_future(self.orchard.supervisor.run(until_idle=False))
+        try:
+            await self._closed
+        finally:
+            self._timer.stop()
+            self._save()
+            await self.orchard.supervisor.stop_all()
+            supervising.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await supervising
+            for job in list(self._jobs):
+                job.cancel()
+            self._io.shutdown(wait=True)
+
+    def _on_window_close_requested(self) -> None:
+        running = [t for t in self._tasks.values() if t.state in ACTIVE_STATES]
+        if running:
+            answer = QMessageBox.question(
+                self.window,
+                "Stop running tasks?",
+                f"{len(running)} task(s) are running. Stop them and quit? They keep their "
+                "worktrees and logs and can be retried.",
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+                QMessageBox.StandardButton.Cancel,
+            )
+            if answer != QMessageBox.StandardButton.Yes:
+                return
+        self.close()
+
+    def close(self) -> None:
+        """Close the window and end `run()`."""
+        self.window.allow_close = True
+        self.window.close()
+        if not self._closed.done():
+            self._closed.set_result(None)
+
+    # persistence
+
+    def _save(self) -> None:
+        s, w = self.settings, self.window
+        s.setValue("geometry", w.saveGeometry())
+        s.setValue("splitter", w.splitter.saveState())
+        s.setValue("selected", self._shown or "")
+        s.setValue("filter", w.board.filter_text())
+        s.sync()
+
+    def _restore(self) -> None:
+        s, w = self.settings, self.window
+        if s.value("geometry"):
+            w.restoreGeometry(s.value("geometry"))
+        if s.value("splitter"):
+            w.splitter.restoreState(s.value("splitter"))
+        w.board.set_filter_text(str(s.value("filter") or ""))
+        selected = str(s.value("selected") or "")
+        if selected in self._tasks:
+            w.board.select_task(selected)
+
+    # supervisor -> views
+
+    def _on_supervisor_message(self, message: Message) -> None:
+        if isinstance(message, TaskUpdated):
+            self._pending[message.task.id] = message.task
+        elif isinstance(message, TaskOutput) and message.task_id == self._shown:
+            if self._loading is not None:
+                self._loading.extend(message.events)
+            else:
+                self.window.log.append(message.task_id, list(message.events))
+
+    def _on_timer_timeout(self) -> None:
+        if not self._pending:
+            return
+        tasks, self._pending = list(self._pending.values()), {}
+        for task in tasks:
+            self._tasks[task.id] = task
+        self.window.board.update_tasks(tasks)
+        if self._shown in {t.id for t in tasks}:
+            self.window.header.show_task(self._tasks[self._shown])
+        self._update_placeholder()
+
+    def _update_placeholder(self) -> None:
+        self.window.board.show_placeholder(not self._tasks)
+
+    # selection and the log
+
+    def _selection(self) -> list[str]:
+        return self.window.board.selected_ids()
+
+    def _shown_ids(self) -> list[str]:
+        return [self._shown] if self._shown else []
+
+    def _on_board_selection_changed(self, ids: list[str]) -> None:
+        task_id = ids[0] if len(ids) == 1 else None
+        if task_id == self._shown:
+            return
+        self._shown = task_id
+        self.window.header.show_task(self._tasks.get(task_id) if task_id else None)
+        self._log_token += 1
+        if task_id is None:
+            self.window.log.clear()
+            return
+        self.spawn(self._load_log(task_id, self._log_token))
+
+    async def _load_log(self, task_id: str, token: int) -> None:
+        """Read the task's stored events off the GUI thread; a newer selection wins."""
+        self._loading = []
+        self.orchard.supervisor.flush_log(task_id)
+        path = self.orchard.home.logs / task_id / "events.jsonl"
+        events, _ = await self._off_thread(logs.read_events, path)
+        if token != self._log_token:
+            return
+        last = events[-1].get("seq", -1) if events else -1
+        live, self._loading = self._loading or [], None
+        events += [e for e in live if e.get("seq", last + 1) > last]
+        self.window.log.show_task(task_id, events)
+
+    def _on_raw_log_toggled(self, raw: bool) -> None:
+        self.window.log.set_mode("raw" if raw else "structured")
+
+    # actions
+
+    def _on_board_stop_requested(self, ids: list[str]) -> None:
+        for task_id in ids:
+            self.spawn(self.orchard.stop_task(task_id))
+
+    def _on_board_retry_requested(self, ids: list[str]) -> None:
+        for task_id in ids:
+            try:
+                self.orchard.retry_task(task_id)
+            except UserError as exc:
+                self.say(str(exc), error=True)
+
+    def new_task(self) -> None:
+        """Open the new-task dialog (Ctrl+N)."""
+        projects = [p.name for p in self.orchard.store.projects()]
+        if not projects:
+            self.say("Add a repository first (File ▸ Add a repository, or try the demo)")
+            return
+        recent = [t.prompt for t in sorted(self._tasks.values(), key=lambda t: -t.created_at)]
+        agents = sorted(self.orchard.settings.profiles)
+        dialog = NewTaskDialog(
+            projects,
+            agents,
+            list(dict.fromkeys(recent)),
+            self.window,
+            agent=self.settings.value("last_agent") or "codex",
+        )
+        dialog.accepted.connect(lambda: self.spawn(self.create_tasks(dialog.request())))
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()
+
+    async def create_tasks(self, request: NewTaskRequest) -> list[Task]:
+        """Queue what the dialog asked for, and show the first new task."""
+        tasks = await self.orchard.new_tasks(
+            request.project,
+            request.prompt,
+            request.agent,
+            request.title,
+            request.base,
+            request.attempts,
+        )
+        self.settings.setValue("last_agent", request.agent)
+        if request.start_now:
+            self.orchard.supervisor.start_now([t.id for t in tasks])
+        for task in tasks:
+            self._pending.setdefault(task.id, task)
+        self._on_timer_timeout()
+        self.window.board.select_task(tasks[0].id)
+        return tasks
+
+    def add_repository(self) -> None:
+        """Ask for a folder and register it as a project."""
+        folder = QFileDialog.getExistingDirectory(self.window, "Add a repository")
+        if folder:
+            self.spawn(self._add_project(folder))
+
+    async def _add_project(self, folder: str) -> None:
+        project = await self.orchard.add_project(folder)
+        self.say(f"Added {project.name} (base {project.base}). Ctrl+N starts a task.")
+
+    async def try_demo(self) -> None:
+        """Add the demo project to this home and queue the demo tasks."""
+        from app.services.demo import DEMO_PROMPTS, make_demo_repo
+
+        repo = await make_demo_repo(Path(tempfile.mkdtemp(prefix="orchard-demo-")))
+        name = "demo-shop" if "demo-shop" not in self._project_names() else f"demo-{os.getpid()}"
+        await self.orchard.add_project(str(repo), name=name)
+        for title, prompt in DEMO_PROMPTS:
+            await self.create_tasks(NewTaskRequest(name, "demo", prompt, title, None, 1, False))
+        self.say("Demo: three tasks by the built-in demo agent (no API key). Watch them run.")
+
+    def _project_names(self) -> set[str]:
+        return {p.name for p in self.orchard.store.projects()}
+
+    def _shown_task(self) -> Task | None:
+        return self._tasks.get(self._shown) if self._shown else None
+
+    def open_folder(self) -> None:
+        """Open the task's worktree in the file manager."""
+        task = self._shown_task()
+        if task and Path(task.worktree).is_dir():
+            QDesktopServices.openUrl(QUrl.fromLocalFile(task.worktree))
+
+    def open_terminal(self) -> None:
+        """Open a terminal in the task's worktree."""
+        task = self._shown_task()
+        terminal = (
+            os.environ.get("TERMINAL")
+            or shutil.which("x-terminal-emulator")
+            or shutil.which("gnome-terminal")
+            or shutil.which("konsole")
+            or shutil.which("xterm")
+        )
+        if task and terminal and Path(task.worktree).is_dir():
+            process.launch_detached([terminal], task.worktree)
+        elif task:
+            self.say("No terminal found: set $TERMINAL", error=True)
+
+    def open_editor(self) -> None:
+        """Open the task's worktree in the user's editor."""
+        task = self._shown_task()
+        editor = os.environ.get("VISUAL") or shutil.which("code") or os.environ.get("EDITOR")
+        if task and editor and Path(task.worktree).is_dir():
+            process.launch_detached([*editor.split(), task.worktree], task.worktree)
+        elif task:
+            self.say("No editor found: set $VISUAL or install VS Code", error=True)

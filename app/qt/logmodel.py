@@ -1,0 +1,398 @@
+"""The live log of one task as display rows: one row per painted line, stored compactly."""
+
+from __future__ import annotations
+
+from array import array
+from bisect import bisect_right
+from collections.abc import Callable, Iterable
+from enum import IntEnum
+from typing import Any
+
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+
+from app.core.events import Event, EventKind, one_line
+
+PREVIEW_LINES = 20
+_SCAN_CHUNK = 4096
+_Index = QModelIndex | QPersistentModelIndex
+_Changes = tuple[list[int], list[int]]  # groups whose body changed, shown rows that changed
+
+
+# A row's kind is one byte; the delegate picks its colour, indent and badge from it alone.
+RowKind = IntEnum(
+    "RowKind",
+    "TEXT THINK THINK_BODY COMMAND OUTPUT MORE FILE TOOL ERROR NEEDS_INPUT DIM RAW RAW_DIM",
+    start=0,
+)
+Tone = IntEnum("Tone", "NONE RUNNING OK FAILED", start=0)  # the colour of a command's badge
+Fold = IntEnum("Fold", "COLLAPSED PREVIEW EXPANDED", start=0)  # how much of a body shows
+
+_K = RowKind
+_CODE = [bytes((k,)) for k in RowKind]  # one byte per kind, repeated to fill array runs
+_RUNNING = ("started", "in_progress")
+_HEADS = (RowKind.COMMAND, RowKind.THINK, RowKind.MORE)
+_VERBS = {"update": "edit"}  # other changes (add, delete, write) read as they are
+
+
+class LogRows:
+    """Rows of one log: a kind byte and a text per row, and foldable groups (commands, thinking).
+
+    Rows from `shown` on are built but not yet announced to the view; a group is a header row
+    followed by its visible body rows, and group header rows only ever increase.
+    """
+
+    def __init__(self) -> None:
+        self.kinds = array("B")
+        self.texts: list[str] = []
+        self.shown = 0
+        self.version = 0  # bumped when rows already shown change, so finds start over
+        self.open_tail = False  # the last row is a partial line still being written
+        self.g_row: list[int] = []
+        self.g_body: list[str] = []  # split into rows only as far as the fold shows them
+        self.g_lines: list[int] = []
+        self.g_body_kind = bytearray()
+        self.g_fold = bytearray()
+        self.g_vis: list[int] = []
+        self.g_badge: list[str] = []
+        self.g_tone = bytearray()
+        self.items: dict[str, int] = {}
+        self.raw_sink: LogRows | None = None  # also gets RAW lines, sharing their strings
+        self._handlers: dict[str, Callable[[Event], None]] = {
+            kind.value: getattr(self, f"_{kind.value}") for kind in EventKind if kind != "raw"
+        }
+        self._late: list[int] = []
+        self._changed: list[int] = []
+
+    def add_lines(self, kind: int, lines: list[str]) -> None:
+        """Append rows of one kind."""
+        self.texts.extend(lines)
+        self.kinds.frombytes(_CODE[kind] * len(lines))
+
+    def add_events(self, events: Iterable[Event]) -> _Changes:
+        """Append the rows of events; return groups to refold and shown header rows changed."""
+        self._late, self._changed = [], []
+        handlers, raw = self._handlers, self._raw
+        for ev in events:
+            handlers.get(ev.get("kind", "raw"), raw)(ev)
+        return self._late, self._changed
+
+    def add_text(self, text: str) -> int:
+        """Append raw output that may end mid-line; return a shown row that grew, or -1."""
+        if not text:
+            return -1
+        parts, grown, open_after = text.split("\n"), -1, not text.endswith("\n")
+        if not open_after:
+            parts.pop()
+        if self.open_tail and self.texts and parts:
+            self.texts[-1] += parts.pop(0)
+            if len(self.texts) <= self.shown:
+                grown = len(self.texts) - 1
+                self.version += 1
+        self.open_tail = open_after
+        self.add_lines(_K.RAW, parts)
+        return grown
+
+    def group_at(self, row: int) -> int:
+        """Return the group whose header or body holds `row`, or -1."""
+        if self.kinds[row] not in (_K.COMMAND, _K.OUTPUT, _K.MORE, _K.THINK, _K.THINK_BODY):
+            return -1
+        return bisect_right(self.g_row, row) - 1
+
+    def body_rows(self, g: int) -> tuple[list[str], bytes]:
+        """Return the texts and kind bytes of group `g`'s body as its fold shows it."""
+        count, fold, code = self.g_lines[g], self.g_fold[g], _CODE[self.g_body_kind[g]]
+        if fold == Fold.COLLAPSED or not count:
+            return [], b""
+        if fold == Fold.PREVIEW and count > PREVIEW_LINES + 1:
+            head = self.g_body[g].split("\n", PREVIEW_LINES)[:PREVIEW_LINES]
+            head.append(f"… {count - PREVIEW_LINES} more lines")
+            return head, code * PREVIEW_LINES + _CODE[_K.MORE]
+        return self.g_body[g].split("\n"), code * count
+
+    def remove_body(self, g: int, shown: bool) -> None:
+        """Remove the visible body rows of group `g`."""
+        start, count = self.g_row[g] + 1, self.g_vis[g]
+        del self.texts[start : start + count]
+        del self.kinds[start : start + count]
+        self._shift(g, -count, shown)
+        self.g_vis[g] = 0
+
+    def insert_body(self, g: int, shown: bool) -> None:
+        """Insert group `g`'s body rows as its fold shows them, right under its header."""
+        start = self.g_row[g] + 1
+        texts, codes = self.body_rows(g)
+        if start == len(self.texts):  # the usual case, and much faster than a slice insert
+            self.texts.extend(texts)
+            self.kinds.frombytes(codes)
+        else:
+            self.texts[start:start] = texts
+            self.kinds[start:start] = array("B", codes)
+        self._shift(g, len(texts), shown)
+        self.g_vis[g] = len(texts)
+
+    def _shift(self, g: int, delta: int, shown: bool) -> None:
+        rows = self.g_row
+        for j in range(g + 1, len(rows)):
+            rows[j] += delta
+        if shown:
+            self.shown += delta
+            self.version += 1
+
+    def _new_group(self, kind: int, header: str, body_kind: int, fold: Fold) -> int:
+        g = len(self.g_row)
+        self.g_row.append(len(self.texts))
+        self.texts.append(header)
+        self.kinds.append(kind)
+        self.g_body.append("")
+        self.g_lines.append(0)
+        self.g_body_kind.append(body_kind)
+        self.g_fold.append(fold)
+        self.g_vis.append(0)
+        self.g_badge.append("")
+        self.g_tone.append(Tone.NONE)
+        return g
+
+    def _set_body(self, g: int, text: str) -> None:
+        self.g_body[g], self.g_lines[g] = text, text.count("\n") + 1 if text else 0
+        if self.g_row[g] + 1 >= self.shown:  # the body lands in rows not yet announced
+            if self.g_vis[g]:
+                self.remove_body(g, False)
+            self.insert_body(g, False)
+        else:
+            self._late.append(g)
+
+    def _message(self, ev: Event) -> None:
+        if ev.get("status") in (None, "completed") and ev.get("text"):
+            self.add_lines(_K.TEXT, ev["text"].split("\n"))
+
+    def _reasoning(self, ev: Event) -> None:
+        if ev.get("status") not in (None, "completed"):
+            return
+        lines = [ln for ln in ev.get("text", "").split("\n") if ln.strip()] or [""]
+        g = self._new_group(_K.THINK, f"thinking: {lines[0]}", _K.THINK_BODY, Fold.COLLAPSED)
+        self._set_body(g, "\n".join(lines[1:]))
+
+    def _command(self, ev: Event) -> None:
+        item, status = ev.get("item_id"), ev.get("status")
+        g = self.items.get(item, -1) if item else -1
+        if g < 0:
+            command = ev.get("command") or ""
+            header = "$ " + command.split("\n", 1)[0] + (" …" if "\n" in command else "")
+            g = self._new_group(_K.COMMAND, header, _K.OUTPUT, Fold.PREVIEW)
+            if item:
+                self.items[item] = g
+        code = ev.get("exit_code")
+        if status in _RUNNING:
+            badge, tone = "running", Tone.RUNNING
+        elif code is not None:
+            badge, tone = f"exit {code}", Tone.OK if code == 0 else Tone.FAILED
+        else:
+            badge, tone = (status or "done"), Tone.FAILED if status == "failed" else Tone.OK
+        self.g_badge[g], self.g_tone[g] = badge, tone
+        if self.g_row[g] < self.shown:
+            self._changed.append(self.g_row[g])
+        output = ev.get("text")
+        if status not in _RUNNING and output:
+            self._set_body(g, output.rstrip("\n"))
+
+    def _file_change(self, ev: Event) -> None:
+        if ev.get("status") != "started":
+            change = ev.get("change") or "edit"
+            verb = _VERBS.get(change, change)
+            kind = _K.ERROR if ev.get("status") == "failed" else _K.FILE
+            self.add_lines(kind, [f"{verb} {ev.get('path', '')}"])
+
+    def _tool_call(self, ev: Event) -> None:
+        text = one_line(ev.get("text", ""), 300)
+        self.add_lines(_K.TOOL, [f"{ev.get('tool') or 'tool'}: {text}"])
+
+    def _usage(self, ev: Event) -> None:
+        cost = ev.get("cost_usd")
+        tail = f", ${cost:.4f}" if cost is not None else ""
+        text = f"usage: {ev.get('tokens_in') or 0} in / {ev.get('tokens_out') or 0} out{tail}"
+        self.add_lines(_K.DIM, [text])
+
+    def _error(self, ev: Event) -> None:
+        self.add_lines(_K.ERROR, f"error: {ev.get('text', '')}".split("\n"))
+
+    def _needs_input(self, ev: Event) -> None:
+        self.add_lines(_K.NEEDS_INPUT, f"needs input: {ev.get('text', '')}".split("\n"))
+
+    def _session(self, ev: Event) -> None:
+        self.add_lines(_K.DIM, [f"session {ev.get('session_id', '')}"])
+
+    def _status(self, ev: Event) -> None:
+        if ev.get("text"):
+            self.add_lines(_K.DIM, ev["text"].split("\n"))
+
+    def _raw(self, ev: Event) -> None:
+        text = ev.get("text")
+        if text is not None:
+            kind, lines = _K.RAW_DIM if ev.get("stream") else _K.RAW, text.split("\n")
+            self.add_lines(kind, lines)
+            if self.raw_sink is not None:
+                self.raw_sink.open_tail = False
+                self.raw_sink.add_lines(kind, lines)
+
+
+def scan_rows(texts: list[str], start: int, stop: int, needle: str) -> list[int]:
+    """Return the rows in [start, stop) whose lowercased text contains lowercase `needle`."""
+    hits: list[int] = []
+    for lo in range(start, stop, _SCAN_CHUNK):
+        block = "\n".join(texts[lo : min(lo + _SCAN_CHUNK, stop)]).lower()
+        row, last, pos = lo, 0, block.find(needle)
+        while pos >= 0:
+            row += block.count("\n", last, pos)
+            hits.append(row)
+            last = block.find("\n", pos) + 1
+            if not last:
+                break
+            row += 1
+            pos = block.find(needle, last)
+    return hits
+
+
+class LogModel(QAbstractListModel):
+    """The display rows of one task's log; appends are buffered and inserted once per flush."""
+
+    KindRole = Qt.ItemDataRole.UserRole + 1
+    BadgeRole = Qt.ItemDataRole.UserRole + 2
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.structured, self.raw = LogRows(), LogRows()
+        self.structured.raw_sink = self.raw
+        self.rows = self.structured
+        self._pending: list[Event] = []
+        self._pending_text: list[str] = []
+        self._find_key: tuple[str, int, int] = ("", 0, -1)
+        self._find_hits: list[int] = []
+        self._find_done = 0
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else self.rows.shown
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        row = index.row()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self.rows.texts[row]
+        if role == self.KindRole:
+            return self.rows.kinds[row]
+        return self.badge(row) if role == self.BadgeRole else None
+
+    def mode(self) -> str:
+        """Return "structured" or "raw"."""
+        return "raw" if self.rows is self.raw else "structured"
+
+    def set_mode(self, mode: str) -> None:
+        """Show the structured rows or the raw output lines."""
+        if mode not in ("structured", "raw"):
+            raise ValueError(f"unknown log mode: {mode!r}")
+        if mode != self.mode():
+            self.beginResetModel()
+            self.rows = self.raw if mode == "raw" else self.structured
+            self.endResetModel()
+
+    def reset(self, events: list[Event] | None = None) -> None:
+        """Replace every row with the rows of `events`."""
+        self.beginResetModel()
+        raw_mode = self.rows is self.raw
+        self.structured, self.raw = LogRows(), LogRows()
+        self.structured.raw_sink = self.raw
+        self.rows = self.raw if raw_mode else self.structured
+        self._pending, self._pending_text = [], []
+        self._find_key, self._find_hits, self._find_done = ("", 0, -1), [], 0
+        self.structured.add_events(events or [])
+        self.structured.shown, self.raw.shown = len(self.structured.texts), len(self.raw.texts)
+        self.endResetModel()
+
+    def append_events(self, events: Iterable[Event]) -> None:
+        """Buffer events until the next flush."""
+        self._pending.extend(events)
+
+    def append_raw_text(self, text: str) -> None:
+        """Buffer decoded raw output (whole or partial lines) until the next flush."""
+        self._pending_text.append(text)
+
+    def has_pending(self) -> bool:
+        """Return whether appended data awaits a flush."""
+        return bool(self._pending or self._pending_text)
+
+    def flush(self) -> int:
+        """Turn buffered data into rows, announced in one insert per store; return rows added."""
+        if not self.has_pending():
+            return 0
+        events, texts = self._pending, self._pending_text
+        self._pending, self._pending_text = [], []
+        before = self.rows.shown
+        late, changed = self.structured.add_events(events)  # RAW lines go to both stores
+        grown = [row for row in map(self.raw.add_text, texts) if row >= 0]
+        self._commit(self.structured, late, changed)
+        self._commit(self.raw, [], grown)
+        return self.rows.shown - before
+
+    def _commit(self, rows: LogRows, late: list[int], changed: list[int]) -> None:
+        active, total = rows is self.rows, len(rows.texts)
+        if total > rows.shown and active:
+            self.beginInsertRows(QModelIndex(), rows.shown, total - 1)
+            rows.shown = total
+            self.endInsertRows()
+        rows.shown = total
+        if active and changed:  # before any refold moves those rows
+            self.dataChanged.emit(self.index(min(changed)), self.index(max(changed)))
+        for g in late:
+            self._refold(rows, g, Fold(rows.g_fold[g]))
+
+    def _refold(self, rows: LogRows, g: int, fold: Fold) -> None:
+        active, start = rows is self.rows, rows.g_row[g] + 1
+        if active and rows.g_vis[g]:
+            self.beginRemoveRows(QModelIndex(), start, start + rows.g_vis[g] - 1)
+            rows.remove_body(g, True)
+            self.endRemoveRows()
+        else:
+            rows.remove_body(g, True)
+        rows.g_fold[g] = fold
+        count = len(rows.body_rows(g)[0])
+        if active and count:
+            self.beginInsertRows(QModelIndex(), start, start + count - 1)
+        rows.insert_body(g, True)
+        if active and count:
+            self.endInsertRows()
+        if active:
+            self.dataChanged.emit(self.index(start - 1), self.index(start - 1))
+
+    def toggle(self, row: int) -> bool:
+        """Fold or unfold the group at `row` (header: hide/show, "more" row: show all)."""
+        rows = self.rows
+        if not 0 <= row < rows.shown or rows.kinds[row] not in _HEADS:
+            return False
+        g = rows.group_at(row)
+        if not rows.g_lines[g]:
+            return False
+        kind = rows.kinds[row]  # "more" opens all; a header folds, or unfolds to its default
+        if rows.g_fold[g] != Fold.COLLAPSED and kind != _K.MORE:
+            fold = Fold.COLLAPSED
+        else:
+            fold = Fold.PREVIEW if kind == _K.COMMAND else Fold.EXPANDED
+        self._refold(rows, g, fold)
+        return True
+
+    def row_text(self, row: int) -> str:
+        """Return the text of a row."""
+        return self.rows.texts[row]
+
+    def badge(self, row: int) -> str:
+        """Return the badge of a command row ("running", "exit 0", ...), else ""."""
+        rows = self.rows
+        return rows.g_badge[rows.group_at(row)] if rows.kinds[row] == _K.COMMAND else ""
+
+    def find_rows(self, needle: str) -> list[int]:
+        """Return the rows containing `needle`, ignoring case; repeated calls only scan new rows."""
+        rows, needle = self.rows, needle.lower()
+        key = (needle, id(rows), rows.version)
+        if key != self._find_key:
+            self._find_key, self._find_hits, self._find_done = key, [], 0
+        if needle and self._find_done < rows.shown:
+            self._find_hits += scan_rows(rows.texts, self._find_done, rows.shown, needle)
+            self._find_done = rows.shown
+        return self._find_hits

@@ -1,0 +1,115 @@
+"""The selected task's header: what it is, where it runs, and what can be done to it."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.core.states import ACTIVE_STATES, ENDED_STATES, TaskState
+from app.core.task import Task
+
+_STATE_COLOURS = {
+    TaskState.RUNNING: "#1f6feb",
+    TaskState.PREPARING: "#1f6feb",
+    TaskState.QUEUED: "#6e7781",
+    TaskState.NEEDS_INPUT: "#bf8700",
+    TaskState.SUCCEEDED: "#1a7f37",
+    TaskState.FAILED: "#cf222e",
+    TaskState.STOPPED: "#6e7781",
+    TaskState.INTERRUPTED: "#bc4c00",
+}
+
+
+class TaskHeaderView(QWidget):
+    """Shows one task's prompt and facts, with its actions."""
+
+    stop_clicked = Signal()
+    retry_clicked = Signal()
+    open_folder_clicked = Signal()
+    open_terminal_clicked = Signal()
+    open_editor_clicked = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.title = QLabel()
+        self.title.setStyleSheet("font-size: 15px; font-weight: 600;")
+        self.state = QLabel()
+        self.prompt = QLabel()
+        self.prompt.setWordWrap(True)
+        self.prompt.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.prompt.setMaximumHeight(64)
+        self.facts = QLabel()
+        self.facts.setStyleSheet("color: palette(placeholder-text);")
+        self.error = QLabel()
+        self.error.setStyleSheet("color: #cf222e;")
+        self.error.setWordWrap(True)
+        self.buttons = {
+            name: QPushButton(text)
+            for name, text in (
+                ("stop", "Stop"),
+                ("retry", "Retry"),
+                ("folder", "Open folder"),
+                ("terminal", "Open terminal here"),
+                ("editor", "Open in editor"),
+            )
+        }
+        self._connect()
+        self._build_layout()
+        self.show_task(None)
+
+    def _connect(self) -> None:
+        b = self.buttons
+        b["stop"].clicked.connect(self.stop_clicked)
+        b["retry"].clicked.connect(self.retry_clicked)
+        b["folder"].clicked.connect(self.open_folder_clicked)
+        b["terminal"].clicked.connect(self.open_terminal_clicked)
+        b["editor"].clicked.connect(self.open_editor_clicked)
+
+    def _build_layout(self) -> None:
+        top = QHBoxLayout()
+        top.addWidget(self.title, 1)
+        top.addWidget(self.state)
+        actions = QHBoxLayout()
+        for button in self.buttons.values():
+            actions.addWidget(button)
+        actions.addStretch(1)
+        grid = QGridLayout()
+        grid.addWidget(self.prompt, 0, 0)
+        grid.addWidget(self.facts, 1, 0)
+        grid.addWidget(self.error, 2, 0)
+        box = QVBoxLayout(self)
+        box.setContentsMargins(8, 6, 8, 4)
+        box.addLayout(top)
+        box.addLayout(grid)
+        box.addLayout(actions)
+
+    def show_task(self, task: Task | None) -> None:
+        """Show `task`, or an empty header when None."""
+        self.setEnabled(task is not None)
+        if task is None:
+            self.title.setText("No task selected")
+            for label in (self.state, self.prompt, self.facts, self.error):
+                label.clear()
+            return
+        self.title.setText(task.title)
+        colour = _STATE_COLOURS.get(task.state, "#6e7781")
+        self.state.setText(f'<b style="color:{colour}">{task.state.value}</b>')
+        self.prompt.setText(task.prompt if len(task.prompt) < 400 else task.prompt[:400] + "…")
+        self.prompt.setToolTip(task.prompt[:4000])
+        demo = " (demo agent)" if task.agent == "demo" else ""
+        self.facts.setText(
+            f"{task.agent}{demo} · {task.project} · {task.branch} · from "
+            f"{task.base_ref} @ {task.base_commit[:10]}"
+        )
+        self.error.setText(task.error or "")
+        self.error.setVisible(bool(task.error))
+        self.buttons["stop"].setEnabled(task.state in ACTIVE_STATES | {TaskState.QUEUED})
+        self.buttons["retry"].setEnabled(task.state in ENDED_STATES | {TaskState.NEEDS_INPUT})

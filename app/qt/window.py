@@ -1,0 +1,23 @@
+"""Builds the window from its views and connects a controller to it."""
+
+from __future__ import annotations
+
+from app.qt.boardview import BoardView
+from app.qt.controller import WindowController
+from app.qt.emptystate import EmptyStateView
+from app.qt.logview import LogView
+from app.qt.mainwindow import MainWindow
+from app.qt.taskheader import TaskHeaderView
+from app.services.orchard import Orchard
+
+
+def build_window(orchard: Orchard, demo: bool = False) -> tuple[MainWindow, WindowController]:
+    """Return a ready window for `orchard` and the controller that drives it."""
+    title = "Orchard — demo (built-in demo agent)" if demo else f"Orchard — {orchard.home.root}"
+    window = MainWindow(BoardView(), TaskHeaderView(), LogView(), title=title)
+    controller = WindowController(orchard, window)
+    empty = EmptyStateView()
+    empty.add_repository_clicked.connect(controller.add_repository)
+    empty.try_demo_clicked.connect(lambda: controller.spawn(controller.try_demo()))
+    window.board.set_placeholder(empty)
+    return window, controller

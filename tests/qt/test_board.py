@@ -1,0 +1,337 @@
+"""The task board: groups, live updates, filtering, sorting, keys, selection and bulk actions."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from typing import Any
+
+import pytest
+from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtWidgets import QLabel
+from pytestqt.qtbot import QtBot
+
+from app.core.states import TaskState
+from app.core.task import Task
+from app.qt.boardmodel import (
+    TASK_ID_ROLE,
+    BoardColumn,
+    BoardFilterModel,
+    BoardGroup,
+    BoardModel,
+    changes_text,
+    usage_text,
+)
+from app.qt.boardview import BoardView
+
+S = TaskState
+NOW = 10_000.0
+
+
+def make_task(n: int, state: TaskState = S.RUNNING, **fields: Any) -> Task:
+    """Return a task numbered `n`, created at second n."""
+    base: dict[str, Any] = {
+        "id": f"task{n:05d}",
+        "project": "demo",
+        "title": f"Task {n}",
+        "prompt": f"prompt {n}",
+        "agent": "claude",
+        "state": state,
+        "branch": f"orchard/task{n:05d}",
+        "worktree": "",
+        "base_ref": "main",
+        "base_commit": "abc",
+        "created_at": float(n),
+        "started_at": NOW - 60 if state in (S.RUNNING, S.NEEDS_INPUT) else None,
+    }
+    base.update(fields)
+    return Task(**base)
+
+
+def shown(proxy: BoardFilterModel) -> dict[str, list[str]]:
+    """Return the visible board as {group header: [task titles]} in view order."""
+    board: dict[str, list[str]] = {}
+    for row in range(proxy.rowCount()):
+        group = proxy.index(row, 0)
+        board[group.data()] = [
+            proxy.index(child, 0, group).data() for child in range(proxy.rowCount(group))
+        ]
+    return board
+
+
+@pytest.fixture
+def view(qtbot: QtBot) -> BoardView:
+    board = BoardView(BoardModel(clock=lambda: NOW))
+    qtbot.addWidget(board)
+    board.tick_timer.stop()
+    return board
+
+
+def test_tasks_land_in_their_groups_newest_first(view: BoardView) -> None:
+    view.board_model.set_tasks(
+        [
+            make_task(1, S.QUEUED),
+            make_task(2, S.RUNNING),
+            make_task(3, S.NEEDS_INPUT),
+            make_task(4, S.SUCCEEDED),
+            make_task(5, S.FAILED),
+            make_task(6, S.PREPARING),
+            make_task(7, S.STOPPED),
+            make_task(8, S.INTERRUPTED),
+        ]
+    )
+    assert shown(view.filter_model) == {
+        "Needs you (1)": ["Task 3"],
+        "Running (2)": ["Task 6", "Task 2"],
+        "Queued (1)": ["Task 1"],
+        "Ready for review (1)": ["Task 4"],
+        "Failed / Stopped / Interrupted (3)": ["Task 8", "Task 7", "Task 5"],
+    }
+    model = view.board_model
+    assert model.index(BoardGroup.DONE, 0).data() == "Done (0)"
+    assert model.task(model.index_of("task00002")) == make_task(2, S.RUNNING)
+    assert model.task(QModelIndex()) is None
+    assert not model.index_of("nope").isValid()
+
+
+def test_groups_expand_except_done_and_placeholder_shows_when_empty(view: BoardView) -> None:
+    assert view.is_empty()
+    view.board_model.update_task(make_task(1, S.QUEUED))
+    assert not view.is_empty()
+    group = view.filter_model.index(0, 0)
+    assert view.tree.isExpanded(group)
+    assert view.tree.isFirstColumnSpanned(0, QModelIndex())
+    view.board_model.remove_task("task00001")
+    assert view.is_empty()
+    custom = QLabel("Add a repository")
+    view.set_placeholder(custom)
+    assert view.placeholder() is custom
+    assert view.is_empty()
+
+
+def test_view_passes_tasks_to_its_model_and_can_force_the_placeholder(view: BoardView) -> None:
+    view.set_tasks([make_task(1, S.QUEUED)])
+    view.update_tasks([make_task(1, S.RUNNING), make_task(2, S.QUEUED)])
+    assert shown(view.filter_model) == {"Running (1)": ["Task 1"], "Queued (1)": ["Task 2"]}
+    view.show_placeholder(True)
+    assert view.is_empty()
+    view.show_placeholder(False)
+    assert not view.is_empty()
+
+
+def test_state_change_moves_task_without_reset(view: BoardView, qtbot: QtBot) -> None:
+    model = view.board_model
+    model.set_tasks([make_task(1, S.RUNNING), make_task(2, S.RUNNING)])
+    resets: list[object] = []
+    model.modelReset.connect(lambda: resets.append(1))
+    with qtbot.waitSignals([model.rowsRemoved, model.rowsInserted], timeout=100):
+        model.update_task(make_task(1, S.SUCCEEDED))
+    assert shown(view.filter_model) == {
+        "Running (1)": ["Task 2"],
+        "Ready for review (1)": ["Task 1"],
+    }
+    changed: list[tuple[int, int]] = []
+    model.dataChanged.connect(lambda a, b, *_: changed.append((a.row(), b.column())))
+    model.update_task(make_task(2, S.RUNNING, last_event="Editing app.py"))
+    assert changed == [(0, BoardColumn.EVENT)]
+    assert model.index_of("task00002").siblingAtColumn(BoardColumn.EVENT).data() == "Editing app.py"
+    assert not resets
+
+
+def test_moved_task_stays_selected(view: BoardView, qtbot: QtBot) -> None:
+    view.board_model.set_tasks([make_task(1), make_task(2)])
+    assert view.select_task("task00001")
+    with qtbot.assertNotEmitted(view.selection_changed):
+        view.board_model.update_task(make_task(1, S.SUCCEEDED))
+    assert view.selected_ids() == ["task00001"]
+    assert view.tree.currentIndex().data(TASK_ID_ROLE) == "task00001"
+
+
+def test_removing_a_selected_task_reports_the_new_selection(view: BoardView) -> None:
+    view.board_model.set_tasks([make_task(1), make_task(2)])
+    view.select_task("task00001")
+    emitted: list[list[str]] = []
+    view.selection_changed.connect(emitted.append)
+    view.board_model.remove_task("task00001")
+    assert emitted[-1] == []
+    assert view.selected_ids() == []
+
+
+def test_filter_narrows_by_title_branch_agent_prompt_and_all_words(view: BoardView) -> None:
+    view.board_model.set_tasks(
+        [
+            make_task(1, S.RUNNING, title="Fix login bug", agent="claude"),
+            make_task(2, S.QUEUED, title="Add dark mode", agent="codex", prompt="use the palette"),
+            make_task(3, S.FAILED, title="Refactor", branch="orchard/speedy-parser"),
+        ]
+    )
+    view.set_filter_text("LOGIN")
+    assert shown(view.filter_model) == {"Running (1)": ["Fix login bug"]}
+    view.set_filter_text("codex")
+    assert shown(view.filter_model) == {"Queued (1)": ["Add dark mode"]}
+    view.set_filter_text("speedy")
+    assert shown(view.filter_model) == {"Failed / Stopped / Interrupted (1)": ["Refactor"]}
+    view.set_filter_text("palette")
+    assert shown(view.filter_model) == {"Queued (1)": ["Add dark mode"]}
+    view.set_filter_text("dark codex")
+    assert shown(view.filter_model) == {"Queued (1)": ["Add dark mode"]}
+    view.set_filter_text("dark claude")
+    assert shown(view.filter_model) == {}
+    assert view.filter_text() == "dark claude"
+    assert view.filter_edit.text() == "dark claude"
+    view.set_filter_text("")
+    assert len(shown(view.filter_model)) == 3
+
+
+def test_filtering_out_a_selected_task_reports_the_new_selection(view: BoardView) -> None:
+    view.board_model.set_tasks([make_task(1, title="alpha"), make_task(2, title="beta")])
+    view.select_task("task00001")
+    emitted: list[list[str]] = []
+    view.selection_changed.connect(emitted.append)
+    view.set_filter_text("beta")
+    assert emitted == [[]]
+
+
+def test_filter_follows_live_updates(view: BoardView) -> None:
+    view.board_model.set_tasks([make_task(1, S.RUNNING, title="alpha")])
+    view.set_filter_text("beta")
+    assert shown(view.filter_model) == {}
+    view.board_model.update_task(make_task(2, S.QUEUED, title="beta"))
+    assert shown(view.filter_model) == {"Queued (1)": ["beta"]}
+    view.board_model.update_task(make_task(2, S.RUNNING, title="beta"))
+    assert shown(view.filter_model) == {"Running (2)": ["beta"]}
+
+
+@pytest.mark.parametrize(
+    ("key", "titles"),
+    [
+        ("newest", ["b", "c", "a"]),
+        ("oldest", ["a", "c", "b"]),
+        ("title", ["a", "b", "c"]),
+        ("agent", ["b", "a", "c"]),
+        ("elapsed", ["c", "a", "b"]),
+    ],
+)
+def test_sort_orders(view: BoardView, key: str, titles: list[str]) -> None:
+    view.board_model.set_tasks(
+        [
+            make_task(1, S.RUNNING, title="a", agent="codex", started_at=NOW - 50),
+            make_task(3, S.RUNNING, title="b", agent="aider", started_at=NOW - 10),
+            make_task(2, S.RUNNING, title="c", agent="gemini", started_at=NOW - 90),
+            make_task(4, S.QUEUED, title="q"),
+        ]
+    )
+    view.set_sort_key(key)
+    assert view.sort_key() == key
+    assert shown(view.filter_model) == {"Running (3)": titles, "Queued (1)": ["q"]}
+
+
+def test_j_k_and_arrows_skip_group_headers(view: BoardView, qtbot: QtBot) -> None:
+    view.board_model.set_tasks([make_task(1, S.RUNNING), make_task(2, S.QUEUED)])
+    view.tree.setFocus()
+    ids: list[str] = []
+    for key in (Qt.Key.Key_J, Qt.Key.Key_J, Qt.Key.Key_J, Qt.Key.Key_K, Qt.Key.Key_Up):
+        qtbot.keyClick(view.tree, key)
+        ids.append(view.tree.currentIndex().data(TASK_ID_ROLE))
+    assert ids == ["task00001", "task00002", "task00002", "task00001", "task00001"]
+    qtbot.keyClick(view.tree, Qt.Key.Key_Down)
+    assert view.selected_ids() == ["task00002"]
+
+
+def test_enter_activates_the_current_task(view: BoardView, qtbot: QtBot) -> None:
+    view.board_model.set_tasks([make_task(1)])
+    view.select_task("task00001")
+    with qtbot.waitSignal(view.task_activated, timeout=100) as blocker:
+        qtbot.keyClick(view.tree, Qt.Key.Key_Return)
+    assert blocker.args == ["task00001"]
+
+
+def test_slash_focuses_filter_and_escape_clears_it(view: BoardView, qtbot: QtBot) -> None:
+    view.board_model.set_tasks([make_task(1)])
+    view.set_filter_text("zzz")
+    view.show()
+    qtbot.waitExposed(view)
+    view.tree.setFocus()
+    qtbot.keyClick(view.tree, "/")
+    assert view.filter_edit.text() == "zzz"
+    qtbot.waitUntil(view.filter_edit.hasFocus, timeout=1000)
+    qtbot.keyClick(view.filter_edit, Qt.Key.Key_Escape)
+    assert view.filter_text() == ""
+    assert shown(view.filter_model) == {"Running (1)": ["Task 1"]}
+
+
+def test_selection_changed_carries_ids(view: BoardView, qtbot: QtBot) -> None:
+    view.board_model.set_tasks([make_task(1), make_task(2), make_task(3, S.QUEUED)])
+    with qtbot.waitSignal(view.selection_changed, timeout=100) as blocker:
+        view.select_task("task00002")
+    assert blocker.args == [["task00002"]]
+    with qtbot.waitSignal(view.selection_changed, timeout=100) as blocker:
+        view.tree.selectAll()
+    assert blocker.args == [["task00002", "task00001", "task00003"]]
+
+
+def test_bulk_actions_emit_the_selected_ids_they_apply_to(view: BoardView, qtbot: QtBot) -> None:
+    view.board_model.set_tasks([make_task(1), make_task(2), make_task(3, S.FAILED)])
+    view.select_task("task00001")
+    assert not view.retry_action.isEnabled()
+    view.tree.selectAll()
+    with qtbot.waitSignal(view.stop_requested, timeout=100) as blocker:
+        qtbot.mouseClick(view.stop_button, Qt.MouseButton.LeftButton)
+    assert blocker.args == [["task00002", "task00001"]]
+    with qtbot.waitSignal(view.retry_requested, timeout=100) as blocker:
+        view.retry_action.trigger()
+    assert blocker.args == [["task00003"]]
+    with qtbot.waitSignal(view.discard_requested, timeout=100) as blocker:
+        view.discard_action.trigger()
+    assert blocker.args == [["task00003"]]
+    assert [a.text() for a in view.context_menu.actions()] == ["Stop", "Retry", "Discard"]
+
+
+def test_elapsed_ticks_for_running_rows_only(qtbot: QtBot) -> None:
+    clock = [NOW]
+    view = BoardView(BoardModel(clock=lambda: clock[0]))
+    qtbot.addWidget(view)
+    model = view.board_model
+    model.set_tasks([make_task(1, S.RUNNING), make_task(2, S.SUCCEEDED, started_at=NOW - 5)])
+    cell = model.index_of("task00001", BoardColumn.ELAPSED)
+    assert cell.data() == "1:00"
+    clock[0] += 65
+    ranges: list[tuple[int, int, int]] = []
+    model.dataChanged.connect(
+        lambda a, b, *_: ranges.append((a.parent().row(), a.column(), b.column()))
+    )
+    with qtbot.waitSignal(model.dataChanged, timeout=3000):
+        pass
+    assert ranges == [(BoardGroup.RUNNING, BoardColumn.ELAPSED, BoardColumn.ELAPSED)]
+    assert cell.data() == "2:05"
+
+
+def test_cell_texts() -> None:
+    task = make_task(
+        1, insertions=12, deletions=3, files_changed=2, tokens_in=12_000, tokens_out=300
+    )
+    assert changes_text(task) == "+12 −3"
+    assert usage_text(task) == "12.3k tok"
+    assert usage_text(dataclasses.replace(task, cost_usd=0.0421)) == "$0.042"
+    assert usage_text(make_task(2)) == ""
+    model = BoardModel(clock=lambda: NOW)
+    model.set_tasks([make_task(3, S.FAILED, error="boom", last_event="x", started_at=None)])
+    row = model.index_of("task00003")
+    assert row.siblingAtColumn(BoardColumn.EVENT).data() == "boom"
+    assert row.siblingAtColumn(BoardColumn.ELAPSED).data() == "-"
+
+
+def test_thousands_of_tasks_stay_quick(view: BoardView) -> None:
+    states = [S.RUNNING, S.QUEUED, S.SUCCEEDED, S.NEEDS_INPUT]
+    tasks = [make_task(n, states[n % 4]) for n in range(2000)]
+    start = time.perf_counter()
+    view.board_model.set_tasks(tasks)
+    view.select_task("task00010")
+    for n, task in enumerate(tasks):
+        state = S.FAILED if n % 2 else task.state
+        view.board_model.update_task(dataclasses.replace(task, state=state, last_event="tick"))
+    view.set_filter_text("task 1")
+    view.set_sort_key("title")
+    assert time.perf_counter() - start < 2
+    assert view.board_model.task_count() == 2000
+    assert view.selected_ids() == ["task00010"]

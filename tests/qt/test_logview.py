@@ -1,0 +1,310 @@
+"""The live log: rows per event kind, folding, tail following, find, raw mode, batching."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+
+from app.qt.logmodel import LogModel, RowKind
+from app.qt.logview import LogView
+
+Event = dict[str, Any]
+
+
+def raw(lines: list[str], stream: str | None = None) -> Event:
+    event: Event = {"kind": "raw", "text": "\n".join(lines)}
+    if stream:
+        event["stream"] = stream
+    return event
+
+
+def started(item: str, command: str) -> Event:
+    return {"kind": "command", "status": "in_progress", "item_id": item, "command": command}
+
+
+def completed(item: str, command: str, output: str, code: int) -> Event:
+    return {
+        "kind": "command",
+        "status": "completed",
+        "item_id": item,
+        "command": command,
+        "text": output,
+        "exit_code": code,
+    }
+
+
+@pytest.fixture
+def view(qtbot: Any) -> LogView:
+    widget = LogView()
+    qtbot.addWidget(widget)
+    widget.resize(700, 400)
+    widget.show()
+    qtbot.waitExposed(widget)
+    return widget
+
+
+def kind(view: LogView, row: int) -> RowKind:
+    return RowKind(view.model.index(row).data(LogModel.KindRole))
+
+
+def rows(view: LogView) -> list[tuple[RowKind, str]]:
+    return [(kind(view, i), view.row_text(i)) for i in range(view.row_count())]
+
+
+def test_each_kind_renders_its_rows(view: LogView) -> None:
+    view.show_task(
+        "t1",
+        [
+            {"kind": "session", "session_id": "s-1"},
+            {"kind": "status", "text": "turn started"},
+            {"kind": "message", "text": "first\nsecond"},
+            {"kind": "message", "text": "still typing", "status": "started"},
+            {"kind": "reasoning", "text": "weighing options\nmore thought"},
+            {"kind": "file_change", "path": "a.py", "change": "update", "status": "completed"},
+            {"kind": "file_change", "path": "b.py", "change": "add", "status": "completed"},
+            {"kind": "tool_call", "tool": "web_search", "text": "qt docs"},
+            {"kind": "usage", "tokens_in": 10, "tokens_out": 5, "cost_usd": 0.5},
+            {"kind": "error", "text": "it broke"},
+            {"kind": "needs_input", "text": "approve?"},
+        ],
+    )
+    assert rows(view) == [
+        (RowKind.DIM, "session s-1"),
+        (RowKind.DIM, "turn started"),
+        (RowKind.TEXT, "first"),
+        (RowKind.TEXT, "second"),
+        (RowKind.THINK, "thinking: weighing options"),
+        (RowKind.FILE, "edit a.py"),
+        (RowKind.FILE, "add b.py"),
+        (RowKind.TOOL, "web_search: qt docs"),
+        (RowKind.DIM, "usage: 10 in / 5 out, $0.5000"),
+        (RowKind.ERROR, "error: it broke"),
+        (RowKind.NEEDS_INPUT, "needs input: approve?"),
+    ]
+    assert view.model.index(9).data(LogModel.KindRole) == RowKind.ERROR
+
+
+def test_command_completion_updates_its_row_instead_of_adding_one(view: LogView) -> None:
+    view.show_task("t1", [started("c1", "pytest -q")])
+    assert rows(view) == [(RowKind.COMMAND, "$ pytest -q")]
+    assert view.model.badge(0) == "running"
+    view.append("t1", [completed("c1", "pytest -q", "3 passed\nok\n", 0)])
+    view.flush()
+    assert rows(view) == [
+        (RowKind.COMMAND, "$ pytest -q"),
+        (RowKind.OUTPUT, "3 passed"),
+        (RowKind.OUTPUT, "ok"),
+    ]
+    assert view.model.index(0).data(LogModel.BadgeRole) == "exit 0"
+
+
+def test_output_lands_under_its_command_when_other_rows_came_between(view: LogView) -> None:
+    view.show_task("t1", [started("c1", "make"), {"kind": "message", "text": "waiting"}])
+    changed: list[int] = []
+    view.model.dataChanged.connect(lambda top, _bottom: changed.append(top.row()))
+    view.append("t1", [completed("c1", "make", "boom", 2), {"kind": "message", "text": "after"}])
+    view.flush()
+    assert [text for _, text in rows(view)] == ["$ make", "boom", "waiting", "after"]
+    assert view.model.badge(0) == "exit 2"
+    assert 0 in changed
+
+
+def test_long_output_shows_a_preview_that_expands_and_folds(view: LogView, qtbot: Any) -> None:
+    output = "\n".join(f"line {i}" for i in range(50))
+    view.show_task("t1", [completed("c1", "seq 50", output, 0)])
+    assert view.row_count() == 1 + 20 + 1
+    assert rows(view)[-1] == (RowKind.MORE, "… 30 more lines")
+    view.table.scrollToBottom()
+    more = view.table.visualRect(view.model.index(21)).center()
+    qtbot.mouseClick(view.table.viewport(), Qt.MouseButton.LeftButton, pos=more)
+    assert view.row_count() == 51
+    assert view.row_text(50) == "line 49"
+    assert view.model.toggle(0)  # the header folds the body away
+    assert view.row_count() == 1
+    assert view.model.toggle(0)
+    assert view.row_count() == 22
+    assert not view.model.toggle(5)  # output lines do not fold
+
+
+def test_reasoning_is_one_dim_line_that_expands(view: LogView) -> None:
+    view.show_task("t1", [{"kind": "reasoning", "text": "plan\nstep one\nstep two"}])
+    assert rows(view) == [(RowKind.THINK, "thinking: plan")]
+    assert view.model.toggle(0)
+    assert [text for _, text in rows(view)] == ["thinking: plan", "step one", "step two"]
+
+
+def test_raw_event_with_many_lines_becomes_many_rows(view: LogView) -> None:
+    view.show_task("t1", [raw([f"out {i}" for i in range(7)]), raw(["warn"], "stderr")])
+    assert view.row_count() == 8
+    assert view.row_text(6) == "out 6"
+    assert kind(view, 0) == RowKind.RAW
+    assert kind(view, 7) == RowKind.RAW_DIM
+
+
+def test_follows_the_tail_until_scrolled_up(view: LogView) -> None:
+    view.show_task("t1", [raw([f"l{i}" for i in range(1000)])])
+    bar = view.table.verticalScrollBar()
+    assert view.following() and bar.value() == bar.maximum() > 0
+    assert not view.jump_button.isVisible()
+    bar.setValue(10)
+    assert not view.following()
+    assert view.jump_button.isVisible()
+    view.append("t1", [raw(["more"] * 100)])
+    view.flush()
+    assert bar.value() == 10
+    view.jump_to_latest()
+    assert view.following() and bar.value() == bar.maximum()
+    assert not view.jump_button.isVisible()
+    view.append("t1", [raw(["more"] * 100)])
+    view.flush()
+    assert bar.value() == bar.maximum()
+    assert view.table.rowAt(view.table.viewport().height() - 2) == view.row_count() - 1
+
+
+def test_find_wraps_both_ways_and_counts(view: LogView) -> None:
+    lines = [f"line {i}" for i in range(100)]
+    for row in (3, 50, 90):
+        lines[row] = f"a NeedLe at {row}"
+    view.show_task("t1", [raw(lines)])
+    found = []
+    for _ in range(4):
+        assert view.find("needle")
+        found.append(view.table.currentIndex().row())
+    assert found == [3, 50, 90, 3]
+    assert view.find_bar.count_label.text() == "1 of 3"
+    assert view.find("needle", backwards=True)
+    assert view.table.currentIndex().row() == 90
+    assert view.find_bar.count_label.text() == "3 of 3"
+    assert not view.find("absent")
+    assert view.find_bar.count_label.text() == "no matches"
+
+
+def test_find_sees_rows_appended_after_the_first_search(view: LogView) -> None:
+    view.show_task("t1", [raw(["x", "hit 1"])])
+    assert view.find("hit")
+    view.append("t1", [raw(["y", "hit 2"])])
+    view.flush()
+    assert view.find("hit")
+    assert view.table.currentIndex().row() == 3
+    assert view.find_bar.count_label.text() == "2 of 2"
+
+
+def test_find_bar_keys(view: LogView, qtbot: Any) -> None:
+    view.show_task("t1", [raw(["alpha", "beta", "alpha two", "gamma"])])
+    view.activateWindow()
+    view.table.setFocus()
+    qtbot.keyClick(view.table, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    assert view.find_bar.isVisible()
+    qtbot.keyClicks(view.find_bar.edit, "alpha")
+    qtbot.keyClick(view.find_bar.edit, Qt.Key.Key_Return)
+    assert view.table.currentIndex().row() == 0
+    qtbot.keyClick(view.find_bar.edit, Qt.Key.Key_F3)
+    assert view.table.currentIndex().row() == 2
+    qtbot.keyClick(view.find_bar.edit, Qt.Key.Key_Return, Qt.KeyboardModifier.ShiftModifier)
+    assert view.table.currentIndex().row() == 0
+    qtbot.keyClick(view.find_bar.edit, Qt.Key.Key_Escape)
+    assert not view.find_bar.isVisible()
+
+
+def test_raw_mode_shows_raw_output_lines(view: LogView) -> None:
+    view.show_task("t1", [{"kind": "message", "text": "hello"}])
+    view.append_raw_text("t1", '{"type": "a"}\n{"type"')
+    view.append_raw_text("t1", ': "b"}\n')
+    view.flush()
+    assert view.row_count() == 1
+    view.set_mode("raw")
+    assert view.mode() == "raw"
+    assert [view.row_text(i) for i in range(view.row_count())] == ['{"type": "a"}', '{"type": "b"}']
+    view.append("t1", [{"kind": "message", "text": "bye"}])
+    view.append_raw_text("t1", "tail")
+    view.flush()
+    assert view.row_text(view.row_count() - 1) == "tail"
+    view.set_mode("structured")
+    assert [view.row_text(i) for i in range(view.row_count())] == ["hello", "bye"]
+    with pytest.raises(ValueError):
+        view.set_mode("fancy")
+
+
+def test_raw_mode_of_a_plain_text_agent_shows_its_lines(view: LogView) -> None:
+    view.show_task("t1", [raw(["one", "two"]), {"kind": "status", "text": "exited"}])
+    view.set_mode("raw")
+    assert [view.row_text(i) for i in range(view.row_count())] == ["one", "two"]
+
+
+def test_append_for_another_task_is_ignored(view: LogView) -> None:
+    view.show_task("t1", [raw(["a"])])
+    view.append("t2", [raw(["b"])])
+    view.append_raw_text("t2", "c\n")
+    assert not view.model.has_pending()
+    view.flush()
+    assert view.row_count() == 1
+
+
+def test_one_insert_per_flush(view: LogView) -> None:
+    view.show_task("t1", [])
+    inserts: list[tuple[int, int]] = []
+    view.model.rowsInserted.connect(lambda _parent, first, last: inserts.append((first, last)))
+    for batch in range(10):
+        view.append("t1", [raw([f"{batch}:{i}" for i in range(30)]) for _ in range(5)])
+    assert view.row_count() == 0
+    assert view.flush() == 1500
+    assert inserts == [(0, 1499)]
+    assert view.flush() == 0
+    assert len(inserts) == 1
+
+
+def test_timer_flushes_appends_while_shown(view: LogView, qtbot: Any) -> None:
+    view.show_task("t1", [])
+    view.append("t1", [raw(["tick"])])
+    qtbot.waitUntil(lambda: view.row_count() == 1, timeout=2000)
+    view.hide()
+    view.append("t1", [raw(["tock"])])
+    QApplication.processEvents()
+    assert view.row_count() == 1 and view.model.has_pending()
+
+
+def test_clear_empties_and_forgets_the_task(view: LogView) -> None:
+    view.show_task("t1", [raw(["a", "b"])])
+    view.clear()
+    assert view.row_count() == 0
+    view.append("t1", [raw(["c"])])
+    view.flush()
+    assert view.row_count() == 0
+
+
+def test_a_million_rows_load_and_show_the_tail(view: LogView) -> None:
+    chunk = [f"line {i}" for i in range(1000)]
+    view.show_task("t1", [raw(chunk) for _ in range(1000)])
+    QApplication.processEvents()
+    assert view.row_count() == 1_000_000
+    assert view.row_text(999_999) == "line 999"
+    assert view.table.rowAt(view.table.viewport().height() - 2) == 999_999
+    view.append("t1", [raw(["next"])])
+    view.flush()
+    assert view.row_text(1_000_000) == "next"
+
+
+def test_unfolding_keeps_the_view_where_it_is(view: LogView, qtbot: Any) -> None:
+    output = "\n".join(f"out {i}" for i in range(100))
+    events = [raw([f"l{i}" for i in range(100)]), completed("c1", "make", output, 1)]
+    view.show_task("t1", [*events, raw(["tail"] * 10)])
+    assert view.following()
+    more = next(i for i in range(view.row_count()) if kind(view, i) == RowKind.MORE)
+    view.table.setCurrentIndex(view.model.index(more))
+    view.table.setFocus()
+    qtbot.keyClick(view.table, Qt.Key.Key_Space)
+    assert view.row_count() == 100 + 1 + 100 + 10
+    assert not view.following()
+    assert view.jump_button.isVisible()
+
+
+def test_raw_text_joins_a_line_split_across_chunks(view: LogView) -> None:
+    view.show_task("t1", [])
+    view.set_mode("raw")
+    for chunk in ("one\ntw", "o", " and\nthree"):
+        view.append_raw_text("t1", chunk)
+        view.flush()
+    assert [view.row_text(i) for i in range(view.row_count())] == ["one", "two and", "three"]

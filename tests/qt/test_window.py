@@ -1,0 +1,211 @@
+"""The whole window over a real Orchard: dialog, board, log, stop, filter, restart, demo."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Awaitable, Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from app.core.states import TaskState
+from app.services.config import Home
+from app.services.orchard import Orchard
+from tests.conftest import make_repo
+
+pytestmark = pytest.mark.timeout(180)
+
+
+@pytest.fixture
+def loop(qapp: Any) -> Iterator[asyncio.AbstractEventLoop]:
+    import qasync
+
+    qapp.setQuitOnLastWindowClosed(False)  # the controller decides when the app ends
+    loop = qasync.QEventLoop(qapp, already_running=False)
+    asyncio.set_event_loop(loop)
+    yield loop
+    asyncio.set_event_loop(None)
+
+
+async def until(check: Callable[[], Any], timeout: float = 30, what: str = "") -> Any:
+    """Poll `check` on the running loop until it returns something truthy."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        value = check()
+        if value:
+            return value
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"timed out waiting for {what or check}")
+        await asyncio.sleep(0.05)
+
+
+class Session:
+    """A window and controller over `home`, run as the app runs them."""
+
+    def __init__(self, home: Path) -> None:
+        from app.qt.window import build_window
+
+        self.orchard = Orchard(Home(home))
+        self.window, self.controller = build_window(self.orchard)
+        self.window.show()
+        self.runner = asyncio.ensure_future(self.controller.run())
+
+    async def close(self) -> None:
+        self.controller.close()
+        await self.runner
+        self.orchard.close()
+        self.window.deleteLater()
+
+    def task(self, task_id: str) -> Any:
+        return self.controller._tasks.get(task_id)
+
+
+def group_of(s: Session, task_id: str) -> str | None:
+    """Return the title of the board group showing `task_id`, as the model has it."""
+    from app.qt.boardmodel import GROUPS, BoardGroup
+
+    index = s.window.board.board_model.index_of(task_id)
+    if not index.isValid():
+        return None
+    return GROUPS[BoardGroup(index.parent().row())][0]
+
+
+def visible_task_ids(s: Session) -> set[str]:
+    """Return the ids of the tasks the filtered board shows."""
+    from app.qt.boardmodel import TASK_ID_ROLE
+
+    proxy, out = s.window.board.filter_model, set()
+    for g in range(proxy.rowCount()):
+        group = proxy.index(g, 0)
+        out |= {proxy.index(r, 0, group).data(TASK_ID_ROLE) for r in range(proxy.rowCount(group))}
+    return out
+
+
+def run(loop: asyncio.AbstractEventLoop, scenario: Callable[[], Awaitable[None]]) -> None:
+    loop.run_until_complete(scenario())
+
+
+async def _launch_from_dialog(s: Session, prompt: str) -> str:
+    from app.qt.newtask import NewTaskDialog
+
+    s.controller.new_task()
+    dialog = await until(lambda: next(iter(s.window.findChildren(NewTaskDialog)), None))
+    dialog.agent.setCurrentText("shell")
+    dialog.prompt.setPlainText(prompt)
+    dialog.title.setText("Dialog task")
+    dialog._on_buttons_accepted()
+    return await until(
+        lambda: next(
+            (t.id for t in s.controller._tasks.values() if t.title == "Dialog task"), None
+        ),
+        what="task created",
+    )
+
+
+def test_dialog_task_runs_and_is_ready_for_review(loop: Any, tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "repo")
+
+    async def scenario() -> None:
+        s = Session(tmp_path / "home")
+        await s.orchard.add_project(str(repo))
+        prompt = "for i in 1 2 3; do echo line-$i; sleep 0.4; done; echo done > out.txt"
+        task_id = await _launch_from_dialog(s, prompt)
+        await until(lambda: group_of(s, task_id) == "Running", what="running")
+        await until(lambda: s.task(task_id).state is TaskState.SUCCEEDED, what="success")
+        await until(lambda: group_of(s, task_id) == "Ready for review")
+        s.window.board.select_task(task_id)
+        await until(
+            lambda: any(
+                "line-3" in s.window.log.row_text(i) for i in range(s.window.log.row_count())
+            ),
+            what="log lines",
+        )
+        await s.close()
+
+    run(loop, scenario)
+
+
+def test_stop_kills_the_process_tree(loop: Any, tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "repo")
+
+    async def scenario() -> None:
+        s = Session(tmp_path / "home")
+        await s.orchard.add_project(str(repo))
+        task_id = await _launch_from_dialog(
+            s, "echo $$ > agent.pid; sleep 60 & echo $! > child.pid; wait"
+        )
+        wt = Path(s.orchard.task(task_id).worktree)
+        await until(lambda: (wt / "child.pid").exists() and (wt / "agent.pid").exists())
+        await asyncio.sleep(0.2)
+        pids = [int((wt / n).read_text()) for n in ("agent.pid", "child.pid")]
+        s.window.board.select_task(task_id)
+        await until(lambda: s.window.header.buttons["stop"].isEnabled())
+        s.window.header.buttons["stop"].click()
+        await until(lambda: s.task(task_id).state is TaskState.STOPPED, what="stopped")
+        for pid in pids:
+            await until(lambda pid=pid: not _alive(pid), what=f"pid {pid} dead")
+        await s.close()
+
+    run(loop, scenario)
+
+
+def test_filter_and_restart_restore_board_and_selection(loop: Any, tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "repo")
+
+    async def first() -> str:
+        s = Session(tmp_path / "home")
+        await s.orchard.add_project(str(repo))
+        ids = []
+        for title in ("Fix login", "Add search", "Fix logout"):
+            [t] = await s.orchard.new_tasks("repo", "true", agent="shell", title=title)
+            ids.append(t.id)
+        await until(
+            lambda: all(s.task(i) and s.task(i).state is TaskState.SUCCEEDED for i in ids),
+            what="all done",
+        )
+        s.window.board.set_filter_text("fix")
+        await until(lambda: visible_task_ids(s) == {ids[0], ids[2]})
+        s.window.board.select_task(ids[2])
+        await until(lambda: s.controller._shown == ids[2])
+        await s.close()
+        return ids[2]
+
+    selected = loop.run_until_complete(first())
+
+    async def second() -> None:
+        s = Session(tmp_path / "home")
+        await until(lambda: s.controller._shown == selected, what="selection restored")
+        assert s.window.board.filter_text() == "fix"
+        assert len(visible_task_ids(s)) == 2
+        await s.close()
+
+    run(loop, second)
+
+
+def test_demo_runs_end_to_end(loop: Any, tmp_path: Path, monkeypatch: Any) -> None:
+    monkeypatch.setenv("ORCHARD_DEMO_PACE", "0.05")
+
+    async def scenario() -> None:
+        s = Session(tmp_path / "home")
+        await s.controller.try_demo()
+        await until(lambda: len(s.controller._tasks) == 3)
+        await until(
+            lambda: all(t.state is TaskState.SUCCEEDED for t in s.controller._tasks.values()),
+            what="demo done",
+        )
+        for task in s.controller._tasks.values():
+            assert task.files_changed == 2 and task.agent == "demo"
+        await s.close()
+
+    run(loop, scenario)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    stat = Path(f"/proc/{pid}/stat")
+    return stat.exists() and stat.read_text().rsplit(")", 1)[1].split()[0] != "Z"
