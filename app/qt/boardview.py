@@ -261,7 +261,7 @@ class BoardView(QWidget):
         tree.setAllColumnsShowFocus(True)
         tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         tree.setItemDelegateForColumn(BoardColumn.CHANGES, ChangesDelegate(tree))
-        for column, width in zip(BoardColumn, (260, 80, 60, 80, 80), strict=False):
+        for column, width in zip(BoardColumn, (200, 64, 52, 72, 72), strict=False):
             tree.header().resizeSection(column, width)
 
     def _bulk(self, text: str, row: QHBoxLayout) -> tuple[QAction, QToolButton]:

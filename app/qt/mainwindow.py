@@ -31,7 +31,7 @@ class MainWindow(QMainWindow):
         self.splitter.addWidget(board)
         self.splitter.addWidget(centre)
         self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([420, 860])
+        self.splitter.setSizes([540, 740])
         self.setCentralWidget(self.splitter)
         self.actions: dict[str, QAction] = {}
         self._build_menus()

@@ -20,4 +20,8 @@ def build_window(orchard: Orchard, demo: bool = False) -> tuple[MainWindow, Wind
     empty.add_repository_clicked.connect(controller.add_repository)
     empty.try_demo_clicked.connect(lambda: controller.spawn(controller.try_demo()))
     window.board.set_placeholder(empty)
+    # Discarding arrives with review and landing (which snapshot work first); until
+    # then the action is not offered rather than offered and ignored.
+    window.board.discard_button.hide()
+    window.board.discard_action.setVisible(False)
     return window, controller
