@@ -18,13 +18,21 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from app.core.events import Event
+from app.core.profiles import OutputFormat
 from app.core.states import ACTIVE_STATES
 from app.core.task import Task
 from app.qt.mainwindow import MainWindow
 from app.qt.newtask import NewTaskDialog, NewTaskRequest
+from app.qt.notifier import NotifierController
 from app.services import logs, process
 from app.services.orchard import Orchard, UserError
-from app.services.supervisor import AlreadySupervised, Message, TaskOutput, TaskUpdated
+from app.services.supervisor import (
+    AlreadySupervised,
+    Message,
+    TaskOutput,
+    TaskRawOutput,
+    TaskUpdated,
+)
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -48,7 +56,9 @@ class WindowController:
         self._shown: str | None = None
         self._loading: list[Event] | None = None
         self._log_token = 0
+        self._raw_separate = False
         self._closed = asyncio.get_event_loop().create_future()
+        self.notifier = NotifierController(window, self.settings, window.menu("View"))
         self._timer = QTimer(window)
         self._timer.setInterval(FLUSH_MS)
         self._timer.timeout.connect(self._on_timer_timeout)
@@ -187,6 +197,10 @@ class WindowController:
     def _on_supervisor_message(self, message: Message) -> None:
         if isinstance(message, TaskUpdated):
             self._pending[message.task.id] = message.task
+        elif isinstance(message, TaskRawOutput) and message.task_id == self._shown:
+            if self._raw_separate and self._loading is None:
+                text = message.data.decode("utf-8", errors="replace")
+                self.window.log.append_raw_text(message.task_id, text)
         elif isinstance(message, TaskOutput) and message.task_id == self._shown:
             if self._loading is not None:
                 self._loading.extend(message.events)
@@ -198,6 +212,7 @@ class WindowController:
             return
         tasks, self._pending = list(self._pending.values()), {}
         for task in tasks:
+            self.notifier.on_task_changed(self._tasks.get(task.id), task)
             self._tasks[task.id] = task
         self.window.board.update_tasks(tasks)
         if self._shown in {t.id for t in tasks}:
@@ -228,17 +243,25 @@ class WindowController:
         self.spawn(self._load_log(task_id, self._log_token))
 
     async def _load_log(self, task_id: str, token: int) -> None:
-        """Read the task's stored events off the GUI thread; a newer selection wins."""
+        """Read the task's stored log off the GUI thread; a newer selection wins."""
         self._loading = []
         self.orchard.supervisor.flush_log(task_id)
-        path = self.orchard.home.logs / task_id / "events.jsonl"
-        events, _ = await self._off_thread(logs.read_events, path)
+        task = self._tasks.get(task_id)
+        profile = self.orchard.settings.profiles.get(task.agent) if task else None
+        # Plain-text agents' raw lines are already in their events; JSON agents' raw
+        # stream (the JSON itself) lives in raw.log.
+        separate = profile is not None and profile.output is not OutputFormat.TEXT
+        folder = self.orchard.home.logs / task_id
+        events, raw = await self._off_thread(_read_log, folder, separate)
         if token != self._log_token:
             return
         last = events[-1].get("seq", -1) if events else -1
         live, self._loading = self._loading or [], None
         events += [e for e in live if e.get("seq", last + 1) > last]
+        self._raw_separate = separate
         self.window.log.show_task(task_id, events)
+        if raw:
+            self.window.log.append_raw_text(task_id, raw)
 
     def _on_raw_log_toggled(self, raw: bool) -> None:
         self.window.log.set_mode("raw" if raw else "structured")
@@ -350,3 +373,25 @@ class WindowController:
             process.launch_detached([*editor.split(), task.worktree], task.worktree)
         elif task:
             self.say("No editor found: set $VISUAL or install VS Code", error=True)
+
+
+RAW_TAIL_BYTES = 16 * 1024 * 1024
+
+
+def _read_log(folder: Path, with_raw: bool) -> tuple[list[Event], str]:
+    """Return a task's stored events and, if asked, the tail of its raw output."""
+    events, _ = logs.read_events(folder / "events.jsonl")
+    return events, _tail_text(folder / "raw.log") if with_raw else ""
+
+
+def _tail_text(path: Path) -> str:
+    """Return up to the last 16 MB of a raw log, from a line start."""
+    if not path.exists():
+        return ""
+    with open(path, "rb") as f:
+        size = f.seek(0, os.SEEK_END)
+        f.seek(max(0, size - RAW_TAIL_BYTES))
+        data = f.read()
+    if size > RAW_TAIL_BYTES:
+        data = data[data.find(b"\n") + 1 :]
+    return data.decode("utf-8", errors="replace")

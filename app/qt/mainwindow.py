@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import QMainWindow, QMessageBox, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QMainWindow, QMenu, QMessageBox, QSplitter, QVBoxLayout, QWidget
 
 from app.qt.boardview import BoardView
 from app.qt.logview import LogView
@@ -68,8 +68,13 @@ class MainWindow(QMainWindow):
         ):
             self._action(menu, name, text, keys)
         self.actions["raw_log"].setCheckable(True)
+        self._menus["View"].addSeparator()
         self.actions["quit"].triggered.connect(self.close)
         self.actions["shortcuts"].triggered.connect(self.show_shortcuts)
+
+    def menu(self, name: str) -> QMenu:
+        """Return one of the window's menus, by its name."""
+        return self._menus[name]
 
     def show_shortcuts(self) -> None:
         """Show every action and its keys (F1)."""

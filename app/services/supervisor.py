@@ -41,7 +41,13 @@ class TaskOutput:
     events: tuple[Event, ...]
 
 
-Message = TaskUpdated | TaskOutput
+@dataclass(frozen=True, slots=True)
+class TaskRawOutput:
+    task_id: str
+    data: bytes
+
+
+Message = TaskUpdated | TaskOutput | TaskRawOutput
 Listener = Callable[[Message], None]
 
 
@@ -177,6 +183,7 @@ class Supervisor:
             self._on_events,
             self._on_task,
         )
+        run.on_raw = self._on_raw
         self._runs[task.id] = run
         job = asyncio.create_task(self._execute(run), name=f"task {task.short_id}")
         self._jobs.add(job)
@@ -210,6 +217,9 @@ class Supervisor:
 
     def _on_events(self, task_id: str, events: list[Event]) -> None:
         self._publish(TaskOutput(task_id, tuple(events)))
+
+    def _on_raw(self, task_id: str, data: bytes) -> None:
+        self._publish(TaskRawOutput(task_id, data))
 
     def _on_task(self, task: Task) -> None:
         self._publish(TaskUpdated(task))

@@ -86,6 +86,7 @@ class TaskRun:
         self.executor = executor
         self.emit = emit
         self.on_task = on_task
+        self.on_raw: Callable[[str, bytes], None] | None = None
         self.summary = Summary()
         self.agent: RunningAgent | None = None
         self.stop_requested = False
@@ -223,6 +224,8 @@ class TaskRun:
         def sink(data: bytes) -> None:
             assert self.log is not None
             self.log.write_raw(data)
+            if self.on_raw is not None:
+                self.on_raw(self.task.id, data)
             self._events(parser.feed(data))
             self._check_log()
 

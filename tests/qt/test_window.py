@@ -115,6 +115,7 @@ def test_dialog_task_runs_and_is_ready_for_review(loop: Any, tmp_path: Path) -> 
         await until(lambda: group_of(s, task_id) == "Running", what="running")
         await until(lambda: s.task(task_id).state is TaskState.SUCCEEDED, what="success")
         await until(lambda: group_of(s, task_id) == "Ready for review")
+        assert s.controller.notifier.sent[-1] == ("Task finished", "Dialog task")
         s.window.board.select_task(task_id)
         await until(
             lambda: any(
@@ -144,6 +145,7 @@ def test_stop_kills_the_process_tree(loop: Any, tmp_path: Path) -> None:
         await until(lambda: s.window.header.buttons["stop"].isEnabled())
         s.window.header.buttons["stop"].click()
         await until(lambda: s.task(task_id).state is TaskState.STOPPED, what="stopped")
+        assert s.controller.notifier.sent == []  # a stop the person asked for is no news
         for pid in pids:
             await until(lambda pid=pid: not _alive(pid), what=f"pid {pid} dead")
         await s.close()
@@ -209,3 +211,34 @@ def _alive(pid: int) -> bool:
         return False
     stat = Path(f"/proc/{pid}/stat")
     return stat.exists() and stat.read_text().rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def test_raw_view_shows_a_json_agents_own_stream(loop: Any, tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "repo")
+    home = tmp_path / "home"
+    home.mkdir()
+    fixture = Path(__file__).resolve().parent.parent / "data" / "codex_exec.jsonl"
+    (home / "config.toml").write_text(
+        f'[agents.replay]\nargv = ["cat", "{fixture}"]\nformat = "codex-jsonl"\n'
+    )
+
+    async def scenario() -> None:
+        s = Session(home)
+        await s.orchard.add_project(str(repo))
+        [task] = await s.orchard.new_tasks("repo", "replay", agent="replay")
+        await until(lambda: s.task(task.id) and s.task(task.id).state is TaskState.SUCCEEDED)
+        s.window.board.select_task(task.id)
+        log = s.window.log
+        await until(lambda: any("All done." in log.row_text(i) for i in range(log.row_count())))
+        s.window.actions["raw_log"].setChecked(True)
+        await until(
+            lambda: any(
+                '"type":"thread.started"' in log.row_text(i) for i in range(log.row_count())
+            ),
+            what="raw JSON lines",
+        )
+        s.window.actions["raw_log"].setChecked(False)
+        await until(lambda: not any('"type"' in log.row_text(i) for i in range(log.row_count())))
+        await s.close()
+
+    run(loop, scenario)
