@@ -62,6 +62,7 @@ class WindowController:
         self._timer = QTimer(window)
         self._timer.setInterval(FLUSH_MS)
         self._timer.timeout.connect(self._on_timer_timeout)
+        self.tools: tuple[object, ...] = ()
         self._connect()
 
     # wiring
@@ -91,7 +92,8 @@ class WindowController:
         w.close_requested.connect(self._on_window_close_requested)
         self.orchard.supervisor.subscribe(self._on_supervisor_message)
 
-    async def _off_thread(self, fn: Callable[..., T], *args: Any) -> T:
+    async def off_thread(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run a blocking call on Orchard's I/O threads."""
         return await asyncio.get_running_loop().run_in_executor(self._io, fn, *args)
 
     def spawn(self, coro: Coroutine[Any, Any, Any]) -> None:
@@ -126,8 +128,8 @@ class WindowController:
         except AlreadySupervised as exc:
             QMessageBox.warning(self.window, "Orchard is already running", str(exc))
             return
-        interrupted = await self._off_thread(self.orchard.supervisor.reconcile)
-        tasks = await self._off_thread(self.orchard.store.tasks)
+        interrupted = await self.off_thread(self.orchard.supervisor.reconcile)
+        tasks = await self.off_thread(self.orchard.store.tasks)
         self._tasks = {t.id: t for t in tasks}
         self.window.board.set_tasks(tasks)
         self._restore()
@@ -252,7 +254,7 @@ class WindowController:
         # stream (the JSON itself) lives in raw.log.
         separate = profile is not None and profile.output is not OutputFormat.TEXT
         folder = self.orchard.home.logs / task_id
-        events, raw = await self._off_thread(_read_log, folder, separate)
+        events, raw = await self.off_thread(logs.read_task_log, folder, separate)
         if token != self._log_token:
             return
         last = events[-1].get("seq", -1) if events else -1
@@ -262,6 +264,25 @@ class WindowController:
         self.window.log.show_task(task_id, events)
         if raw:
             self.window.log.append_raw_text(task_id, raw)
+
+    @property
+    def tasks(self) -> dict[str, Task]:
+        """Return every task the window knows, by id."""
+        return self._tasks
+
+    def show_event(self, task_id: str, seq: int, text: str) -> None:
+        """Select a task and, once its log is loaded, find `text` in it."""
+        self.window.board.set_filter_text("")
+        self.window.board.select_task(task_id)
+        self.spawn(self._find_when_loaded(task_id, text))
+
+    async def _find_when_loaded(self, task_id: str, text: str) -> None:
+        for _ in range(100):
+            if self._loading is None and self.window.log.task_id() == task_id:
+                self.window.log.flush()
+                self.window.log.find(text)
+                return
+            await asyncio.sleep(0.05)
 
     def _on_raw_log_toggled(self, raw: bool) -> None:
         self.window.log.set_mode("raw" if raw else "structured")
@@ -373,25 +394,3 @@ class WindowController:
             process.launch_detached([*editor.split(), task.worktree], task.worktree)
         elif task:
             self.say("No editor found: set $VISUAL or install VS Code", error=True)
-
-
-RAW_TAIL_BYTES = 16 * 1024 * 1024
-
-
-def _read_log(folder: Path, with_raw: bool) -> tuple[list[Event], str]:
-    """Return a task's stored events and, if asked, the tail of its raw output."""
-    events, _ = logs.read_events(folder / "events.jsonl")
-    return events, _tail_text(folder / "raw.log") if with_raw else ""
-
-
-def _tail_text(path: Path) -> str:
-    """Return up to the last 16 MB of a raw log, from a line start."""
-    if not path.exists():
-        return ""
-    with open(path, "rb") as f:
-        size = f.seek(0, os.SEEK_END)
-        f.seek(max(0, size - RAW_TAIL_BYTES))
-        data = f.read()
-    if size > RAW_TAIL_BYTES:
-        data = data[data.find(b"\n") + 1 :]
-    return data.decode("utf-8", errors="replace")

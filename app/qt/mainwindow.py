@@ -54,6 +54,7 @@ class MainWindow(QMainWindow):
             ("File", "new_task", "New task…", "Ctrl+N"),
             ("File", "add_repository", "Add a repository…", "Ctrl+O"),
             ("File", "try_demo", "Try the demo", ""),
+            ("File", "settings", "Settings…", "Ctrl+,"),
             ("File", "quit", "Quit", "Ctrl+Q"),
             ("Task", "stop", "Stop", "Ctrl+."),
             ("Task", "retry", "Retry", "Ctrl+Shift+R"),
@@ -64,6 +65,7 @@ class MainWindow(QMainWindow):
             ("View", "jump_latest", "Jump to latest", "Ctrl+End"),
             ("View", "find", "Find in log (Ctrl+F in the log)", ""),
             ("View", "filter", "Filter tasks", "/"),
+            ("View", "search_logs", "Search all logs…", "Ctrl+Shift+F"),
             ("Help", "shortcuts", "Keyboard shortcuts", "F1"),
         ):
             self._action(menu, name, text, keys)

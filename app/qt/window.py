@@ -8,6 +8,7 @@ from app.qt.emptystate import EmptyStateView
 from app.qt.logview import LogView
 from app.qt.mainwindow import MainWindow
 from app.qt.taskheader import TaskHeaderView
+from app.qt.toolscontroller import SearchController, SettingsController
 from app.services.orchard import Orchard
 
 
@@ -24,4 +25,8 @@ def build_window(orchard: Orchard, demo: bool = False) -> tuple[MainWindow, Wind
     # then the action is not offered rather than offered and ignored.
     window.board.discard_button.hide()
     window.board.discard_action.setVisible(False)
+    controller.tools = (
+        SearchController(controller),
+        SettingsController(controller, controller.settings),
+    )
     return window, controller

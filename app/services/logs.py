@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import errno
+import os
 import time
 from collections.abc import AsyncIterator, Iterable
 from pathlib import Path
@@ -154,3 +155,25 @@ def _read_from(path: Path, offset: int, limit: int = 4 * _BUFFER) -> bytes:
     with open(path, "rb") as f:
         f.seek(offset)
         return f.read(limit)
+
+
+RAW_TAIL_BYTES = 16 * 1024 * 1024
+
+
+def read_task_log(folder: Path, with_raw: bool) -> tuple[list[dict[str, Any]], str]:
+    """Return a task's stored events and, if asked, the tail of its raw output."""
+    events, _ = read_events(folder / "events.jsonl")
+    return events, tail_text(folder / "raw.log") if with_raw else ""
+
+
+def tail_text(path: Path) -> str:
+    """Return up to the last 16 MB of a raw log, from a line start."""
+    if not path.exists():
+        return ""
+    with open(path, "rb") as f:
+        size = f.seek(0, os.SEEK_END)
+        f.seek(max(0, size - RAW_TAIL_BYTES))
+        data = f.read()
+    if size > RAW_TAIL_BYTES:
+        data = data[data.find(b"\n") + 1 :]
+    return data.decode("utf-8", errors="replace")

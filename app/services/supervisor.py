@@ -133,12 +133,11 @@ class Supervisor:
 
     async def run(self, parallel: int | None = None, until_idle: bool = True) -> None:
         """Start queued tasks as slots free, until nothing is queued or running."""
-        limit = max(1, parallel or self.settings.parallel)
         flusher = asyncio.create_task(self._flush_loop())
         try:
             while True:
-                if not self._stopping:
-                    self._fill(limit)
+                if not self._stopping:  # settings may change while we run
+                    self._fill(max(1, parallel or self.settings.parallel))
                 if (
                     until_idle
                     and not self._runs
@@ -230,14 +229,23 @@ class Supervisor:
             self._flush()
 
     def _flush(self) -> None:
-        for run in list(self._runs.values()):
-            try:
-                task = run.flush()
-            except Exception as exc:  # e.g. the disk is full: retried on the next tick
-                log.warning("could not save progress of task %s: %s", run.task.id, exc)
-                continue
-            if task is not None:
-                self._publish(TaskUpdated(task))
+        """Save every running task's batched progress in one transaction."""
+        runs = list(self._runs.values())
+        changes = {run.task.id: c for run in runs if (c := run.take_changes())}
+        if not changes:
+            return
+        try:
+            saved = self.store.update_many(changes)
+        except Exception as exc:  # e.g. the disk is full: retried on the next tick
+            log.warning("could not save the progress of running tasks: %s", exc)
+            for run in runs:
+                if run.task.id in changes:
+                    run.restore_changes(changes[run.task.id])
+            return
+        for run in runs:
+            if run.task.id in saved:
+                run.task = saved[run.task.id]
+                self._publish(TaskUpdated(run.task))
 
     def start_now(self, task_ids: list[str]) -> None:
         """Start these queued tasks at once, even past the parallel limit."""

@@ -355,12 +355,12 @@ class TaskRun:
         self.on_task(self.task)
         return self.task
 
-    def flush(self) -> Task | None:
-        """Write the batched summary changes; return the task if anything changed."""
+    def take_changes(self) -> dict[str, Any]:
+        """Flush the log and hand over the summary changes batched since the last call."""
         if self.log is not None:
             self.log.flush()
-        changes = self.summary.take()
-        if not changes:
-            return None
-        self.task = self.store.update(self.task.id, **changes)
-        return self.task
+        return self.summary.take()
+
+    def restore_changes(self, changes: dict[str, Any]) -> None:
+        """Put back changes that could not be saved, under any newer ones."""
+        self.summary.changes = {**changes, **self.summary.changes}

@@ -242,3 +242,50 @@ def test_raw_view_shows_a_json_agents_own_stream(loop: Any, tmp_path: Path) -> N
         await s.close()
 
     run(loop, scenario)
+
+
+def test_search_all_logs_jumps_to_the_task(loop: Any, tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "repo")
+
+    async def scenario() -> None:
+        s = Session(tmp_path / "home")
+        await s.orchard.add_project(str(repo))
+        [plain] = await s.orchard.new_tasks("repo", "echo nothing here", agent="shell")
+        [needle] = await s.orchard.new_tasks(
+            "repo", "echo the zanzibar marker", agent="shell", title="needle"
+        )
+        await until(
+            lambda: all(
+                s.task(t.id) and s.task(t.id).state is TaskState.SUCCEEDED for t in (plain, needle)
+            )
+        )
+        s.window.actions["search_logs"].trigger()
+        search = s.controller.tools[0]
+        search.dialog.query.setText("ZANZIBAR")
+        search.dialog.query.returnPressed.emit()
+        await until(lambda: search.dialog.model.rowCount() == 1, what="one hit")
+        search.dialog.hit_activated.emit(needle.id, 0)
+        await until(lambda: s.controller._shown == needle.id, what="jumped to the task")
+        search.dialog.close()
+        await s.close()
+
+    run(loop, scenario)
+
+
+def test_settings_save_parallel_and_check_an_agent(loop: Any, tmp_path: Path) -> None:
+    async def scenario() -> None:
+        s = Session(tmp_path / "home")
+        settings = s.controller.tools[1]
+        s.window.actions["settings"].trigger()
+        dialog = await until(lambda: settings.dialog)
+        dialog.parallel_spin.setValue(7)
+        dialog.check_requested.emit("shell")
+        await until(lambda: "shell" in dialog._checks, what="agent checked")
+        assert dialog._checks["shell"][1] is True
+        dialog.accept()
+        await until(lambda: s.orchard.settings.parallel == 7)
+        assert "parallel = 7" in (tmp_path / "home" / "config.toml").read_text()
+        assert s.orchard.supervisor.settings.parallel == 7
+        await s.close()
+
+    run(loop, scenario)

@@ -1,0 +1,395 @@
+"""The settings dialog: parallel limit, home, theme and the agent profiles."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QPlainTextEdit,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.core.profiles import AgentProfile, OutputFormat
+from app.services.config import default_profiles
+
+THEMES = (("System", "system"), ("Light", "light"), ("Dark", "dark"))
+PROMPT_VIA = ("argv", "stdin")
+MAX_PARALLEL = 100
+MAX_TIMEOUT = 7 * 24 * 3600
+_ENV_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_AGENT_NAME = re.compile(r"[A-Za-z0-9_-]+")
+_ARGV_HINT = (
+    "one argument per line, program first; {prompt}, {worktree} and {task_id} are filled in"
+)
+
+
+def parse_argv(text: str) -> tuple[str, ...]:
+    """Return one argv element per non-blank line; raise ValueError saying what is wrong."""
+    args = [line.removesuffix("\r") for line in text.split("\n")]
+    args = [a for a in args if a.strip()]
+    if not args:
+        raise ValueError("the command is empty: put the program on the first line")
+    if args[0] != args[0].strip():
+        raise ValueError("the program (first line) must not start or end with spaces")
+    return tuple(args)
+
+
+def parse_env(text: str) -> dict[str, str]:
+    """Return KEY=VALUE lines as a dict (blank and # lines skipped); raise ValueError if bad."""
+    env: dict[str, str] = {}
+    for number, line in enumerate(text.split("\n"), 1):
+        line = line.removesuffix("\r")
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        key, sep, value = line.partition("=")
+        key = key.strip()
+        if not sep or not _ENV_KEY.fullmatch(key):
+            raise ValueError(f"environment line {number}: expected KEY=VALUE, not {line!r}")
+        if key in env:
+            raise ValueError(f"environment line {number}: {key} is set twice")
+        env[key] = value
+    return env
+
+
+@dataclass(slots=True)
+class _Draft:
+    """A profile as typed so far; `edited` says whether it differs from the original."""
+
+    base: AgentProfile
+    argv_text: str
+    env_text: str
+    edited: bool = False
+
+    @classmethod
+    def of(cls, profile: AgentProfile) -> _Draft:
+        env = "\n".join(f"{k}={v}" for k, v in profile.env.items())
+        return cls(profile, "\n".join(profile.argv), env)
+
+    def profile(self, name: str) -> AgentProfile:
+        """Build the profile; raise ValueError if a field cannot be read."""
+        argv, env = parse_argv(self.argv_text), parse_env(self.env_text)
+        return replace(self.base, name=name, argv=argv, env=env)
+
+
+class SettingsDialog(QDialog):
+    """Edits Orchard's settings; the controller saves them and runs agent checks."""
+
+    check_requested = Signal(str)
+
+    def __init__(
+        self,
+        parallel: int,
+        profiles: Mapping[str, AgentProfile],
+        home: Path | str,
+        theme: str = "system",
+        builtins: Collection[str] | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Settings")
+        self._builtins = frozenset(default_profiles() if builtins is None else builtins)
+        self._originals = dict(profiles)
+        self._drafts = {name: _Draft.of(p) for name, p in profiles.items()}
+        self._checks: dict[str, tuple[str, bool]] = {}
+        self._loading = False
+        self._build_general(parallel, home, theme)
+        self._build_agents()
+        self.error_label = QLabel()
+        self.error_label.setWordWrap(True)
+        self.error_label.setStyleSheet("color: #c62828;")
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        self._build_layout()
+        self._connect()
+        self.agent_list.addItems(list(self._drafts))
+        if self._drafts:
+            self.agent_list.setCurrentRow(0)
+        self._refresh_editor()
+        self._validate()
+
+    # building
+
+    def _build_general(self, parallel: int, home: Path | str, theme: str) -> None:
+        self.parallel_spin = QSpinBox()
+        self.parallel_spin.setRange(1, MAX_PARALLEL)
+        self.parallel_spin.setValue(parallel)
+        self.home_edit = QLineEdit(str(home))
+        self.home_edit.setReadOnly(True)
+        self.home_note = QLabel("Chosen when Orchard starts, with --home or $ORCHARD_HOME.")
+        self.theme_combo = QComboBox()
+        for label, value in THEMES:
+            self.theme_combo.addItem(label, value)
+        self.theme_combo.setCurrentIndex(max(0, self.theme_combo.findData(theme)))
+
+    def _build_agents(self) -> None:
+        self.agent_list = QListWidget()
+        self.new_name_edit = QLineEdit()
+        self.new_name_edit.setPlaceholderText("new agent name")
+        self.add_button = QPushButton("Add agent")
+        self.add_button.setEnabled(False)
+        self.remove_button = QPushButton("Remove")
+        self.argv_edit = QPlainTextEdit()
+        self.argv_edit.setPlaceholderText(_ARGV_HINT)
+        self.argv_edit.setToolTip(_ARGV_HINT)
+        self.env_edit = QPlainTextEdit()
+        self.env_edit.setPlaceholderText("KEY=VALUE, one per line")
+        self.format_combo = QComboBox()
+        self.format_combo.addItems([f.value for f in OutputFormat])
+        self.timeout_spin = QSpinBox()
+        self.timeout_spin.setRange(0, MAX_TIMEOUT)
+        self.timeout_spin.setSuffix(" s")
+        self.timeout_spin.setSpecialValueText("none")
+        self.prompt_via_combo = QComboBox()
+        self.prompt_via_combo.addItems(list(PROMPT_VIA))
+        self.check_button = QPushButton("Check")
+        self.check_label = QLabel()
+        self.check_label.setWordWrap(True)
+
+    def _build_layout(self) -> None:
+        general = QGroupBox("General")
+        form = QFormLayout(general)
+        form.addRow("Maximum parallel tasks", self.parallel_spin)
+        form.addRow("Orchard's home", self.home_edit)
+        form.addRow("", self.home_note)
+        form.addRow("Theme", self.theme_combo)
+        agents = QGroupBox("Agents")
+        row = QHBoxLayout(agents)
+        left = QVBoxLayout()
+        left.addWidget(self.agent_list)
+        left.addWidget(self.new_name_edit)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.add_button)
+        buttons.addWidget(self.remove_button)
+        left.addLayout(buttons)
+        row.addLayout(left, 1)
+        self.editor = QWidget()
+        editor = QFormLayout(self.editor)
+        editor.setContentsMargins(0, 0, 0, 0)
+        editor.addRow("Command", self.argv_edit)
+        editor.addRow("Environment", self.env_edit)
+        editor.addRow("Output format", self.format_combo)
+        editor.addRow("Timeout", self.timeout_spin)
+        editor.addRow("Prompt via", self.prompt_via_combo)
+        editor.addRow(self.check_button, self.check_label)
+        row.addWidget(self.editor, 3)
+        layout = QVBoxLayout(self)
+        layout.addWidget(general)
+        layout.addWidget(agents, 1)
+        layout.addWidget(self.error_label)
+        layout.addWidget(self.buttons)
+
+    def _connect(self) -> None:
+        self.agent_list.currentRowChanged.connect(self._on_agent_list_current_row_changed)
+        self.new_name_edit.textChanged.connect(self._on_new_name_edit_text_changed)
+        self.new_name_edit.returnPressed.connect(self._on_add_button_clicked)
+        self.add_button.clicked.connect(self._on_add_button_clicked)
+        self.remove_button.clicked.connect(self._on_remove_button_clicked)
+        self.argv_edit.textChanged.connect(self._on_argv_edit_text_changed)
+        self.env_edit.textChanged.connect(self._on_env_edit_text_changed)
+        self.format_combo.currentTextChanged.connect(self._on_format_combo_current_text_changed)
+        self.timeout_spin.valueChanged.connect(self._on_timeout_spin_value_changed)
+        self.prompt_via_combo.currentTextChanged.connect(
+            self._on_prompt_via_combo_current_text_changed
+        )
+        self.check_button.clicked.connect(self._on_check_button_clicked)
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+
+    # public
+
+    def theme(self) -> str:
+        """Return the chosen theme: "system", "light" or "dark"."""
+        return str(self.theme_combo.currentData())
+
+    def current_agent(self) -> str | None:
+        """Return the name of the selected profile, if any."""
+        item = self.agent_list.currentItem()
+        return item.text() if item is not None else None
+
+    def select_agent(self, name: str) -> None:
+        """Select the profile called `name`."""
+        matches = [i for i in range(self.agent_list.count()) if self._name_at(i) == name]
+        if matches:
+            self.agent_list.setCurrentRow(matches[0])
+
+    def add_agent(self, name: str) -> bool:
+        """Add a new profile called `name` and select it; False if the name is unusable."""
+        if not self._can_add(name):
+            return False
+        self._drafts[name] = _Draft(AgentProfile(name, ()), f"{name}\n{{prompt}}", "", True)
+        self.agent_list.addItem(name)
+        self.select_agent(name)
+        self.new_name_edit.clear()
+        self._validate()
+        return True
+
+    def remove_agent(self, name: str) -> bool:
+        """Remove a profile that is not built in; False if it cannot be removed."""
+        if name in self._builtins or name not in self._drafts:
+            return False
+        row = next(i for i in range(self.agent_list.count()) if self._name_at(i) == name)
+        del self._drafts[name]
+        self._originals.pop(name, None)
+        self._checks.pop(name, None)
+        self.agent_list.takeItem(row)
+        self._validate()
+        return True
+
+    def profile(self, name: str) -> AgentProfile | None:
+        """Return the profile as edited so far, or None if it is unknown or invalid."""
+        draft = self._drafts.get(name)
+        if draft is None:
+            return None
+        if not draft.edited and name in self._originals:
+            return self._originals[name]
+        try:
+            return draft.profile(name)
+        except ValueError:
+            return None
+
+    def show_check(self, name: str, text: str, ok: bool) -> None:
+        """Show the result of checking agent `name`."""
+        self._checks[name] = (text, ok)
+        if name == self.current_agent():
+            self._refresh_check()
+
+    def errors(self) -> list[str]:
+        """Return what keeps the settings from being saved, one message per agent."""
+        problems = []
+        for name, draft in self._drafts.items():
+            try:
+                draft.profile(name)
+            except ValueError as exc:
+                problems.append(f"{name}: {exc}")
+        return problems
+
+    def result_settings(self) -> tuple[int, dict[str, AgentProfile], str]:
+        """Return (parallel, profiles, theme) as edited; raise ValueError if any is invalid."""
+        profiles: dict[str, AgentProfile] = {}
+        for name in self._drafts:
+            profile = self.profile(name)
+            if profile is None:
+                raise ValueError("; ".join(self.errors()))
+            profiles[name] = profile
+        return self.parallel_spin.value(), profiles, self.theme()
+
+    def accept(self) -> None:
+        """Close with OK only when every profile is valid."""
+        if not self.errors():
+            super().accept()
+
+    # slots
+
+    def _on_agent_list_current_row_changed(self, row: int) -> None:
+        self._refresh_editor()
+
+    def _on_new_name_edit_text_changed(self, text: str) -> None:
+        self.add_button.setEnabled(self._can_add(text))
+
+    def _on_add_button_clicked(self) -> None:
+        self.add_agent(self.new_name_edit.text().strip())
+
+    def _on_remove_button_clicked(self) -> None:
+        name = self.current_agent()
+        if name is not None:
+            self.remove_agent(name)
+
+    def _on_argv_edit_text_changed(self) -> None:
+        self._edit(argv_text=self.argv_edit.toPlainText())
+
+    def _on_env_edit_text_changed(self) -> None:
+        self._edit(env_text=self.env_edit.toPlainText())
+
+    def _on_format_combo_current_text_changed(self, text: str) -> None:
+        self._edit(base={"output": OutputFormat(text)})
+
+    def _on_timeout_spin_value_changed(self, value: int) -> None:
+        self._edit(base={"timeout": float(value) if value else None})
+
+    def _on_prompt_via_combo_current_text_changed(self, text: str) -> None:
+        self._edit(base={"prompt_via": text})
+
+    def _on_check_button_clicked(self) -> None:
+        name = self.current_agent()
+        if name is None:
+            return
+        self.show_check(name, "Checking…", True)
+        self.check_requested.emit(name)
+
+    # internals
+
+    def _name_at(self, row: int) -> str:
+        item = self.agent_list.item(row)
+        return item.text() if item is not None else ""
+
+    def _can_add(self, name: str) -> bool:
+        return bool(_AGENT_NAME.fullmatch(name)) and name not in self._drafts
+
+    def _edit(
+        self,
+        argv_text: str | None = None,
+        env_text: str | None = None,
+        base: dict[str, Any] | None = None,
+    ) -> None:
+        name = self.current_agent()
+        if self._loading or name is None:
+            return
+        draft = self._drafts[name]
+        draft.argv_text = draft.argv_text if argv_text is None else argv_text
+        draft.env_text = draft.env_text if env_text is None else env_text
+        draft.base = replace(draft.base, **(base or {}))
+        draft.edited = True
+        self._checks.pop(name, None)  # a result for the old command no longer holds
+        self._refresh_check()
+        self._validate()
+
+    def _refresh_editor(self) -> None:
+        name = self.current_agent()
+        draft = self._drafts.get(name) if name is not None else None
+        self.editor.setEnabled(draft is not None)
+        self.remove_button.setEnabled(name is not None and name not in self._builtins)
+        if draft is not None:
+            self._loading = True
+            try:
+                self.argv_edit.setPlainText(draft.argv_text)
+                self.env_edit.setPlainText(draft.env_text)
+                self.format_combo.setCurrentText(draft.base.output.value)
+                self.timeout_spin.setValue(round(draft.base.timeout or 0))
+                self.prompt_via_combo.setCurrentText(draft.base.prompt_via)
+            finally:
+                self._loading = False
+        self._refresh_check()
+        self._validate()
+
+    def _refresh_check(self) -> None:
+        name = self.current_agent()
+        text, ok = self._checks.get(name or "", ("", True))
+        self.check_label.setText(text)
+        self.check_label.setStyleSheet("" if ok else "color: #c62828;")
+
+    def _validate(self) -> None:
+        problems = self.errors()
+        self.error_label.setText("\n".join(problems))
+        self.error_label.setVisible(bool(problems))
+        ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        ok.setEnabled(not problems)
+        name = self.current_agent()
+        self.check_button.setEnabled(name is not None and self.profile(name) is not None)

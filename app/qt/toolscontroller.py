@@ -1,0 +1,118 @@
+"""Controllers for the window's tools: search across logs, and settings."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import replace
+
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QGuiApplication
+
+from app.qt.controller import WindowController
+from app.qt.searchdialog import LogSearchDialog
+from app.qt.settingsdialog import SettingsDialog
+from app.services.config import default_profiles
+from app.services.search import search_logs
+from app.services.settings_file import check_agent, save_settings
+
+SEARCH_LIMIT = 1000
+_SCHEMES = {
+    "light": Qt.ColorScheme.Light,
+    "dark": Qt.ColorScheme.Dark,
+    "system": Qt.ColorScheme.Unknown,
+}
+
+
+class SearchController:
+    """Ctrl+Shift+F: search every task's log off the GUI thread; a newer query cancels."""
+
+    def __init__(self, main: WindowController) -> None:
+        self.main = main
+        self.dialog: LogSearchDialog | None = None
+        self._cancel = threading.Event()
+        self._query = ""
+        main.window.actions["search_logs"].triggered.connect(self.open)
+
+    def open(self) -> None:
+        """Show the search dialog."""
+        if self.dialog is None:
+            self.dialog = LogSearchDialog(self.main.window)
+            self.dialog.search_requested.connect(self._on_dialog_search_requested)
+            self.dialog.hit_activated.connect(self._on_dialog_hit_activated)
+        self.dialog.show()
+        self.dialog.raise_()
+
+    def _on_dialog_search_requested(self, query: str) -> None:
+        self._cancel.set()
+        self._cancel = threading.Event()
+        self._query = query
+        self.main.spawn(self._search(query, self._cancel))
+
+    async def _search(self, query: str, cancel: threading.Event) -> None:
+        tasks = list(self.main.tasks.values())
+        titles = {t.id: t.title for t in tasks}
+        ids = [t.id for t in sorted(tasks, key=lambda t: -t.created_at)]
+        logs_dir = self.main.orchard.home.logs
+        hits = await self.main.off_thread(search_logs, logs_dir, ids, query, SEARCH_LIMIT, cancel)
+        if self.dialog is not None and not cancel.is_set():
+            self.dialog.show_results(query, hits, titles, more=len(hits) >= SEARCH_LIMIT)
+
+    def _on_dialog_hit_activated(self, task_id: str, seq: int) -> None:
+        self.main.show_event(task_id, seq, self._query)
+
+
+class SettingsController:
+    """File ▸ Settings: parallel tasks, agent profiles (with a check), theme."""
+
+    def __init__(self, main: WindowController, settings: QSettings) -> None:
+        self.main = main
+        self.settings = settings
+        self.dialog: SettingsDialog | None = None
+        main.window.actions["settings"].triggered.connect(self.open)
+        apply_theme(str(settings.value("theme") or "system"))
+
+    def open(self) -> None:
+        """Show the settings dialog."""
+        o = self.main.orchard
+        self.dialog = SettingsDialog(
+            o.settings.parallel,
+            dict(o.settings.profiles),
+            o.home.root,
+            theme=str(self.settings.value("theme") or "system"),
+            builtins=set(default_profiles()),
+            parent=self.main.window,
+        )
+        self.dialog.check_requested.connect(self._on_dialog_check_requested)
+        self.dialog.accepted.connect(self._on_dialog_accepted)
+        self.dialog.finished.connect(self.dialog.deleteLater)
+        self.dialog.open()
+
+    def _on_dialog_check_requested(self, name: str) -> None:
+        dialog = self.dialog
+        profile = dialog.profile(name) if dialog is not None else None
+        if profile is not None:
+            self.main.spawn(self._check(dialog, name, profile))
+
+    async def _check(self, dialog: SettingsDialog | None, name: str, profile: object) -> None:
+        result = await check_agent(profile)  # type: ignore[arg-type]
+        if dialog is not None and dialog is self.dialog:
+            dialog.show_check(name, result.message, result.ok)
+
+    def _on_dialog_accepted(self) -> None:
+        if self.dialog is None:
+            return
+        parallel, profiles, theme = self.dialog.result_settings()
+        o = self.main.orchard
+        save_settings(o.home, parallel, profiles)
+        o.settings = replace(o.settings, parallel=parallel, profiles=profiles)
+        o.supervisor.settings = o.settings
+        self.settings.setValue("theme", theme)
+        apply_theme(theme)
+        self.main.say(f"Settings saved to {o.home.config}")
+
+
+def apply_theme(theme: str) -> None:
+    """Follow the system's light or dark scheme, or force one."""
+    hints = QGuiApplication.styleHints()
+    if hasattr(hints, "setColorScheme"):
+        hints.setColorScheme(_SCHEMES.get(theme, Qt.ColorScheme.Unknown))
