@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import signal
 import sys
 import time
@@ -137,14 +138,23 @@ def _fail(message: str) -> int:
 
 
 def _open_window(args: argparse.Namespace) -> int:
-    try:
-        from app.main import run_window
-    except ImportError:
+    if not _has_display():
         if args.demo:
             return asyncio.run(_terminal_demo())
-        build_parser().print_help()
-        return 0
+        return _fail("no display to open the window on (DISPLAY is not set); everything "
+                     "also works from the command line: see `orchard --help`")
+    try:
+        from app.main import run_window
+    except ImportError as exc:
+        return _fail(f"the window cannot start: {exc}")
     return run_window(args.home, demo=args.demo)
+
+
+def _has_display() -> bool:
+    """Say whether Qt has somewhere to show a window (Linux needs X11 or Wayland)."""
+    if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
 async def _terminal_demo() -> int:

@@ -114,3 +114,12 @@ def test_user_checkout_untouched_by_failures(cli: Cli, tmp_path: Path, home: Pat
     cli("run")
     assert (git(repo, "status", "--porcelain"), git(repo, "stash", "list")) == before
     subprocess.run(["git", "-C", str(repo), "diff", "--quiet"], check=False)
+
+
+def test_no_display_says_so_and_demo_falls_back_to_the_terminal(cli: Cli) -> None:
+    headless = {"DISPLAY": "", "WAYLAND_DISPLAY": "", "QT_QPA_PLATFORM": "",
+                "ORCHARD_DEMO_PACE": "0.02"}
+    _clean_failure(cli(env=headless), "no display", "orchard --help")
+    demo = cli("--demo", env=headless, timeout=120)
+    assert demo.code == 0, demo.err
+    assert "3 task(s): 3 succeeded" in demo.err and "task diff ID" in demo.out
