@@ -141,8 +141,10 @@ def _open_window(args: argparse.Namespace) -> int:
     if not _has_display():
         if args.demo:
             return asyncio.run(_terminal_demo())
-        return _fail("no display to open the window on (DISPLAY is not set); everything "
-                     "also works from the command line: see `orchard --help`")
+        return _fail(
+            "no display to open the window on (DISPLAY is not set); everything "
+            "also works from the command line: see `orchard --help`"
+        )
     try:
         from app.main import run_window
     except ImportError as exc:

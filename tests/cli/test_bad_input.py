@@ -117,8 +117,12 @@ def test_user_checkout_untouched_by_failures(cli: Cli, tmp_path: Path, home: Pat
 
 
 def test_no_display_says_so_and_demo_falls_back_to_the_terminal(cli: Cli) -> None:
-    headless = {"DISPLAY": "", "WAYLAND_DISPLAY": "", "QT_QPA_PLATFORM": "",
-                "ORCHARD_DEMO_PACE": "0.02"}
+    headless = {
+        "DISPLAY": "",
+        "WAYLAND_DISPLAY": "",
+        "QT_QPA_PLATFORM": "",
+        "ORCHARD_DEMO_PACE": "0.02",
+    }
     _clean_failure(cli(env=headless), "no display", "orchard --help")
     demo = cli("--demo", env=headless, timeout=120)
     assert demo.code == 0, demo.err
