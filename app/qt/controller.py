@@ -72,6 +72,7 @@ class WindowController:
         w.board.selection_changed.connect(self._on_board_selection_changed)
         w.board.stop_requested.connect(self._on_board_stop_requested)
         w.board.retry_requested.connect(self._on_board_retry_requested)
+        w.board.task_activated.connect(lambda _id: w.log.table.setFocus())
         w.header.stop_clicked.connect(lambda: self._on_board_stop_requested(self._shown_ids()))
         w.header.retry_clicked.connect(lambda: self._on_board_retry_requested(self._shown_ids()))
         w.header.open_folder_clicked.connect(self.open_folder)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -32,6 +32,23 @@ class NewTaskRequest:
     start_now: bool
 
 
+class PromptEdit(QPlainTextEdit):
+    """The prompt box: Ctrl+Enter submits, Ctrl+Up/Down walk through recent prompts."""
+
+    submit = Signal()
+    recent = Signal(int)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """Take the dialog's keys before the editor turns them into text or moves."""
+        ctrl = event.modifiers() & Qt.KeyboardModifier.ControlModifier
+        if ctrl and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self.submit.emit()
+        elif ctrl and event.key() in (Qt.Key.Key_Up, Qt.Key.Key_Down):
+            self.recent.emit(1 if event.key() == Qt.Key.Key_Up else -1)
+        else:
+            super().keyPressEvent(event)
+
+
 class NewTaskDialog(QDialog):
     """Collects one task request; Ctrl+Enter launches."""
 
@@ -52,11 +69,14 @@ class NewTaskDialog(QDialog):
         if agent in agents:
             self.agent.setCurrentText(agent)
         self.recent = QComboBox()
-        self.recent.addItem("Recent prompts…")
+        self.recent.addItem("Recent prompts… (Ctrl+Up / Ctrl+Down)")
         self.recent.addItems([p.splitlines()[0][:80] for p in recent[:MAX_RECENT]])
         self._recent = recent[:MAX_RECENT]
+        self._recent_at = -1
         self.recent.activated.connect(self._on_recent_activated)
-        self.prompt = QPlainTextEdit()
+        self.prompt = PromptEdit()
+        self.prompt.submit.connect(self._on_buttons_accepted)
+        self.prompt.recent.connect(self.cycle_recent)
         self.prompt.setPlaceholderText("What should the agent do?")
         self.prompt.setMinimumHeight(140)
         self.title = QLineEdit()
@@ -90,7 +110,15 @@ class NewTaskDialog(QDialog):
         form.addRow(buttons)
         for keys in ("Ctrl+Return", "Ctrl+Enter"):
             QShortcut(QKeySequence(keys), self, activated=self._on_buttons_accepted)
+
         self.prompt.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def cycle_recent(self, step: int) -> None:
+        """Put the next older (step 1) or newer (step -1) recent prompt in the editor."""
+        if not self._recent:
+            return
+        self._recent_at = max(0, min(len(self._recent) - 1, self._recent_at + step))
+        self.prompt.setPlainText(self._recent[self._recent_at])
 
     def _on_recent_activated(self, index: int) -> None:
         if index > 0:
