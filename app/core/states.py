@@ -41,6 +41,8 @@ _ALLOWED: dict[TaskState, frozenset[TaskState]] = {
 }
 
 ACTIVE_STATES = frozenset({_S.PREPARING, _S.RUNNING, _S.NEEDS_INPUT})
+# States in which an agent process may be alive (needs-input means its turn ended).
+LIVE_STATES = frozenset({_S.PREPARING, _S.RUNNING})
 ENDED_STATES = frozenset({_S.SUCCEEDED, _S.FAILED, _S.STOPPED, _S.INTERRUPTED})
 
 

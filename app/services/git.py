@@ -44,13 +44,17 @@ def git_env(extra: dict[str, str] | None = None) -> dict[str, str]:
 
 
 async def git(
-    cwd: str, *args: str, env: dict[str, str] | None = None, check: bool = True
+    cwd: str,
+    *args: str,
+    env: dict[str, str] | None = None,
+    check: bool = True,
+    stdin: bytes | None = None,
 ) -> process.ProcessResult:
     """Run `git args` in `cwd`; raise GitError with git's message if it fails and `check`."""
-    result = await process.run(["git", *args], cwd=cwd, env=env or git_env())
+    result = await process.run(["git", *args], cwd=cwd, env=env or git_env(), stdin=stdin)
     if check and result.returncode != 0:
         message = result.error_text or result.text.strip() or f"git {args[0]} failed"
-        raise GitError(message.splitlines()[-1] if message else message)
+        raise GitError(message.splitlines()[-1])
     return result
 
 
@@ -142,31 +146,26 @@ async def commit_all(worktree: str, message: str) -> str | None:
     if staged.returncode == 0:
         return None
     env = await identity_env(worktree)
-    result = await process.run(
-        ["git", "commit", "--quiet", "--no-verify", "-F", "-"],
-        cwd=worktree,
-        env=env,
-        stdin=message.encode(),
+    await git(
+        worktree, "commit", "--quiet", "--no-verify", "-F", "-", env=env, stdin=message.encode()
     )
-    if result.returncode != 0:
-        raise GitError(result.error_text or "git commit failed")
     return (await git(worktree, "rev-parse", "HEAD")).text.strip()
 
 
 async def diff_stat(worktree: str, base: str) -> DiffStat:
     """Return +/- counts of the worktree (committed, staged, unstaged, untracked) against `base`."""
-    with _scratch_index(worktree) as env:
-        await git(worktree, "add", "--all", env=env)
-        result = await git(worktree, "diff", "--cached", "--numstat", "-z", "-M", base, env=env)
-    return parse_numstat_z(result.text)
+    return parse_numstat_z(await _diff_everything(worktree, base, "--numstat", "-z"))
 
 
 async def diff_text(worktree: str, base: str, stat: bool = False) -> str:
     """Return the patch (or --stat) of the worktree against `base`, untracked files included."""
+    return await _diff_everything(worktree, base, "--stat" if stat else "--patch")
+
+
+async def _diff_everything(worktree: str, base: str, *options: str) -> str:
     with _scratch_index(worktree) as env:
         await git(worktree, "add", "--all", env=env)
-        args = ["diff", "--cached", "-M", "--stat" if stat else "--patch", base]
-        return (await git(worktree, *args, env=env)).text
+        return (await git(worktree, "diff", "--cached", "-M", *options, base, env=env)).text
 
 
 class _scratch_index:

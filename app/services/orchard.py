@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import re
-import signal
 import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
 
 from app.core.naming import branch_name, short_id, slugify, title_from_prompt
-from app.core.states import ACTIVE_STATES, TaskState, can_transition
+from app.core.states import ACTIVE_STATES, LIVE_STATES, TaskState, can_transition
 from app.core.task import Project, Task
 from app.services import git, process
 from app.services.config import Home, Settings, load_settings
@@ -205,20 +204,15 @@ class Orchard:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             task = self.task(task_id)
-            if task.state not in ACTIVE_STATES - {TaskState.NEEDS_INPUT}:
+            if task.state not in LIVE_STATES:
                 return task
             await asyncio.sleep(0.1)
         return self.task(task_id)
 
 
 async def _kill_recorded(task: Task, grace: float) -> None:
-    if not task.pgid or not process.is_same_process(task.pgid, task.proc_start):
-        return
-    process.kill_group(task.pgid, signal.SIGTERM)
-    deadline = time.monotonic() + grace
-    while process.group_alive(task.pgid) and time.monotonic() < deadline:
-        await asyncio.sleep(0.05)
-    process.kill_group(task.pgid, signal.SIGKILL)
+    if task.pgid and process.is_same_process(task.pgid, task.proc_start):
+        await process.terminate_group(task.pgid, grace)
 
 
 async def _inspect(path: str) -> git.RepoInfo:

@@ -112,13 +112,7 @@ class ChildProcess:
 
     async def stop(self, grace: float = 3.0) -> None:
         """SIGTERM the group, then SIGKILL it if it is still there after `grace`."""
-        self.signal(signal.SIGTERM)
-        deadline = asyncio.get_running_loop().time() + grace
-        while self._transport.get_returncode() is None or group_alive(self.pgid):
-            if asyncio.get_running_loop().time() > deadline:
-                self.signal(signal.SIGKILL)
-                break
-            await asyncio.sleep(0.05)
+        await terminate_group(self.pgid, grace)
 
     def close(self) -> None:
         """Release the transport."""
@@ -167,6 +161,15 @@ def kill_group(pgid: int, sig: int) -> bool:
     except (ProcessLookupError, PermissionError):
         return False
     return True
+
+
+async def terminate_group(pgid: int, grace: float) -> None:
+    """SIGTERM a process group, then SIGKILL whatever is left of it after `grace`."""
+    kill_group(pgid, signal.SIGTERM)
+    deadline = asyncio.get_running_loop().time() + grace
+    while group_alive(pgid) and asyncio.get_running_loop().time() < deadline:
+        await asyncio.sleep(0.05)
+    kill_group(pgid, signal.SIGKILL)
 
 
 def group_alive(pgid: int) -> bool:

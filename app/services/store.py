@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Mapping
-from dataclasses import fields, replace
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
@@ -197,8 +197,3 @@ def _task_row_values(task: Task) -> dict[str, Any]:
     values = {name: getattr(task, name) for name in _TASK_FIELDS}
     values["state"] = task.state.value
     return values
-
-
-def with_state(task: Task, state: TaskState) -> Task:
-    """Return `task` in `state` (for in-memory snapshots)."""
-    return replace(task, state=state)

@@ -11,13 +11,14 @@ import contextlib
 import fcntl
 import logging
 import os
+import signal
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import IO
 
 from app.core.events import Event
-from app.core.states import ACTIVE_STATES, TaskState
+from app.core.states import LIVE_STATES, TaskState
 from app.core.task import Task
 from app.services import process
 from app.services.config import Home, Settings
@@ -126,10 +127,6 @@ class Supervisor:
             listener(message)
 
     # running
-
-    @property
-    def running(self) -> list[Task]:
-        return [run.task for run in self._runs.values()]
 
     async def run(self, parallel: int | None = None, until_idle: bool = True) -> None:
         """Start queued tasks as slots free, until nothing is queued or running."""
@@ -280,19 +277,14 @@ class Supervisor:
         self._wake.set()
         await asyncio.gather(*(run.stop() for run in list(self._runs.values())))
 
-    async def wait_idle(self) -> None:
-        """Wait for every running task to finish."""
-        while self._jobs:
-            await asyncio.gather(*list(self._jobs), return_exceptions=True)
-
     # start-up
 
     def reconcile(self) -> list[Task]:
         """Mark tasks left active by a dead supervisor as interrupted, killing leftovers."""
         out = []
-        for task in self.store.tasks(states=ACTIVE_STATES - {TaskState.NEEDS_INPUT}):
+        for task in self.store.tasks(states=LIVE_STATES):
             if task.pgid and process.is_same_process(task.pgid, task.proc_start):
-                process.kill_group(task.pgid, 9)
+                process.kill_group(task.pgid, signal.SIGKILL)
             out.append(
                 self.store.update(
                     task.id,

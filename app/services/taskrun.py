@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import shutil
 import time
 from collections.abc import Callable
@@ -17,7 +16,7 @@ from app.core.profiles import AgentProfile, OutputFormat
 from app.core.states import TaskState, transition
 from app.core.task import Project, Task
 from app.services import git
-from app.services.agents import parser_for
+from app.services.agents import StreamParser, parser_for
 from app.services.agents.claude import isolated_config_env
 from app.services.agents.text import TextParser
 from app.services.config import Home
@@ -155,7 +154,7 @@ class TaskRun:
 
     async def _run_setup(self, command: str) -> None:
         self._note(make_event(EventKind.STATUS, f"setup: {command}"))
-        spec = LaunchSpec(["sh", "-c", command], self.task.worktree, dict(os.environ))
+        spec = LaunchSpec(["sh", "-c", command], self.task.worktree, git.git_env())
         parser = TextParser(stream="setup")
         child = await self.executor.start(spec, self._raw_sink(parser), self._raw_sink(parser))
         self.agent = child
@@ -220,7 +219,7 @@ class TaskRun:
             env = isolated_config_env(self.home.agent_state / self.task.id, env)
         return env
 
-    def _stdout_sink(self, parser: Any) -> Callable[[bytes], None]:
+    def _stdout_sink(self, parser: StreamParser) -> Callable[[bytes], None]:
         def sink(data: bytes) -> None:
             assert self.log is not None
             self.log.write_raw(data)

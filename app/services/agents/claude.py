@@ -8,6 +8,7 @@ from typing import Any
 
 from app.core.events import Event, EventKind, make_event
 from app.services.agents.base import JsonLinesParser, as_int, text_of
+from app.services.agents.toolcalls import ToolCalls
 
 _K = EventKind
 _FILE_TOOLS = {"Edit": "update", "MultiEdit": "update", "Write": "write", "NotebookEdit": "update"}
@@ -16,8 +17,7 @@ _FILE_TOOLS = {"Edit": "update", "MultiEdit": "update", "Write": "write", "Noteb
 class ClaudeParser(JsonLinesParser):
     def __init__(self) -> None:
         super().__init__()
-        # tool_use id -> (tool name, input), to pair each result with its call
-        self._calls: dict[str, tuple[str, dict[str, Any]]] = {}
+        self._calls = ToolCalls(frozenset({"Bash"}), _FILE_TOOLS)
 
     def on_object(self, obj: dict[str, Any]) -> list[Event] | None:
         kind = obj.get("type")
@@ -54,46 +54,14 @@ class ClaudeParser(JsonLinesParser):
         return [make_event(_K.RAW, text=text_of(block))]
 
     def _tool_use(self, block: dict[str, Any]) -> Event:
-        name, args, tool_id = block.get("name", "?"), block.get("input") or {}, block.get("id")
-        self._calls[str(tool_id)] = (name, args)
-        if name == "Bash":
-            command = text_of(args.get("command"))
-            return make_event(_K.COMMAND, status="started", item_id=tool_id, command=command)
-        if name in _FILE_TOOLS:
-            return make_event(
-                _K.FILE_CHANGE,
-                status="started",
-                item_id=tool_id,
-                path=text_of(args.get("file_path")),
-                change=_FILE_TOOLS[name],
-            )
-        return make_event(_K.TOOL_CALL, text_of(args), "started", tool_id, tool=name)
+        args = block.get("input") or {}
+        return self._calls.started(block.get("name", "?"), args, block.get("id"))
 
     def _user_block(self, block: dict[str, Any]) -> list[Event]:
         if block.get("type") != "tool_result":
             return [make_event(_K.STATUS, text=text_of(block))]
-        tool_id = str(block.get("tool_use_id"))
-        failed = bool(block.get("is_error"))
         output = text_of(block.get("content"))
-        name, args = self._calls.pop(tool_id, ("?", {}))
-        status = "failed" if failed else "completed"
-        if name == "Bash":
-            command = text_of(args.get("command"))
-            code = 1 if failed else 0
-            return [
-                make_event(
-                    _K.COMMAND, output, "completed", tool_id, command=command, exit_code=code
-                )
-            ]
-        if name in _FILE_TOOLS:
-            path = text_of(args.get("file_path"))
-            return [
-                make_event(
-                    _K.FILE_CHANGE, output, status, tool_id, path=path, change=_FILE_TOOLS[name]
-                )
-            ]
-        kind = _K.ERROR if failed else _K.TOOL_CALL
-        return [make_event(kind, output, status, tool_id, tool=name)]
+        return [self._calls.finished(block.get("tool_use_id"), output, not block.get("is_error"))]
 
 
 def _result(obj: dict[str, Any]) -> list[Event]:

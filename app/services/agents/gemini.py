@@ -6,9 +6,10 @@ from typing import Any
 
 from app.core.events import Event, EventKind, make_event
 from app.services.agents.base import JsonLinesParser, as_int, text_of
+from app.services.agents.toolcalls import ToolCalls
 
 _K = EventKind
-_SHELL_TOOLS = {"run_shell_command", "shell"}
+_SHELL_TOOLS = frozenset({"run_shell_command", "shell"})
 _FILE_TOOLS = {"write_file": "write", "replace": "update", "edit": "update"}
 
 
@@ -18,7 +19,7 @@ class GeminiParser(JsonLinesParser):
     def __init__(self) -> None:
         super().__init__()
         self._message: list[str] = []
-        self._tools: dict[str, tuple[str, dict[str, Any]]] = {}
+        self._tools = ToolCalls(_SHELL_TOOLS, _FILE_TOOLS)
 
     def on_object(self, obj: dict[str, Any]) -> list[Event] | None:
         if obj.get("type") == "message":
@@ -69,49 +70,9 @@ class GeminiParser(JsonLinesParser):
         )
 
     def _tool_use(self, obj: dict[str, Any]) -> Event:
-        name, params, tool_id = (
-            obj.get("tool_name", "?"),
-            obj.get("parameters") or {},
-            obj.get("tool_id"),
-        )
-        self._tools[str(tool_id)] = (name, params)
-        if name in _SHELL_TOOLS:
-            return make_event(
-                _K.COMMAND,
-                status="started",
-                item_id=tool_id,
-                command=text_of(params.get("command")),
-            )
-        if name in _FILE_TOOLS:
-            return make_event(
-                _K.FILE_CHANGE,
-                status="started",
-                item_id=tool_id,
-                path=text_of(params.get("file_path")),
-                change=_FILE_TOOLS[name],
-            )
-        return make_event(_K.TOOL_CALL, text_of(params), "started", tool_id, tool=name)
+        params = obj.get("parameters") or {}
+        return self._tools.started(obj.get("tool_name", "?"), params, obj.get("tool_id"))
 
     def _tool_result(self, obj: dict[str, Any]) -> Event:
-        tool_id = obj.get("tool_id")
-        name, params = self._tools.pop(str(tool_id), ("?", {}))
-        ok = obj.get("status") == "success"
         output = text_of(obj.get("output")) or text_of((obj.get("error") or {}).get("message"))
-        if name in _SHELL_TOOLS:
-            return make_event(
-                _K.COMMAND,
-                output,
-                "completed",
-                tool_id,
-                command=text_of(params.get("command")),
-                exit_code=0 if ok else 1,
-            )
-        if name in _FILE_TOOLS:
-            path = text_of(params.get("file_path"))
-            status = "completed" if ok else "failed"
-            return make_event(
-                _K.FILE_CHANGE, output, status, tool_id, path=path, change=_FILE_TOOLS[name]
-            )
-        if not ok:
-            return make_event(_K.ERROR, output, "failed", tool_id, tool=name)
-        return make_event(_K.TOOL_CALL, output, "completed", tool_id, tool=name)
+        return self._tools.finished(obj.get("tool_id"), output, obj.get("status") == "success")
