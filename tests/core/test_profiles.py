@@ -167,15 +167,10 @@ def test_stdin_prompt_is_sent_verbatim(profile: str, key: str) -> None:
     assert stdin.decode("utf-8") == prompt
 
 
-def test_huge_prompt_is_100_kb() -> None:
-    assert len(NASTY_PROMPTS["huge"]) == 100 * 1024
-
-
 def test_render_does_not_mutate_profile() -> None:
     prof = BUILTIN_PROFILES["gemini"]
-    before = prof.argv
     prof.render("hello", WT, TID)
-    assert prof.argv == before
+    assert prof.argv == ("gemini", "--output-format", "stream-json", "--yolo", "-p", "{prompt}")
     assert "{prompt}" in prof.argv
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -13,7 +12,7 @@ import pytest
 from app.core.states import TaskState
 from app.services.config import Home
 from app.services.orchard import Orchard
-from tests.conftest import make_repo
+from tests.conftest import make_repo, process_alive
 
 pytestmark = pytest.mark.timeout(180)
 
@@ -147,7 +146,7 @@ def test_stop_kills_the_process_tree(loop: Any, tmp_path: Path) -> None:
         await until(lambda: s.task(task_id).state is TaskState.STOPPED, what="stopped")
         assert s.controller.notifier.sent == []  # a stop the person asked for is no news
         for pid in pids:
-            await until(lambda pid=pid: not _alive(pid), what=f"pid {pid} dead")
+            await until(lambda pid=pid: not process_alive(pid), what=f"pid {pid} dead")
         await s.close()
 
     run(loop, scenario)
@@ -202,15 +201,6 @@ def test_demo_runs_end_to_end(loop: Any, tmp_path: Path, monkeypatch: Any) -> No
         await s.close()
 
     run(loop, scenario)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    stat = Path(f"/proc/{pid}/stat")
-    return stat.exists() and stat.read_text().rsplit(")", 1)[1].split()[0] != "Z"
 
 
 def test_raw_view_shows_a_json_agents_own_stream(loop: Any, tmp_path: Path) -> None:

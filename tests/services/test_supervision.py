@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -12,27 +11,16 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, Cli, cli_for, git
+from tests.conftest import ROOT, Cli, child_env, cli_for, git, process_alive
 
 PIDS = "echo $$ > agent.pid; sleep 60 & echo $! > child.pid; wait"
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    # a zombie is dead for our purposes
-    stat = Path(f"/proc/{pid}/stat")
-    return not stat.exists() or stat.read_text().rsplit(")", 1)[1].split()[0] != "Z"
-
-
 def _popen_run(home: Path, *args: str) -> subprocess.Popen[str]:
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     return subprocess.Popen(
         [sys.executable, "-m", "app", "--home", str(home), "run", *args],
         cwd=ROOT,
-        env=env,
+        env=child_env(),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -73,13 +61,13 @@ def test_32_parallel_shell_tasks_all_succeed(cli: Cli, repo: Path) -> None:
     run = cli("run", "--parallel", "32", timeout=300)
     assert run.code == 0, run.err
     assert time.monotonic() - started < 120
-    tasks = [t for t in cli("task", "list", "--json").json()]
+    tasks = cli("task", "list", "--json").json()
     assert [t["state"] for t in tasks] == ["succeeded"] * 32
     assert len({t["worktree"] for t in tasks}) == 32
     for task in tasks:
         assert cli("task", "logs", task["id"], "--raw").out == "step 1\nstep 2\nstep 3\n"
         pid = int(git(Path(task["worktree"]), "show", "HEAD:agent.pid"))
-        assert not _alive(pid)
+        assert not process_alive(pid)
     assert "32 task(s): 32 succeeded" in run.err
 
 
@@ -104,7 +92,7 @@ def test_ctrl_c_stops_every_agent_and_keeps_work(cli: Cli, repo: Path, home: Pat
     assert proc.returncode == 130, err
     assert "stopping all agents" in err and "Traceback" not in err
     for pid in pids:
-        assert not _alive(pid), f"process {pid} survived Ctrl-C"
+        assert not process_alive(pid), f"process {pid} survived Ctrl-C"
     for task_id in ids:
         task = cli("task", "show", task_id, "--json").json()
         assert task["state"] == "stopped"
@@ -127,7 +115,7 @@ def test_stop_one_task_from_another_process(cli: Cli, repo: Path, home: Path) ->
     assert proc.returncode == 0
     assert cli("task", "show", victim, "--json").json()["state"] == "stopped"
     assert cli("task", "show", other, "--json").json()["state"] == "succeeded"
-    assert not any(_alive(p) for p in pids)
+    assert not any(process_alive(p) for p in pids)
 
 
 def test_stop_a_queued_task(cli: Cli, repo: Path) -> None:
@@ -178,12 +166,12 @@ def test_agent_left_by_a_dead_supervisor_is_killed_and_interrupted(
     pids = _pid_files(task)
     proc.kill()  # SIGKILL: no chance to clean up
     proc.communicate()
-    assert all(_alive(p) for p in pids)
+    assert all(process_alive(p) for p in pids)
     run = cli("run")
     assert "interrupted" in run.err
     task = cli("task", "show", task_id, "--json").json()
     assert task["state"] == "interrupted" and Path(task["worktree"]).is_dir()
-    assert not any(_alive(p) for p in pids)
+    assert not any(process_alive(p) for p in pids)
 
 
 def test_follow_logs_until_the_task_ends(cli: Cli, repo: Path, home: Path) -> None:
