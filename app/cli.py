@@ -16,6 +16,7 @@ from typing import Any
 import orjson
 
 from app import __version__
+from app.commands import Handlers, add_task_commands
 from app.core.eventtext import render_event
 from app.core.states import ACTIVE_STATES, TaskState
 from app.progress import ProgressView, elapsed
@@ -30,6 +31,9 @@ from app.services.supervisor import AlreadySupervised
 EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
+
+
+_FEATURE_HANDLERS: Handlers = {}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -105,6 +109,7 @@ def _task_commands(p: argparse.ArgumentParser) -> None:
     stop.add_argument("id")
     retry = sub.add_parser("retry", help="queue an ended task again, in its worktree")
     retry.add_argument("id")
+    _FEATURE_HANDLERS.update(add_task_commands(sub))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -179,7 +184,9 @@ async def _terminal_demo() -> int:
 async def _dispatch(orchard: Orchard, args: argparse.Namespace) -> int:
     if args.command == "run":
         return await cmd_run(orchard, args.parallel)
-    handler = _HANDLERS[(args.command, args.action)]
+    handler = _HANDLERS.get((args.command, args.action)) or _FEATURE_HANDLERS[
+        (args.command, args.action)
+    ]
     return await handler(orchard, args)
 
 

@@ -14,6 +14,8 @@ class TaskState(StrEnum):
     FAILED = "failed"
     STOPPED = "stopped"
     INTERRUPTED = "interrupted"
+    MERGED = "merged"
+    DISCARDED = "discarded"
 
 
 class InvalidTransition(ValueError):
@@ -27,23 +29,32 @@ _S = TaskState
 # - queued -> failed: its agent or project vanished before it could start.
 # - active -> interrupted: the supervisor died; found on the next start.
 # - ended -> queued: retry, or a follow-up turn in the same worktree.
+# - ended or needs-input -> merged: landed; a stopped task's partial work may be landed on purpose.
+# - queued, ended or needs-input -> discarded: archived under refs/orchard/archive, then removed.
+# - discarded -> the state it was archived in: restored from the archive.
+# - merged is final: its branch is part of the target now.
+_ENDED = frozenset({_S.SUCCEEDED, _S.FAILED, _S.STOPPED, _S.INTERRUPTED})
 _ALLOWED: dict[TaskState, frozenset[TaskState]] = {
-    _S.QUEUED: frozenset({_S.PREPARING, _S.FAILED, _S.STOPPED, _S.INTERRUPTED}),
+    _S.QUEUED: frozenset({_S.PREPARING, _S.FAILED, _S.STOPPED, _S.INTERRUPTED, _S.DISCARDED}),
     _S.PREPARING: frozenset({_S.RUNNING, _S.FAILED, _S.STOPPED, _S.INTERRUPTED}),
     _S.RUNNING: frozenset({_S.NEEDS_INPUT, _S.SUCCEEDED, _S.FAILED, _S.STOPPED, _S.INTERRUPTED}),
-    _S.NEEDS_INPUT: frozenset(
-        {_S.RUNNING, _S.QUEUED, _S.SUCCEEDED, _S.FAILED, _S.STOPPED, _S.INTERRUPTED}
-    ),
-    _S.SUCCEEDED: frozenset({_S.QUEUED}),
-    _S.FAILED: frozenset({_S.QUEUED}),
-    _S.STOPPED: frozenset({_S.QUEUED}),
-    _S.INTERRUPTED: frozenset({_S.QUEUED, _S.STOPPED}),
+    _S.NEEDS_INPUT: frozenset({_S.RUNNING, _S.QUEUED, _S.MERGED, _S.DISCARDED} | _ENDED),
+    _S.SUCCEEDED: frozenset({_S.QUEUED, _S.MERGED, _S.DISCARDED}),
+    _S.FAILED: frozenset({_S.QUEUED, _S.MERGED, _S.DISCARDED}),
+    _S.STOPPED: frozenset({_S.QUEUED, _S.MERGED, _S.DISCARDED}),
+    _S.INTERRUPTED: frozenset({_S.QUEUED, _S.STOPPED, _S.MERGED, _S.DISCARDED}),
+    _S.MERGED: frozenset(),
+    _S.DISCARDED: _ENDED | {_S.NEEDS_INPUT},
 }
 
 ACTIVE_STATES = frozenset({_S.PREPARING, _S.RUNNING, _S.NEEDS_INPUT})
 # States in which an agent process may be alive (needs-input means its turn ended).
 LIVE_STATES = frozenset({_S.PREPARING, _S.RUNNING})
-ENDED_STATES = frozenset({_S.SUCCEEDED, _S.FAILED, _S.STOPPED, _S.INTERRUPTED})
+ENDED_STATES = _ENDED
+# States whose task is finished with: landed, or archived and removed.
+CLOSED_STATES = frozenset({_S.MERGED, _S.DISCARDED})
+# States whose work can be landed or discarded (a turn is over, its changes are committed).
+LANDABLE_STATES = _ENDED | {_S.NEEDS_INPUT}
 
 
 def allowed_next(state: TaskState) -> frozenset[TaskState]:

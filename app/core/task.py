@@ -38,6 +38,11 @@ class Task:
     pgid: int | None = None
     proc_start: int | None = None
     stop_requested: bool = False
+    next_prompt: str | None = None  # a follow-up turn's prompt, waiting for the supervisor
+    turns: int = 0
+    landed_commit: str | None = None
+    pr_url: str | None = None
+    archived_state: str | None = None  # the state a discarded task was archived in
 
     @property
     def short_id(self) -> str:
@@ -61,4 +66,23 @@ class Project:
 
     def to_json(self) -> dict[str, Any]:
         """Return the project as the JSON object the CLI prints."""
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class Comment:
+    """A reviewer's remark on one line of a task's diff, sent back to its agent."""
+
+    task_id: str
+    path: str
+    line: int
+    text: str
+    side: str = "new"  # "new": a line of the task's version; "old": of the base's
+    quote: str = ""  # the commented line(s) of code, as the reviewer saw them
+    created_at: float = 0.0
+    sent_at: float | None = None
+    id: int | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the comment as the JSON object the CLI prints."""
         return asdict(self)

@@ -11,13 +11,25 @@ from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, event, inspect, text
 from sqlmodel import Field, Session, SQLModel, col, create_engine, select
 
 from app.core.states import TaskState
-from app.core.task import Project, Task
+from app.core.task import Comment, Project, Task
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+
+# Each entry takes a database from the version before it to its key. Tables that are new in a
+# version need no statement here: create_all makes them.
+_MIGRATIONS: dict[int, tuple[str, ...]] = {
+    2: (
+        "ALTER TABLE tasks ADD COLUMN next_prompt VARCHAR",
+        "ALTER TABLE tasks ADD COLUMN turns INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE tasks ADD COLUMN landed_commit VARCHAR",
+        "ALTER TABLE tasks ADD COLUMN pr_url VARCHAR",
+        "ALTER TABLE tasks ADD COLUMN archived_state VARCHAR",
+    ),
+}
 
 
 class StoreError(LookupError):
@@ -63,6 +75,24 @@ class TaskRow(SQLModel, table=True):
     pgid: int | None = None
     proc_start: int | None = None
     stop_requested: bool = False
+    next_prompt: str | None = None
+    turns: int = 0
+    landed_commit: str | None = None
+    pr_url: str | None = None
+    archived_state: str | None = None
+
+
+class CommentRow(SQLModel, table=True):
+    __tablename__ = "comments"
+    id: int | None = Field(default=None, primary_key=True)
+    task_id: str = Field(index=True)
+    path: str
+    line: int
+    text: str
+    side: str = "new"
+    quote: str = ""
+    created_at: float = Field(default_factory=time.time)
+    sent_at: float | None = None
 
 
 class SchemaRow(SQLModel, table=True):
@@ -89,11 +119,32 @@ class Store:
             f"sqlite:///{path}", connect_args={"timeout": 30, "check_same_thread": False}
         )
         event.listen(self._engine, "connect", _on_connect)
+        self._migrate()
+
+    def _migrate(self) -> None:
+        """Bring an older database up to SCHEMA_VERSION; create a new one at it."""
+        fresh = not inspect(self._engine).has_table("tasks")
         SQLModel.metadata.create_all(self._engine)
         with Session(self._engine) as s:
-            if s.get(SchemaRow, SCHEMA_VERSION) is None:
-                s.add(SchemaRow(version=SCHEMA_VERSION))
-                s.commit()
+            known = [r.version for r in s.exec(select(SchemaRow))]
+            current = SCHEMA_VERSION if fresh else max(known, default=1)
+            if current > SCHEMA_VERSION:
+                raise StoreError(
+                    f"the database is from a newer Orchard (schema {current}, this one "
+                    f"knows {SCHEMA_VERSION}); upgrade Orchard to open it"
+                )
+            for version in range(current + 1, SCHEMA_VERSION + 1):
+                for statement in _MIGRATIONS[version]:
+                    s.connection().execute(text(statement))
+            for version in range(1, SCHEMA_VERSION + 1):
+                if version not in known:
+                    s.add(SchemaRow(version=version))
+            s.commit()
+
+    def schema_version(self) -> int:
+        """Return the schema version the database is at."""
+        with Session(self._engine) as s:
+            return max(r.version for r in s.exec(select(SchemaRow)))
 
     def close(self) -> None:
         """Release the database connections."""
@@ -181,6 +232,60 @@ class Store:
                 rows[task_id] = row
             s.commit()
             return {k: _task(v) for k, v in rows.items()}
+
+
+    # review comments
+
+    def add_comment(self, comment: Comment) -> Comment:
+        """Record an open comment on a task's diff and return it with its id."""
+        values = comment.to_json()
+        values.pop("id")
+        values["created_at"] = comment.created_at or time.time()
+        with Session(self._engine) as s:
+            row = CommentRow(**values)
+            s.add(row)
+            s.commit()
+            s.refresh(row)
+            return _comment(row)
+
+    def comments(self, task_id: str, open_only: bool = False) -> list[Comment]:
+        """Return a task's comments, oldest first; only unsent ones if `open_only`."""
+        query = select(CommentRow).where(CommentRow.task_id == task_id)
+        if open_only:
+            query = query.where(col(CommentRow.sent_at).is_(None))
+        with Session(self._engine) as s:
+            return [_comment(r) for r in s.exec(query.order_by(col(CommentRow.id)))]
+
+    def mark_comments_sent(self, ids: Iterable[int], when: float) -> None:
+        """Record that these comments went to the agent at `when`."""
+        with Session(self._engine) as s:
+            for row in s.exec(select(CommentRow).where(col(CommentRow.id).in_(list(ids)))):
+                row.sent_at = when
+                s.add(row)
+            s.commit()
+
+    def delete_comment(self, comment_id: int) -> None:
+        """Forget one comment; raise StoreError if there is none with that id."""
+        with Session(self._engine) as s:
+            row = s.get(CommentRow, comment_id)
+            if row is None:
+                raise StoreError(f"no comment with id {comment_id}")
+            s.delete(row)
+            s.commit()
+
+
+def _comment(row: CommentRow) -> Comment:
+    return Comment(
+        row.task_id,
+        row.path,
+        row.line,
+        row.text,
+        row.side,
+        row.quote,
+        row.created_at,
+        row.sent_at,
+        row.id,
+    )
 
 
 def _project(row: ProjectRow) -> Project:

@@ -8,6 +8,7 @@ import pytest
 
 from app.core.states import (
     ACTIVE_STATES,
+    CLOSED_STATES,
     ENDED_STATES,
     InvalidTransition,
     TaskState,
@@ -20,14 +21,25 @@ S = TaskState
 
 # Written out by hand on purpose: changing the lifecycle in app/core/states.py must break a test.
 EXPECTED: dict[TaskState, set[TaskState]] = {
-    S.QUEUED: {S.PREPARING, S.FAILED, S.STOPPED, S.INTERRUPTED},
+    S.QUEUED: {S.PREPARING, S.FAILED, S.STOPPED, S.INTERRUPTED, S.DISCARDED},
     S.PREPARING: {S.RUNNING, S.FAILED, S.STOPPED, S.INTERRUPTED},
     S.RUNNING: {S.NEEDS_INPUT, S.SUCCEEDED, S.FAILED, S.STOPPED, S.INTERRUPTED},
-    S.NEEDS_INPUT: {S.RUNNING, S.QUEUED, S.SUCCEEDED, S.FAILED, S.STOPPED, S.INTERRUPTED},
-    S.SUCCEEDED: {S.QUEUED},
-    S.FAILED: {S.QUEUED},
-    S.STOPPED: {S.QUEUED},
-    S.INTERRUPTED: {S.QUEUED, S.STOPPED},
+    S.NEEDS_INPUT: {
+        S.RUNNING,
+        S.QUEUED,
+        S.SUCCEEDED,
+        S.FAILED,
+        S.STOPPED,
+        S.INTERRUPTED,
+        S.MERGED,
+        S.DISCARDED,
+    },
+    S.SUCCEEDED: {S.QUEUED, S.MERGED, S.DISCARDED},
+    S.FAILED: {S.QUEUED, S.MERGED, S.DISCARDED},
+    S.STOPPED: {S.QUEUED, S.MERGED, S.DISCARDED},
+    S.INTERRUPTED: {S.QUEUED, S.STOPPED, S.MERGED, S.DISCARDED},
+    S.MERGED: set(),
+    S.DISCARDED: {S.SUCCEEDED, S.FAILED, S.STOPPED, S.INTERRUPTED, S.NEEDS_INPUT},
 }
 
 ALL_PAIRS = list(itertools.product(TaskState, TaskState))
@@ -49,13 +61,15 @@ def test_state_values_are_stable() -> None:
         "failed",
         "stopped",
         "interrupted",
+        "merged",
+        "discarded",
     }
 
 
 def test_expected_table_covers_every_state() -> None:
     assert set(EXPECTED) == set(TaskState)
-    assert len(ALL_PAIRS) == 64
-    assert len(ALLOWED_PAIRS) == 24
+    assert len(ALL_PAIRS) == 100
+    assert len(ALLOWED_PAIRS) == 40
 
 
 @pytest.mark.parametrize("pair", ALL_PAIRS, ids=_pair_id)
@@ -99,7 +113,8 @@ def test_active_and_ended_states() -> None:
     assert frozenset({S.PREPARING, S.RUNNING, S.NEEDS_INPUT}) == ACTIVE_STATES
     assert frozenset({S.SUCCEEDED, S.FAILED, S.STOPPED, S.INTERRUPTED}) == ENDED_STATES
     assert not ACTIVE_STATES & ENDED_STATES
-    assert set(TaskState) - ACTIVE_STATES - ENDED_STATES == {S.QUEUED}
+    assert frozenset({S.MERGED, S.DISCARDED}) == CLOSED_STATES
+    assert set(TaskState) - ACTIVE_STATES - ENDED_STATES - CLOSED_STATES == {S.QUEUED}
 
 
 @pytest.mark.parametrize("state", sorted(ACTIVE_STATES))
@@ -120,3 +135,11 @@ def test_a_full_run_and_a_retry() -> None:
     for target in path[1:]:
         state = transition(state, target)
     assert state is S.QUEUED
+
+
+def test_a_review_then_land_and_a_discard_then_restore() -> None:
+    assert transition(transition(S.SUCCEEDED, S.QUEUED), S.PREPARING) is S.PREPARING
+    assert transition(S.SUCCEEDED, S.MERGED) is S.MERGED
+    assert allowed_next(S.MERGED) == frozenset()
+    assert transition(transition(S.STOPPED, S.DISCARDED), S.STOPPED) is S.STOPPED
+    assert not can_transition(S.RUNNING, S.DISCARDED)  # stop it first

@@ -1,0 +1,26 @@
+"""`orchard task …` subcommands grouped by feature; cli.py wires them in.
+
+Each module has `add_commands(sub)`, which adds its parsers to the `task` subparsers and
+returns its handlers keyed by ("task", action).
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from app.services.orchard import Orchard
+
+Handler = Callable[[Orchard, argparse.Namespace], Awaitable[int]]
+Handlers = dict[tuple[str, str], Handler]
+
+
+def add_task_commands(sub: Any) -> Handlers:
+    """Add every feature's `task` subcommands to `sub` and return their handlers."""
+    from app.commands import compare, followup, forecast, land, pullrequest
+
+    handlers: Handlers = {}
+    for module in (land, followup, forecast, pullrequest, compare):
+        handlers.update(module.add_commands(sub))
+    return handlers
