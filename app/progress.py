@@ -21,6 +21,8 @@ _MARK = {
     TaskState.FAILED: "✗",
     TaskState.STOPPED: "■",
     TaskState.INTERRUPTED: "!",
+    TaskState.MERGED: "⇢",
+    TaskState.DISCARDED: "⌫",
 }
 
 

@@ -46,14 +46,14 @@ class SortKey(StrEnum):
     ELAPSED = "elapsed"
 
 
-# Each group's title and the states it shows; Done waits for merged and discarded tasks.
+# Each group's title and the states it shows.
 GROUPS: dict[BoardGroup, tuple[str, tuple[TaskState, ...]]] = {
     BoardGroup.NEEDS_YOU: ("Needs you", (_S.NEEDS_INPUT,)),
     BoardGroup.RUNNING: ("Running", (_S.PREPARING, _S.RUNNING)),
     BoardGroup.QUEUED: ("Queued", (_S.QUEUED,)),
     BoardGroup.REVIEW: ("Ready for review", (_S.SUCCEEDED,)),
     BoardGroup.ENDED: ("Failed / Stopped / Interrupted", (_S.FAILED, _S.STOPPED, _S.INTERRUPTED)),
-    BoardGroup.DONE: ("Done", ()),
+    BoardGroup.DONE: ("Done", (_S.MERGED, _S.DISCARDED)),
 }
 _GROUP_OF_STATE = {state: group for group, (_, states) in GROUPS.items() for state in states}
 COLUMN_TITLES = ("Task", "Agent", "Elapsed", "Changes", "Usage", "Last event")

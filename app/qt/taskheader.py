@@ -7,13 +7,15 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QLabel,
+    QMenu,
     QPushButton,
     QSizePolicy,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
-from app.core.states import ACTIVE_STATES, ENDED_STATES, TaskState
+from app.core.states import ACTIVE_STATES, ENDED_STATES, LANDABLE_STATES, TaskState
 from app.core.task import Task
 
 _STATE_COLOURS = {
@@ -25,6 +27,8 @@ _STATE_COLOURS = {
     TaskState.FAILED: "#cf222e",
     TaskState.STOPPED: "#6e7781",
     TaskState.INTERRUPTED: "#bc4c00",
+    TaskState.MERGED: "#8250df",
+    TaskState.DISCARDED: "#6e7781",
 }
 
 
@@ -36,6 +40,13 @@ class TaskHeaderView(QWidget):
     open_folder_clicked = Signal()
     open_terminal_clicked = Signal()
     open_editor_clicked = Signal()
+    review_clicked = Signal()
+    followup_clicked = Signal()
+    merge_clicked = Signal()
+    discard_clicked = Signal()
+    restore_clicked = Signal()
+    pull_request_clicked = Signal()
+    compare_clicked = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -56,11 +67,28 @@ class TaskHeaderView(QWidget):
             for name, text in (
                 ("stop", "Stop"),
                 ("retry", "Retry"),
+                ("followup", "Follow up…"),
+                ("review", "Review"),
+                ("merge", "Merge…"),
+                ("discard", "Discard…"),
+                ("restore", "Restore"),
+            )
+        }
+        self.more = QToolButton()
+        self.more.setText("More")
+        self.more.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        menu = QMenu(self.more)
+        self.more_actions = {
+            name: menu.addAction(text)
+            for name, text in (
+                ("compare", "Compare attempts…"),
+                ("pull_request", "Push and open PR…"),
                 ("folder", "Open folder"),
                 ("terminal", "Open terminal here"),
                 ("editor", "Open in editor"),
             )
         }
+        self.more.setMenu(menu)
         self._connect()
         self._build_layout()
         self.show_task(None)
@@ -69,9 +97,17 @@ class TaskHeaderView(QWidget):
         b = self.buttons
         b["stop"].clicked.connect(self.stop_clicked)
         b["retry"].clicked.connect(self.retry_clicked)
-        b["folder"].clicked.connect(self.open_folder_clicked)
-        b["terminal"].clicked.connect(self.open_terminal_clicked)
-        b["editor"].clicked.connect(self.open_editor_clicked)
+        b["followup"].clicked.connect(self.followup_clicked)
+        b["review"].clicked.connect(self.review_clicked)
+        b["merge"].clicked.connect(self.merge_clicked)
+        b["discard"].clicked.connect(self.discard_clicked)
+        b["restore"].clicked.connect(self.restore_clicked)
+        m = self.more_actions
+        m["compare"].triggered.connect(self.compare_clicked)
+        m["pull_request"].triggered.connect(self.pull_request_clicked)
+        m["folder"].triggered.connect(self.open_folder_clicked)
+        m["terminal"].triggered.connect(self.open_terminal_clicked)
+        m["editor"].triggered.connect(self.open_editor_clicked)
 
     def _build_layout(self) -> None:
         top = QHBoxLayout()
@@ -80,6 +116,7 @@ class TaskHeaderView(QWidget):
         actions = QHBoxLayout()
         for button in self.buttons.values():
             actions.addWidget(button)
+        actions.addWidget(self.more)
         actions.addStretch(1)
         grid = QGridLayout()
         grid.addWidget(self.prompt, 0, 0)
@@ -111,5 +148,17 @@ class TaskHeaderView(QWidget):
         )
         self.error.setText(task.error or "")
         self.error.setVisible(bool(task.error))
-        self.buttons["stop"].setEnabled(task.state in ACTIVE_STATES | {TaskState.QUEUED})
-        self.buttons["retry"].setEnabled(task.state in ENDED_STATES | {TaskState.NEEDS_INPUT})
+        self._enable_actions(task)
+
+    def _enable_actions(self, task: Task) -> None:
+        state, b, m = task.state, self.buttons, self.more_actions
+        has_work = state in LANDABLE_STATES
+        b["stop"].setEnabled(state in ACTIVE_STATES | {TaskState.QUEUED})
+        b["retry"].setEnabled(state in ENDED_STATES | {TaskState.NEEDS_INPUT})
+        b["followup"].setEnabled(has_work)
+        b["review"].setEnabled(state not in (TaskState.QUEUED, TaskState.DISCARDED))
+        b["merge"].setEnabled(has_work)
+        b["discard"].setEnabled(has_work or state is TaskState.QUEUED)
+        b["restore"].setVisible(state is TaskState.DISCARDED)
+        m["compare"].setEnabled(task.group is not None)
+        m["pull_request"].setEnabled(has_work)
