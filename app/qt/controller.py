@@ -275,13 +275,14 @@ class WindowController:
         """Select a task and, once its log is loaded, find `text` in it."""
         self.window.board.set_filter_text("")
         self.window.board.select_task(task_id)
-        self.spawn(self._find_when_loaded(task_id, text))
+        self.spawn(self._find_when_loaded(task_id, seq, text))
 
-    async def _find_when_loaded(self, task_id: str, text: str) -> None:
+    async def _find_when_loaded(self, task_id: str, seq: int, text: str) -> None:
         for _ in range(100):
             if self._loading is None and self.window.log.task_id() == task_id:
                 self.window.log.flush()
-                self.window.log.find(text)
+                if not self.window.log.show_event(seq):
+                    self.window.log.find(text)
                 return
             await asyncio.sleep(0.05)
 

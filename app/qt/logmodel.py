@@ -56,6 +56,10 @@ class LogRows:
         self.g_badge: list[str] = []
         self.g_tone = bytearray()
         self.items: dict[str, int] = {}
+        # Where each event (by seq) starts: a group it heads or updates (g, None), or
+        # `delta` rows past the visible end of group g (g = -1: from the top).
+        self.anchor_seq: list[int] = []
+        self.anchor_at: list[tuple[int, int | None]] = []
         self.raw_sink: LogRows | None = None  # also gets RAW lines, sharing their strings
         self._handlers: dict[str, Callable[[Event], None]] = {
             kind.value: getattr(self, f"_{kind.value}") for kind in EventKind if kind != "raw"
@@ -71,10 +75,37 @@ class LogRows:
     def add_events(self, events: Iterable[Event]) -> _Changes:
         """Append the rows of events; return groups to refold and shown header rows changed."""
         self._late, self._changed = [], []
-        handlers, raw = self._handlers, self._raw
+        handlers, raw, texts, groups = self._handlers, self._raw, self.texts, self.g_row
         for ev in events:
+            n, ng = len(texts), len(groups)
             handlers.get(ev.get("kind", "raw"), raw)(ev)
+            seq = ev.get("seq")
+            if seq is not None:
+                self._anchor(seq, ev, n, ng)
         return self._late, self._changed
+
+    def _anchor(self, seq: int, ev: Event, row: int, groups_before: int) -> None:
+        if len(self.g_row) > groups_before:
+            at: tuple[int, int | None] = (groups_before, None)
+        elif ev.get("item_id") in self.items:
+            at = (self.items[ev["item_id"]], None)
+        else:
+            g = groups_before - 1
+            at = (g, row - self._group_end(g))
+        self.anchor_seq.append(seq)
+        self.anchor_at.append(at)
+
+    def _group_end(self, g: int) -> int:
+        return 0 if g < 0 else self.g_row[g] + 1 + self.g_vis[g]
+
+    def row_of_seq(self, seq: int) -> int:
+        """Return the first row of the event numbered `seq` (or the nearest before it), or -1."""
+        i = bisect_right(self.anchor_seq, seq) - 1
+        if i < 0:
+            return -1
+        g, delta = self.anchor_at[i]
+        row = self.g_row[g] if delta is None else self._group_end(g) + delta
+        return min(row, self.shown - 1)
 
     def add_text(self, text: str) -> int:
         """Append raw output that may end mid-line; return a shown row that grew, or -1."""
@@ -385,6 +416,10 @@ class LogModel(QAbstractListModel):
         """Return the badge of a command row ("running", "exit 0", ...), else ""."""
         rows = self.rows
         return rows.g_badge[rows.group_at(row)] if rows.kinds[row] == _K.COMMAND else ""
+
+    def row_of_seq(self, seq: int) -> int:
+        """Return the structured row where event `seq` starts, or -1 (raw mode: -1)."""
+        return self.rows.row_of_seq(seq) if self.rows is self.structured else -1
 
     def find_rows(self, needle: str) -> list[int]:
         """Return the rows containing `needle`, ignoring case; repeated calls only scan new rows."""

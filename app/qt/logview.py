@@ -316,6 +316,16 @@ class LogView(QWidget):
         self.find_bar.count_label.setText(f"{at + 1} of {len(hits)}")
         return True
 
+    def show_event(self, seq: int) -> bool:
+        """Select and centre the first row of event `seq`; False if it is not in the log."""
+        row = self.model.row_of_seq(seq)
+        if row < 0:
+            return False
+        index = self.model.index(row)
+        self.table.setCurrentIndex(index)
+        self.table.scrollTo(index, QAbstractItemView.ScrollHint.PositionAtCenter)
+        return True
+
     def open_find(self) -> None:
         """Show the find bar with its text selected."""
         self.find_bar.show()

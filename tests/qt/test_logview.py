@@ -308,3 +308,47 @@ def test_raw_text_joins_a_line_split_across_chunks(view: LogView) -> None:
         view.append_raw_text("t1", chunk)
         view.flush()
     assert [view.row_text(i) for i in range(view.row_count())] == ["one", "two and", "three"]
+
+
+def _numbered(events: list[Event], start: int = 0) -> list[Event]:
+    return [{**ev, "seq": start + n} for n, ev in enumerate(events)]
+
+
+def test_an_event_is_found_by_its_seq_through_folds_and_late_output(view: LogView) -> None:
+    first = _numbered(
+        [
+            {"kind": "message", "text": "hello there"},
+            started("c1", "make test"),
+            {"kind": "reasoning", "text": "think about it\nmore thoughts\nand more"},
+            {"kind": "message", "text": "while it runs"},
+        ]
+    )
+    view.show_task("t1", first)
+    later = _numbered(
+        [
+            completed("c1", "make test", "\n".join(f"out {i}" for i in range(30)), 0),
+            {"kind": "message", "text": "after the command"},
+            {"kind": "error", "text": "boom"},
+        ],
+        start=len(first),
+    )
+    view.append("t1", later)
+    view.flush()
+    expect = {
+        0: "hello there",
+        1: "$ make test",
+        2: "thinking: think about it",
+        3: "while it runs",
+        4: "$ make test",  # the completion updates the command's own group
+        5: "after the command",
+        6: "error: boom",
+    }
+    for seq, text in expect.items():
+        assert view.row_text(view.model.row_of_seq(seq)) == text, seq
+    command = view.model.row_of_seq(1)
+    view.model.toggle(command)  # fold the command: later events move up, still found
+    assert view.row_text(view.model.row_of_seq(5)) == "after the command"
+    assert view.show_event(6)
+    assert view.table.currentIndex().row() == view.model.row_of_seq(6)
+    view.set_mode("raw")
+    assert not view.show_event(6)  # raw rows have no event anchors; callers fall back to find

@@ -242,7 +242,10 @@ def test_search_all_logs_jumps_to_the_task(loop: Any, tmp_path: Path) -> None:
         await s.orchard.add_project(str(repo))
         [plain] = await s.orchard.new_tasks("repo", "echo nothing here", agent="shell")
         [needle] = await s.orchard.new_tasks(
-            "repo", "echo the zanzibar marker", agent="shell", title="needle"
+            "repo",
+            "echo zanzibar early; sleep 0.3; echo filler; sleep 0.3; echo the ZANZIBAR marker",
+            agent="shell",
+            title="needle",
         )
         await until(
             lambda: all(
@@ -253,9 +256,15 @@ def test_search_all_logs_jumps_to_the_task(loop: Any, tmp_path: Path) -> None:
         search = s.controller.tools[0]
         search.dialog.query.setText("ZANZIBAR")
         search.dialog.query.returnPressed.emit()
-        await until(lambda: search.dialog.model.rowCount() == 1, what="one hit")
-        search.dialog.hit_activated.emit(needle.id, 0)
+        await until(lambda: search.dialog.model.rowCount() >= 2, what="both hits")
+        hits = [search.dialog.model.hit(i) for i in range(search.dialog.model.rowCount())]
+        [last] = [h for h in hits if "marker" in h.snippet]
+        search.dialog.hit_activated.emit(last.task_id, last.seq)
         await until(lambda: s.controller._shown == needle.id, what="jumped to the task")
+        log = s.window.log
+        await until(lambda: log.table.currentIndex().isValid(), what="a row selected")
+        # the exact event, not the first row that mentions the word
+        assert "ZANZIBAR marker" in log.row_text(log.table.currentIndex().row())
         search.dialog.close()
         await s.close()
 
