@@ -23,7 +23,8 @@ class ProfileError(ValueError):
 
 
 PLACEHOLDERS = ("prompt", "worktree", "task_id")
-_PLACEHOLDER = re.compile(r"\{(prompt|worktree|task_id)\}")
+_PLACEHOLDER = re.compile(r"\{(prompt|worktree|task_id|session_id)\}")
+SESSION = "{session_id}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,49 +36,73 @@ class AgentProfile:
     timeout: float | None = None
     prompt_via: str = "argv"
     install_hint: str = ""
+    # How to continue a session the agent reported; empty: a follow-up starts afresh.
+    resume_argv: tuple[str, ...] = ()
+    # Whether a fresh follow-up is told the original task; off where the prompt is a command.
+    followup_context: bool = True
 
-    def render(self, prompt: str, worktree: str, task_id: str) -> tuple[list[str], bytes | None]:
-        """Return the argv to run and the bytes to send on stdin, if any."""
-        values = {"prompt": prompt, "worktree": worktree, "task_id": task_id}
-        argv = [_PLACEHOLDER.sub(lambda m: values[m.group(1)], a) for a in self.argv]
+    @property
+    def can_resume(self) -> bool:
+        return bool(self.resume_argv)
+
+    def render(
+        self, prompt: str, worktree: str, task_id: str, session_id: str | None = None
+    ) -> tuple[list[str], bytes | None]:
+        """Return the argv to run and the bytes to send on stdin, if any.
+
+        With a `session_id` and a resume_argv, the argv continues that session.
+        """
+        resume = bool(session_id) and self.can_resume
+        values = {
+            "prompt": prompt,
+            "worktree": worktree,
+            "task_id": task_id,
+            "session_id": session_id or "",
+        }
+        template = self.resume_argv if resume else self.argv
+        argv = [_PLACEHOLDER.sub(lambda m: values[m.group(1)], a) for a in template]
         stdin = prompt.encode(errors="replace") if self.prompt_via == "stdin" else None
         return argv, stdin
 
 
 _NPM = "install it with: npm install -g {}"
+_CODEX = ("codex", "exec", "--json", "--skip-git-repo-check", "-s", "workspace-write")
+_CLAUDE = (
+    "--output-format",
+    "stream-json",
+    "--verbose",
+    "--permission-mode",
+    "acceptEdits",
+    "--allowedTools",
+    "Bash",
+    "Edit",
+    "Write",
+    "MultiEdit",
+    "Read",
+    "Glob",
+    "Grep",
+)
 
 BUILTIN_PROFILES: dict[str, AgentProfile] = {
     p.name: p
     for p in (
         AgentProfile(
             "codex",
-            ("codex", "exec", "--json", "--skip-git-repo-check", "-s", "workspace-write", "-"),
+            (*_CODEX, "-"),
             OutputFormat.CODEX,
             prompt_via="stdin",
             install_hint=_NPM.format("@openai/codex"),
+            # `resume` takes no sandbox flag: the exec options before it still apply.
+            resume_argv=(*_CODEX, "resume", SESSION, "-"),
         ),
         AgentProfile(
             "claude",
-            (
-                "claude",
-                "-p",
-                "--output-format",
-                "stream-json",
-                "--verbose",
-                "--permission-mode",
-                "acceptEdits",
-                "--allowedTools",
-                "Bash",
-                "Edit",
-                "Write",
-                "MultiEdit",
-                "Read",
-                "Glob",
-                "Grep",
-            ),
+            ("claude", "-p", *_CLAUDE),
             OutputFormat.CLAUDE,
             prompt_via="stdin",
             install_hint=_NPM.format("@anthropic-ai/claude-code"),
+            # Before --allowedTools, which would swallow the id as a tool name.
+            resume_argv=("claude", "-p", "--resume", SESSION, *_CLAUDE),
         ),
         AgentProfile(
             "gemini",
@@ -97,9 +122,23 @@ BUILTIN_PROFILES: dict[str, AgentProfile] = {
             OutputFormat.TEXT,
             install_hint="install it with: uv tool install aider-chat",
         ),
-        AgentProfile("shell", ("sh", "-c", "{prompt}"), OutputFormat.TEXT),
+        AgentProfile("shell", ("sh", "-c", "{prompt}"), OutputFormat.TEXT, followup_context=False),
     )
 }
+
+
+_KEYS = frozenset(
+    {
+        "argv",
+        "env",
+        "format",
+        "timeout",
+        "prompt_via",
+        "install_hint",
+        "resume_argv",
+        "followup_context",
+    }
+)
 
 
 def profile_from_table(
@@ -108,13 +147,19 @@ def profile_from_table(
     """Build a profile from a config.toml table, overriding `base` field by field."""
     if base is None and "argv" not in table:
         raise ProfileError(f"agent '{name}' in config.toml needs an argv list")
-    unknown = set(table) - {"argv", "env", "format", "timeout", "prompt_via", "install_hint"}
+    unknown = set(table) - _KEYS
     if unknown:
         raise ProfileError(f"agent '{name}': unknown keys {', '.join(sorted(unknown))}")
     prof = base or AgentProfile(name, ())
     changes: dict[str, Any] = {"name": name}
     if "argv" in table:
         changes["argv"] = _argv(name, table["argv"])
+        # A resume command written for another argv may not fit this one.
+        changes["resume_argv"] = ()
+    if "resume_argv" in table:
+        changes["resume_argv"] = _resume_argv(name, table["resume_argv"])
+    if "followup_context" in table:
+        changes["followup_context"] = _flag(name, "followup_context", table["followup_context"])
     if "env" in table:
         changes["env"] = {**prof.env, **_env(name, table["env"])}
     if "format" in table:
@@ -131,7 +176,27 @@ def profile_from_table(
 def _argv(name: str, value: Any) -> tuple[str, ...]:
     if not isinstance(value, list) or not value or not all(isinstance(a, str) for a in value):
         raise ProfileError(f"agent '{name}': argv must be a non-empty list of strings")
+    if any(SESSION in a for a in value):
+        raise ProfileError(f"agent '{name}': {SESSION} belongs in resume_argv, not argv")
     return tuple(value)
+
+
+def _resume_argv(name: str, value: Any) -> tuple[str, ...]:
+    if value == []:
+        return ()  # resume switched off: follow-ups start a fresh run
+    if not isinstance(value, list) or not all(isinstance(a, str) for a in value):
+        raise ProfileError(f"agent '{name}': resume_argv must be a list of strings")
+    if not value[0] or not any(SESSION in a for a in value):
+        raise ProfileError(
+            f"agent '{name}': resume_argv must name the program and contain {SESSION}"
+        )
+    return tuple(value)
+
+
+def _flag(name: str, key: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ProfileError(f"agent '{name}': {key} must be true or false")
+    return value
 
 
 def _env(name: str, value: Any) -> dict[str, str]:
