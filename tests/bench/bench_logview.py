@@ -51,7 +51,7 @@ def raw_events(total: int, start: int = 0) -> list[Event]:
     out = []
     for at in range(start, start + total, EVENT_LINES):
         chunk = lines(at, min(EVENT_LINES, start + total - at))
-        out.append({"kind": "raw", "text": "\n".join(chunk)})
+        out.append({"kind": "raw", "text": "\n".join(chunk), "seq": at // EVENT_LINES})
     return out
 
 
@@ -73,6 +73,8 @@ def command_events(total: int) -> list[Event]:
             }
         )
         out.append({"kind": "message", "text": f"step {n} done"})
+    for seq, event in enumerate(out):  # numbered like a stored log, so anchors are built too
+        event["seq"] = seq
     return out
 
 
