@@ -1,0 +1,188 @@
+"""What a task's review shows: a frozen snapshot of its changes, and each file's rows.
+
+The snapshot writes the worktree (committed, staged, unstaged and untracked work alike) to a
+tree object once, through a scratch index; every later query is a fast tree-to-tree diff that
+never stats the worktree, so the list and the rows always describe the same state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from pathlib import Path
+
+from app.core.diff import (
+    FileDiff,
+    FileEntry,
+    parse_file_patch,
+    parse_raw_numstat_z,
+    placeholder_for,
+    with_sizes,
+)
+from app.core.task import Task
+from app.services.git import GitError, _scratch_index, git
+
+# Whatever the user's configuration says, git prints plain, parseable, repository-relative diffs.
+_DIFF = ("diff", "--no-color", "--no-ext-diff", "--no-textconv", "--no-relative", "-M")
+# Patches longer than this are parsed in a worker thread rather than on the event loop.
+PARSE_IN_THREAD = 256 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewSnapshot:
+    """The changes under review: `base` against `tree`, and the files that differ."""
+
+    repo: str  # where git runs: the worktree, or the repository when the worktree is gone
+    base: str  # a commit id
+    tree: str  # a tree id holding the task's whole state
+    files: tuple[FileEntry, ...] = ()
+    ignore_whitespace: bool = False  # how `files` counted their lines
+    worktree_missing: bool = False  # the worktree folder is gone: this is the branch's head
+
+
+async def review_base(repo: str, task: Task) -> str:
+    """Return the merge-base of the task's branch and its base ref (else its base commit)."""
+    result = await git(repo, "merge-base", "--", task.branch, task.base_ref, check=False)
+    found = result.text.strip()
+    return found if result.returncode == 0 and found else task.base_commit
+
+
+async def review_task(repo: str, task: Task, *, ignore_whitespace: bool = False) -> ReviewSnapshot:
+    """Snapshot and list everything `task` changed, uncommitted and untracked work included."""
+    base = await review_base(repo, task)
+    return await changed_files(
+        task.worktree, base, ignore_whitespace=ignore_whitespace, repo=repo, branch=task.branch
+    )
+
+
+async def snapshot_tree(
+    worktree: str, *, repo: str | None = None, branch: str | None = None
+) -> tuple[str, str, bool]:
+    """Write the worktree's whole state to a tree; return (where git runs, tree, worktree gone)."""
+    if Path(worktree).is_dir():
+        with _scratch_index(worktree) as env:
+            await git(worktree, "add", "--all", env=env)
+            tree = (await git(worktree, "write-tree", env=env)).text.strip()
+        return worktree, tree, False
+    if repo is None or branch is None:
+        raise GitError(f"the worktree folder is gone: {worktree}")
+    result = await git(repo, "rev-parse", "--verify", "--quiet", f"{branch}^{{tree}}", check=False)
+    if result.returncode != 0:
+        raise GitError(f"the worktree folder is gone ({worktree}) and so is branch {branch}")
+    return repo, result.text.strip(), True
+
+
+async def changed_files(
+    worktree: str,
+    base: str,
+    *,
+    ignore_whitespace: bool = False,
+    repo: str | None = None,
+    branch: str | None = None,
+) -> ReviewSnapshot:
+    """Snapshot the worktree and list the files that differ from `base`, with counts and sizes.
+
+    If the worktree folder is gone, `repo` and `branch` name the branch head to review instead.
+    """
+    where, tree, missing = await snapshot_tree(worktree, repo=repo, branch=branch)
+    snapshot = ReviewSnapshot(where, base, tree, worktree_missing=missing)
+    return await list_files(snapshot, ignore_whitespace=ignore_whitespace)
+
+
+async def list_files(
+    snapshot: ReviewSnapshot, *, ignore_whitespace: bool = False
+) -> ReviewSnapshot:
+    """Return `snapshot` with its file list (re)computed, e.g. for the whitespace toggle."""
+    ws = ("-w",) if ignore_whitespace else ()
+    raw = await git(
+        snapshot.repo,
+        *_DIFF,
+        "--raw",
+        "--numstat",
+        "-z",
+        "--no-abbrev",
+        *ws,
+        snapshot.base,
+        snapshot.tree,
+    )
+    # surrogateescape: a path that is not UTF-8 still names the same file when passed back
+    entries = parse_raw_numstat_z(raw.stdout.decode("utf-8", "surrogateescape"))
+    sizes = await object_sizes(snapshot.repo, entries)
+    files = tuple(with_sizes(e, sizes) for e in entries)
+    return ReviewSnapshot(
+        snapshot.repo,
+        snapshot.base,
+        snapshot.tree,
+        files,
+        ignore_whitespace,
+        snapshot.worktree_missing,
+    )
+
+
+async def object_sizes(repo: str, entries: list[FileEntry]) -> dict[str, int]:
+    """Return the byte size of every blob the entries name, in one `git cat-file` call."""
+    ids = {
+        oid for e in entries if not e.submodule for oid in (e.old_id, e.new_id) if oid.strip("0")
+    }
+    if not ids:
+        return {}
+    stdin = "".join(f"{oid}\n" for oid in ids).encode()
+    fmt = "--batch-check=%(objectname) %(objectsize)"
+    result = await git(repo, "cat-file", fmt, stdin=stdin)
+    sizes: dict[str, int] = {}
+    for line in result.text.splitlines():
+        oid, _, size = line.partition(" ")
+        if size.isdigit():
+            sizes[oid] = int(size)
+    return sizes
+
+
+async def file_diff(
+    snapshot: ReviewSnapshot,
+    entry: FileEntry,
+    *,
+    context: int = 3,
+    ignore_whitespace: bool = False,
+    load_anyway: bool = False,
+) -> FileDiff:
+    """Return one file's side-by-side rows, or a placeholder for a large, binary or LFS file."""
+    reason = placeholder_for(entry)
+    if reason and not load_anyway:
+        return FileDiff(entry, placeholder=reason)
+    patch = await file_patch(snapshot, entry, context=context, ignore_whitespace=ignore_whitespace)
+    if len(patch) > PARSE_IN_THREAD:
+        diff = await asyncio.to_thread(_parse, entry, patch)
+    else:
+        diff = _parse(entry, patch)
+    if diff.entry.lfs and not load_anyway:
+        return FileDiff(diff.entry, placeholder=placeholder_for(diff.entry), notes=diff.notes)
+    return diff
+
+
+async def file_patch(
+    snapshot: ReviewSnapshot, entry: FileEntry, *, context: int = 3, ignore_whitespace: bool = False
+) -> bytes:
+    """Return git's unified patch of one file of the snapshot (both paths of a rename)."""
+    if context < 0:
+        raise ValueError(f"context must be 0 or more lines, not {context}")
+    paths = (entry.old_path, entry.path) if entry.old_path else (entry.path,)
+    options = [f"-U{context}"]
+    if ignore_whitespace:
+        options.append("-w")
+    if entry.binary:
+        options.append("--text")  # only reached with load_anyway
+    result = await git(
+        snapshot.repo,
+        "--literal-pathspecs",
+        *_DIFF,
+        *options,
+        snapshot.base,
+        snapshot.tree,
+        "--",
+        *paths,
+    )
+    return result.stdout
+
+
+def _parse(entry: FileEntry, patch: bytes) -> FileDiff:
+    return parse_file_patch(entry, patch.decode("utf-8", "replace"))
