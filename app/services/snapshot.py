@@ -1,0 +1,103 @@
+"""A worktree's whole state as git objects, taken without touching its real index."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import tempfile
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from app.services import git
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    head: str  # the commit the worktree's files count from
+    head_tree: str
+    index_tree: str  # what was staged
+    tree: str  # every file: committed, staged, unstaged and untracked (.gitignore respected)
+
+    @property
+    def dirty(self) -> bool:
+        return self.tree != self.head_tree
+
+
+def worktree_present(path: str) -> bool:
+    """Say whether `path` is still a checkout on disk (not deleted by hand)."""
+    return (Path(path) / ".git").exists()
+
+
+async def take_snapshot(worktree: str, head: str) -> Snapshot:
+    """Record every file of `worktree` as trees, using a throwaway index."""
+    head_tree = await tree_of(worktree, head)
+    tmp = tempfile.mkdtemp(prefix="orchard-snapshot-")
+    try:
+        env = git.git_env({"GIT_INDEX_FILE": os.path.join(tmp, "index")})
+        index_tree = await _staged_tree(worktree, env, head_tree)
+        await git.git(worktree, "add", "--all", env=env)
+        tree = (await git.git(worktree, "write-tree", env=env)).text.strip()
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return Snapshot(head, head_tree, index_tree, tree)
+
+
+async def _staged_tree(worktree: str, env: dict[str, str], head_tree: str) -> str:
+    real = await _index_file(worktree)
+    if real and os.path.exists(real):
+        # A copy keeps the real index's stat data, so unchanged files need no rehashing.
+        shutil.copyfile(real, env["GIT_INDEX_FILE"])
+        staged = await git.git(worktree, "write-tree", env=env, check=False)
+        if staged.returncode == 0:
+            return staged.text.strip()
+    # Unmerged entries (a conflict in progress) or no index: count from HEAD's tree.
+    await git.git(worktree, "read-tree", head_tree, env=env)
+    return head_tree
+
+
+async def _index_file(worktree: str) -> str | None:
+    result = await git.git(worktree, "rev-parse", "--git-path", "index", check=False)
+    if result.returncode != 0:
+        return None
+    return os.path.join(worktree, result.text.strip())
+
+
+async def tree_of(repo: str, commit: str) -> str:
+    """Return the tree id of `commit`."""
+    return (await git.git(repo, "rev-parse", f"{commit}^{{tree}}")).text.strip()
+
+
+async def commit_tree(repo: str, tree: str, parents: list[str], message: str) -> str:
+    """Write a commit of `tree` with `parents` and return its id (no ref moves)."""
+    env = await git.identity_env(repo)
+    args = ["commit-tree", tree]
+    for parent in parents:
+        args += ["-p", parent]
+    result = await git.git(repo, *args, "-F", "-", env=env, stdin=message.encode())
+    return result.text.strip()
+
+
+async def changed_paths(worktree: str, snapshot: Snapshot) -> list[str]:
+    """Return the paths whose content differs between HEAD and the snapshot."""
+    out = await git.git(
+        worktree, "diff", "--name-only", "-z", "--no-renames", snapshot.head_tree, snapshot.tree
+    )
+    return [p for p in out.text.split("\0") if p]
+
+
+@asynccontextmanager
+async def scratch_worktree(root: Path, repo: str, commit: str) -> AsyncIterator[str]:
+    """Check `commit` out, detached, in a throwaway worktree under `root`; remove it after."""
+    path = root / f"scratch-{uuid.uuid4().hex[:10]}"
+    root.mkdir(parents=True, exist_ok=True)
+    # git.py serializes worktree changes per repository; take the same turn.
+    async with git._worktree_lock(repo):
+        await git.git(repo, "worktree", "add", "--quiet", "--detach", str(path), commit)
+    try:
+        yield str(path)
+    finally:
+        await asyncio.shield(git.remove_worktree(repo, str(path)))
