@@ -151,8 +151,11 @@ def duration_of(task: Task, now: float) -> float | None:
 
 def count_failures(output: str) -> int | None:
     """Return the number of failures a test runner's summary reports, if it reports one."""
-    counts = [int(m.group(1)) for m in _FAILED_COUNT.finditer(output)]
-    return sum(counts[-2:]) if counts else None
+    for line in reversed(output.splitlines()):  # the summary is the last line that counts
+        counts = [int(m.group(1)) for m in _FAILED_COUNT.finditer(line)]
+        if counts:
+            return sum(counts)
+    return None
 
 
 def is_stale(result: TestResult, tree: str, command: str | None) -> bool:
