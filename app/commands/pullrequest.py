@@ -1,12 +1,48 @@
-"""`orchard task` subcommands: pullrequest."""
+"""`orchard task pr`: push a task's branch and open a GitHub pull request for it."""
 
 from __future__ import annotations
 
+import argparse
+import json
 from typing import Any
 
 from app.commands import Handlers
+from app.services.orchard import Orchard
+from app.services.pullrequest import open_pull_request
 
 
 def add_commands(sub: Any) -> Handlers:
-    """Add this feature's subcommands to `sub` and return their handlers."""
-    return {}
+    """Add `task pr` to `sub` and return its handler."""
+    pr = sub.add_parser("pr", help="push a task's branch and open a GitHub pull request")
+    pr.add_argument("id")
+    pr.add_argument("--remote", default="origin", help="the remote to push to (default origin)")
+    pr.add_argument("--base", help="the branch to merge into (default: the task's base)")
+    pr.add_argument("--repo", help="OWNER/REPO on GitHub, when the remote URL does not say")
+    pr.add_argument("--api-url", help="GitHub's API (default https://api.github.com)")
+    pr.add_argument("--draft", action="store_true", help="open it as a draft")
+    pr.add_argument("--json", action="store_true")
+    return {("task", "pr"): cmd_task_pr}
+
+
+async def cmd_task_pr(orchard: Orchard, args: argparse.Namespace) -> int:
+    """Push the task's branch, open (or find) its pull request and print the link."""
+    pull = await open_pull_request(
+        orchard,
+        args.id,
+        remote=args.remote,
+        base=args.base,
+        repo=args.repo,
+        api_url=args.api_url,
+        draft=args.draft,
+    )
+    if args.json:
+        print(json.dumps(pull.to_json(), indent=2, ensure_ascii=False))
+        return 0
+    verb = "opened pull request" if pull.created else "a pull request was already open:"
+    print(f"pushed {pull.branch} to {args.remote}; {verb} {pull.url}")
+    if pull.uncommitted:
+        print(
+            f"note: {pull.uncommitted} uncommitted change(s) in {orchard.task(args.id).worktree} "
+            "are not in the pull request"
+        )
+    return 0

@@ -114,6 +114,8 @@ def default_profiles() -> dict[str, AgentProfile]:
 class Settings:
     parallel: int = DEFAULT_PARALLEL
     profiles: dict[str, AgentProfile] = field(default_factory=default_profiles)
+    github_token: str | None = field(default=None, repr=False)  # [github] token
+    github_api_url: str | None = None  # [github] api_url, for GitHub Enterprise
 
 
 def load_settings(home: Home) -> Settings:
@@ -142,4 +144,16 @@ def _settings_from(data: dict[str, Any], path: Path) -> Settings:
             profiles[name] = profile_from_table(name, table, profiles.get(name))
         except ProfileError as exc:
             raise ConfigError(f"{path}: {exc}") from None
-    return Settings(parallel=parallel, profiles=profiles)
+    token, api_url = _github_from(data.get("github", {}), path)
+    return Settings(
+        parallel=parallel, profiles=profiles, github_token=token, github_api_url=api_url
+    )
+
+
+def _github_from(table: Any, path: Path) -> tuple[str | None, str | None]:
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: [github] must be a table")
+    values = (table.get("token"), table.get("api_url"))
+    if any(v is not None and not isinstance(v, str) for v in values):
+        raise ConfigError(f"{path}: github.token and github.api_url must be strings")
+    return values[0] or None, values[1] or None
