@@ -6,15 +6,13 @@ import asyncio
 import contextlib
 import logging
 import os
-import shutil
 import tempfile
 from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
 
-from PySide6.QtCore import QSettings, QTimer, QUrl
-from PySide6.QtGui import QDesktopServices
+from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from app.core.events import Event
@@ -24,7 +22,7 @@ from app.core.task import Task
 from app.qt.mainwindow import MainWindow
 from app.qt.newtask import NewTaskDialog, NewTaskRequest
 from app.qt.notifier import NotifierController
-from app.services import logs, process
+from app.services import logs
 from app.services.orchard import Orchard, UserError
 from app.services.supervisor import (
     AlreadySupervised,
@@ -75,17 +73,11 @@ class WindowController:
         w.board.task_activated.connect(lambda _id: w.log.table.setFocus())
         w.header.stop_clicked.connect(lambda: self._on_board_stop_requested(self._shown_ids()))
         w.header.retry_clicked.connect(lambda: self._on_board_retry_requested(self._shown_ids()))
-        w.header.open_folder_clicked.connect(self.open_folder)
-        w.header.open_terminal_clicked.connect(self.open_terminal)
-        w.header.open_editor_clicked.connect(self.open_editor)
         a["new_task"].triggered.connect(self.new_task)
         a["add_repository"].triggered.connect(self.add_repository)
         a["try_demo"].triggered.connect(lambda: self.spawn(self.try_demo()))
         a["stop"].triggered.connect(lambda: self._on_board_stop_requested(self._selection()))
         a["retry"].triggered.connect(lambda: self._on_board_retry_requested(self._selection()))
-        a["open_folder"].triggered.connect(self.open_folder)
-        a["open_terminal"].triggered.connect(self.open_terminal)
-        a["open_editor"].triggered.connect(self.open_editor)
         a["raw_log"].toggled.connect(self._on_raw_log_toggled)
         a["jump_latest"].triggered.connect(w.log.jump_to_latest)
         a["find"].triggered.connect(w.log.open_find)
@@ -364,35 +356,11 @@ class WindowController:
     def _project_names(self) -> set[str]:
         return {p.name for p in self.orchard.store.projects()}
 
-    def _shown_task(self) -> Task | None:
+    def shown_task(self) -> Task | None:
+        """Return the task whose log is shown, if any."""
         return self._tasks.get(self._shown) if self._shown else None
 
-    def open_folder(self) -> None:
-        """Open the task's worktree in the file manager."""
-        task = self._shown_task()
-        if task and Path(task.worktree).is_dir():
-            QDesktopServices.openUrl(QUrl.fromLocalFile(task.worktree))
-
-    def open_terminal(self) -> None:
-        """Open a terminal in the task's worktree."""
-        task = self._shown_task()
-        terminal = (
-            os.environ.get("TERMINAL")
-            or shutil.which("x-terminal-emulator")
-            or shutil.which("gnome-terminal")
-            or shutil.which("konsole")
-            or shutil.which("xterm")
-        )
-        if task and terminal and Path(task.worktree).is_dir():
-            process.launch_detached([terminal], task.worktree)
-        elif task:
-            self.say("No terminal found: set $TERMINAL", error=True)
-
-    def open_editor(self) -> None:
-        """Open the task's worktree in the user's editor."""
-        task = self._shown_task()
-        editor = os.environ.get("VISUAL") or shutil.which("code") or os.environ.get("EDITOR")
-        if task and editor and Path(task.worktree).is_dir():
-            process.launch_detached([*editor.split(), task.worktree], task.worktree)
-        elif task:
-            self.say("No editor found: set $VISUAL or install VS Code", error=True)
+    def refresh_task(self, task: Task) -> None:
+        """Show a task changed outside the supervisor (landed, discarded, restored)."""
+        self._pending[task.id] = task
+        self._on_timer_timeout()

@@ -5,8 +5,10 @@ from __future__ import annotations
 from app.qt.boardview import BoardView
 from app.qt.controller import WindowController
 from app.qt.emptystate import EmptyStateView
+from app.qt.landingcontroller import LandingController
 from app.qt.logview import LogView
 from app.qt.mainwindow import MainWindow
+from app.qt.openers import OpenController
 from app.qt.taskheader import TaskHeaderView
 from app.qt.toolscontroller import SearchController, SettingsController
 from app.services.orchard import Orchard
@@ -21,12 +23,10 @@ def build_window(orchard: Orchard, demo: bool = False) -> tuple[MainWindow, Wind
     empty.add_repository_clicked.connect(controller.add_repository)
     empty.try_demo_clicked.connect(lambda: controller.spawn(controller.try_demo()))
     window.board.set_placeholder(empty)
-    # Discarding arrives with review and landing (which snapshot work first); until
-    # then the action is not offered rather than offered and ignored.
-    window.board.discard_button.hide()
-    window.board.discard_action.setVisible(False)
     controller.tools = (
         SearchController(controller),
         SettingsController(controller, controller.settings),
+        OpenController(controller),
+        LandingController(controller),
     )
     return window, controller

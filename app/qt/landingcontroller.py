@@ -1,0 +1,116 @@
+"""Review-and-land actions in the window: follow up, discard, restore, pull requests."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QMessageBox
+
+from app.core.states import LANDABLE_STATES, TaskState
+from app.core.task import Task
+from app.qt.controller import WindowController
+from app.qt.followupdialog import FollowUpDialog
+from app.services import archive, followup, pullrequest
+
+
+class LandingController:
+    """Owns the awaits behind the header's and Task menu's landing actions."""
+
+    def __init__(self, main: WindowController) -> None:
+        self.main = main
+        self.dialog: FollowUpDialog | None = None
+        h, a, board = main.window.header, main.window.actions, main.window.board
+        for signal, slot in (
+            (h.followup_clicked, self.follow_up),
+            (a["followup"].triggered, self.follow_up),
+            (h.discard_clicked, lambda: self.discard(self._shown())),
+            (a["discard"].triggered, lambda: self.discard(self._selected())),
+            (h.restore_clicked, self.restore),
+            (a["restore"].triggered, self.restore),
+            (h.pull_request_clicked, self.pull_request),
+            (a["pull_request"].triggered, self.pull_request),
+        ):
+            signal.connect(slot)
+        board.discard_requested.connect(self.discard)
+
+    def _shown(self) -> list[str]:
+        task = self.main.shown_task()
+        return [task.id] if task else []
+
+    def _selected(self) -> list[str]:
+        return self.main.window.board.selected_ids() or self._shown()
+
+    # follow up
+
+    def follow_up(self) -> None:
+        """Ask for a follow-up message and send it, with open comments, to the agent."""
+        task = self.main.shown_task()
+        if task is None or task.state not in LANDABLE_STATES:
+            self.main.say("Select a finished task to follow up on", error=True)
+            return
+        comments = followup.open_comments(self.main.orchard, task.id)
+        self.dialog = FollowUpDialog(task, comments, self.main.window)
+        self.dialog.send_requested.connect(lambda text: self.main.spawn(self._send(task.id, text)))
+        self.dialog.show()
+
+    async def _send(self, task_id: str, text: str) -> None:
+        task = await followup.send_followup(self.main.orchard, task_id, text)
+        self.main.refresh_task(task)
+        self.main.say(f"Sent to {task.agent}; task {task.short_id} is queued for its next turn")
+
+    # discard and restore
+
+    def discard(self, ids: list[str]) -> None:
+        """Archive then remove the tasks' worktrees and branches, after a confirmation."""
+        tasks = [t for t in (self.main.tasks.get(i) for i in ids) if t is not None]
+        tasks = [t for t in tasks if t.state in LANDABLE_STATES | {TaskState.QUEUED}]
+        if not tasks:
+            self.main.say("Nothing to discard: stop running tasks first", error=True)
+            return
+        what = f"“{tasks[0].title}”" if len(tasks) == 1 else f"{len(tasks)} tasks"
+        answer = QMessageBox.question(
+            self.main.window,
+            "Discard",
+            f"Discard {what}? Every file, committed or not, is archived first under "
+            "refs/orchard/archive/ and can be restored; the worktree and branch are removed.",
+        )
+        if answer == QMessageBox.StandardButton.Yes:
+            self.main.spawn(self._discard(tasks))
+
+    async def _discard(self, tasks: list[Task]) -> None:
+        for task in tasks:
+            self.main.refresh_task(await archive.discard_task(self.main.orchard, task.id))
+        self.main.say(f"Discarded {len(tasks)} task(s); Restore brings any of them back")
+
+    def restore(self) -> None:
+        """Bring a discarded task's branch and worktree back from its archive."""
+        task = self.main.shown_task()
+        if task is None or task.state is not TaskState.DISCARDED:
+            self.main.say("Select a discarded task to restore", error=True)
+            return
+        self.main.spawn(self._restore(task.id))
+
+    async def _restore(self, task_id: str) -> None:
+        task = await archive.restore_task(self.main.orchard, task_id)
+        self.main.refresh_task(task)
+        self.main.say(f"Restored task {task.short_id} in {task.worktree}")
+
+    # pull request
+
+    def pull_request(self) -> None:
+        """Push the task's branch and open a pull request, after a confirmation."""
+        task = self.main.shown_task()
+        if task is None:
+            return
+        answer = QMessageBox.question(
+            self.main.window,
+            "Push and open PR",
+            f"Push {task.branch} to the project's remote (origin) and open a pull request "
+            f"into {task.base_ref}?",
+        )
+        if answer == QMessageBox.StandardButton.Yes:
+            self.main.spawn(self._pull_request(task.id))
+
+    async def _pull_request(self, task_id: str) -> None:
+        pull = await pullrequest.open_pull_request(self.main.orchard, task_id)
+        self.main.refresh_task(self.main.orchard.task(task_id))
+        verb = "Opened" if pull.created else "Found the open"
+        self.main.say(f"{verb} pull request #{pull.number}: {pull.url}")
