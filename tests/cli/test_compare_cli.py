@@ -69,6 +69,13 @@ def test_compare_json_reuses_results_and_pick_says_what_next(
     assert f"orchard task merge {ids['good'][:8]}" in pick.out
     data = cli("task", "compare", ids["good"], "--json").json()
     assert [a["picked"] for a in data["attempts"]] == [True, False, False]
+    discard = cli("task", "pick", ids["good"], "--discard-others")
+    assert discard.code == 0, discard.err
+    assert sorted(line.split()[1] for line in discard.out.splitlines() if "discarded" in line) == (
+        sorted([ids["two"][:8], ids["x"][:8]])
+    )
+    states = {t["id"]: t["state"] for t in cli("task", "list", "--json").json()}
+    assert states == {ids["good"]: "succeeded", ids["two"]: "discarded", ids["x"]: "discarded"}
 
 
 def test_bad_input_gets_one_line(cli: Cli, repo: Path, tmp_path: Path) -> None:

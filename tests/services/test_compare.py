@@ -267,5 +267,10 @@ def test_pick_with_discard_others(tmp_path: Path) -> None:
             assert orchard.task(tasks[role].id).state is TaskState.DISCARDED
         assert orchard.task(tasks["good"].id).state is TaskState.SUCCEEDED
         assert Path(tasks["good"].worktree).is_dir()
+        assert not Path(tasks["two"].worktree).exists()
+        board = await compare.load_scoreboard(orchard, tasks["good"].id)
+        assert board.attempts[0].id == tasks["good"].id
+        assert board.attempts[0].picked
+        assert {a.task.state for a in board.attempts[1:]} == {TaskState.DISCARDED}
 
     scenario(tmp_path, None, body)
