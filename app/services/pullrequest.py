@@ -225,7 +225,10 @@ async def _create_or_find(
         return await api.post_json(f"repos/{target.full_name}/pulls", request), True
     except GitHubValidationError as exc:
         if not any("already exists" in m for m in exc.messages):
-            raise UserError(f"{exc} (the branch was pushed; nothing else changed)") from None
+            hint = (
+                f"; is {base} a branch of {target.full_name}? (--base)" if _about_base(exc) else ""
+            )
+            raise UserError(f"{exc}{hint} (the branch was pushed; nothing else changed)") from None
     except GitHubError as exc:
         raise UserError(f"{exc} (the branch was pushed; no pull request opened)") from None
     params = {"head": f"{head_owner}:{task.branch}", "state": "open"}
@@ -233,6 +236,10 @@ async def _create_or_find(
     if not found:
         raise UserError(f"GitHub says a pull request exists for {head}, but lists none")
     return found[0], False
+
+
+def _about_base(exc: GitHubValidationError) -> bool:
+    return any(m.startswith("base ") for m in exc.messages)
 
 
 async def _body(repo: str, task: Task) -> str:
@@ -247,7 +254,8 @@ async def _summary(repo: str, task: Task) -> str:
     head = f"refs/heads/{task.branch}"
     result = await git.git(repo, "diff", "--numstat", "-z", "-M", task.base_commit, head)
     stat = parse_numstat_z(result.text)
-    return f"{stat.files_changed} files changed, +{stat.insertions} -{stat.deletions}"
+    files = "1 file" if stat.files_changed == 1 else f"{stat.files_changed} files"
+    return f"{files} changed, +{stat.insertions} -{stat.deletions}"
 
 
 async def _uncommitted(worktree: str) -> int:

@@ -98,7 +98,7 @@ def test_push_and_open_pull_request(tmp_path: Path, repo: Path, remote: Path, ap
     assert post.body["title"] == "Add a feature"
     assert (post.body["head"], post.body["base"]) == (task.branch, "main")
     assert post.body["body"].startswith("echo new > feature.txt\n")
-    assert "1 files changed, +1 -0, by agent `shell`" in post.body["body"]
+    assert "1 file changed, +1 -0, by agent `shell`" in post.body["body"]
     assert task.id in post.body["body"] and "draft" not in post.body
     assert post.headers["authorization"] == f"Bearer {TOKEN}"
     assert post.headers["accept"] == "application/vnd.github+json"
@@ -161,6 +161,7 @@ def test_validation_error_shows_githubs_reason(
     task = _finished(orchard)
     message = _refused(orchard, task, api, base="no-such-branch")
     assert "GitHub rejected POST /repos/octo/app/pulls: base is invalid" in message
+    assert "is no-such-branch a branch of octo/app? (--base)" in message
     assert "the branch was pushed" in message
     assert orchard.task(task.id).pr_url is None
 
