@@ -315,3 +315,30 @@ def test_client_errors_are_plain_and_masked() -> None:
             return await fails(client, "repos/octo/app")
 
     assert asyncio.run(unreachable()).startswith(f"could not reach GitHub at {api.url}")
+
+
+def test_fake_api_write_back_endpoints_for_triage() -> None:
+    with FakeGitHub(token=TOKEN) as api:
+        api.add_repo("octo/app")
+        api.add_issues("octo/app", 2)
+
+        async def go() -> tuple[Any, Any, Any, str]:
+            async with GitHub(Token(TOKEN, "$GITHUB_TOKEN"), api.url) as client:
+                patched = await client.patch_json(
+                    "repos/octo/app/issues/2", {"assignees": ["maya"], "state": "closed"}
+                )
+                labels = await client.post_json(
+                    "repos/octo/app/issues/2/labels", {"labels": ["P1"]}
+                )
+                comment = await client.post_json(
+                    "repos/octo/app/issues/2/comments", {"body": "fixed in abc123"}
+                )
+                with pytest.raises(GitHubError) as caught:
+                    await client.post_json("repos/octo/app/issues/9/comments", {"body": "x"})
+                return patched, labels, comment, str(caught.value)
+
+        patched, labels, comment, missing = asyncio.run(go())
+    assert patched["state"] == "closed" and patched["assignees"][0]["login"] == "maya"
+    assert [label["name"] for label in labels] == ["P1"]
+    assert comment["body"] == "fixed in abc123" and "#issuecomment-1" in comment["html_url"]
+    assert missing.startswith("POST /repos/octo/app/issues/9/comments: not found (404)")
