@@ -54,7 +54,12 @@ class Clash:
 
     def to_json(self) -> dict[str, Any]:
         """Return the clash as the JSON object the CLI prints."""
-        return {"other": self.other, "kind": self.kind.value, "paths": list(self.paths)}
+        return {
+            "other": self.other,
+            "kind": self.kind.value,
+            "paths": list(self.paths),
+            "lines": list(self.lines),
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +75,7 @@ class TaskForecast:
         return {
             "task": self.task_id,
             "problem": self.problem,
-            "clashes": [c.to_json() | {"lines": list(c.lines)} for c in self.clashes],
+            "clashes": [c.to_json() for c in self.clashes],
         }
 
 
@@ -174,7 +179,7 @@ def build_forecast(
         clashes.setdefault(a, []).append(clash)
         clashes.setdefault(b, []).append(_seen_from(clash, a))
     for task_id, clash in base.items():
-        clashes.setdefault(task_id, []).insert(0, clash)
+        clashes.setdefault(task_id, []).append(clash)
     return Forecast(
         {
             i: TaskForecast(i, tuple(sorted(cs, key=_order)), problems.get(i))

@@ -39,13 +39,18 @@ class Bench:
         self.root = root
 
     def task(
-        self, name: str, edits: dict[str, tuple[int, str]], state: TaskState, commit: bool = True
+        self,
+        name: str,
+        edits: dict[str, tuple[int, str]],
+        state: TaskState,
+        commit: bool = True,
+        target: str = "main",
     ) -> Task:
-        """Make a task branched from main whose worktree edits lines of files."""
+        """Make a task branched from `target` whose worktree edits lines of files."""
         task_id = uuid.uuid4().hex
         worktree = self.root / "wt" / name
         branch = f"orchard/{short_id(task_id)}-{name}"
-        base = git(self.repo, "rev-parse", "main").strip()
+        base = git(self.repo, "rev-parse", target).strip()
         git(self.repo, "worktree", "add", "-q", "-b", branch, str(worktree), base)
         for file, (line, text) in edits.items():
             _edit(worktree / file, line, text)
@@ -60,7 +65,7 @@ class Bench:
             state=state,
             branch=branch,
             worktree=str(worktree),
-            base_ref="main",
+            base_ref=target,
             base_commit=base,
             created_at=time.time(),
         )
@@ -132,6 +137,18 @@ def test_forecast_flags_exactly_the_overlapping_pairs(bench: Bench) -> None:
     # the running task's uncommitted work was read without touching its index or branch
     assert git(Path(tasks["E"].worktree), "status", "--porcelain") == status_before == " M g.txt\n"
     assert git(bench.repo, "rev-parse", tasks["E"].branch) == tasks["E"].base_commit + "\n"
+
+
+def test_tasks_for_other_targets_are_forecast_apart(bench: Bench) -> None:
+    git(bench.repo, "branch", "release")
+    tasks = _five(bench)
+    r = bench.task("R", {"f.txt": (5, "R was here")}, TaskState.SUCCEEDED, target="release")
+    s = bench.task("S", {"f.txt": (6, "S was here")}, TaskState.SUCCEEDED, target="release")
+    result = asyncio.run(forecast(bench.orchard))
+    assert _summary(result, tasks) == EXPECTED
+    assert [(c.other, c.kind, c.lines) for c in result.for_task(r.id)] == [
+        (s.id, ClashKind.CONFLICT, ("f.txt",))
+    ]
 
 
 def test_conflicts_come_first_and_base_before_tasks(bench: Bench) -> None:
