@@ -133,14 +133,17 @@ def parse_raw_numstat_z(text: str) -> list[FileEntry]:
         else:
             raws.append((meta, parts[i + 1], parts[i + 1]))
             i += 2
-    counts: list[tuple[str, str]] = []
+    # With -w git leaves out files whose changes were all whitespace: match counts by path.
+    counts: dict[str, tuple[str, str]] = {}
     while i < len(parts):
         added, deleted, path = [*parts[i].split("\t", 2), "", ""][:3]
+        if added and not path and i + 2 < len(parts):
+            path = parts[i + 2]  # a rename's paths follow as two fields: old, new
+            i += 2
         if added:
-            counts.append((added, deleted))
-        i += 3 if added and not path else 1  # a rename's paths follow as two fields
-    counts += [("0", "0")] * (len(raws) - len(counts))
-    return [_entry(meta, old, new, n) for (meta, old, new), n in zip(raws, counts, strict=False)]
+            counts[path] = (added, deleted)
+        i += 1
+    return [_entry(meta, old, new, counts.get(new, ("0", "0"))) for meta, old, new in raws]
 
 
 def _entry(meta: list[str], old: str, new: str, counts: tuple[str, str]) -> FileEntry:
@@ -184,7 +187,7 @@ def placeholder_for(entry: FileEntry) -> str | None:
     """Say why `entry` is shown as a placeholder until "load anyway", or None to show rows."""
     size = format_size(max(entry.size, entry.old_size))
     if entry.submodule:
-        return f"Submodule: {entry.old_id[:10] or '-'} -> {entry.new_id[:10] or '-'}"
+        return f"Submodule: {_short(entry.old_id)} -> {_short(entry.new_id)}"
     if entry.binary:
         return f"Binary file, {size}"
     if entry.lfs:
@@ -193,6 +196,10 @@ def placeholder_for(entry: FileEntry) -> str | None:
     if lines > MAX_DIFF_LINES or max(entry.size, entry.old_size) > MAX_DIFF_BYTES:
         return f"Large file: {size}, {lines:,} changed lines"
     return None
+
+
+def _short(oid: str) -> str:
+    return oid[:10] if oid.strip("0") else "-"
 
 
 _HUNK = re.compile(r"@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@ ?(.*)", re.DOTALL)

@@ -78,6 +78,13 @@ def test_raw_numstat_lists_every_kind_of_change_with_odd_names() -> None:
     assert sub.submodule and not sub.symlink
 
 
+def test_files_whose_counts_git_left_out_count_zero() -> None:
+    raw = f":100644 100644 {ID1} {ID2} M\0ws.txt\0:100644 100644 {ID1} {ID2} M\0b\0" + "4\t2\tb\0"
+    ws, b = parse_raw_numstat_z(raw)  # `git diff -w` drops whitespace-only files from numstat
+    assert (ws.path, ws.insertions, ws.deletions) == ("ws.txt", 0, 0)
+    assert (b.path, b.insertions, b.deletions) == ("b", 4, 2)
+
+
 def test_empty_file_list() -> None:
     assert parse_raw_numstat_z("") == []
 
