@@ -96,7 +96,10 @@ async def scratch_worktree(root: Path, repo: str, commit: str) -> AsyncIterator[
     root.mkdir(parents=True, exist_ok=True)
     # git.py serializes worktree changes per repository; take the same turn.
     async with git._worktree_lock(repo):
-        await git.git(repo, "worktree", "add", "--quiet", "--detach", str(path), commit)
+        await git.git(
+            repo, "-c", "core.hooksPath=/dev/null", "worktree", "add", "--quiet", "--detach",
+            str(path), commit,
+        )  # fmt: skip
     try:
         yield str(path)
     finally:

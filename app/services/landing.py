@@ -1,0 +1,231 @@
+"""Land a task's work on a branch: merge commit, squash or rebase, gated by the project's tests.
+
+The result commit is built without touching any checkout; only then does the target move,
+by a compare-and-swap of its ref (checked out nowhere) or a fast-forward of the clean
+checkout that has it. Anything refused or failed leaves every ref, file, index and stash
+as it was. The task branch itself is not moved by a rebase or squash: it keeps the agent's
+commits (only uncommitted work in its worktree is committed onto it, after a land).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from app.core.naming import commit_message
+from app.core.states import TaskState, transition
+from app.core.task import Project, Task
+from app.services import git
+from app.services.archive import archive_task, remove_checkout
+from app.services.landcheck import LandCheck, check_land, ensure_landable
+from app.services.orchard import Orchard, UserError
+from app.services.snapshot import commit_tree, scratch_worktree
+from app.services.testgate import TestRun, run_test_gate
+
+STRATEGIES = ("merge", "squash", "rebase")
+
+
+class LandRefused(UserError):
+    """A land that did not happen; nothing was changed. Carries what the user needs to see."""
+
+    def __init__(self, message: str, check: LandCheck | None = None, output: str = "") -> None:
+        super().__init__(message)
+        self.check = check
+        self.output = output
+
+
+@dataclass(frozen=True, slots=True)
+class LandResult:
+    task: Task
+    strategy: str
+    target: str
+    previous: str  # the target's commit before the land
+    commit: str  # the target's commit after it
+    checkout: str | None  # the checkout updated in place, if the target was checked out
+    tests: TestRun | None
+    archive: str | None  # the archive commit, when the task was cleaned up
+    notes: tuple[str, ...] = field(default=())
+
+    def to_json(self) -> dict[str, object]:
+        """Return the result as the JSON object the CLI prints."""
+        return {
+            "task": self.task.id,
+            "state": self.task.state.value,
+            "strategy": self.strategy,
+            "target": self.target,
+            "previous": self.previous,
+            "commit": self.commit,
+            "checkout": self.checkout,
+            "tests": None if self.tests is None else self.tests.to_json(),
+            "archive": self.archive,
+            "notes": list(self.notes),
+        }
+
+
+async def land_task(
+    orchard: Orchard,
+    ref: str,
+    strategy: str = "merge",
+    into: str | None = None,
+    cleanup: bool = False,
+    run_tests: bool = True,
+) -> LandResult:
+    """Land task `ref` on `into` (default: its base branch); raise LandRefused if it cannot."""
+    if strategy not in STRATEGIES:
+        raise UserError(f"unknown strategy '{strategy}' (use {', '.join(STRATEGIES)})")
+    task = orchard.task(ref)
+    ensure_landable(task)
+    project = orchard.store.project(task.project)
+    check = await check_land(orchard, task.id, into)
+    if check.worktree_missing:
+        await git.git(project.path, "worktree", "prune", check=False)
+    problems = check.problems()
+    if problems:
+        raise LandRefused("; ".join(problems), check)
+    result = await _build(orchard, check, strategy)
+    tests = await _gate(orchard, project, result, check) if run_tests else None
+    await _advance(check, result)
+    notes = list(check.notes) + await _adopt_uncommitted(check)
+    landed = orchard.store.update(
+        task.id,
+        state=transition(task.state, TaskState.MERGED),
+        landed_commit=result,
+        finished_at=task.finished_at or time.time(),
+        last_event=f"landed on {check.target} as {result[:10]} ({strategy})",
+    )
+    archive = None
+    if cleanup:
+        archive = await archive_task(orchard, landed)
+        await remove_checkout(orchard, landed)
+        notes.append(f"removed the worktree and branch {task.branch} (archived as {archive[:10]})")
+    return LandResult(
+        landed, strategy, check.target, check.target_commit, result, check.checkout, tests,
+        archive, tuple(notes),
+    )  # fmt: skip
+
+
+async def _build(orchard: Orchard, check: LandCheck, strategy: str) -> str:
+    """Write the commit the target will point at; move nothing."""
+    task, tree = check.task, check.merged_tree
+    assert tree is not None
+    if strategy == "merge":
+        message = f"Merge task {task.title} ({task.branch})\n"
+        return await commit_tree(check.repo, tree, [check.target_commit, check.tip], message)
+    if strategy == "squash":
+        message = commit_message(task.title, task.prompt)
+        return await commit_tree(check.repo, tree, [check.target_commit], message)
+    return await _rebased(orchard, check)
+
+
+async def _rebased(orchard: Orchard, check: LandCheck) -> str:
+    """Replay the task's commits onto the target in a scratch worktree; return the new tip."""
+    if check.behind == 0:
+        return check.tip  # the target has not moved: a plain fast-forward
+    env = await git.identity_env(check.repo)
+    env["GIT_EDITOR"] = "true"
+    async with scratch_worktree(orchard.home.root / "scratch", check.repo, check.tip) as path:
+        replay = await git.git(
+            path, "-c", "core.hooksPath=/dev/null", "rebase", "--no-autostash", "--no-verify",
+            "--quiet", check.target_commit, env=env, check=False,
+        )  # fmt: skip
+        if replay.returncode != 0:
+            stuck = await git.git(path, "diff", "--name-only", "-z", "--diff-filter=U", check=False)
+            await git.git(path, "rebase", "--abort", check=False)
+            files = ", ".join(repr(p) for p in stuck.text.split("\0") if p) or "(unknown)"
+            raise LandRefused(
+                f"rebasing onto {check.target} stops at a conflict in {files}; "
+                "land with --strategy merge, or ask the agent to rebase",
+                check,
+                replay.error_text,
+            )
+        return (await git.git(path, "rev-parse", "HEAD")).text.strip()
+
+
+async def _gate(
+    orchard: Orchard, project: Project, commit: str, check: LandCheck
+) -> TestRun | None:
+    if not project.test:
+        return None
+    run = await run_test_gate(orchard.home.root / "scratch", project, commit)
+    if not run.ok:
+        raise LandRefused(
+            f"the test command failed on the merged result ({run.summary}); nothing landed",
+            check,
+            run.output,
+        )
+    return run
+
+
+async def _advance(check: LandCheck, result: str) -> None:
+    """Move the target from the commit checked to `result`, or fail cleanly if it moved."""
+    ref = f"refs/heads/{check.target}"
+    if check.checkout is None:
+        moved = await git.git(
+            check.repo, "update-ref", "-m", f"orchard: land task {check.task.short_id}",
+            ref, result, check.target_commit, check=False,
+        )  # fmt: skip
+        if moved.returncode != 0:
+            raise LandRefused(_moved_message(check), check)
+        return
+    await _fast_forward_checkout(check, result)
+
+
+def _moved_message(check: LandCheck) -> str:
+    return f"{check.target} moved while landing; nothing landed, check again and retry"
+
+
+async def _fast_forward_checkout(check: LandCheck, result: str) -> None:
+    """Update the clean checkout of the target in place, by fast-forward only."""
+    path = check.checkout
+    assert path is not None
+    now = await git.git(path, "rev-parse", "HEAD")
+    if now.text.strip() != check.target_commit:
+        raise LandRefused(_moved_message(check), check)
+    merged = await git.git(
+        path, "merge", "--ff-only", "--no-autostash", "--quiet", result, check=False
+    )
+    if merged.returncode != 0:
+        detail = (merged.error_text or merged.text).strip().splitlines()
+        raise LandRefused(
+            f"{check.target} could not be updated in {path}: "
+            + (detail[0] if detail else "git merge failed"),
+            check,
+            merged.error_text,
+        )
+
+
+async def _adopt_uncommitted(check: LandCheck) -> list[str]:
+    """Put the landed snapshot of uncommitted work on the task branch, keeping the files."""
+    if not check.uncommitted or check.branch_head is None:
+        return []
+    task = check.task
+    moved = await git.git(
+        check.repo, "update-ref", "-m", "orchard: commit uncommitted work on landing",
+        f"refs/heads/{task.branch}", check.tip, check.branch_head, check=False,
+    )  # fmt: skip
+    if moved.returncode != 0:
+        return [f"the uncommitted work landed, but {task.branch} moved; it is not committed there"]
+    await git.git(task.worktree, "reset", "--quiet", check=False)
+    return [f"committed the uncommitted work on {task.branch} as {check.tip[:10]}"]
+
+
+def conflict_followup_prompt(check: LandCheck, target: str) -> str:
+    """Return instructions asking the agent to rebase onto `target` and resolve the conflicts."""
+    lines = [
+        f"Your branch conflicts with `{target}`, which has moved ahead "
+        f"({check.behind} new commit(s)). Rebase your work onto `{target}` "
+        f"(`git rebase {target}`) and resolve the conflicts so both changes survive.",
+        "",
+        "Conflicting files:",
+    ]
+    for conflict in check.conflicts:
+        lines.append(f"- {conflict.path}")
+        lines += [f"  {m}" for m in conflict.messages]
+        for hunk in conflict.hunks:
+            lines += ["  ```", *("  " + h for h in hunk.splitlines()), "  ```"]
+    lines += [
+        "",
+        "Keep the intent of both sides, finish the rebase (no merge commits, no conflict "
+        "markers left), and make sure the project still builds and its tests pass.",
+    ]
+    return "\n".join(lines)

@@ -1,0 +1,69 @@
+"""The test gate: the project's test command run on a would-be result before anything moves."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from app.core.task import Project
+from app.services import git, process
+from app.services.snapshot import scratch_worktree
+
+TEST_TIMEOUT = 3600.0
+TAIL_LINES = 60
+TAIL_CHARS = 8000
+
+
+@dataclass(frozen=True, slots=True)
+class TestRun:
+    __test__ = False  # not a pytest class
+
+    command: str
+    ok: bool
+    exit_code: int | None  # None: timed out
+    seconds: float
+    output: str  # the tail of stdout and stderr together
+
+    @property
+    def summary(self) -> str:
+        if self.exit_code is None:
+            return f"timed out after {self.seconds:.0f} s"
+        return f"exit {self.exit_code} after {self.seconds:.1f} s"
+
+    def to_json(self) -> dict[str, object]:
+        """Return the run as the JSON object the CLI prints."""
+        return {
+            "command": self.command,
+            "ok": self.ok,
+            "exit_code": self.exit_code,
+            "seconds": round(self.seconds, 3),
+            "output": self.output,
+        }
+
+
+async def run_test_gate(
+    scratch: Path, project: Project, commit: str, timeout: float = TEST_TIMEOUT
+) -> TestRun:
+    """Run the project's setup and test commands in a throwaway checkout of `commit`."""
+    command = project.test or "true"
+    if project.setup:
+        command = f"(\n{project.setup}\n) || exit $?\n{command}"
+    started = time.monotonic()
+    async with scratch_worktree(scratch, project.path, commit) as path:
+        try:
+            # One stream, so the tail reads in the order the command wrote it.
+            result = await process.run(
+                ["sh", "-c", "exec 2>&1\n" + command], cwd=path, env=git.git_env(), timeout=timeout
+            )
+        except TimeoutError:
+            return TestRun(project.test or "", False, None, time.monotonic() - started, "")
+    took = time.monotonic() - started
+    return TestRun(
+        project.test or "", result.returncode == 0, result.returncode, took, _tail(result.text)
+    )
+
+
+def _tail(text: str) -> str:
+    lines = text.splitlines()[-TAIL_LINES:]
+    return "\n".join(lines)[-TAIL_CHARS:]
