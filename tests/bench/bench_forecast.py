@@ -71,7 +71,7 @@ def _task_edits(rng: random.Random, paths: list[str]) -> dict[str, bytes]:
     for _ in range(rng.randint(5, 20)):
         pool = paths[:HOT_FILES] if rng.random() < HOT_SHARE else paths[HOT_FILES:]
         chosen.add(rng.choice(pool))
-    return {p: _content(p, {rng.randint(1, LINES): f"edit {rng.random()}"}) for p in chosen}
+    return {p: _content(p, {rng.randint(1, LINES): f"edit {rng.random()}"}) for p in sorted(chosen)}
 
 
 def build(root: Path, tasks: int, files: int, seed: int = 7) -> tuple[Orchard, list[Task]]:
