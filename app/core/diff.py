@@ -14,7 +14,7 @@ from typing import Literal, NamedTuple
 from app.core.wordspans import word_spans as word_spans
 
 MAX_ROW_CHARS = 10_000  # a row shows at most this much of its line; the rest is cut
-MAX_DIFF_LINES = 20_000  # changed lines beyond which a file needs "load anyway"
+MAX_DIFF_LINES = 20_000  # changed lines on one side beyond which a file needs "load anyway"
 MAX_DIFF_BYTES = 500_000  # bytes of either side beyond which a file needs "load anyway"
 SYMLINK_MODE = "120000"
 SUBMODULE_MODE = "160000"
@@ -192,9 +192,10 @@ def placeholder_for(entry: FileEntry) -> str | None:
         return f"Binary file, {size}"
     if entry.lfs:
         return f"Git LFS pointer, {size}"
-    lines = entry.insertions + entry.deletions
+    # Each side shows at most max(insertions, deletions) changed lines.
+    lines = max(entry.insertions, entry.deletions)
     if lines > MAX_DIFF_LINES or max(entry.size, entry.old_size) > MAX_DIFF_BYTES:
-        return f"Large file: {size}, {lines:,} changed lines"
+        return f"Large file: {size}, +{entry.insertions:,} -{entry.deletions:,} lines"
     return None
 
 

@@ -240,10 +240,13 @@ def test_lfs_pointer_is_recognised() -> None:
 
 def test_placeholders_for_large_binary_and_submodule_entries() -> None:
     assert placeholder_for(FileEntry("a", FileStatus.MODIFIED, 10, 10, size=400_000)) is None
+    assert (
+        placeholder_for(FileEntry("a", FileStatus.MODIFIED, 20_000, 20_000, size=500_000)) is None
+    )
     big = FileEntry("a", FileStatus.MODIFIED, 20_001, 0, size=100)
-    assert placeholder_for(big) == "Large file: 100 bytes, 20,001 changed lines"
+    assert placeholder_for(big) == "Large file: 100 bytes, +20,001 -0 lines"
     wide = FileEntry("a", FileStatus.MODIFIED, 1, 1, size=50_000_000)
-    assert placeholder_for(wide) == "Large file: 50.0 MB, 2 changed lines"
+    assert placeholder_for(wide) == "Large file: 50.0 MB, +1 -1 lines"
     sub = FileEntry("s", FileStatus.MODIFIED, submodule=True, old_id=ID1, new_id=ID2)
     assert placeholder_for(sub) == f"Submodule: {ID1[:10]} -> {ID2[:10]}"
 

@@ -208,11 +208,11 @@ def test_large_file_placeholder_then_load_anyway(repo: Path, tmp_path: Path) -> 
     snapshot = run(review_task(str(repo), t))
     files = by_path(snapshot)
     big = run(file_diff(snapshot, files["big.txt"]))
-    assert big.rows == () and big.placeholder == "Large file: 108.9 KB, 20,001 changed lines"
+    assert big.rows == () and big.placeholder == "Large file: 108.9 KB, +20,001 -0 lines"
     loaded = run(file_diff(snapshot, files["big.txt"], load_anyway=True))
     assert len(loaded.rows) == 20_002 and loaded.rows[-1].new_text == "20000"
     wide = run(file_diff(snapshot, files["wide.txt"]))
-    assert wide.placeholder == "Large file: 2.0 MB, 1 changed lines"
+    assert wide.placeholder == "Large file: 2.0 MB, +1 -0 lines"
     (row,) = run(file_diff(snapshot, files["wide.txt"], load_anyway=True)).rows[1:]
     assert len(row.new_text or "") == MAX_ROW_CHARS
     assert row.flags == RowFlag.NEW_CUT | RowFlag.NEW_CR
