@@ -1,0 +1,410 @@
+"""One file's diff, side by side or unified: only the visible rows are painted, one scroll."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QEvent, QPoint, QRect, Qt, Signal
+from PySide6.QtGui import (
+    QFontDatabase,
+    QKeyEvent,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QResizeEvent,
+    QWheelEvent,
+)
+from PySide6.QtWidgets import (
+    QAbstractScrollArea,
+    QFrame,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.core.diff import FileDiff, Row, RowKind, find_row, unified_rows, word_spans
+from app.qt.commentsview import CommentEditorView
+from app.qt.diffpaint import Palette, RowPainter
+from app.qt.syntax import SyntaxColours, lexer_for
+
+Spans = tuple[tuple[int, int], ...]
+WordSpans = Callable[[str, str], tuple[Spans, Spans]]
+UnifiedRows = Callable[[FileDiff], tuple[Row, ...]]
+MAX_WORD_CHARS = 2000  # longer CHANGE lines get no word highlight
+WORD_CACHE = 4096
+
+
+class _PlaceholderView(QFrame):
+    """What the view shows instead of rows: a file too big or binary, loading, or an error."""
+
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.label = QLabel(self)
+        self.label.setWordWrap(True)
+        self.label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.button = QPushButton("Load anyway", self)
+        box = QVBoxLayout(self)
+        box.addStretch(1)
+        box.addWidget(self.label)
+        box.addWidget(self.button, 0, Qt.AlignmentFlag.AlignHCenter)
+        box.addStretch(1)
+
+
+class DiffView(QAbstractScrollArea):
+    """Paints a FileDiff's rows; clicks on a line number or `c` start a comment there."""
+
+    comment_saved = Signal(int, str, str)  # row, side ("old" or "new"), text
+    more_context_requested = Signal(int)  # hunk index
+    load_anyway_requested = Signal()
+    current_row_changed = Signal(int)
+
+    def __init__(
+        self,
+        parent: QWidget | None = None,
+        word_spans: WordSpans = word_spans,
+        unified_rows: UnifiedRows = unified_rows,
+    ) -> None:
+        super().__init__(parent)
+        self._word_spans_fn, self._unified_rows_fn = word_spans, unified_rows
+        self._words: OrderedDict[tuple[str, str], tuple[Spans, Spans]] = OrderedDict()
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.viewport().setMouseTracking(False)
+        self.syntax = SyntaxColours(dark=self._dark())
+        self._painter = RowPainter(self.fontMetrics(), Palette(self._dark()), self.syntax)
+        self._diff: FileDiff | None = None
+        self._rows: tuple[Row, ...] = ()
+        self._hunk_rows: list[int] = []
+        self._unified = False
+        self._lexer: Any | None = None
+        self._current, self._side = -1, "new"
+        self._marks: dict[str, set[int]] = {"old": set(), "new": set()}
+        self._editing: tuple[int, str] | None = None
+        self.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        self.placeholder = _PlaceholderView(self.viewport())
+        self.placeholder.button.clicked.connect(self.load_anyway_requested)
+        self.placeholder.hide()
+        self.editor = CommentEditorView(self.viewport())
+        self.editor.hide()
+        self.editor.saved.connect(self._on_editor_saved)
+        self.editor.cancelled.connect(self._on_editor_cancelled)
+        self.verticalScrollBar().valueChanged.connect(self._on_scrolled)
+        self.horizontalScrollBar().valueChanged.connect(self._on_scrolled)
+
+    # what is shown
+
+    def set_diff(self, diff: FileDiff | None) -> None:
+        """Show `diff` from its top; its placeholder instead of rows when it has one."""
+        self._diff = diff
+        self._lexer = lexer_for(diff.entry.path) if diff is not None else None
+        self._current, self._editing = -1, None
+        self.editor.hide()
+        self._set_rows()
+        self.verticalScrollBar().setValue(0)
+        self.horizontalScrollBar().setValue(0)
+        if diff is not None and diff.placeholder:
+            self._show_placeholder(diff.placeholder, load_anyway=True)
+        else:
+            self.placeholder.hide()
+
+    def show_message(self, text: str) -> None:
+        """Show `text` (loading, an error) instead of any rows."""
+        self._diff, self._rows, self._hunk_rows = None, (), []
+        self.editor.hide()
+        self._update_scrollbars()
+        self._show_placeholder(text, load_anyway=False)
+
+    def diff(self) -> FileDiff | None:
+        """Return the diff shown, if any."""
+        return self._diff
+
+    def set_unified(self, unified: bool) -> None:
+        """Show one text column (True) or old and new side by side (False)."""
+        if unified != self._unified:
+            self._unified = unified
+            self._current, self._editing = -1, None
+            self.editor.hide()
+            self._set_rows()
+
+    def is_unified(self) -> bool:
+        """Say whether the view shows one text column."""
+        return self._unified
+
+    def set_comment_marks(self, old: set[int], new: set[int]) -> None:
+        """Mark these old and new line numbers as commented."""
+        self._marks = {"old": set(old), "new": set(new)}
+        self.viewport().update()
+
+    def _set_rows(self) -> None:
+        diff = self._diff
+        rows: tuple[Row, ...] = ()
+        if diff is not None and not diff.placeholder:
+            rows = self._unified_rows_fn(diff) if self._unified else diff.rows
+        self._rows = rows
+        self._hunk_rows = [i for i, r in enumerate(rows) if r.kind is RowKind.HUNK]
+        self._painter.set_rows(rows, self._unified, diff.hunks if diff else ())
+        self._update_scrollbars()
+        self.viewport().update()
+
+    def _show_placeholder(self, text: str, load_anyway: bool) -> None:
+        self.placeholder.label.setText(text)
+        self.placeholder.button.setVisible(load_anyway)
+        self.placeholder.setGeometry(self.viewport().rect())
+        self.placeholder.show()
+
+    # rows, for the window and for tests
+
+    def row_count(self) -> int:
+        """Return how many rows the current mode shows."""
+        return len(self._rows)
+
+    def row(self, index: int) -> Row:
+        """Return row `index` as shown."""
+        return self._rows[index]
+
+    def row_height(self) -> int:
+        """Return the fixed height of one row in pixels."""
+        return self._painter.row_height
+
+    def first_visible_row(self) -> int:
+        """Return the index of the top row in sight."""
+        return self.verticalScrollBar().value()
+
+    def visible_rows(self) -> range:
+        """Return the indexes of the rows in sight."""
+        first = self.first_visible_row()
+        return range(first, min(len(self._rows), first + self._page() + 1))
+
+    def current_row(self) -> int:
+        """Return the row the keyboard is on, or -1."""
+        return self._current
+
+    def set_current_row(self, row: int, side: str | None = None) -> None:
+        """Put the keyboard on `row` (and `side`) and bring it in sight."""
+        if not self._rows:
+            return
+        self._current = max(0, min(row, len(self._rows) - 1))
+        self._side = side or self._side
+        self.ensure_visible(self._current)
+        self.viewport().update()
+        self.current_row_changed.emit(self._current)
+
+    def ensure_visible(self, row: int, margin: int = 2) -> None:
+        """Scroll so `row` is in sight, `margin` rows from the top when it was not."""
+        bar, first = self.verticalScrollBar(), self.first_visible_row()
+        if row < first or row >= first + self._page():
+            bar.setValue(row - margin)
+
+    def hunk_rows(self) -> list[int]:
+        """Return the indexes of the hunk header rows as shown."""
+        return list(self._hunk_rows)
+
+    def next_hunk(self, backwards: bool = False) -> bool:
+        """Move to the next (or previous) hunk; False when there is none that way."""
+        at = self._current if self._current >= 0 else self.first_visible_row() - 1
+        targets = [r for r in self._hunk_rows if (r < at if backwards else r > at)]
+        if not targets:
+            return False
+        self.set_current_row(targets[-1] if backwards else targets[0])
+        self.verticalScrollBar().setValue(self._current - 2)
+        return True
+
+    def line_at(self, row: int, side: str) -> tuple[int, str] | None:
+        """Return the line number and text of `row` on `side`, or None for filler."""
+        r = self._rows[row]
+        if side == "old" and r.old_no is not None:
+            return r.old_no, r.old_text or ""
+        if side == "new" and r.new_no is not None:
+            return r.new_no, r.new_text or ""
+        return None
+
+    def go_to_line(self, side: str, line: int) -> bool:
+        """Put the keyboard on `side`'s line `line` if it is shown; False if it is not."""
+        row = find_row(self._rows, "old" if side == "old" else "new", line)
+        if row is None:
+            return False
+        self.set_current_row(row, side)
+        return True
+
+    def word_spans(self, old: str, new: str) -> tuple[Spans, Spans]:
+        """Return the changed character ranges of a CHANGE row, cached."""
+        key = (old, new)
+        found = self._words.get(key)
+        if found is None:
+            if len(old) > MAX_WORD_CHARS or len(new) > MAX_WORD_CHARS:
+                found = ((), ())
+            else:
+                found = self._word_spans_fn(old, new)
+            self._words[key] = found
+            if len(self._words) > WORD_CACHE:
+                self._words.popitem(last=False)
+        else:
+            self._words.move_to_end(key)
+        return found
+
+    # comments
+
+    def open_editor(self, row: int, side: str) -> bool:
+        """Start a comment on `row`'s line on `side`; False if that side is filler."""
+        line = self.line_at(row, side) if 0 <= row < len(self._rows) else None
+        if line is None:
+            return False
+        self._editing = (row, side)
+        self.set_current_row(row, side)
+        self.editor.start(f"Comment on {side} line {line[0]}")
+        self._place_editor()
+        return True
+
+    def _place_editor(self) -> None:
+        if self._editing is None:
+            return
+        row, side = self._editing
+        x, width = self._painter.text_column(side, self.viewport().width())
+        y = (row - self.first_visible_row() + 1) * self.row_height()
+        width = max(320, min(width, 640))
+        self.editor.setGeometry(max(0, x), y, width, self.editor.height())
+
+    def _on_editor_saved(self, text: str) -> None:
+        if self._editing is not None:
+            row, side = self._editing
+            self._editing = None
+            self.setFocus()
+            self.comment_saved.emit(row, side, text)
+
+    def _on_editor_cancelled(self) -> None:
+        self._editing = None
+        self.setFocus()
+
+    # Qt
+
+    def _dark(self) -> bool:
+        return self.palette().base().color().lightness() < 128
+
+    def _page(self) -> int:
+        return max(1, self.viewport().height() // self._painter.row_height)
+
+    def _update_scrollbars(self) -> None:
+        v, h = self.verticalScrollBar(), self.horizontalScrollBar()
+        page = self._page()
+        v.setRange(0, max(0, len(self._rows) - page))
+        v.setPageStep(page)
+        v.setSingleStep(1)
+        width = self.viewport().width()
+        h.setRange(0, max(0, self._painter.content_width() - self._painter.text_width(width)))
+        h.setPageStep(max(1, width // 2))
+        h.setSingleStep(self._painter.char_width * 4)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        p = QPainter(self.viewport())
+        try:
+            self._painter.paint(p, self._paint_state(), event.rect())
+        finally:
+            p.end()
+
+    def _paint_state(self) -> dict[str, Any]:
+        return {
+            "first": self.first_visible_row(),
+            "width": self.viewport().width(),
+            "hoff": self.horizontalScrollBar().value(),
+            "current": self._current if self.hasFocus() or self._editing else -1,
+            "side": self._side,
+            "marks": self._marks,
+            "lexer": self._lexer,
+            "words": self.word_spans,
+        }
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._update_scrollbars()
+        self.placeholder.setGeometry(self.viewport().rect())
+        self._place_editor()
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.FontChange):
+            self.syntax = SyntaxColours(dark=self._dark())
+            self._painter = RowPainter(self.fontMetrics(), Palette(self._dark()), self.syntax)
+            self._painter.set_rows(
+                self._rows, self._unified, self._diff.hunks if self._diff else ()
+            )
+            self._update_scrollbars()
+
+    def _on_scrolled(self, _value: int) -> None:
+        self._place_editor()
+        self.viewport().update()
+
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        steps = event.angleDelta().y() // 40  # three rows per notch
+        if event.modifiers() & Qt.KeyboardModifier.ShiftModifier or event.angleDelta().x():
+            bar = self.horizontalScrollBar()
+            delta = event.angleDelta().x() or event.angleDelta().y()
+            bar.setValue(bar.value() - delta)
+        else:
+            bar = self.verticalScrollBar()
+            bar.setValue(bar.value() - steps)
+        event.accept()
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        self.setFocus()
+        hit = self._hit(event.position().toPoint())
+        if hit is None:
+            return
+        row, side, in_gutter = hit
+        if self._rows[row].kind is RowKind.HUNK:
+            self.set_current_row(row)
+            self.more_context_requested.emit(self._rows[row].hunk)
+        elif in_gutter:
+            self.open_editor(row, side)
+        else:
+            self.set_current_row(row, side)
+
+    def _hit(self, pos: QPoint) -> tuple[int, str, bool] | None:
+        row = self.first_visible_row() + pos.y() // self.row_height()
+        if not 0 <= row < len(self._rows):
+            return None
+        side, in_gutter = self._painter.hit(pos.x(), self.viewport().width(), self._rows[row])
+        return row, side, in_gutter
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        key, text = event.key(), event.text()
+        moves = {Qt.Key.Key_Down: 1, Qt.Key.Key_Up: -1}
+        pages = {Qt.Key.Key_PageDown: 1, Qt.Key.Key_PageUp: -1}
+        if key in moves and not event.modifiers() & Qt.KeyboardModifier.AltModifier:
+            self.set_current_row(max(0, self._current) + moves[key] if self._current >= 0 else 0)
+        elif key in pages:
+            self.set_current_row(max(0, self._current) + pages[key] * self._page())
+        elif key in (Qt.Key.Key_Left, Qt.Key.Key_Right):
+            self._on_side_key(key)
+        elif text == "c" and self._current >= 0:
+            self._comment_on_current()
+        elif key in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self._current >= 0:
+            self._activate_current()
+        else:
+            super().keyPressEvent(event)
+
+    def _on_side_key(self, key: int) -> None:
+        if self._unified:
+            bar = self.horizontalScrollBar()
+            bar.setValue(bar.value() + (-1 if key == Qt.Key.Key_Left else 1) * bar.singleStep())
+        else:
+            self._side = "old" if key == Qt.Key.Key_Left else "new"
+            self.viewport().update()
+
+    def _comment_on_current(self) -> None:
+        first = self._side if not self._unified else "new"
+        other = "old" if first == "new" else "new"
+        if not self.open_editor(self._current, first):
+            self.open_editor(self._current, other)
+
+    def _activate_current(self) -> None:
+        row = self._rows[self._current]
+        if row.kind is RowKind.HUNK:
+            self.more_context_requested.emit(row.hunk)
+        else:
+            self._comment_on_current()
+
+    def paint_rect(self) -> QRect:
+        """Return the viewport's rectangle (what one paint covers)."""
+        return self.viewport().rect()
