@@ -1,0 +1,165 @@
+"""The compare view's controller: owns every await of best-of-N in the window."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Coroutine
+from dataclasses import replace
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox, QWidget
+
+from app.core.compare import Attempt, TestResult, outcome_text
+from app.core.states import CLOSED_STATES
+from app.qt.compareview import CompareView
+from app.services import compare
+from app.services.orchard import Orchard, UserError
+
+log = logging.getLogger(__name__)
+ConfirmDiscard = Callable[[int], bool]
+
+
+class CompareController:
+    """Loads a group's scoreboard into a CompareView, runs its tests, and picks a winner."""
+
+    def __init__(
+        self,
+        orchard: Orchard,
+        view: CompareView,
+        ref: str,
+        confirm_discard: ConfirmDiscard | None = None,
+        jobs: int = compare.DEFAULT_JOBS,
+        timeout: float = compare.DEFAULT_TIMEOUT,
+    ) -> None:
+        self.orchard = orchard
+        self.view = view
+        self.ref = ref
+        self.confirm_discard = confirm_discard or self._ask_discard
+        self.jobs = jobs
+        self.timeout = timeout
+        self._jobs: set[asyncio.Task[Any]] = set()  # strong refs: never collected mid-flight
+        self._load_token = 0
+        self._testing = False
+        view.run_tests_requested.connect(self._on_view_run_tests_requested)
+        view.pick_requested.connect(self._on_view_pick_requested)
+
+    def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
+        """Run `coro` in the background; a failure shows under the table, never vanishes."""
+        job = asyncio.ensure_future(coro)
+        self._jobs.add(job)
+        job.add_done_callback(self._on_job_done)
+        return job
+
+    def _on_job_done(self, job: asyncio.Task[Any]) -> None:
+        self._jobs.discard(job)
+        if job.cancelled() or job.exception() is None:
+            return
+        exc = job.exception()
+        if not isinstance(exc, UserError):
+            log.error("compare job failed", exc_info=exc)
+        self.view.show_message(str(exc), error=True)
+
+    def close(self) -> None:
+        """Cancel whatever is still running."""
+        for job in list(self._jobs):
+            job.cancel()
+
+    # loading
+
+    def refresh(self) -> None:
+        """Load the scoreboard again; a newer load drops an older one's result."""
+        self.spawn(self.load())
+
+    async def load(self) -> None:
+        """Show the group's scoreboard with the tests' kept results."""
+        self._load_token += 1
+        token = self._load_token
+        board = await compare.load_scoreboard(self.orchard, self.ref)
+        if token == self._load_token:
+            self.view.set_scoreboard(board)
+
+    # tests
+
+    def _on_view_run_tests_requested(self) -> None:
+        if not self._testing:
+            self.spawn(self.run_tests())
+
+    async def run_tests(self) -> None:
+        """Run the project's tests in each finished attempt, showing each result as it comes."""
+        board = self.view.board
+        testable = [] if board is None else [a.id for a in board.attempts if _testable(a)]
+        self._testing = True
+        self.view.set_running(True)
+        self.view.show_message(f"Running the tests in {len(testable)} attempt(s)…")
+        for task_id in testable:
+            self.view.show_test_running(task_id)
+        try:
+            board, skipped = await compare.run_tests(
+                self.orchard, self.ref, self.jobs, self.timeout, on_result=self._on_test_result
+            )
+        finally:
+            self._testing = False
+            self.view.set_running(False)
+        self._load_token += 1  # an older load must not overwrite this board
+        self.view.set_scoreboard(board)
+        notes = [f"{task_id[:8]}: {why}" for task_id, why in skipped.items()]
+        self.view.show_message("Tests done." + (" Not run: " + "; ".join(notes) if notes else ""))
+
+    def _on_test_result(self, task_id: str, result: TestResult) -> None:
+        board = self.view.board
+        if board is None or not any(a.id == task_id for a in board.attempts):
+            return
+        fresh = replace(board.attempt(task_id), test=result, stale=False)
+        self.view.show_test_result(task_id, outcome_text(fresh), result.passed)
+
+    # picking
+
+    def _on_view_pick_requested(self, task_id: str) -> None:
+        board = self.view.board
+        others = [] if board is None else [a for a in board.attempts if a.id != task_id]
+        open_others = [a for a in others if a.task.state not in CLOSED_STATES]
+        discard = bool(open_others) and self.confirm_discard(len(open_others))
+        self.spawn(self.pick(task_id, discard))
+
+    async def pick(self, task_id: str, discard_others: bool) -> None:
+        """Mark `task_id` the winner, discarding the others if asked, and show the board."""
+        result = await compare.pick_winner(self.orchard, task_id, discard_others)
+        await self.load()
+        short = result.winner.short_id
+        failed = "; ".join(f"{i[:8]}: {why}" for i, why in result.failed.items())
+        text = f"{short} is the winner; review it, then land it."
+        if result.discarded:
+            text += f" Discarded {len(result.discarded)} other attempt(s)."
+        self.view.show_message(
+            text + (f" Could not discard: {failed}" if failed else ""), bool(failed)
+        )
+
+    def _ask_discard(self, count: int) -> bool:
+        answer = QMessageBox.question(
+            self.view,
+            "Pick winner",
+            f"Discard the other {count} attempt(s)?\n\nEach is archived first and can be "
+            "brought back with `orchard task restore ID`.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
+        )
+        return answer == QMessageBox.StandardButton.Yes
+
+
+def _testable(attempt: Attempt) -> bool:
+    return compare.untestable(attempt.task) is None
+
+
+def open_compare(orchard: Orchard, ref: str, parent: QWidget | None = None) -> CompareController:
+    """Open a compare window for the group `ref` names and start loading it."""
+    view = CompareView(parent)
+    view.setWindowFlag(Qt.WindowType.Window, True)
+    view.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
+    controller = CompareController(orchard, view, ref)
+    view.destroyed.connect(controller.close)
+    view.resize(900, 420)
+    view.show()
+    controller.refresh()
+    return controller

@@ -1,0 +1,192 @@
+"""The compare view over a scoreboard, and its controller over real attempts and real tests."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from app.core.compare import Attempt, TestResult, build_scoreboard
+from app.core.states import TaskState
+from app.core.task import Task
+from app.qt.comparecontroller import CompareController
+from app.qt.compareview import CompareView
+from app.services import compare
+from app.services.orchard import Orchard
+from tests.services.test_compare import make_group
+
+pytestmark = pytest.mark.timeout(120)
+
+TASK = Task(
+    id="",
+    project="p",
+    title="Fix it",
+    prompt="fix it",
+    agent="shell",
+    state=TaskState.SUCCEEDED,
+    branch="b",
+    worktree="/nowhere",
+    base_ref="main",
+    base_commit="c0",
+    created_at=0.0,
+    group="g1",
+    started_at=0.0,
+    finished_at=20.0,
+)
+PASSED = TestResult("make test", 0, 1.0, "all good\n", "c1", "t1", 30.0)
+
+
+def attempt(name: str, files: int, plus: int, test: TestResult | None, **task: Any) -> Attempt:
+    t = replace(TASK, id=name * 32, title=f"Attempt {name}", **task)
+    return Attempt(t, files, plus, 0, 20.0 if t.finished_at else None, test)
+
+
+def board_of_three() -> Any:
+    return build_scoreboard(
+        "g1",
+        "make test",
+        [
+            attempt("a", 4, 40, replace(PASSED, exit_code=1, output_tail="2 failed\n")),
+            attempt("b", 2, 10, PASSED, cost_usd=0.30),
+            attempt("c", 1, 3, None, cost_usd=0.10, state=TaskState.DISCARDED),
+        ],
+    )
+
+
+@pytest.fixture
+def loop(qapp: Any) -> Iterator[asyncio.AbstractEventLoop]:
+    import qasync
+
+    qapp.setQuitOnLastWindowClosed(False)
+    loop = qasync.QEventLoop(qapp, already_running=False)
+    asyncio.set_event_loop(loop)
+    yield loop
+    asyncio.set_event_loop(None)
+
+
+async def until(check: Callable[[], Any], timeout: float = 30, what: str = "") -> Any:
+    """Poll `check` on the running loop until it returns something truthy."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not (value := check()):
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"timed out waiting for {what or check}")
+        await asyncio.sleep(0.05)
+    return value
+
+
+def test_view_shows_attempts_best_first_with_best_values_highlighted(qtbot: Any) -> None:
+    view = CompareView()
+    qtbot.addWidget(view)
+    view.set_scoreboard(board_of_three())
+    headers = [view.table.horizontalHeaderItem(c).text() for c in range(view.table.columnCount())]
+    assert headers == ["#1 bbbbbbbb", "#2 aaaaaaaa", "#3 cccccccc"]
+    b, a, c = "b" * 32, "a" * 32, "c" * 32
+    assert view.cell(b, "tests").text() == "passed in 1.0s"
+    assert view.cell(a, "tests").text() == "failed (exit 1, 2 failed)"
+    assert view.cell(a, "tests").toolTip() == "2 failed\n"
+    assert view.cell(a, "lines").text() == "+40 -0" and view.cell(c, "files").text() == "1"
+    assert view.cell(c, "state").text() == "discarded"
+    assert view.is_highlighted(b, "tests") and not view.is_highlighted(a, "tests")
+    # the discarded attempt's small diff is not a candidate: b holds the best open diff
+    assert view.is_highlighted(b, "lines") and not view.is_highlighted(c, "lines")
+    assert not view.is_highlighted(a, "duration")  # a tie is no news
+    assert view.selected_task_id() == b
+
+
+def test_buttons_emit_the_selected_attempt(qtbot: Any) -> None:
+    view = CompareView()
+    qtbot.addWidget(view)
+    reviews: list[str] = []
+    picks: list[str] = []
+    runs: list[bool] = []
+    view.review_requested.connect(reviews.append)
+    view.pick_requested.connect(picks.append)
+    view.run_tests_requested.connect(lambda: runs.append(True))
+    view.set_scoreboard(board_of_three())
+    view.review.click()
+    view.table.selectColumn(1)
+    view.pick.click()
+    view.review.click()
+    view.run_tests.click()
+    assert reviews == ["b" * 32, "a" * 32] and picks == ["a" * 32] and runs == [True]
+    view.table.selectColumn(2)  # discarded: can be looked at, not picked
+    assert view.review.isEnabled() and not view.pick.isEnabled()
+    view.set_scoreboard(replace(board_of_three(), test_command=None))
+    assert not view.run_tests.isEnabled()
+    assert view.selected_task_id() == "c" * 32  # kept across a new board
+
+
+def run_group(
+    loop: asyncio.AbstractEventLoop,
+    tmp_path: Path,
+    body: Callable[[Orchard, dict[str, Task]], Awaitable[None]],
+) -> None:
+    async def main() -> None:
+        orchard, tasks = await make_group(tmp_path, "sleep 0.3; test -f good.txt")
+        try:
+            await body(orchard, tasks)
+        finally:
+            orchard.close()
+
+    loop.run_until_complete(main())
+
+
+def test_controller_runs_tests_and_the_view_follows(loop: Any, qtbot: Any, tmp_path: Path) -> None:
+    async def body(orchard: Orchard, tasks: dict[str, Task]) -> None:
+        view = CompareView()
+        qtbot.addWidget(view)
+        controller = CompareController(orchard, view, tasks["two"].id)
+        await controller.load()
+        assert view.table.columnCount() == 3 and view.cell(tasks["good"].id, "tests").text() == (
+            "not run"
+        )
+        seen: set[str] = set()
+        view.run_tests.click()
+        await until(lambda: not view.run_tests.isEnabled(), what="run started")
+        await until(
+            lambda: (
+                seen.update(
+                    view.cell(t.id, "tests").text()
+                    for t in tasks.values()  # type: ignore[union-attr]
+                )
+                or "Tests done." in view.message.text()
+            ),
+            what="tests done",
+        )
+        assert "running…" in seen
+        assert view.board is not None and view.board.attempts[0].id == tasks["good"].id
+        assert view.cell(tasks["good"].id, "tests").text().startswith("passed in")
+        assert view.is_highlighted(tasks["good"].id, "tests")
+        assert view.cell(tasks["readme"].id, "tests").text() == "failed (exit 1)"
+        assert view.run_tests.isEnabled()
+        assert compare.load_result(orchard.home, tasks["two"].id) is not None
+        controller.close()
+
+    run_group(loop, tmp_path, body)
+
+
+def test_pick_winner_asks_then_discards_the_others(loop: Any, qtbot: Any, tmp_path: Path) -> None:
+    async def body(orchard: Orchard, tasks: dict[str, Task]) -> None:
+        view = CompareView()
+        qtbot.addWidget(view)
+        asked: list[int] = []
+        controller = CompareController(
+            orchard, view, tasks["good"].id, confirm_discard=lambda n: asked.append(n) or True
+        )
+        await controller.load()
+        view.select_task(tasks["good"].id)
+        view.pick.click()
+        await until(lambda: "is the winner" in view.message.text(), what="picked")
+        assert asked == [2]
+        assert "Discarded 2 other attempt(s)" in view.message.text(), view.message.text()
+        header = view.table.horizontalHeaderItem(0).text()
+        assert header.startswith("★") and tasks["good"].short_id in header
+        assert orchard.task(tasks["two"].id).state is TaskState.DISCARDED
+        assert view.cell(tasks["two"].id, "state").text() == "discarded"
+        controller.close()
+
+    run_group(loop, tmp_path, body)
