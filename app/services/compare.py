@@ -86,7 +86,7 @@ async def load_scoreboard(orchard: Orchard, ref: str, now: float | None = None) 
     group, tasks = group_tasks(orchard, ref)
     command = _test_command(orchard, tasks[0])
     now = time.time() if now is None else now
-    attempts = [await _attempt(orchard.home, t, command, now) for t in tasks]
+    attempts = await asyncio.gather(*(_attempt(orchard.home, t, command, now) for t in tasks))
     return build_scoreboard(group, command, attempts)
 
 
