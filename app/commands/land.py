@@ -1,12 +1,204 @@
-"""`orchard task` subcommands: land."""
+"""`orchard task` subcommands: merge, discard, restore, archives, purge-archives."""
 
 from __future__ import annotations
 
+import argparse
+import json
+import shlex
+import sys
+import time
 from typing import Any
 
 from app.commands import Handlers
+from app.services import archive
+from app.services.landcheck import LandCheck, check_land
+from app.services.landing import (
+    STRATEGIES,
+    LandRefused,
+    LandResult,
+    conflict_followup_prompt,
+    land_task,
+)
+from app.services.orchard import Orchard, UserError
 
 
 def add_commands(sub: Any) -> Handlers:
     """Add this feature's subcommands to `sub` and return their handlers."""
-    return {}
+    merge = sub.add_parser("merge", help="land a task's work on its base branch (or --into)")
+    merge.add_argument("id")
+    merge.add_argument("--strategy", choices=STRATEGIES, default="merge")
+    merge.add_argument("--into", metavar="BRANCH", help="the branch to land on")
+    merge.add_argument("--no-tests", action="store_true", help="skip the project's test command")
+    merge.add_argument(
+        "--cleanup", action="store_true", help="then archive and remove the worktree and branch"
+    )
+    merge.add_argument("--check", action="store_true", help="only say what landing would do")
+    merge.add_argument(
+        "--ask-agent", action="store_true", help="on conflicts, ask the agent to rebase and fix"
+    )
+    merge.add_argument("--json", action="store_true")
+    discard = sub.add_parser("discard", help="archive a task's work, then remove it")
+    discard.add_argument("id")
+    discard.add_argument("--yes", "-y", action="store_true", help="do not ask")
+    restore = sub.add_parser("restore", help="bring a discarded task back from its archive")
+    restore.add_argument("id")
+    archives = sub.add_parser("archives", help="list discarded and cleaned-up tasks' archives")
+    archives.add_argument("--json", action="store_true")
+    purge = sub.add_parser("purge-archives", help="delete archives for good, oldest first")
+    which = purge.add_mutually_exclusive_group(required=True)
+    which.add_argument("--keep", type=int, metavar="N", help="keep the newest N")
+    which.add_argument("--older-than", type=float, metavar="DAYS")
+    return {
+        ("task", "merge"): cmd_merge,
+        ("task", "discard"): cmd_discard,
+        ("task", "restore"): cmd_restore,
+        ("task", "archives"): cmd_archives,
+        ("task", "purge-archives"): cmd_purge,
+    }
+
+
+async def cmd_merge(orchard: Orchard, args: argparse.Namespace) -> int:
+    if args.check:
+        return _print_check(await check_land(orchard, args.id, args.into), args.json)
+    try:
+        result = await land_task(
+            orchard, args.id, args.strategy, args.into, args.cleanup, not args.no_tests
+        )
+    except LandRefused as refused:
+        return await _refused(orchard, args, refused)
+    if args.json:
+        print(json.dumps(result.to_json(), indent=2))
+    else:
+        _print_landed(result)
+    return 0
+
+
+def _print_check(check: LandCheck, as_json: bool) -> int:
+    problems = check.problems()
+    if as_json:
+        print(json.dumps(check.to_json(), indent=2))
+        return 1 if problems else 0
+    print(f"task {check.task.short_id} -> {check.target} ({check.target_commit[:10]})")
+    print(f"  {check.ahead} commit(s) to land; {check.target} has {check.behind} new commit(s)")
+    if check.behind:
+        print("  the base moved ahead: --strategy rebase replays the task's commits on top")
+    where = f"checked out in {check.checkout}" if check.checkout else "checked out nowhere"
+    print(f"  {check.target} is {where}")
+    for note in check.notes:
+        print(f"  note: {note}")
+    _print_conflicts(check)
+    for problem in problems:
+        print(f"  cannot land: {problem}")
+    if not problems:
+        print("  ready to land")
+    return 1 if problems else 0
+
+
+def _print_conflicts(check: LandCheck) -> None:
+    for conflict in check.conflicts:
+        print(f"  conflict: {conflict.path!r}")
+        for message in conflict.messages:
+            print(f"    {message}")
+        for hunk in conflict.hunks:
+            print("    " + hunk.replace("\n", "\n    "))
+
+
+async def _refused(orchard: Orchard, args: argparse.Namespace, refused: LandRefused) -> int:
+    if args.json:
+        data = {"landed": False, "error": str(refused), "output": refused.output}
+        data["check"] = refused.check.to_json() if refused.check else None
+        print(json.dumps(data, indent=2))
+    print(f"orchard: {refused}", file=sys.stderr)
+    check = refused.check
+    if refused.output:
+        print(refused.output.rstrip(), file=sys.stderr)
+    if check and check.conflicts:
+        if not args.json:
+            _print_conflicts(check)
+        await _offer_followup(orchard, args, check)
+    return 1
+
+
+async def _offer_followup(orchard: Orchard, args: argparse.Namespace, check: LandCheck) -> None:
+    prompt = conflict_followup_prompt(check, check.target)
+    if not args.ask_agent:
+        print(
+            "to have the agent rebase onto "
+            f"{check.target} and resolve these: orchard task merge {args.id} --ask-agent",
+            file=sys.stderr,
+        )
+        return
+    from app.services.followup import send_followup
+
+    task = await send_followup(orchard, check.task.id, prompt)
+    print(
+        f"asked the agent of task {task.short_id} to rebase onto {check.target} and resolve "
+        f"the conflicts; it runs with `orchard run` (or in the window)",
+        file=sys.stderr,
+    )
+
+
+def _print_landed(result: LandResult) -> None:
+    where = f" (updated the checkout {result.checkout})" if result.checkout else ""
+    print(
+        f"landed task {result.task.short_id} on {result.target} as {result.commit[:10]} "
+        f"({result.strategy}){where}"
+    )
+    if result.tests is not None:
+        print(f"  tests passed: {result.tests.command} ({result.tests.summary})")
+    for note in result.notes:
+        print(f"  {note}")
+
+
+async def cmd_discard(orchard: Orchard, args: argparse.Namespace) -> int:
+    task = orchard.task(args.id)
+    if not args.yes and sys.stdin.isatty():
+        answer = input(f"discard task {task.short_id} ({task.title})? it is archived first [y/N] ")
+        if answer.strip().lower() not in ("y", "yes"):
+            print("not discarded")
+            return 1
+    discarded = await archive.discard_task(orchard, task.id)
+    repo = orchard.store.project(task.project).path
+    commit = await archive.archive_commit(repo, task.id)
+    if commit is None:
+        print(f"discarded task {task.short_id}; it had no worktree or branch yet to archive")
+        return 0
+    print(f"discarded task {task.short_id}: its worktree and branch {task.branch} are removed")
+    changes = await archive.archived_changes(repo, commit)
+    print(f"  archived as {archive.archive_ref(task.id)} ({commit[:10]}) in {repo}")
+    print(f"  the branch's commits and {len(changes)} uncommitted or untracked file(s)")
+    for path in changes[:20]:
+        print(f"    {path!r}")
+    print(f"  restore with: orchard task restore {discarded.short_id}")
+    return 0
+
+
+async def cmd_restore(orchard: Orchard, args: argparse.Namespace) -> int:
+    task = await archive.restore_task(orchard, args.id)
+    print(f"restored task {task.short_id} ({task.state}): branch {task.branch}")
+    print(f"  worktree {task.worktree}, uncommitted and untracked files as they were")
+    return 0
+
+
+async def cmd_archives(orchard: Orchard, args: argparse.Namespace) -> int:
+    found = await archive.list_archives(orchard)
+    if args.json:
+        print(json.dumps([a.to_json() for a in found], indent=2))
+        return 0
+    if not found:
+        print("no archives")
+    for a in found:
+        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(a.created_at))
+        title = a.title if a.title is not None else "(task no longer recorded)"
+        print(f"{when}  {a.project}  {a.task_id[:8]}  {a.commit[:10]}  {title}")
+    return 0
+
+
+async def cmd_purge(orchard: Orchard, args: argparse.Namespace) -> int:
+    if args.keep is not None and args.keep < 0:
+        raise UserError("--keep must be 0 or more")
+    purged = await archive.purge_archives(orchard, args.keep, args.older_than)
+    for a in purged:
+        print(f"purged {a.ref} ({a.commit[:10]}) in {shlex.quote(a.repo)}")
+    print(f"{len(purged)} archive(s) purged")
+    return 0

@@ -119,6 +119,12 @@ async def archive_commit(repo: str, task_id: str) -> str | None:
     return await _ref_commit(repo, archive_ref(task_id))
 
 
+async def archived_changes(repo: str, commit: str) -> list[str]:
+    """Return the files an archive holds beyond its branch head (uncommitted or untracked)."""
+    out = await git.git(repo, "diff", "--name-only", "-z", "--no-renames", f"{commit}^1", commit)
+    return [p for p in out.text.split("\0") if p]
+
+
 async def _ref_commit(repo: str, ref: str) -> str | None:
     result = await git.git(repo, "rev-parse", "--verify", "--quiet", ref, check=False)
     return result.text.strip() if result.returncode == 0 else None

@@ -1,0 +1,76 @@
+"""`orchard task merge|discard|restore|archives|purge-archives` as a user runs them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.conftest import Cli, git
+
+
+def _task(cli: Cli, repo: Path, prompt: str) -> dict:
+    assert cli("project", "add", str(repo)).code == 0
+    task_id = cli("task", "new", "repo", prompt, "--agent", "shell").out.strip()
+    assert cli("run").code == 0
+    task = cli("task", "show", task_id, "--json").json()
+    assert task["state"] == "succeeded", task
+    return task
+
+
+def test_check_then_squash_land(cli: Cli, repo: Path) -> None:
+    task = _task(cli, repo, "printf 'hi\\n' > feature.txt")
+    check = cli("task", "merge", task["id"], "--check")
+    assert check.code == 0 and "ready to land" in check.out and "checked out in" in check.out
+    landed = cli("task", "merge", task["id"][:8], "--strategy", "squash", "--json")
+    assert landed.code == 0, landed.err
+    result = landed.json()
+    assert result["strategy"] == "squash" and result["checkout"] == str(repo)
+    assert git(repo, "rev-parse", "HEAD").strip() == result["commit"]
+    assert (repo / "feature.txt").read_text() == "hi\n"
+    assert cli("task", "show", task["id"], "--json").json()["state"] == "merged"
+    again = cli("task", "merge", task["id"])
+    assert again.code == 1 and "landed already" in again.err
+
+
+def test_conflict_refused_then_agent_asked(cli: Cli, repo: Path) -> None:
+    task = _task(cli, repo, "printf 'agent\\n' > README.md")
+    (repo / "README.md").write_text("user\n")
+    git(repo, "commit", "-qam", "user edits README")
+    head = git(repo, "rev-parse", "HEAD")
+    refused = cli("task", "merge", task["id"])
+    assert refused.code == 1
+    assert "conflicts with main" in refused.err and "'README.md'" in refused.out
+    assert "<<<<<<<" in refused.out and "agent" in refused.out  # the hunk is shown
+    assert "--ask-agent" in refused.err and git(repo, "rev-parse", "HEAD") == head
+    asked = cli("task", "merge", task["id"], "--ask-agent")
+    assert asked.code == 1 and "asked the agent" in asked.err
+    shown = cli("task", "show", task["id"], "--json").json()
+    assert shown["state"] == "queued" and "git rebase main" in shown["next_prompt"]
+
+
+def test_dirty_target_named(cli: Cli, repo: Path) -> None:
+    task = _task(cli, repo, "printf 'x\\n' > new.txt")
+    (repo / "src/app.py").write_text("user's edit\n")
+    refused = cli("task", "merge", task["id"])
+    assert refused.code == 1 and "'src/app.py'" in refused.err
+    assert (repo / "src/app.py").read_text() == "user's edit\n"
+
+
+def test_discard_restore_archives_purge(cli: Cli, repo: Path) -> None:
+    task = _task(cli, repo, "printf 'x\\n' > new.txt")
+    wt = Path(task["worktree"])
+    (wt / "scratch note.txt").write_text("untracked, not committed\n")
+    discarded = cli("task", "discard", task["id"], "--yes")
+    assert discarded.code == 0, discarded.err
+    assert "refs/orchard/archive/" in discarded.out and "'scratch note.txt'" in discarded.out
+    assert f"orchard task restore {task['id'][:8]}" in discarded.out and not wt.exists()
+    [listed] = cli("task", "archives", "--json").json()
+    assert listed["task_id"] == task["id"]
+    restored = cli("task", "restore", task["id"])
+    assert restored.code == 0, restored.err
+    assert (wt / "scratch note.txt").read_text() == "untracked, not committed\n"
+    assert git(wt, "status", "--porcelain") == '?? "scratch note.txt"\n'
+    assert cli("task", "restore", task["id"]).code == 1
+    assert cli("task", "purge-archives").code == 2
+    purged = cli("task", "purge-archives", "--keep", "0")
+    assert purged.code == 0 and "1 archive(s) purged" in purged.out
+    assert cli("task", "archives", "--json").json() == []
