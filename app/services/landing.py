@@ -91,7 +91,7 @@ async def land_task(
         state=transition(task.state, TaskState.MERGED),
         landed_commit=result,
         finished_at=task.finished_at or time.time(),
-        last_event=f"landed on {check.target} as {result[:10]} ({strategy})",
+        last_event="; ".join([f"landed on {check.target} as {result[:10]}", *check.notes]),
     )
     archive = None
     if cleanup:

@@ -222,6 +222,7 @@ def test_worktree_deleted_by_hand_lands_from_the_branch(orchard: Orchard, projec
     result = run(land_task(orchard, task.id, strategy="merge"))
     assert show(project, "main:new.txt") == b"x\n"
     assert any("was deleted" in n for n in result.notes)
+    assert "was deleted" in result.task.last_event
     assert task.worktree not in git(project, "worktree", "list")  # pruned
     assert git(project, "branch", "--list", task.branch).strip()  # branch kept
 
@@ -243,3 +244,21 @@ def test_running_task_is_refused(orchard: Orchard) -> None:
     orchard.store.update(task.id, state=TaskState.RUNNING)
     with pytest.raises(UserError, match="stop it first"):
         run(land_task(orchard, task.id))
+
+
+def test_rebase_stopping_midway_is_refused_with_nothing_changed(
+    orchard: Orchard, project: Path
+) -> None:
+    task = new_task(orchard)
+    task_commit(task, {"src/app.py": "x = 2\n"}, "try two")
+    task_commit(task, {"src/app.py": "x = 1\n", "new.txt": "n\n"}, "back to one")
+    commit(project, {"src/app.py": "x = 3\n"}, "main sets three")
+    assert run(check_land(orchard, task.id)).problems() == []  # the whole merges cleanly
+    before = repo_state(project, task.worktree)
+    with pytest.raises(
+        LandRefused, match=r"rebasing onto main stops at a conflict in 'src/app.py'"
+    ):
+        run(land_task(orchard, task.id, strategy="rebase"))
+    assert repo_state(project, task.worktree) == before
+    assert "scratch" not in git(project, "worktree", "list")
+    assert run(land_task(orchard, task.id, strategy="merge")).task.state is TaskState.MERGED
