@@ -1,0 +1,334 @@
+"""The review's controller: loads the snapshot and files (latest wins), comments, follow-ups."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, TypeVar
+
+from PySide6.QtWidgets import QWidget
+
+from app.core.diff import FileDiff, FileEntry
+from app.core.task import Comment, Task
+from app.qt.reviewwindow import ReviewWindow
+from app.services import followup, review
+from app.services.git import GitError
+from app.services.orchard import Orchard, UserError
+from app.services.store import StoreError
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+CONTEXT = 3
+CONTEXT_STEP = 20
+FULL_FILE = 1_000_000  # lines of context: the whole file
+VIEWED_FILE = "review-viewed.json"
+_EXPECTED = (UserError, GitError, StoreError, OSError)
+
+
+def open_review(orchard: Orchard, task: Task, parent: QWidget | None = None) -> ReviewController:
+    """Open a review window on `task` and start loading it; call under the running loop."""
+    controller = ReviewController(orchard, task, parent)
+    controller.window.show()
+    controller.start()
+    return controller
+
+
+class ReviewController:
+    """Drives one ReviewWindow: every await of the review happens here, never in a widget."""
+
+    def __init__(self, orchard: Orchard, task: Task, parent: QWidget | None = None) -> None:
+        self.orchard, self.task = orchard, task
+        self.window = ReviewWindow(parent)
+        self.snapshot: review.ReviewSnapshot | None = None
+        self.comments: list[Comment] = []
+        self._viewed: set[str] = set()
+        self._context: dict[str, int] = {}  # lines of context per file path
+        self._forced: set[str] = set()  # files loaded despite their placeholder
+        self._jobs: set[asyncio.Task[Any]] = set()  # strong refs: never collected mid-flight
+        self._file_job: asyncio.Task[Any] | None = None
+        self._list_job: asyncio.Task[Any] | None = None
+        self._token = 0
+        self._pending_anchor: tuple[str, int] | None = None  # where to go once a file loads
+        # Plain threads: qasync's default executor aborts the process at exit.
+        self._io = ThreadPoolExecutor(max_workers=1, thread_name_prefix="orchard-review")
+        self.closed = False
+        self._connect()
+
+    def _connect(self) -> None:
+        w = self.window
+        w.set_task(self.task)
+        w.files.file_selected.connect(self._on_files_file_selected)
+        w.files.model.viewed_changed.connect(self._on_model_viewed_changed)
+        w.diff.comment_saved.connect(self._on_diff_comment_saved)
+        w.diff.more_context_requested.connect(lambda _hunk: self.more_context())
+        w.diff.load_anyway_requested.connect(self._on_diff_load_anyway_requested)
+        w.more_context_clicked.connect(self.more_context)
+        w.full_file_clicked.connect(lambda: self.more_context(full=True))
+        w.ignore_whitespace_toggled.connect(self._on_window_ignore_whitespace_toggled)
+        w.comments.comment_activated.connect(self._on_comments_comment_activated)
+        w.comments.delete_requested.connect(self._on_comments_delete_requested)
+        w.comments.request_changes.connect(self._on_comments_request_changes)
+        w.closed.connect(self.close)
+
+    # life
+
+    def start(self) -> None:
+        """Load the file list (then the first file), the viewed marks and the open comments."""
+        self._list_job = self.spawn(self.load())
+        self.spawn(self.refresh_comments())
+
+    def close(self) -> None:
+        """Cancel whatever is loading and let the worker thread go."""
+        if self.closed:
+            return
+        self.closed = True
+        for job in list(self._jobs):
+            job.cancel()
+        self._io.shutdown(wait=True, cancel_futures=True)
+
+    def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
+        """Run `coro` in the background; a failure shows in the window, never vanishes."""
+        job = asyncio.ensure_future(coro)
+        self._jobs.add(job)
+        job.add_done_callback(self._on_job_done)
+        return job
+
+    async def off_thread(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run a blocking call on the review's own worker thread."""
+        return await asyncio.get_running_loop().run_in_executor(self._io, fn, *args)
+
+    def _on_job_done(self, job: asyncio.Task[Any]) -> None:
+        self._jobs.discard(job)
+        if job.cancelled() or job.exception() is None or self.closed:
+            return
+        exc = job.exception()
+        if not isinstance(exc, _EXPECTED):
+            log.error("review job failed", exc_info=exc)
+        self.window.say(str(exc) or type(exc).__name__, error=True)
+
+    # the file list
+
+    async def load(self) -> None:
+        """Snapshot the task's changes and list them; select the first file."""
+        self.window.say("Reading the task's changes…")
+        repo = (await self.off_thread(self.orchard.store.project, self.task.project)).path
+        self._viewed = await self.off_thread(self._read_viewed)
+        ignore = self.window.whitespace.isChecked()
+        try:
+            snapshot = await review.review_task(repo, self.task, ignore_whitespace=ignore)
+        except GitError as exc:
+            raise UserError(f"git could not read the task's changes: {exc}") from None
+        self._show_snapshot(snapshot)
+
+    def _show_snapshot(self, snapshot: review.ReviewSnapshot, keep: str | None = None) -> None:
+        self.snapshot = snapshot
+        files = list(snapshot.files)
+        self.window.set_files(self.task, snapshot.base, files, self._viewed)
+        if not files:
+            self.window.diff.show_message("No changes: the task's files match its base.")
+            self.window.say("Nothing to review yet.")
+            return
+        missing = " (the worktree is gone: showing the branch's last commit)"
+        self.window.say(
+            f"{len(files)} files to review{missing if snapshot.worktree_missing else ''}"
+        )
+        paths = [f.path for f in files]
+        self.window.files.select(paths.index(keep) if keep in paths else 0)
+
+    async def relist(self, ignore_whitespace: bool) -> None:
+        """Count the files again with or without whitespace changes; keep the selected file."""
+        if self.snapshot is None:
+            return
+        entry = self.current_entry()
+        snapshot = await review.list_files(self.snapshot, ignore_whitespace=ignore_whitespace)
+        self._show_snapshot(snapshot, keep=entry.path if entry else None)
+
+    def current_entry(self) -> FileEntry | None:
+        """Return the selected file, if any."""
+        row = self.window.files.current()
+        return self.window.files.model.entry(row) if row >= 0 else None
+
+    # one file
+
+    def show_file(self, entry: FileEntry, anchor: tuple[str, int] | None = None) -> None:
+        """Load `entry`'s rows, then go to `anchor` (side, line); a newer request cancels."""
+        if self._file_job is not None:
+            self._file_job.cancel()
+        self._token += 1
+        shown = self.window.diff.diff()
+        if shown is None or shown.entry.path != entry.path:
+            self.window.diff.show_message(f"Loading {entry.path}…")
+        self._file_job = self.spawn(self._load_file(self._token, entry, anchor))
+
+    async def _load_file(
+        self, token: int, entry: FileEntry, anchor: tuple[str, int] | None
+    ) -> None:
+        snapshot = self.snapshot
+        if snapshot is None:
+            return
+        diff = await review.file_diff(
+            snapshot,
+            entry,
+            context=self._context.get(entry.path, CONTEXT),
+            ignore_whitespace=snapshot.ignore_whitespace,
+            load_anyway=entry.path in self._forced,
+        )
+        if token != self._token or self.closed:
+            return  # a newer request won
+        self._show_diff(diff, anchor)
+
+    def _show_diff(self, diff: FileDiff, anchor: tuple[str, int] | None) -> None:
+        view = self.window.diff
+        view.set_diff(diff)
+        self._mark_comments()
+        anchor = anchor or self._pending_anchor
+        self._pending_anchor = None
+        if anchor is not None:
+            view.go_to_line(*anchor)
+
+    def more_context(self, full: bool = False) -> None:
+        """Show 20 more lines around each hunk of the current file (or all of it)."""
+        entry = self.current_entry()
+        if entry is None:
+            return
+        now = self._context.get(entry.path, CONTEXT)
+        self._context[entry.path] = FULL_FILE if full else now + CONTEXT_STEP
+        self.show_file(entry, anchor=self._anchor())
+
+    def _anchor(self) -> tuple[str, int] | None:
+        view = self.window.diff
+        start = view.current_row() if view.current_row() >= 0 else view.first_visible_row()
+        for i in range(start, view.row_count()):
+            row = view.row(i)
+            if row.new_no is not None:
+                return "new", row.new_no
+        return None
+
+    # viewed marks: one small JSON under Orchard's home, by task id
+
+    def _viewed_path(self) -> Path:
+        return Path(self.orchard.home.root) / VIEWED_FILE
+
+    def _read_viewed(self) -> set[str]:
+        try:
+            data = json.loads(self._viewed_path().read_text())
+        except (OSError, ValueError):
+            return set()
+        keys = data.get(self.task.id, []) if isinstance(data, dict) else []
+        return {k for k in keys if isinstance(k, str)}
+
+    def _write_viewed(self, keys: set[str]) -> None:
+        path = self._viewed_path()
+        try:
+            data = json.loads(path.read_text())
+        except (OSError, ValueError):
+            data = {}
+        data = data if isinstance(data, dict) else {}
+        data[self.task.id] = sorted(keys)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(data))
+        tmp.replace(path)
+
+    def _on_model_viewed_changed(self, key: str, viewed: bool) -> None:
+        (self._viewed.add if viewed else self._viewed.discard)(key)
+        self.spawn(self.off_thread(self._write_viewed, set(self._viewed)))
+
+    # comments
+
+    async def refresh_comments(self) -> None:
+        """Read the open comments again and show them."""
+        self.comments = await self.off_thread(followup.open_comments, self.orchard, self.task.id)
+        self.window.comments.set_comments(self.comments)
+        self._mark_comments()
+
+    def _mark_comments(self) -> None:
+        entry = self.window.diff.diff()
+        if entry is None:
+            self.window.diff.set_comment_marks(set(), set())
+            return
+        e = entry.entry
+        old_path = e.old_path or e.path
+        new = {c.line for c in self.comments if c.side == "new" and c.path == e.path}
+        old = {c.line for c in self.comments if c.side == "old" and c.path == old_path}
+        self.window.diff.set_comment_marks(old, new)
+
+    async def add_comment(self, row: int, side: str, text: str) -> Comment | None:
+        """Record a comment on `side`'s line of `row` in the file shown."""
+        view, diff = self.window.diff, self.window.diff.diff()
+        line = view.line_at(row, side)
+        if diff is None or line is None:
+            return None
+        e = diff.entry
+        path = e.path if side == "new" else (e.old_path or e.path)
+        comment = await followup.add_comment(
+            self.orchard, self.task.id, path, line[0], text, side=side, quote=line[1]
+        )
+        self.comments.append(comment)
+        self.window.comments.set_comments(self.comments)
+        self._mark_comments()
+        self.window.say(f"Comment saved on {path}:{line[0]}")
+        return comment
+
+    def _on_diff_comment_saved(self, row: int, side: str, text: str) -> None:
+        self.spawn(self.add_comment(row, side, text))
+
+    async def delete_comment(self, comment_id: int) -> None:
+        """Forget one open comment."""
+        await self.off_thread(self.orchard.store.delete_comment, comment_id)
+        await self.refresh_comments()
+
+    def _on_comments_delete_requested(self, comment_id: int) -> None:
+        self.spawn(self.delete_comment(comment_id))
+
+    async def request_changes(self, text: str) -> Task | None:
+        """Send every open comment and `text` to the task's agent as a follow-up turn."""
+        count = len(self.comments)
+        try:
+            task = await followup.send_followup(self.orchard, self.task.id, text)
+        except UserError as exc:
+            self.window.say(str(exc), error=True)
+            return None
+        self.task = task
+        self.window.set_task(task)
+        self.window.comments.message.clear()
+        await self.refresh_comments()
+        self.window.say(
+            f"Sent {count} comment{'s' if count != 1 else ''} to the agent: the task is "
+            "running again and its log continues in the main window."
+        )
+        return task
+
+    def _on_comments_request_changes(self, text: str) -> None:
+        self.spawn(self.request_changes(text))
+
+    def _on_comments_comment_activated(self, path: str, line: int, side: str) -> None:
+        entries = self.window.files.model.entries()
+        paths = [e.path if side == "new" else (e.old_path or e.path) for e in entries]
+        if path not in paths:
+            return
+        row = paths.index(path)
+        if row == self.window.files.current() and self._file_job and self._file_job.done():
+            self.window.diff.go_to_line(side, line)
+        else:
+            self._pending_anchor = (side, line)
+            self.window.files.select(row)  # loads the file, then goes to the line
+
+    # the views' requests
+
+    def _on_files_file_selected(self, row: int) -> None:
+        self.show_file(self.window.files.model.entry(row))
+
+    def _on_diff_load_anyway_requested(self) -> None:
+        entry = self.current_entry()
+        if entry is not None:
+            self._forced.add(entry.path)
+            self.show_file(entry)
+
+    def _on_window_ignore_whitespace_toggled(self, ignore: bool) -> None:
+        if self._list_job is not None:
+            self._list_job.cancel()
+        self._list_job = self.spawn(self.relist(ignore))

@@ -1,0 +1,177 @@
+"""The review window: layout and wiring only; ReviewController owns every await."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSplitter,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.core.diff import FileEntry
+from app.core.task import Task
+from app.qt.commentsview import CommentsPanelView
+from app.qt.diffview import DiffView
+from app.qt.filelistview import FileListView
+
+KEYS_HELP = (
+    "Keys: ] / [ or Alt+↓ / Alt+↑ next/previous file · j / k next/previous hunk · "
+    "click a line number or press c to comment · u unified · w ignore whitespace"
+)
+
+
+class ReviewWindow(QWidget):
+    """Files on the left, the selected file's diff in the centre, comments on the right."""
+
+    merge_requested = Signal(str)  # task id
+    discard_requested = Signal(str)  # task id
+    more_context_clicked = Signal()
+    full_file_clicked = Signal()
+    ignore_whitespace_toggled = Signal(bool)
+    closed = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent, Qt.WindowType.Window)
+        self.setWindowTitle("Review")
+        self.task_id = ""
+        self.title = QLabel(self)
+        self.title.setStyleSheet("font-size: 15px; font-weight: 600;")
+        self.facts = QLabel(self)
+        self.facts.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.files = FileListView(self)
+        self.diff = DiffView(self)
+        self.comments = CommentsPanelView(self)
+        self.status = QLabel(KEYS_HELP, self)
+        self.status.setWordWrap(True)
+        self.unified = QCheckBox("Unified", self)
+        self.unified.setToolTip("One column instead of old and new side by side (u)")
+        self.whitespace = QCheckBox("Ignore whitespace", self)
+        self.whitespace.setToolTip("Hide changes that only touch whitespace (w)")
+        self._build_layout()
+        self._connect()
+        self.resize(1360, 860)
+
+    # layout
+
+    def _button(self, text: str, tip: str, slot: Callable[[], None]) -> QToolButton:
+        button = QToolButton(self)
+        button.setText(text)
+        button.setToolTip(tip)
+        button.clicked.connect(slot)
+        return button
+
+    def _build_layout(self) -> None:
+        self.merge_button = QPushButton("Merge…", self)
+        self.merge_button.clicked.connect(lambda: self.merge_requested.emit(self.task_id))
+        self.discard_button = QPushButton("Discard…", self)
+        self.discard_button.clicked.connect(lambda: self.discard_requested.emit(self.task_id))
+        top = QHBoxLayout()
+        heading = QVBoxLayout()
+        heading.addWidget(self.title)
+        heading.addWidget(self.facts)
+        top.addLayout(heading, 1)
+        top.addWidget(self.merge_button)
+        top.addWidget(self.discard_button)
+        tools = QHBoxLayout()
+        for widget in (
+            self._button("◀ File", "Previous file ([ or Alt+Up)", self.previous_file),
+            self._button("File ▶", "Next file (] or Alt+Down)", self.next_file),
+            self._button("▲ Hunk", "Previous hunk (k or ,)", self.previous_hunk),
+            self._button("▼ Hunk", "Next hunk (j or .)", self.next_hunk),
+            self._button("More context", "Show 20 more lines around each hunk", self._more),
+            self._button("Full file", "Show the whole file", self._full),
+            self.unified,
+            self.whitespace,
+        ):
+            tools.addWidget(widget)
+        tools.addStretch(1)
+        splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        for widget in (self.files, self.diff, self.comments):
+            splitter.addWidget(widget)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([300, 800, 260])
+        self.splitter = splitter
+        box = QVBoxLayout(self)
+        box.addLayout(top)
+        box.addLayout(tools)
+        box.addWidget(splitter, 1)
+        box.addWidget(self.status)
+
+    def _connect(self) -> None:
+        self.unified.toggled.connect(self.diff.set_unified)
+        self.whitespace.toggled.connect(self.ignore_whitespace_toggled)
+        for keys, slot in (
+            (("]", "Alt+Down", "n"), self.next_file),
+            (("[", "Alt+Up", "p"), self.previous_file),
+            (("j", "."), self.next_hunk),
+            (("k", ","), self.previous_hunk),
+            (("u",), self.unified.toggle),
+            (("w",), self.whitespace.toggle),
+        ):
+            for key in keys:
+                shortcut = QShortcut(QKeySequence(key), self)
+                shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+                shortcut.activated.connect(slot)
+
+    # what it shows
+
+    def set_task(self, task: Task) -> None:
+        """Say which task is under review."""
+        self.task_id = task.id
+        self.setWindowTitle(f"Review — {task.title}")
+        self.title.setText(task.title)
+        self.facts.setText(f"{task.branch} vs {task.base_ref} · {task.state} · {task.agent}")
+
+    def set_files(self, task: Task, base: str, files: list[FileEntry], viewed: set[str]) -> None:
+        """Show the changed files and their totals; none selected yet."""
+        plus = sum(f.insertions for f in files)
+        minus = sum(f.deletions for f in files)
+        n = len(files)
+        self.facts.setText(
+            f"{task.branch} vs {task.base_ref} (merge-base {base[:10]}) · {task.state} · "
+            f"{n} file{'s' if n != 1 else ''}, +{plus} −{minus}"
+        )
+        self.files.set_files(files, viewed)
+
+    def say(self, text: str, error: bool = False) -> None:
+        """Show a message under the diff; red for an error."""
+        self.status.setStyleSheet("color: #cf222e;" if error else "")
+        self.status.setText(text)
+
+    # navigation
+
+    def next_file(self) -> None:
+        """Select the next file."""
+        self.files.step(1)
+
+    def previous_file(self) -> None:
+        """Select the previous file."""
+        self.files.step(-1)
+
+    def next_hunk(self) -> None:
+        """Go to the next hunk, or the next file's first hunk after the last one."""
+        if not self.diff.next_hunk() and self.files.step(1):
+            self.diff.setFocus()
+
+    def previous_hunk(self) -> None:
+        """Go to the previous hunk."""
+        self.diff.next_hunk(backwards=True)
+
+    def _more(self) -> None:
+        self.more_context_clicked.emit()
+
+    def _full(self) -> None:
+        self.full_file_clicked.emit()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.closed.emit()
+        super().closeEvent(event)
