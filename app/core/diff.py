@@ -6,7 +6,7 @@ Pure: git produces the text (services/review.py), the window paints the rows (qt
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from enum import IntFlag, StrEnum
 from typing import Literal, NamedTuple
@@ -120,8 +120,11 @@ _STATUS = {
 }
 
 
-def parse_raw_numstat_z(text: str) -> list[FileEntry]:
-    """Parse `git diff --raw --numstat -z` (all raw records, then all numstat records)."""
+def parse_raw_numstat_z(text: str, sizes: Mapping[str, int] | None = None) -> list[FileEntry]:
+    """Parse `git diff --raw --numstat -z` (all raw records, then all numstat records).
+
+    `sizes` gives blob sizes by object id (see raw_object_ids), for FileEntry.size and old_size.
+    """
     parts = text.split("\0")
     raws: list[tuple[list[str], str, str]] = []
     i = 0
@@ -143,13 +146,30 @@ def parse_raw_numstat_z(text: str) -> list[FileEntry]:
         if added:
             counts[path] = (added, deleted)
         i += 1
-    return [_entry(meta, old, new, counts.get(new, ("0", "0"))) for meta, old, new in raws]
+    sizes = sizes or {}
+    return [_entry(meta, old, new, counts.get(new, ("0", "0")), sizes) for meta, old, new in raws]
 
 
-def _entry(meta: list[str], old: str, new: str, counts: tuple[str, str]) -> FileEntry:
+def raw_object_ids(text: str) -> set[str]:
+    """Return the blob ids that `git diff --raw -z` output names (not submodules' commits)."""
+    ids: set[str] = set()
+    for part in text.split("\0"):
+        if part.startswith(":"):
+            old_mode, new_mode, old_id, new_id = part[1:].split(" ", 4)[:4]
+            if old_mode != SUBMODULE_MODE and old_id.strip("0"):
+                ids.add(old_id)
+            if new_mode != SUBMODULE_MODE and new_id.strip("0"):
+                ids.add(new_id)
+    return ids
+
+
+def _entry(
+    meta: list[str], old: str, new: str, counts: tuple[str, str], sizes: Mapping[str, int]
+) -> FileEntry:
     old_mode, new_mode, old_id, new_id, code = meta[:5]
     status = _STATUS.get(code[:1], FileStatus.MODIFIED)
     added, deleted = counts
+    old_size, new_size = sizes.get(old_id, 0), sizes.get(new_id, 0)
     return FileEntry(
         path=new,
         status=status,
@@ -163,15 +183,9 @@ def _entry(meta: list[str], old: str, new: str, counts: tuple[str, str]) -> File
         new_mode=new_mode,
         old_id=old_id,
         new_id=new_id,
+        size=old_size if status is FileStatus.DELETED else new_size,
+        old_size=old_size,
     )
-
-
-def with_sizes(entry: FileEntry, sizes: dict[str, int]) -> FileEntry:
-    """Return `entry` with its sides' sizes looked up by object id."""
-    old_size = sizes.get(entry.old_id, 0)
-    new_size = sizes.get(entry.new_id, 0)
-    size = old_size if entry.status is FileStatus.DELETED else new_size
-    return replace(entry, size=size, old_size=old_size)
 
 
 def format_size(size: int) -> str:
@@ -204,16 +218,8 @@ def _short(oid: str) -> str:
 
 
 _HUNK = re.compile(r"@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@ ?(.*)", re.DOTALL)
-_NOTES = (
-    "old mode",
-    "new mode",
-    "deleted file mode",
-    "new file mode",
-    "similarity",
-    "dissimilarity",
-    "rename ",
-    "copy ",
-)
+_HEADER_NOTES = ("old mode", "new mode", "deleted file mode", "new file mode")
+_NOTES = (*_HEADER_NOTES, "similarity", "dissimilarity", "rename ", "copy ")
 
 
 def parse_file_patch(entry: FileEntry, patch: str) -> FileDiff:

@@ -14,6 +14,7 @@ from app.core.diff import (
     parse_file_patch,
     parse_raw_numstat_z,
     placeholder_for,
+    raw_object_ids,
     unified_rows,
     word_spans,
 )
@@ -83,6 +84,14 @@ def test_files_whose_counts_git_left_out_count_zero() -> None:
     ws, b = parse_raw_numstat_z(raw)  # `git diff -w` drops whitespace-only files from numstat
     assert (ws.path, ws.insertions, ws.deletions) == ("ws.txt", 0, 0)
     assert (b.path, b.insertions, b.deletions) == ("b", 4, 2)
+
+
+def test_sizes_come_from_the_object_ids_of_each_side() -> None:
+    raw = f":100644 000000 {ID1} {Z40} D\0gone\0:160000 100644 {ID2} {ID1} T\0sub\0"
+    assert raw_object_ids(raw) == {ID1}  # no zeros, no submodule commit
+    gone, sub = parse_raw_numstat_z(raw, {ID1: 7})
+    assert (gone.size, gone.old_size) == (7, 7)
+    assert (sub.size, sub.old_size, sub.status) == (7, 0, FileStatus.TYPE_CHANGED)
 
 
 def test_empty_file_list() -> None:
