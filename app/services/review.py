@@ -79,27 +79,30 @@ async def changed_files(
     ignore_whitespace: bool = False,
     repo: str | None = None,
     branch: str | None = None,
+    counts: bool = True,
 ) -> ReviewSnapshot:
     """Snapshot the worktree and list the files that differ from `base`, with counts and sizes.
 
     If the worktree folder is gone, `repo` and `branch` name the branch head to review instead.
+    Without `counts` the list comes several times sooner, with +/- counts of 0: show it, then
+    call list_files for the counts.
     """
     where, tree, missing = await snapshot_tree(worktree, repo=repo, branch=branch)
     snapshot = ReviewSnapshot(where, base, tree, worktree_missing=missing)
-    return await list_files(snapshot, ignore_whitespace=ignore_whitespace)
+    return await list_files(snapshot, ignore_whitespace=ignore_whitespace, counts=counts)
 
 
 async def list_files(
-    snapshot: ReviewSnapshot, *, ignore_whitespace: bool = False
+    snapshot: ReviewSnapshot, *, ignore_whitespace: bool = False, counts: bool = True
 ) -> ReviewSnapshot:
     """Return `snapshot` with its file list (re)computed, e.g. for the whitespace toggle."""
     # Counting lines is nearly all of the cost; the statuses, ids and sizes arrive meanwhile.
     async with asyncio.TaskGroup() as jobs:
         raw = jobs.create_task(_raw_and_sizes(snapshot))
         ws = ("-w",) if ignore_whitespace else ()
-        numstat = jobs.create_task(_diff_z(snapshot, "--numstat", *ws))
+        numstat = jobs.create_task(_diff_z(snapshot, "--numstat", *ws)) if counts else None
     raw_text, sizes = raw.result()
-    files = parse_raw_numstat_z(raw_text + numstat.result(), sizes)
+    files = parse_raw_numstat_z(raw_text + (numstat.result() if numstat else ""), sizes)
     return ReviewSnapshot(
         snapshot.repo,
         snapshot.base,

@@ -138,6 +138,8 @@ async def measure(worktree: Path, base: str, reps: int) -> Table:
     ours = await median_of(reps, lambda: changed_files(str(worktree), base))
     git_list = await median_of(reps, lambda: git_job(worktree, "diff", "--numstat", base, tree))
     table.add("file list (snapshot + list)", ours, git_list, 0.300, "ms")
+    quick = await median_of(reps, lambda: changed_files(str(worktree), base, counts=False))
+    table.add("file list without counts (then counts)", quick, git_list, 0.300, "ms")
     relist = await median_of(reps, lambda: _relist(snapshot))
     table.add("file list again (same snapshot)", relist, git_list, None, "ms")
     git_wt = await median_of(reps, lambda: git_job(worktree, "diff", "--numstat", base))

@@ -136,6 +136,12 @@ def test_review_lists_committed_staged_unstaged_and_untracked_work(repo: Path, t
     assert link.symlink and link.status is FileStatus.ADDED
     assert binary.binary and (binary.size, binary.old_size) == (3000, 3)
     assert files["nl\nname.txt"].status is FileStatus.ADDED
+    quick = run(changed_files(task.worktree, snapshot.base, counts=False))
+    assert quick.tree == snapshot.tree
+    assert [(f.path, f.status, f.size) for f in quick.files] == [
+        (f.path, f.status, f.size) for f in snapshot.files
+    ]
+    assert all(f.insertions == f.deletions == 0 for f in quick.files)
     # the snapshot used a scratch index: the worktree's own status is untouched
     assert git(Path(task.worktree), "status", "--porcelain", "-z") == status_before
 
