@@ -76,7 +76,7 @@ class RowPainter:
 
     def content_width(self) -> int:
         """Return the width the longest line needs."""
-        return self._max_chars * self.char_width + 2 * PAD + self.char_width * 8
+        return self._max_chars * self.char_width + 2 * PAD + self.char_width * 2
 
     def text_width(self, width: int) -> int:
         """Return the width of one text column in a viewport `width` wide."""

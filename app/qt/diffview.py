@@ -6,7 +6,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QEvent, QPoint, QRect, Qt, Signal
+from PySide6.QtCore import QEvent, QPoint, Qt, Signal
 from PySide6.QtGui import (
     QFontDatabase,
     QKeyEvent,
@@ -71,7 +71,6 @@ class DiffView(QAbstractScrollArea):
         self._word_spans_fn, self._unified_rows_fn = word_spans, unified_rows
         self._words: OrderedDict[tuple[str, str], tuple[Spans, Spans]] = OrderedDict()
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        self.viewport().setMouseTracking(False)
         self.syntax = SyntaxColours(dark=self._dark())
         self._painter = RowPainter(self.fontMetrics(), Palette(self._dark()), self.syntax)
         self._diff: FileDiff | None = None
@@ -231,17 +230,13 @@ class DiffView(QAbstractScrollArea):
     def word_spans(self, old: str, new: str) -> tuple[Spans, Spans]:
         """Return the changed character ranges of a CHANGE row, cached."""
         key = (old, new)
-        found = self._words.get(key)
+        found = self._words.pop(key, None)
         if found is None:
-            if len(old) > MAX_WORD_CHARS or len(new) > MAX_WORD_CHARS:
-                found = ((), ())
-            else:
-                found = self._word_spans_fn(old, new)
-            self._words[key] = found
-            if len(self._words) > WORD_CACHE:
+            too_long = len(old) > MAX_WORD_CHARS or len(new) > MAX_WORD_CHARS
+            found = ((), ()) if too_long else self._word_spans_fn(old, new)
+            if len(self._words) >= WORD_CACHE:
                 self._words.popitem(last=False)
-        else:
-            self._words.move_to_end(key)
+        self._words[key] = found  # the most recently used last
         return found
 
     # comments
@@ -336,14 +331,11 @@ class DiffView(QAbstractScrollArea):
         self.viewport().update()
 
     def wheelEvent(self, event: QWheelEvent) -> None:
-        steps = event.angleDelta().y() // 40  # three rows per notch
-        if event.modifiers() & Qt.KeyboardModifier.ShiftModifier or event.angleDelta().x():
-            bar = self.horizontalScrollBar()
-            delta = event.angleDelta().x() or event.angleDelta().y()
-            bar.setValue(bar.value() - delta)
+        dx, dy = event.angleDelta().x(), event.angleDelta().y()
+        if dx or event.modifiers() & Qt.KeyboardModifier.ShiftModifier:
+            self.horizontalScrollBar().setValue(self.horizontalScrollBar().value() - (dx or dy))
         else:
-            bar = self.verticalScrollBar()
-            bar.setValue(bar.value() - steps)
+            self.verticalScrollBar().setValue(self.first_visible_row() - dy // 40)  # 3 rows a notch
         event.accept()
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
@@ -368,7 +360,7 @@ class DiffView(QAbstractScrollArea):
         return row, side, in_gutter
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
-        key, text = event.key(), event.text()
+        key, text = Qt.Key(event.key()), event.text()
         moves = {Qt.Key.Key_Down: 1, Qt.Key.Key_Up: -1}
         pages = {Qt.Key.Key_PageDown: 1, Qt.Key.Key_PageUp: -1}
         if key in moves and not event.modifiers() & Qt.KeyboardModifier.AltModifier:
@@ -404,7 +396,3 @@ class DiffView(QAbstractScrollArea):
             self.more_context_requested.emit(row.hunk)
         else:
             self._comment_on_current()
-
-    def paint_rect(self) -> QRect:
-        """Return the viewport's rectangle (what one paint covers)."""
-        return self.viewport().rect()

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QWidget
 from app.core.diff import FileDiff, FileEntry
 from app.core.task import Comment, Task
 from app.qt.reviewwindow import ReviewWindow
+from app.qt.syntax import lexer_for
 from app.services import followup, review
 from app.services.git import GitError
 from app.services.orchard import Orchard, UserError
@@ -80,6 +81,7 @@ class ReviewController:
         """Load the file list (then the first file), the viewed marks and the open comments."""
         self._list_job = self.spawn(self.load())
         self.spawn(self.refresh_comments())
+        self.spawn(self.off_thread(lexer_for, "warm.py"))  # Pygments imports while git works
 
     def close(self) -> None:
         """Cancel whatever is loading and let the worker thread go."""

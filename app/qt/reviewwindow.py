@@ -95,8 +95,8 @@ class ReviewWindow(QWidget):
             tools.addWidget(widget)
         tools.addStretch(1)
         splitter = QSplitter(Qt.Orientation.Horizontal, self)
-        for widget in (self.files, self.diff, self.comments):
-            splitter.addWidget(widget)
+        for pane in (self.files, self.diff, self.comments):
+            splitter.addWidget(pane)
         splitter.setStretchFactor(1, 1)
         splitter.setSizes([300, 800, 260])
         self.splitter = splitter

@@ -36,8 +36,8 @@ Spans = tuple[tuple[int, int, int], ...]  # (start, end, family index) in the li
 @lru_cache(maxsize=512)
 def lexer_for(path: str) -> Any | None:
     """Return a Pygments lexer for `path` by its name, or None for plain text."""
-    from pygments.lexers import get_lexer_for_filename
-    from pygments.util import ClassNotFound
+    from pygments.lexers import get_lexer_for_filename  # type: ignore[import-untyped]
+    from pygments.util import ClassNotFound  # type: ignore[import-untyped]
 
     name = path.rsplit("/", 1)[-1]
     try:
