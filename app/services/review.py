@@ -47,11 +47,18 @@ async def review_base(repo: str, task: Task) -> str:
     return found if result.returncode == 0 and found else task.base_commit
 
 
-async def review_task(repo: str, task: Task, *, ignore_whitespace: bool = False) -> ReviewSnapshot:
+async def review_task(
+    repo: str, task: Task, *, ignore_whitespace: bool = False, counts: bool = True
+) -> ReviewSnapshot:
     """Snapshot and list everything `task` changed, uncommitted and untracked work included."""
     base = await review_base(repo, task)
     return await changed_files(
-        task.worktree, base, ignore_whitespace=ignore_whitespace, repo=repo, branch=task.branch
+        task.worktree,
+        base,
+        ignore_whitespace=ignore_whitespace,
+        repo=repo,
+        branch=task.branch,
+        counts=counts,
     )
 
 
