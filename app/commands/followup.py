@@ -1,12 +1,83 @@
-"""`orchard task` subcommands: followup."""
+"""`orchard task` subcommands: comment, comments, followup."""
 
 from __future__ import annotations
 
+import argparse
+import json
+import re
 from typing import Any
 
 from app.commands import Handlers
+from app.core.task import Comment, Task
+from app.services import followup
+from app.services.orchard import Orchard, UserError
+
+_LOCATION = re.compile(r"^(?P<path>.+):(?P<line>[0-9]+)$")
 
 
 def add_commands(sub: Any) -> Handlers:
     """Add this feature's subcommands to `sub` and return their handlers."""
-    return {}
+    comment = sub.add_parser("comment", help="comment on a line of a task's changes")
+    comment.add_argument("id")
+    comment.add_argument("location", metavar="FILE:LINE", help="e.g. src/app.py:12")
+    comment.add_argument("text")
+    comment.add_argument(
+        "--old", action="store_true", help="LINE is in the base version, not the task's"
+    )
+    comment.add_argument("--send", action="store_true", help="send all open comments now")
+    comments = sub.add_parser("comments", help="list a task's comments not yet sent")
+    comments.add_argument("id")
+    comments.add_argument("--json", action="store_true")
+    send = sub.add_parser(
+        "followup", help="send open comments and TEXT to the task's agent as a new turn"
+    )
+    send.add_argument("id")
+    send.add_argument("text", nargs="?", default="")
+    return {
+        ("task", "comment"): cmd_comment,
+        ("task", "comments"): cmd_comments,
+        ("task", "followup"): cmd_followup,
+    }
+
+
+def parse_location(value: str) -> tuple[str, int]:
+    """Split FILE:LINE into the path and a line number from 1 up."""
+    match = _LOCATION.match(value.strip())
+    if match is None or int(match["line"]) < 1:
+        raise UserError(f"'{value}' is not FILE:LINE (for example src/app.py:12)")
+    return match["path"], int(match["line"])
+
+
+async def cmd_comment(orchard: Orchard, args: argparse.Namespace) -> int:
+    path, line = parse_location(args.location)
+    side = "old" if args.old else "new"
+    comment = await followup.add_comment(orchard, args.id, path, line, args.text, side)
+    print(f"comment {comment.id} on {comment.path}:{comment.line}")
+    if args.send:
+        _print_sent(await followup.send_followup(orchard, args.id))
+    return 0
+
+
+async def cmd_comments(orchard: Orchard, args: argparse.Namespace) -> int:
+    comments = followup.open_comments(orchard, args.id)
+    if args.json:
+        print(json.dumps([c.to_json() for c in comments], indent=2))
+        return 0
+    for c in comments:
+        print(_describe(c))
+    return 0
+
+
+async def cmd_followup(orchard: Orchard, args: argparse.Namespace) -> int:
+    _print_sent(await followup.send_followup(orchard, args.id, args.text))
+    return 0
+
+
+def _describe(c: Comment) -> str:
+    side = " (old)" if c.side == "old" else ""
+    quote = f"\n    > {c.quote}" if c.quote else ""
+    return f"{c.id}  {c.path}:{c.line}{side}{quote}\n    {c.text}"
+
+
+def _print_sent(task: Task) -> None:
+    print(f"{task.short_id} {task.state.value}: follow-up queued; `orchard run` starts it")

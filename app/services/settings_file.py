@@ -73,6 +73,10 @@ def _profile_table(profile: AgentProfile) -> dict[str, Any]:
         table["env"] = dict(profile.env)
     if profile.install_hint:
         table["install_hint"] = profile.install_hint
+    if profile.resume_argv:
+        table["resume_argv"] = list(profile.resume_argv)
+    if not profile.followup_context:
+        table["followup_context"] = False
     return table
 
 
@@ -92,6 +96,11 @@ def _override_table(profile: AgentProfile, base: AgentProfile) -> dict[str, Any]
         table["prompt_via"] = profile.prompt_via
     if profile.install_hint != base.install_hint:
         table["install_hint"] = profile.install_hint
+    # The loader drops a built-in's resume_argv when argv is set, so say it again then.
+    if profile.resume_argv != base.resume_argv or "argv" in table:
+        table["resume_argv"] = list(profile.resume_argv)
+    if profile.followup_context != base.followup_context:
+        table["followup_context"] = profile.followup_context
     return table
 
 

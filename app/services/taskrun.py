@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from app.core.events import Event, EventKind, make_event, summarize
+from app.core.followup import plan_turn
 from app.core.naming import commit_message
 from app.core.profiles import AgentProfile, OutputFormat
 from app.core.states import TaskState, transition
@@ -90,6 +91,7 @@ class TaskRun:
         self.agent: RunningAgent | None = None
         self.stop_requested = False
         self.log: TaskLogWriter | None = None
+        self.turn = plan_turn(task, profile)
         self._stopper: asyncio.Task[None] | None = None
 
     # lifecycle
@@ -104,7 +106,11 @@ class TaskRun:
                 finished_at=None,
                 exit_code=None,
                 error=None,
+                turns=self.turn.number,
+                next_prompt=None,
             )
+            if note := self.turn.note():
+                self._note(make_event(EventKind.STATUS, note))
             await self._prepare()
             if self.stop_requested:
                 return self._finish(TaskState.STOPPED, None, "stopped before the agent started")
@@ -168,7 +174,9 @@ class TaskRun:
     # running
 
     async def _run_agent(self) -> tuple[int, bool]:
-        argv, stdin = self.profile.render(self.task.prompt, self.task.worktree, self.task.id)
+        argv, stdin = self.profile.render(
+            self.turn.prompt, self.task.worktree, self.task.id, self.turn.session_id
+        )
         env = self._agent_env()
         if shutil.which(argv[0], path=env.get("PATH")) is None:
             hint = f"; {self.profile.install_hint}" if self.profile.install_hint else ""
@@ -329,9 +337,13 @@ class TaskRun:
         return self._finish(TaskState.SUCCEEDED, code, None)
 
     async def _commit(self, stopped: bool) -> None:
-        title = self.task.title + (" (stopped)" if stopped else "")
+        title = self.task.title
+        if self.turn.ask is not None:
+            title += f" (follow-up {self.turn.number - 1})"
+        title += " (stopped)" if stopped else ""
+        message = commit_message(title, self.turn.ask or self.task.prompt)
         try:
-            sha = await git.commit_all(self.task.worktree, commit_message(title, self.task.prompt))
+            sha = await git.commit_all(self.task.worktree, message)
         except (git.GitError, OSError) as exc:
             self._note(make_event(EventKind.ERROR, f"Orchard could not commit: {exc}"))
             return

@@ -1,0 +1,110 @@
+"""Review comments and follow-up turns: a reviewer's remarks go back to the same agent."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path, PurePosixPath
+
+from app.core.followup import compose_followup, merge_followups
+from app.core.states import CLOSED_STATES, LIVE_STATES, TaskState, can_transition
+from app.core.task import Comment, Task
+from app.services import git
+from app.services.orchard import Orchard, UserError
+
+SIDES = ("new", "old")
+
+
+async def add_comment(
+    orchard: Orchard,
+    ref: str,
+    path: str,
+    line: int,
+    text: str,
+    side: str = "new",
+    quote: str = "",
+) -> Comment:
+    """Record an open comment on one line of a task's diff; quote that line if no quote is given."""
+    task = orchard.task(ref)
+    if task.state in CLOSED_STATES:
+        raise UserError(f"task {task.short_id} is {task.state}; it takes no more comments")
+    if not text.strip():
+        raise UserError("the comment is empty; say what should change")
+    if side not in SIDES:
+        raise UserError(f"side must be 'new' or 'old', not '{side}'")
+    if isinstance(line, bool) or not isinstance(line, int) or line < 1:
+        raise UserError(f"line must be a number from 1 up, not {line!r}")
+    rel = _relative(path)
+    if not quote:
+        repo = orchard.store.project(task.project).path
+        quote = await _quote_line(task, repo, rel, line, side)
+    comment = Comment(task.id, rel, line, text.strip(), side, quote, time.time())
+    return orchard.store.add_comment(comment)
+
+
+def open_comments(orchard: Orchard, ref: str) -> list[Comment]:
+    """Return the task's comments not yet sent to its agent, oldest first."""
+    return orchard.store.comments(orchard.task(ref).id, open_only=True)
+
+
+async def send_followup(orchard: Orchard, ref: str, text: str = "") -> Task:
+    """Queue a follow-up turn carrying every open comment and `text` to the task's agent."""
+    task = orchard.task(ref)
+    _check_can_follow_up(task)
+    comments = orchard.store.comments(task.id, open_only=True)
+    if not comments and not text.strip():
+        raise UserError(
+            f"nothing to send to task {task.short_id}: add a comment or write a follow-up"
+        )
+    prompt = merge_followups(task.next_prompt, compose_followup(comments, text))
+    # Queue first, then mark sent: a failure in between repeats a comment, never loses one.
+    queued = orchard.store.update(
+        task.id,
+        state=TaskState.QUEUED,
+        next_prompt=prompt,
+        exit_code=None,
+        error=None,
+        stop_requested=False,
+        finished_at=None,
+    )
+    orchard.store.mark_comments_sent([c.id for c in comments if c.id is not None], time.time())
+    orchard.supervisor.wake()
+    return queued
+
+
+def _check_can_follow_up(task: Task) -> None:
+    name, state = task.short_id, task.state
+    if state in LIVE_STATES:
+        raise UserError(f"task {name} is {state}; wait for it or stop it first")
+    if state in CLOSED_STATES:
+        raise UserError(f"task {name} is {state}; a follow-up needs a task that is not landed")
+    if state is TaskState.QUEUED and task.next_prompt is None:
+        raise UserError(f"task {name} has not started yet; nothing to follow up on")
+    if state is not TaskState.QUEUED and not can_transition(state, TaskState.QUEUED):
+        raise UserError(f"task {name} is {state}; it cannot take a follow-up")
+    if not Path(task.worktree).is_dir():
+        raise UserError(
+            f"the worktree of task {name} is gone ({task.worktree}); "
+            "restore it before sending a follow-up"
+        )
+
+
+def _relative(path: str) -> str:
+    clean = PurePosixPath(path.strip())
+    if not path.strip() or clean.is_absolute() or ".." in clean.parts:
+        raise UserError(f"'{path}' is not a path inside the task's worktree")
+    return str(clean)
+
+
+async def _quote_line(task: Task, repo: str, path: str, line: int, side: str) -> str:
+    try:
+        if side == "new":
+            data = (Path(task.worktree) / path).read_bytes()
+        else:
+            data = (await git.git(repo, "show", f"{task.base_commit}:{path}")).stdout
+    except (OSError, git.GitError):
+        version = "the task's" if side == "new" else "the base"
+        raise UserError(f"{path} is not in {version} version of task {task.short_id}") from None
+    lines = data.decode("utf-8", errors="replace").splitlines()
+    if line > len(lines):
+        raise UserError(f"{path} has {len(lines)} lines; there is no line {line}")
+    return lines[line - 1]
