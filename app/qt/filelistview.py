@@ -33,16 +33,15 @@ _STATUS = {
     FileStatus.COPIED: ("C", "#0969da"),
     FileStatus.TYPE_CHANGED: ("T", "#6e7781"),
 }
-_ZERO_ID = "0" * 40
 STATUS, PATH, ADDED, DELETED = range(4)
 
 
 def viewed_key(entry: FileEntry) -> str:
     """Return what a "viewed" mark is kept under: the path and the content it was seen at."""
-    if entry.new_id and entry.new_id.strip("0"):
-        return f"{entry.path}@{entry.new_id}"
-    # Uncommitted or unknown content: its counts and size stand in for its blob.
-    return f"{entry.path}@+{entry.insertions}-{entry.deletions}:{entry.size}"
+    for blob in (entry.new_id, entry.old_id):  # a deleted file: the content it had
+        if blob.strip("0"):
+            return f"{entry.path}@{blob}"
+    return f"{entry.path}@{entry.status}:{entry.size}"
 
 
 def describe(entry: FileEntry) -> str:
@@ -70,6 +69,16 @@ class FileListModel(QAbstractTableModel):
         self._entries = list(entries)
         self._viewed = {viewed_key(e) for e in entries} & viewed
         self.endResetModel()
+
+    def update_entries(self, entries: list[FileEntry]) -> bool:
+        """Take new facts (counts) for the same files in the same order; False if they differ."""
+        if [e.path for e in entries] != [e.path for e in self._entries]:
+            return False
+        self._entries = list(entries)
+        if entries:
+            last = self.index(len(entries) - 1, DELETED)
+            self.dataChanged.emit(self.index(0, STATUS), last)
+        return True
 
     def entry(self, row: int) -> FileEntry:
         """Return the file on `row`."""

@@ -57,6 +57,7 @@ class ReviewController:
         # Plain threads: qasync's default executor aborts the process at exit.
         self._io = ThreadPoolExecutor(max_workers=1, thread_name_prefix="orchard-review")
         self.closed = False
+        self.counted = False  # the file list has its +/- counts
         self._connect()
 
     def _connect(self) -> None:
@@ -115,21 +116,36 @@ class ReviewController:
     # the file list
 
     async def load(self) -> None:
-        """Snapshot the task's changes and list them; select the first file."""
+        """List the task's changed files at once, then their +/- counts; select the first file."""
         self.window.say("Reading the task's changes…")
         repo = (await self.off_thread(self.orchard.store.project, self.task.project)).path
         self._viewed = await self.off_thread(self._read_viewed)
-        ignore = self.window.whitespace.isChecked()
+        ignore, t = self.window.whitespace.isChecked(), self.task
         try:
-            snapshot = await review.review_task(repo, self.task, ignore_whitespace=ignore)
+            base = await review.review_base(repo, t)
+            quick = await review.changed_files(
+                t.worktree, base, ignore_whitespace=ignore, repo=repo, branch=t.branch, counts=False
+            )
+            self._show_snapshot(quick, counted=False)
+            counted = await review.list_files(quick, ignore_whitespace=ignore)
         except GitError as exc:
             raise UserError(f"git could not read the task's changes: {exc}") from None
-        self._show_snapshot(snapshot)
+        self._show_counts(counted)
 
-    def _show_snapshot(self, snapshot: review.ReviewSnapshot, keep: str | None = None) -> None:
+    def _show_counts(self, snapshot: review.ReviewSnapshot) -> None:
+        self.snapshot = snapshot
+        if self.window.files.model.update_entries(list(snapshot.files)):
+            self.window.show_totals(self.task, snapshot.base, list(snapshot.files))
+        else:
+            self._show_snapshot(snapshot)
+        self.counted = True
+
+    def _show_snapshot(
+        self, snapshot: review.ReviewSnapshot, keep: str | None = None, counted: bool = True
+    ) -> None:
         self.snapshot = snapshot
         files = list(snapshot.files)
-        self.window.set_files(self.task, snapshot.base, files, self._viewed)
+        self.window.set_files(self.task, snapshot.base, files, self._viewed, counted)
         if not files:
             self.window.diff.show_message("No changes: the task's files match its base.")
             self.window.say("Nothing to review yet.")

@@ -131,16 +131,25 @@ class ReviewWindow(QWidget):
         self.title.setText(task.title)
         self.facts.setText(f"{task.branch} vs {task.base_ref} · {task.state} · {task.agent}")
 
-    def set_files(self, task: Task, base: str, files: list[FileEntry], viewed: set[str]) -> None:
-        """Show the changed files and their totals; none selected yet."""
+    def set_files(
+        self, task: Task, base: str, files: list[FileEntry], viewed: set[str], counted: bool = True
+    ) -> None:
+        """Show the changed files and their totals (unless not counted yet); none selected."""
+        self.show_totals(task, base, files, counted)
+        self.files.set_files(files, viewed)
+
+    def show_totals(
+        self, task: Task, base: str, files: list[FileEntry], counted: bool = True
+    ) -> None:
+        """Say which task this is, against what, and how much it changed."""
         plus = sum(f.insertions for f in files)
         minus = sum(f.deletions for f in files)
         n = len(files)
+        lines = f"+{plus} −{minus}" if counted else "counting lines…"
         self.facts.setText(
             f"{task.branch} vs {task.base_ref} (merge-base {base[:10]}) · {task.state} · "
-            f"{n} file{'s' if n != 1 else ''}, +{plus} −{minus}"
+            f"{n} file{'s' if n != 1 else ''}, {lines}"
         )
-        self.files.set_files(files, viewed)
 
     def say(self, text: str, error: bool = False) -> None:
         """Show a message under the diff; red for an error."""

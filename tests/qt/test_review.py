@@ -81,6 +81,7 @@ async def opened(orchard: Orchard, task: Task) -> ReviewController:
     c = open_review(orchard, task)
     await until(lambda: c.window.files.model.rowCount(), what="file list")
     await until(lambda: shown_path(c), what="first file")
+    await until(lambda: c.counted, what="+/- counts")
     return c
 
 
