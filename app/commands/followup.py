@@ -80,4 +80,7 @@ def _describe(c: Comment) -> str:
 
 
 def _print_sent(task: Task) -> None:
-    print(f"{task.short_id} {task.state.value}: follow-up queued; `orchard run` starts it")
+    print(
+        f"{task.short_id} {task.state.value} for a follow-up turn "
+        "(`orchard run` or the open window starts it)"
+    )
