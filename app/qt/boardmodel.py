@@ -138,6 +138,7 @@ class BoardModel(QAbstractItemModel):
         super().__init__(parent)
         self._clock = clock
         self._clear()
+        self._marks: dict[str, tuple[str, str]] = {}
         self._bold = QFont()
         self._bold.setBold(True)
 
@@ -255,7 +256,9 @@ class BoardModel(QAbstractItemModel):
             return self._group_data(index.row(), index.column(), role)
         task = self._tasks[self._ids[group][index.row()]]
         if role == _DISPLAY:
-            return _CELLS[index.column()](task, self._clock())
+            mark = self._marks.get(task.id) if index.column() == BoardColumn.TITLE else None
+            text = _CELLS[index.column()](task, self._clock())
+            return f"{mark[0]} {text}" if mark else text
         if role in _SORT_KEY_OF_ROLE:
             # The proxy always sorts ascending so that group rows keep their order.
             return _SORT_VALUES[_SORT_KEY_OF_ROLE[role]](task, self._clock())
@@ -342,8 +345,23 @@ class BoardModel(QAbstractItemModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             if column == BoardColumn.EVENT:
                 return event_text(task, 2000)
-            return f"{task.title}\n{task.state.value} · {task.short_id} · {task.branch}"
+            mark = self._marks.get(task.id, ("", ""))[1]
+            return f"{task.title}\n{task.state.value} · {task.short_id} · {task.branch}{mark}"
         return None
+
+    def set_marks(self, marks: dict[str, tuple[str, str]]) -> None:
+        """Mark tasks with a symbol before the title and a note in the tooltip; replaces all."""
+        changed = set(marks) ^ set(self._marks) | {
+            i for i in marks if self._marks.get(i) != marks[i]
+        }
+        self._marks = dict(marks)
+        for task_id in changed & set(self._tasks):
+            index = self.index_of(task_id)
+            self.dataChanged.emit(index, index)
+
+    def mark(self, task_id: str) -> tuple[str, str] | None:
+        """Return a task's mark (symbol, note), if it has one."""
+        return self._marks.get(task_id)
 
 
 class BoardFilterModel(QSortFilterProxyModel):

@@ -161,6 +161,10 @@ class WindowController:
 
     def close(self) -> None:
         """Close the window and end `run()`."""
+        for tool in self.tools:
+            stop = getattr(tool, "stop", None)
+            if stop is not None:
+                stop()
         self.window.allow_close = True
         self.window.close()
         if not self._closed.done():

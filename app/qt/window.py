@@ -5,6 +5,7 @@ from __future__ import annotations
 from app.qt.boardview import BoardView
 from app.qt.controller import WindowController
 from app.qt.emptystate import EmptyStateView
+from app.qt.forecastcontroller import ForecastController
 from app.qt.landingcontroller import LandingController
 from app.qt.logview import LogView
 from app.qt.mainwindow import MainWindow
@@ -28,5 +29,6 @@ def build_window(orchard: Orchard, demo: bool = False) -> tuple[MainWindow, Wind
         SettingsController(controller, controller.settings),
         OpenController(controller),
         LandingController(controller),
+        ForecastController(controller),
     )
     return window, controller

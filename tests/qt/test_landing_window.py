@@ -9,6 +9,7 @@ import pytest
 from PySide6.QtWidgets import QMessageBox
 
 from app.core.states import TaskState
+from app.qt.landingcontroller import LandingController
 from tests.conftest import make_repo
 from tests.qt.test_window import Session, group_of, loop, run, until
 
@@ -66,13 +67,51 @@ def test_a_running_task_is_not_discarded(loop: Any, tmp_path: Path, say_yes: lis
     async def scenario() -> None:
         s = Session(tmp_path / "home")
         await s.orchard.add_project(str(repo))
+        [landing] = [t for t in s.controller.tools if isinstance(t, LandingController)]
         [task] = await s.orchard.new_tasks("repo", "sleep 30", agent="shell", title="slow")
         await until(lambda: s.task(task.id) and s.task(task.id).state is TaskState.RUNNING)
-        s.controller.tools[-1].discard([task.id])
+        try:
+            landing.discard([task.id])
+            message = s.window.statusBar().currentMessage()
+        finally:
+            await s.orchard.stop_task(task.id)
+            await s.close()
         assert not say_yes  # not even asked
-        assert "stop" in s.window.statusBar().currentMessage().lower()
+        assert "stop" in message.lower()
         assert Path(task.worktree).exists()
-        await s.orchard.stop_task(task.id)
+
+    run(loop, scenario)
+
+
+def test_the_board_marks_tasks_that_conflict(loop: Any, tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "repo", {"f.txt": "one\ntwo\nthree\n", "g.txt": "g\n"})
+
+    async def scenario() -> None:
+        from app.qt.forecastcontroller import CONFLICT, ForecastController
+
+        s = Session(tmp_path / "home")
+        await s.orchard.add_project(str(repo))
+        tasks = [
+            (await s.orchard.new_tasks("repo", cmd, agent="shell", title=title))[0]
+            for title, cmd in (
+                ("left", "printf 'one\\nLEFT\\nthree\\n' > f.txt"),
+                ("right", "printf 'one\\nRIGHT\\nthree\\n' > f.txt"),
+                ("apart", "echo other > g.txt"),
+            )
+        ]
+        await until(
+            lambda: all(s.task(t.id) and s.task(t.id).state is TaskState.SUCCEEDED for t in tasks)
+        )
+        [forecaster] = [t for t in s.controller.tools if isinstance(t, ForecastController)]
+        await forecaster.refresh()
+        board = s.window.board.board_model
+        left, right, apart = tasks
+        assert board.mark(left.id)[0] == CONFLICT
+        assert "“right”" in board.mark(left.id)[1] and "f.txt" in board.mark(left.id)[1]
+        assert board.mark(right.id)[0] == CONFLICT
+        assert board.mark(apart.id) is None
+        title = board.index_of(left.id).data()
+        assert title == f"{CONFLICT} left"
         await s.close()
 
     run(loop, scenario)

@@ -1,0 +1,82 @@
+"""The board's conflict forecast: which pending tasks clash with each other or their base."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from PySide6.QtCore import QTimer
+
+from app.core.forecast import ClashKind, Forecast
+from app.core.states import LIVE_STATES
+from app.qt.controller import WindowController
+from app.services.forecast import forecast
+
+log = logging.getLogger(__name__)
+INTERVAL_MS = 5000
+CONFLICT, OVERLAP = "⚠", "≈"
+
+
+def board_marks(result: Forecast, titles: dict[str, str]) -> dict[str, tuple[str, str]]:
+    """Return each clashing task's board mark: a symbol and the lines of its tooltip."""
+    marks: dict[str, tuple[str, str]] = {}
+    for task_id in result.tasks:
+        clashes = result.for_task(task_id)
+        problem = result.problem(task_id)
+        notes = [f"\n⚠ {problem}"] if problem else []
+        for c in clashes:
+            who = "its base branch" if c.other is None else f"“{titles.get(c.other, c.other)}”"
+            verb = "conflicts with" if c.kind is ClashKind.CONFLICT else "touches the same files as"
+            files = ", ".join(c.paths[:3]) + (" …" if len(c.paths) > 3 else "")
+            notes.append(f"\n{verb} {who}: {files}")
+        if notes:
+            conflict = problem or any(c.kind is ClashKind.CONFLICT for c in clashes)
+            marks[task_id] = (CONFLICT if conflict else OVERLAP, "".join(notes))
+    return marks
+
+
+class ForecastController:
+    """Re-forecasts in the background when tasks change; the board shows the marks."""
+
+    def __init__(self, main: WindowController) -> None:
+        self.main = main
+        self.result = Forecast()
+        self._seen: dict[str, tuple[object, ...]] = {}
+        self._job: asyncio.Task[None] | None = None
+        self._timer = QTimer(main.window)
+        self._timer.setInterval(INTERVAL_MS)
+        self._timer.timeout.connect(self._on_timer_timeout)
+        self._timer.start()
+
+    def _on_timer_timeout(self) -> None:
+        """Forecast again when a task changed state or size since the last forecast."""
+        now = {
+            t.id: (
+                t.state,
+                t.insertions,
+                t.deletions,
+                t.last_event if t.state in LIVE_STATES else "",
+            )
+            for t in self.main.tasks.values()
+        }
+        if now == self._seen or (self._job is not None and not self._job.done()):
+            return
+        self._seen = now
+        self._job = asyncio.ensure_future(self.refresh())
+
+    async def refresh(self) -> Forecast:
+        """Forecast every project now and show the marks."""
+        try:
+            self.result = await forecast(self.main.orchard)
+        except Exception as exc:  # the board keeps its old marks; the cause goes to the log
+            log.warning("conflict forecast failed: %s", exc)
+            return self.result
+        titles = {t.id: t.title for t in self.main.tasks.values()}
+        self.main.window.board.board_model.set_marks(board_marks(self.result, titles))
+        return self.result
+
+    def stop(self) -> None:
+        """Stop forecasting (the window is closing)."""
+        self._timer.stop()
+        if self._job is not None:
+            self._job.cancel()
