@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import sys
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from app.services.config import ConfigError, Home
@@ -21,6 +22,9 @@ def run_window(home: str | None, demo: bool = False) -> int:
     app.setDesktopFileName("orchard")
     app.setQuitOnLastWindowClosed(False)  # the controller ends the app, after stopping agents
     loop = qasync.QEventLoop(app)
+    # Plain threads for asyncio.to_thread: qasync's default QThread pool aborts the
+    # process at exit if one of its threads is still alive.
+    loop.set_default_executor(ThreadPoolExecutor(max_workers=2, thread_name_prefix="orchard"))
     asyncio.set_event_loop(loop)
     try:
         with loop:

@@ -35,6 +35,7 @@ from app.services.supervisor import (
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 FLUSH_MS = 50
+POLL_MS = 2000  # how often tasks changed by another process (the CLI) are picked up
 _PERSISTED = ("geometry", "splitter", "selected", "filter")
 
 
@@ -60,6 +61,10 @@ class WindowController:
         self._timer = QTimer(window)
         self._timer.setInterval(FLUSH_MS)
         self._timer.timeout.connect(self._on_timer_timeout)
+        self._polling: asyncio.Future[None] | None = None
+        self._poll = QTimer(window)
+        self._poll.setInterval(POLL_MS)
+        self._poll.timeout.connect(self._on_poll_timeout)
         self.tools: tuple[object, ...] = ()
         self._connect()
 
@@ -130,6 +135,7 @@ class WindowController:
         if interrupted:
             self.say(f"{len(interrupted)} task(s) were interrupted when Orchard last stopped")
         self._timer.start()
+        self._poll.start()
         supervising = asyncio.ensure_future(self.orchard.supervisor.run(until_idle=False))
         try:
             await self._closed
@@ -161,6 +167,9 @@ class WindowController:
 
     def close(self) -> None:
         """Close the window and end `run()`."""
+        self._poll.stop()
+        if self._polling is not None:
+            self._polling.cancel()
         for tool in self.tools:
             stop = getattr(tool, "stop", None)
             if stop is not None:
@@ -217,6 +226,18 @@ class WindowController:
         if self._shown in {t.id for t in tasks}:
             self.window.header.show_task(self._tasks[self._shown])
         self._update_placeholder()
+
+    def _on_poll_timeout(self) -> None:
+        if self._polling is None or self._polling.done():
+            self._polling = asyncio.ensure_future(self._poll_store())
+
+    async def _poll_store(self) -> None:
+        """Pick up tasks another process added or changed (the CLI, a compare window)."""
+        stored = await self.off_thread(self.orchard.store.tasks)
+        runs = self.orchard.supervisor.runs
+        for task in stored:
+            if self._tasks.get(task.id) != task and not runs(task.id):
+                self._pending.setdefault(task.id, task)
 
     def _update_placeholder(self) -> None:
         self.window.board.show_placeholder(not self._tasks)

@@ -1,4 +1,4 @@
-"""Review-and-land actions in the window: follow up, discard, restore, pull requests."""
+"""Review-and-land actions in the window: review, compare, follow up, discard, restore, PRs."""
 
 from __future__ import annotations
 
@@ -6,8 +6,11 @@ from PySide6.QtWidgets import QMessageBox
 
 from app.core.states import LANDABLE_STATES, TaskState
 from app.core.task import Task
+from app.qt.comparecontroller import CompareController, open_compare
 from app.qt.controller import WindowController
 from app.qt.followupdialog import FollowUpDialog
+from app.qt.mergecontroller import MergeController
+from app.qt.reviewcontroller import ReviewController, open_review
 from app.services import archive, followup, pullrequest
 
 
@@ -17,8 +20,15 @@ class LandingController:
     def __init__(self, main: WindowController) -> None:
         self.main = main
         self.dialog: FollowUpDialog | None = None
+        self.merger = MergeController(main)
+        self.reviews: dict[str, ReviewController] = {}
+        self.compares: dict[str, CompareController] = {}
         h, a, board = main.window.header, main.window.actions, main.window.board
         for signal, slot in (
+            (h.review_clicked, self.review_shown),
+            (a["review"].triggered, self.review_shown),
+            (h.compare_clicked, self.compare_shown),
+            (a["compare"].triggered, self.compare_shown),
             (h.followup_clicked, self.follow_up),
             (a["followup"].triggered, self.follow_up),
             (h.discard_clicked, lambda: self.discard(self._shown())),
@@ -30,6 +40,54 @@ class LandingController:
         ):
             signal.connect(slot)
         board.discard_requested.connect(self.discard)
+
+    def stop(self) -> None:
+        """Close every review and compare window (the app is closing)."""
+        for review in list(self.reviews.values()):
+            review.window.close()
+            review.close()
+        for compare in list(self.compares.values()):
+            compare.view.close()
+            compare.close()
+        self.reviews.clear()
+        self.compares.clear()
+
+    # review and compare
+
+    def review_shown(self) -> None:
+        """Open (or raise) the review window of the shown task."""
+        task = self.main.shown_task()
+        if task is None or task.state in (TaskState.QUEUED, TaskState.DISCARDED):
+            self.main.say("Select a task with changes to review", error=True)
+            return
+        self.review(task.id)
+
+    def review(self, task_id: str) -> None:
+        """Open (or raise) the review window of a task."""
+        if task_id in self.reviews:
+            self.reviews[task_id].window.raise_()
+            self.reviews[task_id].window.activateWindow()
+            return
+        task = self.main.tasks.get(task_id) or self.main.orchard.task(task_id)
+        review = open_review(self.main.orchard, task)
+        review.window.merge_requested.connect(self.merger.merge)
+        review.window.discard_requested.connect(lambda tid: self.discard([tid]))
+        review.window.closed.connect(lambda: self.reviews.pop(task_id, None))
+        self.reviews[task_id] = review
+
+    def compare_shown(self) -> None:
+        """Open the best-of-N compare window of the shown task's group."""
+        task = self.main.shown_task()
+        if task is None or task.group is None:
+            self.main.say("Select a task made with several attempts to compare them", error=True)
+            return
+        if task.group in self.compares:
+            self.compares[task.group].view.raise_()
+            return
+        compare = open_compare(self.main.orchard, task.group)
+        compare.view.review_requested.connect(self.review)
+        compare.view.destroyed.connect(lambda: self.compares.pop(task.group or "", None))
+        self.compares[task.group] = compare
 
     def _shown(self) -> list[str]:
         task = self.main.shown_task()

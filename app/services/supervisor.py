@@ -251,6 +251,10 @@ class Supervisor:
             if task.state is TaskState.QUEUED and task_id not in self._runs:
                 self._start(task)
 
+    def runs(self, task_id: str) -> bool:
+        """Say whether this supervisor is running a turn of `task_id` right now."""
+        return task_id in self._runs
+
     def flush_log(self, task_id: str) -> None:
         """Push a running task's buffered log to its files, so a reader sees all of it."""
         run = self._runs.get(task_id)

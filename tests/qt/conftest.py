@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import pytest
 
@@ -32,3 +35,24 @@ def no_leaks(qapp: object) -> Iterator[None]:
     ]
     assert not leaked_windows, f"windows left open: {leaked_windows}"
     assert not leaked_threads, f"threads left running: {leaked_threads}"
+
+
+@pytest.fixture
+def loop(qapp: Any) -> Iterator[asyncio.AbstractEventLoop]:
+    """A qasync loop on the test's QApplication, with plain threads for to_thread.
+
+    qasync's own default executor is a pool of QThreads that aborts the process if one
+    outlives the loop; the app sets the same plain executor (app/main.py).
+    """
+    import qasync
+
+    qapp.setQuitOnLastWindowClosed(False)  # the controller decides when the app ends
+    loop = qasync.QEventLoop(qapp, already_running=False)
+    threads = ThreadPoolExecutor(max_workers=2, thread_name_prefix="test-io")
+    loop.set_default_executor(threads)
+    asyncio.set_event_loop(loop)
+    yield loop
+    # Not loop.close(): a closed qasync loop leaves deleted notifiers behind that crash
+    # the next test's loop on the same QApplication.
+    threads.shutdown(wait=True, cancel_futures=True)
+    asyncio.set_event_loop(None)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -55,17 +55,6 @@ def board_of_three() -> Any:
             attempt("c", 1, 3, None, cost_usd=0.10, state=TaskState.DISCARDED),
         ],
     )
-
-
-@pytest.fixture
-def loop(qapp: Any) -> Iterator[asyncio.AbstractEventLoop]:
-    import qasync
-
-    qapp.setQuitOnLastWindowClosed(False)
-    loop = qasync.QEventLoop(qapp, already_running=False)
-    asyncio.set_event_loop(loop)
-    yield loop
-    asyncio.set_event_loop(None)
 
 
 async def until(check: Callable[[], Any], timeout: float = 30, what: str = "") -> Any:

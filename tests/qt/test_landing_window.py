@@ -10,10 +10,9 @@ from PySide6.QtWidgets import QMessageBox
 
 from app.core.states import TaskState
 from app.qt.landingcontroller import LandingController
-from tests.conftest import make_repo
-from tests.qt.test_window import Session, group_of, loop, run, until
+from tests.conftest import git, make_repo
+from tests.qt.test_window import Session, group_of, run, until
 
-__all__ = ["loop"]
 pytestmark = pytest.mark.timeout(180)
 
 
@@ -113,5 +112,90 @@ def test_the_board_marks_tasks_that_conflict(loop: Any, tmp_path: Path) -> None:
         title = board.index_of(left.id).data()
         assert title == f"{CONFLICT} left"
         await s.close()
+
+    run(loop, scenario)
+
+
+def _landing(s: Session) -> LandingController:
+    [landing] = [t for t in s.controller.tools if isinstance(t, LandingController)]
+    return landing
+
+
+def test_merge_from_the_window_checks_then_lands(loop: Any, tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "repo", {"f.txt": "one\ntwo\n"})
+
+    async def scenario() -> None:
+        s = Session(tmp_path / "home")
+        await s.orchard.add_project(str(repo))
+        [task] = await s.orchard.new_tasks(
+            "repo", "printf 'one\\nTWO\\n' > f.txt", agent="shell", title="shout"
+        )
+        await until(lambda: s.task(task.id) and s.task(task.id).state is TaskState.SUCCEEDED)
+        s.window.board.select_task(task.id)
+        await until(lambda: s.window.header.buttons["merge"].isEnabled())
+        s.window.header.buttons["merge"].click()
+        merger = _landing(s).merger
+        dialog = await until(lambda: merger.dialog)
+        await until(lambda: dialog.land_button.isEnabled(), what="the check passed")
+        assert "Ready: 1 commit(s) land on main" in dialog.findings.text()
+        dialog.strategy.setCurrentIndex(1)  # squash
+        dialog.land_button.click()
+        await until(lambda: s.task(task.id).state is TaskState.MERGED, what="merged")
+        assert git(repo, "show", "main:f.txt") == "one\nTWO\n"
+        assert git(repo, "status", "--porcelain") == ""  # the checkout moved with it, clean
+        assert group_of(s, task.id) == "Done"
+        await s.close()
+
+    run(loop, scenario)
+
+
+def test_merge_dialog_shows_conflicts_and_offers_the_agent(loop: Any, tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "repo", {"f.txt": "one\ntwo\n"})
+
+    async def scenario() -> None:
+        s = Session(tmp_path / "home")
+        await s.orchard.add_project(str(repo))
+        [task] = await s.orchard.new_tasks(
+            "repo", "printf 'one\\nTASK\\n' > f.txt", agent="shell", title="clash"
+        )
+        await until(lambda: s.task(task.id) and s.task(task.id).state is TaskState.SUCCEEDED)
+        (repo / "f.txt").write_text("one\nMAIN\n")
+        git(repo, "commit", "-qam", "main moves")
+        before = git(repo, "rev-parse", "main")
+        s.window.board.select_task(task.id)
+        await until(lambda: s.controller.shown_task() is not None)
+        merger = _landing(s).merger
+        merger.merge(task.id)
+        dialog = merger.dialog
+        await until(lambda: dialog.resolve_button.isVisibleTo(dialog), what="conflict found")
+        assert not dialog.land_button.isEnabled()
+        assert "f.txt" in dialog.findings.text() and "conflicts" in dialog.findings.text()
+        assert "TASK" in dialog.output.toPlainText()
+        dialog.resolve_button.click()
+        await until(lambda: s.task(task.id).turns >= 2, what="the agent's follow-up turn")
+        assert git(repo, "rev-parse", "main") == before  # nothing landed
+        await s.close()
+
+    run(loop, scenario)
+
+
+def test_ctrl_r_opens_the_review_of_the_shown_task(loop: Any, tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "repo")
+
+    async def scenario() -> None:
+        s = Session(tmp_path / "home")
+        await s.orchard.add_project(str(repo))
+        [task] = await s.orchard.new_tasks("repo", "echo hi > new.txt", agent="shell")
+        await until(lambda: s.task(task.id) and s.task(task.id).state is TaskState.SUCCEEDED)
+        s.window.board.select_task(task.id)
+        await until(lambda: s.controller.shown_task() is not None)
+        s.window.actions["review"].trigger()
+        review = _landing(s).reviews[task.id]
+        await until(lambda: review.window.files.model.rowCount() == 1, what="the file list")
+        assert review.window.isVisible()
+        s.window.actions["review"].trigger()  # a second Ctrl+R raises the same window
+        assert list(_landing(s).reviews) == [task.id]
+        await s.close()
+        assert not review.window.isVisible()
 
     run(loop, scenario)

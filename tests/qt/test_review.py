@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -27,18 +27,6 @@ CHANGES = (
     "rm old.txt; printf 'a  =  1\\n' > src/ws.py; seq 1 30000 > big.txt; "
     "sed -i 's/^line 30$/LINE 30/' long.txt"
 )
-
-
-@pytest.fixture
-def loop(qapp: Any) -> Iterator[asyncio.AbstractEventLoop]:
-    import qasync
-
-    qapp.setQuitOnLastWindowClosed(False)
-    loop = qasync.QEventLoop(qapp, already_running=False)
-    asyncio.set_event_loop(loop)
-    yield loop
-    loop.close()
-    asyncio.set_event_loop(None)
 
 
 async def until(check: Callable[[], Any], timeout: float = 30, what: str = "") -> Any:

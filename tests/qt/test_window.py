@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -15,17 +15,6 @@ from app.services.orchard import Orchard
 from tests.conftest import make_repo, process_alive
 
 pytestmark = pytest.mark.timeout(180)
-
-
-@pytest.fixture
-def loop(qapp: Any) -> Iterator[asyncio.AbstractEventLoop]:
-    import qasync
-
-    qapp.setQuitOnLastWindowClosed(False)  # the controller decides when the app ends
-    loop = qasync.QEventLoop(qapp, already_running=False)
-    asyncio.set_event_loop(loop)
-    yield loop
-    asyncio.set_event_loop(None)
 
 
 async def until(check: Callable[[], Any], timeout: float = 30, what: str = "") -> Any:
