@@ -22,7 +22,7 @@ def _old_database(path: Path, version: int) -> Path:
 
 
 def test_every_older_schema_has_a_fixture() -> None:
-    assert OLD_VERSIONS == list(range(1, SCHEMA_VERSION))
+    assert list(range(1, SCHEMA_VERSION)) == OLD_VERSIONS
 
 
 def test_a_new_database_starts_at_the_current_version(tmp_path: Path) -> None:
