@@ -184,9 +184,9 @@ async def _terminal_demo() -> int:
 async def _dispatch(orchard: Orchard, args: argparse.Namespace) -> int:
     if args.command == "run":
         return await cmd_run(orchard, args.parallel)
-    handler = _HANDLERS.get((args.command, args.action)) or _FEATURE_HANDLERS[
-        (args.command, args.action)
-    ]
+    handler = (
+        _HANDLERS.get((args.command, args.action)) or _FEATURE_HANDLERS[(args.command, args.action)]
+    )
     return await handler(orchard, args)
 
 
