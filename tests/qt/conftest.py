@@ -1,4 +1,4 @@
-"""Qt tests run offscreen and fail if a test leaks a thread, a timer-owning window or a window."""
+"""Qt tests run offscreen and fail if a test leaks a thread, a running timer or a window."""
 
 from __future__ import annotations
 
@@ -14,26 +14,45 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 
+def _active_timers() -> dict[int, Any]:
+    """Return the running QTimers owned by the application or by any top-level widget."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    owners = [QApplication.instance(), *QApplication.topLevelWidgets()]
+    return {id(t): t for o in owners for t in o.findChildren(QTimer) if t.isActive()}
+
+
 @pytest.fixture(autouse=True)
 def no_leaks(qapp: object) -> Iterator[None]:
-    """Fail the test if it leaves a visible top-level window or a new thread behind."""
+    """Fail the test if it leaves a visible window, a running timer or a new thread behind."""
+    from PySide6.QtCore import QEvent
     from PySide6.QtWidgets import QApplication
 
     threads_before = {t.ident for t in threading.enumerate()}
     windows_before = {id(w) for w in QApplication.topLevelWidgets() if w.isVisible()}
+    timers_before = set(_active_timers())
     yield
     QApplication.processEvents()
+    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)  # deleteLater()s
     leaked_windows = [
         w for w in QApplication.topLevelWidgets() if w.isVisible() and id(w) not in windows_before
     ]
     for w in leaked_windows:
         w.close()
+    leaked_timers = [t for i, t in _active_timers().items() if i not in timers_before]
+    leaked_names = [
+        f"{t.parent().__class__.__name__}/{t.objectName() or 'QTimer'}" for t in leaked_timers
+    ]
+    for t in leaked_timers:
+        t.stop()
     leaked_threads = [
         t
         for t in threading.enumerate()
         if t.ident not in threads_before and t.is_alive() and not t.daemon
     ]
     assert not leaked_windows, f"windows left open: {leaked_windows}"
+    assert not leaked_timers, f"timers left running: {leaked_names}"
     assert not leaked_threads, f"threads left running: {leaked_threads}"
 
 
