@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from pathlib import Path, PurePosixPath
 
@@ -12,6 +13,8 @@ from app.services import git
 from app.services.orchard import Orchard, UserError
 
 SIDES = ("new", "old")
+QUOTE_SCAN_BYTES = 8 << 20  # a line past this far into a file is not quoted
+QUOTE_CHARS = 2000  # bytes of one line kept as its quote
 
 
 async def add_comment(
@@ -98,13 +101,29 @@ def _relative(path: str) -> str:
 async def _quote_line(task: Task, repo: str, path: str, line: int, side: str) -> str:
     try:
         if side == "new":
-            data = (Path(task.worktree) / path).read_bytes()
+            found = await asyncio.to_thread(_read_line, Path(task.worktree) / path, line)
         else:
             data = (await git.git(repo, "show", f"{task.base_commit}:{path}")).stdout
+            found = _line_in(data[:QUOTE_SCAN_BYTES], line)
     except (OSError, git.GitError):
         version = "the task's" if side == "new" else "the base"
         raise UserError(f"{path} is not in {version} version of task {task.short_id}") from None
-    lines = data.decode("utf-8", errors="replace").splitlines()
-    if line > len(lines):
-        raise UserError(f"{path} has {len(lines)} lines; there is no line {line}")
-    return lines[line - 1]
+    if isinstance(found, int):
+        raise UserError(f"{path} has {found} lines; there is no line {line}")
+    return found
+
+
+def _read_line(file: Path, line: int) -> str | int:
+    """Return line `line` of `file`'s first QUOTE_SCAN_BYTES, or how many lines those hold."""
+    with file.open("rb") as f:
+        return _line_in(f.read(QUOTE_SCAN_BYTES), line)
+
+
+def _line_in(data: bytes, line: int) -> str | int:
+    """Return line `line` of `data`, or how many lines it has when it is not there."""
+    lines = data.splitlines()
+    return _decode(lines[line - 1]) if line <= len(lines) else len(lines)
+
+
+def _decode(raw: bytes) -> str:
+    return raw[:QUOTE_CHARS].decode("utf-8", errors="replace")

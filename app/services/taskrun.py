@@ -106,8 +106,6 @@ class TaskRun:
                 finished_at=None,
                 exit_code=None,
                 error=None,
-                turns=self.turn.number,
-                next_prompt=None,
             )
             if note := self.turn.note():
                 self._note(make_event(EventKind.STATUS, note))
@@ -195,7 +193,15 @@ class TaskRun:
         except OSError as exc:
             raise RunFailure(f"could not start {argv[0]}: {exc.strerror or exc}") from None
         self.agent = agent
-        self._set_state(TaskState.RUNNING, pgid=agent.pgid, proc_start=agent.start_time)
+        # The follow-up is spent only once the agent has it; a turn that fails before
+        # this point keeps it, so a retry sends the follow-up and not the original prompt.
+        self._set_state(
+            TaskState.RUNNING,
+            pgid=agent.pgid,
+            proc_start=agent.start_time,
+            turns=self.turn.number,
+            next_prompt=None,
+        )
         stats = asyncio.create_task(self._stats_loop())
         try:
             code, timed_out = await self._wait(agent)

@@ -17,7 +17,13 @@ from app.core.profiles import AgentProfile, OutputFormat
 from app.core.states import TaskState
 from app.core.task import Task
 from app.services.config import Home, Settings, default_profiles, load_settings
-from app.services.followup import add_comment, open_comments, send_followup
+from app.services.followup import (
+    QUOTE_CHARS,
+    QUOTE_SCAN_BYTES,
+    add_comment,
+    open_comments,
+    send_followup,
+)
 from app.services.orchard import Orchard, UserError
 from app.services.settings_file import save_settings
 from tests.conftest import git, make_repo
@@ -171,6 +177,39 @@ async def test_two_sends_before_the_turn_starts_go_as_one(orchard: Orchard) -> N
 
 
 @in_loop
+async def test_a_followup_whose_setup_fails_is_kept_for_the_retry(
+    orchard: Orchard, tmp_path: Path
+) -> None:
+    repo = make_repo(tmp_path / "gated", {"README.md": "hi\n"})
+    await orchard.add_project(str(repo), name="gated", setup="test ! -e .block")
+    [task] = await orchard.new_tasks("gated", "Greet the world", agent="recorder")
+    await orchard.supervisor.run()
+    first = orchard.task(task.id)
+    assert (first.state, first.turns) == (TaskState.SUCCEEDED, 1)
+    await add_comment(orchard, first.id, "README.md", 1, "Say hello.")
+    (Path(first.worktree) / ".block").write_text("")
+    await send_followup(orchard, first.id, "Then wave.")
+    await orchard.supervisor.run()
+
+    failed = orchard.task(first.id)
+    assert failed.state is TaskState.FAILED and "setup command failed" in (failed.error or "")
+    assert failed.next_prompt is not None and failed.turns == 1
+    assert "Say hello." in failed.next_prompt and failed.next_prompt.endswith("Then wave.")
+    assert open_comments(orchard, first.id) == []  # sent, and still held by next_prompt
+
+    (Path(first.worktree) / ".block").unlink()
+    orchard.retry_task(first.id)
+    await orchard.supervisor.run()
+    done = orchard.task(first.id)
+    assert (done.state, done.turns, done.next_prompt) == (TaskState.SUCCEEDED, 2, None)
+    prompts = _show(done, "prompts.txt")
+    assert prompts.count("Greet the world") == 2  # the first run, then the fresh run's context
+    assert "Say hello." in prompts and "Then wave." in prompts
+    log = git(Path(done.worktree), "log", "--format=%s", f"{done.base_commit}..{done.branch}")
+    assert log.splitlines() == [f"{done.title} (follow-up 1)", done.title]
+
+
+@in_loop
 async def test_a_needs_input_task_takes_a_followup(orchard: Orchard) -> None:
     first = await _ran(orchard, "true")
     orchard.store.update(first.id, state=TaskState.NEEDS_INPUT, error="which file?")
@@ -266,6 +305,21 @@ async def test_a_given_quote_is_kept_even_for_a_line_not_on_disk(orchard: Orchar
     first = await _ran(orchard, "true")
     comment = await add_comment(orchard, first.id, "gone.py", 40, "x", quote="def gone():")
     assert comment.quote == "def gone():"
+
+
+@in_loop
+async def test_a_quote_is_one_capped_line_and_a_line_past_the_scan_is_refused(
+    orchard: Orchard,
+) -> None:
+    first = await _ran(orchard, "true")
+    big = Path(first.worktree) / "big.txt"
+    big.write_bytes(b"x" * (QUOTE_SCAN_BYTES + 10) + b"\nlast\n")
+    comment = await add_comment(orchard, first.id, "big.txt", 1, "shorter")
+    assert comment.quote == "x" * QUOTE_CHARS
+    await _refused(add_comment(orchard, first.id, "big.txt", 2, "x"), "big.txt has 1 lines")
+    crlf = Path(first.worktree) / "crlf.txt"
+    crlf.write_bytes(b"one\r\ntwo\r\n")
+    assert (await add_comment(orchard, first.id, "crlf.txt", 2, "x")).quote == "two"
 
 
 def test_resume_settings_survive_a_settings_file_round_trip(tmp_path: Path) -> None:
