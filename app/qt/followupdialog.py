@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -23,6 +23,7 @@ class FollowUpDialog(QDialog):
 
     def __init__(self, task: Task, comments: list[Comment], parent: QWidget | None = None):
         super().__init__(parent)
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.setWindowTitle(f"Follow up — {task.title}")
         self.resize(640, 420)
         resumes = "resumes its session" if task.session_id else "starts a new turn"

@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
+from collections.abc import Coroutine
+from typing import Any
+
+import shiboken6
+
 from app.core.states import LANDABLE_STATES
 from app.qt.controller import WindowController
 from app.qt.mergedialog import LandOptions, MergeDialog
@@ -9,6 +16,23 @@ from app.services import followup
 from app.services.landcheck import LandCheck, check_land
 from app.services.landing import LandRefused, conflict_followup_prompt, land_task
 from app.services.orchard import UserError
+
+log = logging.getLogger(__name__)
+_unfinished: set[asyncio.Task[Any]] = set()
+
+
+def shielded[T](coro: Coroutine[Any, Any, T]) -> asyncio.Future[T]:
+    """Run `coro` to its end even when the job awaiting it is cancelled (the window closed)."""
+    task = asyncio.ensure_future(coro)
+    _unfinished.add(task)
+    task.add_done_callback(_finished)
+    return asyncio.shield(task)
+
+
+def _finished(task: asyncio.Task[Any]) -> None:
+    _unfinished.discard(task)
+    if not task.cancelled() and (exc := task.exception()) is not None:
+        log.debug("shielded operation ended with %r", exc)  # its awaiter reports it, if any
 
 
 def check_lines(check: LandCheck) -> list[str]:
@@ -48,7 +72,6 @@ class MergeController:
         self.main = main
         self.dialog: MergeDialog | None = None
         self.check: LandCheck | None = None
-        self._task_id = ""
         main.window.header.merge_clicked.connect(self.merge_shown)
         main.window.actions["merge"].triggered.connect(self.merge_shown)
 
@@ -65,60 +88,88 @@ class MergeController:
             self.main.say(f"Task {task.short_id} is {task.state}; nothing to merge", error=True)
             return
         project = self.main.orchard.store.project(task.project)
-        if self.dialog is not None:
+        if self._live(self.dialog):
+            assert self.dialog is not None
             self.dialog.close()
-        self._task_id, self.check = task.id, None
-        self.dialog = MergeDialog(task, bool(project.test), self.main.window)
-        self.dialog.check_requested.connect(lambda into: self.main.spawn(self.run_check(into)))
-        self.dialog.land_requested.connect(lambda opts: self.main.spawn(self.land(opts)))
-        self.dialog.resolve_requested.connect(lambda: self.main.spawn(self.ask_agent()))
-        self.dialog.show()
-        self.main.spawn(self.run_check(task.base_ref))
+        self.check = None
+        dialog = self.dialog = MergeDialog(task, bool(project.test), self.main.window)
+        spawn, tid = self.main.spawn, task.id
+        dialog.check_requested.connect(lambda into: spawn(self.run_check(dialog, tid, into)))
+        dialog.land_requested.connect(lambda opts: spawn(self.land(dialog, tid, opts)))
+        dialog.resolve_requested.connect(lambda: spawn(self.ask_agent(dialog)))
+        dialog.finished.connect(lambda _result: self._forget(dialog))
+        dialog.show()
+        spawn(self.run_check(dialog, tid, task.base_ref))
 
-    async def run_check(self, into: str) -> LandCheck | None:
-        """Check what landing into `into` would do and show it in the dialog."""
-        dialog = self.dialog
-        if dialog is None:
+    def _forget(self, dialog: MergeDialog) -> None:
+        if self.dialog is dialog:
+            self.dialog, self.check = None, None
+
+    def _live(self, dialog: MergeDialog | None) -> bool:
+        return dialog is not None and shiboken6.isValid(dialog)
+
+    def _current(self, dialog: MergeDialog) -> bool:
+        return dialog is self.dialog and self._live(dialog)
+
+    async def run_check(self, dialog: MergeDialog, task_id: str, into: str) -> LandCheck | None:
+        """Check what landing `task_id` into `into` would do and show it in its dialog."""
+        if not self._current(dialog):
             return None
         dialog.show_busy(f"Checking against {into}…")
         try:
-            check = await check_land(self.main.orchard, self._task_id, into or None)
-        except UserError as exc:
-            dialog.show_failure(str(exc))
-            dialog.land_button.setEnabled(False)
+            check = await check_land(self.main.orchard, task_id, into or None)
+        except Exception as exc:
+            if self._current(dialog):
+                self._failed(dialog, exc, "check")
+                dialog.land_button.setEnabled(False)
+            elif not isinstance(exc, UserError):
+                log.error("merge check failed", exc_info=exc)
             return None
-        if dialog is not self.dialog:
-            return None  # a newer dialog took over
+        if not self._current(dialog):
+            return None  # closed, or a newer dialog took over
         self.check = check
         dialog.show_check(check_lines(check), not check.problems(), bool(check.conflicts))
         dialog.output.setPlainText(conflict_text(check))
         dialog.output.setVisible(bool(check.conflicts))
         return check
 
-    async def land(self, options: LandOptions) -> None:
+    def _failed(self, dialog: MergeDialog, exc: Exception, what: str) -> None:
+        if not isinstance(exc, UserError):
+            log.error("merge %s failed", what, exc_info=exc)
+        text = str(exc) if isinstance(exc, UserError) else f"The {what} failed: {exc}"
+        if self._current(dialog):
+            dialog.show_failure(text)
+        else:
+            self.main.say(text, error=True)
+
+    async def land(self, dialog: MergeDialog, task_id: str, options: LandOptions) -> None:
         """Land with the chosen options; on refusal show why, and change nothing."""
-        dialog = self.dialog
-        if dialog is None:
+        if not self._current(dialog):
             return
         dialog.show_busy(
             "Running the tests on the merged result…" if options.run_tests else "Landing…"
         )
         try:
-            result = await land_task(
-                self.main.orchard,
-                self._task_id,
-                options.strategy,
-                options.into or None,
-                options.cleanup,
-                options.run_tests,
+            result = await shielded(
+                land_task(
+                    self.main.orchard,
+                    task_id,
+                    options.strategy,
+                    options.into or None,
+                    options.cleanup,
+                    options.run_tests,
+                )
             )
         except LandRefused as exc:
-            dialog.show_failure(str(exc), exc.output)
-            dialog.resolve_button.setVisible(bool(exc.check and exc.check.conflicts))
-            self.check = exc.check or self.check
+            if self._current(dialog):
+                dialog.show_failure(str(exc), exc.output)
+                dialog.resolve_button.setVisible(bool(exc.check and exc.check.conflicts))
+                self.check = exc.check or self.check
+            else:
+                self.main.say(str(exc), error=True)
             return
-        except UserError as exc:
-            dialog.show_failure(str(exc))
+        except Exception as exc:
+            self._failed(dialog, exc, "land")
             return
         self.main.refresh_task(result.task)
         tests = " after its tests passed" if result.tests is not None else ""
@@ -126,16 +177,17 @@ class MergeController:
             f"Landed {result.task.title!r} on {result.target} ({options.strategy}) as "
             f"{result.commit[:10]}{tests}"
         )
-        dialog.accept()
-        self.dialog = None
+        if self._current(dialog):
+            dialog.accept()
 
-    async def ask_agent(self) -> None:
+    async def ask_agent(self, dialog: MergeDialog) -> None:
         """Send the agent a follow-up: rebase onto the target and resolve the conflicts."""
-        if self.check is None or self.dialog is None:
+        check = self.check
+        if check is None or not self._current(dialog):
             return
-        prompt = conflict_followup_prompt(self.check, self.check.target)
-        task = await followup.send_followup(self.main.orchard, self._task_id, prompt)
+        prompt = conflict_followup_prompt(check, check.target)
+        task = await followup.send_followup(self.main.orchard, check.task.id, prompt)
         self.main.refresh_task(task)
-        self.main.say(f"Asked {task.agent} to rebase onto {self.check.target} and resolve")
-        self.dialog.accept()
-        self.dialog = None
+        self.main.say(f"Asked {task.agent} to rebase onto {check.target} and resolve")
+        if self._current(dialog):
+            dialog.accept()

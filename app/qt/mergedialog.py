@@ -46,6 +46,7 @@ class MergeDialog(QDialog):
 
     def __init__(self, task: Task, has_tests: bool, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.setWindowTitle(f"Merge — {task.title}")
         self.resize(680, 460)
         self.strategy = QComboBox()

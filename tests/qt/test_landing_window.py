@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
 import pytest
+import shiboken6
 from PySide6.QtWidgets import QMessageBox
 
 from app.core.states import TaskState
@@ -197,5 +199,51 @@ def test_ctrl_r_opens_the_review_of_the_shown_task(loop: Any, tmp_path: Path) ->
         assert list(_landing(s).reviews) == [task.id]
         await s.close()
         assert not review.window.isVisible()
+
+    run(loop, scenario)
+
+
+def test_an_older_land_does_not_take_over_a_newer_dialog(
+    loop: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = make_repo(tmp_path / "repo", {"f.txt": "one\n", "g.txt": "g\n"})
+
+    async def scenario() -> None:
+        s = Session(tmp_path / "home")
+        await s.orchard.add_project(str(repo))
+        [a] = await s.orchard.new_tasks("repo", "echo A > f.txt", agent="shell", title="a")
+        [b] = await s.orchard.new_tasks("repo", "echo B > g.txt", agent="shell", title="b")
+        await until(
+            lambda: all(s.task(t.id) and s.task(t.id).state is TaskState.SUCCEEDED for t in (a, b))
+        )
+        merger = _landing(s).merger
+        merger.merge(a.id)
+        first = merger.dialog
+        await until(lambda: first.land_button.isEnabled(), what="a's check")
+        first.land_button.click()
+        await asyncio.sleep(0)  # a's land is under way
+        merger.merge(b.id)
+        second = merger.dialog
+        assert second is not first
+        await until(lambda: s.task(a.id).state is TaskState.MERGED, what="a merged")
+        await until(lambda: second.land_button.isEnabled(), what="b's check")
+        await asyncio.sleep(0.2)
+        assert merger.dialog is second and shiboken6.isValid(second)
+        assert merger.check is not None and merger.check.task.id == b.id
+        assert not shiboken6.isValid(first)  # closed dialogs are deleted
+
+        async def broken(*_args: Any, **_kw: Any) -> Any:
+            raise OSError("disk on fire")
+
+        monkeypatch.setattr("app.qt.mergecontroller.land_task", broken)
+        second.land_button.click()
+        await until(lambda: "disk on fire" in second.findings.text(), what="the failure")
+        assert second.land_button.isEnabled()
+        monkeypatch.setattr("app.qt.mergecontroller.check_land", broken)
+        second.check_requested.emit("main")
+        await until(lambda: "The check failed" in second.findings.text(), what="check failure")
+        second.reject()
+        await until(lambda: merger.dialog is None, what="the dialog forgotten")
+        await s.close()
 
     run(loop, scenario)
