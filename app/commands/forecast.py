@@ -10,7 +10,7 @@ from app.commands import Handlers
 from app.core.forecast import Clash, TaskForecast
 from app.core.task import Task
 from app.services.forecast import forecast, forecast_task
-from app.services.orchard import Orchard
+from app.services.orchard import Orchard, UserError
 
 
 def add_commands(sub: Any) -> Handlers:
@@ -28,14 +28,19 @@ def add_commands(sub: Any) -> Handlers:
 async def cmd_task_conflicts(orchard: Orchard, args: argparse.Namespace) -> int:
     """Print the forecast's clashes per task."""
     if args.id:
-        results = [await forecast_task(orchard, args.id, into=args.into)]
+        task = orchard.task(args.id)
+        if args.project and task.project != args.project:
+            raise UserError(
+                f"task {task.short_id} belongs to project '{task.project}', not '{args.project}'"
+            )
+        results = [await forecast_task(orchard, task.id, into=args.into)]
     else:
         found = await forecast(orchard, project=args.project)
         results = list(found.tasks.values())
     if args.json:
         print(json.dumps([r.to_json() for r in results], indent=2))
         return 0
-    tasks = {t.id: t for t in orchard.store.tasks(project=args.project)}
+    tasks = {t.id: t for t in orchard.store.tasks(project=None if args.id else args.project)}
     _print_text(results, tasks, args.into)
     return 0
 
@@ -43,12 +48,13 @@ async def cmd_task_conflicts(orchard: Orchard, args: argparse.Namespace) -> int:
 def _print_text(results: list[TaskForecast], tasks: dict[str, Task], into: str | None) -> None:
     shown = [r for r in results if r.clashes or r.problem]
     for result in shown:
-        task = tasks[result.task_id]
-        print(f"{task.short_id} {task.title}")
+        task = tasks.get(result.task_id)
+        print(f"{task.short_id} {task.title}" if task else result.task_id[:8])
         if result.problem:
             print(f"  not forecast: {result.problem}")
         for clash in result.clashes:
-            print(f"  {_describe(clash, tasks, into or task.base_ref)}")
+            target = into or (task.base_ref if task else "its base")
+            print(f"  {_describe(clash, tasks, target)}")
     if not shown:
         print(f"no clashes among {len(results)} pending task(s)")
 

@@ -10,6 +10,7 @@ import time
 from typing import Any
 
 from app.commands import Handlers
+from app.core.states import TaskState
 from app.services import archive
 from app.services.landcheck import LandCheck, check_land
 from app.services.landing import (
@@ -40,6 +41,9 @@ def add_commands(sub: Any) -> Handlers:
     discard = sub.add_parser("discard", help="archive a task's work, then remove it")
     discard.add_argument("id")
     discard.add_argument("--yes", "-y", action="store_true", help="do not ask")
+    discard.add_argument(
+        "--force", action="store_true", help="delete ignored files or submodule edits not archived"
+    )
     restore = sub.add_parser("restore", help="bring a discarded task back from its archive")
     restore.add_argument("id")
     archives = sub.add_parser("archives", help="list discarded and cleaned-up tasks' archives")
@@ -153,13 +157,25 @@ def _print_landed(result: LandResult) -> None:
 async def cmd_discard(orchard: Orchard, args: argparse.Namespace) -> int:
     task = orchard.task(args.id)
     if not args.yes and sys.stdin.isatty():
-        answer = input(f"discard task {task.short_id} ({task.title})? it is archived first [y/N] ")
+        try:
+            answer = input(
+                f"discard task {task.short_id} ({task.title})? it is archived first [y/N] "
+            )
+        except EOFError:
+            print("\norchard: no answer (end of input); not discarded", file=sys.stderr)
+            return 1
         if answer.strip().lower() not in ("y", "yes"):
             print("not discarded")
             return 1
-    discarded = await archive.discard_task(orchard, task.id)
+    discarded = await archive.discard_task(orchard, task.id, force=args.force)
     repo = orchard.store.project(task.project).path
     commit = await archive.archive_commit(repo, task.id)
+    if discarded.state is TaskState.MERGED:
+        print(
+            f"cleaned up merged task {task.short_id}: its worktree and branch {task.branch} "
+            f"are removed (archived as {(commit or '')[:10]}); it stays merged"
+        )
+        return 0
     if commit is None:
         print(f"discarded task {task.short_id}; it had no worktree or branch yet to archive")
         return 0

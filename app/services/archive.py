@@ -9,6 +9,8 @@ the index, so uncommitted edits come back uncommitted and untracked files untrac
 
 from __future__ import annotations
 
+import os
+import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,9 +19,21 @@ from app.core.states import LIVE_STATES, TaskState, can_transition, transition
 from app.core.task import Task
 from app.services import git
 from app.services.orchard import Orchard, UserError
-from app.services.snapshot import commit_tree, take_snapshot, tree_of, worktree_present
+from app.services.snapshot import (
+    commit_tree,
+    dirty_submodules,
+    ignored_paths,
+    ignored_tree,
+    path_sizes,
+    take_snapshot,
+    tree_of,
+    worktree_present,
+    worktrees,
+    write_tree_files,
+)
 
 ARCHIVE_PREFIX = "refs/orchard/archive/"
+MAX_IGNORED_BYTES = 20 * 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +63,7 @@ def archive_ref(task_id: str) -> str:
     return ARCHIVE_PREFIX + task_id
 
 
-async def archive_task(orchard: Orchard, task: Task) -> str:
+async def archive_task(orchard: Orchard, task: Task, force: bool = False) -> str:
     """Record the task's branch and every file of its worktree under its archive ref."""
     repo = orchard.store.project(task.project).path
     head = await branch_head(repo, task.branch)
@@ -60,9 +74,15 @@ async def archive_task(orchard: Orchard, task: Task) -> str:
         raise UserError(f"task {task.short_id} has neither a branch nor a worktree to archive")
     message = _archive_message(task)
     if has_worktree:
+        ignored = await ignored_paths(task.worktree)
+        await _refuse_unsaved(task, ignored, force)
         snap = await take_snapshot(task.worktree, head)
         staged = await commit_tree(repo, snap.index_tree, [head], f"index of {message}")
-        commit = await commit_tree(repo, snap.tree, [head, staged], message)
+        parents = [head, staged]
+        if ignored and sum(path_sizes(task.worktree, ignored).values()) <= MAX_IGNORED_BYTES:
+            tree = await ignored_tree(task.worktree, ignored)
+            parents.append(await commit_tree(repo, tree, [], f"ignored files of {message}"))
+        commit = await commit_tree(repo, snap.tree, parents, message)
     else:
         commit = await commit_tree(repo, await tree_of(repo, head), [head], message)
     ref = archive_ref(task.id)
@@ -86,30 +106,93 @@ async def branch_head(repo: str, branch: str) -> str | None:
     return result.text.strip() if result.returncode == 0 else None
 
 
-async def remove_checkout(orchard: Orchard, task: Task) -> None:
-    """Remove the task's worktree and branch (archive them first)."""
+async def _refuse_unsaved(task: Task, ignored: list[str], force: bool) -> None:
+    """Refuse when the archive could not keep ignored files or dirty submodules (unless forced)."""
+    if force:
+        return
+    sid = task.short_id
+    sizes = path_sizes(task.worktree, ignored)
+    total = sum(sizes.values())
+    if total > MAX_IGNORED_BYTES:
+        biggest = sorted(sizes, key=lambda p: sizes[p], reverse=True)[:3]
+        named = ", ".join(f"{p} ({sizes[p] // (1024 * 1024)} MB)" for p in biggest)
+        raise UserError(
+            f"task {sid}'s worktree has {total // (1024 * 1024)} MB of ignored files, too many "
+            f"to archive (biggest: {named}); they would be deleted. Move them away, or pass "
+            "--force to delete them"
+        )
+    dirty = await dirty_submodules(task.worktree)
+    if dirty:
+        raise UserError(
+            f"task {sid} has uncommitted changes inside submodule(s) {', '.join(dirty)}, which "
+            "the archive cannot keep; commit them there, or pass --force to delete them"
+        )
+
+
+async def remove_checkout(orchard: Orchard, task: Task, archived: str) -> None:
+    """Remove the task's worktree and branch, both as recorded in archive commit `archived`."""
     repo = orchard.store.project(task.project).path
-    await git.remove_worktree(repo, task.worktree, task.branch)
+    head = (await git.git(repo, "rev-parse", f"{archived}^1")).text.strip()
+    await remove_checkout_at(repo, task, head)
 
 
-async def discard_task(orchard: Orchard, ref: str) -> Task:
-    """Archive a task's final state, then remove its worktree and branch."""
-    task = orchard.task(ref)
+async def remove_checkout_at(repo: str, task: Task, head: str) -> None:
+    """Remove the task's registered worktree, and its branch if it still points at `head`."""
+    wanted = os.path.realpath(task.worktree)
+    async with git._worktree_lock(repo):
+        known = {os.path.realpath(w.get("worktree", "")) for w in await worktrees(repo)}
+        if wanted in known:
+            await git.git(
+                repo, "worktree", "remove", "--force", "--force", task.worktree, check=False
+            )
+            if Path(task.worktree).exists():
+                shutil.rmtree(task.worktree, ignore_errors=True)
+        await git.git(repo, "worktree", "prune", check=False)
+        await git.git(repo, "update-ref", "-d", f"refs/heads/{task.branch}", head, check=False)
+
+
+def _ran(task: Task) -> bool:
+    return task.turns > 0 or worktree_present(task.worktree)
+
+
+def _check_discardable(task: Task) -> None:
+    sid = task.short_id
     if task.state in LIVE_STATES:
-        stop = f"orchard task stop {task.short_id}"
-        raise UserError(f"task {task.short_id} is {task.state}; stop it first ({stop})")
+        raise UserError(f"task {sid} is {task.state}; stop it first (orchard task stop {sid})")
+    if task.state is TaskState.MERGED:
+        return
     if not can_transition(task.state, TaskState.DISCARDED):
-        raise UserError(f"task {task.short_id} is {task.state}; it cannot be discarded")
+        raise UserError(f"task {sid} is {task.state}; it cannot be discarded")
+
+
+async def discard_task(orchard: Orchard, ref: str, force: bool = False) -> Task:
+    """Archive a task's final state, then remove its worktree and branch.
+
+    A merged task keeps its state: only its leftover worktree and branch go.
+    """
+    task = orchard.task(ref)
+    _check_discardable(task)
     repo = orchard.store.project(task.project).path
-    if task.state is not TaskState.QUEUED and (
+    queued_ran = task.state is TaskState.QUEUED and _ran(task)
+    archived_as = TaskState.STOPPED if queued_ran else task.state
+    if (task.state is not TaskState.QUEUED or queued_ran) and (
         worktree_present(task.worktree) or await branch_head(repo, task.branch)
     ):
-        await archive_task(orchard, task)
-        await remove_checkout(orchard, task)
+        commit = await archive_task(orchard, task, force)
+        latest = orchard.task(task.id)  # a follow-up may have queued or started it meanwhile
+        if latest.state is not task.state or latest.turns != task.turns:
+            raise UserError(
+                f"task {task.short_id} changed to {latest.state} while discarding; nothing removed"
+            )
+        await remove_checkout(orchard, task, commit)
+    if task.state is TaskState.MERGED:
+        return orchard.store.update(task.id, last_event="worktree and branch cleaned up")
+    latest = orchard.task(task.id)
+    _check_discardable(latest)
     return orchard.store.update(
         task.id,
-        state=transition(task.state, TaskState.DISCARDED),
-        archived_state=task.state.value,
+        state=transition(latest.state, TaskState.DISCARDED),
+        archived_state=archived_as.value,
         finished_at=task.finished_at or time.time(),
     )
 
@@ -164,11 +247,17 @@ async def _rebuild(repo: str, task: Task, commit: str) -> None:
     parents = (await git.git(repo, "rev-list", "--parents", "-n", "1", commit)).text.split()[1:]
     head, staged = parents[0], (parents[1] if len(parents) > 1 else parents[0])
     await git.add_worktree(repo, task.worktree, task.branch, head)
-    # Lay every archived file over the checkout, then put back what was staged: the rest
-    # shows as unstaged edits, and files the archive has beyond the index as untracked.
-    await git.git(task.worktree, "read-tree", "-m", "-u", head, commit)
-    await git.git(task.worktree, "read-tree", f"{staged}^{{tree}}")
-    await git.git(task.worktree, "update-index", "-q", "--refresh", check=False)
+    try:
+        # Lay every archived file over the checkout, then put back what was staged: the rest
+        # shows as unstaged edits, and files the archive has beyond the index as untracked.
+        await git.git(task.worktree, "read-tree", "-m", "-u", head, commit)
+        await git.git(task.worktree, "read-tree", f"{staged}^{{tree}}")
+        if len(parents) > 2:  # the ignored files (.env, build output…)
+            await write_tree_files(task.worktree, f"{parents[2]}^{{tree}}")
+        await git.git(task.worktree, "update-index", "-q", "--refresh", check=False)
+    except BaseException:
+        await remove_checkout_at(repo, task, head)
+        raise
 
 
 async def list_archives(orchard: Orchard) -> list[Archive]:

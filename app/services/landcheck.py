@@ -15,7 +15,13 @@ from app.core.task import Task
 from app.services import git
 from app.services.archive import branch_head
 from app.services.orchard import Orchard, UserError
-from app.services.snapshot import changed_paths, commit_tree, take_snapshot, worktree_present
+from app.services.snapshot import (
+    changed_paths,
+    commit_tree,
+    take_snapshot,
+    worktree_present,
+    worktrees,
+)
 
 MAX_HUNKS = 8
 MAX_HUNK_LINES = 40
@@ -258,22 +264,6 @@ async def _checkout_state(
     if checkout is None or not Path(checkout).is_dir():
         return None, [], busy
     return checkout, await _in_the_way(checkout, target_commit, merged_tree), busy
-
-
-async def worktrees(repo: str) -> list[dict[str, str]]:
-    """Return `git worktree list --porcelain -z` as one dict per worktree."""
-    out = await git.git(repo, "worktree", "list", "--porcelain", "-z")
-    records: list[dict[str, str]] = []
-    current: dict[str, str] = {}
-    for field_ in out.text.split("\0"):
-        if not field_:
-            if current:
-                records.append(current)
-            current = {}
-            continue
-        key, _, value = field_.partition(" ")
-        current[key] = value
-    return records
 
 
 async def _rebasing(worktree: str) -> str | None:

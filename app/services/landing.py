@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from app.core.naming import commit_message
 from app.core.states import TaskState, transition
@@ -82,8 +83,10 @@ async def land_task(
     problems = check.problems()
     if problems:
         raise LandRefused("; ".join(problems), check)
+    await _ensure_worktree_settled(check)
     result = await _build(orchard, check, strategy)
     tests = await _gate(orchard, project, result, check) if run_tests else None
+    task = _still_landable(orchard, task, check)
     await _advance(check, result)
     notes = list(check.notes) + await _adopt_uncommitted(check)
     landed = orchard.store.update(
@@ -93,15 +96,71 @@ async def land_task(
         finished_at=task.finished_at or time.time(),
         last_event="; ".join([f"landed on {check.target} as {result[:10]}", *check.notes]),
     )
-    archive = None
-    if cleanup:
-        archive = await archive_task(orchard, landed)
-        await remove_checkout(orchard, landed)
-        notes.append(f"removed the worktree and branch {task.branch} (archived as {archive[:10]})")
+    archive = await _cleanup(orchard, landed, notes) if cleanup else None
     return LandResult(
         landed, strategy, check.target, check.target_commit, result, check.checkout, tests,
         archive, tuple(notes),
     )  # fmt: skip
+
+
+def _still_landable(orchard: Orchard, task: Task, check: LandCheck) -> Task:
+    """Re-read the task and refuse if it was queued, started or changed meanwhile."""
+    latest = orchard.task(task.id)
+    try:
+        ensure_landable(latest)
+    except UserError as e:
+        raise LandRefused(f"{e}; nothing landed", check) from e
+    if latest.state is not task.state or latest.turns != task.turns:
+        raise LandRefused(
+            f"task {task.short_id} changed to {latest.state} while landing; nothing landed", check
+        )
+    return latest
+
+
+async def _ensure_worktree_settled(check: LandCheck) -> None:
+    """Refuse while the task worktree is mid-rebase or merge, or not on the task branch."""
+    wt = check.task.worktree
+    if check.worktree_missing:
+        return
+    how = "finish or abort it there first"
+    for marker, what in (
+        ("rebase-merge", "a rebase"), ("rebase-apply", "a rebase"),
+        ("MERGE_HEAD", "a merge"), ("CHERRY_PICK_HEAD", "a cherry-pick"),
+        ("REVERT_HEAD", "a revert"),
+    ):  # fmt: skip
+        found = await git.git(wt, "rev-parse", "--git-path", marker, check=False)
+        if found.returncode == 0 and Path(wt, found.text.strip()).exists():
+            raise LandRefused(f"{wt} is in the middle of {what}; {how}", check)
+    unmerged = await git.git(wt, "ls-files", "--unmerged", check=False)
+    if unmerged.text.strip():
+        raise LandRefused(f"{wt} has unresolved conflicts; resolve them there first", check)
+    ref = await git.git(wt, "symbolic-ref", "--quiet", "HEAD", check=False)
+    if ref.text.strip() != f"refs/heads/{check.task.branch}":
+        now = ref.text.strip().removeprefix("refs/heads/") or "a detached HEAD"
+        raise LandRefused(
+            f"{wt} has {now} checked out, not the task branch {check.task.branch}; "
+            f"check out {check.task.branch} there first",
+            check,
+        )
+
+
+async def _cleanup(orchard: Orchard, landed: Task, notes: list[str]) -> str | None:
+    """Archive and remove the landed task's worktree and branch, unless it changed meanwhile."""
+    task = orchard.task(landed.id)
+    if task.state is not TaskState.MERGED:
+        notes.append(f"kept the worktree: task {task.short_id} is {task.state} now")
+        return None
+    try:
+        archive = await archive_task(orchard, task)
+    except UserError as e:
+        notes.append(f"kept the worktree and branch: {e}")
+        return None
+    if orchard.task(task.id).state is not TaskState.MERGED:
+        notes.append(f"kept the worktree: task {task.short_id} changed meanwhile")
+        return archive
+    await remove_checkout(orchard, task, archive)
+    notes.append(f"removed the worktree and branch {task.branch} (archived as {archive[:10]})")
+    return archive
 
 
 async def _build(orchard: Orchard, check: LandCheck, strategy: str) -> str:
@@ -125,7 +184,8 @@ async def _rebased(orchard: Orchard, check: LandCheck) -> str:
     env["GIT_EDITOR"] = "true"
     async with scratch_worktree(orchard.home.root / "scratch", check.repo, check.tip) as path:
         replay = await git.git(
-            path, "-c", "core.hooksPath=/dev/null", "rebase", "--no-autostash", "--no-verify",
+            path, "-c", "core.hooksPath=/dev/null", "-c", "rebase.updateRefs=false",
+            "-c", "commit.gpgSign=false", "rebase", "--no-autostash", "--no-verify",
             "--quiet", check.target_commit, env=env, check=False,
         )  # fmt: skip
         if replay.returncode != 0:
@@ -178,12 +238,16 @@ async def _fast_forward_checkout(check: LandCheck, result: str) -> None:
     """Update the clean checkout of the target in place, by fast-forward only."""
     path = check.checkout
     assert path is not None
+    on = await git.git(path, "symbolic-ref", "--quiet", "HEAD", check=False)
+    if on.text.strip() != f"refs/heads/{check.target}":
+        raise LandRefused(f"{path} no longer has {check.target} checked out; nothing landed", check)
     now = await git.git(path, "rev-parse", "HEAD")
     if now.text.strip() != check.target_commit:
         raise LandRefused(_moved_message(check), check)
     merged = await git.git(
-        path, "merge", "--ff-only", "--no-autostash", "--quiet", result, check=False
-    )
+        path, "merge", "--ff-only", "--no-overwrite-ignore", "--no-autostash", "--quiet",
+        result, check=False,
+    )  # fmt: skip
     if merged.returncode != 0:
         detail = (merged.error_text or merged.text).strip().splitlines()
         raise LandRefused(

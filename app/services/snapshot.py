@@ -104,3 +104,85 @@ async def scratch_worktree(root: Path, repo: str, commit: str) -> AsyncIterator[
         yield str(path)
     finally:
         await asyncio.shield(git.remove_worktree(repo, str(path)))
+
+
+async def ignored_paths(worktree: str) -> list[str]:
+    """Return the worktree's ignored files and folders (folders end in '/')."""
+    out = await git.git(
+        worktree, "ls-files", "--others", "--ignored", "--exclude-standard", "--directory", "-z"
+    )
+    return [p for p in out.text.split("\0") if p]
+
+
+def path_sizes(root: str, paths: list[str]) -> dict[str, int]:
+    """Return the bytes on disk under each of `paths` (symlinks not followed)."""
+    sizes: dict[str, int] = {}
+    for rel in paths:
+        full = os.path.join(root, rel)
+        total = 0
+        if os.path.isdir(full) and not os.path.islink(full):
+            for dirpath, _dirs, files in os.walk(full):
+                total += sum(_lsize(os.path.join(dirpath, f)) for f in files)
+        else:
+            total = _lsize(full)
+        sizes[rel] = total
+    return sizes
+
+
+def _lsize(path: str) -> int:
+    try:
+        return os.lstat(path).st_size
+    except OSError:
+        return 0
+
+
+async def dirty_submodules(worktree: str) -> list[str]:
+    """Return the submodules whose own files are modified or untracked (not recorded by a tree)."""
+    out = await git.git(
+        worktree, "status", "--porcelain=v2", "-z", "--ignore-submodules=none", check=False
+    )
+    found = []
+    for entry in out.text.split("\0"):
+        parts = entry.split(" ")
+        submodule = len(parts) >= 9 and parts[0] in ("1", "2") and parts[2].startswith("S")
+        if submodule and (parts[2][2] == "M" or parts[2][3] == "U"):
+            found.append(" ".join(parts[8:] if parts[0] == "1" else parts[9:]))
+    return found
+
+
+async def ignored_tree(worktree: str, paths: list[str]) -> str:
+    """Write a tree holding the ignored `paths` of `worktree`, using a throwaway index."""
+    tmp = tempfile.mkdtemp(prefix="orchard-ignored-")
+    try:
+        env = git.git_env({"GIT_INDEX_FILE": os.path.join(tmp, "index")})
+        await git.git(worktree, "add", "-f", "--", *paths, env=env)
+        return (await git.git(worktree, "write-tree", env=env)).text.strip()
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+async def write_tree_files(worktree: str, tree: str) -> None:
+    """Write every file of `tree` into `worktree` without touching its index."""
+    tmp = tempfile.mkdtemp(prefix="orchard-ignored-")
+    try:
+        env = git.git_env({"GIT_INDEX_FILE": os.path.join(tmp, "index")})
+        await git.git(worktree, "read-tree", tree, env=env)
+        await git.git(worktree, "checkout-index", "-a", "-f", env=env)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+async def worktrees(repo: str) -> list[dict[str, str]]:
+    """Return `git worktree list --porcelain -z` as one dict per worktree."""
+    out = await git.git(repo, "worktree", "list", "--porcelain", "-z")
+    records: list[dict[str, str]] = []
+    current: dict[str, str] = {}
+    for field_ in out.text.split("\0"):
+        if not field_:
+            if current:
+                records.append(current)
+            current = {}
+            continue
+        key, _, value = field_.partition(" ")
+        current[key] = value
+    return records

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
+import subprocess
 import time
 from pathlib import Path
 
@@ -19,6 +21,7 @@ from app.services.archive import (
     purge_archives,
     restore_task,
 )
+from app.services.git import GitError
 from app.services.orchard import Orchard, UserError
 from tests.conftest import git
 from tests.services.landkit import (
@@ -57,7 +60,9 @@ def _status(wt: Path) -> str:
 def test_discard_then_restore_gives_back_every_byte_and_status(orchard: Orchard) -> None:
     task = _messy_task(orchard)
     wt = Path(task.worktree)
-    files = {k: v for k, v in tree_bytes(wt).items() if k != "debug.log"}
+    write(wt, {".env": "SECRET=1\n", "build/out.log": "built\n"})
+    (wt / ".gitignore").write_text("*.log\n.env\n")
+    files = tree_bytes(wt)
     status, branch_head = _status(wt), head(wt)
     index_before = git(wt, "ls-files", "-s", "-z")
 
@@ -68,7 +73,7 @@ def test_discard_then_restore_gives_back_every_byte_and_status(orchard: Orchard)
     assert not git(Path(orchard.store.project("repo").path), "branch", "--list", task.branch)
     restored = run(restore_task(orchard, task.id))
     assert restored.state is TaskState.SUCCEEDED and restored.archived_state is None
-    assert tree_bytes(wt) == files  # the ignored debug.log was not archived
+    assert tree_bytes(wt) == files  # ignored files (.env, debug.log, build/) came back too
     assert _status(wt) == status
     assert git(wt, "ls-files", "-s", "-z") == index_before
     assert head(wt) == branch_head and git(wt, "branch", "--show-current").strip() == task.branch
@@ -167,3 +172,102 @@ def test_purge_removes_oldest_first(orchard: Orchard) -> None:
     days = (time.time() - 1_700_000_000) / 86400 - 1.5  # only the newest is younger
     assert [a.task_id for a in run(purge_archives(orchard, older_than_days=days))] == [tasks[1].id]
     assert [a.task_id for a in run(list_archives(orchard))] == [tasks[2].id]
+
+
+def test_discard_refuses_big_ignored_files_unless_forced(orchard: Orchard) -> None:
+    task = new_task(orchard)
+    wt = Path(task.worktree)
+    write(wt, {"cache/big.log": b"x" * (21 * 1024 * 1024), "note.log": "small\n"})
+    with pytest.raises(UserError, match=r"ignored files.*cache/.*--force"):
+        run(discard_task(orchard, task.id))
+    assert (wt / "cache/big.log").exists() and orchard.task(task.id).state is TaskState.SUCCEEDED
+    discarded = run(discard_task(orchard, task.id, force=True))
+    assert discarded.state is TaskState.DISCARDED and not wt.exists()
+
+
+def test_discard_refuses_dirty_submodule_unless_forced(orchard: Orchard, tmp_path: Path) -> None:
+    from tests.conftest import make_repo
+
+    sub = make_repo(tmp_path / "sub", {"lib.txt": "lib\n"})
+    task = new_task(orchard)
+    wt = Path(task.worktree)
+    git(wt, "-c", "protocol.file.allow=always", "submodule", "add", "-q", str(sub), "vendor")
+    git(wt, "commit", "-qm", "add submodule")
+    (wt / "vendor/lib.txt").write_text("edited inside\n")
+    with pytest.raises(UserError, match=r"submodule\(s\) vendor.*--force"):
+        run(discard_task(orchard, task.id))
+    assert (wt / "vendor/lib.txt").read_text() == "edited inside\n"
+    assert run(discard_task(orchard, task.id, force=True)).state is TaskState.DISCARDED
+    assert not wt.exists()
+
+
+def test_discard_keeps_a_branch_that_moved_and_a_folder_that_is_not_the_worktree(
+    orchard: Orchard,
+) -> None:
+    task = new_task(orchard)
+    repo = Path(orchard.store.project("repo").path)
+    commit = run(archive_task(orchard, task))
+    task_commit(task, {"later.txt": "after the archive\n"})
+    moved = head(repo, task.branch)
+    from app.services.archive import remove_checkout
+
+    run(remove_checkout(orchard, task, commit))
+    assert head(repo, task.branch) == moved  # not deleted: it moved since the archive
+    stranger = Path(task.worktree + "-copy")
+    stranger.mkdir()
+    (stranger / "keep.txt").write_text("mine\n")
+    run(remove_checkout(orchard, dataclasses.replace(task, worktree=str(stranger)), commit))
+    assert (stranger / "keep.txt").exists()
+
+
+def test_discard_of_a_queued_task_that_ran_archives_and_restores_as_stopped(
+    orchard: Orchard,
+) -> None:
+    task = new_task(orchard)
+    task_commit(task, {"turn1.txt": "first turn\n"})
+    write(task.worktree, {"wip.txt": "uncommitted\n"})
+    orchard.store.update(task.id, state=TaskState.QUEUED, turns=1)
+    discarded = run(discard_task(orchard, task.id))
+    assert discarded.archived_state == "stopped" and not Path(task.worktree).exists()
+    restored = run(restore_task(orchard, task.id))
+    assert restored.state is TaskState.STOPPED
+    assert (Path(task.worktree) / "wip.txt").read_text() == "uncommitted\n"
+
+
+def test_a_failed_restore_leaves_nothing_behind_so_a_retry_works(orchard: Orchard) -> None:
+    task = new_task(orchard)
+    task_commit(task, {"a.txt": "a\n"})
+    run(discard_task(orchard, task.id))
+    repo = Path(orchard.store.project("repo").path)
+    real = git(repo, "rev-parse", archive_ref(task.id)).strip()
+    # An archive naming a blob the object store lacks makes read-tree fail midway.
+    ghost = "100644 blob " + "1" * 40 + "\tghost.txt\n"
+    tree = (
+        subprocess.run(
+            ["git", "mktree", "--missing"], cwd=repo, input=ghost.encode(), capture_output=True
+        )
+        .stdout.decode()
+        .strip()
+    )
+    parent = f"{real}^1"
+    bogus = git(repo, "commit-tree", tree, "-p", parent, "-p", parent, "-m", "x").strip()
+    git(repo, "update-ref", archive_ref(task.id), bogus)
+    with pytest.raises(GitError):
+        run(restore_task(orchard, task.id))
+    assert not git(repo, "branch", "--list", task.branch)
+    assert not Path(task.worktree).exists()
+    git(repo, "update-ref", archive_ref(task.id), real)
+    assert run(restore_task(orchard, task.id)).state is TaskState.SUCCEEDED
+
+
+def test_a_merged_task_can_be_cleaned_up_and_stays_merged(orchard: Orchard) -> None:
+    from app.services.landing import land_task
+
+    task = new_task(orchard)
+    task_commit(task, {"feature.txt": "done\n"})
+    run(land_task(orchard, task.id, run_tests=False))
+    cleaned = run(discard_task(orchard, task.id))
+    repo = Path(orchard.store.project("repo").path)
+    assert cleaned.state is TaskState.MERGED and not Path(task.worktree).exists()
+    assert not git(repo, "branch", "--list", task.branch)
+    assert git(repo, "rev-parse", archive_ref(task.id)).strip()
