@@ -8,6 +8,7 @@ from collections.abc import Callable, Coroutine
 from dataclasses import replace
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QWidget
 
@@ -42,6 +43,7 @@ class CompareController:
         self._jobs: set[asyncio.Task[Any]] = set()  # strong refs: never collected mid-flight
         self._load_token = 0
         self._testing = False
+        self._closed = False
         view.run_tests_requested.connect(self._on_view_run_tests_requested)
         view.pick_requested.connect(self._on_view_pick_requested)
 
@@ -59,10 +61,16 @@ class CompareController:
         exc = job.exception()
         if not isinstance(exc, UserError):
             log.error("compare job failed", exc_info=exc)
-        self.view.show_message(str(exc), error=True)
+        if self.alive():
+            self.view.show_message(str(exc), error=True)
+
+    def alive(self) -> bool:
+        """Say whether the view is still there to be shown things."""
+        return not self._closed and shiboken6.isValid(self.view)
 
     def close(self) -> None:
-        """Cancel whatever is still running."""
+        """Cancel whatever is still running; the view is no longer touched."""
+        self._closed = True
         for job in list(self._jobs):
             job.cancel()
 
@@ -77,7 +85,7 @@ class CompareController:
         self._load_token += 1
         token = self._load_token
         board = await compare.load_scoreboard(self.orchard, self.ref)
-        if token == self._load_token:
+        if token == self._load_token and self.alive():
             self.view.set_scoreboard(board)
 
     # tests
@@ -101,13 +109,18 @@ class CompareController:
             )
         finally:
             self._testing = False
-            self.view.set_running(False)
+            if self.alive():
+                self.view.set_running(False)
+        if not self.alive():
+            return
         self._load_token += 1  # an older load must not overwrite this board
         self.view.set_scoreboard(board)
         notes = [f"{task_id[:8]}: {why}" for task_id, why in skipped.items()]
         self.view.show_message("Tests done." + (" Not run: " + "; ".join(notes) if notes else ""))
 
     def _on_test_result(self, task_id: str, result: TestResult) -> None:
+        if not self.alive():
+            return
         board = self.view.board
         if board is None or not any(a.id == task_id for a in board.attempts):
             return
@@ -127,6 +140,8 @@ class CompareController:
         """Mark `task_id` the winner, discarding the others if asked, and show the board."""
         result = await compare.pick_winner(self.orchard, task_id, discard_others)
         await self.load()
+        if not self.alive():
+            return
         short = result.winner.short_id
         failed = "; ".join(f"{i[:8]}: {why}" for i, why in result.failed.items())
         text = f"{short} is the winner; review it, then land it."

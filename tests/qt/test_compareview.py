@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
+import shiboken6
 
 from app.core.compare import Attempt, TestResult, build_scoreboard
 from app.core.states import TaskState
 from app.core.task import Task
-from app.qt.comparecontroller import CompareController
+from app.qt.comparecontroller import CompareController, open_compare
 from app.qt.compareview import CompareView
 from app.services import compare
 from app.services.orchard import Orchard
@@ -179,3 +181,23 @@ def test_pick_winner_asks_then_discards_the_others(loop: Any, qtbot: Any, tmp_pa
         controller.close()
 
     run_group(loop, tmp_path, body)
+
+
+def test_closing_the_window_mid_run_leaves_the_deleted_view_alone(
+    loop: Any, qtbot: Any, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def body(orchard: Orchard, tasks: dict[str, Task]) -> None:
+        controller = open_compare(orchard, tasks["two"].id)
+        view = controller.view
+        await until(lambda: view.board is not None, what="loaded")
+        view.run_tests.click()
+        await until(lambda: not view.run_tests.isEnabled(), what="run started")
+        view.close()
+        await until(lambda: not shiboken6.isValid(view), what="the view deleted")
+        await until(lambda: not controller._jobs, what="the jobs ended")
+        await asyncio.sleep(0.1)
+        assert not controller.alive()
+
+    with caplog.at_level(logging.ERROR):
+        run_group(loop, tmp_path, body)
+    assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
