@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shiboken6
 from PySide6.QtWidgets import QMessageBox
 
 from app.core.states import LANDABLE_STATES, TaskState
@@ -9,7 +10,7 @@ from app.core.task import Task
 from app.qt.comparecontroller import CompareController, open_compare
 from app.qt.controller import WindowController
 from app.qt.followupdialog import FollowUpDialog
-from app.qt.mergecontroller import MergeController
+from app.qt.mergecontroller import MergeController, shielded
 from app.qt.reviewcontroller import ReviewController, open_review
 from app.services import archive, followup, pullrequest
 
@@ -105,9 +106,16 @@ class LandingController:
             self.main.say("Select a finished task to follow up on", error=True)
             return
         comments = followup.open_comments(self.main.orchard, task.id)
-        self.dialog = FollowUpDialog(task, comments, self.main.window)
-        self.dialog.send_requested.connect(lambda text: self.main.spawn(self._send(task.id, text)))
-        self.dialog.show()
+        if self.dialog is not None and shiboken6.isValid(self.dialog):
+            self.dialog.close()
+        dialog = self.dialog = FollowUpDialog(task, comments, self.main.window)
+        dialog.send_requested.connect(lambda text: self.main.spawn(self._send(task.id, text)))
+        dialog.finished.connect(lambda _result: self._forget(dialog))
+        dialog.show()
+
+    def _forget(self, dialog: FollowUpDialog) -> None:
+        if self.dialog is dialog:
+            self.dialog = None
 
     async def _send(self, task_id: str, text: str) -> None:
         task = await followup.send_followup(self.main.orchard, task_id, text)
@@ -135,7 +143,7 @@ class LandingController:
 
     async def _discard(self, tasks: list[Task]) -> None:
         for task in tasks:
-            self.main.refresh_task(await archive.discard_task(self.main.orchard, task.id))
+            self.main.refresh_task(await shielded(archive.discard_task(self.main.orchard, task.id)))
         self.main.say(f"Discarded {len(tasks)} task(s); Restore brings any of them back")
 
     def restore(self) -> None:
@@ -147,7 +155,7 @@ class LandingController:
         self.main.spawn(self._restore(task.id))
 
     async def _restore(self, task_id: str) -> None:
-        task = await archive.restore_task(self.main.orchard, task_id)
+        task = await shielded(archive.restore_task(self.main.orchard, task_id))
         self.main.refresh_task(task)
         self.main.say(f"Restored task {task.short_id} in {task.worktree}")
 

@@ -91,7 +91,7 @@ class ReviewController:
         self.closed = True
         for job in list(self._jobs):
             job.cancel()
-        self._io.shutdown(wait=True, cancel_futures=True)
+        self._io.shutdown(wait=False, cancel_futures=True)  # never block the GUI thread
 
     def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
         """Run `coro` in the background; a failure shows in the window, never vanishes."""
