@@ -5,13 +5,14 @@ Logs never live here: only a task's summary (state, counts, last event).
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, event, inspect, text
+from sqlalchemy import Connection, Engine, event, text
 from sqlmodel import Field, Session, SQLModel, col, create_engine, select
 
 from app.core.states import TaskState
@@ -30,6 +31,27 @@ _MIGRATIONS: dict[int, tuple[str, ...]] = {
         "ALTER TABLE tasks ADD COLUMN archived_state VARCHAR",
     ),
 }
+
+
+_ADD_COLUMN = re.compile(r"ALTER TABLE (\w+) ADD COLUMN (\w+)")
+
+
+def _has_table(conn: Connection, table: str) -> bool:
+    found = conn.exec_driver_sql(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)
+    )
+    return found.first() is not None
+
+
+def _apply(conn: Connection, statement: str) -> None:
+    """Run one migration statement; adding a column that exists already is a no-op."""
+    add = _ADD_COLUMN.match(statement)
+    if add:
+        table, column = add.groups()
+        columns = {row[1] for row in conn.exec_driver_sql(f"PRAGMA table_info({table})")}
+        if column in columns:
+            return
+    conn.execute(text(statement))
 
 
 class StoreError(LookupError):
@@ -123,9 +145,12 @@ class Store:
 
     def _migrate(self) -> None:
         """Bring an older database up to SCHEMA_VERSION; create a new one at it."""
-        fresh = not inspect(self._engine).has_table("tasks")
-        SQLModel.metadata.create_all(self._engine)
         with Session(self._engine) as s:
+            conn = s.connection()
+            # Take the write lock first: another process may be opening the same old database.
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            fresh = not _has_table(conn, "tasks")
+            SQLModel.metadata.create_all(conn)
             known = [r.version for r in s.exec(select(SchemaRow))]
             current = SCHEMA_VERSION if fresh else max(known, default=1)
             if current > SCHEMA_VERSION:
@@ -135,7 +160,7 @@ class Store:
                 )
             for version in range(current + 1, SCHEMA_VERSION + 1):
                 for statement in _MIGRATIONS[version]:
-                    s.connection().execute(text(statement))
+                    _apply(conn, statement)
             for version in range(1, SCHEMA_VERSION + 1):
                 if version not in known:
                     s.add(SchemaRow(version=version))
@@ -232,7 +257,6 @@ class Store:
                 rows[task_id] = row
             s.commit()
             return {k: _task(v) for k, v in rows.items()}
-
 
     # review comments
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import shlex
 import shutil
 import sqlite3
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -262,3 +264,66 @@ def test_rebase_stopping_midway_is_refused_with_nothing_changed(
     assert repo_state(project, task.worktree) == before
     assert "scratch" not in git(project, "worktree", "list")
     assert run(land_task(orchard, task.id, strategy="merge")).task.state is TaskState.MERGED
+
+
+def test_land_never_overwrites_an_ignored_file_in_the_checkout(
+    orchard: Orchard, project: Path
+) -> None:
+    task = new_task(orchard)
+    write(task.worktree, {"settings.log": "from the agent\n"})
+    git(Path(task.worktree), "add", "-f", "settings.log")
+    git(Path(task.worktree), "commit", "-qm", "force-add an ignored file")
+    write(project, {"settings.log": "the user's own\n"})
+    before = head(project, "main")
+    with pytest.raises(LandRefused):
+        run(land_task(orchard, task.id, strategy="rebase"))
+    assert (project / "settings.log").read_text() == "the user's own\n"
+    assert head(project, "main") == before and orchard.task(task.id).state is TaskState.SUCCEEDED
+
+
+def test_rebase_land_moves_no_other_branch(orchard: Orchard, project: Path) -> None:
+    git(project, "config", "rebase.updateRefs", "true")
+    task = new_task(orchard)
+    middle = task_commit(task, {"a.txt": "a\n"}, "step one")
+    git(Path(task.worktree), "branch", "side", middle)
+    task_commit(task, {"b.txt": "b\n"}, "step two")
+    commit(project, {"other.txt": "main moved\n"}, "meanwhile")
+    run(land_task(orchard, task.id, strategy="rebase"))
+    assert head(project, "side") == middle
+    assert show(project, "main:b.txt") == b"b\n"
+
+
+def test_land_refuses_a_worktree_mid_rebase(orchard: Orchard, project: Path) -> None:
+    task = new_task(orchard)
+    wt = Path(task.worktree)
+    task_commit(task, {"a.txt": "a\n"}, "one")
+    task_commit(task, {"a.txt": "a\nb\n"}, "two")
+    stopped = subprocess.run(
+        ["git", "-c", "core.editor=true", "rebase", "-q", "--exec", "false", "HEAD~1"],
+        cwd=wt,
+        capture_output=True,
+    )
+    assert stopped.returncode != 0
+    before = head(project, "main")
+    with pytest.raises(LandRefused, match=r"middle of a rebase; finish or abort"):
+        run(land_task(orchard, task.id))
+    git(wt, "rebase", "--abort")
+    git(wt, "checkout", "-q", "--detach")
+    with pytest.raises(LandRefused, match=r"not the task branch"):
+        run(land_task(orchard, task.id))
+    assert head(project, "main") == before
+
+
+def test_land_refuses_when_the_task_is_queued_meanwhile(orchard: Orchard, project: Path) -> None:
+    task = new_task(orchard)
+    task_commit(task, {"a.txt": "a\n"})
+    db = orchard.home.db
+    script = (
+        f"import sqlite3; c = sqlite3.connect({str(db)!r}); "
+        f"c.execute(\"UPDATE tasks SET state = 'queued' WHERE id = '{task.id}'\"); c.commit()"
+    )
+    _set_test(orchard, f"python3 -c {shlex.quote(script)}")
+    before = head(project, "main")
+    with pytest.raises(LandRefused, match=r"nothing landed"):
+        run(land_task(orchard, task.id))
+    assert head(project, "main") == before and Path(task.worktree).exists()

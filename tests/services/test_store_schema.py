@@ -81,3 +81,39 @@ def test_comments_are_kept_until_sent(tmp_path: Path) -> None:
     with pytest.raises(StoreError):
         store.delete_comment(second.id)
     store.close()
+
+
+def test_two_processes_migrating_one_old_database_at_once(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    db = _old_database(tmp_path / "old.db", OLD_VERSIONS[-1])
+    code = (
+        "import sys; from app.services.store import Store; "
+        "s = Store(__import__('pathlib').Path(sys.argv[1])); print(s.schema_version()); s.close()"
+    )
+    root = Path(__file__).resolve().parent.parent.parent
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", code, str(db)],
+            cwd=root,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(4)
+    ]
+    for proc in procs:
+        out, err = proc.communicate(timeout=60)
+        assert proc.returncode == 0, err
+        assert out.strip() == str(SCHEMA_VERSION)
+
+
+def test_a_half_migrated_database_finishes_its_migration(tmp_path: Path) -> None:
+    db = _old_database(tmp_path / "old.db", 1)
+    with sqlite3.connect(db) as conn:  # a column added, but the version never recorded
+        conn.execute("ALTER TABLE tasks ADD COLUMN next_prompt VARCHAR")
+    store = Store(db)
+    assert store.schema_version() == SCHEMA_VERSION
+    assert store.task("0123").turns == 0
+    store.close()
