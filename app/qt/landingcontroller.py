@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import shiboken6
 from PySide6.QtWidgets import QMessageBox
 
 from app.core.states import LANDABLE_STATES, TaskState
 from app.core.task import Task
-from app.qt.comparecontroller import CompareController, open_compare
 from app.qt.controller import WindowController
 from app.qt.followupdialog import FollowUpDialog
 from app.qt.mergecontroller import MergeController, shielded
-from app.qt.reviewcontroller import ReviewController, open_review
-from app.services import archive, followup, pullrequest
+
+if TYPE_CHECKING:  # the review, compare and landing stacks load on first use, after start-up
+    from app.qt.comparecontroller import CompareController
+    from app.qt.reviewcontroller import ReviewController
 
 
 class LandingController:
@@ -70,6 +73,8 @@ class LandingController:
             self.reviews[task_id].window.activateWindow()
             return
         task = self.main.tasks.get(task_id) or self.main.orchard.task(task_id)
+        from app.qt.reviewcontroller import open_review
+
         review = open_review(self.main.orchard, task)
         review.window.merge_requested.connect(self.merger.merge)
         review.window.discard_requested.connect(lambda tid: self.discard([tid]))
@@ -85,6 +90,8 @@ class LandingController:
         if task.group in self.compares:
             self.compares[task.group].view.raise_()
             return
+        from app.qt.comparecontroller import open_compare
+
         compare = open_compare(self.main.orchard, task.group)
         compare.view.review_requested.connect(self.review)
         compare.view.destroyed.connect(lambda: self.compares.pop(task.group or "", None))
@@ -105,6 +112,8 @@ class LandingController:
         if task is None or task.state not in LANDABLE_STATES:
             self.main.say("Select a finished task to follow up on", error=True)
             return
+        from app.services import followup
+
         comments = followup.open_comments(self.main.orchard, task.id)
         if self.dialog is not None and shiboken6.isValid(self.dialog):
             self.dialog.close()
@@ -118,6 +127,8 @@ class LandingController:
             self.dialog = None
 
     async def _send(self, task_id: str, text: str) -> None:
+        from app.services import followup
+
         task = await followup.send_followup(self.main.orchard, task_id, text)
         self.main.refresh_task(task)
         self.main.say(f"Sent to {task.agent}; task {task.short_id} is queued for its next turn")
@@ -143,6 +154,8 @@ class LandingController:
 
     async def _discard(self, tasks: list[Task]) -> None:
         for task in tasks:
+            from app.services import archive
+
             self.main.refresh_task(await shielded(archive.discard_task(self.main.orchard, task.id)))
         self.main.say(f"Discarded {len(tasks)} task(s); Restore brings any of them back")
 
@@ -155,6 +168,8 @@ class LandingController:
         self.main.spawn(self._restore(task.id))
 
     async def _restore(self, task_id: str) -> None:
+        from app.services import archive
+
         task = await shielded(archive.restore_task(self.main.orchard, task_id))
         self.main.refresh_task(task)
         self.main.say(f"Restored task {task.short_id} in {task.worktree}")
@@ -176,6 +191,8 @@ class LandingController:
             self.main.spawn(self._pull_request(task.id))
 
     async def _pull_request(self, task_id: str) -> None:
+        from app.services import pullrequest
+
         pull = await pullrequest.open_pull_request(self.main.orchard, task_id)
         self.main.refresh_task(self.main.orchard.task(task_id))
         verb = "Opened" if pull.created else "Found the open"

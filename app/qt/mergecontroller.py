@@ -5,17 +5,17 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Coroutine
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import shiboken6
 
 from app.core.states import LANDABLE_STATES
 from app.qt.controller import WindowController
 from app.qt.mergedialog import LandOptions, MergeDialog
-from app.services import followup
-from app.services.landcheck import LandCheck, check_land
-from app.services.landing import LandRefused, conflict_followup_prompt, land_task
 from app.services.orchard import UserError
+
+if TYPE_CHECKING:  # the landing services load on first use, after start-up
+    from app.services.landcheck import LandCheck
 
 log = logging.getLogger(__name__)
 _unfinished: set[asyncio.Task[Any]] = set()
@@ -115,6 +115,8 @@ class MergeController:
         """Check what landing `task_id` into `into` would do and show it in its dialog."""
         if not self._current(dialog):
             return None
+        from app.services.landcheck import check_land
+
         dialog.show_busy(f"Checking against {into}…")
         try:
             check = await check_land(self.main.orchard, task_id, into or None)
@@ -144,6 +146,8 @@ class MergeController:
 
     async def land(self, dialog: MergeDialog, task_id: str, options: LandOptions) -> None:
         """Land with the chosen options; on refusal show why, and change nothing."""
+        from app.services.landing import LandRefused, land_task
+
         if not self._current(dialog):
             return
         dialog.show_busy(
@@ -185,6 +189,9 @@ class MergeController:
         check = self.check
         if check is None or not self._current(dialog):
             return
+        from app.services import followup
+        from app.services.landing import conflict_followup_prompt
+
         prompt = conflict_followup_prompt(check, check.target)
         task = await followup.send_followup(self.main.orchard, check.task.id, prompt)
         self.main.refresh_task(task)

@@ -235,11 +235,11 @@ def test_an_older_land_does_not_take_over_a_newer_dialog(
         async def broken(*_args: Any, **_kw: Any) -> Any:
             raise OSError("disk on fire")
 
-        monkeypatch.setattr("app.qt.mergecontroller.land_task", broken)
+        monkeypatch.setattr("app.services.landing.land_task", broken)
         second.land_button.click()
         await until(lambda: "disk on fire" in second.findings.text(), what="the failure")
         assert second.land_button.isEnabled()
-        monkeypatch.setattr("app.qt.mergecontroller.check_land", broken)
+        monkeypatch.setattr("app.services.landcheck.check_land", broken)
         second.check_requested.emit("main")
         await until(lambda: "The check failed" in second.findings.text(), what="check failure")
         second.reject()
