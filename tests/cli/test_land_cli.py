@@ -74,3 +74,44 @@ def test_discard_restore_archives_purge(cli: Cli, repo: Path) -> None:
     purged = cli("task", "purge-archives", "--keep", "0")
     assert purged.code == 0 and "1 archive(s) purged" in purged.out
     assert cli("task", "archives", "--json").json() == []
+
+
+def test_discard_prompt_at_end_of_input_means_no(cli: Cli, repo: Path, home: Path) -> None:
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT, child_env
+
+    task = _task(cli, repo, "printf 'x\\n' > x.txt")
+    master, slave = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "app", "--home", str(home), "task", "discard", task["id"]],
+        stdin=slave, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env=child_env(None), cwd=ROOT,
+    )  # fmt: skip
+    os.close(slave)
+    os.write(master, b"\x04")  # Ctrl-D: end of input at the prompt
+    _out, err = proc.communicate(timeout=60)
+    os.close(master)
+    assert proc.returncode == 1 and "not discarded" in err and "Traceback" not in err
+    assert cli("task", "show", task["id"], "--json").json()["state"] == "succeeded"
+    assert Path(task["worktree"]).exists()
+
+
+def test_conflicts_for_a_task_of_another_project_is_a_clear_error(cli: Cli, repo: Path) -> None:
+    task = _task(cli, repo, "printf 'x\\n' > x.txt")
+    result = cli("task", "conflicts", task["id"], "--project", "other")
+    assert result.code == 1 and "Traceback" not in result.err
+    assert "belongs to project 'repo', not 'other'" in result.err
+
+
+def test_discard_cleans_up_a_merged_task_which_stays_merged(cli: Cli, repo: Path) -> None:
+    task = _task(cli, repo, "printf 'x\\n' > x.txt")
+    assert cli("task", "merge", task["id"], "--no-tests").code == 0
+    cleaned = cli("task", "discard", task["id"], "--yes")
+    assert cleaned.code == 0, cleaned.err
+    assert "it stays merged" in cleaned.out
+    assert cli("task", "show", task["id"], "--json").json()["state"] == "merged"
+    assert not Path(task["worktree"]).exists()
