@@ -48,7 +48,7 @@ class MergeDialog(QDialog):
         super().__init__(parent)
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.setWindowTitle(f"Merge — {task.title}")
-        self.resize(680, 460)
+        self.resize(680, 260)
         self.strategy = QComboBox()
         for key, text in STRATEGIES:
             self.strategy.addItem(text, key)
@@ -88,6 +88,7 @@ class MergeDialog(QDialog):
         box.addWidget(self.cleanup)
         box.addWidget(self.findings)
         box.addWidget(self.output, 1)
+        box.addStretch(0)
         box.addWidget(self.buttons)
 
     def target(self) -> str:
@@ -108,6 +109,8 @@ class MergeDialog(QDialog):
         self.findings.setText("<br>".join(html.escape(line) for line in lines) or "Ready.")
         self.land_button.setEnabled(can_land)
         self.resolve_button.setVisible(conflicts)
+        if conflicts:  # room for the conflicting hunks the controller shows below
+            self.resize(max(self.width(), 680), max(self.height(), 480))
 
     def show_busy(self, text: str) -> None:
         """Say what is happening and hold the buttons until it is done."""
@@ -119,6 +122,7 @@ class MergeDialog(QDialog):
         self.findings.setText(f'<span style="color:#cf222e">{html.escape(text)}</span>')
         self.output.setPlainText(output)
         self.output.setVisible(bool(output))
+        self.adjustSize()
         self.land_button.setEnabled(True)
 
     def _on_land(self) -> None:
