@@ -75,3 +75,20 @@ def loop(qapp: Any) -> Iterator[asyncio.AbstractEventLoop]:
     # the next test's loop on the same QApplication.
     threads.shutdown(wait=True, cancel_futures=True)
     asyncio.set_event_loop(None)
+    _LOOPS.append(loop)
+
+
+_LOOPS: list[asyncio.AbstractEventLoop] = []
+
+
+@pytest.fixture(scope="session", autouse=True)
+def close_loops_at_the_end() -> Iterator[None]:
+    """Close every test's loop once no test needs the QApplication any more.
+
+    Otherwise each one is closed by its finalizer at exit, after Qt has deleted the
+    objects it would disconnect, and prints a RuntimeError per loop.
+    """
+    yield
+    for loop in _LOOPS:
+        loop.close()
+    _LOOPS.clear()
