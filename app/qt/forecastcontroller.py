@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 
 from PySide6.QtCore import QTimer
 
@@ -13,6 +14,7 @@ from app.qt.controller import WindowController
 
 log = logging.getLogger(__name__)
 INTERVAL_MS = 5000
+LIVE_INTERVAL_S = 30.0
 CONFLICT, OVERLAP = "⚠", "≈"
 
 
@@ -41,6 +43,7 @@ class ForecastController:
         self.main = main
         self.result = Forecast()
         self._seen: dict[str, tuple[object, ...]] = {}
+        self._at = 0.0
         self._job: asyncio.Task[None] | None = None
         self._timer = QTimer(main.window)
         self._timer.setInterval(INTERVAL_MS)
@@ -48,19 +51,17 @@ class ForecastController:
         self._timer.start()
 
     def _on_timer_timeout(self) -> None:
-        """Forecast again when a task changed state or size since the last forecast."""
-        now = {
-            t.id: (
-                t.state,
-                t.insertions,
-                t.deletions,
-                t.last_event if t.state in LIVE_STATES else "",
-            )
-            for t in self.main.tasks.values()
-        }
-        if now == self._seen or (self._job is not None and not self._job.done()):
+        """Forecast again when a task changed state, and every LIVE_INTERVAL_S while any runs.
+
+        Running tasks' work changes all the time; reading 100 worktrees every few seconds
+        would take CPU from the agents, so their clashes are refreshed less often.
+        """
+        states = {t.id: (t.state, t.insertions, t.deletions) for t in self.main.tasks.values()}
+        live = any(t.state in LIVE_STATES for t in self.main.tasks.values())
+        stale = live and time.monotonic() - self._at > LIVE_INTERVAL_S
+        if (states == self._seen and not stale) or (self._job is not None and not self._job.done()):
             return
-        self._seen = now
+        self._seen, self._at = states, time.monotonic()
         self._job = asyncio.ensure_future(self.refresh())
 
     async def refresh(self) -> Forecast:
