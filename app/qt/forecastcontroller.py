@@ -15,6 +15,7 @@ from app.qt.controller import WindowController
 log = logging.getLogger(__name__)
 INTERVAL_MS = 5000
 LIVE_INTERVAL_S = 30.0
+MAX_LIVE = 10  # above this many running tasks, running work is not forecast until it ends
 CONFLICT, OVERLAP = "⚠", "≈"
 
 
@@ -51,17 +52,23 @@ class ForecastController:
         self._timer.start()
 
     def _on_timer_timeout(self) -> None:
-        """Forecast again when a task changed state, and every LIVE_INTERVAL_S while any runs.
+        """Forecast again when a task's turn ends, and every LIVE_INTERVAL_S while a few run.
 
-        Running tasks' work changes all the time; reading 100 worktrees every few seconds
-        would take CPU from the agents, so their clashes are refreshed less often.
+        Running tasks' work changes all the time; with many agents running, reading their
+        worktrees would take CPU and memory from them, so their clashes wait for their turns
+        to end (the forecast that matters most: before anyone merges).
         """
-        states = {t.id: (t.state, t.insertions, t.deletions) for t in self.main.tasks.values()}
-        live = any(t.state in LIVE_STATES for t in self.main.tasks.values())
-        stale = live and time.monotonic() - self._at > LIVE_INTERVAL_S
-        if (states == self._seen and not stale) or (self._job is not None and not self._job.done()):
+        tasks = self.main.tasks.values()
+        live = sum(t.state in LIVE_STATES for t in tasks)
+        settled = {
+            t.id: (t.state, t.insertions, t.deletions) for t in tasks if t.state not in LIVE_STATES
+        }
+        stale = 0 < live <= MAX_LIVE and time.monotonic() - self._at > LIVE_INTERVAL_S
+        if (settled == self._seen and not stale) or (
+            self._job is not None and not self._job.done()
+        ):
             return
-        self._seen, self._at = states, time.monotonic()
+        self._seen, self._at = settled, time.monotonic()
         self._job = asyncio.ensure_future(self.refresh())
 
     async def refresh(self) -> Forecast:
