@@ -63,7 +63,9 @@ def edit_files(prompt: str) -> list[tuple[str, str]]:
         f'"""Written by the Orchard demo agent for: {prompt.splitlines()[0][:60]}"""\n\n\n'
         f"def {slug}() -> str:\n    return {prompt.splitlines()[0][:60]!r}\n"
     )
-    notes = Path("NOTES.md")
+    # One notes file per task, so the demo's tasks can all be merged one after another.
+    notes = Path("notes") / f"{slug}.md"
+    notes.parent.mkdir(exist_ok=True)
     existed = notes.exists()
     with notes.open("a") as f:
         f.write(f"- {prompt.splitlines()[0][:80]} (see {module})\n")
@@ -95,7 +97,7 @@ def main() -> int:
         "agent_message",
         7,
         "completed",
-        text=f"Done (demo agent): added {changes[0][0]} and noted it in NOTES.md.",
+        text=f"Done (demo agent): added {changes[0][0]} and noted it in {changes[1][0]}.",
     )
     emit(
         {

@@ -187,6 +187,12 @@ def test_demo_runs_end_to_end(loop: Any, tmp_path: Path, monkeypatch: Any) -> No
         )
         for task in s.controller._tasks.values():
             assert task.files_changed == 2 and task.agent == "demo"
+        # a newcomer can land all three: the demo's tasks do not clash with each other
+        from app.qt.forecastcontroller import ForecastController
+
+        [forecaster] = [t for t in s.controller.tools if isinstance(t, ForecastController)]
+        result = await forecaster.refresh()
+        assert all(not result.for_task(t) for t in s.controller._tasks)
         await s.close()
 
     run(loop, scenario)
