@@ -107,35 +107,16 @@ def codex_env(base_url: str, tmp: Path, model: str = CODEX_MODEL) -> dict[str, s
     return env
 
 
+_CODEX_EXEC = ("codex", "exec", "--json", "--skip-git-repo-check", "-s", "workspace-write")
+
+
 def codex_argv(prompt: str, cwd: Path | str) -> list[str]:
-    return [
-        "codex",
-        "exec",
-        "--json",
-        "--skip-git-repo-check",
-        "-s",
-        "workspace-write",
-        "--cd",
-        str(cwd),
-        prompt,
-    ]
+    return [*_CODEX_EXEC, "--cd", str(cwd), prompt]
 
 
 def codex_resume_argv(session_id: str, prompt: str, cwd: Path | str) -> list[str]:
     # The sandbox/cd flags belong to ``exec``, before the ``resume`` subcommand.
-    return [
-        "codex",
-        "exec",
-        "--json",
-        "--skip-git-repo-check",
-        "-s",
-        "workspace-write",
-        "--cd",
-        str(cwd),
-        "resume",
-        session_id,
-        prompt,
-    ]
+    return [*_CODEX_EXEC, "--cd", str(cwd), "resume", session_id, prompt]
 
 
 # --------------------------------------------------------------------------
