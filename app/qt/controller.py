@@ -55,6 +55,7 @@ class WindowController:
         self._shown: str | None = None
         self._loading: list[Event] | None = None
         self._log_token = 0
+        self._log_job: asyncio.Task[None] | None = None
         self._raw_separate = False
         self._closed = asyncio.get_event_loop().create_future()
         self.notifier = NotifierController(window, self.settings, window.menu("View"))
@@ -94,11 +95,12 @@ class WindowController:
         """Run a blocking call on Orchard's I/O threads."""
         return await asyncio.get_running_loop().run_in_executor(self._io, fn, *args)
 
-    def spawn(self, coro: Coroutine[Any, Any, Any]) -> None:
+    def spawn(self, coro: Coroutine[Any, Any, T]) -> asyncio.Task[T]:
         """Run `coro` in the background; a failure shows in the status bar, never vanishes."""
         job = asyncio.ensure_future(coro)
         self._jobs.add(job)
         job.add_done_callback(self._on_job_done)
+        return job
 
     def _on_job_done(self, job: asyncio.Task[Any]) -> None:
         self._jobs.discard(job)
@@ -257,10 +259,13 @@ class WindowController:
         self._shown = task_id
         self.window.header.show_task(self._tasks.get(task_id) if task_id else None)
         self._log_token += 1
+        if self._log_job is not None:
+            self._log_job.cancel()  # arrowing through the board reads only the last log
+            self._log_job = None
         if task_id is None:
             self.window.log.clear()
             return
-        self.spawn(self._load_log(task_id, self._log_token))
+        self._log_job = self.spawn(self._load_log(task_id, self._log_token))
 
     async def _load_log(self, task_id: str, token: int) -> None:
         """Read the task's stored log off the GUI thread; a newer selection wins."""
@@ -295,13 +300,13 @@ class WindowController:
         self.spawn(self._find_when_loaded(task_id, seq, text))
 
     async def _find_when_loaded(self, task_id: str, seq: int, text: str) -> None:
-        for _ in range(100):
-            if self._loading is None and self.window.log.task_id() == task_id:
-                self.window.log.flush()
-                if not self.window.log.show_event(seq):
-                    self.window.log.find(text)
-                return
-            await asyncio.sleep(0.05)
+        if self._log_job is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.shield(self._log_job)
+        if self.window.log.task_id() == task_id:
+            self.window.log.flush()
+            if not self.window.log.show_event(seq):
+                self.window.log.find(text)
 
     def _on_raw_log_toggled(self, raw: bool) -> None:
         self.window.log.set_mode("raw" if raw else "structured")
@@ -314,10 +319,10 @@ class WindowController:
 
     def _on_board_retry_requested(self, ids: list[str]) -> None:
         for task_id in ids:
-            try:
-                self.orchard.retry_task(task_id)
-            except UserError as exc:
-                self.say(str(exc), error=True)
+            self.spawn(self._retry(task_id))
+
+    async def _retry(self, task_id: str) -> None:
+        self.refresh_task(await self.off_thread(self.orchard.retry_task, task_id))
 
     def new_task(self) -> None:
         """Open the new-task dialog (Ctrl+N)."""

@@ -57,9 +57,8 @@ class DiffView(QAbstractScrollArea):
     """Paints a FileDiff's rows; clicks on a line number or `c` start a comment there."""
 
     comment_saved = Signal(int, str, str)  # row, side ("old" or "new"), text
-    more_context_requested = Signal(int)  # hunk index
+    more_context_requested = Signal()
     load_anyway_requested = Signal()
-    current_row_changed = Signal(int)
 
     def __init__(
         self,
@@ -188,7 +187,6 @@ class DiffView(QAbstractScrollArea):
         self._side = side or self._side
         self.ensure_visible(self._current)
         self.viewport().update()
-        self.current_row_changed.emit(self._current)
 
     def ensure_visible(self, row: int, margin: int = 2) -> None:
         """Scroll so `row` is in sight, `margin` rows from the top when it was not."""
@@ -346,7 +344,7 @@ class DiffView(QAbstractScrollArea):
         row, side, in_gutter = hit
         if self._rows[row].kind is RowKind.HUNK:
             self.set_current_row(row)
-            self.more_context_requested.emit(self._rows[row].hunk)
+            self.more_context_requested.emit()
         elif in_gutter:
             self.open_editor(row, side)
         else:
@@ -393,6 +391,6 @@ class DiffView(QAbstractScrollArea):
     def _activate_current(self) -> None:
         row = self._rows[self._current]
         if row.kind is RowKind.HUNK:
-            self.more_context_requested.emit(row.hunk)
+            self.more_context_requested.emit()
         else:
             self._comment_on_current()

@@ -66,7 +66,7 @@ class ReviewController:
         w.files.file_selected.connect(self._on_files_file_selected)
         w.files.model.viewed_changed.connect(self._on_model_viewed_changed)
         w.diff.comment_saved.connect(self._on_diff_comment_saved)
-        w.diff.more_context_requested.connect(lambda _hunk: self.more_context())
+        w.diff.more_context_requested.connect(self.more_context)
         w.diff.load_anyway_requested.connect(self._on_diff_load_anyway_requested)
         w.more_context_clicked.connect(self.more_context)
         w.full_file_clicked.connect(lambda: self.more_context(full=True))
