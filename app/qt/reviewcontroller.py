@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Any, TypeVar
 
 from PySide6.QtWidgets import QWidget
@@ -26,7 +24,6 @@ T = TypeVar("T")
 CONTEXT = 3
 CONTEXT_STEP = 20
 FULL_FILE = 1_000_000  # lines of context: the whole file
-VIEWED_FILE = "review-viewed.json"
 _EXPECTED = (UserError, GitError, StoreError, OSError)
 
 
@@ -119,8 +116,8 @@ class ReviewController:
         """List the task's changed files at once, then their +/- counts; select the first file."""
         self.window.say("Reading the task's changes…")
         repo = (await self.off_thread(self.orchard.store.project, self.task.project)).path
-        self._viewed = await self.off_thread(self._read_viewed)
         ignore, t = self.window.whitespace.isChecked(), self.task
+        self._viewed = await self.off_thread(review.read_viewed, self.orchard.home.logs, t.id)
         try:
             base = await review.review_base(repo, t)
             quick = await review.changed_files(
@@ -226,34 +223,10 @@ class ReviewController:
                 return "new", row.new_no
         return None
 
-    # viewed marks: one small JSON under Orchard's home, by task id
-
-    def _viewed_path(self) -> Path:
-        return Path(self.orchard.home.root) / VIEWED_FILE
-
-    def _read_viewed(self) -> set[str]:
-        try:
-            data = json.loads(self._viewed_path().read_text())
-        except (OSError, ValueError):
-            return set()
-        keys = data.get(self.task.id, []) if isinstance(data, dict) else []
-        return {k for k in keys if isinstance(k, str)}
-
-    def _write_viewed(self, keys: set[str]) -> None:
-        path = self._viewed_path()
-        try:
-            data = json.loads(path.read_text())
-        except (OSError, ValueError):
-            data = {}
-        data = data if isinstance(data, dict) else {}
-        data[self.task.id] = sorted(keys)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(data))
-        tmp.replace(path)
-
     def _on_model_viewed_changed(self, key: str, viewed: bool) -> None:
         (self._viewed.add if viewed else self._viewed.discard)(key)
-        self.spawn(self.off_thread(self._write_viewed, set(self._viewed)))
+        logs, keys = self.orchard.home.logs, set(self._viewed)
+        self.spawn(self.off_thread(review.save_viewed, logs, self.task.id, keys))
 
     # comments
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import importlib
 import json
-import os
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -24,6 +23,7 @@ from app.core.diffstat import DiffStat, parse_numstat_z
 from app.core.states import CLOSED_STATES, LIVE_STATES, TaskState
 from app.core.task import Task
 from app.services import git, process
+from app.services.atomicfile import write_atomically
 from app.services.config import Home
 from app.services.orchard import Orchard, UserError
 from app.services.store import StoreError
@@ -156,11 +156,8 @@ def load_result(home: Home, task_id: str) -> TestResult | None:
 
 def save_result(home: Home, task_id: str, result: TestResult) -> None:
     """Keep `result` as the last test result of task `task_id` (replaced atomically)."""
-    path = result_path(home, task_id)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    scratch = path.with_suffix(".tmp")
-    scratch.write_text(json.dumps(result.to_json(), indent=2, ensure_ascii=False))
-    os.replace(scratch, path)
+    text = json.dumps(result.to_json(), indent=2, ensure_ascii=False)
+    write_atomically(result_path(home, task_id), text.encode())
 
 
 # running the tests

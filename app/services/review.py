@@ -8,6 +8,7 @@ never stats the worktree, so the list and the rows always describe the same stat
 from __future__ import annotations
 
 import asyncio
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from app.core.diff import (
     raw_object_ids,
 )
 from app.core.task import Task
+from app.services.atomicfile import write_atomically
 from app.services.git import GitError, _scratch_index, git
 
 # Whatever the user's configuration says, git prints plain, parseable, repository-relative diffs.
@@ -195,3 +197,22 @@ async def file_patch(
 
 def _parse(entry: FileEntry, patch: bytes) -> FileDiff:
     return parse_file_patch(entry, patch.decode("utf-8", "replace"))
+
+
+# viewed marks: which files of a task the reviewer has ticked, by path@blob
+
+VIEWED_FILE = "review-viewed.json"
+
+
+def read_viewed(logs: Path, task_id: str) -> set[str]:
+    """Return the files of a task marked viewed (empty when none or unreadable)."""
+    try:
+        data = json.loads((logs / task_id / VIEWED_FILE).read_text())
+    except (OSError, ValueError):
+        return set()
+    return {k for k in data if isinstance(k, str)} if isinstance(data, list) else set()
+
+
+def save_viewed(logs: Path, task_id: str, keys: set[str]) -> None:
+    """Keep a task's viewed marks (one file per task, replaced atomically)."""
+    write_atomically(logs / task_id / VIEWED_FILE, json.dumps(sorted(keys)).encode())

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import math
 import os
 import re
 import shutil
-import stat
-import tempfile
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -18,6 +15,7 @@ from typing import Any
 
 from app.core.profiles import AgentProfile
 from app.services import process
+from app.services.atomicfile import write_atomically
 from app.services.config import ConfigError, Home, default_profiles
 
 CHECK_TIMEOUT = 10.0
@@ -47,7 +45,7 @@ def save_settings(home: Home, parallel: int, profiles: dict[str, AgentProfile]) 
     data["agents"] = agent_tables(profiles)
     text = dumps(data)
     tomllib.loads(text)  # never write a file Orchard could not read back
-    _write_atomically(home.config, text.encode("utf-8"))
+    write_atomically(home.config, text.encode("utf-8"))
 
 
 def agent_tables(profiles: Mapping[str, AgentProfile]) -> dict[str, dict[str, Any]]:
@@ -124,34 +122,6 @@ def _read_existing(path: Path) -> dict[str, Any]:
 
 def _table(value: Any) -> dict[str, Any]:
     return dict(value) if isinstance(value, dict) else {}
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        with contextlib.suppress(FileNotFoundError):
-            os.chmod(tmp, stat.S_IMODE(path.stat().st_mode))
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-    _sync_folder(path.parent)
-
-
-def _sync_folder(folder: Path) -> None:
-    # Makes the rename itself durable; not every file system allows it.
-    with contextlib.suppress(OSError):
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
 
 
 # TOML writing

@@ -14,9 +14,10 @@ from PySide6.QtCore import Qt
 from app.core.diff import FileStatus, RowKind
 from app.core.states import TaskState
 from app.core.task import Task
-from app.qt.reviewcontroller import VIEWED_FILE, ReviewController, open_review
+from app.qt.reviewcontroller import ReviewController, open_review
 from app.services.config import Home
 from app.services.orchard import Orchard
+from app.services.review import VIEWED_FILE
 from tests.conftest import make_repo
 
 pytestmark = pytest.mark.timeout(120)
@@ -195,8 +196,8 @@ def test_viewed_marks_persist_across_reviews(loop: Any, tmp_path: Path) -> None:
         model = c.window.files.model
         model.setData(model.index(3, 0), Qt.CheckState.Checked, Qt.ItemDataRole.CheckStateRole)
         assert model.is_viewed(3) and "1 viewed" in c.window.files.summary.text()
-        stored = orchard.home.root / VIEWED_FILE
-        await until(lambda: stored.exists() and task.id in json.loads(stored.read_text()))
+        stored = orchard.home.logs / task.id / VIEWED_FILE
+        await until(lambda: stored.exists() and len(json.loads(stored.read_text())) == 1)
         close(c, None)
         again = await opened(orchard, task)
         m = again.window.files.model
