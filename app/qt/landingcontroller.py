@@ -48,8 +48,7 @@ class LandingController:
     def stop(self) -> None:
         """Close every review and compare window (the app is closing)."""
         for review in list(self.reviews.values()):
-            review.window.close()
-            review.close()
+            review.window.close()  # emits closed, which stops its controller
         for compare in list(self.compares.values()):
             compare.view.close()
             compare.close()
@@ -112,9 +111,12 @@ class LandingController:
         if task is None or task.state not in LANDABLE_STATES:
             self.main.say("Select a finished task to follow up on", error=True)
             return
+        self.main.spawn(self._open_follow_up(task))
+
+    async def _open_follow_up(self, task: Task) -> None:
         from app.services import followup
 
-        comments = followup.open_comments(self.main.orchard, task.id)
+        comments = await self.main.off_thread(followup.open_comments, self.main.orchard, task.id)
         if self.dialog is not None and shiboken6.isValid(self.dialog):
             self.dialog.close()
         dialog = self.dialog = FollowUpDialog(task, comments, self.main.window)
@@ -153,9 +155,9 @@ class LandingController:
             self.main.spawn(self._discard(tasks))
 
     async def _discard(self, tasks: list[Task]) -> None:
-        for task in tasks:
-            from app.services import archive
+        from app.services import archive
 
+        for task in tasks:
             self.main.refresh_task(await shielded(archive.discard_task(self.main.orchard, task.id)))
         self.main.say(f"Discarded {len(tasks)} task(s); Restore brings any of them back")
 

@@ -247,3 +247,29 @@ def test_an_older_land_does_not_take_over_a_newer_dialog(
         await s.close()
 
     run(loop, scenario)
+
+
+def test_follow_up_from_the_header_runs_a_second_turn(loop: Any, tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "repo")
+
+    async def scenario() -> None:
+        s = Session(tmp_path / "home")
+        await s.orchard.add_project(str(repo))
+        [task] = await s.orchard.new_tasks("repo", "echo one > a.txt", agent="shell")
+        await until(lambda: s.task(task.id) and s.task(task.id).state is TaskState.SUCCEEDED)
+        s.window.board.select_task(task.id)
+        await until(lambda: s.window.header.buttons["followup"].isEnabled())
+        s.window.header.buttons["followup"].click()
+        landing = _landing(s)
+        dialog = await until(lambda: landing.dialog, what="the follow-up dialog")
+        dialog.message.setPlainText("echo two > b.txt")
+        dialog.message.submit.emit()  # Ctrl+Enter
+        await until(
+            lambda: s.task(task.id).turns == 2 and s.task(task.id).state is TaskState.SUCCEEDED,
+            what="the second turn",
+        )
+        assert git(repo, "show", f"{task.branch}:b.txt") == "two\n"
+        assert git(repo, "show", f"{task.branch}:a.txt") == "one\n"
+        await s.close()
+
+    run(loop, scenario)
