@@ -16,17 +16,33 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def git(cwd: Path, *args: str) -> str:
-    """Run git in `cwd` with a fixed identity and return its stdout."""
-    env = {
-        **os.environ,
-        "GIT_AUTHOR_NAME": "Test",
-        "GIT_AUTHOR_EMAIL": "t@example.com",
-        "GIT_COMMITTER_NAME": "Test",
-        "GIT_COMMITTER_EMAIL": "t@example.com",
-    }
+GIT_ENV = {
+    # a developer's own git config (gpg signing, hooks paths) must not change the tests
+    "GIT_CONFIG_GLOBAL": os.devnull,
+    "GIT_CONFIG_NOSYSTEM": "1",
+    "GIT_AUTHOR_NAME": "Test",
+    "GIT_AUTHOR_EMAIL": "t@example.com",
+    "GIT_COMMITTER_NAME": "Test",
+    "GIT_COMMITTER_EMAIL": "t@example.com",
+}
+
+
+def git_bytes(cwd: Path, *args: str) -> bytes:
+    """Run git in `cwd` with a fixed identity and no user config; return its raw stdout."""
     return subprocess.run(
-        ["git", *args], cwd=cwd, env=env, check=True, capture_output=True, text=True
+        ["git", *args], cwd=cwd, env={**os.environ, **GIT_ENV}, check=True, capture_output=True
+    ).stdout
+
+
+def git(cwd: Path, *args: str) -> str:
+    """Run git in `cwd` like git_bytes; return its stdout as text (newlines normalized)."""
+    return subprocess.run(
+        ["git", *args],
+        cwd=cwd,
+        env={**os.environ, **GIT_ENV},
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout
 
 

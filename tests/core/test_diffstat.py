@@ -2,32 +2,16 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from app.core.diffstat import DiffStat, FileStat, parse_numstat_z
-
-_GIT_ENV = {
-    "GIT_AUTHOR_NAME": "Test",
-    "GIT_AUTHOR_EMAIL": "t@example.com",
-    "GIT_COMMITTER_NAME": "Test",
-    "GIT_COMMITTER_EMAIL": "t@example.com",
-    "GIT_CONFIG_GLOBAL": os.devnull,
-    "GIT_CONFIG_NOSYSTEM": "1",
-}
+from tests.conftest import git_bytes
 
 RENAMED_BODY = "".join(
     f"line {i} of a file long enough to be detected as a rename\n" for i in range(20)
 )
-
-
-def _git(cwd: Path, *args: str) -> str:
-    env = {**os.environ, **_GIT_ENV}
-    out = subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True).stdout
-    return out.decode("utf-8")
 
 
 @pytest.fixture
@@ -35,15 +19,15 @@ def numstat(tmp_path: Path) -> str:
     """Return real `git diff --numstat -z -M` output for a known set of changes."""
     repo = tmp_path / "repo"
     repo.mkdir()
-    _git(repo, "init", "-q", "-b", "main")
+    git_bytes(repo, "init", "-q", "-b", "main")
     (repo / "modified.txt").write_text("one\ntwo\nthree\n")
     (repo / "deleted.txt").write_text("a\nb\nc\nd\n")
     (repo / "old_name.txt").write_text(RENAMED_BODY)
     (repo / "image.bin").write_bytes(b"\x00\x01\x02PNG\x00" * 10)
     (repo / "café dir").mkdir()
     (repo / "café dir" / "naïve file.txt").write_text("x\n")
-    _git(repo, "add", "-A")
-    _git(repo, "commit", "-qm", "base")
+    git_bytes(repo, "add", "-A")
+    git_bytes(repo, "commit", "-qm", "base")
 
     (repo / "added.txt").write_text("new 1\nnew 2\nnew 3\nnew 4\nnew 5\n")
     (repo / "modified.txt").write_text("one\nTWO\nthree\nfour\n")
@@ -53,8 +37,8 @@ def numstat(tmp_path: Path) -> str:
     (repo / "image.bin").write_bytes(b"\x00\xff\xfeGIF\x00" * 12)
     (repo / "added.bin").write_bytes(b"\x00binary\x00")
     (repo / "café dir" / "naïve file.txt").write_text("x\ny\n")
-    _git(repo, "add", "-A")
-    return _git(repo, "diff", "--cached", "--numstat", "-z", "-M")
+    git_bytes(repo, "add", "-A")
+    return git_bytes(repo, "diff", "--cached", "--numstat", "-z", "-M").decode("utf-8")
 
 
 def test_real_output_has_the_shapes_we_parse(numstat: str) -> None:

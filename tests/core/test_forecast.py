@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
 from pathlib import Path
 
 from app.core.forecast import (
@@ -17,29 +15,15 @@ from app.core.forecast import (
     spans_touch,
     touching_paths,
 )
+from tests.conftest import git_bytes
 
-_ENV = {
-    **os.environ,
-    "GIT_AUTHOR_NAME": "T",
-    "GIT_AUTHOR_EMAIL": "t@example.com",
-    "GIT_COMMITTER_NAME": "T",
-    "GIT_COMMITTER_EMAIL": "t@example.com",
-    "GIT_CONFIG_GLOBAL": os.devnull,
-    "GIT_CONFIG_NOSYSTEM": "1",
-}
 _DIFF = ["diff", "--raw", "-z", "-p", "-U0", "--no-renames", "--no-color", "HEAD~", "HEAD"]
-
-
-def _git(repo: Path, *args: str) -> bytes:
-    return subprocess.run(
-        ["git", *args], cwd=repo, env=_ENV, check=True, capture_output=True
-    ).stdout
 
 
 def _changes_of(tmp_path: Path, before: dict[str, bytes], after: dict[str, bytes]) -> Changes:
     repo = tmp_path / "r"
     repo.mkdir()
-    _git(repo, "init", "-q")
+    git_bytes(repo, "init", "-q")
     for files in (before, after):
         for name, data in files.items():
             path = repo / name
@@ -47,9 +31,9 @@ def _changes_of(tmp_path: Path, before: dict[str, bytes], after: dict[str, bytes
                 path.unlink()
             else:
                 path.write_bytes(data)
-        _git(repo, "add", "-A")
-        _git(repo, "commit", "-qm", "x", "--allow-empty")
-    return parse_changes(_git(repo, *_DIFF))
+        git_bytes(repo, "add", "-A")
+        git_bytes(repo, "commit", "-qm", "x", "--allow-empty")
+    return parse_changes(git_bytes(repo, *_DIFF))
 
 
 def test_parse_changes_reads_paths_and_old_side_lines(tmp_path: Path) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -92,3 +92,18 @@ def close_loops_at_the_end() -> Iterator[None]:
     for loop in _LOOPS:
         loop.close()
     _LOOPS.clear()
+
+
+async def until(check: Callable[[], Any], timeout: float = 30, what: str = "") -> Any:
+    """Poll `check` on the running loop until it returns something truthy."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not (value := check()):
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"timed out waiting for {what or check}")
+        await asyncio.sleep(0.02)
+    return value
+
+
+def run(loop: asyncio.AbstractEventLoop, scenario: Callable[[], Awaitable[None]]) -> None:
+    """Run one async test scenario on the qasync loop."""
+    loop.run_until_complete(scenario())

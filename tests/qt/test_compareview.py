@@ -19,6 +19,7 @@ from app.qt.comparecontroller import CompareController, open_compare
 from app.qt.compareview import CompareView
 from app.services import compare
 from app.services.orchard import Orchard
+from tests.qt.conftest import until
 from tests.services.test_compare import make_group
 
 pytestmark = pytest.mark.timeout(120)
@@ -57,16 +58,6 @@ def board_of_three() -> Any:
             attempt("c", 1, 3, None, cost_usd=0.10, state=TaskState.DISCARDED),
         ],
     )
-
-
-async def until(check: Callable[[], Any], timeout: float = 30, what: str = "") -> Any:
-    """Poll `check` on the running loop until it returns something truthy."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not (value := check()):
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"timed out waiting for {what or check}")
-        await asyncio.sleep(0.05)
-    return value
 
 
 def test_view_shows_attempts_best_first_with_best_values_highlighted(qtbot: Any) -> None:

@@ -13,7 +13,8 @@ from PySide6.QtWidgets import QMessageBox
 from app.core.states import TaskState
 from app.qt.landingcontroller import LandingController
 from tests.conftest import git, make_repo
-from tests.qt.test_window import Session, group_of, run, until
+from tests.qt.conftest import run, until
+from tests.qt.test_window import Session, group_of
 
 pytestmark = pytest.mark.timeout(180)
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +18,7 @@ from app.services.config import Home
 from app.services.orchard import Orchard
 from app.services.review import VIEWED_FILE
 from tests.conftest import make_repo
+from tests.qt.conftest import run, until
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -28,18 +28,6 @@ CHANGES = (
     "rm old.txt; printf 'a  =  1\\n' > src/ws.py; seq 1 30000 > big.txt; "
     "sed -i 's/^line 30$/LINE 30/' long.txt"
 )
-
-
-async def until(check: Callable[[], Any], timeout: float = 30, what: str = "") -> Any:
-    """Poll `check` on the running loop until it returns something truthy."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"timed out waiting for {what or check}")
-        await asyncio.sleep(0.02)
 
 
 async def finished_task(tmp_path: Path) -> tuple[Orchard, Task]:
@@ -54,10 +42,6 @@ async def finished_task(tmp_path: Path) -> tuple[Orchard, Task]:
     task = orchard.task(task.id)
     assert task.state is TaskState.SUCCEEDED, task.error
     return orchard, task
-
-
-def run(loop: asyncio.AbstractEventLoop, scenario: Callable[[], Awaitable[None]]) -> None:
-    loop.run_until_complete(scenario())
 
 
 def shown_path(c: ReviewController) -> str | None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -13,20 +12,9 @@ from app.core.states import TaskState
 from app.services.config import Home
 from app.services.orchard import Orchard
 from tests.conftest import make_repo, process_alive
+from tests.qt.conftest import run, until
 
 pytestmark = pytest.mark.timeout(180)
-
-
-async def until(check: Callable[[], Any], timeout: float = 30, what: str = "") -> Any:
-    """Poll `check` on the running loop until it returns something truthy."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"timed out waiting for {what or check}")
-        await asyncio.sleep(0.05)
 
 
 class Session:
@@ -69,10 +57,6 @@ def visible_task_ids(s: Session) -> set[str]:
         group = proxy.index(g, 0)
         out |= {proxy.index(r, 0, group).data(TASK_ID_ROLE) for r in range(proxy.rowCount(group))}
     return out
-
-
-def run(loop: asyncio.AbstractEventLoop, scenario: Callable[[], Awaitable[None]]) -> None:
-    loop.run_until_complete(scenario())
 
 
 async def _launch_from_dialog(s: Session, prompt: str) -> str:
