@@ -35,6 +35,9 @@ class LogWriteError(OSError):
         self.message = f"{reason} while writing {path}{hint}"
 
 
+_TAIL = 64 * 1024
+
+
 class TaskLogWriter:
     """Appends a task's events and raw output; safe to reopen for a later turn."""
 
@@ -42,7 +45,7 @@ class TaskLogWriter:
         folder.mkdir(parents=True, exist_ok=True)
         self.events_path = folder / "events.jsonl"
         self.raw_path = folder / "raw.log"
-        self._seq = _count_lines(self.events_path)
+        self._seq = _next_seq(self.events_path)
         self._events: IO[bytes] = open(self.events_path, "ab", buffering=_BUFFER)  # noqa: SIM115
         # Raw output arrives in pipe-sized chunks already: written straight through,
         # with no second copy into a buffer.
@@ -105,6 +108,30 @@ def _write_all(f: IO[bytes], data: bytes) -> None:
         if not written:
             raise OSError(errno.EIO, "the log write made no progress")
         view = view[written:]
+
+
+def _next_seq(path: Path) -> int:
+    """Return the seq the next event gets: one past the last line's, read from the tail.
+
+    A later turn reopens a log that may hold millions of events, on the event loop; the
+    whole file is counted only when its last line cannot say (a foreign or damaged log).
+    """
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        return 0
+    with open(path, "rb") as f:
+        f.seek(max(0, size - _TAIL))
+        tail = f.read()
+    lines = tail.split(b"\n")
+    if len(lines) >= 3 or (size <= _TAIL and len(lines) >= 2):
+        try:
+            seq = orjson.loads(lines[-2]).get("seq")
+        except (orjson.JSONDecodeError, AttributeError):
+            seq = None
+        if isinstance(seq, int) and tail.endswith(b"\n"):
+            return seq + 1
+    return _count_lines(path)
 
 
 def _count_lines(path: Path) -> int:
