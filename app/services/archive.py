@@ -9,6 +9,7 @@ the index, so uncommitted edits come back uncommitted and untracked files untrac
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import time
@@ -75,11 +76,13 @@ async def archive_task(orchard: Orchard, task: Task, force: bool = False) -> str
     message = _archive_message(task)
     if has_worktree:
         ignored = await ignored_paths(task.worktree)
-        await _refuse_unsaved(task, ignored, force)
+        # Walking ignored folders (node_modules…) can take a while: once, off the loop.
+        sizes = await asyncio.to_thread(path_sizes, task.worktree, ignored)
+        await _refuse_unsaved(task, sizes, force)
         snap = await take_snapshot(task.worktree, head)
         staged = await commit_tree(repo, snap.index_tree, [head], f"index of {message}")
         parents = [head, staged]
-        if ignored and sum(path_sizes(task.worktree, ignored).values()) <= MAX_IGNORED_BYTES:
+        if ignored and sum(sizes.values()) <= MAX_IGNORED_BYTES:
             tree = await ignored_tree(task.worktree, ignored)
             parents.append(await commit_tree(repo, tree, [], f"ignored files of {message}"))
         commit = await commit_tree(repo, snap.tree, parents, message)
@@ -106,12 +109,11 @@ async def branch_head(repo: str, branch: str) -> str | None:
     return result.text.strip() if result.returncode == 0 else None
 
 
-async def _refuse_unsaved(task: Task, ignored: list[str], force: bool) -> None:
+async def _refuse_unsaved(task: Task, sizes: dict[str, int], force: bool) -> None:
     """Refuse when the archive could not keep ignored files or dirty submodules (unless forced)."""
     if force:
         return
     sid = task.short_id
-    sizes = path_sizes(task.worktree, ignored)
     total = sum(sizes.values())
     if total > MAX_IGNORED_BYTES:
         biggest = sorted(sizes, key=lambda p: sizes[p], reverse=True)[:3]

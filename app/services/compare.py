@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import importlib
 import json
 import time
 from collections.abc import Awaitable, Callable
@@ -282,12 +281,6 @@ async def pick_winner(orchard: Orchard, ref: str, discard_others: bool = False) 
 
 
 def _discarder() -> Discard:
-    # Imported late: discarding lives with archiving, which compare does not otherwise need.
-    try:
-        archive = importlib.import_module("app.services.archive")
-    except ImportError:
-        raise UserError(
-            "this Orchard cannot discard tasks yet; the winner was not marked"
-        ) from None
-    discard: Discard = archive.discard_task
-    return discard
+    from app.services.archive import discard_task  # only when discarding is asked for
+
+    return discard_task

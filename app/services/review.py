@@ -23,6 +23,7 @@ from app.core.diff import (
 from app.core.task import Task
 from app.services.atomicfile import write_atomically
 from app.services.git import GitError, _scratch_index, git
+from app.services.snapshot import worktree_present
 
 # Whatever the user's configuration says, git prints plain, parseable, repository-relative diffs.
 _DIFF = ("diff", "--no-color", "--no-ext-diff", "--no-textconv", "--no-relative", "-M")
@@ -68,7 +69,7 @@ async def snapshot_tree(
     worktree: str, *, repo: str | None = None, branch: str | None = None
 ) -> tuple[str, str, bool]:
     """Write the worktree's whole state to a tree; return (where git runs, tree, worktree gone)."""
-    if Path(worktree).is_dir():
+    if worktree_present(worktree):  # a folder without .git would send git to an outer repo
         with _scratch_index(worktree) as env:
             await git(worktree, "add", "--all", env=env)
             tree = (await git(worktree, "write-tree", env=env)).text.strip()

@@ -271,6 +271,16 @@ def test_worktree_folder_gone_reviews_the_branch_head(repo: Path, task: Task) ->
         run(review_task(str(repo), task))
 
 
+def test_a_worktree_folder_emptied_by_hand_reviews_the_branch_not_an_outer_repo(
+    repo: Path, task: Task
+) -> None:
+    shutil.rmtree(task.worktree)
+    Path(task.worktree).mkdir()  # the folder is back, but it is no checkout any more
+    snapshot = run(review_task(str(repo), task))
+    assert snapshot.worktree_missing
+    assert sorted(by_path(snapshot)) == ["bin.dat", "del.txt", "link", "mod.txt", "new.txt"]
+
+
 def test_review_base_falls_back_to_the_base_commit(repo: Path, task: Task) -> None:
     assert run(review_base(str(repo), task)) == task.base_commit
     main_head = git(repo, "rev-parse", "main").strip()
