@@ -16,7 +16,7 @@ from typing import Any
 import orjson
 
 from app import __version__
-from app.commands import Handlers, add_task_commands
+from app.commands import Handlers, add_task_commands, print_json
 from app.core.eventtext import render_event
 from app.core.states import ACTIVE_STATES, TaskState
 from app.progress import ProgressView, elapsed
@@ -202,7 +202,7 @@ async def cmd_project_add(orchard: Orchard, args: argparse.Namespace) -> int:
 async def cmd_project_list(orchard: Orchard, args: argparse.Namespace) -> int:
     projects = orchard.store.projects()
     if args.json:
-        _print_json([p.to_json() for p in projects])
+        print_json([p.to_json() for p in projects])
     for p in [] if args.json else projects:
         print(f"{p.name:<20} {p.base:<16} {p.path}")
     return 0
@@ -225,7 +225,7 @@ async def cmd_task_list(orchard: Orchard, args: argparse.Namespace) -> int:
         orchard.store.project(args.project)  # an unknown project is an error, not empty
     tasks = orchard.store.tasks(project=args.project)
     if args.json:
-        _print_json([t.to_json() for t in tasks])
+        print_json([t.to_json() for t in tasks])
         return 0
     for t in tasks:
         stats = f"+{t.insertions} -{t.deletions}"
@@ -239,7 +239,7 @@ async def cmd_task_list(orchard: Orchard, args: argparse.Namespace) -> int:
 async def cmd_task_show(orchard: Orchard, args: argparse.Namespace) -> int:
     task = orchard.task(args.id)
     if args.json:
-        _print_json(task.to_json())
+        print_json(task.to_json())
         return 0
     for key, value in task.to_json().items():
         if key in ("prompt", "pgid", "proc_start", "stop_requested", "short_id"):
@@ -362,7 +362,3 @@ async def _redraw(view: ProgressView) -> None:
     while True:
         view.draw()
         await asyncio.sleep(0.25)
-
-
-def _print_json(value: Any) -> None:
-    print(json.dumps(value, indent=2, ensure_ascii=False))

@@ -7,6 +7,7 @@ returns its handlers keyed by ("task", action).
 from __future__ import annotations
 
 import argparse
+import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -14,6 +15,11 @@ from app.services.orchard import Orchard
 
 Handler = Callable[[Orchard, argparse.Namespace], Awaitable[int]]
 Handlers = dict[tuple[str, str], Handler]
+
+
+def print_json(value: Any) -> None:
+    """Print `value` as the indented JSON every command's --json prints."""
+    print(json.dumps(value, indent=2, ensure_ascii=False))
 
 
 def add_task_commands(sub: Any) -> Handlers:

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from typing import Any
 
-from app.commands import Handlers
+from app.commands import Handlers, print_json
 from app.core.compare import FIELD_TITLES, FIELDS, Attempt, Scoreboard, TestResult, cells
 from app.services import compare
 from app.services.orchard import Orchard
@@ -61,7 +60,7 @@ async def cmd_task_compare(orchard: Orchard, args: argparse.Namespace) -> int:
     if args.json:
         data = board.to_json()
         data["skipped"] = skipped
-        print(json.dumps(data, indent=2, ensure_ascii=False))
+        print_json(data)
         return 0
     for line in table(board):
         print(line)

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import json
 import re
 from typing import Any
 
-from app.commands import Handlers
+from app.commands import Handlers, print_json
 from app.core.task import Comment, Task
 from app.services import followup
 from app.services.orchard import Orchard, UserError
@@ -61,7 +60,7 @@ async def cmd_comment(orchard: Orchard, args: argparse.Namespace) -> int:
 async def cmd_comments(orchard: Orchard, args: argparse.Namespace) -> int:
     comments = followup.open_comments(orchard, args.id)
     if args.json:
-        print(json.dumps([c.to_json() for c in comments], indent=2))
+        print_json([c.to_json() for c in comments])
         return 0
     for c in comments:
         print(_describe(c))

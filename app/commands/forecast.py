@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import json
 from typing import Any
 
-from app.commands import Handlers
+from app.commands import Handlers, print_json
 from app.core.forecast import Clash, TaskForecast
 from app.core.task import Task
 from app.services.forecast import forecast, forecast_task
@@ -38,7 +37,7 @@ async def cmd_task_conflicts(orchard: Orchard, args: argparse.Namespace) -> int:
         found = await forecast(orchard, project=args.project)
         results = list(found.tasks.values())
     if args.json:
-        print(json.dumps([r.to_json() for r in results], indent=2))
+        print_json([r.to_json() for r in results])
         return 0
     tasks = {t.id: t for t in orchard.store.tasks(project=None if args.id else args.project)}
     _print_text(results, tasks, args.into)

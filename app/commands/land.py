@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import json
 import shlex
 import sys
 import time
 from typing import Any
 
-from app.commands import Handlers
+from app.commands import Handlers, print_json
 from app.core.states import TaskState
 from app.services import archive
 from app.services.landcheck import LandCheck, check_land
@@ -71,7 +70,7 @@ async def cmd_merge(orchard: Orchard, args: argparse.Namespace) -> int:
     except LandRefused as refused:
         return await _refused(orchard, args, refused)
     if args.json:
-        print(json.dumps(result.to_json(), indent=2))
+        print_json(result.to_json())
     else:
         _print_landed(result)
     return 0
@@ -80,7 +79,7 @@ async def cmd_merge(orchard: Orchard, args: argparse.Namespace) -> int:
 def _print_check(check: LandCheck, as_json: bool) -> int:
     problems = check.problems()
     if as_json:
-        print(json.dumps(check.to_json(), indent=2))
+        print_json(check.to_json())
         return 1 if problems else 0
     print(f"task {check.task.short_id} -> {check.target} ({check.target_commit[:10]})")
     print(f"  {check.ahead} commit(s) to land; {check.target} has {check.behind} new commit(s)")
@@ -111,7 +110,7 @@ async def _refused(orchard: Orchard, args: argparse.Namespace, refused: LandRefu
     if args.json:
         data = {"landed": False, "error": str(refused), "output": refused.output}
         data["check"] = refused.check.to_json() if refused.check else None
-        print(json.dumps(data, indent=2))
+        print_json(data)
     print(f"orchard: {refused}", file=sys.stderr)
     check = refused.check
     if refused.output:
@@ -199,7 +198,7 @@ async def cmd_restore(orchard: Orchard, args: argparse.Namespace) -> int:
 async def cmd_archives(orchard: Orchard, args: argparse.Namespace) -> int:
     found = await archive.list_archives(orchard)
     if args.json:
-        print(json.dumps([a.to_json() for a in found], indent=2))
+        print_json([a.to_json() for a in found])
         return 0
     if not found:
         print("no archives")

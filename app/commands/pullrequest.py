@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import json
 from typing import Any
 
-from app.commands import Handlers
+from app.commands import Handlers, print_json
 from app.services.orchard import Orchard
 from app.services.pullrequest import open_pull_request
 
@@ -36,7 +35,7 @@ async def cmd_task_pr(orchard: Orchard, args: argparse.Namespace) -> int:
         draft=args.draft,
     )
     if args.json:
-        print(json.dumps(pull.to_json(), indent=2, ensure_ascii=False))
+        print_json(pull.to_json())
         return 0
     verb = "opened pull request" if pull.created else "a pull request was already open:"
     print(f"pushed {pull.branch} to {args.remote}; {verb} {pull.url}")
