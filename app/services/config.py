@@ -18,6 +18,7 @@ from app.core.profiles import (
     ProfileError,
     profile_from_table,
 )
+from app.core.triage import DEFAULT_CATEGORIES
 
 DEFAULT_PARALLEL = 4
 RESERVE_BYTES = 2 * 1024 * 1024
@@ -111,11 +112,39 @@ def default_profiles() -> dict[str, AgentProfile]:
 
 
 @dataclass(frozen=True, slots=True)
+class TriageSettings:
+    """[triage]: the bug-bash board's categories, owners, prompt templates and refresh."""
+
+    categories: tuple[str, ...] = DEFAULT_CATEGORIES
+    owners: dict[str, str] = field(default_factory=dict)  # name -> areas, "ui, diff view"
+    templates: dict[str, str] = field(default_factory=dict)  # category -> prompt template
+    refresh_seconds: int = 60  # live refresh of a GitHub import while a bug bash runs
+
+
+@dataclass(frozen=True, slots=True)
+class LlmSettings:
+    """[llm]: an OpenAI-compatible chat-completions endpoint for triage suggestions."""
+
+    base_url: str | None = None  # e.g. http://127.0.0.1:8080/v1; None turns suggestions off
+    model: str | None = None
+    api_key: str | None = field(default=None, repr=False)
+    concurrency: int = 4
+    batch_size: int = 10
+    timeout: float = 60.0
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.base_url and self.model)
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     parallel: int = DEFAULT_PARALLEL
     profiles: dict[str, AgentProfile] = field(default_factory=default_profiles)
     github_token: str | None = field(default=None, repr=False)  # [github] token
     github_api_url: str | None = None  # [github] api_url, for GitHub Enterprise
+    triage: TriageSettings = field(default_factory=TriageSettings)
+    llm: LlmSettings = field(default_factory=LlmSettings)
 
 
 def load_settings(home: Home) -> Settings:
@@ -146,8 +175,57 @@ def _settings_from(data: dict[str, Any], path: Path) -> Settings:
             raise ConfigError(f"{path}: {exc}") from None
     token, api_url = _github_from(data.get("github", {}), path)
     return Settings(
-        parallel=parallel, profiles=profiles, github_token=token, github_api_url=api_url
+        parallel=parallel,
+        profiles=profiles,
+        github_token=token,
+        github_api_url=api_url,
+        triage=_triage_from(data.get("triage", {}), path),
+        llm=_llm_from(data.get("llm", {}), path),
     )
+
+
+def _triage_from(table: Any, path: Path) -> TriageSettings:
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: [triage] must be a table")
+    categories = table.get("categories", list(DEFAULT_CATEGORIES))
+    if not isinstance(categories, list) or not all(
+        isinstance(c, str) and c.strip() for c in categories
+    ):
+        raise ConfigError(f"{path}: triage.categories must be a list of names")
+    owners = _string_table(table.get("owners", {}), path, "triage.owners")
+    templates = _string_table(table.get("templates", {}), path, "triage.templates")
+    refresh = table.get("refresh_seconds", 60)
+    if not isinstance(refresh, int) or refresh < 5:
+        raise ConfigError(f"{path}: triage.refresh_seconds must be a whole number of at least 5")
+    return TriageSettings(tuple(c.strip() for c in categories), owners, templates, refresh)
+
+
+def _llm_from(table: Any, path: Path) -> LlmSettings:
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: [llm] must be a table")
+    strings = {k: table.get(k) for k in ("base_url", "model", "api_key")}
+    if any(v is not None and not isinstance(v, str) for v in strings.values()):
+        raise ConfigError(f"{path}: llm.base_url, llm.model and llm.api_key must be strings")
+    numbers = {k: table.get(k, default) for k, default in (("concurrency", 4), ("batch_size", 10))}
+    if any(not isinstance(v, int) or v < 1 for v in numbers.values()):
+        raise ConfigError(f"{path}: llm.concurrency and llm.batch_size must be whole numbers >= 1")
+    timeout = table.get("timeout", 60.0)
+    if not isinstance(timeout, int | float) or timeout <= 0:
+        raise ConfigError(f"{path}: llm.timeout must be a number of seconds above 0")
+    return LlmSettings(
+        strings["base_url"] or None,
+        strings["model"] or None,
+        strings["api_key"] or None,
+        numbers["concurrency"],
+        numbers["batch_size"],
+        float(timeout),
+    )
+
+
+def _string_table(value: Any, path: Path, name: str) -> dict[str, str]:
+    if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+        raise ConfigError(f"{path}: [{name}] must be a table of strings")
+    return {str(k): v for k, v in value.items()}
 
 
 def _github_from(table: Any, path: Path) -> tuple[str | None, str | None]:

@@ -8,17 +8,19 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterable, Mapping
-from dataclasses import fields
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, event, text
-from sqlmodel import Field, Session, SQLModel, col, create_engine, select
+import orjson
+from sqlalchemy import Connection, Engine, event, insert, text
+from sqlmodel import Field, Session, SQLModel, col, create_engine, func, select
 
 from app.core.states import TaskState
 from app.core.task import Comment, Project, Task
+from app.core.triage import Report, ReportDraft, ReportStatus
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 # Each entry takes a database from the version before it to its key. Tables that are new in a
 # version need no statement here: create_all makes them.
@@ -30,6 +32,7 @@ _MIGRATIONS: dict[int, tuple[str, ...]] = {
         "ALTER TABLE tasks ADD COLUMN pr_url VARCHAR",
         "ALTER TABLE tasks ADD COLUMN archived_state VARCHAR",
     ),
+    3: (),  # triage: reports, report_tasks and triage_sources are new tables
 }
 
 
@@ -117,12 +120,65 @@ class CommentRow(SQLModel, table=True):
     sent_at: float | None = None
 
 
+class ReportRow(SQLModel, table=True):
+    __tablename__ = "reports"
+    id: int | None = Field(default=None, primary_key=True)
+    project: str = Field(index=True)
+    title: str
+    body: str = ""
+    reporter: str = ""
+    source: str = "capture"
+    external_id: str | None = Field(default=None, index=True)
+    url: str | None = None
+    created_at: float
+    imported_at: float
+    labels: str = ""  # newline-separated
+    category: str | None = None
+    priority: str | None = None
+    owner: str | None = None
+    status: str = Field(default="new", index=True)
+    duplicate_of: int | None = Field(default=None, index=True)
+    triaged_at: float | None = None
+    fixed_at: float | None = None
+    fix_commit: str | None = None
+    pr_url: str | None = None
+
+
+class ReportTaskRow(SQLModel, table=True):
+    __tablename__ = "report_tasks"
+    report_id: int = Field(primary_key=True)
+    task_id: str = Field(primary_key=True, index=True)
+
+
+class TriageSourceRow(SQLModel, table=True):
+    """What an import remembers between runs (ETags, where it stopped), as JSON."""
+
+    __tablename__ = "triage_sources"
+    key: str = Field(primary_key=True)  # e.g. "github:octo/app"
+    project: str = Field(index=True)
+    data: str = "{}"
+    updated_at: float = 0.0
+
+
 class SchemaRow(SQLModel, table=True):
     __tablename__ = "schema_version"
     version: int = Field(primary_key=True)
 
 
 _TASK_FIELDS = tuple(f.name for f in fields(Task))
+_REPORT_FIELDS = tuple(
+    f.name for f in fields(Report) if f.name not in ("labels", "status", "tasks")
+)
+_DRAFT_UPDATES = ("title", "body", "reporter", "url", "labels")  # what a re-import refreshes
+
+
+@dataclass(frozen=True, slots=True)
+class ReportBatch:
+    """What taking in a batch of drafts did: new reports, and how many were known already."""
+
+    added: list[Report]
+    updated: int = 0
+    unchanged: int = 0
 
 
 def _on_connect(dbapi_conn: Any, _record: Any) -> None:
@@ -296,6 +352,217 @@ class Store:
                 raise StoreError(f"no comment with id {comment_id}")
             s.delete(row)
             s.commit()
+
+    # triage reports
+
+    def add_reports(self, project: str, drafts: Iterable[ReportDraft]) -> ReportBatch:
+        """Take in drafts in one transaction.
+
+        A draft whose external_id the project has already is not added again: its title, body,
+        reporter, url and labels are refreshed and its triage fields are left alone.
+        """
+        now = time.time()
+        drafts = list(drafts)
+        with Session(self._engine) as s:
+            s.connection().exec_driver_sql("BEGIN IMMEDIATE")
+            external = [d.external_id for d in drafts if d.external_id]
+            known: dict[str, ReportRow] = {}
+            for chunk in _chunks(external, 500):
+                query = select(ReportRow).where(
+                    ReportRow.project == project, col(ReportRow.external_id).in_(chunk)
+                )
+                known.update({r.external_id: r for r in s.exec(query) if r.external_id})
+            values: list[dict[str, Any]] = []
+            seen: set[str] = set()
+            updated = unchanged = 0
+            for draft in drafts:
+                key = draft.external_id
+                if key and (key in known or key in seen):
+                    row = known.get(key)
+                    if row is not None and _refresh(row, draft):
+                        s.add(row)
+                        updated += 1
+                    else:
+                        unchanged += 1
+                    continue
+                if key:
+                    seen.add(key)
+                values.append(_draft_row_values(project, draft, now))
+            first_id = None
+            if values:
+                first_id = (s.exec(select(func.max(ReportRow.id))).one() or 0) + 1
+                for offset, value in enumerate(values):
+                    value["id"] = first_id + offset
+                s.execute(insert(ReportRow), values)
+            s.commit()
+        added = [_report(ReportRow(**v), ()) for v in values]
+        return ReportBatch(added, updated, unchanged)
+
+    def report(self, report_id: int | str) -> Report:
+        """Return one report by id ("12" or "#12" work too); raise StoreError if none."""
+        number = _report_number(report_id)
+        with Session(self._engine) as s:
+            row = s.get(ReportRow, number)
+            if row is None:
+                raise StoreError(f"no report with id {number} (see `orchard triage list`)")
+            return _report(row, self._report_tasks(s, [number]).get(number, ()))
+
+    def reports(
+        self,
+        project: str | None = None,
+        statuses: Iterable[ReportStatus] | None = None,
+        since_id: int = 0,
+    ) -> list[Report]:
+        """Return reports by id, optionally of one project, in some statuses, above an id."""
+        query = select(ReportRow).order_by(col(ReportRow.id))
+        if project is not None:
+            query = query.where(ReportRow.project == project)
+        if statuses is not None:
+            query = query.where(col(ReportRow.status).in_([s.value for s in statuses]))
+        if since_id:
+            query = query.where(col(ReportRow.id) > since_id)
+        with Session(self._engine) as s:
+            rows = list(s.exec(query))
+            links = self._report_tasks(s, None if project is None else [r.id for r in rows])
+            return [_report(r, links.get(r.id or 0, ())) for r in rows]
+
+    def update_reports(self, changes: Mapping[int, Mapping[str, Any]]) -> dict[int, Report]:
+        """Apply several reports' changes (already checked) in one transaction."""
+        with Session(self._engine) as s:
+            rows: dict[int, ReportRow] = {}
+            for report_id, values in changes.items():
+                row = s.get(ReportRow, report_id)
+                if row is None:
+                    raise StoreError(f"no report with id {report_id}")
+                for key, value in values.items():
+                    if key == "labels":
+                        value = "\n".join(value)
+                    elif isinstance(value, ReportStatus):
+                        value = value.value
+                    setattr(row, key, value)
+                s.add(row)
+                rows[report_id] = row
+            s.commit()
+            links = self._report_tasks(s, list(rows))
+            return {k: _report(v, links.get(k, ())) for k, v in rows.items()}
+
+    def link_report_tasks(self, links: Iterable[tuple[int, str]]) -> None:
+        """Record that these tasks work on these reports."""
+        with Session(self._engine) as s:
+            for report_id, task_id in links:
+                if s.get(ReportTaskRow, (report_id, task_id)) is None:
+                    s.add(ReportTaskRow(report_id=report_id, task_id=task_id))
+            s.commit()
+
+    def reports_for_task(self, task_id: str) -> list[Report]:
+        """Return the reports a task works on."""
+        with Session(self._engine) as s:
+            ids = [
+                r.report_id
+                for r in s.exec(select(ReportTaskRow).where(ReportTaskRow.task_id == task_id))
+            ]
+        return [self.report(i) for i in sorted(ids)]
+
+    def duplicates_of(self, report_id: int) -> list[Report]:
+        """Return the reports marked as duplicates of `report_id`."""
+        with Session(self._engine) as s:
+            query = select(ReportRow).where(ReportRow.duplicate_of == report_id)
+            rows = list(s.exec(query.order_by(col(ReportRow.id))))
+            links = self._report_tasks(s, [r.id for r in rows])
+            return [_report(r, links.get(r.id or 0, ())) for r in rows]
+
+    def triage_source(self, key: str) -> dict[str, Any]:
+        """Return what an import remembered under `key` ({} if nothing)."""
+        with Session(self._engine) as s:
+            row = s.get(TriageSourceRow, key)
+            return orjson.loads(row.data) if row is not None else {}
+
+    def save_triage_source(self, key: str, project: str, data: Mapping[str, Any]) -> None:
+        """Remember `data` for an import under `key`."""
+        with Session(self._engine) as s:
+            row = s.get(TriageSourceRow, key) or TriageSourceRow(key=key, project=project)
+            row.data = orjson.dumps(dict(data)).decode()
+            row.updated_at = time.time()
+            s.add(row)
+            s.commit()
+
+    def _report_tasks(
+        self, s: Session, report_ids: list[int | None] | None
+    ) -> dict[int, tuple[str, ...]]:
+        query = select(ReportTaskRow).order_by(col(ReportTaskRow.task_id))
+        if report_ids is not None:
+            if not report_ids:
+                return {}
+            if len(report_ids) <= 500:
+                query = query.where(col(ReportTaskRow.report_id).in_(report_ids))
+        out: dict[int, list[str]] = {}
+        for link in s.exec(query):
+            out.setdefault(link.report_id, []).append(link.task_id)
+        return {k: tuple(v) for k, v in out.items()}
+
+
+def _chunks(items: list[str], size: int) -> Iterable[list[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _report_number(report_id: int | str) -> int:
+    text = str(report_id).strip().lstrip("#")
+    if not text.isdigit():
+        raise StoreError(
+            f"'{report_id}' is not a report id (use the number `orchard triage list` shows)"
+        )
+    return int(text)
+
+
+def _draft_row_values(project: str, draft: ReportDraft, now: float) -> dict[str, Any]:
+    return {
+        "project": project,
+        "title": draft.title,
+        "body": draft.body,
+        "reporter": draft.reporter,
+        "source": draft.source,
+        "external_id": draft.external_id,
+        "url": draft.url,
+        "created_at": draft.created_at or now,
+        "imported_at": now,
+        "labels": "\n".join(draft.labels),
+        "category": draft.category,
+        "priority": draft.priority,
+        "owner": draft.owner,
+        "status": ReportStatus.TRIAGED.value
+        if (draft.category or draft.priority or draft.owner)
+        else ReportStatus.NEW.value,
+        "duplicate_of": None,
+        "triaged_at": now if (draft.category or draft.priority or draft.owner) else None,
+        "fixed_at": None,
+        "fix_commit": None,
+        "pr_url": None,
+    }
+
+
+def _refresh(row: ReportRow, draft: ReportDraft) -> bool:
+    fresh = {
+        "title": draft.title,
+        "body": draft.body,
+        "reporter": draft.reporter,
+        "url": draft.url,
+        "labels": "\n".join(draft.labels),
+    }
+    changed = False
+    for key in _DRAFT_UPDATES:
+        if getattr(row, key) != fresh[key]:
+            setattr(row, key, fresh[key])
+            changed = True
+    return changed
+
+
+def _report(row: ReportRow, tasks: tuple[str, ...]) -> Report:
+    values = {name: getattr(row, name) for name in _REPORT_FIELDS}
+    values["labels"] = tuple(row.labels.split("\n")) if row.labels else ()
+    values["status"] = ReportStatus(row.status)
+    values["tasks"] = tasks
+    return Report(**values)
 
 
 def _comment(row: CommentRow) -> Comment:

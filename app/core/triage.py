@@ -1,0 +1,211 @@
+"""Bug-bash triage records: a report, its status, and the rules a triage change follows.
+
+Pure: no I/O. The store keeps reports; services/triage*.py take them in, dispatch and export.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+PRIORITIES = ("P0", "P1", "P2", "P3")
+
+DEFAULT_CATEGORIES = (
+    "bug",
+    "crash",
+    "ui",
+    "performance",
+    "data loss",
+    "security",
+    "docs",
+    "feature",
+    "question",
+)
+
+# The prompt an agent gets for a report whose category has no template of its own. The
+# fields in braces are filled from the report (see fill_template).
+DEFAULT_TEMPLATE = """Fix this bug report from our bug bash.
+
+Title: {title}
+Reported by: {reporter}
+Category: {category}, priority: {priority}
+
+{body}
+
+Steps to reproduce:
+{steps}
+
+Find the cause, fix it with the smallest sound change, and add a test that fails without
+the fix. Say in your last message what the cause was and how you fixed it."""
+
+TEMPLATE_FIELDS = ("title", "body", "steps", "reporter", "category", "priority", "id", "url")
+
+
+class ReportStatus(enum.StrEnum):
+    NEW = "new"
+    TRIAGED = "triaged"
+    DISPATCHED = "dispatched"
+    FIXED = "fixed"
+    WONT_FIX = "wontfix"
+    DUPLICATE = "duplicate"
+
+    @property
+    def label(self) -> str:
+        return "won't fix" if self is ReportStatus.WONT_FIX else self.value
+
+
+OPEN_STATUSES = frozenset({ReportStatus.NEW, ReportStatus.TRIAGED, ReportStatus.DISPATCHED})
+CLOSED_STATUSES = frozenset({ReportStatus.FIXED, ReportStatus.WONT_FIX, ReportStatus.DUPLICATE})
+
+
+class TriageError(ValueError):
+    """A triage change that cannot be made; the message is fit to show."""
+
+
+@dataclass(frozen=True, slots=True)
+class ReportDraft:
+    """A report as taken in, before the store gives it an id."""
+
+    title: str
+    body: str = ""
+    reporter: str = ""
+    source: str = "capture"  # capture, paste, file, github
+    external_id: str | None = None  # e.g. "octo/app#12": importing it again updates, not adds
+    url: str | None = None
+    created_at: float | None = None  # when it was filed; None means now
+    labels: tuple[str, ...] = ()
+    category: str | None = None
+    priority: str | None = None
+    owner: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    id: int
+    project: str
+    title: str
+    body: str
+    reporter: str
+    source: str
+    external_id: str | None
+    url: str | None
+    created_at: float  # when it was filed
+    imported_at: float  # when Orchard took it in
+    labels: tuple[str, ...] = ()
+    category: str | None = None
+    priority: str | None = None
+    owner: str | None = None
+    status: ReportStatus = ReportStatus.NEW
+    duplicate_of: int | None = None
+    triaged_at: float | None = None  # when it first left `new`
+    fixed_at: float | None = None
+    fix_commit: str | None = None
+    pr_url: str | None = None
+    tasks: tuple[str, ...] = field(default=())
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the report as the JSON object `orchard triage list --json` prints."""
+        data = asdict(self)
+        data["status"] = self.status.value
+        data["labels"] = list(self.labels)
+        data["tasks"] = list(self.tasks)
+        return data
+
+
+def parse_priority(text: str) -> str:
+    """Return "P0".."P3" for "P2", "p2" or "2"; raise TriageError otherwise."""
+    value = text.strip().upper()
+    if value.isdigit():
+        value = f"P{value}"
+    if value not in PRIORITIES:
+        raise TriageError(f"'{text}' is not a priority (use P0, P1, P2 or P3)")
+    return value
+
+
+def parse_status(text: str) -> ReportStatus:
+    """Return the status named by `text` ("won't fix" and "wontfix" both work)."""
+    value = text.strip().lower().replace("'", "").replace(" ", "").replace("_", "")
+    for status in ReportStatus:
+        if status.value == value:
+            return status
+    known = ", ".join(s.value for s in ReportStatus)
+    raise TriageError(f"'{text}' is not a status (use one of {known})")
+
+
+TRIAGE_FIELDS = ("category", "priority", "owner")
+
+
+def triage_changes(report: Report, changes: Mapping[str, Any], now: float) -> dict[str, Any]:
+    """Return `changes` plus what follows from them for `report`.
+
+    Setting a category, priority or owner on a new report makes it triaged. Marking a
+    duplicate sets the status; clearing duplicate_of on a duplicate makes it triaged again.
+    The first change out of `new` stamps triaged_at; becoming fixed stamps fixed_at.
+    """
+    out = dict(changes)
+    if "duplicate_of" in out:
+        original = out["duplicate_of"]
+        if original is not None:
+            if original == report.id:
+                raise TriageError(f"report {report.id} cannot be a duplicate of itself")
+            out.setdefault("status", ReportStatus.DUPLICATE)
+        elif report.status is ReportStatus.DUPLICATE:
+            out.setdefault("status", ReportStatus.TRIAGED)
+    status = out.get("status", report.status)
+    if not isinstance(status, ReportStatus):
+        status = parse_status(str(status))
+    if (
+        "status" not in out
+        and report.status is ReportStatus.NEW
+        and any(out.get(name) is not None for name in TRIAGE_FIELDS)
+    ):
+        status = ReportStatus.TRIAGED
+    if status is not ReportStatus.DUPLICATE and "duplicate_of" not in out and report.duplicate_of:
+        out["duplicate_of"] = None
+    if status is not report.status or "status" in out:
+        out["status"] = status
+    if status is not ReportStatus.NEW and report.triaged_at is None:
+        out.setdefault("triaged_at", now)
+    if status is ReportStatus.FIXED and report.fixed_at is None:
+        out.setdefault("fixed_at", now)
+    return out
+
+
+def steps_to_reproduce(body: str) -> str:
+    """Return the "steps to reproduce" section of a report's body, or "" if it has none."""
+    lines = body.splitlines()
+    for i, line in enumerate(lines):
+        heading = line.strip().lstrip("#*").strip().rstrip(":*").strip().lower()
+        if heading in ("steps to reproduce", "steps", "repro", "to reproduce", "reproduction"):
+            rest = []
+            for follow in lines[i + 1 :]:
+                if follow.lstrip().startswith("#"):
+                    break
+                rest.append(follow)
+            return "\n".join(rest).strip()
+    return ""
+
+
+def fill_template(template: str, report: Report) -> str:
+    """Fill a prompt template's {fields} from `report`; unknown braces are left as they are."""
+    steps = steps_to_reproduce(report.body) or "(none given; see the report above)"
+    values = {
+        "title": report.title,
+        "body": report.body.strip() or "(no description)",
+        "steps": steps,
+        "reporter": report.reporter or "unknown",
+        "category": report.category or "uncategorized",
+        "priority": report.priority or "unset",
+        "id": str(report.id),
+        "url": report.url or "",
+    }
+    out = template
+    for name, value in values.items():
+        out = out.replace("{" + name + "}", value)
+    return out
