@@ -16,9 +16,10 @@ from typing import Any
 import orjson
 
 from app import __version__
-from app.commands import Handlers, add_task_commands, print_json
+from app.commands import Handlers, add_task_commands, add_top_commands, print_json
 from app.core.eventtext import render_event
 from app.core.states import ACTIVE_STATES, TaskState
+from app.core.triage import TriageError
 from app.progress import ProgressView, elapsed
 from app.services import git
 from app.services.agents.framing import LineSplitter
@@ -64,6 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
     _task_commands(sub.add_parser("task", help="queue, inspect and stop tasks"))
     run = sub.add_parser("run", help="run queued tasks until none are left")
     run.add_argument("--parallel", type=int, metavar="K", help="at most K tasks at once")
+    _FEATURE_HANDLERS.update(add_top_commands(sub))
     return p
 
 
@@ -123,7 +125,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(str(exc))
     try:
         return asyncio.run(_dispatch(orchard, args))
-    except (UserError, StoreError, ConfigError, git.GitError, AlreadySupervised) as exc:
+    except (
+        UserError,
+        StoreError,
+        ConfigError,
+        git.GitError,
+        AlreadySupervised,
+        TriageError,
+    ) as exc:
         return _fail(str(exc))
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
@@ -185,7 +194,8 @@ async def _dispatch(orchard: Orchard, args: argparse.Namespace) -> int:
     if args.command == "run":
         return await cmd_run(orchard, args.parallel)
     handler = (
-        _HANDLERS.get((args.command, args.action)) or _FEATURE_HANDLERS[(args.command, args.action)]
+        _HANDLERS.get((args.command, getattr(args, "action", None)))
+        or _FEATURE_HANDLERS[(args.command, getattr(args, "action", None))]
     )
     return await handler(orchard, args)
 
@@ -297,7 +307,7 @@ async def cmd_task_retry(orchard: Orchard, args: argparse.Namespace) -> int:
     return 0
 
 
-_HANDLERS = {
+_HANDLERS: Handlers = {
     ("project", "add"): cmd_project_add,
     ("project", "list"): cmd_project_list,
     ("task", "new"): cmd_task_new,

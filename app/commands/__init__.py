@@ -1,7 +1,9 @@
 """`orchard task …` subcommands grouped by feature; cli.py wires them in.
 
 Each module has `add_commands(sub)`, which adds its parsers to the `task` subparsers and
-returns its handlers keyed by ("task", action).
+returns its handlers keyed by ("task", action). The `triage` group's modules do the same for
+`orchard triage …` (keys ("triage", action)); doctor.py adds top-level commands (keys
+(command, None) when the command has no action).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from typing import Any
 from app.services.orchard import Orchard
 
 Handler = Callable[[Orchard, argparse.Namespace], Awaitable[int]]
-Handlers = dict[tuple[str, str], Handler]
+Handlers = dict[tuple[str, str | None], Handler]
 
 
 def print_json(value: Any) -> None:
@@ -29,4 +31,19 @@ def add_task_commands(sub: Any) -> Handlers:
     handlers: Handlers = {}
     for module in (land, followup, forecast, pullrequest, compare):
         handlers.update(module.add_commands(sub))
+    return handlers
+
+
+def add_top_commands(sub: Any) -> Handlers:
+    """Add the feature command groups (`triage`, `doctor`) to the top-level `sub`."""
+    from app.commands import doctor, triage, triagesuggest
+
+    triage_parser = sub.add_parser("triage", help="take in, triage and dispatch bug reports")
+    triage_sub = triage_parser.add_subparsers(
+        dest="action", required=True, parser_class=type(triage_parser)
+    )
+    handlers: Handlers = {}
+    for module in (triage, triagesuggest):
+        handlers.update(module.add_commands(triage_sub))
+    handlers.update(doctor.add_commands(sub))
     return handlers
