@@ -21,6 +21,7 @@ from app.services.archive import archive_task, remove_checkout
 from app.services.landcheck import LandCheck, check_land, ensure_landable
 from app.services.orchard import Orchard, UserError
 from app.services.snapshot import commit_tree, scratch_worktree
+from app.services.store import StoreError
 from app.services.testgate import TestRun, run_test_gate
 
 STRATEGIES = ("merge", "squash", "rebase")
@@ -96,11 +97,23 @@ async def land_task(
         finished_at=task.finished_at or time.time(),
         last_event="; ".join([f"landed on {check.target} as {result[:10]}", *check.notes]),
     )
+    notes += _mark_reports_fixed(orchard, landed)
     archive = await _cleanup(orchard, landed, notes) if cleanup else None
     return LandResult(
         landed, strategy, check.target, check.target_commit, result, check.checkout, tests,
         archive, tuple(notes),
     )  # fmt: skip
+
+
+def _mark_reports_fixed(orchard: Orchard, task: Task) -> list[str]:
+    """Mark fixed the bug reports the landed task worked on; a failure is a note, not a fail."""
+    from app.services.triage import mark_fixed_by_task
+
+    try:
+        fixed = mark_fixed_by_task(orchard, task)
+    except (StoreError, UserError) as exc:
+        return [f"could not mark its bug reports fixed: {exc}"]
+    return [f"report #{r.id} marked fixed" for r in fixed]
 
 
 def _still_landable(orchard: Orchard, task: Task, check: LandCheck) -> Task:

@@ -11,6 +11,7 @@ Failures are scripted per test with `fail(...)`. Use it as a context manager:
 
 from __future__ import annotations
 
+import calendar
 import hashlib
 import json
 import re
@@ -115,7 +116,17 @@ class FakeGitHub:
         for i in range(count):
             n = repo.next_number()
             is_pull = bool(pull_every) and (i + 1) % pull_every == 0
-            repo.issues.append(self.issue(repo, n, f"Issue {n}", f"Body of {n}", is_pull))
+            issue = self.issue(repo, n, f"Issue {n}", f"Body of {n}", is_pull)
+            issue["created_at"] = issue["updated_at"] = stamp(n)
+            repo.issues.append(issue)
+
+    def touch(self, full_name: str, number: int, **changes: Any) -> dict[str, Any]:
+        """Change an issue as a user would; its updated_at moves past every other one."""
+        repo = self.repos[full_name.lower()]
+        issue = next(i for i in repo.issues if i["number"] == number)
+        latest = max(i["updated_at"] for i in repo.issues)
+        issue.update(changes, updated_at=stamp(_seconds(latest) + 1))
+        return issue
 
     def fail(
         self,
@@ -256,6 +267,18 @@ def _handler_for(api: FakeGitHub) -> type[BaseHTTPRequestHandler]:
             self.wfile.write(data)
 
     return Handler
+
+
+def stamp(seconds: int) -> str:
+    """Return a GitHub timestamp `seconds` after 2024-05-01T00:00:00Z."""
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(_EPOCH + seconds))
+
+
+def _seconds(when: str) -> int:
+    return calendar.timegm(time.strptime(when, "%Y-%m-%dT%H:%M:%SZ")) - _EPOCH
+
+
+_EPOCH = 1714521600  # 2024-05-01T00:00:00Z
 
 
 def _parse(raw: bytes) -> Any:

@@ -59,7 +59,15 @@ class Router:
 
     def list_issues(self, repo: FakeRepo, query: dict[str, str], body: Any) -> Answer:
         state = query.get("state", "open")
-        chosen = [i for i in repo.issues if state == "all" or i["state"] == state]
+        since = query.get("since", "")  # ISO 8601 with Z: compares as text
+        chosen = [
+            i
+            for i in repo.issues
+            if (state == "all" or i["state"] == state) and i["updated_at"] >= since
+        ]
+        key = "updated_at" if query.get("sort") == "updated" else "created_at"
+        ascending = query.get("direction", "desc") == "asc"
+        chosen.sort(key=lambda i: (i[key], i["number"]), reverse=not ascending)
         return self._page(repo, f"/repos/{repo.full_name}/issues", chosen, query)
 
     def get_issue(self, repo: FakeRepo, number: int, query: dict[str, str], body: Any) -> Answer:
