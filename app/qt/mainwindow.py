@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import QMainWindow, QMenu, QMessageBox, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QSplitter,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from app.qt.boardview import BoardView
 from app.qt.logview import LogView
@@ -12,12 +20,17 @@ from app.qt.taskheader import TaskHeaderView
 
 
 class MainWindow(QMainWindow):
-    """Board on the left; the selected task's header and live log in the centre."""
+    """Tabs: Tasks (board, header, live log) and Triage (the bug bash's reports)."""
 
     close_requested = Signal()
 
     def __init__(
-        self, board: BoardView, header: TaskHeaderView, log: LogView, title: str = "Orchard"
+        self,
+        board: BoardView,
+        header: TaskHeaderView,
+        log: LogView,
+        title: str = "Orchard",
+        triage: QWidget | None = None,
     ) -> None:
         super().__init__()
         self.setWindowTitle(title)
@@ -32,9 +45,15 @@ class MainWindow(QMainWindow):
         self.splitter.addWidget(centre)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setSizes([540, 740])
-        self.setCentralWidget(self.splitter)
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(self.splitter, "Tasks")
+        self.triage = triage or QWidget()
+        self.tabs.addTab(self.triage, "Triage")
+        self.setCentralWidget(self.tabs)
         self.actions: dict[str, QAction] = {}
         self._build_menus()
+        self.tabs.currentChanged.connect(self._on_tabs_current_changed)
         self.resize(1280, 800)
         self.allow_close = False
 
@@ -49,7 +68,8 @@ class MainWindow(QMainWindow):
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
-        self._menus = {m: bar.addMenu(f"&{m}") for m in ("File", "Task", "View", "Help")}
+        menus = ("File", "Task", "Triage", "View", "Help")
+        self._menus = {m: bar.addMenu(f"&{m}") for m in menus}
         for menu, name, text, keys in (
             ("File", "new_task", "New task…", "Ctrl+N"),
             ("File", "add_repository", "Add a repository…", "Ctrl+O"),
@@ -68,6 +88,17 @@ class MainWindow(QMainWindow):
             ("Task", "open_folder", "Open folder", "Ctrl+Shift+O"),
             ("Task", "open_terminal", "Open terminal here", "Ctrl+Shift+T"),
             ("Task", "open_editor", "Open in editor", "Ctrl+Shift+E"),
+            ("Triage", "triage_capture", "Quick capture…", "Ctrl+Shift+N"),
+            ("Triage", "triage_paste", "Paste a list…", ""),
+            ("Triage", "triage_import_file", "Import a CSV or JSON file…", ""),
+            ("Triage", "triage_import_github", "Import from GitHub…", ""),
+            ("Triage", "triage_refresh", "Refresh from GitHub live", ""),
+            ("Triage", "triage_suggest", "Suggest (model)", ""),
+            ("Triage", "triage_dispatch", "Send to agents…", "Ctrl+Shift+D"),
+            ("Triage", "triage_export_csv", "Export CSV…", ""),
+            ("Triage", "triage_export_github", "Export to GitHub…", ""),
+            ("View", "show_tasks", "Tasks tab", "Ctrl+1"),
+            ("View", "show_triage", "Triage tab", "Ctrl+2"),
             ("View", "raw_log", "Raw log", "Ctrl+Shift+L"),
             ("View", "jump_latest", "Jump to latest", "Ctrl+End"),
             ("View", "find", "Find in log (Ctrl+F in the log)", ""),
@@ -77,9 +108,16 @@ class MainWindow(QMainWindow):
         ):
             self._action(menu, name, text, keys)
         self.actions["raw_log"].setCheckable(True)
+        self.actions["triage_refresh"].setCheckable(True)
+        self.actions["show_tasks"].triggered.connect(lambda: self.tabs.setCurrentIndex(0))
+        self.actions["show_triage"].triggered.connect(lambda: self.tabs.setCurrentIndex(1))
         self._menus["View"].addSeparator()
         self.actions["quit"].triggered.connect(self.close)
         self.actions["shortcuts"].triggered.connect(self.show_shortcuts)
+
+    def _on_tabs_current_changed(self, index: int) -> None:
+        for action in self._menus["Task"].actions():
+            action.setEnabled(index == 0)  # Del must not discard a hidden task
 
     def menu(self, name: str) -> QMenu:
         """Return one of the window's menus, by its name."""
@@ -95,6 +133,8 @@ class MainWindow(QMainWindow):
         rows += [
             "<tr><td>Next / previous task</td><td><b>j / k, arrows</b></td></tr>",
             "<tr><td>Open task</td><td><b>Enter</b></td></tr>",
+            "<tr><td>Triage: priority, category, owner</td><td><b>0–3, c, o</b></td></tr>",
+            "<tr><td>Triage: duplicate, won't fix, accept</td><td><b>d, x, a</b></td></tr>",
         ]
         box = QMessageBox(self)
         box.setWindowTitle("Keyboard shortcuts")

@@ -12,23 +12,32 @@ from app.qt.mainwindow import MainWindow
 from app.qt.openers import OpenController
 from app.qt.taskheader import TaskHeaderView
 from app.qt.toolscontroller import SearchController, SettingsController
+from app.qt.triageagents import TriageAgentsController
+from app.qt.triagecontroller import TriageController
+from app.qt.triageintake import TriageIntakeController
+from app.qt.triageview import TriageView
 from app.services.orchard import Orchard
 
 
 def build_window(orchard: Orchard, demo: bool = False) -> tuple[MainWindow, WindowController]:
     """Return a ready window for `orchard` and the controller that drives it."""
     title = "Orchard — demo (built-in demo agent)" if demo else f"Orchard — {orchard.home.root}"
-    window = MainWindow(BoardView(), TaskHeaderView(), LogView(), title=title)
+    triage_view = TriageView()
+    window = MainWindow(BoardView(), TaskHeaderView(), LogView(), title=title, triage=triage_view)
     controller = WindowController(orchard, window)
     empty = EmptyStateView()
     empty.add_repository_clicked.connect(controller.add_repository)
     empty.try_demo_clicked.connect(lambda: controller.spawn(controller.try_demo()))
     window.board.set_placeholder(empty)
+    triage = TriageController(controller, triage_view, window.tabs)
     controller.tools = (
         SearchController(controller),
         SettingsController(controller, controller.settings),
         OpenController(controller),
         LandingController(controller),
         ForecastController(controller),
+        triage,
+        TriageIntakeController(triage),
+        TriageAgentsController(triage),
     )
     return window, controller

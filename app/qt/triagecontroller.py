@@ -1,0 +1,313 @@
+"""The Triage tab's controller: loads a project's reports and triages them by keyboard."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from types import ModuleType
+from typing import Any
+
+from PySide6.QtCore import QPoint, QTimer
+from PySide6.QtWidgets import QTabWidget
+
+from app.core.similarity import SimilarityIndex
+from app.core.triage import Report, ReportStatus, TriageError
+from app.qt.controller import WindowController
+from app.qt.triagepickers import Choice, PickerPopup
+from app.qt.triageview import TriageView
+
+try:
+    from app.core.triagestats import status_line, triage_stats
+except ImportError:  # until the stats land
+    from app.qt.triagefallback import status_line, triage_stats  # type: ignore[assignment]
+
+TICK_MS = 1000  # linked tasks' states, highlight expiry, the status line
+SIMILAR = 3
+
+
+class TriageController:
+    """Owns every await behind the Triage tab: loading, triage keys, detail, stats."""
+
+    def __init__(self, main: WindowController, view: TriageView, tabs: QTabWidget) -> None:
+        self.main, self.view, self.tabs = main, view, tabs
+        self.orchard = main.orchard
+        self.project: str | None = None
+        self.index = SimilarityIndex()
+        self.suggestions: dict[int, Any] = {}
+        self.session_start = time.time()
+        self.picker: PickerPopup | None = None
+        self._load_job: asyncio.Task[None] | None = None
+        self._first_load: asyncio.Task[None] | None = None
+        self._stats_due = True
+        self._tick = QTimer(main.window)
+        self._tick.setInterval(TICK_MS)
+        self._tick.timeout.connect(self._on_tick_timeout)
+        self._connect()
+
+    def _connect(self) -> None:
+        v, t = self.view, self.view.table
+        v.project_changed.connect(self.load)
+        v.selection_changed.connect(self._on_view_selection_changed)
+        t.priority_pressed.connect(lambda p: self.triage_key(priority=p))
+        t.wontfix_pressed.connect(lambda: self.triage_key(status=ReportStatus.WONT_FIX))
+        t.picker_pressed.connect(self.open_picker)
+        t.open_pressed.connect(self._on_table_open_pressed)
+        t.accept_pressed.connect(self.accept_suggestions)
+        d = v.detail
+        d.duplicate_requested.connect(self._on_detail_duplicate_requested)
+        d.jump_requested.connect(v.select_report)
+        d.task_opened.connect(self.open_task)
+        d.suggestion_accepted.connect(lambda name, value: self._accept({name: value}))
+        d.accept_all_requested.connect(self.accept_suggestions)
+        v.dashboard.p0_clicked.connect(v.select_report)
+        self.tabs.currentChanged.connect(self._on_tabs_current_changed)
+        self.main.window.actions["filter"].triggered.connect(self._on_filter_triggered)
+        self.view.set_refresh_seconds(self.orchard.settings.triage.refresh_seconds)
+
+    def stop(self) -> None:
+        """Stop the timers and close a picker (the window is closing)."""
+        self._tick.stop()
+        if self.picker is not None:
+            self.picker.close()
+        if self._load_job is not None:
+            self._load_job.cancel()
+
+    @property
+    def service(self) -> ModuleType:
+        """Return app.services.triage (it loads the import stack, so on first use)."""
+        from app.services import triage
+
+        return triage
+
+    def show_tab(self) -> None:
+        """Bring the Triage tab to the front."""
+        self.tabs.setCurrentWidget(self.view)
+
+    def shown(self) -> bool:
+        """Return whether the Triage tab is the one shown."""
+        return self.tabs.currentWidget() is self.view
+
+    # loading
+
+    def _on_tabs_current_changed(self, _index: int) -> None:
+        if self.shown():
+            self._tick.start()
+            if self._first_load is None:
+                self._first_load = self.main.spawn(self.load_projects())
+            self.view.table.setFocus()
+        else:
+            self._tick.stop()
+
+    async def ready(self) -> str | None:
+        """Show the tab, wait for its first load, and return the project shown (if any)."""
+        self.show_tab()
+        if self._first_load is not None:
+            await asyncio.shield(self._first_load)
+        if self._load_job is not None and not self._load_job.done():
+            await asyncio.shield(self._load_job)
+        if self.project is None:
+            self.main.say("Add a repository first: reports belong to a project", error=True)
+        return self.project
+
+    async def load_projects(self) -> None:
+        """Offer the projects and load the first (or the one shown)."""
+        projects = [p.name for p in await self.main.off_thread(self.orchard.store.projects)]
+        current = self.project or (projects[0] if projects else None)
+        self.view.set_projects(projects, current)
+        if not projects:
+            self.view.status_line.setText("Add a repository first: reports belong to a project.")
+        elif current is not None:
+            self.load(current)
+
+    def load(self, project: str) -> None:
+        """Show a project's reports; a newer load cancels an older one."""
+        if self._load_job is not None:
+            self._load_job.cancel()
+        self.project = project
+        self._load_job = self.main.spawn(self._load(project))
+
+    async def _load(self, project: str) -> None:
+        reports = await self.main.off_thread(self.orchard.store.reports, project)
+        index = await self.main.off_thread(_build_index, reports)
+        if project != self.project:
+            return
+        self.index, self.suggestions = index, {}
+        self.view.model.set_reports(reports)
+        self._refresh_task_states()
+        self._stats_due = True
+        self._update_stats()
+        if reports and not self.view.table.currentIndex().isValid():
+            self.view.advance()
+
+    async def reload(self, fresh: bool = False) -> list[Report]:
+        """Read the project's reports again; show changed rows, append (and highlight) new ones."""
+        project = self.project
+        if project is None:
+            return []
+        reports = await self.main.off_thread(self.orchard.store.reports, project)
+        if project != self.project:
+            return []
+        self.show_reports(reports, fresh)
+        return reports
+
+    def show_reports(self, reports: list[Report], fresh: bool = False) -> list[Report]:
+        """Show changed reports by row; index and return the new ones."""
+        new = self.view.model.upsert(reports, fresh=fresh)
+        for report in new:
+            self.index.add(report.id, report.title, report.body)
+        self._stats_due = True
+        self._show_detail()
+        return new
+
+    # triage
+
+    def targets(self) -> list[int]:
+        """Return the selected reports, or the one under the cursor."""
+        ids = self.view.selected_ids()
+        current = self.view.current_report()
+        return ids or ([current.id] if current is not None else [])
+
+    def triage_key(self, **changes: Any) -> None:
+        """Apply a triage key to the selection and move on to the next untriaged report."""
+        ids = self.targets()
+        if not ids:
+            return
+        self.view.advance(skip=ids)
+        self.main.spawn(self.set_reports(ids, **changes))
+
+    async def set_reports(self, ids: list[int], **changes: Any) -> list[Report]:
+        """Change reports through the triage service and show every changed row."""
+        try:
+            changed = await self.main.off_thread(
+                lambda: self.service.set_reports(self.orchard, ids, **changes)
+            )
+        except TriageError as exc:
+            self.main.say(str(exc), error=True)
+            return []
+        self.show_reports(changed)
+        return changed
+
+    def open_picker(self, kind: str) -> None:
+        """Open the category, owner or duplicate picker for the selection."""
+        ids = self.targets()
+        if not ids:
+            return
+        if kind == "duplicate":
+            popup = self._duplicate_picker(ids[0])
+        else:
+            popup = PickerPopup(kind.capitalize(), self._choices(kind), self.view)
+        popup.picked.connect(lambda value: self._on_picker_picked(kind, ids, value))
+        popup.destroyed.connect(lambda: setattr(self, "picker", None))
+        self.picker = popup
+        rect = self.view.table.visualRect(self.view.table.currentIndex())
+        popup.open_at(self.view.table.viewport().mapToGlobal(rect.bottomLeft() + QPoint(40, 2)))
+
+    def _choices(self, kind: str) -> list[Choice]:
+        triage = self.orchard.settings.triage
+        if kind == "category":
+            return [(c, c) for c in triage.categories]
+        return [
+            (name, f"{name} — {areas}" if areas else name) for name, areas in triage.owners.items()
+        ]
+
+    def _duplicate_picker(self, report_id: int) -> PickerPopup:
+        def label(hit: tuple[int, float]) -> Choice:
+            report = self.view.model.report(hit[0])
+            return hit[0], f"#{hit[0]}  {report.title if report else ''}  ({hit[1]:.2f})"
+
+        top = [label(h) for h in self.index.similar(report_id, 5)]
+        search = lambda text: [  # noqa: E731
+            label(h) for h in self.index.search(text, k=12, exclude={report_id})
+        ]
+        return PickerPopup(f"Duplicate of (#{report_id})", top, self.view, search=search)
+
+    def _on_picker_picked(self, kind: str, ids: list[int], value: Any) -> None:
+        self.view.table.setFocus()
+        field = "duplicate_of" if kind == "duplicate" else kind
+        self.view.advance(skip=ids)
+        self.main.spawn(self.set_reports(ids, **{field: value}))
+
+    def _on_detail_duplicate_requested(self, original: int) -> None:
+        report = self.view.detail.report
+        if report is not None:
+            self.main.spawn(self.set_reports([report.id], duplicate_of=original))
+
+    def _on_table_open_pressed(self) -> None:
+        self.view.dashboard_button.setChecked(False)
+        self.view.detail.body.setFocus()
+
+    def _on_filter_triggered(self) -> None:
+        if self.shown():
+            self.view.focus_filter()
+
+    # suggestions
+
+    def add_suggestion(self, suggestion: Any) -> None:
+        """Keep a suggestion and show its chips if its report is shown."""
+        self.suggestions[suggestion.report_id] = suggestion
+        shown = self.view.detail.report
+        if shown is not None and shown.id == suggestion.report_id:
+            self.view.detail.show_suggestion(suggestion)
+
+    def accept_suggestions(self) -> None:
+        """Accept every suggestion chip shown for the current report (a)."""
+        report = self.view.detail.report
+        if report is None:
+            return
+        fields = self.view.detail.suggested(self.suggestions.get(report.id))
+        if fields:
+            self._accept(fields)
+            self.view.advance(skip=[report.id])
+
+    def _accept(self, fields: dict[str, Any]) -> None:
+        report = self.view.detail.report
+        if report is not None:
+            self.main.spawn(self.set_reports([report.id], **fields))
+
+    # detail, tasks, stats
+
+    def _on_view_selection_changed(self, _ids: list[int]) -> None:
+        self._show_detail()
+
+    def _show_detail(self) -> None:
+        report = self.view.current_report()
+        similar: list[tuple[Report, float]] = []
+        if report is not None:
+            for other_id, score in self.index.similar(report.id, SIMILAR):
+                other = self.view.model.report(other_id)
+                if other is not None:
+                    similar.append((other, score))
+        states = {k: t.state for k, t in self.main.tasks.items()}
+        suggestion = self.suggestions.get(report.id) if report is not None else None
+        self.view.detail.show_report(report, similar, states, suggestion)
+
+    def open_task(self, task_id: str) -> None:
+        """Show a linked task in the Tasks tab."""
+        if task_id not in self.main.tasks:
+            self.main.say(f"Task {task_id} is not on the board", error=True)
+            return
+        self.tabs.setCurrentIndex(0)
+        self.main.window.board.set_filter_text("")
+        self.main.window.board.select_task(task_id)
+
+    def _refresh_task_states(self) -> None:
+        self.view.model.set_task_states({k: t.state for k, t in self.main.tasks.items()})
+
+    def _on_tick_timeout(self) -> None:
+        self._refresh_task_states()
+        self.view.model.expire_fresh()
+        self._update_stats()
+
+    def _update_stats(self) -> None:
+        if not self._stats_due:
+            return
+        self._stats_due = False
+        reports = self.view.model.reports()
+        stats = triage_stats(reports, time.time(), session_start=self.session_start)
+        self.view.status_line.setText(status_line(stats))
+        p0_titles = {r.id: r.title for r in reports if r.priority == "P0"}
+        self.view.dashboard.show_stats(stats, p0_titles)
+
+
+def _build_index(reports: list[Report]) -> SimilarityIndex:
+    return SimilarityIndex.build((r.id, r.title, r.body) for r in reports)
