@@ -22,13 +22,14 @@ import unicodedata
 from bisect import bisect_left
 from collections import Counter
 from collections.abc import Collection, Iterable
+from functools import lru_cache
 from itertools import pairwise
 
-TITLE_WEIGHT = 2.5  # a title term counts this much more than a body term
+TITLE_WEIGHT = 1.5  # a title term counts this much more than a body term
 PAIR_WEIGHT = 0.5  # a joined neighbour pair ("login" from "log in") next to a single word
 MAX_TOKENS = 2_000  # words read from one body: a 1 MB report cannot stall the index
 MAX_TITLE_TOKENS = 64
-MAX_CHARS = 40_000  # characters of a body scanned for those words
+MAX_CHARS = 30_000  # characters of a body scanned for those words
 MIN_SCORE = 0.05  # weaker matches are noise and are dropped
 COMMON_SHARE = 0.1  # terms in more than this share of reports are not walked by a query ...
 COMMON_FLOOR = 40  # ... once they are in more than this many reports
@@ -72,9 +73,12 @@ def _split_cjk(word: str) -> list[str]:
 
 def words(text: str, limit: int = MAX_TOKENS) -> list[str]:
     """Return up to `limit` case- and accent-folded words from the start of `text`."""
+    chunk = text[:MAX_CHARS]
+    found = _WORD.findall(chunk.casefold())
+    if chunk.isascii():
+        return [w for w in found if len(w) > 1 or w.isdigit()][:limit]
     out: list[str] = []
-    for match in _WORD.finditer(text, 0, MAX_CHARS):
-        word = match.group().casefold()
+    for word in found:
         if not word.isascii():
             word = _fold(word)
             if any(_is_cjk(c) for c in word):
@@ -107,6 +111,7 @@ def _strip_suffix(word: str) -> str:
     return word
 
 
+@lru_cache(maxsize=65_536)
 def stem(word: str) -> str:
     """Return a rough stem of `word`: crashes, crashed, crashing -> crash; settings -> set."""
     if len(word) <= 3 or not word.isalpha() or not word.isascii():
