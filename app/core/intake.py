@@ -16,6 +16,7 @@ from typing import Any
 from app.core.triage import ReportDraft, TriageError, parse_priority
 
 MAX_REPORTS = 10_000  # at once; more is most likely a log pasted by mistake
+MAX_FIELD = 16 * 1024 * 1024  # characters in one CSV field
 MAX_TITLE = 200  # a longer first line is cut here and kept whole in the body
 
 # CSV/JSON keys read into a draft, with the other names they go by.
@@ -118,6 +119,8 @@ def _checked(drafts: list[ReportDraft], where: str) -> list[ReportDraft]:
 
 def parse_csv(text: str, name: str) -> list[ReportDraft]:
     """Read a CSV with a header row; `title` is required, unknown columns are refused."""
+    # A report may be long (a pasted log); the csv module's default limit is 128 KB per field.
+    csv.field_size_limit(max(csv.field_size_limit(), MAX_FIELD))
     rows = csv.reader(text.lstrip("\ufeff").splitlines(keepends=True))
     try:
         header = next(rows, None)
@@ -142,6 +145,11 @@ def parse_csv(text: str, name: str) -> list[ReportDraft]:
 
 def _csv_keys(header: list[str], name: str) -> list[str]:
     keys = [cell.strip().lower().replace(" ", "_") for cell in header]
+    if "title" not in {ALIASES.get(k) for k in keys}:
+        raise TriageError(
+            f"{name}: no `title` column; the first row must name the columns "
+            f"(it has: {', '.join(header)})"
+        )
     unknown = [
         h for h, k in zip(header, keys, strict=True) if k not in ALIASES and k not in IGNORED
     ]
@@ -151,8 +159,6 @@ def _csv_keys(header: list[str], name: str) -> list[str]:
             f"{name}: unknown column(s) {listed}; rename or remove them "
             f"(known: {', '.join(sorted(set(ALIASES.values())))})"
         )
-    if "title" not in {ALIASES.get(k) for k in keys}:
-        raise TriageError(f"{name}: no `title` column; the first row must name the columns")
     return keys
 
 
