@@ -30,6 +30,8 @@ class TriageIntakeController:
         self.capture: QuickCaptureDialog | None = None
         self.github: GitHubImportDialog | None = None
         self._import_job: asyncio.Task[Any] | None = None
+        self._captured: list[tuple[str, str, str]] = []  # stored in the order typed
+        self._capture_job: asyncio.Task[None] | None = None
         self._refresh = QTimer(self.main.window)
         self._refresh.setInterval(self.orchard.settings.triage.refresh_seconds * 1000)
         self._refresh.timeout.connect(self._on_refresh_timeout)
@@ -85,7 +87,7 @@ class TriageIntakeController:
         if self.capture is not None:
             return
         dialog = QuickCaptureDialog(project, self.main.window)
-        dialog.captured.connect(lambda t, b: self.main.spawn(self.capture_report(project, t, b)))
+        dialog.captured.connect(lambda t, b: self._on_capture_captured(project, t, b))
         dialog.finished.connect(self._on_capture_finished)
         self.capture = dialog
         dialog.show()
@@ -94,6 +96,15 @@ class TriageIntakeController:
         if self.capture is not None:
             self.capture.deleteLater()
         self.capture = None
+
+    def _on_capture_captured(self, project: str, title: str, body: str) -> None:
+        self._captured.append((project, title, body))
+        if self._capture_job is None or self._capture_job.done():
+            self._capture_job = self.main.spawn(self._store_captured())
+
+    async def _store_captured(self) -> None:
+        while self._captured:
+            await self.capture_report(*self._captured.pop(0))
 
     async def capture_report(self, project: str, title: str, body: str) -> None:
         """Save one captured report and show it."""
