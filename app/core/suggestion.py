@@ -11,7 +11,8 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from app.core.triage import PRIORITIES, Report, TriageError, parse_priority
+from app.core.similarity import SimilarityIndex
+from app.core.triage import PRIORITIES, Report, ReportStatus, TriageError, parse_priority
 
 # A report's body is cut to this many characters in the prompt: a 1 MB paste of a log must
 # not cost a fortune or overflow the model's context; the top of a report says the most.
@@ -55,6 +56,34 @@ class Suggestion:
     def to_json(self) -> dict[str, Any]:
         """Return the suggestion as the JSON object `orchard triage suggest --json` prints."""
         return asdict(self)
+
+
+def unset_fields(report: Report, suggestion: Suggestion) -> dict[str, str]:
+    """Return the suggested category, priority and owner that `report` does not have yet."""
+    out = {}
+    for name in ("category", "priority", "owner"):
+        value = getattr(suggestion, name)
+        if value is not None and getattr(report, name) is None:
+            out[name] = value
+    return out
+
+
+def duplicate_candidates(
+    reports: Sequence[Report], pool: Sequence[Report], k: int = 3
+) -> dict[int, list[tuple[int, float]]]:
+    """Return, for each of `reports`, the earlier reports of `pool` most like it (id, score)."""
+    index = SimilarityIndex.build(
+        (r.id, r.title, r.body) for r in pool if r.status is not ReportStatus.DUPLICATE
+    )
+    out: dict[int, list[tuple[int, float]]] = {}
+    for report in reports:
+        if report.id not in index:
+            index.add(report.id, report.title, report.body)
+        similar = index.similar(report.id, k * 2)
+        found = [(other, score) for other, score in similar if other < report.id][:k]
+        if found:
+            out[report.id] = found
+    return out
 
 
 def clip(text: str, limit: int) -> str:
