@@ -45,11 +45,13 @@ def agents_of(s: Session) -> TriageAgentsController:
     return next(t for t in s.controller.tools if isinstance(t, TriageAgentsController))
 
 
-async def open_triage(tmp_path: Path, drafts: list[ReportDraft] = REPORTS) -> Session:
+async def open_triage(
+    tmp_path: Path, drafts: list[ReportDraft] = REPORTS, config: str = ""
+) -> Session:
     """Open the window on a home with one project and `drafts`, on the Triage tab."""
     home = tmp_path / "home"
     home.mkdir(exist_ok=True)
-    (home / "config.toml").write_text(CONFIG)
+    (home / "config.toml").write_text(config + CONFIG)
     s = Session(home)
     await s.orchard.add_project(str(make_repo(tmp_path / "shop")))
     s.orchard.store.add_reports("shop", drafts)
