@@ -12,14 +12,10 @@ from PySide6.QtWidgets import QTabWidget
 
 from app.core.similarity import SimilarityIndex
 from app.core.triage import Report, ReportStatus, TriageError
+from app.core.triagestats import status_line, triage_stats
 from app.qt.controller import WindowController
 from app.qt.triagepickers import Choice, PickerPopup
 from app.qt.triageview import TriageView
-
-try:
-    from app.core.triagestats import status_line, triage_stats
-except ImportError:  # until the stats land
-    from app.qt.triagefallback import status_line, triage_stats  # type: ignore[assignment]
 
 TICK_MS = 1000  # linked tasks' states, highlight expiry, the status line
 SIMILAR = 3
