@@ -158,9 +158,12 @@ async def _run_pool(job: _Job, reports: Sequence[Report]) -> None:
     # `concurrency` prompts exist at any time.
     batches = enumerate(_chunks(reports, size), start=1)
     workers = min(job.llm.concurrency, total)
-    async with asyncio.TaskGroup() as group:
-        for _ in range(workers):
-            group.create_task(_work(job, batches, total))
+    try:
+        async with asyncio.TaskGroup() as group:
+            for _ in range(workers):
+                group.create_task(_work(job, batches, total))
+    except BaseExceptionGroup as failed:  # a caller's callback raised: let it see its error
+        raise failed.exceptions[0] from None
 
 
 def _chunks(reports: Sequence[Report], size: int) -> Iterator[Sequence[Report]]:

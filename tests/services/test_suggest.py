@@ -101,7 +101,14 @@ def test_a_429_waits_as_long_as_retry_after_says(api: FakeChat) -> None:
     assert any("429" in line and "asking again in 1.0 s" in line for line in progress)
 
 
-def test_retry_after_as_an_http_date_and_capped() -> None:
+def test_a_long_retry_after_is_capped(api: FakeChat) -> None:
+    api.rate_limit(retry_after="3600")
+    run = _run(_llm(api), _reports(1), retry=RetryPolicy(cap=0.2))
+    assert run.ok and len(api.calls) == 2
+    assert 0.15 <= api.calls[1].at - api.calls[0].at < 1
+
+
+def test_retry_after_as_an_http_date() -> None:
     now = time.time()
     date = email.utils.formatdate(now + 30, usegmt=True)
     assert _retry_after(date, now=now) == pytest.approx(30, abs=1)
@@ -222,6 +229,15 @@ def test_an_unreachable_endpoint_is_retried_then_fails_its_batch() -> None:
     [failure] = run.failures
     assert failure.startswith(f"batch 1/1 (reports #1–#1): could not reach {url}")
     assert failure.endswith("(gave up after 2 tries)")
+
+
+def test_an_error_in_a_callback_reaches_the_caller_as_itself(api: FakeChat) -> None:
+    def broken(_: Suggestion) -> None:
+        raise KeyError("the window went away")
+
+    with pytest.raises(KeyError, match="the window went away"):
+        _run(_llm(api, batch_size=1), _reports(20), on_suggestion=broken)
+    assert len(api.calls) < 20
 
 
 def test_a_1mb_report_is_cut_in_the_request(api: FakeChat) -> None:
