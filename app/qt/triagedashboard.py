@@ -28,12 +28,16 @@ def _ids(values: Any) -> list[int]:
     return [int(getattr(v, "id", v)) for v in values or ()]
 
 
-def _counts(title: str, counts: dict[str, int]) -> str:
+def _counts(title: str, counts: dict[str, int], by_count: bool = True, rows: int = 6) -> str:
+    items = [(k, v) for k, v in counts.items() if v]
+    if by_count:
+        items.sort(key=lambda kv: (-kv[1], str(kv[0])))
+    if len(items) > rows:
+        items = [*items[: rows - 1], ("other", sum(v for _k, v in items[rows - 1 :]))]
     cells = "".join(
-        f"<tr><td>{html.escape(str(k))}</td><td align=right><b>{v}</b></td></tr>"
-        for k, v in sorted(counts.items(), key=lambda kv: (-kv[1], str(kv[0])))
+        f"<tr><td>{html.escape(str(k))}</td><td align=right><b>{v}</b></td></tr>" for k, v in items
     )
-    return f"<b>{title}</b><table cellspacing=2>{cells}</table>"
+    return f"<b>{title}</b><table cellspacing=1>{cells}</table>"
 
 
 class RateChartView(QWidget):
@@ -43,7 +47,8 @@ class RateChartView(QWidget):
         super().__init__(parent)
         self.intake: list[int] = []
         self.triaged: list[int] = []
-        self.setMinimumHeight(90)
+        self.setMinimumHeight(70)
+        self.setMaximumHeight(110)
 
     def set_series(self, intake: Sequence[int], triaged: Sequence[int]) -> None:
         """Show two series of per-bucket counts."""
@@ -105,8 +110,9 @@ class TriageDashboardView(QWidget):
     def show_stats(self, stats: Any, titles: dict[int, str] | None = None) -> None:
         """Show counts, the rate chart, time to fixed and the open P0s."""
         self.categories.setText(_counts("Category", dict(stats.by_category)))
-        self.priorities.setText(_counts("Priority", dict(stats.by_priority)))
-        self.statuses.setText(_counts("Status", {str(k): v for k, v in stats.by_status.items()}))
+        self.priorities.setText(_counts("Priority", dict(stats.by_priority), by_count=False))
+        statuses = {str(k): v for k, v in stats.by_status.items()}
+        self.statuses.setText(_counts("Status", statuses, by_count=False))
         self.chart.set_series(stats.intake, stats.triaged)
         self.summary.setText(
             f"{stats.total} reports, {stats.open_count} open · {stats.fixed_count} fixed · "

@@ -46,7 +46,7 @@ COLUMN_TITLES = (
     "Tasks",
     "Dup of",
 )
-COLUMN_WIDTHS = (52, 360, 110, 110, 70, 90, 62, 90, 84, 150, 60)
+COLUMN_WIDTHS = (40, 320, 70, 92, 60, 84, 52, 64, 72, 110, 52)
 PRIORITY_COLORS = {
     "P0": ("#cf222e", "#ffffff"),
     "P1": ("#fb8500", "#ffffff"),

@@ -153,7 +153,7 @@ class TriageView(QWidget):
         self.splitter.addWidget(self.table)
         self.splitter.addWidget(side)
         self.splitter.setStretchFactor(0, 1)
-        self.splitter.setSizes([860, 420])
+        self.splitter.setSizes([980, 400])
         box = QVBoxLayout(self)
         box.setContentsMargins(4, 4, 4, 2)
         box.addLayout(bar)
