@@ -40,6 +40,8 @@ class AgentProfile:
     resume_argv: tuple[str, ...] = ()
     # Whether a fresh follow-up is told the original task; off where the prompt is a command.
     followup_context: bool = True
+    # "bwrap": run the agent under bubblewrap, writing only its worktree and temporary folders.
+    sandbox: str | None = None
 
     @property
     def can_resume(self) -> bool:
@@ -137,8 +139,10 @@ _KEYS = frozenset(
         "install_hint",
         "resume_argv",
         "followup_context",
+        "sandbox",
     }
 )
+SANDBOXES = ("bwrap",)
 
 
 def profile_from_table(
@@ -170,7 +174,17 @@ def profile_from_table(
         changes["prompt_via"] = _prompt_via(name, table["prompt_via"])
     if "install_hint" in table:
         changes["install_hint"] = str(table["install_hint"])
+    if "sandbox" in table:
+        changes["sandbox"] = _sandbox(name, table["sandbox"])
     return replace(prof, **changes)
+
+
+def _sandbox(name: str, value: Any) -> str | None:
+    if value in ("", "none", False):
+        return None
+    if value not in SANDBOXES:
+        raise ProfileError(f'agent \'{name}\': sandbox must be "bwrap" or "none"')
+    return str(value)
 
 
 def _argv(name: str, value: Any) -> tuple[str, ...]:

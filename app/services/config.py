@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +20,13 @@ from app.core.profiles import (
     profile_from_table,
 )
 from app.core.triage import DEFAULT_CATEGORIES
+from app.services.secrets import SecretsError, SecretStore
 
 DEFAULT_PARALLEL = 4
+DEFAULT_MIN_FREE_MEMORY_MB = 2048
+# (table, key) in config.toml -> the name its value is kept under in the secrets store
+SECRET_KEYS = {("github", "token"): "github.token", ("llm", "api_key"): "llm.api_key"}
+log = logging.getLogger(__name__)
 RESERVE_BYTES = 2 * 1024 * 1024
 
 
@@ -99,6 +105,10 @@ class Home:
     def lock(self) -> Path:
         return self.root / "supervisor.lock"
 
+    @property
+    def secrets(self) -> Path:
+        return self.root / "secrets.json"
+
 
 # The demo agent ships with Orchard and needs no key; it runs with this Python.
 DEMO_PROFILE = AgentProfile(
@@ -141,27 +151,66 @@ class LlmSettings:
 class Settings:
     parallel: int = DEFAULT_PARALLEL
     profiles: dict[str, AgentProfile] = field(default_factory=default_profiles)
-    github_token: str | None = field(default=None, repr=False)  # [github] token
+    # The secrets store's "github.token", else [github] token; $GITHUB_TOKEN wins in find_token
+    github_token: str | None = field(default=None, repr=False)
     github_api_url: str | None = None  # [github] api_url, for GitHub Enterprise
     triage: TriageSettings = field(default_factory=TriageSettings)
     llm: LlmSettings = field(default_factory=LlmSettings)
+    # [settings] min_free_memory_mb: queued agents wait while less memory is available; 0: off
+    min_free_memory_mb: int = DEFAULT_MIN_FREE_MEMORY_MB
+    notices: tuple[str, ...] = ()  # one line each, for the user: e.g. a token moved out
 
 
 def load_settings(home: Home) -> Settings:
-    """Read config.toml (if any) over the built-in defaults."""
-    if not home.config.exists():
-        return Settings()
-    try:
-        data = tomllib.loads(home.config.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{home.config}: {exc}") from None
-    return _settings_from(data, home.config)
+    """Read config.toml (if any) over the built-in defaults; secrets come from the store."""
+    data: dict[str, Any] = {}
+    if home.config.exists():
+        try:
+            data = tomllib.loads(home.config.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{home.config}: {exc}") from None
+    settings = _settings_from(data, home.config)
+    return _with_secrets(settings, home, data)
+
+
+def _with_secrets(settings: Settings, home: Home, data: dict[str, Any]) -> Settings:
+    """Move clear-text secrets out of config.toml, then read them from the secrets store."""
+    store = SecretStore(home.root)
+    # Imported here: settings_file writes config.toml and itself imports this module.
+    from app.services.settings_file import move_secrets
+
+    notices = move_secrets(home, data, store)
+    values: dict[str, str | None] = {}
+    for (table, key), name in SECRET_KEYS.items():
+        try:
+            stored = store.get(name)
+        except SecretsError as exc:
+            notices.append(str(exc))
+            stored = None
+        values[name] = stored or _config_value(data, table, key)
+    for notice in notices:
+        log.warning("%s", notice)
+    return replace(
+        settings,
+        github_token=values["github.token"],
+        llm=replace(settings.llm, api_key=values["llm.api_key"]),
+        notices=tuple(notices),
+    )
+
+
+def _config_value(data: dict[str, Any], table: str, key: str) -> str | None:
+    section = data.get(table)
+    value = section.get(key) if isinstance(section, dict) else None
+    return value if isinstance(value, str) and value else None
 
 
 def _settings_from(data: dict[str, Any], path: Path) -> Settings:
     parallel = data.get("settings", {}).get("parallel", DEFAULT_PARALLEL)
     if not isinstance(parallel, int) or parallel < 1:
         raise ConfigError(f"{path}: settings.parallel must be a whole number of at least 1")
+    min_free = data.get("settings", {}).get("min_free_memory_mb", DEFAULT_MIN_FREE_MEMORY_MB)
+    if not isinstance(min_free, int) or isinstance(min_free, bool) or min_free < 0:
+        raise ConfigError(f"{path}: settings.min_free_memory_mb must be a whole number (0: off)")
     profiles = default_profiles()
     agents = data.get("agents", {})
     if not isinstance(agents, dict):
@@ -181,6 +230,7 @@ def _settings_from(data: dict[str, Any], path: Path) -> Settings:
         github_api_url=api_url,
         triage=_triage_from(data.get("triage", {}), path),
         llm=_llm_from(data.get("llm", {}), path),
+        min_free_memory_mb=min_free,
     )
 
 

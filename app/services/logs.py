@@ -12,13 +12,14 @@ import contextlib
 import errno
 import os
 import time
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from pathlib import Path
 from typing import IO, Any
 
 import orjson
 
 from app.core.events import Event
+from app.core.masking import Masker, StreamMasker
 
 _BUFFER = 1024 * 1024
 
@@ -99,6 +100,36 @@ class TaskLogWriter:
             op()
         except OSError as exc:
             self.failed = LogWriteError(path, exc)
+
+
+class MaskedSinks:
+    """Output sinks that see the agent's bytes with its secrets masked, before any log does.
+
+    A partial last line waits in its stream until the rest arrives (a secret may straddle
+    two pipe reads); flush() passes on whatever is still held once the process has ended.
+    """
+
+    def __init__(self, masker: Masker) -> None:
+        self.masker = masker
+        self._held: list[tuple[StreamMasker, Callable[[bytes], None]]] = []
+
+    def wrap(self, sink: Callable[[bytes], None]) -> Callable[[bytes], None]:
+        """Return a sink that masks, then calls `sink`."""
+        stream = StreamMasker(self.masker)
+        self._held.append((stream, sink))
+
+        def feed(data: bytes) -> None:
+            if out := stream.feed(data):
+                sink(out)
+
+        return feed
+
+    def flush(self) -> None:
+        """Pass on the bytes every wrapped stream still holds, and forget the streams."""
+        held, self._held = self._held, []
+        for stream, sink in held:
+            if rest := stream.close():
+                sink(rest)
 
 
 def _write_all(f: IO[bytes], data: bytes) -> None:

@@ -16,7 +16,8 @@ from typing import Any
 from app.core.profiles import AgentProfile
 from app.services import process
 from app.services.atomicfile import write_atomically
-from app.services.config import ConfigError, Home, default_profiles
+from app.services.config import SECRET_KEYS, ConfigError, Home, default_profiles
+from app.services.secrets import SecretsError, SecretStore
 
 CHECK_TIMEOUT = 10.0
 
@@ -48,6 +49,29 @@ def save_settings(home: Home, parallel: int, profiles: dict[str, AgentProfile]) 
     write_atomically(home.config, text.encode("utf-8"))
 
 
+def move_secrets(home: Home, data: dict[str, Any], store: SecretStore) -> list[str]:
+    """Move clear-text secrets from config.toml into `store`; return one notice per move."""
+    notices, moved = [], False
+    for (table, key), name in SECRET_KEYS.items():
+        section = data.get(table)
+        value = section.get(key) if isinstance(section, dict) else None
+        if not isinstance(value, str) or not value.strip():
+            continue
+        try:
+            where = store.set(name, value.strip()).where
+        except SecretsError as exc:
+            notices.append(f"[{table}] {key} stays in clear in {home.config}: {exc}")
+            continue
+        del section[key]  # type: ignore[union-attr]
+        moved = True
+        notices.append(f"moved [{table}] {key} out of {home.config} into {where}")
+    if moved:
+        text = dumps(data)
+        tomllib.loads(text)
+        write_atomically(home.config, text.encode("utf-8"))
+    return notices
+
+
 def agent_tables(profiles: Mapping[str, AgentProfile]) -> dict[str, dict[str, Any]]:
     """Return the [agents.*] tables: what differs from each built-in, or all of a new agent."""
     builtins = default_profiles()
@@ -75,6 +99,8 @@ def _profile_table(profile: AgentProfile) -> dict[str, Any]:
         table["resume_argv"] = list(profile.resume_argv)
     if not profile.followup_context:
         table["followup_context"] = False
+    if profile.sandbox:
+        table["sandbox"] = profile.sandbox
     return table
 
 
@@ -99,6 +125,8 @@ def _override_table(profile: AgentProfile, base: AgentProfile) -> dict[str, Any]
         table["resume_argv"] = list(profile.resume_argv)
     if profile.followup_context != base.followup_context:
         table["followup_context"] = profile.followup_context
+    if profile.sandbox != base.sandbox:
+        table["sandbox"] = profile.sandbox or "none"
     return table
 
 

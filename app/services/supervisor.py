@@ -20,7 +20,7 @@ from typing import IO
 from app.core.events import Event
 from app.core.states import LIVE_STATES, TaskState
 from app.core.task import Task
-from app.services import process
+from app.services import memory, process
 from app.services.config import Home, Settings
 from app.services.executor import Executor
 from app.services.store import Store
@@ -48,7 +48,14 @@ class TaskRawOutput:
     data: bytes
 
 
-Message = TaskUpdated | TaskOutput | TaskRawOutput
+@dataclass(frozen=True, slots=True)
+class QueueHeld:
+    """Queued agents are held back (`reason` says why), or may start again (None)."""
+
+    reason: str | None
+
+
+Message = TaskUpdated | TaskOutput | TaskRawOutput | QueueHeld
 Listener = Callable[[Message], None]
 
 
@@ -114,6 +121,7 @@ class Supervisor:
         self._wake = asyncio.Event()
         self._stopping = False
         self.errors: list[str] = []
+        self.held_reason: str | None = None  # why queued tasks wait, for the window to show
 
     # subscribers
 
@@ -154,8 +162,17 @@ class Supervisor:
             return
         # A task started a moment ago may still read as queued: skip it.
         queued = [t for t in self.store.tasks(states=[TaskState.QUEUED]) if t.id not in self._runs]
+        if self._hold(memory.hold_reason(self.settings.min_free_memory_mb) if queued else None):
+            return
         for task in queued[:free]:
             self._start(task)
+
+    def _hold(self, reason: str | None) -> bool:
+        """Record (and publish when it changes) why queued tasks wait; True if they must."""
+        if reason != self.held_reason:
+            self.held_reason = reason
+            self._publish(QueueHeld(reason))
+        return reason is not None
 
     def _start(self, task: Task) -> None:
         profile = self.settings.profiles.get(task.agent)

@@ -12,17 +12,19 @@ from typing import Any
 
 from app.core.events import Event, EventKind, make_event, summarize
 from app.core.followup import plan_turn
+from app.core.masking import Masker
 from app.core.naming import commit_message
 from app.core.profiles import AgentProfile, OutputFormat
 from app.core.states import TaskState, transition
 from app.core.task import Project, Task
-from app.services import git
+from app.services import git, sandbox
 from app.services.agents import StreamParser, parser_for
 from app.services.agents.claude import isolated_config_env
 from app.services.agents.text import TextParser
 from app.services.config import Home
 from app.services.executor import Executor, LaunchSpec, RunningAgent
-from app.services.logs import TaskLogWriter
+from app.services.logs import MaskedSinks, TaskLogWriter
+from app.services.secrets import SecretStore
 from app.services.store import Store
 
 # Kinds that carry nothing for the summary except, perhaps, the headline.
@@ -91,6 +93,7 @@ class TaskRun:
         self.agent: RunningAgent | None = None
         self.stop_requested = False
         self.log: TaskLogWriter | None = None
+        self.masked = MaskedSinks(Masker())  # token shapes only, until execute() knows more
         self.turn = plan_turn(task, profile)
         self._stopper: asyncio.Task[None] | None = None
 
@@ -100,6 +103,9 @@ class TaskRun:
         """Run the turn to its end and return the task as finally stored."""
         self.log = TaskLogWriter(self.home.logs / self.task.id)
         try:
+            # Mask the agent's secret-named variables and every stored secret in its output.
+            stored = await asyncio.to_thread(SecretStore(self.home.root).values)
+            self.masked = MaskedSinks(Masker.build(self._agent_env(), stored))
             self._set_state(
                 TaskState.PREPARING,
                 started_at=time.time(),
@@ -160,11 +166,13 @@ class TaskRun:
         self._note(make_event(EventKind.STATUS, f"setup: {command}"))
         spec = LaunchSpec(["sh", "-c", command], self.task.worktree, git.git_env())
         parser = TextParser(stream="setup")
-        child = await self.executor.start(spec, self._raw_sink(parser), self._raw_sink(parser))
+        sinks = (self.masked.wrap(self._raw_sink(parser)) for _ in range(2))
+        child = await self.executor.start(spec, *sinks)
         self.agent = child
         code = await child.wait()
         child.close()
         self.agent = None
+        self.masked.flush()
         self._events(parser.close())
         if code != 0 and not self.stop_requested:
             raise RunFailure(f"setup command failed (exit {code}): {command}")
@@ -182,13 +190,17 @@ class TaskRun:
                 f"agent '{self.profile.name}' needs `{argv[0]}`, which is not "
                 f"installed or not on PATH{hint}"
             )
+        if self.profile.sandbox == sandbox.BWRAP:
+            argv, notice = await sandbox.wrap(argv, self.task.worktree, env)
+            if notice:  # the agent still runs: said once, in its log
+                self._note(make_event(EventKind.STATUS, notice))
         parser = parser_for(self.profile.output)
         errors = TextParser(stream="stderr")
         try:
             agent = await self.executor.start(
                 LaunchSpec(argv, self.task.worktree, env, stdin),
-                self._stdout_sink(parser),
-                self._raw_sink(errors),
+                self.masked.wrap(self._stdout_sink(parser)),
+                self.masked.wrap(self._raw_sink(errors)),
             )
         except OSError as exc:
             raise RunFailure(f"could not start {argv[0]}: {exc.strerror or exc}") from None
@@ -209,6 +221,7 @@ class TaskRun:
             stats.cancel()
             agent.close()
             self.agent = None
+        self.masked.flush()
         self._events(parser.close() + errors.close())
         return code, timed_out
 
@@ -263,6 +276,8 @@ class TaskRun:
     # events
 
     def _note(self, event: Event) -> None:
+        if "text" in event:  # Orchard's own words may quote a command holding a secret
+            event["text"] = self.masked.masker.mask(event["text"])
         self._events([event])
 
     def _events(self, events: list[Event]) -> None:
@@ -359,6 +374,7 @@ class TaskRun:
             )
 
     def _finish(self, state: TaskState, code: int | None, error: str | None) -> Task:
+        error = self.masked.masker.mask(error) if error else error
         return self._set_state(
             state, exit_code=code, error=error, finished_at=time.time(), pgid=None, proc_start=None
         )
