@@ -9,6 +9,7 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import pytest
 
 from app.core.suggestion import (
@@ -84,8 +85,20 @@ def test_reports_go_in_batches_and_every_suggestion_is_delivered(api: FakeChat) 
 
 
 def test_no_more_requests_in_flight_than_the_concurrency_limit() -> None:
+    async def main(api: FakeChat) -> SuggestRun:
+        # A caller's client allows 100 connections: the run's own pool must keep to 3.
+        async with httpx.AsyncClient() as client:
+            return await suggest_reports(
+                _llm(api, batch_size=2, concurrency=3),
+                _reports(40),
+                categories=CATEGORIES,
+                owners=OWNERS,
+                env=ENV,
+                client=client,
+            )
+
     with FakeChat(key=KEY, latency=0.05) as api:
-        run = _run(_llm(api, batch_size=2, concurrency=3), _reports(40))
+        run = asyncio.run(main(api))
     assert len(api.calls) == 20 and len(run.suggestions) == 40
     assert api.peak == 3  # the limit is used, and never passed
 
