@@ -124,16 +124,22 @@ class TriageController:
 
     async def _load(self, project: str) -> None:
         reports = await self.main.off_thread(self.orchard.store.reports, project)
-        index = await self.main.off_thread(_build_index, reports)
         if project != self.project:
             return
-        self.index, self.suggestions = index, {}
+        self.index, self.suggestions = SimilarityIndex(), {}
         self.view.model.set_reports(reports)
         self._refresh_task_states()
         self._stats_due = True
         self._update_stats()
         if reports and not self.view.table.currentIndex().isValid():
             self.view.advance()
+        index = await self.main.off_thread(_build_index, reports)  # ~1 s for 10,000
+        if project == self.project:
+            for report in self.view.model.reports():
+                if report.id not in index:  # arrived while the index was built
+                    index.add(report.id, report.title, report.body)
+            self.index = index
+            self._show_detail()
 
     async def reload(self, fresh: bool = False) -> list[Report]:
         """Read the project's reports again; show changed rows, append (and highlight) new ones."""
