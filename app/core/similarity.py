@@ -23,13 +23,14 @@ from bisect import bisect_left
 from collections import Counter
 from collections.abc import Collection, Iterable
 from functools import lru_cache
-from itertools import pairwise
+from itertools import islice, pairwise
 
 TITLE_WEIGHT = 1.5  # a title term counts this much more than a body term
 PAIR_WEIGHT = 0.5  # a joined neighbour pair ("login" from "log in") next to a single word
 MAX_TOKENS = 2_000  # words read from one body: a 1 MB report cannot stall the index
 MAX_TITLE_TOKENS = 64
-MAX_CHARS = 30_000  # characters of a body scanned for those words
+MAX_PAIRED = 500  # words of a body whose neighbours are joined: a long log's pairs are noise
+MAX_CHARS = 16_000  # characters scanned for them: 2,000 words of prose take about 12,000
 MIN_SCORE = 0.05  # weaker matches are noise and are dropped
 COMMON_SHARE = 0.1  # terms in more than this share of reports are not walked by a query ...
 COMMON_FLOOR = 40  # ... once they are in more than this many reports
@@ -58,6 +59,9 @@ def _fold(word: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
+_CJK_START = "\u3040"
+
+
 def _is_cjk(char: str) -> bool:
     return (
         "\u3040" <= char <= "\u30ff" or "\u3400" <= char <= "\u9fff" or "\uf900" <= char <= "\ufaff"
@@ -76,7 +80,7 @@ def words(text: str, limit: int = MAX_TOKENS) -> list[str]:
     chunk = text[:MAX_CHARS]
     found = _WORD.findall(chunk.casefold())
     if chunk.isascii():
-        return [w for w in found if len(w) > 1 or w.isdigit()][:limit]
+        return list(islice((w for w in found if len(w) > 1 or w.isdigit()), limit))
     out: list[str] = []
     for word in found:
         if not word.isascii():
@@ -127,14 +131,17 @@ def stem(word: str) -> str:
 def features(text: str, limit: int = MAX_TOKENS) -> tuple[Counter[str], Counter[str]]:
     """Return the stemmed words of `text` and its joined neighbour pairs, each counted."""
     seq = words(text, limit)
-    singles: Counter[str] = Counter(stem(w) for w in seq if w not in _STOP)
-    pairs: Counter[str] = Counter()
-    for first, second in pairwise(seq):
-        if first in _STOP or (second in _STOP and second not in _PARTICLES):
-            continue
-        if _is_cjk(first[0]) or _is_cjk(second[0]):
-            continue
-        pairs[stem(first) + stem(second)] += 1
+    stems = [stem(w) for w in seq]
+    singles = Counter(s for w, s in zip(seq, stems, strict=True) if w not in _STOP)
+    # Pairs are for spaced scripts only: CJK text is already cut into character pairs.
+    pairs = Counter(
+        a + b
+        for (first, a), (second, b) in pairwise(zip(seq[:MAX_PAIRED], stems, strict=False))
+        if first not in _STOP
+        and (second not in _STOP or second in _PARTICLES)
+        and first[0] < _CJK_START
+        and second[0] < _CJK_START
+    )
     return singles, pairs
 
 

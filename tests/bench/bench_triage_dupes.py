@@ -1,6 +1,7 @@
 """Triage duplicate detection benchmark. Not run as a test.
 
     uv run python tests/bench/bench_triage_dupes.py [--reports 5000] [--queries 200] [--seed 7]
+                                                    [--log-share 0.1]
 
 Generates bug-bash reports from a vocabulary of product areas, parts, symptoms, triggers and
 platforms, some of them planted duplicates (the same bug retold in other words). Builds the
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import random
 import statistics
 import sys
@@ -24,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from app.core.similarity import SimilarityIndex, term_weights  # noqa: E402
+from app.core.similarity import SimilarityIndex, stem, term_weights  # noqa: E402
 
 GOAL_MS = 100.0
 AREAS = """login page|sign-in screen|settings dialog|csv export|pdf export|billing page|invoice list
@@ -169,6 +171,21 @@ def make_reports(count: int, rng: random.Random) -> tuple[list[Doc], list[tuple[
     return docs, pairs
 
 
+def _log(rng: random.Random, lines: int = 300) -> str:
+    """Return a pasted server log: the long, noisy body some reports carry."""
+    return "\n".join(
+        f"2024-05-0{rng.randrange(1, 9)} 12:{rng.randrange(60):02d} ERROR"
+        f" worker-{rng.randrange(40)} module_{rng.randrange(300)}.handler failed:"
+        f" TimeoutError id={rng.randrange(10**6)}"
+        for _ in range(lines)
+    )
+
+
+def with_logs(docs: list[Doc], share: float, rng: random.Random) -> list[Doc]:
+    """Return `docs` with a pasted log appended to about `share` of the bodies."""
+    return [(i, t, f"{b}\n{_log(rng)}" if rng.random() < share else b) for i, t, b in docs]
+
+
 def _percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, math.ceil(share * len(ordered)) - 1)]
@@ -240,15 +257,22 @@ def main() -> None:
     parser.add_argument("--reports", type=int, default=5000)
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--log-share", type=float, default=0.0, help="reports with a long log")
     args = parser.parse_args()
     rng = random.Random(args.seed)
     docs, pairs = make_reports(args.reports, rng)
+    docs = with_logs(docs, args.log_share, rng) if args.log_share else docs
     words = sum(len(title.split()) + len(body.split()) for _i, title, body in docs)
     print(f"{len(docs)} reports ({words / len(docs):.0f} words each), {len(pairs)} planted dupes")
+    print(f"load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
 
-    started = time.perf_counter()
-    index = SimilarityIndex.build(docs)
-    build_s = time.perf_counter() - started
+    builds = []
+    for _ in range(3):
+        stem.cache_clear()  # each build pays for its stems, as the app's first build does
+        started = time.perf_counter()
+        index = SimilarityIndex.build(docs)
+        builds.append(time.perf_counter() - started)
+    build_s = statistics.median(builds)
     started = time.perf_counter()
     brute = BruteForce(docs)
     brute_build_s = time.perf_counter() - started
@@ -257,7 +281,8 @@ def main() -> None:
     memory, _peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     print(
-        f"  build {len(measured)} reports {build_s * 1000:7.0f} ms (goal well under 1000 ms;"
+        f"  build {len(measured)} reports {build_s * 1000:7.0f} ms median of 3 (goal well under"
+        f" 1000 ms;"
         f" brute-force vectors {brute_build_s * 1000:.0f} ms), index memory"
         f" {memory / 2**20:.1f} MiB (tracemalloc)"
     )
