@@ -160,7 +160,9 @@ async def import_github(
     run = _Run(repo, state)
     token = find_token(orchard.settings.github_token, str(orchard.home.config)) or Token()
     say = on_progress or (lambda _text: None)
-    async with GitHub(token, api_url or orchard.settings.github_api_url) as gh:
+    # Building the client loads the TLS certificates (tens of ms): not on the event loop.
+    client = await asyncio.to_thread(GitHub, token, api_url or orchard.settings.github_api_url)
+    async with client as gh:
         try:
             await _fetch(orchard, project, gh, run, say, max_wait)
         except _Stopped as stop:
