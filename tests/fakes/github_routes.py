@@ -65,9 +65,10 @@ class Router:
             for i in repo.issues
             if (state == "all" or i["state"] == state) and i["updated_at"] >= since
         ]
-        key = "updated_at" if query.get("sort") == "updated" else "created_at"
-        ascending = query.get("direction", "desc") == "asc"
-        chosen.sort(key=lambda i: (i[key], i["number"]), reverse=not ascending)
+        if "sort" in query or "direction" in query:  # unasked, the fake keeps filing order
+            key = "updated_at" if query.get("sort") == "updated" else "created_at"
+            ascending = query.get("direction", "desc") == "asc"
+            chosen.sort(key=lambda i: (i[key], i["number"]), reverse=not ascending)
         return self._page(repo, f"/repos/{repo.full_name}/issues", chosen, query)
 
     def get_issue(self, repo: FakeRepo, number: int, query: dict[str, str], body: Any) -> Answer:
