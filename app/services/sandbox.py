@@ -63,32 +63,53 @@ async def wrap(
             f"sandbox: bubblewrap cannot make a sandbox here ({problem}; user namespaces "
             "may be restricted), so the agent runs without one"
         )
-    return bwrap_argv(path, argv, worktree, _writable(worktree, env, writable)), None
+    folders, readable = writable_folders(worktree, env, writable)
+    return bwrap_argv(path, argv, worktree, folders, readable), None
 
 
 def bwrap_argv(
-    bwrap: str, argv: Sequence[str], worktree: str, writable: Sequence[str]
+    bwrap: str,
+    argv: Sequence[str],
+    worktree: str,
+    writable: Sequence[str],
+    readable: Sequence[str] = (),
 ) -> list[str]:
     """Return the bubblewrap command that runs `argv` with only `writable` folders writable."""
-    # Order matters: /tmp is a fresh tmpfs first, so folders under /tmp bound later show through.
+    # Order matters: /tmp is a fresh tmpfs first, so folders under /tmp bound later show
+    # through; the repository's git folder goes read-only beneath its writable parts.
     out = [bwrap, *_BASE, "--tmpfs", "/tmp"]
+    for folder in dict.fromkeys(readable):
+        out += ["--ro-bind", folder, folder]
     for folder in dict.fromkeys(writable):
         out += ["--bind", folder, folder]
     return [*out, *_NAMESPACES, "--chdir", worktree, "--", *argv]
 
 
-def _writable(worktree: str, env: Mapping[str, str], extra: Sequence[str]) -> list[str]:
+def writable_folders(
+    worktree: str, env: Mapping[str, str], extra: Sequence[str] = ()
+) -> tuple[list[str], list[str]]:
+    """Return the folders the agent may write, and the read-only ones beneath them."""
+    git_dirs = _git_dirs(Path(worktree))
+    return _writable(worktree, env, git_dirs, extra), git_dirs[:1]
+
+
+def _writable(
+    worktree: str, env: Mapping[str, str], git_dirs: list[str], extra: Sequence[str]
+) -> list[str]:
+    # The worktree's own git folder (index, HEAD) and the object store `git add` writes to;
+    # the refs, config and hooks stay read-only (a hook written here would run outside).
+    git_parts = [git_dirs[1], str(Path(git_dirs[0]) / "objects")] if git_dirs else []
     # An isolated agent config folder (Claude's, under Orchard's home) is the agent's own.
     config = [env["CLAUDE_CONFIG_DIR"]] if env.get("CLAUDE_CONFIG_DIR") else []
-    folders = [worktree, *_git_folders(Path(worktree)), *config, *extra]
+    folders = [worktree, *git_parts, *config, *extra]
     tmpdir = env.get("TMPDIR")
     if tmpdir and not tmpdir.startswith("/tmp"):
         folders.append(tmpdir)
     return [f for f in folders if os.path.isdir(f)]
 
 
-def _git_folders(worktree: Path) -> list[str]:
-    """Return the worktree's own git folder (index, HEAD) and the object store it adds to."""
+def _git_dirs(worktree: Path) -> list[str]:
+    """Return the repository's git folder and the worktree's own one, or [] if not a worktree."""
     try:
         line = (worktree / ".git").read_text(encoding="utf-8").strip()
     except OSError:
@@ -100,4 +121,4 @@ def _git_folders(worktree: Path) -> list[str]:
         common = (gitdir / (gitdir / "commondir").read_text(encoding="utf-8").strip()).resolve()
     except OSError:
         common = gitdir
-    return [str(gitdir), str(common / "objects")]
+    return [str(common), str(gitdir)]
