@@ -100,7 +100,11 @@ class TriageAgentsController:
 
         triage = self.orchard.settings.triage
         index = self.triage.index
-        candidates = {r.id: index.similar(r.id, 3) for r in reports}
+        # Only earlier reports can be a report's original, as `triage suggest` has it.
+        candidates = {
+            r.id: [(i, score) for i, score in index.similar(r.id, 6) if i < r.id][:3]
+            for r in reports
+        }
         titles = {i: r.title for r in self.triage.view.model.reports() for i in [r.id]}
         run = await suggest_reports(
             self.orchard.settings.llm,

@@ -179,13 +179,16 @@ class TriageDetailView(QWidget):
         self.accept_all.setVisible(bool(shown))
 
     def suggested(self, suggestion: Any) -> dict[str, Any]:
-        """Return the suggestion's fields that differ from the shown report."""
+        """Return the suggestion's fields the shown report does not have yet.
+
+        A value the person set is never offered for replacement: accepting is for filling in.
+        """
         if suggestion is None or self.report is None:
             return {}
         out = {}
         for name in SUGGESTED_FIELDS:
             value = getattr(suggestion, name, None)
-            if value is not None and value != getattr(self.report, name):
+            if value is not None and getattr(self.report, name) is None:
                 out[name] = value
         return out
 
