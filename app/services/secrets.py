@@ -62,6 +62,7 @@ class SecretStore:
 
     def __init__(self, root: Path, backend: Any | None = None, use_keyring: bool = True) -> None:
         self.path = root / FILE_NAME
+        self._root = root
         self._backend = backend
         self._use_keyring = use_keyring and backend is None
         self._probed = backend is not None
@@ -114,7 +115,7 @@ class SecretStore:
         backend = self._keyring()
         if backend is not None:
             try:
-                backend.set_password(SERVICE, name, value)
+                backend.set_password(SERVICE, self.account(name), value)
             except Exception as exc:
                 raise SecretsError(f"the keyring refused {name}: {exc}") from None
             index[name] = {"where": KEYRING, "backend": _backend_name(backend)}
@@ -131,11 +132,15 @@ class SecretStore:
             return False
         if entry.get("where") == KEYRING and (backend := self._keyring()) is not None:
             with contextlib.suppress(Exception):  # already gone from the keyring is fine
-                backend.delete_password(SERVICE, name)
+                backend.delete_password(SERVICE, self.account(name))
         self._save(index)
         return True
 
     # the file and the keyring
+
+    def account(self, name: str) -> str:
+        """Return the keyring user name for `name`: one per home, so two homes never share."""
+        return f"{name}@{self._root}"
 
     def _keyring(self) -> Any | None:
         if not self._probed:
@@ -151,7 +156,7 @@ class SecretStore:
                 f"set it again with `orchard secret set {name}`"
             )
         try:
-            value = backend.get_password(SERVICE, name)
+            value = backend.get_password(SERVICE, self.account(name))
         except Exception as exc:
             raise SecretsError(f"the keyring could not read {name}: {exc}") from None
         return value if isinstance(value, str) else None

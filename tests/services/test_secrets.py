@@ -84,12 +84,16 @@ def test_with_a_keyring_the_value_never_touches_the_file(
     store = SecretStore(tmp_path)
     stored = store.set("llm.api_key", API_KEY)
     assert stored.where.startswith("keyring (") and "MemoryKeyring" in stored.where
-    assert memory_keyring.passwords == {("orchard", "llm.api_key"): API_KEY}
+    assert memory_keyring.passwords == {("orchard", f"llm.api_key@{tmp_path}"): API_KEY}
+    other = SecretStore(tmp_path / "other-home")  # another home shares no keyring entry
+    assert other.get("llm.api_key") is None
+    other.set("llm.api_key", "other-value-1")
+    assert store.get("llm.api_key") == API_KEY
     assert API_KEY.encode() not in (tmp_path / "secrets.json").read_bytes()
     assert SecretStore(tmp_path).get("llm.api_key") == API_KEY
     assert store.values() == [API_KEY]
     assert store.delete("llm.api_key")
-    assert memory_keyring.passwords == {}
+    assert list(memory_keyring.passwords.values()) == ["other-value-1"]
 
 
 def test_a_keyring_secret_with_the_keyring_gone_says_how_to_recover(
