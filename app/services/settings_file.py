@@ -63,6 +63,8 @@ def move_secrets(home: Home, data: dict[str, Any], store: SecretStore) -> list[s
             notices.append(f"[{table}] {key} stays in clear in {home.config}: {exc}")
             continue
         del section[key]  # type: ignore[union-attr]
+        if not section:
+            del data[table]  # no empty [github] left behind
         moved = True
         notices.append(f"moved [{table}] {key} out of {home.config} into {where}")
     if moved:

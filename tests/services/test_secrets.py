@@ -142,6 +142,13 @@ def test_config_token_moves_out_of_config_toml_on_first_read(
     assert (again.github_token, again.llm.api_key, again.notices) == (TOKEN, API_KEY, ())
 
 
+def test_a_table_left_empty_goes_too(tmp_path: Path, no_keyring: None) -> None:
+    home = Home(tmp_path / "home").ensure()
+    home.config.write_text(f'[settings]\nparallel = 2\n\n[github]\ntoken = "{TOKEN}"\n')
+    assert load_settings(home).github_token == TOKEN
+    assert home.config.read_text() == "[settings]\nparallel = 2\n"
+
+
 def test_an_unreadable_secrets_file_leaves_the_token_in_config_and_says_so(
     tmp_path: Path, no_keyring: None
 ) -> None:
