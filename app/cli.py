@@ -26,6 +26,8 @@ from app.services.agents.framing import LineSplitter
 from app.services.config import ConfigError, Home
 from app.services.logs import follow_bytes
 from app.services.orchard import Orchard, UserError
+from app.services.reconcile import ORPHAN_KILLED, Finding
+from app.services.recovery import StartUp, start_up
 from app.services.store import StoreError
 from app.services.supervisor import AlreadySupervised
 
@@ -79,6 +81,9 @@ def _project_commands(p: argparse.ArgumentParser) -> None:
     add.add_argument("--test", help="the project's test command")
     ls = sub.add_parser("list", help="list projects")
     ls.add_argument("--json", action="store_true")
+    move = sub.add_parser("move", help="point a project at the folder its repository moved to")
+    move.add_argument("name")
+    move.add_argument("path")
 
 
 def _task_commands(p: argparse.ArgumentParser) -> None:
@@ -191,6 +196,8 @@ async def _terminal_demo() -> int:
 
 
 async def _dispatch(orchard: Orchard, args: argparse.Namespace) -> int:
+    if orchard.recovered_from is not None:
+        _report_rebuild(await start_up(orchard, reap=False))
     if args.command == "run":
         return await cmd_run(orchard, args.parallel)
     handler = (
@@ -215,6 +222,12 @@ async def cmd_project_list(orchard: Orchard, args: argparse.Namespace) -> int:
         print_json([p.to_json() for p in projects])
     for p in [] if args.json else projects:
         print(f"{p.name:<20} {p.base:<16} {p.path}")
+    return 0
+
+
+async def cmd_project_move(orchard: Orchard, args: argparse.Namespace) -> int:
+    project = await orchard.move_project(args.name, args.path)
+    print(f"project {project.name} is now at {project.path}; its worktrees were repaired")
     return 0
 
 
@@ -310,6 +323,7 @@ async def cmd_task_retry(orchard: Orchard, args: argparse.Namespace) -> int:
 _HANDLERS: Handlers = {
     ("project", "add"): cmd_project_add,
     ("project", "list"): cmd_project_list,
+    ("project", "move"): cmd_project_move,
     ("task", "new"): cmd_task_new,
     ("task", "list"): cmd_task_list,
     ("task", "show"): cmd_task_show,
@@ -333,6 +347,7 @@ async def cmd_run(orchard: Orchard, parallel: int | None) -> int:
             f"{task.short_id} was left running by an Orchard that died: now interrupted",
             file=sys.stderr,
         )
+    _report_findings((await start_up(orchard)).findings)
     view = ProgressView()
     orchard.supervisor.subscribe(view.on_message)
     interrupted = _install_stop_handlers(orchard)
@@ -349,6 +364,23 @@ async def cmd_run(orchard: Orchard, parallel: int | None) -> int:
         return EXIT_INTERRUPTED
     failed = any(t.state is TaskState.FAILED for t in view.tasks.values())
     return EXIT_FAILED if failed or orchard.supervisor.errors else 0
+
+
+def _report_rebuild(found: StartUp) -> None:
+    print(
+        f"orchard: the database was damaged ({found.damaged}); it was moved aside to "
+        f"{found.moved_to} and {len(found.rebuilt)} task(s) were rebuilt from the worktrees, "
+        "branches and logs, as interrupted",
+        file=sys.stderr,
+    )
+
+
+def _report_findings(findings: list[Finding]) -> None:
+    shown = [f for f in findings if f.kind != ORPHAN_KILLED]  # reported above as interrupted
+    for f in shown:
+        print(f"orchard: {f.message}\n  repair: {f.repair}", file=sys.stderr)
+    if shown:
+        print("orchard: `orchard doctor` lists these; nothing was changed", file=sys.stderr)
 
 
 def _install_stop_handlers(orchard: Orchard) -> list[int]:

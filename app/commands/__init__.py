@@ -26,11 +26,12 @@ def print_json(value: Any) -> None:
 
 def add_task_commands(sub: Any) -> Handlers:
     """Add every feature's `task` subcommands to `sub` and return their handlers."""
-    from app.commands import compare, followup, forecast, land, pullrequest
+    from app.commands import compare, doctor, followup, forecast, land, pullrequest
 
     handlers: Handlers = {}
     for module in (land, followup, forecast, pullrequest, compare):
         handlers.update(module.add_commands(sub))
+    handlers.update(doctor.add_task_commands(sub))  # task resume
     return handlers
 
 

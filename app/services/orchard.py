@@ -15,10 +15,14 @@ from app.core.task import Project, Task
 from app.services import git, process
 from app.services.config import Home, Settings, load_settings
 from app.services.executor import Executor, LocalExecutor
-from app.services.store import Store, StoreError
+from app.services.store import Store, StoreCorrupt, StoreError, move_aside
 from app.services.supervisor import Supervisor, SupervisorLock
 
 MAX_ATTEMPTS = 10
+RESUME_PROMPT = (
+    "Orchard was interrupted while you worked on this task. Continue where you left off "
+    "and finish it."
+)
 _PROJECT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 
@@ -32,7 +36,17 @@ class Orchard:
     ) -> None:
         self.home = home.ensure()
         self.settings = settings or load_settings(home)
-        self.store = Store(home.db)
+        # A damaged database is set aside, never opened half-read; recovery.start_up()
+        # then rebuilds its tasks from the worktrees, branches and logs.
+        self.recovered_from: Path | None = None
+        self.store_damage: str | None = None
+        self.rebuilt = False
+        try:
+            self.store = Store(home.db)
+        except StoreCorrupt as exc:
+            self.store_damage = exc.detail
+            self.recovered_from = move_aside(home.db)
+            self.store = Store(home.db)
         self.supervisor = Supervisor(home, self.store, self.settings, executor or LocalExecutor())
         self.lock = SupervisorLock(home)
 
@@ -199,6 +213,42 @@ class Orchard:
         )
         self.supervisor.wake()
         return retried
+
+    def resume_task(self, ref: str) -> tuple[Task, bool]:
+        """Continue an ended task: its agent's own session if it has one, else a retry.
+
+        Return the queued task and whether it resumes the session.
+        """
+        task = self.task(ref)
+        profile = self.settings.profiles.get(task.agent)
+        if not (task.session_id and profile is not None and profile.can_resume):
+            return self.retry_task(ref), False
+        if not can_transition(task.state, TaskState.QUEUED):
+            raise UserError(
+                f"task {task.short_id} is {task.state}; only an ended task can be resumed"
+            )
+        resumed = self.store.update(
+            task.id,
+            state=TaskState.QUEUED,
+            next_prompt=task.next_prompt or RESUME_PROMPT,
+            exit_code=None,
+            error=None,
+            stop_requested=False,
+            finished_at=None,
+        )
+        self.supervisor.wake()
+        return resumed, True
+
+    async def move_project(self, name: str, path: str) -> Project:
+        """Point a project at the folder its repository was moved to and repair its worktrees."""
+        project = _store_call(self.store.project, name)
+        info = await _inspect(path)
+        worktrees = [t.worktree for t in self.store.tasks(project=name)]
+        present = [w for w in worktrees if Path(w).is_dir()]
+        await git.git(info.root, "worktree", "repair", *present, check=False)
+        if project.path == info.root:
+            return project
+        return self.store.move_project(name, info.root)
 
     async def _await_end(self, task_id: str, timeout: float) -> Task:
         deadline = time.monotonic() + timeout

@@ -6,6 +6,7 @@ Logs never live here: only a task's summary (state, counts, last event).
 from __future__ import annotations
 
 import re
+import sqlite3
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields
@@ -14,6 +15,7 @@ from typing import Any
 
 import orjson
 from sqlalchemy import Connection, Engine, event, insert, text
+from sqlalchemy.exc import DatabaseError as SQLDatabaseError
 from sqlmodel import Field, Session, SQLModel, col, create_engine, func, select
 
 from app.core.states import TaskState
@@ -59,6 +61,15 @@ def _apply(conn: Connection, statement: str) -> None:
 
 class StoreError(LookupError):
     """A lookup that found nothing, or too much; the message is fit to show."""
+
+
+class StoreCorrupt(Exception):
+    """The database file is damaged; `path` names it and the message says how."""
+
+    def __init__(self, path: Path, detail: str) -> None:
+        super().__init__(f"the database {path} is damaged ({detail})")
+        self.path = path
+        self.detail = detail
 
 
 class ProjectRow(SQLModel, table=True):
@@ -197,7 +208,22 @@ class Store:
             f"sqlite:///{path}", connect_args={"timeout": 30, "check_same_thread": False}
         )
         event.listen(self._engine, "connect", _on_connect)
-        self._migrate()
+        self.path = path
+        try:
+            self._migrate()
+            problems = self.integrity_problems()
+        except (sqlite3.DatabaseError, SQLDatabaseError) as exc:
+            self._engine.dispose()
+            raise StoreCorrupt(path, _reason(exc)) from None
+        if problems:
+            self._engine.dispose()
+            raise StoreCorrupt(path, problems[0])
+
+    def integrity_problems(self) -> list[str]:
+        """Return what PRAGMA quick_check finds wrong with the database (empty when sound)."""
+        with self._engine.connect() as conn:
+            rows = [str(r[0]) for r in conn.exec_driver_sql("PRAGMA quick_check(5)")]
+        return [] if rows == ["ok"] else rows
 
     def _migrate(self) -> None:
         """Bring an older database up to SCHEMA_VERSION; create a new one at it."""
@@ -242,6 +268,18 @@ class Store:
                 )
             s.add(ProjectRow(**project.to_json()))
             s.commit()
+
+    def move_project(self, name: str, path: str) -> Project:
+        """Point project `name` at the folder its repository now lives in."""
+        with Session(self._engine) as s:
+            row = s.get(ProjectRow, name)
+            if row is None:
+                raise StoreError(f"no project named '{name}'")
+            row.path = path
+            s.add(row)
+            s.commit()
+            s.refresh(row)
+            return _project(row)
 
     def project(self, name: str) -> Project:
         """Return the project called `name`, or raise StoreError."""
@@ -499,6 +537,27 @@ class Store:
         for link in s.exec(query):
             out.setdefault(link.report_id, []).append(link.task_id)
         return {k: tuple(v) for k, v in out.items()}
+
+
+def move_aside(path: Path, now: float | None = None) -> Path:
+    """Rename a damaged database (and its -wal and -shm) to <name>.corrupt-<time>; return it."""
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(now))
+    target = path.with_name(f"{path.name}.corrupt-{stamp}")
+    n = 1
+    while target.exists():
+        n += 1
+        target = path.with_name(f"{path.name}.corrupt-{stamp}-{n}")
+    for suffix in ("", "-wal", "-shm"):
+        part = path.with_name(path.name + suffix)
+        if part.exists():
+            part.rename(target.with_name(target.name + suffix))
+    return target
+
+
+def _reason(exc: Exception) -> str:
+    """Return the first line of SQLite's own complaint, without SQLAlchemy's wrapping."""
+    inner = getattr(exc, "orig", None) or exc
+    return str(inner).splitlines()[0] if str(inner) else type(inner).__name__
 
 
 def _chunks(items: list[str], size: int) -> Iterable[list[str]]:

@@ -15,7 +15,10 @@ import signal
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import IO
+
+import orjson
 
 from app.core.events import Event
 from app.core.states import LIVE_STATES, TaskState
@@ -23,6 +26,7 @@ from app.core.task import Task
 from app.services import memory, process
 from app.services.config import Home, Settings
 from app.services.executor import Executor
+from app.services.reconcile import Finding, orphan_finding
 from app.services.store import Store
 from app.services.taskrun import TaskRun
 
@@ -89,6 +93,35 @@ class SupervisorLock:
         f.flush()
         self._file = f
 
+    @property
+    def held(self) -> bool:
+        """Say whether this process holds the lock."""
+        return self._file is not None
+
+    def owner(self) -> int | None:
+        """Return the pid written in the lock file, if any."""
+        try:
+            text = self._path.read_text().strip()
+        except OSError:
+            return None
+        return int(text) if text.isdigit() else None
+
+    def request_focus(self) -> None:
+        """Ask the Orchard holding the lock to bring its window to the front."""
+        self._focus_path.write_text(str(os.getpid()))
+
+    def take_focus_request(self) -> bool:
+        """Say whether another Orchard asked this one to come to the front, and forget it."""
+        try:
+            self._focus_path.unlink()
+        except FileNotFoundError:
+            return False
+        return True
+
+    @property
+    def _focus_path(self) -> Path:
+        return self._path.with_name("focus.request")
+
     def release(self) -> None:
         """Give the lock up."""
         if self._file is not None:
@@ -121,6 +154,8 @@ class Supervisor:
         self._wake = asyncio.Event()
         self._stopping = False
         self.errors: list[str] = []
+        # What start-up reconciliation found; the window and `orchard doctor` show it.
+        self.findings: list[Finding] = []
         self.held_reason: str | None = None  # why queued tasks wait, for the window to show
 
     # subscribers
@@ -186,6 +221,7 @@ class Supervisor:
                 )
             )
             return
+        save_card(self.home.logs / task.id, task)
         run = TaskRun(
             task,
             self.store.project(task.project),
@@ -301,19 +337,53 @@ class Supervisor:
     # start-up
 
     def reconcile(self) -> list[Task]:
-        """Mark tasks left active by a dead supervisor as interrupted, killing leftovers."""
+        """Mark tasks left active by a dead supervisor as interrupted, killing leftovers.
+
+        Only the lock holder may call this: another live supervisor's tasks look the same.
+        A group is killed only if its leader is still the process recorded (same start
+        time), so a pid the kernel has since given to someone else is never hit.
+        """
         out = []
         for task in self.store.tasks(states=LIVE_STATES):
-            if task.pgid and process.is_same_process(task.pgid, task.proc_start):
-                process.kill_group(task.pgid, signal.SIGKILL)
-            out.append(
-                self.store.update(
-                    task.id,
-                    state=TaskState.INTERRUPTED,
-                    pgid=None,
-                    proc_start=None,
-                    finished_at=time.time(),
-                    error="Orchard stopped while this task ran; its worktree and log are kept",
-                )
+            killed = bool(task.pgid) and _kill_orphan(task)
+            task = self.store.update(
+                task.id,
+                state=TaskState.INTERRUPTED,
+                pgid=None,
+                proc_start=None,
+                finished_at=time.time(),
+                error="Orchard stopped while this task ran; its worktree and log are kept",
             )
+            if killed:
+                self.findings.append(orphan_finding(task))
+            out.append(task)
         return out
+
+
+CARD = "task.json"
+
+
+def save_card(folder: Path, task: Task) -> None:
+    """Keep what the task is (prompt, agent, base) beside its log, for a rebuilt database."""
+    card = {k: v for k, v in task.to_json().items() if k in _CARD_FIELDS}
+    with contextlib.suppress(OSError):  # a hint for recovery only: never fails a run
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / CARD).write_bytes(orjson.dumps(card))
+
+
+_CARD_FIELDS = frozenset(
+    {"id", "project", "title", "prompt", "agent", "branch", "worktree", "base_ref"}
+    | {"base_commit", "created_at", "group"}
+)
+
+
+def _kill_orphan(task: Task) -> bool:
+    """SIGKILL the recorded group of `task` if its leader is still the one recorded."""
+    assert task.pgid is not None
+    same = process.is_same_process(task.pgid, task.proc_start)
+    # A leader that exited leaves its children in the group; the kernel gives no new
+    # process a pid equal to a live group's id, so such a group is still ours.
+    leaderless = process.process_start_time(task.pgid) is None and process.group_alive(task.pgid)
+    if not (same or leaderless):
+        return False
+    return process.kill_group(task.pgid, signal.SIGKILL)
