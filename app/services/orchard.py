@@ -9,6 +9,8 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 
+import orjson
+
 from app.core.naming import branch_name, short_id, slugify, title_from_prompt
 from app.core.states import ACTIVE_STATES, LIVE_STATES, TaskState, can_transition
 from app.core.task import Project, Task
@@ -38,17 +40,33 @@ class Orchard:
         self.settings = settings or load_settings(home)
         # A damaged database is set aside, never opened half-read; recovery.start_up()
         # then rebuilds its tasks from the worktrees, branches and logs.
-        self.recovered_from: Path | None = None
-        self.store_damage: str | None = None
         self.rebuilt = False
         try:
             self.store = Store(home.db)
         except StoreCorrupt as exc:
-            self.store_damage = exc.detail
-            self.recovered_from = move_aside(home.db)
+            moved = move_aside(home.db)
+            # Kept until the rebuild is done, whichever Orchard process gets to it.
+            self.rebuild_marker.write_bytes(
+                orjson.dumps({"moved_to": str(moved), "damage": exc.detail})
+            )
             self.store = Store(home.db)
+        self.recovered_from, self.store_damage = self._pending_rebuild()
         self.supervisor = Supervisor(home, self.store, self.settings, executor or LocalExecutor())
         self.lock = SupervisorLock(home)
+
+    @property
+    def rebuild_marker(self) -> Path:
+        """The file that says a damaged database was set aside and awaits its rebuild."""
+        return self.home.root / "rebuild.pending"
+
+    def _pending_rebuild(self) -> tuple[Path | None, str | None]:
+        try:
+            data = orjson.loads(self.rebuild_marker.read_bytes())
+        except FileNotFoundError:
+            return None, None
+        except (OSError, orjson.JSONDecodeError):
+            return self.home.db, "unknown damage"
+        return Path(str(data.get("moved_to"))), str(data.get("damage"))
 
     def close(self) -> None:
         """Release the lock and the database."""

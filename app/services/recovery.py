@@ -61,6 +61,7 @@ async def start_up(orchard: Orchard, reap: bool = True) -> StartUp:
     if orchard.recovered_from is not None and not orchard.rebuilt:
         out.rebuilt = await rebuild(orchard)
         orchard.rebuilt = True
+        orchard.rebuild_marker.unlink(missing_ok=True)
     if reap:
         out.findings = await reconcile(orchard)
     return out

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from app.services.config import Home
+from app.services.orchard import Orchard
 from app.services.store import Store, StoreCorrupt
 from tests.conftest import Cli, git
 
@@ -82,3 +84,18 @@ def test_an_old_schema_is_migrated_on_open(cli: Cli, repo: Path, home: Path, ver
     task_id = cli("task", "new", "repo", "echo new > new.txt", "--agent", "shell").out.strip()
     assert cli("run").code == 0
     assert cli("task", "show", task_id, "--json").json()["state"] == "succeeded"
+
+
+def test_a_rebuild_left_by_another_process_is_done_by_the_next_command(
+    cli: Cli, repo: Path, home: Path
+) -> None:
+    cli("project", "add", str(repo))
+    task_id = cli("task", "new", "repo", "echo x > x.txt", "--agent", "shell").out.strip()
+    assert cli("run").code == 0
+    (home / "orchard.db").write_bytes(b"not a database at all" * 100)
+    opened = Orchard(Home(home))  # e.g. the window: sets the database aside, then dies
+    assert opened.recovered_from is not None and opened.store.tasks() == []
+    opened.close()
+    listing = cli("task", "list", "--json")
+    assert "moved aside" in listing.err
+    assert [t["id"] for t in listing.json()] == [task_id]
