@@ -2,7 +2,7 @@
 
 A chunk is first probed at C speed (each secret with `in`, each token shape with a regex
 that starts with a literal); only a chunk that may hold a secret meets the full alternation.
-On 1M codex JSON lines this costs ~17% of parsing and writing them (see the report).
+Measured on 1M codex JSON lines: ~17% of the time parsing and writing them takes.
 """
 
 from __future__ import annotations
