@@ -15,6 +15,10 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
+# Tests never touch the developer's real keyring (a token in a test's config.toml would be moved
+# into it); the tests of the keyring path register their own backend in-process.
+os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
+
 
 GIT_ENV = {
     # a developer's own git config (gpg signing, hooks paths) must not change the tests

@@ -104,6 +104,12 @@ def usage_text(task: Task) -> str:
     return f"{tokens / 1000:.1f}k tok" if tokens < 1e6 else f"{tokens / 1e6:.1f}M tok"
 
 
+def memory_text(size: int) -> str:
+    """Return a process tree's memory as the board shows it ("312 MB", "1.2 GB")."""
+    mb = size / 2**20
+    return f"{mb / 1024:.1f} GB" if mb >= 1024 else f"{mb:.0f} MB"
+
+
 def event_text(task: Task, width: int = 200) -> str:
     """Return the last event of a task (its error when it failed), cut to `width`."""
     detail = task.error if task.state is _S.FAILED and task.error else task.last_event
@@ -139,6 +145,7 @@ class BoardModel(QAbstractItemModel):
         self._clock = clock
         self._clear()
         self._marks: dict[str, tuple[str, str]] = {}
+        self._memory: dict[str, int] = {}
         self._bold = QFont()
         self._bold.setBold(True)
 
@@ -258,6 +265,8 @@ class BoardModel(QAbstractItemModel):
         if role == _DISPLAY:
             mark = self._marks.get(task.id) if index.column() == BoardColumn.TITLE else None
             text = _CELLS[index.column()](task, self._clock())
+            if index.column() == BoardColumn.USAGE and task.id in self._memory:
+                text = " · ".join(filter(None, (text, memory_text(self._memory[task.id]))))
             return f"{mark[0]} {text}" if mark else text
         if role in _SORT_KEY_OF_ROLE:
             # The proxy always sorts ascending so that group rows keep their order.
@@ -358,6 +367,20 @@ class BoardModel(QAbstractItemModel):
         for task_id in changed & set(self._tasks):
             index = self.index_of(task_id)
             self.dataChanged.emit(index, index)
+
+    def set_memory(self, memory: dict[str, int]) -> None:
+        """Show each running task's process-tree memory (bytes) beside its usage; replaces all."""
+        changed = set(memory) ^ set(self._memory) | {
+            i for i in memory if self._memory.get(i) != memory[i]
+        }
+        self._memory = dict(memory)
+        for task_id in changed & set(self._tasks):
+            index = self.index_of(task_id, BoardColumn.USAGE)
+            self.dataChanged.emit(index, index)
+
+    def memory(self, task_id: str) -> int | None:
+        """Return a running task's last measured memory in bytes, if any."""
+        return self._memory.get(task_id)
 
     def mark(self, task_id: str) -> tuple[str, str] | None:
         """Return a task's mark (symbol, note), if it has one."""

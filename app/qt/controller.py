@@ -10,20 +10,23 @@ import tempfile
 from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from app.core.events import Event
 from app.core.profiles import OutputFormat
-from app.core.states import ACTIVE_STATES
+from app.core.states import ACTIVE_STATES, TaskState
 from app.core.task import Task
 from app.qt.mainwindow import MainWindow
 from app.qt.newtask import NewTaskDialog, NewTaskRequest
 from app.qt.notifier import NotifierController
 from app.services import logs
 from app.services.orchard import Orchard, UserError
+
+if TYPE_CHECKING:
+    from app.qt.healthcontroller import HealthController
 from app.services.supervisor import (
     AlreadySupervised,
     Message,
@@ -67,6 +70,7 @@ class WindowController:
         self._poll.setInterval(POLL_MS)
         self._poll.timeout.connect(self._on_poll_timeout)
         self.tools: tuple[object, ...] = ()
+        self.health: HealthController | None = None
         self._connect()
 
     # wiring
@@ -126,9 +130,13 @@ class WindowController:
         try:
             self.orchard.lock.acquire()
         except AlreadySupervised as exc:
-            QMessageBox.warning(self.window, "Orchard is already running", str(exc))
+            self.orchard.lock.request_focus()
+            text = f"{exc}.\n\nIts window was asked to come to the front."
+            QMessageBox.warning(self.window, "Orchard is already running", text)
             return
         interrupted = await self.off_thread(self.orchard.supervisor.reconcile)
+        if self.health is not None:
+            await self.health.start()
         tasks = await self.off_thread(self.orchard.store.tasks)
         self._tasks = {t.id: t for t in tasks}
         self.window.board.set_tasks(tasks)
@@ -322,7 +330,13 @@ class WindowController:
             self.spawn(self._retry(task_id))
 
     async def _retry(self, task_id: str) -> None:
-        self.refresh_task(await self.off_thread(self.orchard.retry_task, task_id))
+        task = self._tasks.get(task_id)
+        if task is None or task.state is not TaskState.INTERRUPTED:
+            self.refresh_task(await self.off_thread(self.orchard.retry_task, task_id))
+            return
+        queued, resumed = await self.off_thread(self.orchard.resume_task, task_id)
+        self.refresh_task(queued)  # an interrupted agent goes on in its own session if it can
+        self.say(f"Resuming {queued.short_id} in its agent's own session" if resumed else "")
 
     def new_task(self) -> None:
         """Open the new-task dialog (Ctrl+N)."""

@@ -6,6 +6,7 @@ from app.qt.boardview import BoardView
 from app.qt.controller import WindowController
 from app.qt.emptystate import EmptyStateView
 from app.qt.forecastcontroller import ForecastController
+from app.qt.healthcontroller import HealthController
 from app.qt.landingcontroller import LandingController
 from app.qt.logview import LogView
 from app.qt.mainwindow import MainWindow
@@ -30,6 +31,7 @@ def build_window(orchard: Orchard, demo: bool = False) -> tuple[MainWindow, Wind
     empty.try_demo_clicked.connect(lambda: controller.spawn(controller.try_demo()))
     window.board.set_placeholder(empty)
     triage = TriageController(controller, triage_view, window.tabs)
+    controller.health = HealthController(controller)
     controller.tools = (
         SearchController(controller),
         SettingsController(controller, controller.settings),
@@ -39,5 +41,6 @@ def build_window(orchard: Orchard, demo: bool = False) -> tuple[MainWindow, Wind
         triage,
         TriageIntakeController(triage),
         TriageAgentsController(triage),
+        controller.health,
     )
     return window, controller
