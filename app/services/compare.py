@@ -120,10 +120,8 @@ def _test_command(orchard: Orchard, task: Task) -> str | None:
 async def snapshot(worktree: str, base: str) -> Snapshot:
     """Return the worktree's HEAD, its whole content as a tree id, and its diffstat to `base`."""
     head = (await git.git(worktree, "rev-parse", "HEAD")).text.strip()
-    with git._scratch_index(worktree) as env:
-        await git.git(worktree, "add", "--all", env=env)
-        tree = (await git.git(worktree, "write-tree", env=env)).text.strip()
-        raw = await git.git(worktree, "diff", "--cached", "-M", "--numstat", "-z", base, env=env)
+    tree = await git.worktree_tree(worktree)
+    raw = await git.git(worktree, "diff", "-M", "--numstat", "-z", base, tree)
     return Snapshot(head, tree, parse_numstat_z(raw.text))
 
 

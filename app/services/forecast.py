@@ -13,7 +13,6 @@ import weakref
 from collections import defaultdict
 from collections.abc import Awaitable, Iterable
 from dataclasses import dataclass
-from pathlib import Path
 
 from app.core.forecast import (
     PENDING_STATES,
@@ -32,6 +31,7 @@ from app.core.task import Task
 from app.services import git
 from app.services.orchard import Orchard, UserError
 from app.services.process import ProcessResult
+from app.services.snapshot import worktree_present
 from app.services.store import StoreError
 
 # Git commands run at once per forecast; more only queue for the same cores.
@@ -127,7 +127,7 @@ class _Repo:
 
     async def tip(self, task: Task, heads: dict[str, str]) -> str:
         """Return the commit of the task's work, uncommitted changes of a live task included."""
-        if task.state in UNCOMMITTED_STATES and Path(task.worktree, ".git").exists():
+        if task.state in UNCOMMITTED_STATES and worktree_present(task.worktree):
             return await self._snapshot(task.worktree)
         if task.branch not in heads:
             raise _Unforecastable(f"its branch {task.branch} no longer exists")
@@ -136,9 +136,8 @@ class _Repo:
     async def _snapshot(self, worktree: str) -> str:
         head = await self.git("rev-parse", "HEAD", "HEAD^{tree}", cwd=worktree)
         commit, tree = head.text.split()
-        with git._scratch_index(worktree) as env:
-            await self.git("add", "--all", cwd=worktree, env=env)
-            written = (await self.git("write-tree", cwd=worktree, env=env)).text.strip()
+        async with self._limit:
+            written = await git.worktree_tree(worktree)
         if written == tree:
             return commit
         env = git.git_env(_SNAPSHOT_ENV)

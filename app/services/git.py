@@ -163,13 +163,20 @@ async def diff_text(worktree: str, base: str, stat: bool = False) -> str:
 
 
 async def _diff_everything(worktree: str, base: str, *options: str) -> str:
-    with _scratch_index(worktree) as env:
+    with scratch_index(worktree) as env:
         await git(worktree, "add", "--all", env=env)
         return (await git(worktree, "diff", "--cached", "-M", *options, base, env=env)).text
 
 
-class _scratch_index:
-    """A throwaway copy of a worktree's index, so diffs never touch the real one."""
+async def worktree_tree(worktree: str) -> str:
+    """Write every file of `worktree` (committed, staged, unstaged, untracked) to a tree."""
+    with scratch_index(worktree) as env:
+        await git(worktree, "add", "--all", env=env)
+        return (await git(worktree, "write-tree", env=env)).text.strip()
+
+
+class scratch_index:
+    """A throwaway copy of a worktree's index (absent if it has none), so the real one is kept."""
 
     def __init__(self, worktree: str) -> None:
         self._worktree = worktree
@@ -194,5 +201,6 @@ def _index_path(worktree: str) -> str | None:
     if dotgit.is_file():
         text = dotgit.read_text(errors="replace").strip()
         if text.startswith("gitdir:"):
-            return str(Path(text.removeprefix("gitdir:").strip()) / "index")
+            # A relative gitdir (as in a submodule) counts from the worktree, not from our cwd.
+            return str(Path(worktree, text.removeprefix("gitdir:").strip()) / "index")
     return None

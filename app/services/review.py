@@ -22,7 +22,7 @@ from app.core.diff import (
 )
 from app.core.task import Task
 from app.services.atomicfile import write_atomically
-from app.services.git import GitError, _scratch_index, git
+from app.services.git import GitError, git, worktree_tree
 from app.services.snapshot import worktree_present
 
 # Whatever the user's configuration says, git prints plain, parseable, repository-relative diffs.
@@ -70,10 +70,7 @@ async def snapshot_tree(
 ) -> tuple[str, str, bool]:
     """Write the worktree's whole state to a tree; return (where git runs, tree, worktree gone)."""
     if worktree_present(worktree):  # a folder without .git would send git to an outer repo
-        with _scratch_index(worktree) as env:
-            await git(worktree, "add", "--all", env=env)
-            tree = (await git(worktree, "write-tree", env=env)).text.strip()
-        return worktree, tree, False
+        return worktree, await worktree_tree(worktree), False
     if repo is None or branch is None:
         raise GitError(f"the worktree folder is gone: {worktree}")
     result = await git(repo, "rev-parse", "--verify", "--quiet", f"{branch}^{{tree}}", check=False)

@@ -35,35 +35,21 @@ def worktree_present(path: str) -> bool:
 async def take_snapshot(worktree: str, head: str) -> Snapshot:
     """Record every file of `worktree` as trees, using a throwaway index."""
     head_tree = await tree_of(worktree, head)
-    tmp = tempfile.mkdtemp(prefix="orchard-snapshot-")
-    try:
-        env = git.git_env({"GIT_INDEX_FILE": os.path.join(tmp, "index")})
+    with git.scratch_index(worktree) as env:
         index_tree = await _staged_tree(worktree, env, head_tree)
         await git.git(worktree, "add", "--all", env=env)
         tree = (await git.git(worktree, "write-tree", env=env)).text.strip()
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
     return Snapshot(head, head_tree, index_tree, tree)
 
 
 async def _staged_tree(worktree: str, env: dict[str, str], head_tree: str) -> str:
-    real = await _index_file(worktree)
-    if real and os.path.exists(real):
-        # A copy keeps the real index's stat data, so unchanged files need no rehashing.
-        shutil.copyfile(real, env["GIT_INDEX_FILE"])
+    if os.path.exists(env["GIT_INDEX_FILE"]):  # the copy of the real index
         staged = await git.git(worktree, "write-tree", env=env, check=False)
         if staged.returncode == 0:
             return staged.text.strip()
     # Unmerged entries (a conflict in progress) or no index: count from HEAD's tree.
     await git.git(worktree, "read-tree", head_tree, env=env)
     return head_tree
-
-
-async def _index_file(worktree: str) -> str | None:
-    result = await git.git(worktree, "rev-parse", "--git-path", "index", check=False)
-    if result.returncode != 0:
-        return None
-    return os.path.join(worktree, result.text.strip())
 
 
 async def tree_of(repo: str, commit: str) -> str:
