@@ -5,28 +5,22 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
-import tempfile
 from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from PySide6.QtCore import QSettings, QTimer
-from PySide6.QtWidgets import QFileDialog, QMessageBox
+from PySide6.QtWidgets import QMessageBox
 
 from app.core.events import Event
 from app.core.profiles import OutputFormat
 from app.core.states import ACTIVE_STATES, TaskState
 from app.core.task import Task
 from app.qt.mainwindow import MainWindow
-from app.qt.newtask import NewTaskDialog, NewTaskRequest
 from app.qt.notifier import NotifierController
+from app.qt.projectcontroller import ProjectController
 from app.services import logs
 from app.services.orchard import Orchard, UserError
-
-if TYPE_CHECKING:
-    from app.qt.healthcontroller import HealthController
 from app.services.supervisor import (
     AlreadySupervised,
     Message,
@@ -35,11 +29,13 @@ from app.services.supervisor import (
     TaskUpdated,
 )
 
+if TYPE_CHECKING:
+    from app.qt.healthcontroller import HealthController
+
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 FLUSH_MS = 50
 POLL_MS = 2000  # how often tasks changed by another process (the CLI) are picked up
-_PERSISTED = ("geometry", "splitter", "selected", "filter")
 
 
 class WindowController:
@@ -72,6 +68,7 @@ class WindowController:
         self.tools: tuple[object, ...] = ()
         self.health: HealthController | None = None
         self._connect()
+        self.projects = ProjectController(self)
 
     # wiring
 
@@ -83,9 +80,6 @@ class WindowController:
         w.board.task_activated.connect(lambda _id: w.log.table.setFocus())
         w.header.stop_clicked.connect(lambda: self._on_board_stop_requested(self._shown_ids()))
         w.header.retry_clicked.connect(lambda: self._on_board_retry_requested(self._shown_ids()))
-        a["new_task"].triggered.connect(self.new_task)
-        a["add_repository"].triggered.connect(self.add_repository)
-        a["try_demo"].triggered.connect(lambda: self.spawn(self.try_demo()))
         a["stop"].triggered.connect(lambda: self._on_board_stop_requested(self._selection()))
         a["retry"].triggered.connect(lambda: self._on_board_retry_requested(self._selection()))
         a["raw_log"].toggled.connect(self._on_raw_log_toggled)
@@ -338,67 +332,9 @@ class WindowController:
         self.refresh_task(queued)  # an interrupted agent goes on in its own session if it can
         self.say(f"Resuming {queued.short_id} in its agent's own session" if resumed else "")
 
-    def new_task(self) -> None:
-        """Open the new-task dialog (Ctrl+N)."""
-        projects = [p.name for p in self.orchard.store.projects()]
-        if not projects:
-            self.say("Add a repository first (File ▸ Add a repository, or try the demo)")
-            return
-        recent = [t.prompt for t in sorted(self._tasks.values(), key=lambda t: -t.created_at)]
-        agents = sorted(self.orchard.settings.profiles)
-        dialog = NewTaskDialog(
-            projects,
-            agents,
-            list(dict.fromkeys(recent)),
-            self.window,
-            agent=self.settings.value("last_agent") or "codex",
-        )
-        dialog.accepted.connect(lambda: self.spawn(self.create_tasks(dialog.request())))
-        dialog.finished.connect(dialog.deleteLater)
-        dialog.open()
-
-    async def create_tasks(self, request: NewTaskRequest) -> list[Task]:
-        """Queue what the dialog asked for, and show the first new task."""
-        tasks = await self.orchard.new_tasks(
-            request.project,
-            request.prompt,
-            request.agent,
-            request.title,
-            request.base,
-            request.attempts,
-        )
-        self.settings.setValue("last_agent", request.agent)
-        if request.start_now:
-            self.orchard.supervisor.start_now([t.id for t in tasks])
-        for task in tasks:
-            self._pending.setdefault(task.id, task)
-        self._on_timer_timeout()
-        self.window.board.select_task(tasks[0].id)
-        return tasks
-
-    def add_repository(self) -> None:
-        """Ask for a folder and register it as a project."""
-        folder = QFileDialog.getExistingDirectory(self.window, "Add a repository")
-        if folder:
-            self.spawn(self._add_project(folder))
-
-    async def _add_project(self, folder: str) -> None:
-        project = await self.orchard.add_project(folder)
-        self.say(f"Added {project.name} (base {project.base}). Ctrl+N starts a task.")
-
     async def try_demo(self) -> None:
-        """Add the demo project to this home and queue the demo tasks."""
-        from app.services.demo import DEMO_PROMPTS, make_demo_repo
-
-        repo = await make_demo_repo(Path(tempfile.mkdtemp(prefix="orchard-demo-")))
-        name = "demo-shop" if "demo-shop" not in self._project_names() else f"demo-{os.getpid()}"
-        await self.orchard.add_project(str(repo), name=name)
-        for title, prompt in DEMO_PROMPTS:
-            await self.create_tasks(NewTaskRequest(name, "demo", prompt, title, None, 1, False))
-        self.say("Demo: three tasks by the built-in demo agent (no API key). Watch them run.")
-
-    def _project_names(self) -> set[str]:
-        return {p.name for p in self.orchard.store.projects()}
+        """Add the demo project and queue its tasks (what `orchard --demo` starts with)."""
+        await self.projects.try_demo()
 
     def shown_task(self) -> Task | None:
         """Return the task whose log is shown, if any."""
@@ -407,4 +343,10 @@ class WindowController:
     def refresh_task(self, task: Task) -> None:
         """Show a task changed outside the supervisor (landed, discarded, restored)."""
         self._pending[task.id] = task
+        self._on_timer_timeout()
+
+    def show_new_tasks(self, tasks: list[Task]) -> None:
+        """Show tasks just made; an update the supervisor already sent for one wins."""
+        for task in tasks:
+            self._pending.setdefault(task.id, task)
         self._on_timer_timeout()

@@ -62,7 +62,7 @@ def visible_task_ids(s: Session) -> set[str]:
 async def _launch_from_dialog(s: Session, prompt: str) -> str:
     from app.qt.newtask import NewTaskDialog
 
-    s.controller.new_task()
+    s.controller.projects.new_task()
     dialog = await until(lambda: next(iter(s.window.findChildren(NewTaskDialog)), None))
     dialog.agent.setCurrentText("shell")
     dialog.prompt.setPlainText(prompt)

@@ -1,0 +1,90 @@
+"""New tasks and projects from the window: the new-task dialog, adding a repository, the demo."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtWidgets import QFileDialog
+
+from app.core.task import Task
+from app.qt.newtask import NewTaskDialog, NewTaskRequest
+
+if TYPE_CHECKING:
+    from app.qt.controller import WindowController
+
+
+class ProjectController:
+    """Owns the awaits behind File ▸ New task, Add a repository and Try the demo."""
+
+    def __init__(self, main: WindowController) -> None:
+        self.main, self.orchard = main, main.orchard
+        self._opening: asyncio.Task[None] | None = None
+        a = main.window.actions
+        a["new_task"].triggered.connect(self.new_task)
+        a["add_repository"].triggered.connect(self.add_repository)
+        a["try_demo"].triggered.connect(lambda: main.spawn(self.try_demo()))
+
+    def new_task(self) -> None:
+        """Open the new-task dialog (Ctrl+N) once the projects are read off the GUI thread."""
+        if self._opening is None or self._opening.done():
+            self._opening = self.main.spawn(self._open_new_task())
+
+    async def _open_new_task(self) -> None:
+        projects = [p.name for p in await self.main.off_thread(self.orchard.store.projects)]
+        if not projects:
+            self.main.say("Add a repository first (File ▸ Add a repository, or try the demo)")
+            return
+        tasks = sorted(self.main.tasks.values(), key=lambda t: -t.created_at)
+        dialog = NewTaskDialog(
+            projects,
+            sorted(self.orchard.settings.profiles),
+            list(dict.fromkeys(t.prompt for t in tasks)),
+            self.main.window,
+            agent=self.main.settings.value("last_agent") or "codex",
+        )
+        dialog.accepted.connect(lambda: self.main.spawn(self.create_tasks(dialog.request())))
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()
+
+    async def create_tasks(self, request: NewTaskRequest) -> list[Task]:
+        """Queue what the dialog asked for, and show the first new task."""
+        tasks = await self.orchard.new_tasks(
+            request.project,
+            request.prompt,
+            request.agent,
+            request.title,
+            request.base,
+            request.attempts,
+        )
+        self.main.settings.setValue("last_agent", request.agent)
+        if request.start_now:
+            self.orchard.supervisor.start_now([t.id for t in tasks])
+        self.main.show_new_tasks(tasks)
+        self.main.window.board.select_task(tasks[0].id)
+        return tasks
+
+    def add_repository(self) -> None:
+        """Ask for a folder and register it as a project."""
+        folder = QFileDialog.getExistingDirectory(self.main.window, "Add a repository")
+        if folder:
+            self.main.spawn(self._add_project(folder))
+
+    async def _add_project(self, folder: str) -> None:
+        project = await self.orchard.add_project(folder)
+        self.main.say(f"Added {project.name} (base {project.base}). Ctrl+N starts a task.")
+
+    async def try_demo(self) -> None:
+        """Add the demo project to this home and queue the demo tasks."""
+        from app.services.demo import DEMO_PROMPTS, make_demo_repo
+
+        repo = await make_demo_repo(Path(tempfile.mkdtemp(prefix="orchard-demo-")))
+        taken = {p.name for p in await self.main.off_thread(self.orchard.store.projects)}
+        name = "demo-shop" if "demo-shop" not in taken else f"demo-{os.getpid()}"
+        await self.orchard.add_project(str(repo), name=name)
+        for title, prompt in DEMO_PROMPTS:
+            await self.create_tasks(NewTaskRequest(name, "demo", prompt, title, None, 1, False))
+        self.main.say("Demo: three tasks by the built-in demo agent (no API key). Watch them run.")
