@@ -157,6 +157,7 @@ class Supervisor:
         # What start-up reconciliation found; the window and `orchard doctor` show it.
         self.findings: list[Finding] = []
         self.held_reason: str | None = None  # why queued tasks wait, for the window to show
+        self._reaped = False  # reconcile() has run
 
     # subscribers
 
@@ -340,24 +341,26 @@ class Supervisor:
         """Mark tasks left active by a dead supervisor as interrupted, killing leftovers.
 
         Only the lock holder may call this: another live supervisor's tasks look the same.
-        A group is killed only if its leader is still the process recorded (same start
-        time), so a pid the kernel has since given to someone else is never hit.
+        Only the first call reaps (later ones, e.g. a re-check, return []), and never a task
+        this supervisor runs. A group is killed only if its leader is still the process
+        recorded (same start time), so a pid the kernel has since given to someone else is
+        never hit.
         """
-        out = []
-        for task in self.store.tasks(states=LIVE_STATES):
-            killed = bool(task.pgid) and _kill_orphan(task)
-            task = self.store.update(
-                task.id,
-                state=TaskState.INTERRUPTED,
-                pgid=None,
-                proc_start=None,
-                finished_at=time.time(),
-                error="Orchard stopped while this task ran; its worktree and log are kept",
-            )
-            if killed:
-                self.findings.append(orphan_finding(task))
-            out.append(task)
-        return out
+        if self._reaped:
+            return []
+        self._reaped = True
+        left = [t for t in self.store.tasks(states=LIVE_STATES) if t.id not in self._runs]
+        killed = {t.id for t in left if t.pgid and _kill_orphan(t)}
+        change = {
+            "state": TaskState.INTERRUPTED,
+            "pgid": None,
+            "proc_start": None,
+            "finished_at": time.time(),
+            "error": "Orchard stopped while this task ran; its worktree and log are kept",
+        }
+        saved = self.store.update_many({t.id: change for t in left}) if left else {}
+        self.findings += [orphan_finding(saved[i]) for i in saved if i in killed]
+        return list(saved.values())
 
 
 CARD = "task.json"

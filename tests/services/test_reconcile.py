@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from app.core.states import TaskState
+from app.core.task import Task
 from app.services import process
 from app.services.config import Home
 from app.services.orchard import Orchard
@@ -20,6 +21,7 @@ from app.services.reconcile import (
     WORKTREE_MISSING,
     Finding,
     find_faults,
+    reconcile,
     stale_index_locks,
 )
 from app.services.recovery import _title_and_prompt
@@ -89,6 +91,28 @@ def test_a_group_whose_leader_exited_is_still_reaped(orchard: Orchard, tmp_path:
     while process_alive(child) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not process_alive(child)
+
+
+def test_a_recheck_never_reaps_the_tasks_this_supervisor_runs(
+    orchard: Orchard, tmp_path: Path
+) -> None:
+    async def scenario() -> tuple[TaskState, list[Task]]:
+        await orchard.add_project(str(make_repo(tmp_path / "repo")))
+        [task] = await orchard.new_tasks("repo", "sleep 30", agent="shell")
+        orchard.lock.acquire()
+        orchard.supervisor.reconcile()
+        run = asyncio.create_task(orchard.supervisor.run())
+        while orchard.task(task.id).state is not TaskState.RUNNING:
+            await asyncio.sleep(0.05)
+        await reconcile(orchard)  # "Check for problems…" in the window
+        again = orchard.supervisor.reconcile()
+        await asyncio.sleep(0.3)
+        state = orchard.task(task.id).state
+        await orchard.supervisor.stop_all()
+        await run
+        return state, again
+
+    assert asyncio.run(asyncio.wait_for(scenario(), 30)) == (TaskState.RUNNING, [])
 
 
 def test_a_lock_held_by_a_live_git_is_not_stale(tmp_path: Path) -> None:
