@@ -67,6 +67,7 @@ class WindowController:
         self._poll.timeout.connect(self._on_poll_timeout)
         self.tools: tuple[object, ...] = ()
         self.health: HealthController | None = None
+        self.task_listeners: list[Callable[[list[Task]], None]] = []  # told of every change
         self._connect()
         self.projects = ProjectController(self)
 
@@ -227,6 +228,8 @@ class WindowController:
             self.notifier.on_task_changed(self._tasks.get(task.id), task)
             self._tasks[task.id] = task
         self.window.board.update_tasks(tasks)
+        for listener in self.task_listeners:
+            listener(tasks)
         if self._shown in {t.id for t in tasks}:
             self.window.header.show_task(self._tasks[self._shown])
         self._update_placeholder()

@@ -11,13 +11,14 @@ from PySide6.QtCore import QPoint, QTimer
 from PySide6.QtWidgets import QTabWidget
 
 from app.core.similarity import SimilarityIndex
+from app.core.task import Task
 from app.core.triage import Report, ReportStatus, TriageError
 from app.core.triagestats import status_line, triage_stats
 from app.qt.controller import WindowController
 from app.qt.triagepickers import Choice, PickerPopup
 from app.qt.triageview import TriageView
 
-TICK_MS = 1000  # linked tasks' states, highlight expiry, the status line
+TICK_MS = 1000  # highlight expiry and the status line
 SIMILAR = 3
 
 
@@ -38,6 +39,7 @@ class TriageController:
         self._tick = QTimer(main.window)
         self._tick.setInterval(TICK_MS)
         self._tick.timeout.connect(self._on_tick_timeout)
+        main.task_listeners.append(self._on_main_tasks_changed)
         self._connect()
 
     def _connect(self) -> None:
@@ -128,7 +130,7 @@ class TriageController:
             return
         self.index, self.suggestions = SimilarityIndex(), {}
         self.view.model.set_reports(reports)
-        self._refresh_task_states()
+        self.view.model.update_task_states({k: t.state for k, t in self.main.tasks.items()})
         self._stats_due = True
         self._update_stats()
         if reports and not self.view.table.currentIndex().isValid():
@@ -279,9 +281,8 @@ class TriageController:
                 other = self.view.model.report(other_id)
                 if other is not None:
                     similar.append((other, score))
-        states = {k: t.state for k, t in self.main.tasks.items()}
         suggestion = self.suggestions.get(report.id) if report is not None else None
-        self.view.detail.show_report(report, similar, states, suggestion)
+        self.view.detail.show_report(report, similar, self.view.model.task_states(), suggestion)
 
     def open_task(self, task_id: str) -> None:
         """Show a linked task in the Tasks tab."""
@@ -292,11 +293,10 @@ class TriageController:
         self.main.window.board.set_filter_text("")
         self.main.window.board.select_task(task_id)
 
-    def _refresh_task_states(self) -> None:
-        self.view.model.set_task_states({k: t.state for k, t in self.main.tasks.items()})
+    def _on_main_tasks_changed(self, tasks: list[Task]) -> None:
+        self.view.model.update_task_states({t.id: t.state for t in tasks})
 
     def _on_tick_timeout(self) -> None:
-        self._refresh_task_states()
         self.view.model.expire_fresh()
         self._update_stats()
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -95,7 +95,7 @@ class TriageDetailView(QWidget):
         self,
         report: Report | None,
         similar: Sequence[tuple[Report, float]] = (),
-        states: dict[str, TaskState] | None = None,
+        states: Mapping[str, TaskState] | None = None,
         suggestion: Any = None,
     ) -> None:
         """Show one report (None: nothing selected)."""
@@ -145,7 +145,7 @@ class TriageDetailView(QWidget):
         if similar:
             self.similar.setCurrentRow(0)
 
-    def _fill_tasks(self, report: Report, states: dict[str, TaskState]) -> None:
+    def _fill_tasks(self, report: Report, states: Mapping[str, TaskState]) -> None:
         self.tasks.clear()
         for task_id in report.tasks:
             state = states.get(task_id)

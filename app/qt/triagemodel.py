@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from enum import IntEnum
 from typing import Any
 
@@ -77,7 +77,7 @@ def created_text(when: float, now: float) -> str:
     return time.strftime("%b %d %H:%M", local)
 
 
-def tasks_text(report: Report, states: dict[str, TaskState]) -> str:
+def tasks_text(report: Report, states: Mapping[str, TaskState]) -> str:
     """Return the linked tasks with their states: 'a1b2c3 running, d4e5 ready'."""
     parts = []
     for task_id in report.tasks:
@@ -240,20 +240,20 @@ class TriageModel(QAbstractTableModel):
             self.mark_fresh([r.id for r in new])
         return new
 
-    def set_task_states(self, states: dict[str, TaskState]) -> None:
-        """Show linked tasks' states; refresh only rows whose tasks changed."""
+    def update_task_states(self, states: Mapping[str, TaskState]) -> None:
+        """Show these linked tasks' states; refresh only rows whose tasks changed."""
         changed = {k for k, v in states.items() if self._states.get(k) != v}
-        self._states = dict(states)
         if not changed:
             return
+        self._states.update(states)
         for row, report in enumerate(self._reports):
             if changed.intersection(report.tasks):
                 index = self.index(row, TriageColumn.TASKS)
                 self.dataChanged.emit(index, index, [_DISPLAY])
 
-    def task_state(self, task_id: str) -> TaskState | None:
-        """Return the last known state of a linked task."""
-        return self._states.get(task_id)
+    def task_states(self) -> Mapping[str, TaskState]:
+        """Return the last known state of every task, by id."""
+        return self._states
 
     def mark_fresh(self, ids: Iterable[int]) -> None:
         """Highlight reports (that just arrived) for FRESH_SECONDS or until seen."""
