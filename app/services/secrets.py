@@ -9,13 +9,13 @@ actually holds.
 from __future__ import annotations
 
 import contextlib
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import orjson
+
+from app.services.atomicfile import write_atomically
 
 SERVICE = "orchard"
 FILE_NAME = "secrets.json"
@@ -175,25 +175,7 @@ class SecretStore:
 
     def _save(self, index: dict[str, dict[str, Any]]) -> None:
         data = orjson.dumps({"version": 1, "secrets": index}, option=orjson.OPT_INDENT_2)
-        write_private(self.path, data)
-
-
-def write_private(path: Path, data: bytes) -> None:
-    """Replace `path` with `data`, readable and writable by the user alone (0600)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # mkstemp creates the file 0600 from the start: the value is never readable by others.
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
+        write_atomically(self.path, data, mode=0o600)
 
 
 def _check_name(name: str) -> None:
