@@ -53,8 +53,12 @@ PRIORITY_COLORS = {
     "P2": ("#f2cc60", "#1f2328"),
     "P3": ("#d0d7de", "#1f2328"),
 }
-_FRESH_TINT = QColor("#ddf4ff")
-_CLOSED_TEXT = QColor("#8c959f")
+# Brushes made once: data() is asked for every visible cell on every repaint.
+_PRIORITY_BRUSHES = {
+    p: (QBrush(QColor(bg)), QBrush(QColor(fg))) for p, (bg, fg) in PRIORITY_COLORS.items()
+}
+_FRESH_TINT = QBrush(QColor("#ddf4ff"))
+_CLOSED_TEXT = QBrush(QColor("#8c959f"))
 _TASK_MARK = {
     TaskState.QUEUED: "queued",
     TaskState.PREPARING: "starting",
@@ -161,18 +165,17 @@ class TriageModel(QAbstractTableModel):
             return tasks_text(r, self._states)
         if column is TriageColumn.DUPLICATE:
             return f"#{r.duplicate_of}" if r.duplicate_of else ""
-        value = {"category": r.category, "priority": r.priority, "owner": r.owner}
-        return value[column.name.lower()] or ""
+        return getattr(r, column.name.lower()) or ""  # category, priority, owner
 
     def _style(self, r: Report, column: int, role: int) -> Any:
         R = Qt.ItemDataRole
-        colours = PRIORITY_COLORS.get(r.priority or "")
+        brushes = _PRIORITY_BRUSHES.get(r.priority or "")
         if (
             column == TriageColumn.PRIORITY
-            and colours
+            and brushes
             and role in (R.BackgroundRole, R.ForegroundRole)
         ):
-            return QBrush(QColor(colours[0 if role == R.BackgroundRole else 1]))
+            return brushes[0 if role == R.BackgroundRole else 1]
         if role == R.TextAlignmentRole and column == TriageColumn.PRIORITY:
             return Qt.AlignmentFlag.AlignCenter
         if role == R.TextAlignmentRole and column == TriageColumn.ID:
@@ -181,9 +184,9 @@ class TriageModel(QAbstractTableModel):
         if role == R.FontRole and fresh:
             return self._bold
         if role == R.BackgroundRole and fresh:
-            return QBrush(_FRESH_TINT)
+            return _FRESH_TINT
         if role == R.ForegroundRole and r.status not in OPEN_STATUSES:
-            return QBrush(_CLOSED_TEXT)
+            return _CLOSED_TEXT
         if role == R.ToolTipRole and column == TriageColumn.TITLE:
             return r.title
         return None
