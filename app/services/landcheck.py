@@ -19,6 +19,7 @@ from app.services.snapshot import (
     changed_paths,
     commit_tree,
     take_snapshot,
+    tree_of,
     worktree_present,
     worktrees,
 )
@@ -51,6 +52,7 @@ class LandCheck:
     checkout: str | None  # where the target is checked out, if anywhere
     dirty: tuple[str, ...]  # files in that checkout a land would touch or that are modified
     busy: str | None  # an operation in progress on the target (a rebase), if any
+    unsettled: str | None  # why the task worktree is not ready (mid-rebase, other branch), if so
     worktree_missing: bool
     notes: tuple[str, ...] = field(default=())
 
@@ -66,6 +68,8 @@ class LandCheck:
             )
         if self.busy:
             found.append(self.busy)
+        if self.unsettled:
+            found.append(self.unsettled)
         if self.dirty:
             found.append(
                 f"{self.target} is checked out in {self.checkout} with uncommitted changes to "
@@ -93,6 +97,7 @@ class LandCheck:
             "checkout": self.checkout,
             "dirty": list(self.dirty),
             "busy": self.busy,
+            "unsettled": self.unsettled,
             "worktree_missing": self.worktree_missing,
             "notes": list(self.notes),
             "problems": self.problems(),
@@ -162,12 +167,13 @@ async def check_land(orchard: Orchard, ref: str, into: str | None = None) -> Lan
         notes.append(f"{len(uncommitted)} uncommitted file(s) in the task worktree land too")
     merged_tree, conflicts = await merge_trees(repo, target_commit, tip)
     ahead, behind = await _counts(repo, target_commit, tip)
-    same = merged_tree is not None and merged_tree == await _tree(repo, target_commit)
+    same = merged_tree is not None and merged_tree == await tree_of(repo, target_commit)
     checkout, dirty, busy = await _checkout_state(repo, target, target_commit, merged_tree)
+    unsettled = None if missing else await _unsettled(task)
     return LandCheck(
         task, repo, target, target_commit, head, tip, tuple(uncommitted), merged_tree,
         tuple(conflicts), ahead, behind, ahead == 0 or same, checkout, tuple(dirty), busy,
-        missing, tuple(notes),
+        unsettled, missing, tuple(notes),
     )  # fmt: skip
 
 
@@ -182,10 +188,6 @@ async def _tip(task: Task, head: str | None, missing: bool) -> tuple[str, list[s
     message = commit_message(f"{task.title} (uncommitted work)", task.prompt)
     tip = await commit_tree(task.worktree, snap.tree, [start], message)
     return tip, await changed_paths(task.worktree, snap)
-
-
-async def _tree(repo: str, commit: str) -> str:
-    return (await git.git(repo, "rev-parse", f"{commit}^{{tree}}")).text.strip()
 
 
 async def _counts(repo: str, target: str, tip: str) -> tuple[int, int]:
@@ -268,10 +270,39 @@ async def _checkout_state(
 
 async def _rebasing(worktree: str) -> str | None:
     for name in ("rebase-merge", "rebase-apply"):
-        found = await git.git(worktree, "rev-parse", "--git-path", f"{name}/head-name", check=False)
-        path = Path(worktree, found.text.strip())
-        if found.returncode == 0 and path.is_file():
+        path = await _git_file(worktree, f"{name}/head-name")
+        if path is not None and path.is_file():
             return path.read_text().strip()
+    return None
+
+
+async def _git_file(worktree: str, name: str) -> Path | None:
+    """Return where `name` is in the worktree's git folder, if it exists."""
+    found = await git.git(worktree, "rev-parse", "--git-path", name, check=False)
+    path = Path(worktree, found.text.strip())
+    return path if found.returncode == 0 and path.exists() else None
+
+
+async def _unsettled(task: Task) -> str | None:
+    """Say why the task worktree cannot land now: mid-rebase or merge, or not on its branch."""
+    wt, how = task.worktree, "finish or abort it there first"
+    for marker, what in (
+        ("rebase-merge", "a rebase"), ("rebase-apply", "a rebase"),
+        ("MERGE_HEAD", "a merge"), ("CHERRY_PICK_HEAD", "a cherry-pick"),
+        ("REVERT_HEAD", "a revert"),
+    ):  # fmt: skip
+        if await _git_file(wt, marker) is not None:
+            return f"{wt} is in the middle of {what}; {how}"
+    unmerged = await git.git(wt, "ls-files", "--unmerged", check=False)
+    if unmerged.text.strip():
+        return f"{wt} has unresolved conflicts; resolve them there first"
+    ref = (await git.git(wt, "symbolic-ref", "--quiet", "HEAD", check=False)).text.strip()
+    if ref != f"refs/heads/{task.branch}":
+        now = ref.removeprefix("refs/heads/") or "a detached HEAD"
+        return (
+            f"{wt} has {now} checked out, not the task branch {task.branch}; "
+            f"check out {task.branch} there first"
+        )
     return None
 
 

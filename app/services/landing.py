@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from app.core.naming import commit_message
 from app.core.states import TaskState, transition
@@ -84,7 +83,6 @@ async def land_task(
     problems = check.problems()
     if problems:
         raise LandRefused("; ".join(problems), check)
-    await _ensure_worktree_settled(check)
     result = await _build(orchard, check, strategy)
     tests = await _gate(orchard, project, result, check) if run_tests else None
     task = _still_landable(orchard, task, check)
@@ -128,33 +126,6 @@ def _still_landable(orchard: Orchard, task: Task, check: LandCheck) -> Task:
             f"task {task.short_id} changed to {latest.state} while landing; nothing landed", check
         )
     return latest
-
-
-async def _ensure_worktree_settled(check: LandCheck) -> None:
-    """Refuse while the task worktree is mid-rebase or merge, or not on the task branch."""
-    wt = check.task.worktree
-    if check.worktree_missing:
-        return
-    how = "finish or abort it there first"
-    for marker, what in (
-        ("rebase-merge", "a rebase"), ("rebase-apply", "a rebase"),
-        ("MERGE_HEAD", "a merge"), ("CHERRY_PICK_HEAD", "a cherry-pick"),
-        ("REVERT_HEAD", "a revert"),
-    ):  # fmt: skip
-        found = await git.git(wt, "rev-parse", "--git-path", marker, check=False)
-        if found.returncode == 0 and Path(wt, found.text.strip()).exists():
-            raise LandRefused(f"{wt} is in the middle of {what}; {how}", check)
-    unmerged = await git.git(wt, "ls-files", "--unmerged", check=False)
-    if unmerged.text.strip():
-        raise LandRefused(f"{wt} has unresolved conflicts; resolve them there first", check)
-    ref = await git.git(wt, "symbolic-ref", "--quiet", "HEAD", check=False)
-    if ref.text.strip() != f"refs/heads/{check.task.branch}":
-        now = ref.text.strip().removeprefix("refs/heads/") or "a detached HEAD"
-        raise LandRefused(
-            f"{wt} has {now} checked out, not the task branch {check.task.branch}; "
-            f"check out {check.task.branch} there first",
-            check,
-        )
 
 
 async def _cleanup(orchard: Orchard, landed: Task, notes: list[str]) -> str | None:
