@@ -186,8 +186,12 @@ def test_nothing_to_land(orchard: Orchard) -> None:
 
 
 def test_uncommitted_work_lands_and_is_committed_on_the_branch(
-    orchard: Orchard, project: Path
+    orchard: Orchard, project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # The land checks again and commits the work anew; fixed dates make that the same commit
+    # as check.tip even when a second boundary falls between the two checks.
+    for name in ("GIT_AUTHOR_DATE", "GIT_COMMITTER_DATE"):
+        monkeypatch.setenv(name, "2024-01-01T00:00:00Z")
     task = new_task(orchard)
     write(task.worktree, {"wip.txt": "not committed yet\n", "debug.log": "ignored\n"})
     check = run(check_land(orchard, task.id))
@@ -305,6 +309,9 @@ def test_land_refuses_a_worktree_mid_rebase(orchard: Orchard, project: Path) -> 
     )
     assert stopped.returncode != 0
     before = head(project, "main")
+    check = run(check_land(orchard, task.id))  # what `task merge --check` and the dialog show
+    assert any("middle of a rebase" in p for p in check.problems())
+    assert check.to_json()["unsettled"] == check.unsettled
     with pytest.raises(LandRefused, match=r"middle of a rebase; finish or abort"):
         run(land_task(orchard, task.id))
     git(wt, "rebase", "--abort")
