@@ -204,9 +204,7 @@ def test_ctrl_r_opens_the_review_of_the_shown_task(loop: Any, tmp_path: Path) ->
     run(loop, scenario)
 
 
-def test_an_older_land_does_not_take_over_a_newer_dialog(
-    loop: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_an_older_land_does_not_take_over_a_newer_dialog(loop: Any, tmp_path: Path) -> None:
     repo = make_repo(tmp_path / "repo", {"f.txt": "one\n", "g.txt": "g\n"})
 
     async def scenario() -> None:
@@ -233,16 +231,18 @@ def test_an_older_land_does_not_take_over_a_newer_dialog(
         assert merger.check is not None and merger.check.task.id == b.id
         assert not shiboken6.isValid(first)  # closed dialogs are deleted
 
-        async def broken(*_args: Any, **_kw: Any) -> Any:
-            raise OSError("disk on fire")
-
-        monkeypatch.setattr("app.services.landing.land_task", broken)
+        # A real git failure: with an email but an empty name configured, git writes no commit.
+        git(repo, "config", "user.email", "t@example.com")
+        git(repo, "config", "user.name", "")
+        empty_name = "empty ident name"
         second.land_button.click()
-        await until(lambda: "disk on fire" in second.findings.text(), what="the failure")
+        await until(lambda: empty_name in second.findings.text(), what="the failure")
+        assert "The land failed" in second.findings.text()
         assert second.land_button.isEnabled()
-        monkeypatch.setattr("app.services.landcheck.check_land", broken)
+        (Path(b.worktree) / "loose.txt").write_text("uncommitted\n")  # the check commits it
         second.check_requested.emit("main")
         await until(lambda: "The check failed" in second.findings.text(), what="check failure")
+        assert empty_name in second.findings.text()
         second.reject()
         await until(lambda: merger.dialog is None, what="the dialog forgotten")
         await s.close()
