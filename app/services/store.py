@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Engine, event, insert, text
+from sqlalchemy import Connection, Engine, event, insert, text, update
 from sqlalchemy.exc import DatabaseError as SQLDatabaseError
 from sqlmodel import Field, Session, SQLModel, col, create_engine, func, select
 
@@ -403,30 +403,24 @@ class Store:
         drafts = list(drafts)
         with Session(self._engine) as s:
             s.connection().exec_driver_sql("BEGIN IMMEDIATE")
-            external = [d.external_id for d in drafts if d.external_id]
-            known: dict[str, ReportRow] = {}
-            for chunk in _chunks(external, 500):
-                query = select(ReportRow).where(
-                    ReportRow.project == project, col(ReportRow.external_id).in_(chunk)
-                )
-                known.update({r.external_id: r for r in s.exec(query) if r.external_id})
+            known = _known_drafts(s, project, [d.external_id for d in drafts if d.external_id])
             values: list[dict[str, Any]] = []
+            refreshed: list[dict[str, Any]] = []
             seen: set[str] = set()
-            updated = unchanged = 0
             for draft in drafts:
                 key = draft.external_id
                 if key and (key in known or key in seen):
                     row = known.get(key)
-                    if row is not None and _refresh(row, draft):
-                        s.add(row)
-                        updated += 1
-                    else:
-                        unchanged += 1
+                    fresh = None if row is None else {**row, **_draft_updates(draft)}
+                    if fresh is not None and fresh != row:
+                        refreshed.append(fresh)
+                        known[key] = fresh  # a second copy in the batch compares with this one
                     continue
                 if key:
                     seen.add(key)
                 values.append(_draft_row_values(project, draft, now))
-            first_id = None
+            if refreshed:
+                s.execute(update(ReportRow), refreshed)
             if values:
                 first_id = (s.exec(select(func.max(ReportRow.id))).one() or 0) + 1
                 for offset, value in enumerate(values):
@@ -434,7 +428,8 @@ class Store:
                 s.execute(insert(ReportRow), values)
             s.commit()
         added = [_report(ReportRow(**v), ()) for v in values]
-        return ReportBatch(added, updated, unchanged)
+        unchanged = len(drafts) - len(values) - len(refreshed)
+        return ReportBatch(added, len(refreshed), unchanged)
 
     def report(self, report_id: int | str) -> Report:
         """Return one report by id ("12" or "#12" work too); raise StoreError if none."""
@@ -577,15 +572,11 @@ def _report_number(report_id: int | str) -> int:
 def _draft_row_values(project: str, draft: ReportDraft, now: float) -> dict[str, Any]:
     return {
         "project": project,
-        "title": draft.title,
-        "body": draft.body,
-        "reporter": draft.reporter,
+        **_draft_updates(draft),
         "source": draft.source,
         "external_id": draft.external_id,
-        "url": draft.url,
         "created_at": draft.created_at or now,
         "imported_at": now,
-        "labels": "\n".join(draft.labels),
         "category": draft.category,
         "priority": draft.priority,
         "owner": draft.owner,
@@ -600,20 +591,28 @@ def _draft_row_values(project: str, draft: ReportDraft, now: float) -> dict[str,
     }
 
 
-def _refresh(row: ReportRow, draft: ReportDraft) -> bool:
-    fresh = {
+def _known_drafts(s: Session, project: str, external: list[str]) -> dict[str, dict[str, Any]]:
+    """Return id and refreshable fields of the project's reports with these external ids."""
+    columns = [col(ReportRow.id), *(col(getattr(ReportRow, k)) for k in _DRAFT_UPDATES)]
+    known: dict[str, dict[str, Any]] = {}
+    for chunk in _chunks(external, 500):
+        query = select(col(ReportRow.external_id), *columns).where(
+            ReportRow.project == project, col(ReportRow.external_id).in_(chunk)
+        )
+        for external_id, *values in s.execute(query):
+            known[external_id] = dict(zip(("id", *_DRAFT_UPDATES), values, strict=True))
+    return known
+
+
+def _draft_updates(draft: ReportDraft) -> dict[str, Any]:
+    """Return the fields a re-import refreshes, as the reports table holds them."""
+    return {
         "title": draft.title,
         "body": draft.body,
         "reporter": draft.reporter,
         "url": draft.url,
         "labels": "\n".join(draft.labels),
     }
-    changed = False
-    for key in _DRAFT_UPDATES:
-        if getattr(row, key) != fresh[key]:
-            setattr(row, key, fresh[key])
-            changed = True
-    return changed
 
 
 def _report(row: ReportRow, tasks: tuple[str, ...]) -> Report:
