@@ -8,6 +8,7 @@ from dataclasses import replace
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QGuiApplication
 
+from app.core.profiles import AgentProfile
 from app.qt.controller import WindowController
 from app.qt.searchdialog import LogSearchDialog
 from app.qt.settingsdialog import SettingsDialog
@@ -84,7 +85,7 @@ class SettingsController:
         )
         self.dialog.check_requested.connect(self._on_dialog_check_requested)
         self.dialog.accepted.connect(self._on_dialog_accepted)
-        self.dialog.finished.connect(self.dialog.deleteLater)
+        self.dialog.finished.connect(self._on_dialog_finished)
         self.dialog.open()
 
     def _on_dialog_check_requested(self, name: str) -> None:
@@ -93,9 +94,9 @@ class SettingsController:
         if profile is not None:
             self.main.spawn(self._check(dialog, name, profile))
 
-    async def _check(self, dialog: SettingsDialog | None, name: str, profile: object) -> None:
-        result = await check_agent(profile)  # type: ignore[arg-type]
-        if dialog is not None and dialog is self.dialog:
+    async def _check(self, dialog: SettingsDialog | None, name: str, profile: AgentProfile) -> None:
+        result = await check_agent(profile)
+        if dialog is not None and dialog is self.dialog:  # not closed (and deleted) meanwhile
             dialog.show_check(name, result.message, result.ok)
 
     def _on_dialog_accepted(self) -> None:
@@ -109,6 +110,11 @@ class SettingsController:
         self.settings.setValue("theme", theme)
         apply_theme(theme)
         self.main.say(f"Settings saved to {o.home.config}")
+
+    def _on_dialog_finished(self, _result: int) -> None:
+        if self.dialog is not None:
+            self.dialog.deleteLater()
+        self.dialog = None
 
 
 def apply_theme(theme: str) -> None:
