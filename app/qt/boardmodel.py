@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from bisect import bisect_left
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from enum import IntEnum, StrEnum
 from functools import lru_cache
 from typing import Any
@@ -108,6 +108,11 @@ def memory_text(size: int) -> str:
     """Return a process tree's memory as the board shows it ("312 MB", "1.2 GB")."""
     mb = size / 2**20
     return f"{mb / 1024:.1f} GB" if mb >= 1024 else f"{mb:.0f} MB"
+
+
+def _changed_keys(old: Mapping[str, object], new: Mapping[str, object]) -> set[str]:
+    """Return the keys added, removed or given another value."""
+    return {k for k in old.keys() | new.keys() if old.get(k) != new.get(k)}
 
 
 def event_text(task: Task, width: int = 200) -> str:
@@ -360,9 +365,7 @@ class BoardModel(QAbstractItemModel):
 
     def set_marks(self, marks: dict[str, tuple[str, str]]) -> None:
         """Mark tasks with a symbol before the title and a note in the tooltip; replaces all."""
-        changed = set(marks) ^ set(self._marks) | {
-            i for i in marks if self._marks.get(i) != marks[i]
-        }
+        changed = _changed_keys(self._marks, marks)
         self._marks = dict(marks)
         for task_id in changed & set(self._tasks):
             index = self.index_of(task_id)
@@ -370,9 +373,7 @@ class BoardModel(QAbstractItemModel):
 
     def set_memory(self, memory: dict[str, int]) -> None:
         """Show each running task's process-tree memory (bytes) beside its usage; replaces all."""
-        changed = set(memory) ^ set(self._memory) | {
-            i for i in memory if self._memory.get(i) != memory[i]
-        }
+        changed = _changed_keys(self._memory, memory)
         self._memory = dict(memory)
         for task_id in changed & set(self._tasks):
             index = self.index_of(task_id, BoardColumn.USAGE)
