@@ -21,11 +21,12 @@ from app.core.compare import (
 from app.core.diffstat import DiffStat, parse_numstat_z
 from app.core.states import CLOSED_STATES, LIVE_STATES, TaskState
 from app.core.task import Task
-from app.services import git, process
+from app.services import git
 from app.services.atomicfile import write_atomically
 from app.services.config import Home
 from app.services.orchard import Orchard, UserError
 from app.services.store import StoreError
+from app.services.testgate import run_shell
 
 DEFAULT_JOBS = 2  # test runs at once; each may itself be heavy
 DEFAULT_TIMEOUT = 600.0
@@ -209,15 +210,14 @@ def untestable(task: Task) -> str | None:
 
 async def run_test(task: Task, command: str, timeout: float) -> TestResult:
     """Run `command` with `sh -c` in the task's worktree; kill it after `timeout` seconds."""
-    argv = ["sh", "-c", "exec 2>&1\n" + command]  # one stream, in the order it was written
     started, clock = time.time(), time.monotonic()
     exit_code: int | None = None
     timed_out, error, output = False, None, ""
     try:
-        done = await process.run(argv, cwd=task.worktree, env=git.git_env(), timeout=timeout)
-        exit_code, output = done.returncode, done.text
-    except TimeoutError:
-        timed_out, output = True, f"killed after {timeout:g}s without finishing\n"
+        run = await run_shell(command, task.worktree, timeout)
+        exit_code, output = run.exit_code, run.output
+        if exit_code is None:
+            timed_out, output = True, f"killed after {timeout:g}s without finishing\n"
     except OSError as exc:
         error = f"could not start the test command: {exc.strerror or exc}"
     duration = time.monotonic() - clock

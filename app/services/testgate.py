@@ -42,6 +42,22 @@ class TestRun:
         }
 
 
+@dataclass(frozen=True, slots=True)
+class ShellRun:
+    exit_code: int | None  # None: killed at the timeout
+    output: str  # stdout and stderr together, in the order the command wrote them
+
+
+async def run_shell(command: str, cwd: str, timeout: float) -> ShellRun:
+    """Run `command` with `sh -c` in `cwd`; kill it after `timeout` seconds."""
+    argv = ["sh", "-c", "exec 2>&1\n" + command]  # one stream, so the tail reads in order
+    try:
+        done = await process.run(argv, cwd=cwd, env=git.git_env(), timeout=timeout)
+    except TimeoutError:
+        return ShellRun(None, "")
+    return ShellRun(done.returncode, done.text)
+
+
 async def run_test_gate(
     scratch: Path, project: Project, commit: str, timeout: float = TEST_TIMEOUT
 ) -> TestRun:
@@ -51,17 +67,9 @@ async def run_test_gate(
         command = f"(\n{project.setup}\n) || exit $?\n{command}"
     started = time.monotonic()
     async with scratch_worktree(scratch, project.path, commit) as path:
-        try:
-            # One stream, so the tail reads in the order the command wrote it.
-            result = await process.run(
-                ["sh", "-c", "exec 2>&1\n" + command], cwd=path, env=git.git_env(), timeout=timeout
-            )
-        except TimeoutError:
-            return TestRun(project.test or "", False, None, time.monotonic() - started, "")
+        run = await run_shell(command, path, timeout)
     took = time.monotonic() - started
-    return TestRun(
-        project.test or "", result.returncode == 0, result.returncode, took, _tail(result.text)
-    )
+    return TestRun(project.test or "", run.exit_code == 0, run.exit_code, took, _tail(run.output))
 
 
 def _tail(text: str) -> str:
