@@ -14,9 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Engine, event, insert, text, update
+from sqlalchemy import Connection, Engine, Select, event, insert, text, update
 from sqlalchemy.exc import DatabaseError as SQLDatabaseError
 from sqlmodel import Field, Session, SQLModel, col, create_engine, func, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from app.core.states import TaskState
 from app.core.task import Comment, Project, Task
@@ -438,7 +439,7 @@ class Store:
             row = s.get(ReportRow, number)
             if row is None:
                 raise StoreError(f"no report with id {number} (see `orchard triage list`)")
-            return _report(row, self._report_tasks(s, [number]).get(number, ()))
+            return _report(row, _report_tasks(s, [number]).get(number, ()))
 
     def reports(
         self,
@@ -447,17 +448,14 @@ class Store:
         since_id: int = 0,
     ) -> list[Report]:
         """Return reports by id, optionally of one project, in some statuses, above an id."""
-        query = select(ReportRow).order_by(col(ReportRow.id))
+        query = select(ReportRow)
         if project is not None:
             query = query.where(ReportRow.project == project)
         if statuses is not None:
             query = query.where(col(ReportRow.status).in_([s.value for s in statuses]))
         if since_id:
             query = query.where(col(ReportRow.id) > since_id)
-        with Session(self._engine) as s:
-            rows = list(s.exec(query))
-            links = self._report_tasks(s, None if project is None else [r.id for r in rows])
-            return [_report(r, links.get(r.id or 0, ())) for r in rows]
+        return self._reports_where(query)
 
     def update_reports(self, changes: Mapping[int, Mapping[str, Any]]) -> dict[int, Report]:
         """Apply several reports' changes (already checked) in one transaction."""
@@ -476,7 +474,7 @@ class Store:
                 s.add(row)
                 rows[report_id] = row
             s.commit()
-            links = self._report_tasks(s, list(rows))
+            links = _report_tasks(s, list(rows))
             return {k: _report(v, links.get(k, ())) for k, v in rows.items()}
 
     def link_report_tasks(self, links: Iterable[tuple[int, str]]) -> None:
@@ -489,20 +487,12 @@ class Store:
 
     def reports_for_task(self, task_id: str) -> list[Report]:
         """Return the reports a task works on."""
-        with Session(self._engine) as s:
-            ids = [
-                r.report_id
-                for r in s.exec(select(ReportTaskRow).where(ReportTaskRow.task_id == task_id))
-            ]
-        return [self.report(i) for i in sorted(ids)]
+        linked = select(ReportTaskRow.report_id).where(ReportTaskRow.task_id == task_id)
+        return self._reports_where(select(ReportRow).where(col(ReportRow.id).in_(linked)))
 
     def duplicates_of(self, report_id: int) -> list[Report]:
         """Return the reports marked as duplicates of `report_id`."""
-        with Session(self._engine) as s:
-            query = select(ReportRow).where(ReportRow.duplicate_of == report_id)
-            rows = list(s.exec(query.order_by(col(ReportRow.id))))
-            links = self._report_tasks(s, [r.id for r in rows])
-            return [_report(r, links.get(r.id or 0, ())) for r in rows]
+        return self._reports_where(select(ReportRow).where(ReportRow.duplicate_of == report_id))
 
     def triage_source(self, key: str) -> dict[str, Any]:
         """Return what an import remembered under `key` ({} if nothing)."""
@@ -519,19 +509,23 @@ class Store:
             s.add(row)
             s.commit()
 
-    def _report_tasks(
-        self, s: Session, report_ids: list[int | None] | None
-    ) -> dict[int, tuple[str, ...]]:
-        query = select(ReportTaskRow).order_by(col(ReportTaskRow.task_id))
-        if report_ids is not None:
-            if not report_ids:
-                return {}
-            if len(report_ids) <= 500:
-                query = query.where(col(ReportTaskRow.report_id).in_(report_ids))
-        out: dict[int, list[str]] = {}
-        for link in s.exec(query):
+    def _reports_where(self, query: SelectOfScalar[ReportRow]) -> list[Report]:
+        """Return the reports `query` selects, by id, each with its tasks."""
+        with Session(self._engine) as s:
+            rows = list(s.exec(query.order_by(col(ReportRow.id))))
+            links = _report_tasks(s, query.with_only_columns(col(ReportRow.id)))
+            return [_report(r, links.get(r.id or 0, ())) for r in rows]
+
+
+def _report_tasks(s: Session, ids: Select[Any] | list[int]) -> dict[int, tuple[str, ...]]:
+    """Return the tasks of the reports listed in `ids` or selected by it, by report id."""
+    chunks = [ids] if isinstance(ids, Select) else _chunks(ids, 500)
+    out: dict[int, list[str]] = {}
+    for chunk in chunks:
+        query = select(ReportTaskRow).where(col(ReportTaskRow.report_id).in_(chunk))
+        for link in s.exec(query.order_by(col(ReportTaskRow.task_id))):
             out.setdefault(link.report_id, []).append(link.task_id)
-        return {k: tuple(v) for k, v in out.items()}
+    return {k: tuple(v) for k, v in out.items()}
 
 
 def move_aside(path: Path, now: float | None = None) -> Path:
@@ -555,7 +549,7 @@ def _reason(exc: Exception) -> str:
     return str(inner).splitlines()[0] if str(inner) else type(inner).__name__
 
 
-def _chunks(items: list[str], size: int) -> Iterable[list[str]]:
+def _chunks[T](items: list[T], size: int) -> Iterable[list[T]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
 
