@@ -190,7 +190,7 @@ class TriageIntakeController:
         if self._import_job is not None:
             self._import_job.cancel()
 
-    async def import_github(self, project: str, repo: str, live: bool = False) -> Any:
+    async def import_github(self, project: str, repo: str) -> ImportResult:
         """Import a repository's issues, showing progress; cancellable."""
         from app.services.triageimport import import_github
 
@@ -224,9 +224,8 @@ class TriageIntakeController:
         self.main.say(text)
 
     async def _after_import(self, result: ImportResult) -> None:
-        new_ids = set(getattr(result, "new_ids", ()) or ())
         await self.triage.reload(fresh=True)
-        self.triage.view.model.mark_fresh(new_ids)
+        self.triage.view.model.mark_fresh(result.new_ids)
         self.main.say(result.summary())
 
     # live refresh
@@ -255,7 +254,7 @@ class TriageIntakeController:
         project, repo = self.triage.project, self.last_repo()
         if project is None or not repo or self._importing():
             return
-        self._import_job = self.main.spawn(self.import_github(project, repo, live=True))
+        self._import_job = self.main.spawn(self.import_github(project, repo))
 
     # export
 
@@ -297,5 +296,5 @@ class TriageIntakeController:
         result = await export_github(
             self.orchard, project, ids, api_url=self.orchard.settings.github_api_url
         )
-        self.main.say(getattr(result, "message", None) or f"Exported to GitHub: {result}")
+        self.main.say(f"Exported to GitHub: {result.summary()}")
         await self.triage.reload()
