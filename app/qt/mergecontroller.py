@@ -72,6 +72,7 @@ class MergeController:
         self.main = main
         self.dialog: MergeDialog | None = None
         self.check: LandCheck | None = None
+        self._opening: asyncio.Task[None] | None = None
         main.window.header.merge_clicked.connect(self.merge_shown)
         main.window.actions["merge"].triggered.connect(self.merge_shown)
 
@@ -82,12 +83,19 @@ class MergeController:
             self.merge(task.id)
 
     def merge(self, task_id: str) -> None:
-        """Open the merge dialog for a task and check it at once."""
-        task = self.main.tasks.get(task_id) or self.main.orchard.task(task_id)
+        """Open the merge dialog for a task and check it at once; a newer request wins."""
+        if self._opening is not None:
+            self._opening.cancel()
+        self._opening = self.main.spawn(self._open(task_id))
+
+    async def _open(self, task_id: str) -> None:
+        """Read the task and its project off the GUI thread, then show the dialog."""
+        orchard, off_thread = self.main.orchard, self.main.off_thread
+        task = self.main.tasks.get(task_id) or await off_thread(orchard.task, task_id)
         if task.state not in LANDABLE_STATES:
             self.main.say(f"Task {task.short_id} is {task.state}; nothing to merge", error=True)
             return
-        project = self.main.orchard.store.project(task.project)
+        project = await off_thread(orchard.store.project, task.project)
         if self._live(self.dialog):
             assert self.dialog is not None
             self.dialog.close()

@@ -169,7 +169,7 @@ def test_merge_dialog_shows_conflicts_and_offers_the_agent(loop: Any, tmp_path: 
         await until(lambda: s.controller.shown_task() is not None)
         merger = _landing(s).merger
         merger.merge(task.id)
-        dialog = merger.dialog
+        dialog = await until(lambda: merger.dialog, what="the merge dialog")
         await until(lambda: dialog.resolve_button.isVisibleTo(dialog), what="conflict found")
         assert not dialog.land_button.isEnabled()
         assert "f.txt" in dialog.findings.text() and "conflicts" in dialog.findings.text()
@@ -217,13 +217,14 @@ def test_an_older_land_does_not_take_over_a_newer_dialog(loop: Any, tmp_path: Pa
         )
         merger = _landing(s).merger
         merger.merge(a.id)
-        first = merger.dialog
+        first = await until(lambda: merger.dialog, what="a's dialog")
         await until(lambda: first.land_button.isEnabled(), what="a's check")
         first.land_button.click()
         await asyncio.sleep(0)  # a's land is under way
         merger.merge(b.id)
+        await until(lambda: merger.dialog is not first, what="b's dialog")
         second = merger.dialog
-        assert second is not first
+        assert second is not None
         await until(lambda: s.task(a.id).state is TaskState.MERGED, what="a merged")
         await until(lambda: second.land_button.isEnabled(), what="b's check")
         await asyncio.sleep(0.2)
