@@ -75,8 +75,7 @@ class TriageAgentsController:
                 self.orchard, ids, agent=request.agent, attempts=request.attempts, template=template
             )
         tasks = [task for _report, made in results for task in made]
-        for task in tasks:
-            self.main.refresh_task(task)
+        self.main.show_new_tasks(tasks)
         self.triage.show_reports([report for report, _made in results])
         self.main.say(f"Sent {len(results)} report(s) to {request.agent}: {len(tasks)} task(s)")
         return results
@@ -105,7 +104,7 @@ class TriageAgentsController:
             r.id: [(i, score) for i, score in index.similar(r.id, 6) if i < r.id][:3]
             for r in reports
         }
-        titles = {i: r.title for r in self.triage.view.model.reports() for i in [r.id]}
+        titles = {r.id: r.title for r in self.triage.view.model.reports()}
         run = await suggest_reports(
             self.orchard.settings.llm,
             reports,
