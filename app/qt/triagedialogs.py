@@ -217,7 +217,7 @@ def ask_dispatch(
     agents: Sequence[str],
     templates: dict[str, str],
     agent: str,
-    on_accept: Callable[[DispatchRequest], None],
+    on_accept: Callable[[DispatchRequest], object],
 ) -> DispatchDialog:
     """Open the dispatch dialog; call `on_accept` with its request when the user sends."""
     dialog = DispatchDialog(summary, agents, templates, agent, parent)
