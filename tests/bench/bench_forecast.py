@@ -32,6 +32,7 @@ from app.core.task import Task  # noqa: E402
 from app.services import forecast as forecast_service  # noqa: E402
 from app.services.config import Home  # noqa: E402
 from app.services.orchard import Orchard  # noqa: E402
+from tests.taskkit import make_task  # noqa: E402
 
 GIT_ENV = {
     **os.environ,
@@ -120,16 +121,14 @@ def _task(
         _git(repo, "worktree", "add", "-q", str(worktree), branch)
         for path, data in _task_edits(rng, paths).items():
             (worktree / path).write_bytes(data)
-    return Task(
+    return make_task(
         id=task_id,
         project="repo",
         title="bench",
         prompt="bench",
-        agent="shell",
         state=TaskState.RUNNING if running else TaskState.SUCCEEDED,
         branch=branch,
         worktree=str(worktree),
-        base_ref="main",
         base_commit=base,
         created_at=time.time(),
     )

@@ -20,24 +20,9 @@ from app.core.compare import (
     tail,
 )
 from app.core.states import TaskState
-from app.core.task import Task
+from tests.taskkit import make_task
 
-BASE = Task(
-    id="",
-    project="p",
-    title="t",
-    prompt="do it",
-    agent="shell",
-    state=TaskState.SUCCEEDED,
-    branch="b",
-    worktree="/w",
-    base_ref="main",
-    base_commit="c0",
-    created_at=0.0,
-    group="g",
-    started_at=100.0,
-    finished_at=160.0,
-)
+BASE = make_task(id="", prompt="do it", group="g", started_at=100.0, finished_at=160.0)
 RESULT = TestResult("make test", 0, 1.5, "ok\n", "c1", "tree1", 200.0)
 
 

@@ -11,20 +11,16 @@ import pytest
 from app.core.followup import Turn, compose_followup, fresh_prompt, merge_followups, plan_turn
 from app.core.profiles import BUILTIN_PROFILES, ProfileError, profile_from_table
 from app.core.states import TaskState
-from app.core.task import Comment, Task
+from app.core.task import Comment
+from tests.taskkit import make_task
 
-TASK = Task(
-    id="t" * 32,
-    project="p",
+TASK = make_task(
     title="Add hello",
     prompt="Create hello.txt",
     agent="codex",
-    state=TaskState.SUCCEEDED,
     branch="orchard/tttttttt-add-hello",
     worktree="/wt",
-    base_ref="main",
     base_commit="0" * 40,
-    created_at=0.0,
     turns=1,
 )
 

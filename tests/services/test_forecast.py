@@ -18,6 +18,7 @@ from app.services.config import Home
 from app.services.forecast import cache_of, forecast, forecast_task
 from app.services.orchard import Orchard, UserError
 from tests.conftest import Cli, cli_for, git, make_repo
+from tests.taskkit import make_task
 
 F = "".join(f"f line {n}\n" for n in range(1, 31))
 G = "".join(f"g line {n}\n" for n in range(1, 11))
@@ -56,12 +57,11 @@ class Bench:
             _edit(worktree / file, line, text)
         if commit and edits:
             git(worktree, "commit", "-qam", name)
-        task = Task(
+        task = make_task(
             id=task_id,
             project="repo",
             title=name,
             prompt=name,
-            agent="shell",
             state=state,
             branch=branch,
             worktree=str(worktree),

@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 
 from app.core.diff import MAX_ROW_CHARS, FileDiff, FileEntry, FileStatus, RowFlag, RowKind
-from app.core.states import TaskState
 from app.core.task import Task
 from app.services.git import GitError
 from app.services.review import (
@@ -26,6 +25,7 @@ from app.services.review import (
     review_task,
 )
 from tests.conftest import git, make_repo
+from tests.taskkit import make_task
 
 TEN = "".join(f"line {n}\n" for n in range(1, 11))
 NAMES = ("sp ace ü.txt", "nl\nname.txt")
@@ -40,21 +40,16 @@ def run[T](coro: Awaitable[T]) -> T:
     return asyncio.run(wrap())
 
 
-def make_task(repo: Path, tmp_path: Path) -> Task:
+def worktree_task(repo: Path, tmp_path: Path) -> Task:
     """Return a task whose worktree branched off main's first commit."""
     base = git(repo, "rev-parse", "HEAD").strip()
     worktree = tmp_path / "wt"
     git(repo, "worktree", "add", "-q", "-b", "task/one", str(worktree), base)
-    return Task(
+    return make_task(
         id="t1",
         project="repo",
-        title="t",
-        prompt="p",
-        agent="shell",
-        state=TaskState.SUCCEEDED,
         branch="task/one",
         worktree=str(worktree),
-        base_ref="main",
         base_commit=base,
         created_at=time.time(),
     )
@@ -78,7 +73,7 @@ def repo(tmp_path: Path) -> Path:
 @pytest.fixture
 def task(repo: Path, tmp_path: Path) -> Task:
     """A task with committed, staged, unstaged and untracked changes; main moved on."""
-    t = make_task(repo, tmp_path)
+    t = worktree_task(repo, tmp_path)
     wt = Path(t.worktree)
     (wt / "mod.txt").write_text(TEN.replace("line 5\n", "line five\n"))
     (wt / "del.txt").unlink()
@@ -207,7 +202,7 @@ def test_binary_placeholder_and_load_anyway(repo: Path, task: Task) -> None:
 
 
 def test_large_file_placeholder_then_load_anyway(repo: Path, tmp_path: Path) -> None:
-    t = make_task(repo, tmp_path)
+    t = worktree_task(repo, tmp_path)
     wt = Path(t.worktree)
     (wt / "big.txt").write_text("".join(f"{n}\n" for n in range(20_001)))
     (wt / "wide.txt").write_text("w" * 2_000_000 + "\r\n")
@@ -225,7 +220,7 @@ def test_large_file_placeholder_then_load_anyway(repo: Path, tmp_path: Path) -> 
 
 
 def test_lfs_pointer_and_embedded_repository(repo: Path, tmp_path: Path) -> None:
-    t = make_task(repo, tmp_path)
+    t = worktree_task(repo, tmp_path)
     wt = Path(t.worktree)
     pointer = "version https://git-lfs.github.com/spec/v1\noid sha256:abcd\nsize 12345\n"
     (wt / "model.bin").write_text(pointer)
@@ -244,7 +239,7 @@ def test_lfs_pointer_and_embedded_repository(repo: Path, tmp_path: Path) -> None
 
 
 def test_mode_change_and_empty_file(repo: Path, tmp_path: Path) -> None:
-    t = make_task(repo, tmp_path)
+    t = worktree_task(repo, tmp_path)
     wt = Path(t.worktree)
     (wt / "keep.txt").chmod(0o755)
     (wt / "empty").write_text("")
@@ -291,7 +286,7 @@ def test_review_base_falls_back_to_the_base_commit(repo: Path, task: Task) -> No
 def test_cancelled_review_leaves_no_temp_files_or_git_processes(
     repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    t = make_task(repo, tmp_path)
+    t = worktree_task(repo, tmp_path)
     wt = Path(t.worktree)
     for n in range(1500):
         (wt / f"u{n}.txt").write_text(f"{n}\n" * 50)
