@@ -91,7 +91,9 @@ class MergeController:
     async def _open(self, task_id: str) -> None:
         """Read the task and its project off the GUI thread, then show the dialog."""
         orchard, off_thread = self.main.orchard, self.main.off_thread
-        task = self.main.tasks.get(task_id) or await off_thread(orchard.task, task_id)
+        task = self.main.tasks.get(task_id)
+        if task is None:
+            task = await off_thread(orchard.task, task_id)
         if task.state not in LANDABLE_STATES:
             self.main.say(f"Task {task.short_id} is {task.state}; nothing to merge", error=True)
             return
