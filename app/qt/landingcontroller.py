@@ -70,8 +70,18 @@ class LandingController:
         if task_id in self.reviews:
             self.reviews[task_id].window.raise_()
             self.reviews[task_id].window.activateWindow()
-            return
-        task = self.main.tasks.get(task_id) or self.main.orchard.task(task_id)
+        elif (task := self.main.tasks.get(task_id)) is not None:
+            self._open_review(task)
+        else:  # not on the board yet: read it off the GUI thread
+            self.main.spawn(self._read_then_review(task_id))
+
+    async def _read_then_review(self, task_id: str) -> None:
+        task = await self.main.off_thread(self.main.orchard.task, task_id)
+        if task_id not in self.reviews:
+            self._open_review(task)
+
+    def _open_review(self, task: Task) -> None:
+        task_id = task.id
         from app.qt.reviewcontroller import open_review
 
         review = open_review(self.main.orchard, task)
@@ -196,6 +206,6 @@ class LandingController:
         from app.services import pullrequest
 
         pull = await pullrequest.open_pull_request(self.main.orchard, task_id)
-        self.main.refresh_task(self.main.orchard.task(task_id))
+        self.main.refresh_task(await self.main.off_thread(self.main.orchard.task, task_id))
         verb = "Opened" if pull.created else "Found the open"
         self.main.say(f"{verb} pull request #{pull.number}: {pull.url}")
