@@ -8,6 +8,7 @@ import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import orjson
 
@@ -216,21 +217,7 @@ class Orchard:
 
     def retry_task(self, ref: str) -> Task:
         """Queue an ended task again; it reuses its worktree, branch and log."""
-        task = self.task(ref)
-        if not can_transition(task.state, TaskState.QUEUED):
-            raise UserError(
-                f"task {task.short_id} is {task.state}; only an ended task can be retried"
-            )
-        retried = self.store.update(
-            task.id,
-            state=TaskState.QUEUED,
-            exit_code=None,
-            error=None,
-            stop_requested=False,
-            finished_at=None,
-        )
-        self.supervisor.wake()
-        return retried
+        return self.requeue(self.task(ref), "retried")
 
     def resume_task(self, ref: str) -> tuple[Task, bool]:
         """Continue an ended task: its agent's own session if it has one, else a retry.
@@ -240,22 +227,27 @@ class Orchard:
         task = self.task(ref)
         profile = self.settings.profiles.get(task.agent)
         if not (task.session_id and profile is not None and profile.can_resume):
-            return self.retry_task(ref), False
+            return self.requeue(task, "retried"), False
+        prompt = task.next_prompt or RESUME_PROMPT
+        return self.requeue(task, "resumed", next_prompt=prompt), True
+
+    def requeue(self, task: Task, verb: str, **changes: Any) -> Task:
+        """Queue an ended task for another turn with `changes`; `verb` says how, for errors."""
         if not can_transition(task.state, TaskState.QUEUED):
             raise UserError(
-                f"task {task.short_id} is {task.state}; only an ended task can be resumed"
+                f"task {task.short_id} is {task.state}; only an ended task can be {verb}"
             )
-        resumed = self.store.update(
+        queued = self.store.update(
             task.id,
             state=TaskState.QUEUED,
-            next_prompt=task.next_prompt or RESUME_PROMPT,
             exit_code=None,
             error=None,
             stop_requested=False,
             finished_at=None,
+            **changes,
         )
         self.supervisor.wake()
-        return resumed, True
+        return queued
 
     async def move_project(self, name: str, path: str) -> Project:
         """Point a project at the folder its repository was moved to and repair its worktrees."""
