@@ -21,25 +21,11 @@ from app.services import compare
 from app.services.orchard import Orchard
 from tests.qt.conftest import until
 from tests.services.test_compare import make_group
+from tests.taskkit import make_task
 
 pytestmark = pytest.mark.timeout(120)
 
-TASK = Task(
-    id="",
-    project="p",
-    title="Fix it",
-    prompt="fix it",
-    agent="shell",
-    state=TaskState.SUCCEEDED,
-    branch="b",
-    worktree="/nowhere",
-    base_ref="main",
-    base_commit="c0",
-    created_at=0.0,
-    group="g1",
-    started_at=0.0,
-    finished_at=20.0,
-)
+TASK = make_task(prompt="fix it", worktree="/nowhere", group="g1", started_at=0.0, finished_at=20.0)
 PASSED = TestResult("make test", 0, 1.0, "all good\n", "c1", "t1", 30.0)
 
 
