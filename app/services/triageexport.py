@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from app.core.triage import Report, ReportStatus
@@ -36,13 +36,7 @@ class ExportResult:
 
     def to_json(self) -> dict[str, int]:
         """Return the result as the JSON object the CLI prints."""
-        return {
-            "labeled": self.labeled,
-            "assigned": self.assigned,
-            "commented": self.commented,
-            "unchanged": self.unchanged,
-            "skipped": self.skipped,
-        }
+        return asdict(self)
 
 
 def labels_for(report: Report) -> list[str]:

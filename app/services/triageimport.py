@@ -12,7 +12,7 @@ import asyncio
 import re
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -57,17 +57,7 @@ class ImportResult:
 
     def to_json(self) -> dict[str, Any]:
         """Return the result as the JSON object the CLI prints."""
-        return {
-            "added": self.added,
-            "updated": self.updated,
-            "unchanged": self.unchanged,
-            "skipped_pulls": self.skipped_pulls,
-            "pages": self.pages,
-            "not_modified": self.not_modified,
-            "complete": self.complete,
-            "message": self.message,
-            "new_ids": list(self.new_ids),
-        }
+        return {**asdict(self), "new_ids": list(self.new_ids)}
 
 
 def store_drafts(orchard: Orchard, project: str, drafts: Sequence[ReportDraft]) -> ImportResult:
