@@ -81,7 +81,7 @@ def _paste_draft(title: str, body_lines: list[str]) -> ReportDraft:
     if not title:
         first, _, rest = body.strip().partition("\n")
         title, body = first.strip(), rest.strip("\n")
-    title, body = _fit_title(title, body)
+    title, body = fit_title(title, body)
     return ReportDraft(title, body, source="paste", external_id=_content_id("paste", title, body))
 
 
@@ -92,7 +92,7 @@ def _dedent(text: str) -> str:
     return "\n".join(line[cut:] for line in lines)
 
 
-def _fit_title(title: str, body: str) -> tuple[str, str]:
+def fit_title(title: str, body: str) -> tuple[str, str]:
     """Cut an overlong title to MAX_TITLE characters, keeping the whole of it in the body."""
     title = " ".join(title.split())
     if len(title) <= MAX_TITLE:
@@ -201,7 +201,7 @@ def _record_draft(record: Mapping[str, Any], where: str) -> ReportDraft:
     body = _text(values.get("body"), where, "body")
     if not title.strip():
         raise TriageError(f"{where}: the title is empty")
-    title, body = _fit_title(title, body)
+    title, body = fit_title(title, body)
     try:
         priority = parse_priority(str(values["priority"])) if "priority" in values else None
     except TriageError as exc:
@@ -271,7 +271,7 @@ def draft_from_github_issue(item: Mapping[str, Any], repo: str) -> ReportDraft |
         )
     labels = _labels(item.get("labels") if isinstance(item.get("labels"), list) else None)
     body = item.get("body")
-    title, body = _fit_title(title, body if isinstance(body, str) else "")
+    title, body = fit_title(title, body if isinstance(body, str) else "")
     return ReportDraft(
         title or f"(untitled issue {number})",
         body,

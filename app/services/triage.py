@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from app.core.intake import MAX_TITLE, parse_paste
+from app.core.intake import fit_title, parse_paste
 from app.core.task import Task
 from app.core.triage import (
     CLOSED_STATUSES,
@@ -46,11 +46,9 @@ def capture_report(
     orchard: Orchard, project: str, title: str, body: str = "", reporter: str = ""
 ) -> Report:
     """Take in one report typed by hand."""
-    title = " ".join(title.split())
-    if not title:
+    if not title.strip():
         raise UserError("a report needs a title")
-    if len(title) > MAX_TITLE:
-        title, body = title[: MAX_TITLE - 1] + "…", f"{title}\n\n{body}".strip()
+    title, body = fit_title(title, body)
     draft = ReportDraft(title, body.strip("\n"), reporter.strip(), source="capture")
     result = store_drafts(orchard, project, [draft])
     return orchard.store.report(result.new_ids[0])
