@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import stat
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from tests.conftest import Cli, git
 from tests.e2e.agent_env import claude_env, codex_env
+from tests.e2e.e2ekit import need, task_events
 from tests.e2e.model_server import ScriptedModelServer
 
 pytestmark = pytest.mark.e2e
@@ -20,15 +19,6 @@ pytestmark = pytest.mark.e2e
 # Each turn appends a line and reports how many there are, so turn 2's history shows turn 1's.
 COMMAND = "printf 'line\\n' >> notes.txt; echo appended-$(wc -l < notes.txt)"
 PROMPT = "Create notes.txt with one line, then say 'All done.'"
-
-
-def _need(binary: str) -> str:
-    path = shutil.which(binary)
-    if path is None:
-        if os.environ.get("ORCHARD_E2E_REQUIRED") == "1":
-            pytest.fail(f"{binary} is not installed but the e2e tests are required")
-        pytest.skip(f"{binary} is not installed (npm install -g)")
-    return path
 
 
 def _recording_shim(binary: str, real: str, folder: Path) -> Path:
@@ -50,16 +40,11 @@ def _tool_requests(srv: ScriptedModelServer, start: int) -> list[str]:
     ]
 
 
-def _events(cli: Cli, task_id: str, env: dict[str, str]) -> list[dict[str, Any]]:
-    out = cli("task", "logs", task_id, "--json", env=env).out
-    return [json.loads(line) for line in out.splitlines() if line.strip()]
-
-
 @pytest.mark.parametrize("agent", ["codex", "claude"])
 def test_a_comment_resumes_the_agents_session(
     agent: str, cli: Cli, repo: Path, tmp_path: Path
 ) -> None:
-    real = _need(agent)
+    real = need(agent)
     argv_log = _recording_shim(agent, real, tmp_path / "shim")
     with ScriptedModelServer([COMMAND]) as srv:
         maker = codex_env if agent == "codex" else claude_env
@@ -106,6 +91,6 @@ def test_a_comment_resumes_the_agents_session(
     assert git(repo, "show", f"{task['branch']}:notes.txt") == "line\nline\n"
     commits = git(repo, "log", "--format=%s", f"{task['base_commit']}..{task['branch']}")
     assert commits.splitlines() == [f"{task['title']} (follow-up 1)", task["title"]]
-    texts = [e.get("text", "") for e in _events(cli, task_id, env)]
+    texts = [e.get("text", "") for e in task_events(cli, task_id, env)]
     assert any(t.startswith(f"follow-up turn 2 (resuming session {session}): ") for t in texts)
     assert cli("task", "comments", task_id, "--json", env=env).json() == []

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
-import shutil
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from tests.conftest import Cli, git
 from tests.e2e.agent_env import claude_env, codex_env
+from tests.e2e.e2ekit import need, task_events
 from tests.e2e.model_server import ScriptedModelServer
 
 pytestmark = pytest.mark.e2e
@@ -20,27 +18,15 @@ COMMANDS = ["printf 'hello\\n' > hello.txt", "echo more >> README.md"]
 PROMPT = "Create hello.txt and add a line to README.md, then say 'All done.'"
 
 
-def _need(binary: str) -> None:
-    if shutil.which(binary) is None:
-        if os.environ.get("ORCHARD_E2E_REQUIRED") == "1":
-            pytest.fail(f"{binary} is not installed but the e2e tests are required")
-        pytest.skip(f"{binary} is not installed (npm install -g)")
-
-
 def _env(agent: str, url: str, tmp: Path) -> dict[str, str]:
     return codex_env(url, tmp / "agent") if agent == "codex" else claude_env(url, tmp / "agent")
-
-
-def _events(cli: Cli, task_id: str, env: dict[str, str]) -> list[dict[str, Any]]:
-    out = cli("task", "logs", task_id, "--json", env=env).out
-    return [json.loads(line) for line in out.splitlines() if line.strip()]
 
 
 @pytest.mark.parametrize("agent", ["codex", "claude"])
 def test_agent_edits_land_on_the_task_branch(
     agent: str, cli: Cli, repo: Path, tmp_path: Path
 ) -> None:
-    _need(agent)
+    need(agent)
     with ScriptedModelServer(COMMANDS) as srv:
         env = _env(agent, srv.base_url, tmp_path)
         assert cli("project", "add", str(repo), env=env).code == 0
@@ -59,7 +45,7 @@ def test_agent_edits_land_on_the_task_branch(
     assert git(repo, "show", f"{task['branch']}:README.md") == "hello\nmore\n"
     assert (task["files_changed"], task["insertions"], task["deletions"]) == (2, 2, 0)
 
-    events = _events(cli, task_id, env)
+    events = task_events(cli, task_id, env)
     kinds = {e["kind"] for e in events}
     assert {"session", "command", "message", "usage"} <= kinds
     done = [e for e in events if e["kind"] == "command" and e.get("status") == "completed"]
@@ -68,7 +54,7 @@ def test_agent_edits_land_on_the_task_branch(
 
 
 def test_codex_model_failure_fails_the_task(cli: Cli, repo: Path, tmp_path: Path) -> None:
-    _need("codex")
+    need("codex")
     with ScriptedModelServer(COMMANDS, fail_status=500) as srv:
         env = _env("codex", srv.base_url, tmp_path)
         cli("project", "add", str(repo), env=env)
@@ -76,14 +62,14 @@ def test_codex_model_failure_fails_the_task(cli: Cli, repo: Path, tmp_path: Path
         run = cli("run", env=env, timeout=240)
     task = cli("task", "show", task_id, "--json", env=env).json()
     assert run.code == 1 and task["state"] == "failed" and task["error"]
-    assert any(e["kind"] == "error" for e in _events(cli, task_id, env))
+    assert any(e["kind"] == "error" for e in task_events(cli, task_id, env))
     assert git(repo, "rev-parse", task["branch"]).strip() == task["base_commit"]
 
 
 def test_parallel_claude_runs_keep_separate_configs(
     cli: Cli, repo: Path, home: Path, tmp_path: Path
 ) -> None:
-    _need("claude")
+    need("claude")
     with ScriptedModelServer(COMMANDS) as srv:
         env = _env("claude", srv.base_url, tmp_path)
         cli("project", "add", str(repo), env=env)
