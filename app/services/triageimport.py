@@ -198,7 +198,8 @@ async def _fetch(
         page_etag = response.headers.get("etag") if run.pages == 1 and url is None else None
         await asyncio.to_thread(_store_page, orchard, project, run, response.content, page_etag)
         say(f"{run.repo}: page {run.pages}, {run.added} new reports so far")
-        await _respect_remaining(response, run, say, max_wait)
+        if url is not None:
+            await _respect_remaining(response, run, say, max_wait)
 
 
 async def _get(
@@ -222,9 +223,7 @@ async def _respect_remaining(
     response: httpx.Response, run: _Run, say: Progress, max_wait: float
 ) -> None:
     """Wait before the next request when GitHub says none are left until its reset."""
-    if response.headers.get("x-ratelimit-remaining") != "0" or not next_link(
-        response.headers.get("link", "")
-    ):
+    if response.headers.get("x-ratelimit-remaining") != "0":
         return
     try:
         reset = float(response.headers.get("x-ratelimit-reset", ""))
