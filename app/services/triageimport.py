@@ -23,7 +23,7 @@ from app.core.intake import draft_from_github_issue, parse_csv, parse_json
 from app.core.triage import ReportDraft, TriageError
 from app.services.github import GitHub, GitHubError, GitHubRateLimited, Token, find_token, next_link
 from app.services.orchard import Orchard, UserError
-from app.services.store import StoreError
+from app.services.store import ReportBatch, StoreError
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
 _REPO = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
@@ -68,7 +68,7 @@ def store_drafts(orchard: Orchard, project: str, drafts: Sequence[ReportDraft]) 
     )
 
 
-def _add(orchard: Orchard, project: str, drafts: Sequence[ReportDraft]) -> Any:
+def _add(orchard: Orchard, project: str, drafts: Sequence[ReportDraft]) -> ReportBatch:
     try:
         orchard.store.project(project)
         return orchard.store.add_reports(project, drafts)
