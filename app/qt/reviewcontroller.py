@@ -156,7 +156,8 @@ class ReviewController:
 
     async def relist(self, ignore_whitespace: bool) -> None:
         """Count the files again with or without whitespace changes; keep the selected file."""
-        if self.snapshot is None:
+        if self.snapshot is None:  # the first load was cancelled before it listed anything
+            await self.load()
             return
         entry = self.current_entry()
         snapshot = await review.list_files(self.snapshot, ignore_whitespace=ignore_whitespace)

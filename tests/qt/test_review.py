@@ -241,3 +241,18 @@ def test_ignore_whitespace_recounts_and_more_context_grows(loop: Any, tmp_path: 
         close(c, orchard)
 
     run(loop, scenario)
+
+
+def test_ignore_whitespace_during_the_first_load_still_lists_the_files(
+    loop: Any, tmp_path: Path
+) -> None:
+    async def scenario() -> None:
+        orchard, task = await finished_task(tmp_path)
+        c = open_review(orchard, task)
+        c.window.whitespace.setChecked(True)  # before the first listing came back
+        await until(lambda: c.counted, what="+/- counts")
+        assert c.snapshot is not None and c.snapshot.ignore_whitespace
+        assert c.window.files.model.rowCount() == 6
+        close(c, orchard)
+
+    run(loop, scenario)
