@@ -132,6 +132,38 @@ class MaskedSinks:
                 sink(rest)
 
 
+class HeldOutput:
+    """Sinks that hold a child's output until hold() is over, then pass it on in order.
+
+    A task's child is recorded (process group and start time) before any of its output is
+    handled, so a supervisor killed meanwhile leaves a group the next one can find.
+    """
+
+    def __init__(self) -> None:
+        self._held: list[tuple[Callable[[bytes], None], bytes]] | None = None
+
+    def hold(self) -> None:
+        """Hold what the wrapped sinks get from now until release()."""
+        self._held = []
+
+    def wrap(self, sink: Callable[[bytes], None]) -> Callable[[bytes], None]:
+        """Return a sink that calls `sink` now, or on release() while held."""
+
+        def gate(data: bytes) -> None:
+            if self._held is None:
+                sink(data)
+            else:
+                self._held.append((sink, data))
+
+        return gate
+
+    def release(self) -> None:
+        """Pass on what was held and stop holding."""
+        held, self._held = self._held or [], None
+        for sink, data in held:
+            sink(data)
+
+
 def _write_all(f: IO[bytes], data: bytes) -> None:
     view = memoryview(data)
     while view:  # an unbuffered write may take only part of the data

@@ -23,7 +23,7 @@ from app.services.agents.claude import isolated_config_env
 from app.services.agents.text import TextParser
 from app.services.config import Home
 from app.services.executor import Executor, LaunchSpec, RunningAgent
-from app.services.logs import MaskedSinks, TaskLogWriter
+from app.services.logs import HeldOutput, MaskedSinks, TaskLogWriter
 from app.services.secrets import SecretStore
 from app.services.store import Store
 
@@ -95,9 +95,8 @@ class TaskRun:
         self.log: TaskLogWriter | None = None
         self.masked = MaskedSinks(Masker())  # token shapes only, until execute() knows more
         self.turn = plan_turn(task, profile)
+        self.held = HeldOutput()  # a child's output, until its process group is recorded
         self._stopper: asyncio.Task[None] | None = None
-        # Output of a child whose process group is not recorded yet (see _gated).
-        self._held: list[tuple[Callable[[bytes], None], bytes]] | None = None
 
     # lifecycle
 
@@ -168,13 +167,13 @@ class TaskRun:
         self._note(make_event(EventKind.STATUS, f"setup: {command}"))
         spec = LaunchSpec(["sh", "-c", command], self.task.worktree, git.git_env())
         parser = TextParser(stream="setup")
-        sinks = (self._gated(self.masked.wrap(self._raw_sink(parser))) for _ in range(2))
-        self._held = []
-        child = await self.executor.start(spec, *sinks)
+        out, err = (self._sink(self._raw_sink(parser)) for _ in range(2))
+        self.held.hold()
+        child = await self.executor.start(spec, out, err)
         self.agent = child
         # Recorded before any output is handled: a supervisor killed now leaves a findable group.
         self.store.update(self.task.id, pgid=child.pgid, proc_start=child.start_time)
-        self._release_held()
+        self.held.release()
         code = await child.wait()
         child.close()
         self.agent = None
@@ -202,15 +201,15 @@ class TaskRun:
                 self._note(make_event(EventKind.STATUS, notice))
         parser = parser_for(self.profile.output)
         errors = TextParser(stream="stderr")
-        self._held = []
+        self.held.hold()
         try:
             agent = await self.executor.start(
                 LaunchSpec(argv, self.task.worktree, env, stdin),
-                self._gated(self.masked.wrap(self._stdout_sink(parser))),
-                self._gated(self.masked.wrap(self._raw_sink(errors))),
+                self._sink(self._stdout_sink(parser)),
+                self._sink(self._raw_sink(errors)),
             )
         except OSError as exc:
-            self._held = None
+            self.held.release()
             raise RunFailure(f"could not start {argv[0]}: {exc.strerror or exc}") from None
         self.agent = agent
         # The follow-up is spent only once the agent has it; a turn that fails before
@@ -222,7 +221,7 @@ class TaskRun:
             turns=self.turn.number,
             next_prompt=None,
         )
-        self._release_held()
+        self.held.release()
         stats = asyncio.create_task(self._stats_loop())
         try:
             code, timed_out = await self._wait(agent)
@@ -255,21 +254,9 @@ class TaskRun:
             env = isolated_config_env(self.home.agent_state / self.task.id, env)
         return env
 
-    def _gated(self, sink: Callable[[bytes], None]) -> Callable[[bytes], None]:
-        """Hold output that comes before the child's process group is recorded."""
-
-        def gate(data: bytes) -> None:
-            if self._held is None:
-                sink(data)
-            else:
-                self._held.append((sink, data))
-
-        return gate
-
-    def _release_held(self) -> None:
-        held, self._held = self._held or [], None
-        for sink, data in held:
-            sink(data)
+    def _sink(self, sink: Callable[[bytes], None]) -> Callable[[bytes], None]:
+        """Mask a child's output for `sink`, holding it until the child is recorded."""
+        return self.held.wrap(self.masked.wrap(sink))
 
     def _stdout_sink(self, parser: StreamParser) -> Callable[[bytes], None]:
         def sink(data: bytes) -> None:
