@@ -17,8 +17,10 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from tests.fakes.server import FakeServer
 
 Reply = Callable[[list[dict[str, Any]]], str]
 
@@ -93,7 +95,7 @@ def error_body(message: str, kind: str, code: str | None = None) -> dict[str, An
     return {"error": {"message": message, "type": kind, "param": None, "code": code}}
 
 
-class FakeChat:
+class FakeChat(FakeServer):
     """The fake API's state and its server thread."""
 
     def __init__(
@@ -113,24 +115,15 @@ class FakeChat:
         self.peak = 0
         self.lock = threading.Lock()
         self.closing = threading.Event()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        super().__init__(_handler_for(self))
 
     @property
     def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}/v1"
-
-    def __enter__(self) -> FakeChat:
-        self._thread.start()
-        return self
+        return f"{self.origin}/v1"
 
     def __exit__(self, *exc: object) -> None:
         self.closing.set()  # wakes stalled handlers
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(5)
+        super().__exit__(*exc)
 
     # scripting
 

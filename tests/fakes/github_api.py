@@ -18,10 +18,12 @@ import re
 import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
+
+from tests.fakes.server import FakeServer
 
 DOCS = "https://docs.github.com/rest"
 RATE_LIMIT = 5000
@@ -70,7 +72,7 @@ class FakeRepo:
         return len(self.issues) + 1
 
 
-class FakeGitHub:
+class FakeGitHub(FakeServer):
     """The fake API's state and its server thread."""
 
     def __init__(self, token: str | None = "test-token") -> None:
@@ -81,23 +83,11 @@ class FakeGitHub:
         self.remaining = RATE_LIMIT
         self.reset_at = int(time.time()) + 3600
         self.lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        super().__init__(_handler_for(self))
 
     @property
     def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
-
-    def __enter__(self) -> FakeGitHub:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(5)
+        return self.origin
 
     # scripting
 
