@@ -11,6 +11,7 @@ import shiboken6
 from PySide6.QtWidgets import QMessageBox
 
 from app.core.states import TaskState
+from app.core.task import Task
 from app.qt.landingcontroller import LandingController
 from tests.conftest import git, make_repo
 from tests.qt.conftest import run, until
@@ -32,18 +33,34 @@ def say_yes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return asked
 
 
+async def session(home: Path, repo: Path) -> Session:
+    """Open the window over `home` with `repo` added as the project 'repo'."""
+    s = Session(home)
+    await s.orchard.add_project(str(repo))
+    return s
+
+
+async def succeeded(s: Session, **commands: str) -> list[Task]:
+    """Run one shell task per title=command in 'repo' and wait until all have succeeded."""
+    tasks = [
+        (await s.orchard.new_tasks("repo", cmd, agent="shell", title=title))[0]
+        for title, cmd in commands.items()
+    ]
+    await until(
+        lambda: all(s.task(t.id) and s.task(t.id).state is TaskState.SUCCEEDED for t in tasks),
+        what="the tasks' turns",
+    )
+    return tasks
+
+
 def test_discard_then_restore_from_the_header(
     loop: Any, tmp_path: Path, say_yes: list[str]
 ) -> None:
     repo = make_repo(tmp_path / "repo")
 
     async def scenario() -> None:
-        s = Session(tmp_path / "home")
-        await s.orchard.add_project(str(repo))
-        [task] = await s.orchard.new_tasks(
-            "repo", "printf 'kept\\n' > work.txt", agent="shell", title="work"
-        )
-        await until(lambda: s.task(task.id) and s.task(task.id).state is TaskState.SUCCEEDED)
+        s = await session(tmp_path / "home", repo)
+        [task] = await succeeded(s, work="printf 'kept\\n' > work.txt")
         (Path(task.worktree) / "scratch.txt").write_text("not committed\n")
         s.window.board.select_task(task.id)
         await until(lambda: s.window.header.buttons["discard"].isEnabled())
@@ -67,8 +84,7 @@ def test_a_running_task_is_not_discarded(loop: Any, tmp_path: Path, say_yes: lis
     repo = make_repo(tmp_path / "repo")
 
     async def scenario() -> None:
-        s = Session(tmp_path / "home")
-        await s.orchard.add_project(str(repo))
+        s = await session(tmp_path / "home", repo)
         [landing] = [t for t in s.controller.tools if isinstance(t, LandingController)]
         [task] = await s.orchard.new_tasks("repo", "sleep 30", agent="shell", title="slow")
         await until(lambda: s.task(task.id) and s.task(task.id).state is TaskState.RUNNING)
@@ -91,18 +107,12 @@ def test_the_board_marks_tasks_that_conflict(loop: Any, tmp_path: Path) -> None:
     async def scenario() -> None:
         from app.qt.forecastcontroller import CONFLICT, ForecastController
 
-        s = Session(tmp_path / "home")
-        await s.orchard.add_project(str(repo))
-        tasks = [
-            (await s.orchard.new_tasks("repo", cmd, agent="shell", title=title))[0]
-            for title, cmd in (
-                ("left", "printf 'one\\nLEFT\\nthree\\n' > f.txt"),
-                ("right", "printf 'one\\nRIGHT\\nthree\\n' > f.txt"),
-                ("apart", "echo other > g.txt"),
-            )
-        ]
-        await until(
-            lambda: all(s.task(t.id) and s.task(t.id).state is TaskState.SUCCEEDED for t in tasks)
+        s = await session(tmp_path / "home", repo)
+        tasks = await succeeded(
+            s,
+            left="printf 'one\\nLEFT\\nthree\\n' > f.txt",
+            right="printf 'one\\nRIGHT\\nthree\\n' > f.txt",
+            apart="echo other > g.txt",
         )
         [forecaster] = [t for t in s.controller.tools if isinstance(t, ForecastController)]
         await forecaster.refresh()
@@ -128,12 +138,8 @@ def test_merge_from_the_window_checks_then_lands(loop: Any, tmp_path: Path) -> N
     repo = make_repo(tmp_path / "repo", {"f.txt": "one\ntwo\n"})
 
     async def scenario() -> None:
-        s = Session(tmp_path / "home")
-        await s.orchard.add_project(str(repo))
-        [task] = await s.orchard.new_tasks(
-            "repo", "printf 'one\\nTWO\\n' > f.txt", agent="shell", title="shout"
-        )
-        await until(lambda: s.task(task.id) and s.task(task.id).state is TaskState.SUCCEEDED)
+        s = await session(tmp_path / "home", repo)
+        [task] = await succeeded(s, shout="printf 'one\\nTWO\\n' > f.txt")
         s.window.board.select_task(task.id)
         await until(lambda: s.window.header.buttons["merge"].isEnabled())
         s.window.header.buttons["merge"].click()
@@ -156,12 +162,8 @@ def test_merge_dialog_shows_conflicts_and_offers_the_agent(loop: Any, tmp_path: 
     repo = make_repo(tmp_path / "repo", {"f.txt": "one\ntwo\n"})
 
     async def scenario() -> None:
-        s = Session(tmp_path / "home")
-        await s.orchard.add_project(str(repo))
-        [task] = await s.orchard.new_tasks(
-            "repo", "printf 'one\\nTASK\\n' > f.txt", agent="shell", title="clash"
-        )
-        await until(lambda: s.task(task.id) and s.task(task.id).state is TaskState.SUCCEEDED)
+        s = await session(tmp_path / "home", repo)
+        [task] = await succeeded(s, clash="printf 'one\\nTASK\\n' > f.txt")
         (repo / "f.txt").write_text("one\nMAIN\n")
         git(repo, "commit", "-qam", "main moves")
         before = git(repo, "rev-parse", "main")
@@ -186,10 +188,8 @@ def test_ctrl_r_opens_the_review_of_the_shown_task(loop: Any, tmp_path: Path) ->
     repo = make_repo(tmp_path / "repo")
 
     async def scenario() -> None:
-        s = Session(tmp_path / "home")
-        await s.orchard.add_project(str(repo))
-        [task] = await s.orchard.new_tasks("repo", "echo hi > new.txt", agent="shell")
-        await until(lambda: s.task(task.id) and s.task(task.id).state is TaskState.SUCCEEDED)
+        s = await session(tmp_path / "home", repo)
+        [task] = await succeeded(s, hi="echo hi > new.txt")
         s.window.board.select_task(task.id)
         await until(lambda: s.controller.shown_task() is not None)
         s.window.actions["review"].trigger()
@@ -208,13 +208,8 @@ def test_an_older_land_does_not_take_over_a_newer_dialog(loop: Any, tmp_path: Pa
     repo = make_repo(tmp_path / "repo", {"f.txt": "one\n", "g.txt": "g\n"})
 
     async def scenario() -> None:
-        s = Session(tmp_path / "home")
-        await s.orchard.add_project(str(repo))
-        [a] = await s.orchard.new_tasks("repo", "echo A > f.txt", agent="shell", title="a")
-        [b] = await s.orchard.new_tasks("repo", "echo B > g.txt", agent="shell", title="b")
-        await until(
-            lambda: all(s.task(t.id) and s.task(t.id).state is TaskState.SUCCEEDED for t in (a, b))
-        )
+        s = await session(tmp_path / "home", repo)
+        a, b = await succeeded(s, a="echo A > f.txt", b="echo B > g.txt")
         merger = _landing(s).merger
         merger.merge(a.id)
         first = await until(lambda: merger.dialog, what="a's dialog")
@@ -255,10 +250,8 @@ def test_follow_up_from_the_header_runs_a_second_turn(loop: Any, tmp_path: Path)
     repo = make_repo(tmp_path / "repo")
 
     async def scenario() -> None:
-        s = Session(tmp_path / "home")
-        await s.orchard.add_project(str(repo))
-        [task] = await s.orchard.new_tasks("repo", "echo one > a.txt", agent="shell")
-        await until(lambda: s.task(task.id) and s.task(task.id).state is TaskState.SUCCEEDED)
+        s = await session(tmp_path / "home", repo)
+        [task] = await succeeded(s, one="echo one > a.txt")
         s.window.board.select_task(task.id)
         await until(lambda: s.window.header.buttons["followup"].isEnabled())
         s.window.header.buttons["followup"].click()
