@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -70,10 +71,20 @@ def close(c: ReviewController, orchard: Orchard | None) -> None:
         orchard.close()
 
 
-def test_review_lists_the_changes_and_renders_the_first_file(loop: Any, tmp_path: Path) -> None:
+def review(loop: Any, tmp_path: Path, body: Callable[[ReviewController], Awaitable[None]]) -> None:
+    """Open the review of a finished task, run `body` on it, then close it and its Orchard."""
+
     async def scenario() -> None:
         orchard, task = await finished_task(tmp_path)
         c = await opened(orchard, task)
+        await body(c)
+        close(c, orchard)
+
+    run(loop, scenario)
+
+
+def test_review_lists_the_changes_and_renders_the_first_file(loop: Any, tmp_path: Path) -> None:
+    async def body(c: ReviewController) -> None:
         model = c.window.files.model
         statuses = {e.path: e.status for e in model.entries()}
         assert statuses == {
@@ -93,15 +104,12 @@ def test_review_lists_the_changes_and_renders_the_first_file(loop: Any, tmp_path
         assert any(r.kind is RowKind.ADD and r.new_text == "more" for r in rows)
         assert "Shout the world" in c.window.title.text()
         assert "+30005" in c.window.facts.text() or "+30" in c.window.facts.text()
-        close(c, orchard)
 
-    run(loop, scenario)
+    review(loop, tmp_path, body)
 
 
 def test_a_big_file_shows_a_placeholder_until_load_anyway(loop: Any, tmp_path: Path) -> None:
-    async def scenario() -> None:
-        orchard, task = await finished_task(tmp_path)
-        c = await opened(orchard, task)
+    async def body(c: ReviewController) -> None:
         c.window.files.select(1)  # big.txt, 30,000 added lines
         await until(lambda: (d := c.window.diff.diff()) is not None and d.entry.path == "big.txt")
         view = c.window.diff
@@ -109,32 +117,27 @@ def test_a_big_file_shows_a_placeholder_until_load_anyway(loop: Any, tmp_path: P
         view.placeholder.button.click()
         await until(lambda: view.row_count() > 30000, what="rows after load anyway")
         assert not view.placeholder.isVisible()
-        close(c, orchard)
 
-    run(loop, scenario)
+    review(loop, tmp_path, body)
 
 
 def test_a_newer_file_request_wins(loop: Any, tmp_path: Path) -> None:
-    async def scenario() -> None:
-        orchard, task = await finished_task(tmp_path)
-        c = await opened(orchard, task)
+    async def body(c: ReviewController) -> None:
         entries = c.window.files.model.entries()
         for e in (entries[2], entries[3], entries[5], entries[0], entries[4]):
             c.show_file(e)
         await settle(c)
         await asyncio.sleep(0.2)  # any stale result would have landed by now
         assert shown_path(c) == entries[4].path == "src/new.py"
-        close(c, orchard)
 
-    run(loop, scenario)
+    review(loop, tmp_path, body)
 
 
 def test_a_comment_saved_from_the_view_goes_to_the_store_and_is_sent(
     loop: Any, tmp_path: Path, qtbot: Any
 ) -> None:
-    async def scenario() -> None:
-        orchard, task = await finished_task(tmp_path)
-        c = await opened(orchard, task)
+    async def body(c: ReviewController) -> None:
+        orchard, task = c.orchard, c.task
         view = c.window.diff
         row = next(i for i in range(view.row_count()) if view.row(i).new_text == "WORLD")
         assert view.open_editor(row, "new")
@@ -155,22 +158,19 @@ def test_a_comment_saved_from_the_view_goes_to_the_store_and_is_sent(
         assert "Also add a test." in (again.next_prompt or "")
         assert orchard.store.comments(task.id, open_only=True) == []
         assert c.window.comments.send_button.text() == "Request changes (0)"
-        close(c, orchard)
 
-    run(loop, scenario)
+    review(loop, tmp_path, body)
 
 
 def test_request_changes_with_nothing_says_so_in_the_window(loop: Any, tmp_path: Path) -> None:
-    async def scenario() -> None:
-        orchard, task = await finished_task(tmp_path)
-        c = await opened(orchard, task)
+    async def body(c: ReviewController) -> None:
+        orchard, task = c.orchard, c.task
         c.window.comments.send_button.click()
         await until(lambda: "nothing to send" in c.window.status.text(), what="error shown")
         assert "#cf222e" in c.window.status.styleSheet()
         assert orchard.task(task.id).state is TaskState.SUCCEEDED
-        close(c, orchard)
 
-    run(loop, scenario)
+    review(loop, tmp_path, body)
 
 
 def test_viewed_marks_persist_across_reviews(loop: Any, tmp_path: Path) -> None:
@@ -192,9 +192,7 @@ def test_viewed_marks_persist_across_reviews(loop: Any, tmp_path: Path) -> None:
 
 
 def test_keys_walk_files_and_hunks(loop: Any, tmp_path: Path, qtbot: Any) -> None:
-    async def scenario() -> None:
-        orchard, task = await finished_task(tmp_path)
-        c = await opened(orchard, task)
+    async def body(c: ReviewController) -> None:
         w = c.window
         w.activateWindow()
         w.diff.setFocus()
@@ -209,15 +207,12 @@ def test_keys_walk_files_and_hunks(loop: Any, tmp_path: Path, qtbot: Any) -> Non
         w.diff.open_editor(w.diff.hunk_rows()[0] + 1, "new")
         qtbot.keyClicks(w.diff.editor.edit, "j]")
         assert w.diff.editor.edit.toPlainText() == "j]" and w.files.current() == 0
-        close(c, orchard)
 
-    run(loop, scenario)
+    review(loop, tmp_path, body)
 
 
 def test_ignore_whitespace_recounts_and_more_context_grows(loop: Any, tmp_path: Path) -> None:
-    async def scenario() -> None:
-        orchard, task = await finished_task(tmp_path)
-        c = await opened(orchard, task)
+    async def body(c: ReviewController) -> None:
         w = c.window
         ws = next(e for e in w.files.model.entries() if e.path == "src/ws.py")
         assert (ws.insertions, ws.deletions) == (1, 1)
@@ -238,9 +233,8 @@ def test_ignore_whitespace_recounts_and_more_context_grows(loop: Any, tmp_path: 
         assert w.diff.row(w.diff.current_row()).new_no is not None  # kept its place
         w.full_file_clicked.emit()
         await until(lambda: w.diff.row_count() == 1 + 61, what="the whole file")
-        close(c, orchard)
 
-    run(loop, scenario)
+    review(loop, tmp_path, body)
 
 
 def test_ignore_whitespace_during_the_first_load_still_lists_the_files(
