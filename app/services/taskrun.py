@@ -6,17 +6,17 @@ import asyncio
 import shutil
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from app.core.events import Event, EventKind, make_event, summarize
+from app.core.events import Event, EventKind, make_event
 from app.core.followup import plan_turn
 from app.core.masking import Masker
 from app.core.naming import commit_message
 from app.core.profiles import AgentProfile, OutputFormat
 from app.core.states import TaskState, transition
 from app.core.task import Project, Task
+from app.core.turnsummary import Summary
 from app.services import git, sandbox
 from app.services.agents import StreamParser, parser_for
 from app.services.agents.claude import isolated_config_env
@@ -27,21 +27,6 @@ from app.services.logs import HeldOutput, MaskedSinks, TaskLogWriter
 from app.services.secrets import SecretStore
 from app.services.store import Store
 
-# Kinds that carry nothing for the summary except, perhaps, the headline.
-_PLAIN = frozenset({"raw", "message", "reasoning", "status", "tool_call"})
-_NO_HEADLINE = frozenset({"usage"})
-
-
-def _headlines(ev: Event) -> bool:
-    """Say whether an event may be the task's 'last event' line."""
-    kind = ev["kind"]
-    if kind == "status":
-        return "status" not in ev  # state notes are shown as the state itself
-    if kind == "raw":
-        return "stream" not in ev  # stderr is too noisy to headline
-    return kind not in _NO_HEADLINE
-
-
 Emit = Callable[[str, list[Event]], None]
 OnTask = Callable[[Task], None]
 STATS_INTERVAL = 3.0
@@ -49,21 +34,6 @@ STATS_INTERVAL = 3.0
 
 class RunFailure(Exception):
     """The turn cannot go on; the message is the task's error."""
-
-
-@dataclass
-class Summary:
-    """What the board shows of a running task; flushed to the store in batches."""
-
-    changes: dict[str, Any] = field(default_factory=dict)
-    needs_input: str | None = None
-    fatal: str | None = None
-    last_error: str | None = None
-    touched: bool = False  # files may have changed since the last diff stat
-
-    def take(self) -> dict[str, Any]:
-        out, self.changes = self.changes, {}
-        return out
 
 
 class TaskRun:
@@ -297,40 +267,8 @@ class TaskRun:
             return
         assert self.log is not None
         self.log.write_events(events)
-        for ev in events:
-            if ev["kind"] not in _PLAIN:
-                self._absorb(ev)
-        for ev in reversed(events):  # only the batch's last one is worth a headline
-            if _headlines(ev):
-                self._headline(ev)
-                break
+        self.summary.absorb(events, self.task)
         self.emit(self.task.id, events)
-
-    def _absorb(self, ev: Event) -> None:
-        s, c, kind = self.summary, self.summary.changes, ev["kind"]
-        if kind == "usage":
-            for name in ("tokens_in", "tokens_out", "cost_usd"):
-                if ev.get(name) is not None:
-                    c[name] = (c.get(name) or getattr(self.task, name) or 0) + ev[name]
-        if ev.get("session_id"):
-            c["session_id"] = ev["session_id"]
-        if kind == "needs_input":
-            s.needs_input = ev.get("text", "")
-        elif kind == "error":
-            s.last_error = ev.get("text", "")
-            if ev.get("status") == "fatal":
-                s.fatal = s.last_error
-        elif kind in ("file_change", "command"):
-            s.touched = True
-
-    def _headline(self, ev: Event) -> None:
-        if ev["kind"] == "raw":
-            text = ev.get("text", "").rstrip("\r\n")
-            line = text[text.rfind("\n") + 1 :][:200].rstrip("\r")
-        else:
-            line = summarize(ev, 200)
-        if line:
-            self.summary.changes["last_event"] = line
 
     async def _stats_loop(self) -> None:
         while True:
