@@ -11,7 +11,13 @@ from typing import Any
 
 from app.commands import Handlers, print_json
 from app.core.suggestion import Suggestion, duplicate_candidates, unset_fields
-from app.core.triage import OPEN_STATUSES, ReportStatus, parse_status, triage_changes
+from app.core.triage import (
+    OPEN_STATUSES,
+    TRIAGE_FIELDS,
+    ReportStatus,
+    parse_status,
+    triage_changes,
+)
 from app.services.orchard import Orchard, UserError
 
 
@@ -120,6 +126,4 @@ def _apply(
         if report is not None and fields:
             changes[report.id] = triage_changes(report, fields, now)
     orchard.store.update_reports(changes)
-    return {
-        rid: [k for k in ("category", "priority", "owner") if k in c] for rid, c in changes.items()
-    }
+    return {rid: [k for k in TRIAGE_FIELDS if k in c] for rid, c in changes.items()}

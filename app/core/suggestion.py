@@ -12,7 +12,14 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from app.core.similarity import SimilarityIndex
-from app.core.triage import PRIORITIES, Report, ReportStatus, TriageError, parse_priority
+from app.core.triage import (
+    PRIORITIES,
+    TRIAGE_FIELDS,
+    Report,
+    ReportStatus,
+    TriageError,
+    parse_priority,
+)
 
 # A report's body is cut to this many characters in the prompt: a 1 MB paste of a log must
 # not cost a fortune or overflow the model's context; the top of a report says the most.
@@ -61,7 +68,7 @@ class Suggestion:
 def unset_fields(report: Report, suggestion: Suggestion) -> dict[str, str]:
     """Return the suggested category, priority and owner that `report` does not have yet."""
     out = {}
-    for name in ("category", "priority", "owner"):
+    for name in TRIAGE_FIELDS:
         value = getattr(suggestion, name)
         if value is not None and getattr(report, name) is None:
             out[name] = value

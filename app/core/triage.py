@@ -40,8 +40,6 @@ Steps to reproduce:
 Find the cause, fix it with the smallest sound change, and add a test that fails without
 the fix. Say in your last message what the cause was and how you fixed it."""
 
-TEMPLATE_FIELDS = ("title", "body", "steps", "reporter", "category", "priority", "id", "url")
-
 
 class ReportStatus(enum.StrEnum):
     NEW = "new"
