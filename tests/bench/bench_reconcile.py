@@ -32,21 +32,7 @@ from app.services import process  # noqa: E402
 from app.services.config import Home  # noqa: E402
 from app.services.orchard import Orchard  # noqa: E402
 from app.services.reconcile import ORPHAN_KILLED, find_faults  # noqa: E402
-
-GIT_ENV = {
-    **os.environ,
-    "GIT_CONFIG_GLOBAL": os.devnull,
-    "GIT_AUTHOR_NAME": "Bench",
-    "GIT_AUTHOR_EMAIL": "bench@localhost",
-    "GIT_COMMITTER_NAME": "Bench",
-    "GIT_COMMITTER_EMAIL": "bench@localhost",
-}
-
-
-def _git(repo: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", *args], cwd=repo, env=GIT_ENV, check=True, capture_output=True, text=True
-    ).stdout
+from tests.conftest import git, make_repo  # noqa: E402
 
 
 def _dead_pid() -> tuple[int, int | None]:
@@ -60,12 +46,7 @@ def _dead_pid() -> tuple[int, int | None]:
 async def _build(
     root: Path, tasks: int, orphans: int
 ) -> tuple[Orchard, list[subprocess.Popen[bytes]]]:
-    repo = root / "repo"
-    repo.mkdir()
-    _git(repo, "init", "-q", "-b", "main")
-    (repo / "README.md").write_text("bench\n")
-    _git(repo, "add", "-A")
-    _git(repo, "commit", "-qm", "initial")
+    repo = make_repo(root / "repo")
     orchard = Orchard(Home(root / "home"))
     await orchard.add_project(str(repo))
     made = []
@@ -83,7 +64,7 @@ async def _build(
             sleepers.append(sleeper)
             pid, start = sleeper.pid, process.process_start_time(sleeper.pid)
         else:
-            _git(repo, "worktree", "add", "-q", "-b", task.branch, task.worktree)
+            git(repo, "worktree", "add", "-q", "-b", task.branch, task.worktree)
             orchard.store.update(task.id, state=TaskState.FAILED, turns=1, error="bench")
             continue
         orchard.store.update(task.id, state=TaskState.RUNNING, pgid=pid, proc_start=start)

@@ -28,15 +28,6 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 
-def _repo(path: Path) -> Path:
-    path.mkdir(parents=True)
-    for args in (["init", "-q", "-b", "main"], ["commit", "-q", "--allow-empty", "-m", "i"]):
-        subprocess.run(
-            ["git", "-c", "user.name=b", "-c", "user.email=b@x", *args], cwd=path, check=True
-        )
-    return path
-
-
 def _rss_mb() -> float:
     for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
@@ -70,6 +61,7 @@ async def flood(tmp: Path, tasks: int, rate: int, seconds: float) -> dict[str, f
     from app.qt.window import build_window
     from app.services.config import Home
     from app.services.orchard import Orchard
+    from tests.conftest import make_repo
 
     home = tmp / "home"
     home.mkdir()
@@ -79,7 +71,7 @@ async def flood(tmp: Path, tasks: int, rate: int, seconds: float) -> dict[str, f
         f'argv = ["{sys.executable}", "{agent}", "{rate}", "{seconds}"]\nformat = "codex-jsonl"\n'
     )
     orchard = Orchard(Home(home))
-    await orchard.add_project(str(_repo(tmp / "repo")), name="repo")
+    await orchard.add_project(str(make_repo(tmp / "repo")), name="repo")
     window, controller = build_window(orchard)
     window.show()
     runner = asyncio.ensure_future(controller.run())
