@@ -4,42 +4,16 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, Cli, child_env, git
+from tests.conftest import Cli, git
+from tests.services.test_supervision import popen_run, wait_tasks
 
 # Each agent writes uncommitted work, then waits; with resume.txt present it finishes.
 AGENT = "echo work >> work.txt; echo started; test -f resume.txt || sleep 120 & wait"
 AGENTS = 20
-
-
-def popen_run(home: Path, *args: str) -> subprocess.Popen[str]:
-    """Start `orchard run` as a real supervisor process."""
-    return subprocess.Popen(
-        [sys.executable, "-m", "app", "--home", str(home), "run", *args],
-        cwd=ROOT,
-        env=child_env(),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-
-
-def wait_tasks(cli: Cli, ids: list[str], ready, timeout: float = 60) -> list[dict]:
-    """Poll `task list --json` until `ready(task)` holds for every task in `ids`."""
-    deadline = time.monotonic() + timeout
-    tasks: list[dict] = []
-    while time.monotonic() < deadline:
-        tasks = [t for t in cli("task", "list", "--json").json() if t["id"] in ids]
-        if len(tasks) == len(ids) and all(ready(t) for t in tasks):
-            return tasks
-        time.sleep(0.3)
-    raise AssertionError(f"tasks never got ready: {[t['state'] for t in tasks]}")
 
 
 def group_members(pgids: set[int]) -> list[int]:

@@ -6,11 +6,12 @@ import signal
 from pathlib import Path
 
 from tests.conftest import Cli
-from tests.faults.test_crash_sigkill import popen_run, wait_tasks
 
 # The disk-full fault runs here too (it mounts a 3 MB tmpfs; skipped where that needs root).
 from tests.services.test_supervision import (  # noqa: F401 - collected again under faults/
+    popen_run,
     test_disk_full_while_writing_a_log,
+    wait_tasks,
 )
 
 

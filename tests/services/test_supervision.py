@@ -16,7 +16,8 @@ from tests.conftest import ROOT, Cli, child_env, cli_for, git, process_alive
 PIDS = "echo $$ > agent.pid; sleep 60 & echo $! > child.pid; wait"
 
 
-def _popen_run(home: Path, *args: str) -> subprocess.Popen[str]:
+def popen_run(home: Path, *args: str) -> subprocess.Popen[str]:
+    """Start `orchard run` as a real supervisor process."""
     return subprocess.Popen(
         [sys.executable, "-m", "app", "--home", str(home), "run", *args],
         cwd=ROOT,
@@ -27,14 +28,20 @@ def _popen_run(home: Path, *args: str) -> subprocess.Popen[str]:
     )
 
 
-def _wait_states(cli: Cli, ids: list[str], states: set[str], timeout: float = 60) -> list[dict]:
+def wait_tasks(cli: Cli, ids: list[str], ready, timeout: float = 60) -> list[dict]:
+    """Poll `task list --json` until `ready(task)` holds for every task in `ids`."""
     deadline = time.monotonic() + timeout
+    tasks: list[dict] = []
     while time.monotonic() < deadline:
         tasks = [t for t in cli("task", "list", "--json").json() if t["id"] in ids]
-        if len(tasks) == len(ids) and all(t["state"] in states for t in tasks):
+        if len(tasks) == len(ids) and all(ready(t) for t in tasks):
             return tasks
         time.sleep(0.3)
-    raise AssertionError(f"tasks never reached {states}: {tasks}")
+    raise AssertionError(f"tasks never got ready: {[t['state'] for t in tasks]}")
+
+
+def _wait_states(cli: Cli, ids: list[str], states: set[str]) -> list[dict]:
+    return wait_tasks(cli, ids, lambda t: t["state"] in states)
 
 
 def _pid_files(task: dict) -> list[int]:
@@ -84,7 +91,7 @@ def test_ctrl_c_stops_every_agent_and_keeps_work(cli: Cli, repo: Path, home: Pat
         "3",
     ).out.split()
     queued = cli("task", "new", "repo", "true", "--agent", "shell").out.strip()
-    proc = _popen_run(home, "--parallel", "3")
+    proc = popen_run(home, "--parallel", "3")
     tasks = _wait_states(cli, ids, {"running"})
     pids = [pid for t in tasks for pid in _pid_files(t)]
     proc.send_signal(signal.SIGINT)
@@ -106,7 +113,7 @@ def test_stop_one_task_from_another_process(cli: Cli, repo: Path, home: Path) ->
     cli("project", "add", str(repo))
     victim = cli("task", "new", "repo", PIDS, "--agent", "shell").out.strip()
     other = cli("task", "new", "repo", "sleep 2; echo finished", "--agent", "shell").out.strip()
-    proc = _popen_run(home)
+    proc = popen_run(home)
     [task] = _wait_states(cli, [victim], {"running"})
     pids = _pid_files(task)
     stop = cli("task", "stop", victim[:8])
@@ -144,7 +151,7 @@ def test_timeout_fails_the_task(cli: Cli, repo: Path, home: Path) -> None:
 def test_one_supervisor_per_home(cli: Cli, repo: Path, home: Path) -> None:
     cli("project", "add", str(repo))
     task_id = cli("task", "new", "repo", "sleep 3", "--agent", "shell").out.strip()
-    proc = _popen_run(home)
+    proc = popen_run(home)
     _wait_states(cli, [task_id], {"running"})
     second = cli("run")
     assert second.code == 1
@@ -161,7 +168,7 @@ def test_agent_left_by_a_dead_supervisor_is_killed_and_interrupted(
 ) -> None:
     cli("project", "add", str(repo))
     task_id = cli("task", "new", "repo", PIDS, "--agent", "shell").out.strip()
-    proc = _popen_run(home)
+    proc = popen_run(home)
     [task] = _wait_states(cli, [task_id], {"running"})
     pids = _pid_files(task)
     proc.kill()  # SIGKILL: no chance to clean up
@@ -184,7 +191,7 @@ def test_follow_logs_until_the_task_ends(cli: Cli, repo: Path, home: Path) -> No
         "--agent",
         "shell",
     ).out.strip()
-    proc = _popen_run(home)
+    proc = popen_run(home)
     _wait_states(cli, [task_id], {"running", "succeeded"})
     follow = cli("task", "logs", task_id, "--follow", "--raw", timeout=60)
     proc.communicate(timeout=60)
