@@ -6,6 +6,7 @@ which repairs it (see recovery.py). Git is asked once per project, never once pe
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import time
@@ -107,8 +108,8 @@ async def reconcile(orchard: Orchard) -> list[Finding]:
 
 async def find_faults(home: Home, store: Store) -> list[Finding]:
     """Return every fault between the database, git and the disk, project by project."""
-    tasks = store.tasks()
-    projects = store.projects()
+    # The window awaits this on its GUI loop: SQLite and the disk scans run in a thread.
+    tasks, projects = await asyncio.to_thread(lambda: (store.tasks(), store.projects()))
     found: list[Finding] = []
     listed: set[str] = set()
     for project in projects:
@@ -118,10 +119,14 @@ async def find_faults(home: Home, store: Store) -> list[Finding]:
             found.append(_moved(project, mine))
             continue
         listed |= state.worktrees.keys()
-        found += _checkout_faults(project, mine, state)
-        found += _index_locks(project, state)
-    found += _stray_folders(home, tasks, listed, {p.name for p in projects})
+        found += await asyncio.to_thread(_disk_faults, project, mine, state)
+    names = {p.name for p in projects}
+    found += await asyncio.to_thread(_stray_folders, home, tasks, listed, names)
     return found
+
+
+def _disk_faults(project: Project, tasks: list[Task], state: RepoState) -> list[Finding]:
+    return _checkout_faults(project, tasks, state) + _index_locks(project, state)
 
 
 async def repo_state(repo: str) -> RepoState | None:
