@@ -37,6 +37,8 @@ EXIT_INTERRUPTED = 130
 
 
 _FEATURE_HANDLERS: Handlers = {}
+# Errors whose message is all the user needs: one line, no traceback.
+_EXPECTED = (UserError, StoreError, ConfigError, git.GitError, AlreadySupervised, TriageError)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -126,18 +128,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _open_window(args)
     try:
         orchard = Orchard(Home.locate(args.home))
-    except (ConfigError, OSError) as exc:
+    except (*_EXPECTED, OSError) as exc:  # e.g. a database from a newer Orchard
         return _fail(str(exc))
     try:
         return asyncio.run(_dispatch(orchard, args))
-    except (
-        UserError,
-        StoreError,
-        ConfigError,
-        git.GitError,
-        AlreadySupervised,
-        TriageError,
-    ) as exc:
+    except _EXPECTED as exc:
         return _fail(str(exc))
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
@@ -200,10 +195,8 @@ async def _dispatch(orchard: Orchard, args: argparse.Namespace) -> int:
         _report_rebuild(await start_up(orchard, reap=False))
     if args.command == "run":
         return await cmd_run(orchard, args.parallel)
-    handler = (
-        _HANDLERS.get((args.command, getattr(args, "action", None)))
-        or _FEATURE_HANDLERS[(args.command, getattr(args, "action", None))]
-    )
+    key = (args.command, getattr(args, "action", None))
+    handler = _HANDLERS.get(key) or _FEATURE_HANDLERS[key]
     return await handler(orchard, args)
 
 

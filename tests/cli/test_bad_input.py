@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 from tests.conftest import Cli, CliResult, git, make_repo
@@ -84,6 +85,13 @@ def test_broken_config_file(cli: Cli, repo: Path, home: Path) -> None:
     _clean_failure(cli("project", "list"), "config.toml")
     (home / "config.toml").write_text('[agents.x]\nargv = "not a list"\n')
     _clean_failure(cli("project", "list"), "argv must be a non-empty list")
+
+
+def test_database_from_a_newer_orchard(cli: Cli, home: Path) -> None:
+    assert cli("project", "list").code == 0
+    with sqlite3.connect(home / "orchard.db") as db:
+        db.execute("INSERT INTO schema_version VALUES (99)")
+    _clean_failure(cli("project", "list"), "from a newer Orchard", "upgrade Orchard")
 
 
 def test_worktree_failure_leaves_nothing_behind(cli: Cli, repo: Path, home: Path) -> None:
