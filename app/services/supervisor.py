@@ -67,6 +67,13 @@ class AlreadySupervised(RuntimeError):
     """Another Orchard process is supervising this home."""
 
 
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+
+
 class SupervisorLock:
     """One supervisor per home: an advisory lock on a file holding the owner's pid."""
 
@@ -152,6 +159,7 @@ class Supervisor:
         self._jobs: set[asyncio.Task[Task]] = set()  # strong refs: never collected mid-run
         self._listeners: list[Listener] = []
         self._wake = asyncio.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None  # the loop run() runs on
         self._stopping = False
         self.errors: list[str] = []
         # What start-up reconciliation found; the window and `orchard doctor` show it.
@@ -174,6 +182,7 @@ class Supervisor:
 
     async def run(self, parallel: int | None = None, until_idle: bool = True) -> None:
         """Start queued tasks as slots free, until nothing is queued or running."""
+        self._loop = asyncio.get_running_loop()
         flusher = asyncio.create_task(self._flush_loop())
         try:
             while True:
@@ -316,8 +325,16 @@ class Supervisor:
             run.log.flush()
 
     def wake(self) -> None:
-        """Look for queued tasks now rather than at the next poll."""
-        self._wake.set()
+        """Look for queued tasks now rather than at the next poll; safe from any thread.
+
+        The window queues and retries tasks on worker threads, where an asyncio.Event must
+        not be set directly.
+        """
+        loop = self._loop
+        if loop is None or loop.is_closed() or _running_loop() is loop:
+            self._wake.set()
+        else:
+            loop.call_soon_threadsafe(self._wake.set)
 
     # stopping
 
