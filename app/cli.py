@@ -28,7 +28,6 @@ from app.services.logs import follow_bytes
 from app.services.orchard import Orchard, UserError
 from app.services.reconcile import ORPHAN_KILLED, Finding
 from app.services.recovery import StartUp, start_up
-from app.services.store import StoreError
 from app.services.supervisor import AlreadySupervised
 
 EXIT_FAILED = 1
@@ -38,7 +37,7 @@ EXIT_INTERRUPTED = 130
 
 _FEATURE_HANDLERS: Handlers = {}
 # Errors whose message is all the user needs: one line, no traceback.
-_EXPECTED = (UserError, StoreError, ConfigError, git.GitError, AlreadySupervised, TriageError)
+_EXPECTED = (UserError, ConfigError, git.GitError, AlreadySupervised, TriageError)
 
 
 class _Parser(argparse.ArgumentParser):

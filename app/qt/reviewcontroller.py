@@ -17,14 +17,13 @@ from app.qt.syntax import lexer_for
 from app.services import followup, review
 from app.services.git import GitError
 from app.services.orchard import Orchard, UserError
-from app.services.store import StoreError
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 CONTEXT = 3
 CONTEXT_STEP = 20
 FULL_FILE = 1_000_000  # lines of context: the whole file
-_EXPECTED = (UserError, GitError, StoreError, OSError)
+_EXPECTED = (UserError, GitError, OSError)
 
 
 def open_review(orchard: Orchard, task: Task, parent: QWidget | None = None) -> ReviewController:

@@ -273,7 +273,7 @@ async def pick_winner(orchard: Orchard, ref: str, discard_others: bool = False) 
             if other.state in LIVE_STATES or other.state is TaskState.QUEUED:
                 await orchard.stop_task(other.id)
             pick.discarded.append(await discard(orchard, other.id))
-        except (UserError, git.GitError, StoreError) as exc:
+        except (UserError, git.GitError) as exc:
             pick.failed[other.id] = str(exc)
     return pick
 

@@ -32,7 +32,6 @@ from app.services import git
 from app.services.orchard import Orchard, UserError
 from app.services.process import ProcessResult
 from app.services.snapshot import worktree_present
-from app.services.store import StoreError
 
 # Git commands run at once per forecast; more only queue for the same cores.
 CONCURRENCY = max(2, os.cpu_count() or 2)
@@ -291,10 +290,7 @@ async def forecast_task(orchard: Orchard, ref: str, into: str | None = None) -> 
 
 
 def _project(orchard: Orchard, name: str) -> str:
-    try:
-        return orchard.store.project(name).path
-    except StoreError as exc:
-        raise UserError(str(exc)) from None
+    return orchard.store.project(name).path
 
 
 async def _gather[T](awaitables: Iterable[Awaitable[T]]) -> list[T]:

@@ -20,7 +20,6 @@ from app.services.archive import archive_task, remove_checkout
 from app.services.landcheck import LandCheck, check_land, ensure_landable
 from app.services.orchard import Orchard, UserError
 from app.services.snapshot import commit_tree, scratch_worktree
-from app.services.store import StoreError
 from app.services.testgate import TestRun, run_test_gate
 
 STRATEGIES = ("merge", "squash", "rebase")
@@ -109,7 +108,7 @@ def _mark_reports_fixed(orchard: Orchard, task: Task) -> list[str]:
 
     try:
         fixed = mark_fixed_by_task(orchard, task)
-    except (StoreError, UserError) as exc:
+    except UserError as exc:
         return [f"could not mark its bug reports fixed: {exc}"]
     return [f"report #{r.id} marked fixed" for r in fixed]
 

@@ -6,7 +6,6 @@ import asyncio
 import re
 import time
 import uuid
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +16,7 @@ from app.core.states import ACTIVE_STATES, LIVE_STATES, TaskState, can_transitio
 from app.core.task import Project, Task
 from app.services import git, process
 from app.services.config import Home, Settings, load_settings
+from app.services.errors import UserError as UserError  # raised here; imported from here too
 from app.services.executor import Executor, LocalExecutor
 from app.services.store import Store, StoreCorrupt, StoreError, move_aside
 from app.services.supervisor import Supervisor, SupervisorLock
@@ -27,10 +27,6 @@ RESUME_PROMPT = (
     "and finish it."
 )
 _PROJECT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
-
-
-class UserError(Exception):
-    """Bad input or a state that forbids the request; the message says what to do."""
 
 
 class Orchard:
@@ -97,7 +93,7 @@ class Orchard:
             raise UserError(f"{info.root} has a detached HEAD; pass --base BRANCH")
         await _resolve(info.root, base)
         project = Project(name, info.root, base, setup or None, test or None)
-        _store_call(self.store.add_project, project)
+        self.store.add_project(project)
         return project
 
     # tasks
@@ -112,7 +108,7 @@ class Orchard:
         attempts: int = 1,
     ) -> list[Task]:
         """Queue `attempts` tasks for one prompt; several form a best-of-N group."""
-        project = _store_call(self.store.project, project_name)
+        project = self.store.project(project_name)
         if agent not in self.settings.profiles:
             known = ", ".join(sorted(self.settings.profiles))
             raise UserError(
@@ -174,7 +170,7 @@ class Orchard:
 
     def task(self, ref: str) -> Task:
         """Return the task `ref` names (an id or a unique prefix of one)."""
-        return _store_call(self.store.task, ref)
+        return self.store.task(ref)
 
     async def diff(self, ref: str, stat: bool = False) -> str:
         """Return the task's changes against its base commit, uncommitted work included."""
@@ -251,7 +247,7 @@ class Orchard:
 
     async def move_project(self, name: str, path: str) -> Project:
         """Point a project at the folder its repository was moved to and repair its worktrees."""
-        project = _store_call(self.store.project, name)
+        project = self.store.project(name)
         info = await _inspect(path)
         worktrees = [t.worktree for t in self.store.tasks(project=name)]
         present = [w for w in worktrees if Path(w).is_dir()]
@@ -287,10 +283,3 @@ async def _resolve(repo: str, ref: str) -> str:
         return await git.resolve_commit(repo, ref)
     except git.GitError as exc:
         raise UserError(f"{exc}; pass an existing branch with --base") from None
-
-
-def _store_call[T, A](fn: Callable[[A], T], arg: A) -> T:
-    try:
-        return fn(arg)
-    except StoreError as exc:
-        raise UserError(str(exc)) from None

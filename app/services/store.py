@@ -22,6 +22,7 @@ from sqlmodel.sql.expression import SelectOfScalar
 from app.core.states import TaskState
 from app.core.task import Comment, Project, Task
 from app.core.triage import Report, ReportDraft, ReportStatus
+from app.services.errors import UserError
 
 SCHEMA_VERSION = 3
 
@@ -60,7 +61,7 @@ def _apply(conn: Connection, statement: str) -> None:
     conn.execute(text(statement))
 
 
-class StoreError(LookupError):
+class StoreError(UserError, LookupError):
     """A lookup that found nothing, or too much; the message is fit to show."""
 
 

@@ -81,10 +81,7 @@ def set_reports(orchard: Orchard, ids: Sequence[int | str], **changes: Any) -> l
 
 
 def _reports(orchard: Orchard, ids: Sequence[int | str]) -> list[Report]:
-    try:
-        found = {r.id: r for r in (orchard.store.report(i) for i in ids)}
-    except StoreError as exc:
-        raise UserError(str(exc)) from None
+    found = {r.id: r for r in (orchard.store.report(i) for i in ids)}
     return [found[i] for i in sorted(found)]
 
 
@@ -267,19 +264,13 @@ def _dispatchable(
                 f"`orchard triage set {report.id} --status triaged` first; nothing was sent"
             )
     for project in {r.project for r in reports}:
-        try:
-            orchard.store.project(project)
-        except StoreError as exc:
-            raise UserError(str(exc)) from None
+        orchard.store.project(project)
     return reports
 
 
 def export_csv(orchard: Orchard, project: str, path: str | Path) -> int:
     """Write `project`'s reports to a CSV file; return how many."""
-    try:
-        orchard.store.project(project)
-    except StoreError as exc:
-        raise UserError(str(exc)) from None
+    orchard.store.project(project)
     reports = orchard.store.reports(project)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")

@@ -100,11 +100,8 @@ async def export_github(
 
 
 def _chosen(orchard: Orchard, project: str, ids: Sequence[int] | None) -> list[Report]:
-    try:
-        orchard.store.project(project)
-        reports = orchard.store.reports(project)
-    except StoreError as exc:
-        raise UserError(str(exc)) from None
+    orchard.store.project(project)
+    reports = orchard.store.reports(project)
     if ids is None:
         return reports
     wanted = set(ids)

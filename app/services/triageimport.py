@@ -23,7 +23,7 @@ from app.core.intake import draft_from_github_issue, parse_csv, parse_json
 from app.core.triage import ReportDraft, TriageError
 from app.services.github import GitHub, GitHubError, GitHubRateLimited, Token, find_token, next_link
 from app.services.orchard import Orchard, UserError
-from app.services.store import ReportBatch, StoreError
+from app.services.store import ReportBatch
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
 _REPO = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
@@ -69,11 +69,8 @@ def store_drafts(orchard: Orchard, project: str, drafts: Sequence[ReportDraft]) 
 
 
 def _add(orchard: Orchard, project: str, drafts: Sequence[ReportDraft]) -> ReportBatch:
-    try:
-        orchard.store.project(project)
-        return orchard.store.add_reports(project, drafts)
-    except StoreError as exc:
-        raise UserError(str(exc)) from None
+    orchard.store.project(project)  # a StoreError (a UserError) names the known projects
+    return orchard.store.add_reports(project, drafts)
 
 
 async def import_file(orchard: Orchard, project: str, path: str | Path) -> ImportResult:
@@ -167,10 +164,7 @@ class _Stopped(Exception):
 
 
 def _load_state(orchard: Orchard, project: str, key: str) -> dict[str, Any]:
-    try:
-        orchard.store.project(project)
-    except StoreError as exc:
-        raise UserError(str(exc)) from None
+    orchard.store.project(project)
     state = orchard.store.triage_source(key)
     return state if state.get("project") == project else {"project": project}
 
