@@ -47,7 +47,7 @@ async def open_window(home: str | None, demo: bool = False) -> int:
     window.show()
     try:
         if demo:
-            controller.spawn(controller.try_demo())
+            controller.spawn(controller.projects.try_demo())
         await controller.run()
     finally:
         orchard.close()

@@ -335,10 +335,6 @@ class WindowController:
         self.refresh_task(queued)  # an interrupted agent goes on in its own session if it can
         self.say(f"Resuming {queued.short_id} in its agent's own session" if resumed else "")
 
-    async def try_demo(self) -> None:
-        """Add the demo project and queue its tasks (what `orchard --demo` starts with)."""
-        await self.projects.try_demo()
-
     def shown_task(self) -> Task | None:
         """Return the task whose log is shown, if any."""
         return self._tasks.get(self._shown) if self._shown else None

@@ -69,9 +69,9 @@ def find_api_key(llm: LlmSettings, env: Mapping[str, str] | None = None) -> str 
     """Return the API key: $ORCHARD_LLM_API_KEY, then $OPENAI_API_KEY, then [llm] api_key."""
     env = os.environ if env is None else env
     for name in KEY_VARIABLES:
-        if env.get(name):
-            return env[name]
-    return llm.api_key or None
+        if env.get(name, "").strip():  # a blank variable is no key, as for GitHub tokens
+            return env[name].strip()
+    return (llm.api_key or "").strip() or None
 
 
 @dataclass

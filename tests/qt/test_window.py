@@ -163,7 +163,7 @@ def test_demo_runs_end_to_end(loop: Any, tmp_path: Path, monkeypatch: Any) -> No
 
     async def scenario() -> None:
         s = Session(tmp_path / "home")
-        await s.controller.try_demo()
+        await s.controller.projects.try_demo()
         await until(lambda: len(s.controller._tasks) == 3)
         await until(
             lambda: all(t.state is TaskState.SUCCEEDED for t in s.controller._tasks.values()),

@@ -232,6 +232,7 @@ def test_the_key_comes_from_the_environment_before_the_settings() -> None:
     both = {"OPENAI_API_KEY": "openai", "ORCHARD_LLM_API_KEY": "orchard"}
     assert find_api_key(llm, both) == "orchard"
     assert find_api_key(LlmSettings(), {}) is None
+    assert find_api_key(llm, {"ORCHARD_LLM_API_KEY": "  "}) == "from-settings"  # blank: no key
 
 
 def test_an_unreachable_endpoint_is_retried_then_fails_its_batch() -> None:
