@@ -31,7 +31,6 @@ class TriageController:
         self.project: str | None = None
         self.index = SimilarityIndex()
         self.suggestions: dict[int, Any] = {}
-        self.session_start = time.time()
         self.picker: PickerPopup | None = None
         self._load_job: asyncio.Task[None] | None = None
         self._first_load: asyncio.Task[None] | None = None
@@ -305,7 +304,9 @@ class TriageController:
             return
         self._stats_due = False
         reports = self.view.model.reports()
-        stats = triage_stats(reports, time.time(), session_start=self.session_start)
+        # The session is derived from the reports (the first triage in the last hours), so a
+        # window opened mid bug-bash counts what was triaged before it opened.
+        stats = triage_stats(reports, time.time())
         self.view.status_line.setText(status_line(stats))
         p0_titles = {r.id: r.title for r in reports if r.priority == "P0"}
         self.view.dashboard.show_stats(stats, p0_titles)

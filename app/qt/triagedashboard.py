@@ -60,8 +60,7 @@ class RateChartView(QWidget):
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         rect = QRectF(self.rect()).adjusted(4, 16, -4, -4)
-        painter.setPen(self.palette().text().color())
-        painter.drawText(4, 12, "intake ■ blue   triaged ■ green")
+        self._legend(painter)
         n = max(len(self.intake), len(self.triaged))
         top = max([1, *self.intake, *self.triaged])
         if n:
@@ -79,6 +78,15 @@ class RateChartView(QWidget):
         painter.setPen(QPen(QColor("#8c959f")))
         painter.drawLine(rect.bottomLeft(), rect.bottomRight())
         painter.end()
+
+    def _legend(self, painter: QPainter) -> None:
+        """Label each series beside a swatch of its own colour."""
+        painter.setPen(self.palette().text().color())
+        x = 4
+        for label, colour in (("intake", _INTAKE), ("triaged", _TRIAGED)):
+            painter.fillRect(QRectF(x, 3, 9, 9), colour)
+            painter.drawText(x + 13, 12, label)
+            x += 13 + painter.fontMetrics().horizontalAdvance(label) + 14
 
 
 class TriageDashboardView(QWidget):
