@@ -154,10 +154,14 @@ class TriageController:
         return reports
 
     def show_reports(self, reports: list[Report], fresh: bool = False) -> list[Report]:
-        """Show changed reports by row; index and return the new ones."""
-        new = self.view.model.upsert(reports, fresh=fresh)
-        for report in new:
-            self.index.add(report.id, report.title, report.body)
+        """Show changed reports by row; index new and reworded ones; return the new ones."""
+        model = self.view.model
+        before = {r.id: model.report(r.id) for r in reports}
+        new = model.upsert(reports, fresh=fresh)
+        for report in reports:
+            old = before[report.id]
+            if old is None or (old.title, old.body) != (report.title, report.body):
+                self.index.add(report.id, report.title, report.body)  # replaces its old text
         self._stats_due = True
         self._show_detail()
         return new

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -192,6 +193,19 @@ def test_dashboard_counts(loop: Any, tmp_path: Path) -> None:
         assert "4 reports, 4 open" in dash.summary.text()
         dash.p0_clicked.emit(1)
         assert current_id(s) == 1
+        await s.close()
+
+    run(loop, scenario)
+
+
+def test_a_reworded_report_is_found_by_its_new_words(loop: Any, tmp_path: Path) -> None:
+    async def scenario() -> None:
+        s = await open_triage(tmp_path)
+        triage = triage_of(s)
+        await until(lambda: triage.index.search("dark mode"), what="index built")
+        renamed = replace(stored(s)[5], title="Zeppelin icon renders upside down")
+        triage.show_reports([renamed])  # as a GitHub refresh brings an edited issue
+        assert [i for i, _ in triage.index.search("zeppelin upside")][:1] == [5]
         await s.close()
 
     run(loop, scenario)
