@@ -66,7 +66,8 @@ class Orchard:
         return Path(str(data.get("moved_to"))), str(data.get("damage"))
 
     def close(self) -> None:
-        """Release the lock and the database."""
+        """Stop the agent host, if any, and release the lock and the database."""
+        self.supervisor.executor.close()
         self.lock.release()
         self.store.close()
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Engine, Select, event, insert, text, update
+from sqlalchemy import Connection, Engine, Select, bindparam, event, insert, text, update
 from sqlalchemy.exc import DatabaseError as SQLDatabaseError
 from sqlmodel import Field, Session, SQLModel, col, create_engine, func, select
 from sqlmodel.sql.expression import SelectOfScalar
@@ -340,19 +340,32 @@ class Store:
         return self.update_many({task_id: changes})[task_id]
 
     def update_many(self, changes: Mapping[str, Mapping[str, Any]]) -> dict[str, Task]:
-        """Apply several tasks' changes in one transaction."""
-        rows: dict[str, TaskRow] = {}
-        with Session(self._engine) as s:
+        """Apply several tasks' changes in one transaction; return the tasks as stored.
+
+        The supervisor saves every running task's progress four times a second, on the
+        loop: one SELECT and one executemany per set of changed columns, not the ORM's
+        three statements a task.
+        """
+        if not changes:
+            return {}
+        table = TaskRow.__table__  # type: ignore[attr-defined]
+        with self._engine.begin() as conn:
+            query = table.select().where(table.c.id.in_(list(changes)))
+            stored = {row.id: dict(row._mapping) for row in conn.execute(query)}
+            if missing := [i for i in changes if i not in stored]:
+                raise StoreError(f"no task with id '{missing[0]}'")
+            batches: dict[tuple[str, ...], list[dict[str, Any]]] = {}
             for task_id, values in changes.items():
-                row = s.get(TaskRow, task_id)
-                if row is None:
-                    raise StoreError(f"no task with id '{task_id}'")
-                for key, value in values.items():
-                    setattr(row, key, value.value if isinstance(value, TaskState) else value)
-                s.add(row)
-                rows[task_id] = row
-            s.commit()
-            return {k: _task(v) for k, v in rows.items()}
+                plain = {k: v.value if isinstance(v, TaskState) else v for k, v in values.items()}
+                stored[task_id].update(plain)
+                batch = batches.setdefault(tuple(sorted(plain)), [])
+                batch.append({"_id": task_id, **{f"_{k}": v for k, v in plain.items()}})
+            for names, params in batches.items():
+                if names:
+                    sets: dict[str, Any] = {n: bindparam(f"_{n}") for n in names}
+                    statement = update(table).where(table.c.id == bindparam("_id")).values(sets)
+                    conn.execute(statement, params)
+        return {task_id: _task_from(stored[task_id]) for task_id in changes}
 
     # review comments
 
@@ -639,6 +652,12 @@ def _project(row: ProjectRow) -> Project:
 def _task(row: TaskRow) -> Task:
     values = {name: getattr(row, name) for name in _TASK_FIELDS}
     values["state"] = TaskState(row.state)
+    return Task(**values)
+
+
+def _task_from(columns: Mapping[str, Any]) -> Task:
+    values = {name: columns[name] for name in _TASK_FIELDS}
+    values["state"] = TaskState(values["state"])
     return Task(**values)
 
 

@@ -318,11 +318,16 @@ class Supervisor:
         """Say whether this supervisor is running a turn of `task_id` right now."""
         return task_id in self._runs
 
-    def flush_log(self, task_id: str) -> None:
-        """Push a running task's buffered log to its files, so a reader sees all of it."""
-        run = self._runs.get(task_id)
+    async def follow(self, task_id: str | None) -> None:
+        """Flush the task's log so its files hold all logged so far, and stream what follows.
+
+        From the return on, subscribers get the task's output (TaskOutput, TaskRawOutput);
+        an executor may stream only the followed task's (the agent host does).
+        """
+        run = self._runs.get(task_id or "")
         if run is not None and run.log is not None:
             run.log.flush()
+        await self.executor.follow(task_id)
 
     def wake(self) -> None:
         """Look for queued tasks now rather than at the next poll; safe from any thread.
