@@ -16,6 +16,7 @@ import asyncio
 import itertools
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -188,13 +189,16 @@ def main() -> int:
     from PySide6.QtWidgets import QApplication
 
     tmp = Path(tempfile.mkdtemp(prefix="orchard-bench-window-"))
-    cold, warm, qt_import = cold_start(tmp, 1000)
-    app = QApplication([])
-    app.setQuitOnLastWindowClosed(False)
-    loop = qasync.QEventLoop(app)
-    asyncio.set_event_loop(loop)
-    with loop:
-        r = loop.run_until_complete(flood(tmp, args.tasks, args.rate, args.seconds))
+    try:  # a minute of flooding leaves gigabytes of logs behind
+        cold, warm, qt_import = cold_start(tmp, 1000)
+        app = QApplication([])
+        app.setQuitOnLastWindowClosed(False)
+        loop = qasync.QEventLoop(app)
+        asyncio.set_event_loop(loop)
+        with loop:
+            r = loop.run_until_complete(flood(tmp, args.tasks, args.rate, args.seconds))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
     lines = int(r["lines_per_task"])
     rows = [
         (
