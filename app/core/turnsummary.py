@@ -6,11 +6,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from app.core.events import Event, summarize
+from app.core.task import Task
 
 # Kinds that carry nothing for the summary except, perhaps, the headline.
 _PLAIN = frozenset({"raw", "message", "reasoning", "status", "tool_call"})
 _NO_HEADLINE = frozenset({"usage"})
-USAGE = ("tokens_in", "tokens_out", "cost_usd")
 
 
 def _headlines(ev: Event) -> bool:
@@ -27,7 +27,6 @@ def _headlines(ev: Event) -> bool:
 class Summary:
     """What the board shows of a running task; flushed to the store in batches."""
 
-    totals: dict[str, Any] = field(default_factory=dict)  # usage already saved
     changes: dict[str, Any] = field(default_factory=dict)
     needs_input: str | None = None
     fatal: str | None = None
@@ -37,40 +36,24 @@ class Summary:
     def take(self) -> dict[str, Any]:
         """Hand over the changes gathered since the last call."""
         out, self.changes = self.changes, {}
-        self.totals.update((k, out[k]) for k in USAGE if k in out)
         return out
 
-    def flags(self) -> dict[str, Any]:
-        """Return what the turn's end depends on, beside the batched changes."""
-        return {
-            "needs_input": self.needs_input,
-            "fatal": self.fatal,
-            "last_error": self.last_error,
-        }
-
-    def merge(self, changes: dict[str, Any], flags: dict[str, Any]) -> None:
-        """Take in what another summary of the same turn gathered (a child's)."""
-        self.changes.update(changes)
-        for name, value in flags.items():
-            if value is not None:
-                setattr(self, name, value)
-
-    def absorb(self, events: list[Event]) -> None:
-        """Gather what a batch of events changes: usage, session, errors, headline."""
+    def absorb(self, events: list[Event], task: Task) -> None:
+        """Gather what a batch of `task`'s events changes: usage, session, errors, headline."""
         for ev in events:
             if ev["kind"] not in _PLAIN:
-                self._absorb(ev)
+                self._absorb(ev, task)
         for ev in reversed(events):  # only the batch's last one is worth a headline
             if _headlines(ev):
                 self._headline(ev)
                 break
 
-    def _absorb(self, ev: Event) -> None:
+    def _absorb(self, ev: Event, task: Task) -> None:
         c, kind = self.changes, ev["kind"]
         if kind == "usage":
-            for name in USAGE:
+            for name in ("tokens_in", "tokens_out", "cost_usd"):
                 if ev.get(name) is not None:
-                    c[name] = (c.get(name) or self.totals.get(name) or 0) + ev[name]
+                    c[name] = (c.get(name) or getattr(task, name) or 0) + ev[name]
         if ev.get("session_id"):
             c["session_id"] = ev["session_id"]
         if kind == "needs_input":

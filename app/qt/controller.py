@@ -274,16 +274,13 @@ class WindowController:
             self._log_job = None
         if task_id is None:
             self.window.log.clear()
-            self.spawn(self.orchard.supervisor.follow(None))
             return
         self._log_job = self.spawn(self._load_log(task_id, self._log_token))
 
     async def _load_log(self, task_id: str, token: int) -> None:
         """Read the task's stored log off the GUI thread; a newer selection wins."""
         self._loading = []
-        await self.orchard.supervisor.follow(task_id)
-        if token != self._log_token:
-            return
+        self.orchard.supervisor.flush_log(task_id)
         task = self._tasks.get(task_id)
         profile = self.orchard.settings.profiles.get(task.agent) if task else None
         # Plain-text agents' raw lines are already in their events; JSON agents' raw

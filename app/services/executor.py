@@ -1,4 +1,4 @@
-"""Where agents run and their output is handled: LocalExecutor, on this process's loop."""
+"""Where agents run. One implementation today (local processes); a remote one can follow."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from app.services.agentrun import AgentRun, LocalRun, OnEvents, OnRaw, OutputSpec
+from app.services import process
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,40 +17,29 @@ class LaunchSpec:
     stdin: bytes | None = None
 
 
-class Executor(Protocol):
-    async def start(
-        self, launch: LaunchSpec, output: OutputSpec, on_events: OnEvents, on_raw: OnRaw | None
-    ) -> AgentRun: ...
+class RunningAgent(Protocol):
+    pid: int
+    pgid: int
+    start_time: int | None
 
-    async def follow(self, task_id: str | None) -> None: ...
+    async def wait(self) -> int: ...
+
+    async def stop(self, grace: float = 3.0) -> None: ...
 
     def close(self) -> None: ...
 
 
+class Executor(Protocol):
+    async def start(
+        self, spec: LaunchSpec, on_stdout: process.OutputCallback, on_stderr: process.OutputCallback
+    ) -> RunningAgent: ...
+
+
 class LocalExecutor:
-    """Runs agents as children of this process and handles their output on its loop.
-
-    Every task's events reach the subscribers; follow() only flushes the task's log.
-    """
-
-    def __init__(self) -> None:
-        self._runs: dict[str, LocalRun] = {}
+    """Runs agents as local child processes, each in its own process group."""
 
     async def start(
-        self, launch: LaunchSpec, output: OutputSpec, on_events: OnEvents, on_raw: OnRaw | None
-    ) -> AgentRun:
-        """Start the child described by `launch`, its output handled as `output` says."""
-        run = LocalRun(output, on_events, on_raw)
-        await run.start(launch)
-        self._runs = {k: r for k, r in self._runs.items() if not r.ended}
-        self._runs[output.task_id] = run
-        return run
-
-    async def follow(self, task_id: str | None) -> None:
-        """Flush the task's log so a reader of its files sees everything logged so far."""
-        run = self._runs.get(task_id or "")
-        if run is not None:
-            run.flush()
-
-    def close(self) -> None:
-        """Nothing to release: every child belongs to a task run that stops it."""
+        self, spec: LaunchSpec, on_stdout: process.OutputCallback, on_stderr: process.OutputCallback
+    ) -> RunningAgent:
+        """Start the agent described by `spec`."""
+        return await process.spawn(spec.argv, spec.cwd, spec.env, spec.stdin, on_stdout, on_stderr)

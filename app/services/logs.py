@@ -42,12 +42,11 @@ _TAIL = 64 * 1024
 class TaskLogWriter:
     """Appends a task's events and raw output; safe to reopen for a later turn."""
 
-    def __init__(self, folder: Path, seq: int | None = None) -> None:
-        """Open the log in `folder`; `seq` is the next event's number when the caller knows it."""
+    def __init__(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         self.events_path = folder / "events.jsonl"
         self.raw_path = folder / "raw.log"
-        self._seq = _next_seq(self.events_path) if seq is None else seq
+        self._seq = _next_seq(self.events_path)
         self._events: IO[bytes] = open(self.events_path, "ab", buffering=_BUFFER)  # noqa: SIM115
         # Raw output arrives in pipe-sized chunks already: written straight through,
         # with no second copy into a buffer.
@@ -57,10 +56,6 @@ class TaskLogWriter:
     @property
     def event_count(self) -> int:
         return self._seq
-
-    def skip_to(self, seq: int) -> None:
-        """Number the next event `seq`: another writer appended the events before it."""
-        self._seq = seq
 
     def write_events(self, events: Iterable[Event]) -> None:
         """Append normalized events, stamping each with a sequence number and the time."""
@@ -82,9 +77,7 @@ class TaskLogWriter:
             self._guard(self.raw_path, lambda: _write_all(self._raw, data))
 
     def flush(self) -> None:
-        """Push buffered writes to the files; nothing once closed."""
-        if self._events.closed:
-            return
+        """Push buffered writes to the files."""
         for f, path in ((self._events, self.events_path), (self._raw, self.raw_path)):
             self._guard(path, f.flush)
 
@@ -178,11 +171,6 @@ def _write_all(f: IO[bytes], data: bytes) -> None:
         if not written:
             raise OSError(errno.EIO, "the log write made no progress")
         view = view[written:]
-
-
-def next_event_seq(path: Path) -> int:
-    """Return the number the next event appended to the log at `path` gets."""
-    return _next_seq(path)
 
 
 def _next_seq(path: Path) -> int:

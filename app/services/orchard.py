@@ -66,8 +66,7 @@ class Orchard:
         return Path(str(data.get("moved_to"))), str(data.get("damage"))
 
     def close(self) -> None:
-        """Stop the agent host, if any, and release the lock and the database."""
-        self.supervisor.executor.close()
+        """Release the lock and the database."""
         self.lock.release()
         self.store.close()
 

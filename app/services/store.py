@@ -5,10 +5,11 @@ Logs never live here: only a task's summary (state, counts, last event).
 
 from __future__ import annotations
 
+import functools
 import re
 import sqlite3
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -365,7 +366,7 @@ class Store:
                     sets: dict[str, Any] = {n: bindparam(f"_{n}") for n in names}
                     statement = update(table).where(table.c.id == bindparam("_id")).values(sets)
                     conn.execute(statement, params)
-        return {task_id: _task_from(stored[task_id]) for task_id in changes}
+        return {task_id: _task_from(stored[task_id].__getitem__) for task_id in changes}
 
     # review comments
 
@@ -650,13 +651,12 @@ def _project(row: ProjectRow) -> Project:
 
 
 def _task(row: TaskRow) -> Task:
-    values = {name: getattr(row, name) for name in _TASK_FIELDS}
-    values["state"] = TaskState(row.state)
-    return Task(**values)
+    return _task_from(functools.partial(getattr, row))
 
 
-def _task_from(columns: Mapping[str, Any]) -> Task:
-    values = {name: columns[name] for name in _TASK_FIELDS}
+def _task_from(column: Callable[[str], Any]) -> Task:
+    """Build a task from its row, `column(name)` giving each column's value."""
+    values = {name: column(name) for name in _TASK_FIELDS}
     values["state"] = TaskState(values["state"])
     return Task(**values)
 

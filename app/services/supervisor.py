@@ -26,6 +26,7 @@ from app.core.task import Task
 from app.services import memory, process
 from app.services.config import Home, Settings
 from app.services.executor import Executor
+from app.services.pacing import Pacer
 from app.services.reconcile import Finding, orphan_finding
 from app.services.store import Store
 from app.services.taskrun import TaskRun
@@ -33,6 +34,9 @@ from app.services.taskrun import TaskRun
 FLUSH_SECONDS = 0.25
 log = logging.getLogger(__name__)
 POLL_SECONDS = 1.0
+# Running tasks count their changed lines every few seconds while files change: at most
+# this many counts start a second, over all of them.
+STATS_PER_SECOND = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,6 +160,7 @@ class Supervisor:
         self.settings = settings
         self.executor = executor
         self._runs: dict[str, TaskRun] = {}
+        self._stats_pacer = Pacer(STATS_PER_SECOND)  # running tasks' changed-line counts
         self._jobs: set[asyncio.Task[Task]] = set()  # strong refs: never collected mid-run
         self._listeners: list[Listener] = []
         self._wake = asyncio.Event()
@@ -241,6 +246,7 @@ class Supervisor:
             self.executor,
             self._on_events,
             self._on_task,
+            self._stats_pacer,
         )
         run.on_raw = self._on_raw
         self._runs[task.id] = run
@@ -318,16 +324,11 @@ class Supervisor:
         """Say whether this supervisor is running a turn of `task_id` right now."""
         return task_id in self._runs
 
-    async def follow(self, task_id: str | None) -> None:
-        """Flush the task's log so its files hold all logged so far, and stream what follows.
-
-        From the return on, subscribers get the task's output (TaskOutput, TaskRawOutput);
-        an executor may stream only the followed task's (the agent host does).
-        """
-        run = self._runs.get(task_id or "")
+    def flush_log(self, task_id: str) -> None:
+        """Push a running task's buffered log to its files, so a reader sees all of it."""
+        run = self._runs.get(task_id)
         if run is not None and run.log is not None:
             run.log.flush()
-        await self.executor.follow(task_id)
 
     def wake(self) -> None:
         """Look for queued tasks now rather than at the next poll; safe from any thread.

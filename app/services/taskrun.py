@@ -16,18 +16,21 @@ from app.core.naming import commit_message
 from app.core.profiles import AgentProfile, OutputFormat
 from app.core.states import TaskState, transition
 from app.core.task import Project, Task
-from app.core.turnsummary import USAGE, Summary
+from app.core.turnsummary import Summary
 from app.services import git, sandbox
-from app.services.agentrun import SETUP, AgentRun, OutputSpec
+from app.services.agents import StreamParser, parser_for
 from app.services.agents.claude import isolated_config_env
+from app.services.agents.text import TextParser
 from app.services.config import Home
-from app.services.executor import Executor, LaunchSpec
-from app.services.logs import TaskLogWriter
+from app.services.executor import Executor, LaunchSpec, RunningAgent
+from app.services.logs import HeldOutput, MaskedSinks, TaskLogWriter
+from app.services.pacing import Pacer
 from app.services.secrets import SecretStore
 from app.services.store import Store
 
 Emit = Callable[[str, list[Event]], None]
 OnTask = Callable[[Task], None]
+STATS_INTERVAL = 3.0
 
 
 class RunFailure(Exception):
@@ -47,6 +50,7 @@ class TaskRun:
         executor: Executor,
         emit: Emit,
         on_task: OnTask,
+        stats_pacer: Pacer,
     ) -> None:
         self.task = task
         self.project = project
@@ -56,14 +60,16 @@ class TaskRun:
         self.executor = executor
         self.emit = emit
         self.on_task = on_task
+        self.stats_pacer = stats_pacer  # shared by every run: counts take turns
         self.on_raw: Callable[[str, bytes], None] | None = None
-        self.summary = Summary(totals={k: getattr(task, k) for k in USAGE})
-        self.agent: AgentRun | None = None  # the child running now, which owns the log
+        self.summary = Summary()
+        self.agent: RunningAgent | None = None
         self.stop_requested = False
         self.log: TaskLogWriter | None = None
-        self.masker = Masker()  # token shapes only, until execute() knows more
-        self._secrets: tuple[str, ...] = ()
+        self.masked = MaskedSinks(Masker())  # token shapes only, until execute() knows more
         self.turn = plan_turn(task, profile)
+        self.held = HeldOutput()  # a child's output, until its process group is recorded
+        self._stopper: asyncio.Task[None] | None = None
 
     # lifecycle
 
@@ -72,8 +78,8 @@ class TaskRun:
         self.log = TaskLogWriter(self.home.logs / self.task.id)
         try:
             # Mask the agent's secret-named variables and every stored secret in its output.
-            self._secrets = tuple(await asyncio.to_thread(SecretStore(self.home.root).values))
-            self.masker = Masker.build(self._agent_env(), self._secrets)
+            stored = await asyncio.to_thread(SecretStore(self.home.root).values)
+            self.masked = MaskedSinks(Masker.build(self._agent_env(), stored))
             self._set_state(
                 TaskState.PREPARING,
                 started_at=time.time(),
@@ -133,17 +139,19 @@ class TaskRun:
     async def _run_setup(self, command: str) -> None:
         self._note(make_event(EventKind.STATUS, f"setup: {command}"))
         spec = LaunchSpec(["sh", "-c", command], self.task.worktree, git.git_env())
-        child = await self._start_child(spec, SETUP)
-        try:
-            # Recorded before any output is handled: a supervisor killed now leaves a
-            # findable group.
-            self.store.update(self.task.id, pgid=child.pgid, proc_start=child.start_time)
-        finally:
-            child.release()
-        try:
-            code = await child.wait()
-        finally:
-            self._end_child(child)
+        parser = TextParser(stream="setup")
+        out, err = (self._sink(self._raw_sink(parser)) for _ in range(2))
+        self.held.hold()
+        child = await self.executor.start(spec, out, err)
+        self.agent = child
+        # Recorded before any output is handled: a supervisor killed now leaves a findable group.
+        self.store.update(self.task.id, pgid=child.pgid, proc_start=child.start_time)
+        self.held.release()
+        code = await child.wait()
+        child.close()
+        self.agent = None
+        self.masked.flush()
+        self._events(parser.close())
         if code != 0 and not self.stop_requested:
             raise RunFailure(f"setup command failed (exit {code}): {command}")
 
@@ -164,64 +172,41 @@ class TaskRun:
             argv, notice = await sandbox.wrap(argv, self.task.worktree, env)
             if notice:  # the agent still runs: said once, in its log
                 self._note(make_event(EventKind.STATUS, notice))
+        parser = parser_for(self.profile.output)
+        errors = TextParser(stream="stderr")
+        self.held.hold()
         try:
-            agent = await self._start_child(
-                LaunchSpec(argv, self.task.worktree, env, stdin), self.profile.output.value
+            agent = await self.executor.start(
+                LaunchSpec(argv, self.task.worktree, env, stdin),
+                self._sink(self._stdout_sink(parser)),
+                self._sink(self._raw_sink(errors)),
             )
         except OSError as exc:
+            self.held.release()
             raise RunFailure(f"could not start {argv[0]}: {exc.strerror or exc}") from None
-        try:
-            # The follow-up is spent only once the agent has it; a turn that fails before
-            # this point keeps it, so a retry sends the follow-up and not the original prompt.
-            self._set_state(
-                TaskState.RUNNING,
-                pgid=agent.pgid,
-                proc_start=agent.start_time,
-                turns=self.turn.number,
-                next_prompt=None,
-            )
-        finally:
-            agent.release()
-        try:
-            return await self._wait(agent)
-        finally:
-            self._end_child(agent)
-
-    async def _start_child(self, launch: LaunchSpec, stdout: str) -> AgentRun:
-        """Start a child that owns the task's log until _end_child(); its output is held."""
-        assert self.log is not None
-        self.log.flush()
-        output = OutputSpec(
-            task_id=self.task.id,
-            folder=str(self.log.events_path.parent),
-            seq=self.log.event_count,
-            stdout=stdout,
-            mask_env=self._agent_env(),
-            secrets=self._secrets,
-            totals={k: self.summary.totals.get(k) for k in USAGE},
-            reserve=str(self.home.reserve),
-            worktree=self.task.worktree if stdout != SETUP else "",
-            base_commit=self.task.base_commit,
+        self.agent = agent
+        # The follow-up is spent only once the agent has it; a turn that fails before
+        # this point keeps it, so a retry sends the follow-up and not the original prompt.
+        self._set_state(
+            TaskState.RUNNING,
+            pgid=agent.pgid,
+            proc_start=agent.start_time,
+            turns=self.turn.number,
+            next_prompt=None,
         )
-        self.agent = await self.executor.start(launch, output, self._on_output, self._on_raw)
-        return self.agent
+        self.held.release()
+        stats = asyncio.create_task(self._stats_loop())
+        try:
+            code, timed_out = await self._wait(agent)
+        finally:
+            stats.cancel()
+            agent.close()
+            self.agent = None
+        self.masked.flush()
+        self._events(parser.close() + errors.close())
+        return code, timed_out
 
-    def _end_child(self, child: AgentRun) -> None:
-        """Take the log back from a finished child, with what its output said."""
-        assert self.log is not None
-        self.agent = None
-        self.summary.merge(child.take_changes(), child.summary.flags())
-        self.summary.totals.update(child.summary.totals)
-        self.log.skip_to(child.next_seq)
-
-    def _on_output(self, events: list[Event]) -> None:
-        self.emit(self.task.id, events)
-
-    def _on_raw(self, data: bytes) -> None:
-        if self.on_raw is not None:
-            self.on_raw(self.task.id, data)
-
-    async def _wait(self, agent: AgentRun) -> tuple[int, bool]:
+    async def _wait(self, agent: RunningAgent) -> tuple[int, bool]:
         try:
             return await asyncio.wait_for(asyncio.shield(agent.wait()), self.profile.timeout), False
         except TimeoutError:
@@ -242,18 +227,58 @@ class TaskRun:
             env = isolated_config_env(self.home.agent_state / self.task.id, env)
         return env
 
+    def _sink(self, sink: Callable[[bytes], None]) -> Callable[[bytes], None]:
+        """Mask a child's output for `sink`, holding it until the child is recorded."""
+        return self.held.wrap(self.masked.wrap(sink))
+
+    def _stdout_sink(self, parser: StreamParser) -> Callable[[bytes], None]:
+        def sink(data: bytes) -> None:
+            assert self.log is not None
+            self.log.write_raw(data)
+            if self.on_raw is not None:
+                self.on_raw(self.task.id, data)
+            self._events(parser.feed(data))
+            self._check_log()
+
+        return sink
+
+    def _raw_sink(self, parser: TextParser) -> Callable[[bytes], None]:
+        def sink(data: bytes) -> None:
+            self._events(parser.feed(data))
+            self._check_log()
+
+        return sink
+
+    def _check_log(self) -> None:
+        failed = self.log.failed if self.log is not None else None
+        if failed is None or self.agent is None or self.summary.fatal is not None:
+            return
+        self.summary.fatal = failed.message
+        if failed.disk_full:
+            self.home.release_reserve()
+        self._stopper = asyncio.get_running_loop().create_task(self.agent.stop(grace=1.0))
+
     # events
 
     def _note(self, event: Event) -> None:
         if "text" in event:  # Orchard's own words may quote a command holding a secret
-            event["text"] = self.masker.mask(event["text"])
-        if self.agent is not None:  # the child owns the log: it logs the note in order
-            self.agent.note([event])
+            event["text"] = self.masked.masker.mask(event["text"])
+        self._events([event])
+
+    def _events(self, events: list[Event]) -> None:
+        if not events:
             return
         assert self.log is not None
-        self.log.write_events([event])
-        self.summary.absorb([event])
-        self.emit(self.task.id, [event])
+        self.log.write_events(events)
+        self.summary.absorb(events, self.task)
+        self.emit(self.task.id, events)
+
+    async def _stats_loop(self) -> None:
+        while True:
+            await asyncio.sleep(STATS_INTERVAL)
+            if self.summary.touched:
+                self.summary.touched = False
+                await self.stats_pacer.run(self._refresh_stats)
 
     async def _refresh_stats(self) -> None:
         try:
@@ -302,7 +327,7 @@ class TaskRun:
             )
 
     def _finish(self, state: TaskState, code: int | None, error: str | None) -> Task:
-        error = self.masker.mask(error) if error else error
+        error = self.masked.masker.mask(error) if error else error
         return self._set_state(
             state, exit_code=code, error=error, finished_at=time.time(), pgid=None, proc_start=None
         )
@@ -320,10 +345,7 @@ class TaskRun:
         """Flush the log and hand over the summary changes batched since the last call."""
         if self.log is not None:
             self.log.flush()
-        changes = self.summary.take()
-        if self.agent is not None:
-            changes.update(self.agent.take_changes())
-        return changes
+        return self.summary.take()
 
     def restore_changes(self, changes: dict[str, Any]) -> None:
         """Put back changes that could not be saved, under any newer ones."""
