@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from PySide6.QtCore import (
     QEvent,
@@ -11,6 +11,7 @@ from PySide6.QtCore import (
     QObject,
     QPersistentModelIndex,
     QPoint,
+    QRect,
     Qt,
     QTimer,
     Signal,
@@ -37,7 +38,10 @@ from PySide6.QtWidgets import (
 from app.core.states import TaskState
 from app.core.task import Task
 from app.qt.boardmodel import (
+    CELL_ROLE,
+    CELL_ROLES,
     GROUP_ROLE,
+    NUMERIC_COLUMNS,
     SORT_TITLES,
     TASK_ID_ROLE,
     BoardColumn,
@@ -60,7 +64,10 @@ RETRYABLE = frozenset({S.FAILED, S.STOPPED, S.INTERRUPTED})
 DISCARDABLE = frozenset({S.QUEUED, S.SUCCEEDED, S.FAILED, S.STOPPED, S.INTERRUPTED, S.NEEDS_INPUT})
 _VIM_KEYS = {Qt.Key.Key_J: Qt.Key.Key_Down, Qt.Key.Key_K: Qt.Key.Key_Up}
 _PLUS_COLOR, _MINUS_COLOR = QColor("#1a7f37"), QColor("#cf222e")
-_ALIGN_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+_ALIGN_RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+_ALIGN_LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+_CELL_ROLE_SET = frozenset(CELL_ROLES)
+_HAS_DISPLAY = QStyleOptionViewItem.ViewItemFeature.HasDisplay
 
 
 def _is_task(index: AnyIndex) -> bool:
@@ -93,6 +100,27 @@ class BoardTreeView(QTreeView):
         else:
             super().keyPressEvent(event)
 
+    def dataChanged(
+        self, topLeft: AnyIndex, bottomRight: AnyIndex, roles: Sequence[int] = ()
+    ) -> None:
+        """Repaint only the cells a change of their text names; Qt would repaint everything.
+
+        Progress and the elapsed tick change a few columns of many rows, several times a
+        second at 100 agents: the whole board took 13 ms to paint, those columns about 5.
+        """
+        if not roles or not set(roles) <= _CELL_ROLE_SET or topLeft.row() == bottomRight.row():
+            super().dataChanged(topLeft, bottomRight, roles)
+            return
+        header, viewport = self.header(), self.viewport()
+        left = header.sectionViewportPosition(topLeft.column())
+        right = header.sectionViewportPosition(bottomRight.column())
+        right += header.sectionSize(bottomRight.column())
+        top = self.visualRect(topLeft).top()
+        bottom = self.visualRect(bottomRight).bottom()
+        area = QRect(QPoint(left, top), QPoint(right, bottom)).intersected(viewport.rect())
+        if not area.isEmpty():
+            viewport.update(area)
+
     def _nearest_task(self, index: QModelIndex, step: int) -> QModelIndex | None:
         while index.isValid():
             if _is_task(index):
@@ -101,20 +129,41 @@ class BoardTreeView(QTreeView):
         return None
 
 
-class ChangesDelegate(QStyledItemDelegate):
-    """Paints '+12 −3' with the insertions green and the deletions red."""
+class TaskCellDelegate(QStyledItemDelegate):
+    """Paints a task's cell from a single model call, its text; a group row paints as usual.
+
+    The stock delegate asks the model for ten roles a cell, each one through the filter
+    proxy into Python: a board of 40 rows took 17 ms to paint, several times a second
+    while agents run. The look is the style's own: only the questions are fewer.
+    """
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: AnyIndex) -> None:
-        """Paint the cell background, then the two counts in their colours."""
-        text = str(index.data() or "")
-        if not text:
+        """Paint a task cell with the style's item look, or a group row the stock way."""
+        text = index.data(CELL_ROLE)
+        if text is None:
             super().paint(painter, option, index)
             return
         opt = QStyleOptionViewItem(option)
-        self.initStyleOption(opt, index)
-        opt.text = ""
+        opt.index = QModelIndex(index)
+        opt.features |= _HAS_DISPLAY
+        opt.displayAlignment = _ALIGN_RIGHT if index.column() in NUMERIC_COLUMNS else _ALIGN_LEFT
+        self.draw(painter, opt, text)
+
+    def draw(self, painter: QPainter, opt: QStyleOptionViewItem, text: str) -> None:
+        """Draw the cell's background, selection and `text`."""
+        opt.text = text
         style = opt.widget.style() if opt.widget is not None else QApplication.style()
         style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, opt.widget)
+
+
+class ChangesDelegate(TaskCellDelegate):
+    """Paints '+12 −3' with the insertions green and the deletions red."""
+
+    def draw(self, painter: QPainter, opt: QStyleOptionViewItem, text: str) -> None:
+        """Paint the cell background, then the two counts in their colours."""
+        super().draw(painter, opt, "")
+        if not text:
+            return
         plus, _, minus = text.partition(" ")
         rect = opt.rect.adjusted(4, 0, -4, 0)
         painter.save()
@@ -260,6 +309,7 @@ class BoardView(QWidget):
         tree.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         tree.setAllColumnsShowFocus(True)
         tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        tree.setItemDelegate(TaskCellDelegate(tree))
         tree.setItemDelegateForColumn(BoardColumn.CHANGES, ChangesDelegate(tree))
         for column, width in zip(BoardColumn, (200, 64, 52, 72, 72), strict=False):
             tree.header().resizeSection(column, width)

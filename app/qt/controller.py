@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import gc
 import logging
+import time
 from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -36,6 +37,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 FLUSH_MS = 50
+# Running tasks' progress (last event, counts, usage) reaches the board at most this often;
+# a task that appears or changes state gets there within FLUSH_MS. Every board update
+# repaints its rows, which at 100 agents cost the loop more than the agents' output did.
+PROGRESS_SECONDS = 0.5
 POLL_MS = 2000  # how often tasks changed by another process (the CLI) are picked up
 
 
@@ -51,6 +56,7 @@ class WindowController:
         # one of its threads outlives the loop.
         self._io = ThreadPoolExecutor(max_workers=2, thread_name_prefix="orchard-io")
         self._pending: dict[str, Task] = {}
+        self._progress_at = 0.0  # when progress last reached the board (time.monotonic)
         self._tasks: dict[str, Task] = {}
         self._shown: str | None = None
         self._loading: list[Event] | None = None
@@ -228,6 +234,13 @@ class WindowController:
     def _on_timer_timeout(self) -> None:
         if not self._pending:
             return
+        now = time.monotonic()
+        if now - self._progress_at < PROGRESS_SECONDS and not any(
+            (known := self._tasks.get(t.id)) is None or known.state != t.state
+            for t in self._pending.values()
+        ):
+            return  # only progress: it waits for its turn
+        self._progress_at = now
         tasks, self._pending = list(self._pending.values()), {}
         for task in tasks:
             self.notifier.on_task_changed(self._tasks.get(task.id), task)

@@ -7,13 +7,15 @@ import time
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt
+from PySide6.QtGui import QPaintEvent
 from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
 
 from app.core.states import TaskState
 from app.core.task import Task
 from app.qt.boardmodel import (
+    CELL_ROLES,
     TASK_ID_ROLE,
     BoardColumn,
     BoardFilterModel,
@@ -304,6 +306,89 @@ def test_elapsed_ticks_for_running_rows_only(qtbot: QtBot) -> None:
         pass
     assert ranges == [(BoardGroup.RUNNING, BoardColumn.ELAPSED, BoardColumn.ELAPSED)]
     assert cell.data() == "2:05"
+
+
+def test_progress_repaints_its_cells_only_and_keeps_the_order(
+    view: BoardView, qtbot: QtBot
+) -> None:
+    view.resize(500, 600)
+    view.show()
+    qtbot.waitExposed(view)
+    view.set_sort_key("title")
+    tasks = [make_task(n, S.RUNNING, title=f"t{n:03d}") for n in range(1, 101)]  # past the fold
+    view.board_model.set_tasks(tasks + [make_task(n, S.SUCCEEDED) for n in range(200, 1200)])
+    model, proxy, tree = view.board_model, view.filter_model, view.tree
+    signals: list[tuple[int, int, int, int, list[int]]] = []
+    model.dataChanged.connect(
+        lambda a, b, roles: signals.append((a.row(), b.row(), a.column(), b.column(), roles))
+    )
+    areas: list[tuple[int, int]] = []
+    tree.viewport().installEventFilter(watcher := PaintWatcher(areas))
+    qtbot.wait(50)
+    areas.clear()
+
+    ticks = [dataclasses.replace(t, last_event=f"line {t.title}", tokens_in=5) for t in tasks]
+    view.update_tasks(ticks)
+    assert signals == [(0, 99, BoardColumn.CHANGES, BoardColumn.EVENT, CELL_ROLES)]
+    group = proxy.index(0, 0)
+    rows = [proxy.index(r, BoardColumn.EVENT, group).data() for r in range(2)]
+    assert rows == ["line t001", "line t002"]
+    qtbot.waitUntil(lambda: bool(areas))
+    left = tree.header().sectionViewportPosition(BoardColumn.CHANGES)
+    assert all(x >= left for x, _ in areas)  # title, agent and elapsed are not repainted
+
+    areas.clear()
+    view.update_tasks([dataclasses.replace(ticks[1], title="t002 renamed")])  # same place
+    assert shown(proxy)["Running (100)"][:3] == ["t001", "t002 renamed", "t003"]
+    qtbot.waitUntil(lambda: bool(areas))
+    assert any(x < left for x, _ in areas)  # its new title is painted
+    areas.clear()
+    view.update_tasks([dataclasses.replace(ticks[5], title="t000 moved")])  # the sort key
+    assert shown(proxy)["Running (100)"][:2] == ["t000 moved", "t001"]
+    tree.viewport().removeEventFilter(watcher)
+
+
+class PaintWatcher(QObject):
+    """Records the left edge and width of each area a widget paints."""
+
+    def __init__(self, areas: list[tuple[int, int]]) -> None:
+        super().__init__()
+        self.areas = areas
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Paint and isinstance(event, QPaintEvent):
+            self.areas.append((event.rect().x(), event.rect().width()))
+        return False
+
+
+def test_task_cells_paint_their_text_and_changes_in_colour(view: BoardView, qtbot: QtBot) -> None:
+    view.resize(700, 300)
+    view.show()
+    qtbot.waitExposed(view)
+    view.board_model.set_tasks(
+        [make_task(1, S.RUNNING, title="WWWWWWWW", insertions=12, deletions=3, files_changed=1)]
+    )
+    qtbot.wait(50)
+    tree = view.tree
+    image = tree.viewport().grab().toImage()
+    row = tree.visualRect(view.filter_model.index(0, 0, view.filter_model.index(0, 0)))
+
+    def colours(column: int) -> set[tuple[int, int, int]]:
+        left = tree.header().sectionViewportPosition(column)
+        width = tree.header().sectionSize(column)
+        return {
+            image.pixelColor(x, y).getRgb()[:3]
+            for x in range(left, left + width)
+            for y in range(row.top(), row.bottom())
+        }
+
+    def dark(c: tuple[int, int, int]) -> bool:
+        return sum(c) < 200
+
+    assert any(dark(c) for c in colours(BoardColumn.TITLE))
+    changes = colours(BoardColumn.CHANGES)
+    assert any(g > r + 60 and g > b + 30 for r, g, b in changes)  # +12 in green
+    assert any(r > g + 60 and r > b + 60 for r, g, b in changes)  # -3 in red
 
 
 def test_cell_texts() -> None:

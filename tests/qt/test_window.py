@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import itertools
 from pathlib import Path
 from typing import Any
 
@@ -267,3 +269,47 @@ def test_settings_save_parallel_and_check_an_agent(loop: Any, tmp_path: Path) ->
         await s.close()
 
     run(loop, scenario)
+
+
+def test_progress_reaches_the_board_twice_a_second_and_a_state_change_at_once(
+    loop: Any, tmp_path: Path
+) -> None:
+    from app.qt.boardmodel import BoardColumn
+    from app.services.supervisor import TaskUpdated
+
+    repo = make_repo(tmp_path / "repo")
+
+    async def body() -> None:
+        s = Session(tmp_path / "home")
+        await s.orchard.add_project(str(repo))
+        script = "for i in $(seq 1 40); do echo line $i; sleep 0.05; done"
+        [task] = await s.orchard.new_tasks("repo", script, agent="shell", title="Chatty")
+        model = s.window.board.board_model
+        shown: list[tuple[float, str]] = []
+        while group_of(s, task.id) != "Ready for review":
+            await asyncio.sleep(0.01)
+            cell = model.index_of(task.id, BoardColumn.EVENT).data() or ""
+            running = group_of(s, task.id) == "Running"  # a new state brings its last line
+            if running and cell.startswith("line") and (not shown or shown[-1][1] != cell):
+                shown.append((loop.time(), cell))
+        gaps = [b[0] - a[0] for a, b in itertools.pairwise(shown)]
+        assert len(shown) >= 2, shown
+        assert min(gaps) >= 0.45, gaps  # the store has it four times a second
+
+        # Within half a second of that progress, more progress waits; a new state does not.
+        ended = s.task(task.id)
+        await asyncio.sleep(0.6)  # the board's last update (the new state) is half a second old
+        feed, tick = s.controller._on_supervisor_message, s.controller._on_timer_timeout
+        feed(TaskUpdated(dataclasses.replace(ended, last_event="first")))
+        tick()
+        assert model.index_of(task.id, BoardColumn.EVENT).data() == "first"
+        feed(TaskUpdated(dataclasses.replace(ended, last_event="second")))
+        tick()
+        assert model.index_of(task.id, BoardColumn.EVENT).data() == "first"
+        feed(TaskUpdated(dataclasses.replace(ended, state=TaskState.FAILED, error="third")))
+        tick()
+        assert group_of(s, task.id) == "Failed / Stopped / Interrupted"
+        assert model.index_of(task.id, BoardColumn.EVENT).data() == "third"
+        await s.close()
+
+    run(loop, body)
