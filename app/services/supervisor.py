@@ -32,6 +32,7 @@ from app.services.store import Store
 from app.services.taskrun import TaskRun
 
 FLUSH_SECONDS = 0.25
+CHECKPOINT_SECONDS = 5.0  # how often the database's write-ahead log is folded in, off the loop
 log = logging.getLogger(__name__)
 POLL_SECONDS = 1.0
 # Running tasks count their changed lines every few seconds while files change: at most
@@ -166,6 +167,7 @@ class Supervisor:
         self._wake = asyncio.Event()
         self._loop: asyncio.AbstractEventLoop | None = None  # the loop run() runs on
         self._stopping = False
+        self._checkpointing: asyncio.Future[None] | None = None
         self.errors: list[str] = []
         # What start-up reconciliation found; the window and `orchard doctor` show it.
         self.findings: list[Finding] = []
@@ -204,6 +206,10 @@ class Supervisor:
                     await asyncio.wait_for(self._wake.wait(), POLL_SECONDS)
         finally:
             flusher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await flusher
+            if self._checkpointing is not None:  # the store must outlive its thread
+                await self._checkpointing
             self._flush()
 
     def _fill(self, limit: int) -> None:
@@ -290,9 +296,20 @@ class Supervisor:
         self._publish(TaskUpdated(task))
 
     async def _flush_loop(self) -> None:
+        due = time.monotonic() + CHECKPOINT_SECONDS
         while True:
             await asyncio.sleep(FLUSH_SECONDS)
             self._flush()
+            if time.monotonic() >= due:
+                self._checkpointing = asyncio.ensure_future(asyncio.to_thread(self._checkpoint))
+                await asyncio.shield(self._checkpointing)
+                due = time.monotonic() + CHECKPOINT_SECONDS
+
+    def _checkpoint(self) -> None:
+        try:
+            self.store.checkpoint()
+        except Exception as exc:  # e.g. the disk is full: the next one tries again
+            log.warning("could not checkpoint the database: %s", exc)
 
     def _flush(self) -> None:
         """Save every running task's batched progress in one transaction."""
