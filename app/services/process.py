@@ -2,23 +2,29 @@
 
 Every child gets its own process group, so stopping it stops everything it
 started; output is delivered in the chunks the pipe gives (up to 256 KB),
-never a line at a time.
+never a line at a time, through the loop's output pump (app/services/pump.py).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import os
 import signal
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+
+from app.services.pump import pump
 
 OutputCallback = Callable[[bytes], None]
 
 # After the leader exits, a child it left behind may still hold the pipes;
 # give the output this long to drain before the group is killed.
 DRAIN_SECONDS = 2.0
+# Output read but not yet handled, per child, past which its pipes stop being read.
+PAUSE_BYTES = 256 * 1024
+RESUME_BYTES = 64 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,26 +70,90 @@ async def run(
 
 
 class _Protocol(asyncio.SubprocessProtocol):
-    """Hands each pipe chunk straight to a callback; no stream buffering."""
+    """Queues each pipe chunk on the loop's output pump for its callback; no stream buffering.
+
+    The pump hands chunks over in the order they were read. A pipe whose chunks pile up
+    unhandled past PAUSE_BYTES stops being read (the agent then waits on a full pipe)
+    until they are down to RESUME_BYTES.
+    """
 
     def __init__(self, on_stdout: OutputCallback, on_stderr: OutputCallback) -> None:
         self._callbacks = {1: on_stdout, 2: on_stderr}
         loop = asyncio.get_running_loop()
-        self.pipes_closed: asyncio.Future[None] = loop.create_future()
+        self._pump = pump()
+        self._transport: asyncio.SubprocessTransport | None = None
+        self.eof: asyncio.Future[None] = loop.create_future()  # both pipes closed
+        self.pipes_closed: asyncio.Future[None] = loop.create_future()  # ... and all handed over
         self.exited: asyncio.Future[None] = loop.create_future()
         self._open = {1, 2}
+        self._handed = {1, 2}
+        self._queued = 0
+        self._paused = False
+        self.closed = False
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.SubprocessTransport)
+        self._transport = transport
 
     def process_exited(self) -> None:
         if not self.exited.done():
             self.exited.set_result(None)
 
     def pipe_data_received(self, fd: int, data: bytes) -> None:
-        self._callbacks[fd](data)
+        self._queued += len(data)
+        if self._queued > PAUSE_BYTES and not self._paused:
+            self._set_reading(False)
+        self._pump.put(functools.partial(self._hand_over, fd, data))
+
+    def _hand_over(self, fd: int, data: bytes) -> None:
+        self._queued -= len(data)
+        if self._paused and self._queued <= RESUME_BYTES:
+            self._set_reading(True)
+        if not self.closed:
+            self._callbacks[fd](data)
+
+    def _set_reading(self, on: bool) -> None:
+        self._paused = not on
+        for fd in (1, 2):
+            pipe = self._transport.get_pipe_transport(fd) if self._transport else None
+            if isinstance(pipe, asyncio.ReadTransport):
+                if on:
+                    pipe.resume_reading()
+                else:
+                    pipe.pause_reading()
 
     def pipe_connection_lost(self, fd: int, exc: Exception | None) -> None:
         self._open.discard(fd)
-        if not self._open and not self.pipes_closed.done():
+        if not self._open and not self.eof.done():
+            self.eof.set_result(None)
+
+        self._pump.put(functools.partial(self._handed_all, fd))
+
+    def _handed_all(self, fd: int) -> None:
+        self._handed.discard(fd)
+        if not self._handed and not self.pipes_closed.done():
             self.pipes_closed.set_result(None)
+
+    async def handed_over(self) -> None:
+        """Wait until every chunk read so far has reached its callback."""
+        await self._pump.barrier()
+
+    async def reached_eof(self, limit: float) -> bool:
+        """Wait for both pipes to close; False once `limit` seconds of reading found no end.
+
+        Time with reading paused does not count: then the pipe is full because Orchard has
+        not caught up, not because a child the agent left behind still holds it open.
+        """
+        step = min(0.05, limit)
+        while limit > 0:
+            try:
+                await asyncio.wait_for(asyncio.shield(self.eof), step)
+            except TimeoutError:
+                if not self._paused:
+                    limit -= step
+            else:
+                return True
+        return self.eof.done()
 
 
 class ChildProcess:
@@ -97,12 +167,13 @@ class ChildProcess:
         self.start_time: int | None = process_start_time(self.pid)
 
     async def wait(self) -> int:
-        """Wait for exit and for the output to drain; return the exit code."""
+        """Wait for exit and for the output to drain and be handed over; return the exit code."""
         await asyncio.shield(self._protocol.exited)
-        try:
-            await asyncio.wait_for(asyncio.shield(self._protocol.pipes_closed), DRAIN_SECONDS)
-        except TimeoutError:
+        if await self._protocol.reached_eof(DRAIN_SECONDS):
+            await asyncio.shield(self._protocol.pipes_closed)
+        else:
             kill_group(self.pgid, signal.SIGKILL)
+            await self._protocol.handed_over()
         code = self._transport.get_returncode()
         return code if code is not None else -1
 
@@ -115,7 +186,8 @@ class ChildProcess:
         await terminate_group(self.pgid, grace)
 
     def close(self) -> None:
-        """Release the transport."""
+        """Release the transport; output still queued for the callbacks is dropped."""
+        self._protocol.closed = True
         self._transport.close()
 
 
