@@ -77,9 +77,10 @@ class TaskLogWriter:
             self._guard(self.raw_path, lambda: _write_all(self._raw, data))
 
     def flush(self) -> None:
-        """Push buffered writes to the files."""
+        """Push buffered writes to the files; nothing once closed."""
         for f, path in ((self._events, self.events_path), (self._raw, self.raw_path)):
-            self._guard(path, f.flush)
+            if not f.closed:
+                self._guard(path, f.flush)
 
     def close(self) -> None:
         """Flush and close; the files stay readable whatever happened."""

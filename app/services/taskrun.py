@@ -342,10 +342,13 @@ class TaskRun:
         return self.task
 
     def take_changes(self) -> dict[str, Any]:
-        """Flush the log and hand over the summary changes batched since the last call."""
+        """Hand over the summary changes batched since the last call."""
+        return self.summary.take()
+
+    def flush_log(self) -> None:
+        """Push the log's buffered events to its file (nothing once the turn has ended)."""
         if self.log is not None:
             self.log.flush()
-        return self.summary.take()
 
     def restore_changes(self, changes: dict[str, Any]) -> None:
         """Put back changes that could not be saved, under any newer ones."""

@@ -1,4 +1,4 @@
-"""The database's write-ahead log is folded in off the event loop, never inside a commit."""
+"""The database log is folded in off the event loop; task logs reach their files while running."""
 
 from __future__ import annotations
 
@@ -64,3 +64,25 @@ def test_the_supervisor_checkpoints_in_a_thread_while_it_runs(
 
     asyncio.run(scenario())
     assert len(calls) >= 3 and not any(calls)  # every one off the loop's thread
+
+
+def test_a_running_tasks_events_reach_its_log_file_while_it_runs(tmp_path: Path) -> None:
+    async def scenario() -> bool:
+        orchard = Orchard(Home(tmp_path / "home"))
+        try:
+            await orchard.add_project(str(make_repo(tmp_path / "repo")), name="repo")
+            [task] = await orchard.new_tasks("repo", "echo early-line; sleep 3", agent="shell")
+            runner = asyncio.create_task(orchard.supervisor.run())
+            events = tmp_path / "home" / "logs" / task.id / "events.jsonl"
+            seen = False
+            for _ in range(150):  # 1.5 s: long before the task ends
+                await asyncio.sleep(0.01)
+                if events.exists() and b"early-line" in events.read_bytes():
+                    seen = True
+                    break
+            await runner
+            return seen
+        finally:
+            orchard.close()
+
+    assert asyncio.run(scenario())
