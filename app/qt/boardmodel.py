@@ -462,11 +462,17 @@ class BoardFilterModel(QSortFilterProxyModel):
         return task is not None and all(word in haystack for word in self._words)
 
 
-@lru_cache(maxsize=8192)
 def _ordered_alike(old: Task, new: Task) -> bool:
     """Say whether the board's filter and every sort key see `old` and `new` the same."""
     return all(getattr(old, name) == getattr(new, name) for name in _ORDER_FIELDS)
 
 
 def _haystack(task: Task) -> str:
-    return "\n".join((task.title, task.prompt, task.branch, task.agent)).casefold()
+    return _folded(task.title, task.prompt, task.branch, task.agent)
+
+
+# Keyed by the text alone: a running task is a new snapshot every half second, and a
+# cache keyed by snapshots would keep thousands of them alive.
+@lru_cache(maxsize=8192)
+def _folded(*texts: str) -> str:
+    return "\n".join(texts).casefold()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import gc
 import time
 from typing import Any
 
@@ -420,3 +421,16 @@ def test_thousands_of_tasks_stay_quick(view: BoardView) -> None:
     assert time.perf_counter() - start < 2
     assert view.board_model.task_count() == 2000
     assert view.selected_ids() == ["task00010"]
+
+
+def test_progress_updates_keep_no_old_snapshots_alive(view: BoardView) -> None:
+    tasks = [make_task(n) for n in range(20)]
+    view.update_tasks(tasks)
+    view.set_filter_text("task")  # the filter reads every updated task
+    gc.collect()
+    alive = sum(type(o) is Task for o in gc.get_objects())
+    for tick in range(1, 200):
+        view.update_tasks([dataclasses.replace(t, tokens_out=tick) for t in tasks])
+    gc.collect()
+    assert sum(type(o) is Task for o in gc.get_objects()) <= alive + len(tasks)
+    assert len(shown(view.filter_model)["Running (20)"]) == 20
