@@ -163,35 +163,54 @@ async def diff_text(worktree: str, base: str, stat: bool = False) -> str:
 
 
 async def _diff_everything(worktree: str, base: str, *options: str) -> str:
-    with scratch_index(worktree) as env:
+    async with scratch_index(worktree) as env:
         await git(worktree, "add", "--all", env=env)
         return (await git(worktree, "diff", "--cached", "-M", *options, base, env=env)).text
 
 
 async def worktree_tree(worktree: str) -> str:
     """Write every file of `worktree` (committed, staged, unstaged, untracked) to a tree."""
-    with scratch_index(worktree) as env:
+    async with scratch_index(worktree) as env:
         await git(worktree, "add", "--all", env=env)
         return (await git(worktree, "write-tree", env=env)).text.strip()
 
 
 class scratch_index:
-    """A throwaway copy of a worktree's index (absent if it has none), so the real one is kept."""
+    """A throwaway copy of a worktree's index (absent if it has none), so the real one is kept.
+
+    Its folder is made, filled and removed in a worker thread: while a hundred agents write
+    their logs, the kernel can hold one unlink on the event loop for over 100 ms.
+    """
 
     def __init__(self, worktree: str) -> None:
         self._worktree = worktree
         self._dir = ""
 
-    def __enter__(self) -> dict[str, str]:
-        self._dir = tempfile.mkdtemp(prefix="orchard-index-")
-        index = os.path.join(self._dir, "index")
-        real = _index_path(self._worktree)
-        if real and os.path.exists(real):
-            shutil.copyfile(real, index)  # unchanged files then need no rehashing
-        return git_env({"GIT_INDEX_FILE": index})
+    async def __aenter__(self) -> dict[str, str]:
+        making = asyncio.ensure_future(asyncio.to_thread(_make_scratch_index, self._worktree))
+        try:
+            self._dir = await asyncio.shield(making)
+        except asyncio.CancelledError:
+            # The thread still makes the folder: remove it once it is there.
+            making.add_done_callback(_remove_made_folder)
+            raise
+        return git_env({"GIT_INDEX_FILE": os.path.join(self._dir, "index")})
 
-    def __exit__(self, *exc: object) -> None:
-        shutil.rmtree(self._dir, ignore_errors=True)
+    async def __aexit__(self, *exc: object) -> None:
+        await asyncio.to_thread(shutil.rmtree, self._dir, ignore_errors=True)
+
+
+def _make_scratch_index(worktree: str) -> str:
+    folder = tempfile.mkdtemp(prefix="orchard-index-")
+    real = _index_path(worktree)
+    if real and os.path.exists(real):
+        shutil.copyfile(real, os.path.join(folder, "index"))  # unchanged files need no rehashing
+    return folder
+
+
+def _remove_made_folder(making: asyncio.Future[str]) -> None:
+    if not making.cancelled() and making.exception() is None:
+        making.get_loop().run_in_executor(None, shutil.rmtree, making.result(), True)
 
 
 def _index_path(worktree: str) -> str | None:

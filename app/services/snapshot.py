@@ -35,7 +35,7 @@ def worktree_present(path: str) -> bool:
 async def take_snapshot(worktree: str, head: str) -> Snapshot:
     """Record every file of `worktree` as trees, using a throwaway index."""
     head_tree = await tree_of(worktree, head)
-    with git.scratch_index(worktree) as env:
+    async with git.scratch_index(worktree) as env:
         index_tree = await _staged_tree(worktree, env, head_tree)
         await git.git(worktree, "add", "--all", env=env)
         tree = (await git.git(worktree, "write-tree", env=env)).text.strip()
