@@ -94,6 +94,7 @@ async def flood(tmp: Path, tasks: int, rate: int, seconds: float) -> dict[str, f
     busy = await _lateness(max(1.0, seconds - 2 - (time.perf_counter() - started)))
     while any(orchard.task(i).state in (TaskState.RUNNING, TaskState.PREPARING) for i in ids):
         await asyncio.sleep(0.2)
+    rss = _rss_mb()  # Orchard's peak, before this script reads the logs back
     counts = [_events(home, i) for i in ids]
     states = {orchard.task(i).state for i in ids}
     controller.close()
@@ -104,7 +105,7 @@ async def flood(tmp: Path, tasks: int, rate: int, seconds: float) -> dict[str, f
         "idle_max": max(idle or [0]),
         "busy_p99": _p(busy, 99),
         "busy_max": max(busy or [0]),
-        "rss": _rss_mb(),
+        "rss": rss,
         "lost": sum(max(sent - kept, 0) for sent, kept in counts if sent >= 0),
         "unknown": sum(sent < 0 for sent, _ in counts),
         "sent": sum(max(sent, 0) for sent, _ in counts),
@@ -115,11 +116,16 @@ async def flood(tmp: Path, tasks: int, rate: int, seconds: float) -> dict[str, f
 
 def _events(home: Path, task_id: str) -> tuple[int, int]:
     """Return how many item lines the agent wrote (-1 if unknown) and how many were kept."""
-    path = home / "logs" / task_id / "events.jsonl"
-    events = [json.loads(line) for line in path.read_text().splitlines()]
-    kept = sum(e["kind"] in ("command", "message") for e in events)
-    said = [e["text"] for e in events if e["kind"] == "raw" and "sent " in e.get("text", "")]
-    sent = int(said[-1].split()[-1]) - 2 if said else -1  # minus thread and turn lines
+    kept, said = 0, ""
+    with open(home / "logs" / task_id / "events.jsonl", "rb") as f:
+        for line in f:  # one at a time: the logs hold millions of events
+            event = json.loads(line)
+            kind = event["kind"]
+            if kind in ("command", "message"):
+                kept += 1
+            elif kind == "raw" and "sent " in event.get("text", ""):
+                said = event["text"]
+    sent = int(said.split()[-1]) - 2 if said else -1  # minus thread and turn lines
     return sent, kept
 
 
