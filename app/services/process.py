@@ -19,9 +19,11 @@ from app.services.pump import pump
 
 OutputCallback = Callable[[bytes], None]
 
-# After the leader exits, a child it left behind may still hold the pipes;
-# give the output this long to drain before the group is killed.
+# After the leader exits, a child it left behind may still hold the pipes: once they have
+# been open this long with nothing coming through, the group is killed...
 DRAIN_SECONDS = 2.0
+# ... or once they have been read this long, for a child that goes on writing.
+DRAIN_CAP_SECONDS = 30.0
 # Output read but not yet handled, per child, past which its pipes stop being read.
 PAUSE_BYTES = 256 * 1024
 RESUME_BYTES = 64 * 1024
@@ -89,6 +91,7 @@ class _Protocol(asyncio.SubprocessProtocol):
         self._handed = {1, 2}
         self._queued = 0
         self._paused = False
+        self._stirs = 0  # counts reads, pauses and resumes: the pipes were not idle
         self.closed = False
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -100,6 +103,7 @@ class _Protocol(asyncio.SubprocessProtocol):
             self.exited.set_result(None)
 
     def pipe_data_received(self, fd: int, data: bytes) -> None:
+        self._stirs += 1
         self._queued += len(data)
         if self._queued > PAUSE_BYTES and not self._paused:
             self._set_reading(False)
@@ -114,6 +118,7 @@ class _Protocol(asyncio.SubprocessProtocol):
 
     def _set_reading(self, on: bool) -> None:
         self._paused = not on
+        self._stirs += 1
         for fd in (1, 2):
             pipe = self._transport.get_pipe_transport(fd) if self._transport else None
             if isinstance(pipe, asyncio.ReadTransport):
@@ -138,19 +143,24 @@ class _Protocol(asyncio.SubprocessProtocol):
         """Wait until every chunk read so far has reached its callback."""
         await self._pump.barrier()
 
-    async def reached_eof(self, limit: float) -> bool:
-        """Wait for both pipes to close; False once `limit` seconds of reading found no end.
+    async def reached_eof(self, limit: float, cap: float) -> bool:
+        """Wait for both pipes to close; False once they stayed open `limit` seconds idle.
 
-        Time with reading paused does not count: then the pipe is full because Orchard has
-        not caught up, not because a child the agent left behind still holds it open.
+        Idle means read and silent. Time with reading paused does not count, nor time in
+        which output arrived: then the pipe is open because Orchard has not caught up, not
+        because a child the agent left behind holds it. Output that goes on past `cap`
+        seconds of reading ends the wait too.
         """
         step = min(0.05, limit)
-        while limit > 0:
+        idle = reading = 0.0
+        while idle < limit and reading < cap:
+            stirs = self._stirs
             try:
                 await asyncio.wait_for(asyncio.shield(self.eof), step)
             except TimeoutError:
                 if not self._paused:
-                    limit -= step
+                    reading += step
+                    idle += step if self._stirs == stirs else 0.0
             else:
                 return True
         return self.eof.done()
@@ -169,7 +179,7 @@ class ChildProcess:
     async def wait(self) -> int:
         """Wait for exit and for the output to drain and be handed over; return the exit code."""
         await asyncio.shield(self._protocol.exited)
-        if await self._protocol.reached_eof(DRAIN_SECONDS):
+        if await self._protocol.reached_eof(DRAIN_SECONDS, DRAIN_CAP_SECONDS):
             await asyncio.shield(self._protocol.pipes_closed)
         else:
             kill_group(self.pgid, signal.SIGKILL)

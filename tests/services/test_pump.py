@@ -80,7 +80,9 @@ def test_a_slow_consumer_pauses_the_pipes_and_gets_every_byte(
     # Drained for longer than the drain limit: with reading paused, that is Orchard's
     # backlog, not a child holding the pipe; nothing may be killed or dropped.
     monkeypatch.setattr(process, "DRAIN_SECONDS", 0.05)
-    size = 3 * process.PAUSE_BYTES
+    # Enough to pause the reading, then a tail small enough to sit in the pipe: each child
+    # exits while Orchard is paused, with its last bytes and its end still unread.
+    size = process.PAUSE_BYTES + 64 * 1024 + 16 * 1024
     script = (
         "import os,sys\n"
         f"data = bytes(range(256)) * ({size} // 256)\n"
@@ -129,12 +131,36 @@ def test_a_child_left_holding_the_pipe_is_killed_after_the_drain_limit(
     tmp_path: Path, monkeypatch: Any
 ) -> None:
     monkeypatch.setattr(process, "DRAIN_SECONDS", 0.5)
-    script = "echo before; (sleep 30; echo never) & echo after"
+    out, code, took, alive = _run_leaving_a_child(
+        "echo before; (sleep 30; echo never) & echo after", tmp_path
+    )
+    assert out == b"before\nafter\n"
+    assert code == 0
+    assert 0.4 < took < 5
+    assert not alive
+
+
+def test_a_child_left_writing_to_the_pipe_is_killed_after_the_drain_cap(
+    tmp_path: Path, monkeypatch: Any
+) -> None:
+    monkeypatch.setattr(process, "DRAIN_SECONDS", 0.3)
+    monkeypatch.setattr(process, "DRAIN_CAP_SECONDS", 1.0)
+    out, code, took, alive = _run_leaving_a_child(
+        "echo before; (while :; do echo tick; sleep 0.01; done) & echo after", tmp_path
+    )
+    assert out.startswith(b"before\n") and b"after\n" in out and b"tick\n" in out
+    assert code == 0
+    assert 0.9 < took < 5  # the ticks keep it from ever being idle: the cap ends the wait
+    assert not alive
+
+
+def _run_leaving_a_child(script: str, cwd: Path) -> tuple[bytes, int, float, list[int]]:
+    """Run `script`; return its output, exit code, wait time and the group's live members."""
 
     async def scenario() -> tuple[bytes, int, float, list[int]]:
         got: list[bytes] = []
         child = await process.spawn(
-            ["sh", "-c", script], str(tmp_path), {}, None, got.append, lambda _: None
+            ["sh", "-c", script], str(cwd), {}, None, got.append, lambda _: None
         )
         started = time.monotonic()
         code = await child.wait()
@@ -144,11 +170,7 @@ def test_a_child_left_holding_the_pipe_is_killed_after_the_drain_limit(
         child.close()
         return b"".join(got), code, took, alive
 
-    out, code, took, alive = asyncio.run(scenario())
-    assert out == b"before\nafter\n"
-    assert code == 0
-    assert 0.4 < took < 5
-    assert not alive
+    return asyncio.run(scenario())
 
 
 def _live_members(pgid: int) -> list[int]:
