@@ -346,9 +346,9 @@ class TaskRun:
         return self.summary.take()
 
     def flush_log(self) -> None:
-        """Push the log's buffered events to its file (nothing once the turn has ended)."""
+        """Push the log's held writes to its files, but for a part page held a moment."""
         if self.log is not None:
-            self.log.flush()
+            self.log.flush(whole_pages=True)
 
     def restore_changes(self, changes: dict[str, Any]) -> None:
         """Put back changes that could not be saved, under any newer ones."""
