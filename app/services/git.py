@@ -202,9 +202,13 @@ class scratch_index:
 
 def _make_scratch_index(worktree: str) -> str:
     folder = tempfile.mkdtemp(prefix="orchard-index-")
-    real = _index_path(worktree)
-    if real and os.path.exists(real):
-        shutil.copyfile(real, os.path.join(folder, "index"))  # unchanged files need no rehashing
+    try:
+        real = _index_path(worktree)
+        if real and os.path.exists(real):
+            shutil.copyfile(real, os.path.join(folder, "index"))  # unchanged files: no rehash
+    except OSError:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
     return folder
 
 

@@ -88,3 +88,13 @@ def test_a_count_cancelled_while_its_index_is_made_leaves_no_folder(
 
     asyncio.run(cancel_midway())
     assert list(scratch_root.iterdir()) == []
+
+
+def test_an_index_that_cannot_be_copied_leaves_no_folder(repo: Path, scratch_root: Path) -> None:
+    index = repo / ".git" / "index"
+    index.unlink()
+    index.mkdir()  # a broken checkout: copying its index fails
+
+    with pytest.raises(OSError):
+        asyncio.run(git.diff_stat(str(repo), "HEAD"))
+    assert list(scratch_root.iterdir()) == []
