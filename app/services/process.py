@@ -88,7 +88,6 @@ class _Protocol(asyncio.SubprocessProtocol):
         self.pipes_closed: asyncio.Future[None] = loop.create_future()  # ... and all handed over
         self.exited: asyncio.Future[None] = loop.create_future()
         self._open = {1, 2}
-        self._handed = {1, 2}
         self._queued = 0
         self._paused = False
         self._stirs = 0  # counts reads, pauses and resumes: the pipes were not idle
@@ -131,12 +130,11 @@ class _Protocol(asyncio.SubprocessProtocol):
         self._open.discard(fd)
         if not self._open and not self.eof.done():
             self.eof.set_result(None)
+            # Queued behind every chunk read: when it runs, all of them were handed over.
+            self._pump.put(self._handed_all)
 
-        self._pump.put(functools.partial(self._handed_all, fd))
-
-    def _handed_all(self, fd: int) -> None:
-        self._handed.discard(fd)
-        if not self._handed and not self.pipes_closed.done():
+    def _handed_all(self) -> None:
+        if not self.pipes_closed.done():
             self.pipes_closed.set_result(None)
 
     async def handed_over(self) -> None:
