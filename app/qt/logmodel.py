@@ -59,8 +59,8 @@ class LogRows:
         self.g_badge: list[str] = []
         self.g_tone = bytearray()
         self.items: dict[str, int] = {}
-        # Where each event (by seq) starts: a group it heads or updates (g, None), or
-        # `delta` rows past the visible end of group g (g = -1: from the top).
+        # Where each event (by seq) starts: a group it heads or updates (delta _AT_GROUP),
+        # or `delta` rows past the visible end of group g (g = -1: from the top).
         self.anchor_seq = array("q")
         self.anchor_group = array("q")
         self.anchor_delta = array("q")  # _AT_GROUP: the event heads or updates its group

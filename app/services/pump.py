@@ -27,9 +27,6 @@ class OutputPump:
         self._queue: deque[Callable[[], None]] = deque()
         self._scheduled = False
 
-    def __len__(self) -> int:
-        return len(self._queue)
-
     def put(self, call: Callable[[], None]) -> None:
         """Queue `call` after everything queued before it."""
         self._queue.append(call)

@@ -315,7 +315,7 @@ class Supervisor:
     def _flush(self) -> None:
         """Save every running task's batched progress in one transaction."""
         runs = list(self._runs.values())
-        # Each log's buffered events reach its file in its own turn of the output pump: a
+        # Each log's held writes reach its files in its own turn of the output pump: a
         # hundred flushes in one step blocked the loop 20-40 ms once the kernel started
         # throttling the flood of log writes.
         queue = pump()
