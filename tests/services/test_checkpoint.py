@@ -71,7 +71,9 @@ def test_a_running_tasks_events_reach_its_log_file_while_it_runs(tmp_path: Path)
         orchard = Orchard(Home(tmp_path / "home"))
         try:
             await orchard.add_project(str(make_repo(tmp_path / "repo")), name="repo")
-            [task] = await orchard.new_tasks("repo", "echo early-line; sleep 3", agent="shell")
+            # The prompt must not hold the line: Orchard logs the prompt when the turn starts.
+            script = "printf 'early-%s\\n' line; sleep 3"
+            [task] = await orchard.new_tasks("repo", script, agent="shell")
             runner = asyncio.create_task(orchard.supervisor.run())
             events = tmp_path / "home" / "logs" / task.id / "events.jsonl"
             seen = False
