@@ -138,7 +138,7 @@ class WindowController:
             return
         interrupted = await self.off_thread(self.orchard.supervisor.reconcile)
         if self.health is not None:
-            await self.health.start()
+            await self.health.recover()
         tasks = await self.off_thread(self.orchard.store.tasks)
         self._tasks = {t.id: t for t in tasks}
         self.window.board.set_tasks(tasks)
@@ -151,6 +151,10 @@ class WindowController:
         # What was made to open the window lives as long as it: kept out of the
         # collector's full passes, which otherwise stall the loop ~70 ms at 100 agents.
         gc.freeze()
+        if self.health is not None:
+            # The board is up and answering; faults are found before any agent starts,
+            # so no worktree is made while the check looks.
+            await self.health.start()
         supervising = asyncio.ensure_future(self.orchard.supervisor.run(until_idle=False))
         try:
             await self._closed

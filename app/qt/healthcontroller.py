@@ -48,18 +48,27 @@ class HealthController:
         self._polling = False
         self._unsubscribe = self.orchard.supervisor.subscribe(self._on_supervisor_message)
 
-    async def start(self) -> None:
-        """Rebuild a damaged database if one was set aside, reconcile with git, start polling."""
+    async def recover(self) -> None:
+        """Rebuild a damaged database if one was set aside: before the board is read."""
         from app.services.recovery import start_up
 
-        found = await start_up(self.orchard)
+        found = await start_up(self.orchard, reap=False)
         if found.damaged:
             self.main.say(
                 f"The database was damaged ({found.damaged}); it was moved aside to "
                 f"{found.moved_to} and {len(found.rebuilt)} task(s) were rebuilt as interrupted",
                 error=True,
             )
-        self.show_findings(found.findings)
+
+    async def start(self) -> None:
+        """Compare the database with git and the disk, show what is wrong, start polling.
+
+        Runs once the board is on screen: it reads every task and asks git about every
+        project, which would otherwise delay the first interactive frame.
+        """
+        from app.services.reconcile import reconcile
+
+        self.show_findings(await reconcile(self.orchard))
         for notice in self.orchard.settings.notices:
             self.main.say(notice)
         self._timer.start()

@@ -106,3 +106,34 @@ def test_a_second_orchard_asks_the_first_to_come_forward(loop: Any, tmp_path: Pa
         await s.close()
 
     run(loop, scenario)
+
+
+def test_a_damaged_database_is_rebuilt_before_the_board_is_filled(
+    loop: Any, tmp_path: Path
+) -> None:
+    home = tmp_path / "home"
+
+    async def prepare() -> list[str]:
+        orchard = Orchard(Home(home))
+        try:
+            await orchard.add_project(str(make_repo(tmp_path / "repo")), "repo")
+            made = await orchard.new_tasks(
+                "repo", "echo made > made.txt", agent="shell", attempts=2
+            )
+            await orchard.supervisor.run()
+            return [t.id for t in made]
+        finally:
+            orchard.close()
+
+    async def scenario() -> None:
+        ids = await prepare()
+        (home / "orchard.db").write_bytes(b"\x00garbage" * 4096)
+        s = Session(home)
+        # the board's first filling, not the store poll seconds later, has the rebuilt tasks
+        await until(lambda: s.controller._timer.isActive(), what="board filled")
+        assert set(s.controller._tasks) == set(ids)
+        assert all(s.task(i).state is TaskState.INTERRUPTED for i in ids)
+        assert "2 task(s) were rebuilt" in s.window.statusBar().currentMessage()
+        await s.close()
+
+    run(loop, scenario)
