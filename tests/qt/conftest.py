@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import threading
 from collections.abc import Awaitable, Callable, Iterator
@@ -107,3 +108,25 @@ async def until(check: Callable[[], Any], timeout: float = 30, what: str = "") -
 def run(loop: asyncio.AbstractEventLoop, scenario: Callable[[], Awaitable[None]]) -> None:
     """Run one async test scenario on the qasync loop."""
     loop.run_until_complete(scenario())
+
+
+def walked(root: object) -> int:
+    """Return how many references a full collection follows in the containers under `root`.
+
+    Follows lists, tuples, dicts, sets and Orchard's own objects, as long as they are
+    tracked: an untracked one (a tuple of strings after its first collection) is not walked.
+    """
+    total, todo, seen = 0, [root], set()
+    while todo:
+        obj = todo.pop()
+        if id(obj) in seen or not gc.is_tracked(obj):
+            continue
+        seen.add(id(obj))
+        referents = [r for r in gc.get_referents(obj) if not isinstance(r, type)]
+        total += len(referents)
+        todo += [r for r in referents if _walkable(r)]
+    return total
+
+
+def _walkable(obj: object) -> bool:
+    return isinstance(obj, list | tuple | dict | set) or type(obj).__module__.startswith("app.")
