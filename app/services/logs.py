@@ -136,7 +136,10 @@ class PageAppender:
     def _put(self, size: int) -> None:
         with memoryview(self._held) as view, view[:size] as part:
             _write_all(self._file, part)
-        del self._held[:size]
+        # A new buffer for the rest, never `del held[:size]`: resizing raises BufferError
+        # while any view of it lives on (a profiler or a traceback holding a frame), and
+        # the bytes just written would be written again.
+        self._held = self._held[size:]
         self._end += size
         self._held_at = time.monotonic()
 

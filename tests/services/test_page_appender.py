@@ -75,3 +75,27 @@ def test_the_log_writer_keeps_every_byte_across_turns(tmp_path: Path) -> None:
     events, _ = logs.read_events(folder / "events.jsonl")
     assert [e["seq"] for e in events] == list(range(1500))
     assert [e["text"] for e in events][-1] == "2:499"
+
+
+def test_a_view_of_the_written_bytes_kept_alive_breaks_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A sampling profiler or a stored traceback can keep a frame, and the memoryview in it,
+    # alive past the write: the appender must neither fail nor write the same bytes twice.
+    kept: list[memoryview] = []
+    real = logs._write_all
+
+    def keeping(f: object, data: memoryview) -> None:
+        kept.append(data[1:])  # a derived view, as a frame's locals would hold
+        real(f, data)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(logs, "_write_all", keeping)
+    path = tmp_path / "events.jsonl"
+    appender = PageAppender(path)
+    chunks = [b"%05d:" % n + b"y" * (n * 97 % 3000) + b"\n" for n in range(300)]
+    for chunk in chunks:
+        appender.write(chunk)
+    appender.flush()
+    appender.close()
+    assert kept
+    assert path.read_bytes() == b"".join(chunks)
