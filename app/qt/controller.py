@@ -148,6 +148,7 @@ class WindowController:
             self.say(f"{len(interrupted)} task(s) were interrupted when Orchard last stopped")
         self._timer.start()
         self._poll.start()
+        self.spawn(self._prepare_writes())
         # What was made to open the window lives as long as it: kept out of the
         # collector's full passes, which otherwise stall the loop ~70 ms at 100 agents.
         gc.freeze()
@@ -169,6 +170,11 @@ class WindowController:
             for job in list(self._jobs):
                 job.cancel()
             self._io.shutdown(wait=True)
+
+    async def _prepare_writes(self) -> None:
+        # The first write would import SQLModel (~300 ms) on the loop: a thread does it now.
+        await self.off_thread(self.orchard.store.prepare_writes)
+        gc.freeze()  # its modules live as long as the app, like the window: see run()
 
     def _on_window_close_requested(self) -> None:
         running = [t for t in self._tasks.values() if t.state in ACTIVE_STATES]

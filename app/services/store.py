@@ -1,29 +1,37 @@
 """Orchard's database: projects and tasks in SQLite (WAL), through SQLModel.
 
 Logs never live here: only a task's summary (state, counts, last event).
+
+Opening the database, and reading tasks and projects, go through the standard library's
+sqlite3: SQLModel and SQLAlchemy cost about 300 ms to import, which the window's first
+frame and the command line's listings do without. They are imported by the first write,
+or ahead of it by prepare_writes(), which the window calls in a thread once it is up.
 """
 
 from __future__ import annotations
 
-import functools
 import re
 import sqlite3
+import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
-from sqlalchemy import Connection, Engine, Select, bindparam, event, insert, text, update
-from sqlalchemy.exc import DatabaseError as SQLDatabaseError
-from sqlmodel import Field, Session, SQLModel, col, create_engine, func, select
-from sqlmodel.sql.expression import SelectOfScalar
 
 from app.core.states import TaskState
 from app.core.task import Comment, Project, Task
 from app.core.triage import Report, ReportDraft, ReportStatus
 from app.services.errors import UserError
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection, Engine, Select
+    from sqlmodel import Session
+    from sqlmodel.sql.expression import SelectOfScalar
+
+    from app.services.tables import CommentRow, ProjectRow, ReportRow
 
 SCHEMA_VERSION = 3
 
@@ -53,6 +61,8 @@ def _has_table(conn: Connection, table: str) -> bool:
 
 def _apply(conn: Connection, statement: str) -> None:
     """Run one migration statement; adding a column that exists already is a no-op."""
+    from sqlalchemy import text
+
     add = _ADD_COLUMN.match(statement)
     if add:
         table, column = add.groups()
@@ -75,111 +85,15 @@ class StoreCorrupt(Exception):
         self.detail = detail
 
 
-class ProjectRow(SQLModel, table=True):
-    __tablename__ = "projects"
-    name: str = Field(primary_key=True)
-    path: str
-    base: str
-    setup: str | None = None
-    test: str | None = None
-    created_at: float = Field(default_factory=time.time)
-
-
-class TaskRow(SQLModel, table=True):
-    __tablename__ = "tasks"
-    id: str = Field(primary_key=True)
-    project: str = Field(index=True)
-    title: str
-    prompt: str
-    agent: str
-    state: str = Field(index=True)
-    branch: str
-    worktree: str
-    base_ref: str
-    base_commit: str
-    created_at: float = Field(index=True)
-    group: str | None = Field(default=None, index=True)
-    exit_code: int | None = None
-    error: str | None = None
-    started_at: float | None = None
-    finished_at: float | None = None
-    tokens_in: int | None = None
-    tokens_out: int | None = None
-    cost_usd: float | None = None
-    files_changed: int = 0
-    insertions: int = 0
-    deletions: int = 0
-    session_id: str | None = None
-    last_event: str = ""
-    pgid: int | None = None
-    proc_start: int | None = None
-    stop_requested: bool = False
-    next_prompt: str | None = None
-    turns: int = 0
-    landed_commit: str | None = None
-    pr_url: str | None = None
-    archived_state: str | None = None
-
-
-class CommentRow(SQLModel, table=True):
-    __tablename__ = "comments"
-    id: int | None = Field(default=None, primary_key=True)
-    task_id: str = Field(index=True)
-    path: str
-    line: int
-    text: str
-    side: str = "new"
-    quote: str = ""
-    created_at: float = Field(default_factory=time.time)
-    sent_at: float | None = None
-
-
-class ReportRow(SQLModel, table=True):
-    __tablename__ = "reports"
-    id: int | None = Field(default=None, primary_key=True)
-    project: str = Field(index=True)
-    title: str
-    body: str = ""
-    reporter: str = ""
-    source: str = "capture"
-    external_id: str | None = Field(default=None, index=True)
-    url: str | None = None
-    created_at: float
-    imported_at: float
-    labels: str = ""  # newline-separated
-    category: str | None = None
-    priority: str | None = None
-    owner: str | None = None
-    status: str = Field(default="new", index=True)
-    duplicate_of: int | None = Field(default=None, index=True)
-    triaged_at: float | None = None
-    fixed_at: float | None = None
-    fix_commit: str | None = None
-    pr_url: str | None = None
-
-
-class ReportTaskRow(SQLModel, table=True):
-    __tablename__ = "report_tasks"
-    report_id: int = Field(primary_key=True)
-    task_id: str = Field(primary_key=True, index=True)
-
-
-class TriageSourceRow(SQLModel, table=True):
-    """What an import remembers between runs (ETags, where it stopped), as JSON."""
-
-    __tablename__ = "triage_sources"
-    key: str = Field(primary_key=True)  # e.g. "github:octo/app"
-    project: str = Field(index=True)
-    data: str = "{}"
-    updated_at: float = 0.0
-
-
-class SchemaRow(SQLModel, table=True):
-    __tablename__ = "schema_version"
-    version: int = Field(primary_key=True)
-
-
 _TASK_FIELDS = tuple(f.name for f in fields(Task))
+_TASK_BOOLS = tuple(f.name for f in fields(Task) if f.type in ("bool", bool))  # 0/1 in SQLite
+_PROJECT_SELECT = "SELECT name, path, base, setup, test FROM projects"
+_TASK_SELECT = f"SELECT {', '.join(f'"{name}"' for name in _TASK_FIELDS)} FROM tasks"
+# Every table of SCHEMA_VERSION (tables.py; a test holds the two together): a database that
+# has them all at that version opens without SQLAlchemy.
+_TABLES = frozenset(
+    {"projects", "tasks", "comments", "reports", "report_tasks", "triage_sources", "schema_version"}
+)
 _REPORT_FIELDS = tuple(
     f.name for f in fields(Report) if f.name not in ("labels", "status", "tasks")
 )
@@ -212,54 +126,107 @@ class Store:
     """Reads and writes projects and tasks; every write is one short transaction."""
 
     def __init__(self, path: Path) -> None:
-        self._engine: Engine = create_engine(
-            f"sqlite:///{path}", connect_args={"timeout": 30, "check_same_thread": False}
-        )
-        event.listen(self._engine, "connect", _on_connect)
         self.path = path
+        self._sql: Engine | None = None  # SQLAlchemy's, made by the first write
+        self._engine_lock = threading.Lock()
+        # Reads use one plain connection per thread: a read on the loop never waits for a
+        # thread's. All are closed by close().
+        self._local = threading.local()
+        self._readers_lock = threading.Lock()
+        self._readers: list[sqlite3.Connection] = []
+        self._closed = False
         try:
-            self._migrate()
+            if _schema_version(self._reader()) != SCHEMA_VERSION:
+                self._migrate()
             problems = self.integrity_problems()
-        except (sqlite3.DatabaseError, SQLDatabaseError) as exc:
-            self._engine.dispose()
+        except sqlite3.DatabaseError as exc:
+            self.close()
             raise StoreCorrupt(path, _reason(exc)) from None
+        except BaseException:
+            self.close()
+            raise
         if problems:
-            self._engine.dispose()
+            self.close()
             raise StoreCorrupt(path, problems[0])
+
+    @property
+    def _engine(self) -> Engine:
+        """Return SQLAlchemy's engine, importing SQLModel and making it on first use."""
+        with self._engine_lock:
+            if self._sql is None:
+                from sqlalchemy import event
+                from sqlmodel import create_engine
+
+                import app.services.tables  # noqa: F401  (the tables' classes, for the ORM)
+
+                engine = create_engine(
+                    f"sqlite:///{self.path}",
+                    connect_args={"timeout": 30, "check_same_thread": False},
+                )
+                event.listen(engine, "connect", _on_connect)
+                self._sql = engine
+            return self._sql
+
+    def prepare_writes(self) -> None:
+        """Import SQLModel and make the engine now (in a thread), not in the first write."""
+        self._engine  # noqa: B018
+
+    def _reader(self) -> sqlite3.Connection:
+        """Return this thread's plain connection, opening it on first use."""
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            with self._readers_lock:
+                if self._closed:
+                    raise sqlite3.ProgrammingError("the database is closed")
+                conn = sqlite3.connect(self.path, timeout=30, check_same_thread=False)
+                self._readers.append(conn)
+            _on_connect(conn, None)
+            self._local.conn = conn
+        return conn
+
+    def _read(self, sql: str, params: Iterable[Any] = ()) -> list[tuple[Any, ...]]:
+        """Run one SELECT on this thread's plain connection."""
+        return self._reader().execute(sql, tuple(params)).fetchall()
 
     def integrity_problems(self) -> list[str]:
         """Return what PRAGMA quick_check finds wrong with the database (empty when sound)."""
-        with self._engine.connect() as conn:
-            rows = [str(r[0]) for r in conn.exec_driver_sql("PRAGMA quick_check(5)")]
+        rows = [str(r[0]) for r in self._read("PRAGMA quick_check(5)")]
         return [] if rows == ["ok"] else rows
 
     def _migrate(self) -> None:
         """Bring an older database up to SCHEMA_VERSION; create a new one at it."""
-        with Session(self._engine) as s:
-            conn = s.connection()
-            # Take the write lock first: another process may be opening the same old database.
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
-            fresh = not _has_table(conn, "tasks")
-            SQLModel.metadata.create_all(conn)
-            known = [r.version for r in s.exec(select(SchemaRow))]
-            current = SCHEMA_VERSION if fresh else max(known, default=1)
-            if current > SCHEMA_VERSION:
-                raise StoreError(
-                    f"the database is from a newer Orchard (schema {current}, this one "
-                    f"knows {SCHEMA_VERSION}); upgrade Orchard to open it"
-                )
-            for version in range(current + 1, SCHEMA_VERSION + 1):
-                for statement in _MIGRATIONS[version]:
-                    _apply(conn, statement)
-            for version in range(1, SCHEMA_VERSION + 1):
-                if version not in known:
-                    s.add(SchemaRow(version=version))
-            s.commit()
+        from sqlalchemy.exc import DatabaseError as SQLDatabaseError
+        from sqlmodel import Session, SQLModel, select
+
+        from app.services.tables import SchemaRow
+
+        try:
+            with Session(self._engine) as s:
+                conn = s.connection()
+                # Take the write lock first: another process may be opening the same old database.
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+                fresh = not _has_table(conn, "tasks")
+                SQLModel.metadata.create_all(conn)
+                known = [r.version for r in s.exec(select(SchemaRow))]
+                current = SCHEMA_VERSION if fresh else max(known, default=1)
+                if current > SCHEMA_VERSION:
+                    raise StoreError(
+                        f"the database is from a newer Orchard (schema {current}, this one "
+                        f"knows {SCHEMA_VERSION}); upgrade Orchard to open it"
+                    )
+                for version in range(current + 1, SCHEMA_VERSION + 1):
+                    for statement in _MIGRATIONS[version]:
+                        _apply(conn, statement)
+                for version in range(1, SCHEMA_VERSION + 1):
+                    if version not in known:
+                        s.add(SchemaRow(version=version))
+                s.commit()
+        except SQLDatabaseError as exc:
+            raise sqlite3.DatabaseError(_reason(exc)) from None
 
     def schema_version(self) -> int:
         """Return the schema version the database is at."""
-        with Session(self._engine) as s:
-            return max(r.version for r in s.exec(select(SchemaRow)))
+        return int(self._read("SELECT max(version) FROM schema_version")[0][0])
 
     def checkpoint(self) -> None:
         """Copy the write-ahead log into the database, waiting for no reader or writer.
@@ -271,12 +238,23 @@ class Store:
 
     def close(self) -> None:
         """Release the database connections."""
-        self._engine.dispose()
+        with self._readers_lock:
+            self._closed = True
+            readers, self._readers = self._readers, []
+        for conn in readers:
+            conn.close()
+        with self._engine_lock:
+            if self._sql is not None:
+                self._sql.dispose()
 
     # projects
 
     def add_project(self, project: Project) -> None:
         """Record a new project; raise StoreError if the name is taken."""
+        from sqlmodel import Session
+
+        from app.services.tables import ProjectRow
+
         with Session(self._engine) as s:
             if s.get(ProjectRow, project.name) is not None:
                 raise StoreError(
@@ -287,6 +265,10 @@ class Store:
 
     def move_project(self, name: str, path: str) -> Project:
         """Point project `name` at the folder its repository now lives in."""
+        from sqlmodel import Session
+
+        from app.services.tables import ProjectRow
+
         with Session(self._engine) as s:
             row = s.get(ProjectRow, name)
             if row is None:
@@ -299,26 +281,28 @@ class Store:
 
     def project(self, name: str) -> Project:
         """Return the project called `name`, or raise StoreError."""
-        with Session(self._engine) as s:
-            row = s.get(ProjectRow, name)
-            if row is None:
-                known = ", ".join(r.name for r in s.exec(select(ProjectRow))) or "none yet"
-                raise StoreError(
-                    f"no project named '{name}' (known: {known}); "
-                    "add one with `orchard project add PATH`"
-                )
-            return _project(row)
+        rows = self._read(f"{_PROJECT_SELECT} WHERE name = ?", (name,))
+        if not rows:
+            known = ", ".join(p.name for p in self.projects()) or "none yet"
+            raise StoreError(
+                f"no project named '{name}' (known: {known}); "
+                "add one with `orchard project add PATH`"
+            )
+        return Project(*rows[0])
 
     def projects(self) -> list[Project]:
         """Return every project, by name."""
-        with Session(self._engine) as s:
-            rows = s.exec(select(ProjectRow).order_by(col(ProjectRow.name)))
-            return [_project(r) for r in rows]
+        rows = self._read(f"{_PROJECT_SELECT} ORDER BY name")
+        return [Project(*row) for row in rows]
 
     # tasks
 
     def add_tasks(self, tasks: Iterable[Task]) -> None:
         """Record new tasks in one transaction."""
+        from sqlmodel import Session
+
+        from app.services.tables import TaskRow
+
         with Session(self._engine) as s:
             for task in tasks:
                 s.add(TaskRow(**_task_row_values(task)))
@@ -329,25 +313,30 @@ class Store:
         ref = ref.strip().lower()
         if len(ref) < 4 or not all(c in "0123456789abcdef" for c in ref):
             raise StoreError(f"'{ref}' is not a task id (use the id `orchard task list` shows)")
-        with Session(self._engine) as s:
-            rows = list(s.exec(select(TaskRow).where(col(TaskRow.id).startswith(ref)).limit(2)))
+        # hex digits only: nothing in `ref` means anything to LIKE
+        rows = self._read(f"{_TASK_SELECT} WHERE id LIKE ? LIMIT 2", (ref + "%",))
         if not rows:
             raise StoreError(f"no task with id '{ref}'")
         if len(rows) > 1:
             raise StoreError(f"'{ref}' matches more than one task; give more of the id")
-        return _task(rows[0])
+        return _task_from(dict(zip(_TASK_FIELDS, rows[0], strict=True)).__getitem__)
 
     def tasks(
         self, project: str | None = None, states: Iterable[TaskState] | None = None
     ) -> list[Task]:
         """Return tasks, oldest first, optionally of one project and in some states."""
-        query = select(TaskRow).order_by(col(TaskRow.created_at), col(TaskRow.id))
+        where: list[str] = []
+        params: list[Any] = []
         if project is not None:
-            query = query.where(TaskRow.project == project)
+            where.append("project = ?")
+            params.append(project)
         if states is not None:
-            query = query.where(col(TaskRow.state).in_([s.value for s in states]))
-        with Session(self._engine) as s:
-            return [_task(r) for r in s.exec(query)]
+            values = [s.value for s in states]
+            where.append(f"state IN ({', '.join('?' * len(values))})" if values else "0")
+            params += values
+        sql = _TASK_SELECT + (f" WHERE {' AND '.join(where)}" if where else "")
+        rows = self._read(sql + " ORDER BY created_at, id", params)
+        return [_task_from(dict(zip(_TASK_FIELDS, row, strict=True)).__getitem__) for row in rows]
 
     def update(self, task_id: str, **changes: Any) -> Task:
         """Apply `changes` to one task and return it as stored."""
@@ -360,6 +349,10 @@ class Store:
         loop: one SELECT and one executemany per set of changed columns, not the ORM's
         three statements a task.
         """
+        from sqlalchemy import bindparam, update
+
+        from app.services.tables import TaskRow
+
         if not changes:
             return {}
         table = TaskRow.__table__  # type: ignore[attr-defined]
@@ -385,6 +378,10 @@ class Store:
 
     def add_comment(self, comment: Comment) -> Comment:
         """Record an open comment on a task's diff and return it with its id."""
+        from sqlmodel import Session
+
+        from app.services.tables import CommentRow
+
         values = comment.to_json()
         values.pop("id")
         values["created_at"] = comment.created_at or time.time()
@@ -397,6 +394,10 @@ class Store:
 
     def comments(self, task_id: str, open_only: bool = False) -> list[Comment]:
         """Return a task's comments, oldest first; only unsent ones if `open_only`."""
+        from sqlmodel import Session, col, select
+
+        from app.services.tables import CommentRow
+
         query = select(CommentRow).where(CommentRow.task_id == task_id)
         if open_only:
             query = query.where(col(CommentRow.sent_at).is_(None))
@@ -405,6 +406,10 @@ class Store:
 
     def mark_comments_sent(self, ids: Iterable[int], when: float) -> None:
         """Record that these comments went to the agent at `when`."""
+        from sqlmodel import Session, col, select
+
+        from app.services.tables import CommentRow
+
         with Session(self._engine) as s:
             for row in s.exec(select(CommentRow).where(col(CommentRow.id).in_(list(ids)))):
                 row.sent_at = when
@@ -413,6 +418,10 @@ class Store:
 
     def delete_comment(self, comment_id: int) -> None:
         """Forget one comment; raise StoreError if there is none with that id."""
+        from sqlmodel import Session
+
+        from app.services.tables import CommentRow
+
         with Session(self._engine) as s:
             row = s.get(CommentRow, comment_id)
             if row is None:
@@ -428,6 +437,11 @@ class Store:
         A draft whose external_id the project has already is not added again: its title, body,
         reporter, url and labels are refreshed and its triage fields are left alone.
         """
+        from sqlalchemy import insert, update
+        from sqlmodel import Session, func, select
+
+        from app.services.tables import ReportRow
+
         now = time.time()
         drafts = list(drafts)
         with Session(self._engine) as s:
@@ -462,6 +476,10 @@ class Store:
 
     def report(self, report_id: int | str) -> Report:
         """Return one report by id ("12" or "#12" work too); raise StoreError if none."""
+        from sqlmodel import Session
+
+        from app.services.tables import ReportRow
+
         number = _report_number(report_id)
         with Session(self._engine) as s:
             row = s.get(ReportRow, number)
@@ -476,6 +494,10 @@ class Store:
         since_id: int = 0,
     ) -> list[Report]:
         """Return reports by id, optionally of one project, in some statuses, above an id."""
+        from sqlmodel import col, select
+
+        from app.services.tables import ReportRow
+
         query = select(ReportRow)
         if project is not None:
             query = query.where(ReportRow.project == project)
@@ -487,6 +509,10 @@ class Store:
 
     def update_reports(self, changes: Mapping[int, Mapping[str, Any]]) -> dict[int, Report]:
         """Apply several reports' changes (already checked) in one transaction."""
+        from sqlmodel import Session
+
+        from app.services.tables import ReportRow
+
         with Session(self._engine) as s:
             rows: dict[int, ReportRow] = {}
             for report_id, values in changes.items():
@@ -507,6 +533,10 @@ class Store:
 
     def link_report_tasks(self, links: Iterable[tuple[int, str]]) -> None:
         """Record that these tasks work on these reports."""
+        from sqlmodel import Session
+
+        from app.services.tables import ReportTaskRow
+
         with Session(self._engine) as s:
             for report_id, task_id in links:
                 if s.get(ReportTaskRow, (report_id, task_id)) is None:
@@ -515,21 +545,37 @@ class Store:
 
     def reports_for_task(self, task_id: str) -> list[Report]:
         """Return the reports a task works on."""
+        from sqlmodel import col, select
+
+        from app.services.tables import ReportRow, ReportTaskRow
+
         linked = select(ReportTaskRow.report_id).where(ReportTaskRow.task_id == task_id)
         return self._reports_where(select(ReportRow).where(col(ReportRow.id).in_(linked)))
 
     def duplicates_of(self, report_id: int) -> list[Report]:
         """Return the reports marked as duplicates of `report_id`."""
+        from sqlmodel import select
+
+        from app.services.tables import ReportRow
+
         return self._reports_where(select(ReportRow).where(ReportRow.duplicate_of == report_id))
 
     def triage_source(self, key: str) -> dict[str, Any]:
         """Return what an import remembered under `key` ({} if nothing)."""
+        from sqlmodel import Session
+
+        from app.services.tables import TriageSourceRow
+
         with Session(self._engine) as s:
             row = s.get(TriageSourceRow, key)
             return orjson.loads(row.data) if row is not None else {}
 
     def save_triage_source(self, key: str, project: str, data: Mapping[str, Any]) -> None:
         """Remember `data` for an import under `key`."""
+        from sqlmodel import Session
+
+        from app.services.tables import TriageSourceRow
+
         with Session(self._engine) as s:
             row = s.get(TriageSourceRow, key) or TriageSourceRow(key=key, project=project)
             row.data = orjson.dumps(dict(data)).decode()
@@ -539,6 +585,10 @@ class Store:
 
     def _reports_where(self, query: SelectOfScalar[ReportRow]) -> list[Report]:
         """Return the reports `query` selects, by id, each with its tasks."""
+        from sqlmodel import Session, col
+
+        from app.services.tables import ReportRow
+
         with Session(self._engine) as s:
             rows = list(s.exec(query.order_by(col(ReportRow.id))))
             links = _report_tasks(s, query.with_only_columns(col(ReportRow.id)))
@@ -547,6 +597,11 @@ class Store:
 
 def _report_tasks(s: Session, ids: Select[Any] | list[int]) -> dict[int, tuple[str, ...]]:
     """Return the tasks of the reports listed in `ids` or selected by it, by report id."""
+    from sqlalchemy import Select
+    from sqlmodel import col, select
+
+    from app.services.tables import ReportTaskRow
+
     chunks = [ids] if isinstance(ids, Select) else _chunks(ids, 500)
     out: dict[int, list[str]] = {}
     for chunk in chunks:
@@ -615,6 +670,10 @@ def _draft_row_values(project: str, draft: ReportDraft, now: float) -> dict[str,
 
 def _known_drafts(s: Session, project: str, external: list[str]) -> dict[str, dict[str, Any]]:
     """Return id and refreshable fields of the project's reports with these external ids."""
+    from sqlmodel import col, select
+
+    from app.services.tables import ReportRow
+
     columns = [col(ReportRow.id), *(col(getattr(ReportRow, k)) for k in _DRAFT_UPDATES)]
     known: dict[str, dict[str, Any]] = {}
     for chunk in _chunks(external, 500):
@@ -663,15 +722,22 @@ def _project(row: ProjectRow) -> Project:
     return Project(row.name, row.path, row.base, row.setup, row.test)
 
 
-def _task(row: TaskRow) -> Task:
-    return _task_from(functools.partial(getattr, row))
-
-
 def _task_from(column: Callable[[str], Any]) -> Task:
     """Build a task from its row, `column(name)` giving each column's value."""
     values = {name: column(name) for name in _TASK_FIELDS}
     values["state"] = TaskState(values["state"])
+    for name in _TASK_BOOLS:
+        values[name] = bool(values[name])
     return Task(**values)
+
+
+def _schema_version(conn: sqlite3.Connection) -> int | None:
+    """Return the schema version of a database that has every table, else None."""
+    names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if not names >= _TABLES:
+        return None
+    version = conn.execute("SELECT max(version) FROM schema_version").fetchone()[0]
+    return int(version) if version is not None else None
 
 
 def _task_row_values(task: Task) -> dict[str, Any]:
