@@ -174,7 +174,8 @@ class WindowController:
     async def _prepare_writes(self) -> None:
         # The first write would import SQLModel (~300 ms) on the loop: a thread does it now.
         await self.off_thread(self.orchard.store.prepare_writes)
-        gc.freeze()  # its modules live as long as the app, like the window: see run()
+        if not self._closed.done():  # run() unfreezes as the window closes
+            gc.freeze()  # its modules live as long as the app, like the window: see run()
 
     def _on_window_close_requested(self) -> None:
         running = [t for t in self._tasks.values() if t.state in ACTIVE_STATES]
