@@ -110,4 +110,6 @@ def text_of(value: Any) -> str:
 
 def as_int(value: Any) -> int | None:
     """Return `value` as an int when it is a number, else None."""
+    if type(value) is int:  # the usual case, first: no bool, no union check
+        return value
     return int(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
