@@ -72,6 +72,7 @@ def loop(qapp: Any) -> Iterator[asyncio.AbstractEventLoop]:
     loop.set_default_executor(threads)
     asyncio.set_event_loop(loop)
     yield loop
+    _settle(loop)
     # Not loop.close(): a closed qasync loop leaves deleted notifiers behind that crash
     # the next test's loop on the same QApplication.
     threads.shutdown(wait=True, cancel_futures=True)
@@ -80,6 +81,26 @@ def loop(qapp: Any) -> Iterator[asyncio.AbstractEventLoop]:
 
 
 _LOOPS: list[asyncio.AbstractEventLoop] = []
+
+
+def _settle(loop: asyncio.AbstractEventLoop) -> None:
+    """End what a test left running on its loop, and silence the loop's fd notifiers.
+
+    A task left pending was otherwise stepped by pytest-qt's event processing during the
+    next test, with no loop running. A notifier left enabled on a file descriptor number
+    that the next test's loop reuses (a child's pidfd) kept Qt from watching it for the
+    new loop: the child's exit went unseen and the test hung.
+    """
+    pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
+    for task in pending:
+        task.cancel()
+    if pending:
+        loop.run_until_complete(asyncio.wait(pending, timeout=10))
+    for name in ("_read_notifiers", "_write_notifiers"):
+        notifiers = getattr(loop, name, {})
+        for notifier in notifiers.values():
+            notifier.setEnabled(False)
+        notifiers.clear()
 
 
 @pytest.fixture(scope="session", autouse=True)
