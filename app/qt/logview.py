@@ -242,8 +242,7 @@ class LogView(QWidget):
         self._timer.stop()
         self.model.reset(events)
         self.jump_to_latest()
-        if self.model.unsettled() and self.isVisible():
-            self._timer.start()  # its rows are sealed a slice per tick: see TextColumn
+        self._keep_settling()
 
     def append(self, task_id: str, events: Iterable[Event]) -> None:
         """Buffer new events of the shown task; they appear at the next flush."""
@@ -289,8 +288,7 @@ class LogView(QWidget):
         added = self.model.flush()
         if added and self._following:
             self.table.scrollToBottom()
-        if self.model.unsettled() and self.isVisible():
-            self._timer.start()  # rows loaded in bulk are sealed a slice per tick
+        self._keep_settling()
         return added
 
     def row_count(self) -> int:
@@ -335,6 +333,10 @@ class LogView(QWidget):
         self.find_bar.show()
         self.find_bar.edit.setFocus()
         self.find_bar.edit.selectAll()
+
+    def _keep_settling(self) -> None:
+        if self.model.unsettled() and self.isVisible():
+            self._timer.start()  # rows loaded in bulk are sealed a slice per tick
 
     def _arm(self) -> None:
         if self.isVisible() and not self._timer.isActive():

@@ -62,14 +62,12 @@ class TextColumn:
     def append(self, text: str) -> None:
         """Add one row at the end."""
         self._tail.append(text)
-        if CHUNK < len(self._tail) <= 2 * CHUNK and self.sealing:
-            self._seal()
+        self._seal_if_due()
 
     def extend(self, texts: Iterable[str]) -> None:
         """Add rows at the end; a long run of them waits for settle() to be sealed."""
         self._tail.extend(texts)
-        if CHUNK < len(self._tail) <= 2 * CHUNK and self.sealing:
-            self._seal()
+        self._seal_if_due()
 
     def unsettled(self) -> bool:
         """Say whether the tail is long (a bulk load) and settle() has work to do."""
@@ -128,8 +126,7 @@ class TextColumn:
         if start >= self._tail_start:  # all in the tail
             t = self._tail_start
             self._tail[start - t : stop - t] = texts
-            if CHUNK < len(self._tail) <= 2 * CHUNK and self.sealing:
-                self._seal()
+            self._seal_if_due()
             return
         first = bisect_right(self._starts, start) - 1
         base = self._starts[first]
@@ -154,6 +151,11 @@ class TextColumn:
             for c in range(first + len(pieces), len(moved)):
                 moved[c] += delta
             self._tail_start += delta
+
+    def _seal_if_due(self) -> None:
+        """Seal a tail grown past CHUNK; a longer one (a bulk load) waits for settle()."""
+        if CHUNK < len(self._tail) <= 2 * CHUNK and self.sealing:
+            self._seal()
 
     def _seal(self) -> None:
         """Seal the whole tail (CHUNK to 2 * CHUNK rows) as one tuple: one copy, no slices."""

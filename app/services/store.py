@@ -319,7 +319,7 @@ class Store:
             raise StoreError(f"no task with id '{ref}'")
         if len(rows) > 1:
             raise StoreError(f"'{ref}' matches more than one task; give more of the id")
-        return _task_from(dict(zip(_TASK_FIELDS, rows[0], strict=True)).__getitem__)
+        return _task_of(rows[0])
 
     def tasks(
         self, project: str | None = None, states: Iterable[TaskState] | None = None
@@ -336,7 +336,7 @@ class Store:
             params += values
         sql = _TASK_SELECT + (f" WHERE {' AND '.join(where)}" if where else "")
         rows = self._read(sql + " ORDER BY created_at, id", params)
-        return [_task_from(dict(zip(_TASK_FIELDS, row, strict=True)).__getitem__) for row in rows]
+        return [_task_of(row) for row in rows]
 
     def update(self, task_id: str, **changes: Any) -> Task:
         """Apply `changes` to one task and return it as stored."""
@@ -729,6 +729,11 @@ def _task_from(column: Callable[[str], Any]) -> Task:
     for name in _TASK_BOOLS:
         values[name] = bool(values[name])
     return Task(**values)
+
+
+def _task_of(row: tuple[Any, ...]) -> Task:
+    """Build a task from a row of _TASK_SELECT."""
+    return _task_from(dict(zip(_TASK_FIELDS, row, strict=True)).__getitem__)
 
 
 def _schema_version(conn: sqlite3.Connection) -> int | None:
