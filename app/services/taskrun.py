@@ -63,6 +63,7 @@ class TaskRun:
         self.stats_pacer = stats_pacer  # shared by every run: counts take turns
         self.on_raw: Callable[[str, bytes], None] | None = None
         self.summary = Summary()
+        self._unsaved: dict[str, Any] = {}  # progress handed to a save that has not ended
         self.agent: RunningAgent | None = None
         self.stop_requested = False
         self.log: TaskLogWriter | None = None
@@ -336,14 +337,27 @@ class TaskRun:
         target = transition(self.task.state, state)
         if self.log is not None:
             self.log.flush()
-        self.task = self.store.update(self.task.id, state=target, **self.summary.take(), **changes)
+        # Progress whose save is still under way or failed goes in too, under newer values.
+        values = {**self._unsaved, **self.summary.take(), **changes, "state": target}
+        self._unsaved = {}
+        self.task = self.store.update(self.task.id, **values)
         self._note(make_event(EventKind.STATUS, f"state: {target}", status=str(target)))
         self.on_task(self.task)
         return self.task
 
     def take_changes(self) -> dict[str, Any]:
-        """Hand over the summary changes batched since the last call."""
-        return self.summary.take()
+        """Hand over the summary changes batched since the last call.
+
+        They count as unsaved, and go into this run's state writes, until saved() or
+        restore_changes() is called.
+        """
+        taken = self.summary.take()
+        self._unsaved = {**self._unsaved, **taken}
+        return taken
+
+    def saved(self) -> None:
+        """Say that the changes handed over so far are stored."""
+        self._unsaved = {}
 
     def flush_log(self) -> None:
         """Push the log's held writes to its files, but for a part page held a moment."""
@@ -352,4 +366,5 @@ class TaskRun:
 
     def restore_changes(self, changes: dict[str, Any]) -> None:
         """Put back changes that could not be saved, under any newer ones."""
+        self._unsaved = {}
         self.summary.changes = {**changes, **self.summary.changes}
