@@ -83,24 +83,45 @@ def loop(qapp: Any) -> Iterator[asyncio.AbstractEventLoop]:
 _LOOPS: list[asyncio.AbstractEventLoop] = []
 
 
-def _settle(loop: asyncio.AbstractEventLoop) -> None:
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    """Settle the test's loop as soon as the test returns.
+
+    pytest-qt processes Qt events right after each test, before any fixture's teardown:
+    without this, a task the test left pending took a step then, with no loop running.
+    """
+    try:
+        return (yield)
+    finally:
+        loop = getattr(item, "funcargs", {}).get("loop")
+        if isinstance(loop, asyncio.AbstractEventLoop):
+            _settle(loop, final=False)
+
+
+def _settle(loop: asyncio.AbstractEventLoop, final: bool = True) -> None:
     """End what a test left running on its loop, and silence the loop's fd notifiers.
 
     A task left pending was otherwise stepped by pytest-qt's event processing during the
     next test, with no loop running. A notifier left enabled on a file descriptor number
     that the next test's loop reuses (a child's pidfd) kept Qt from watching it for the
-    new loop: the child's exit went unseen and the test hung.
+    new loop: the child's exit went unseen and the test hung. Right after the test
+    (`final` False) it only ends the tasks: the fixtures' teardown may still use the loop.
     """
     pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
     for task in pending:
         task.cancel()
     if pending:
         loop.run_until_complete(asyncio.wait(pending, timeout=10))
+    if not final:
+        return
     for name in ("_read_notifiers", "_write_notifiers"):
         notifiers = getattr(loop, name, {})
         for notifier in notifiers.values():
             notifier.setEnabled(False)
         notifiers.clear()
+    # Whatever a last callback scheduled is dropped: a later test's event processing fires
+    # this loop's Qt timers, and a stopped timer kills them instead of running them.
+    loop._timer.stop()  # type: ignore[attr-defined]
 
 
 @pytest.fixture(scope="session", autouse=True)
