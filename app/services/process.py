@@ -52,15 +52,26 @@ async def run(
     timeout: float | None = None,
 ) -> ProcessResult:
     """Run a short command to completion and return its output."""
-    proc = await asyncio.create_subprocess_exec(
-        *argv,
-        cwd=cwd,
-        env=dict(env) if env is not None else None,
-        stdin=asyncio.subprocess.PIPE if stdin is not None else asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        start_new_session=True,
+    starting = asyncio.ensure_future(
+        asyncio.create_subprocess_exec(
+            *argv,
+            cwd=cwd,
+            env=dict(env) if env is not None else None,
+            stdin=asyncio.subprocess.PIPE if stdin is not None else asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            start_new_session=True,
+        )
     )
+    try:
+        proc = await asyncio.shield(starting)
+    except asyncio.CancelledError:
+        # Cancelled while the child starts (a superseded query): asyncio's own clean-up
+        # would poll, and so reap, a child its watcher also waits for, which then logs
+        # "exit status already read". The start ends; then the child is killed and reaped.
+        _STARTING.add(starting)
+        starting.add_done_callback(_kill_started)
+        raise
     try:
         out, err = await asyncio.wait_for(proc.communicate(stdin), timeout)
     except BaseException:
@@ -69,6 +80,17 @@ async def run(
             await asyncio.shield(proc.wait())
         raise
     return ProcessResult(proc.returncode or 0, out, err)
+
+
+_STARTING: set[asyncio.Future[asyncio.subprocess.Process]] = set()  # strong refs
+
+
+def _kill_started(starting: asyncio.Future[asyncio.subprocess.Process]) -> None:
+    _STARTING.discard(starting)
+    if not starting.cancelled() and starting.exception() is None:
+        proc = starting.result()
+        if proc.returncode is None:
+            kill_group(proc.pid, signal.SIGKILL)  # its group; the watcher reaps it
 
 
 class _Protocol(asyncio.SubprocessProtocol):
