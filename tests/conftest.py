@@ -96,6 +96,23 @@ def child_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     return env
 
 
+def live_processes() -> list[tuple[int, list[str], list[bytes]]]:
+    """Return every process that is not a zombie: its pid, stat fields after the name, argv."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            argv = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        fields = stat[stat.rfind(")") + 2 :].split()
+        if fields[0] != "Z":
+            found.append((int(entry.name), fields, argv))
+    return found
+
+
 def process_alive(pid: int) -> bool:
     """Say whether `pid` is a live process (a zombie counts as dead)."""
     try:

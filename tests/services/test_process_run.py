@@ -7,29 +7,18 @@ import contextlib
 import logging
 import os
 import time
-from pathlib import Path
 
 import pytest
 
 from app.services import process
+from tests.conftest import live_processes
 
 pytestmark = pytest.mark.timeout(60)
 
 
 def _running(marker: str) -> list[int]:
     """Pids of live (not zombie) processes with `marker` as an argument."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            args = (entry / "cmdline").read_bytes().split(b"\0")
-            state = (entry / "stat").read_bytes().rsplit(b")", 1)[1].split()[0]
-        except OSError:
-            continue
-        if marker.encode() in args and state != b"Z":
-            found.append(int(entry.name))
-    return found
+    return [pid for pid, _, argv in live_processes() if marker.encode() in argv]
 
 
 def test_runs_cancelled_while_starting_log_nothing_and_leave_no_child(

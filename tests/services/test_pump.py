@@ -12,6 +12,7 @@ import pytest
 
 from app.services import process
 from app.services.pump import OutputPump
+from tests.conftest import live_processes
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -175,15 +176,4 @@ def _run_leaving_a_child(script: str, cwd: Path) -> tuple[bytes, int, float, lis
 
 def _live_members(pgid: int) -> list[int]:
     """Return the processes of group `pgid` that are not zombies waiting to be reaped."""
-    live = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        fields = stat[stat.rfind(")") + 2 :].split()
-        if int(fields[2]) == pgid and fields[0] != "Z":
-            live.append(int(entry.name))
-    return live
+    return [pid for pid, fields, _ in live_processes() if int(fields[2]) == pgid]
