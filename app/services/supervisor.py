@@ -333,7 +333,7 @@ class Supervisor:
         except Exception as exc:
             self._not_saved(runs, changes, exc)
             return
-        self._saved(runs, saved)
+        self._saved(runs, changes, saved)
 
     def _flush(self) -> None:
         """Save every running task's batched progress now, on the loop."""
@@ -345,7 +345,7 @@ class Supervisor:
         except Exception as exc:
             self._not_saved(runs, changes, exc)
             return
-        self._saved(runs, saved)
+        self._saved(runs, changes, saved)
 
     def _take_progress(self) -> tuple[list[tuple[TaskRun, Task]], dict[str, dict[str, Any]]]:
         """Return each running task with the task it holds now, and their batched changes."""
@@ -359,9 +359,15 @@ class Supervisor:
         changes = {run.task.id: c for run in runs if (c := run.take_changes())}
         return [(run, run.task) for run in runs], changes
 
-    def _saved(self, runs: list[tuple[TaskRun, Task]], saved: dict[str, Task]) -> None:
+    def _saved(
+        self,
+        runs: list[tuple[TaskRun, Task]],
+        changes: dict[str, dict[str, Any]],
+        saved: dict[str, Task],
+    ) -> None:
         for run, held in runs:
-            run.saved()
+            if held.id in changes:
+                run.saved(changes[held.id])
             # A run that ended, or changed state, while the save was under way keeps the
             # newer task it holds.
             if held.id in saved and self._runs.get(held.id) is run and run.task is held:

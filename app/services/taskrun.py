@@ -349,15 +349,21 @@ class TaskRun:
         """Hand over the summary changes batched since the last call.
 
         They count as unsaved, and go into this run's state writes, until saved() or
-        restore_changes() is called.
+        restore_changes() is called with them.
         """
         taken = self.summary.take()
         self._unsaved = {**self._unsaved, **taken}
         return taken
 
-    def saved(self) -> None:
-        """Say that the changes handed over so far are stored."""
-        self._unsaved = {}
+    def saved(self, changes: dict[str, Any]) -> None:
+        """Say that `changes`, handed over by take_changes(), are stored."""
+        self._settled(changes)
+
+    def _settled(self, changes: dict[str, Any]) -> None:
+        # Only values still the latest handed over: a newer one is not yet known stored.
+        for key, value in changes.items():
+            if key in self._unsaved and self._unsaved[key] is value:
+                del self._unsaved[key]
 
     def flush_log(self) -> None:
         """Push the log's held writes to its files, but for a part page held a moment."""
@@ -366,5 +372,5 @@ class TaskRun:
 
     def restore_changes(self, changes: dict[str, Any]) -> None:
         """Put back changes that could not be saved, under any newer ones."""
-        self._unsaved = {}
+        self._settled(changes)  # taken again with the summary's next changes
         self.summary.changes = {**changes, **self.summary.changes}
