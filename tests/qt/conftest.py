@@ -67,7 +67,29 @@ def loop(qapp: Any) -> Iterator[asyncio.AbstractEventLoop]:
     import qasync
 
     qapp.setQuitOnLastWindowClosed(False)  # the controller decides when the app ends
-    loop = qasync.QEventLoop(qapp, already_running=False)
+
+    class Loop(qasync.QEventLoop):  # type: ignore[misc]
+        def run_until_complete(self, future: Awaitable[Any]) -> Any:
+            """Run until `future` is done, and no further.
+
+            qasync's own then processes Qt events once more with no loop running: a task
+            stepped in that pass (a supervisor's git call) failed with 'no running event
+            loop', and left a 'coroutine was never awaited' warning.
+            """
+            task = asyncio.ensure_future(future, loop=self)
+            task.add_done_callback(self._stop_now)
+            try:
+                self.run_forever()
+            finally:
+                task.remove_done_callback(self._stop_now)
+            if not task.done():
+                raise RuntimeError("the loop stopped before the future was done")
+            return task.result()
+
+        def _stop_now(self, _: object) -> None:
+            self.stop()
+
+    loop = Loop(qapp, already_running=False)
     threads = ThreadPoolExecutor(max_workers=2, thread_name_prefix="test-io")
     loop.set_default_executor(threads)
     asyncio.set_event_loop(loop)
