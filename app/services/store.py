@@ -360,12 +360,13 @@ class Store:
         """Start update_many(changes) on `executor` and return its future.
 
         The supervisor saves running tasks' progress this way, four times a second, off the
-        event loop: a commit there stalled the window up to 26 ms. Any update made after
+        event loop: a commit there stalled the window up to 48 ms. Any update made after
         this call, from any thread, waits for this one, so a task's final state written a
-        moment later is never overwritten by the progress saved before it.
+        moment later is never overwritten by the progress saved before it. `changes` must
+        not be changed until the future is done.
         """
         self._wait_behind()
-        future = executor.submit(self._update_many, {k: dict(v) for k, v in changes.items()})
+        future = executor.submit(self._update_many, changes)
         self._behind = future
         return future
 

@@ -14,7 +14,7 @@ import os
 import signal
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -154,6 +154,15 @@ class SupervisorLock:
                 return True
             fcntl.flock(f, fcntl.LOCK_UN)
         return False
+
+
+@dataclass(frozen=True, slots=True)
+class _ProgressSave:
+    """Running tasks' batched changes on their way to the store."""
+
+    runs: list[tuple[TaskRun, Task]]  # each run with the task it held when the save began
+    changes: dict[str, dict[str, Any]]
+    future: Future[dict[str, Task]]
 
 
 class Supervisor:
@@ -320,35 +329,21 @@ class Supervisor:
     async def _save_progress(self) -> None:
         """Save every running task's batched progress in one transaction, off the loop.
 
-        The commit stalled the window up to 26 ms when it ran on the loop. The store orders
+        The commit stalled the window up to 48 ms when it ran on the loop. The store orders
         writes: a task's final state, written while this save is under way, waits for it.
         """
-        runs, changes = self._take_progress()
-        if not changes:
-            return
-        assert self._saver is not None
-        future = self.store.update_many_on(self._saver, changes)
-        try:
-            saved = await asyncio.wrap_future(future)
-        except Exception as exc:
-            self._not_saved(runs, changes, exc)
-            return
-        self._saved(runs, changes, saved)
+        if (save := self._start_save()) is not None:
+            with contextlib.suppress(Exception):  # _save_ended() reports it
+                await asyncio.wrap_future(save.future)
+            self._save_ended(save)
 
     def _flush(self) -> None:
-        """Save every running task's batched progress now, on the loop."""
-        runs, changes = self._take_progress()
-        if not changes:
-            return
-        try:
-            saved = self.store.update_many(changes)
-        except Exception as exc:
-            self._not_saved(runs, changes, exc)
-            return
-        self._saved(runs, changes, saved)
+        """Save every running task's batched progress now, waiting on the loop."""
+        if (save := self._start_save()) is not None:
+            wait([save.future])
+            self._save_ended(save)
 
-    def _take_progress(self) -> tuple[list[tuple[TaskRun, Task]], dict[str, dict[str, Any]]]:
-        """Return each running task with the task it holds now, and their batched changes."""
+    def _start_save(self) -> _ProgressSave | None:
         runs = list(self._runs.values())
         # Each log's held writes reach its files in its own turn of the output pump: a
         # hundred flushes in one step blocked the loop 20-40 ms once the kernel started
@@ -357,31 +352,23 @@ class Supervisor:
         for run in runs:
             queue.put(run.flush_log)
         changes = {run.task.id: c for run in runs if (c := run.take_changes())}
-        return [(run, run.task) for run in runs], changes
+        if not changes:
+            return None
+        assert self._saver is not None
+        future = self.store.update_many_on(self._saver, changes)
+        return _ProgressSave([(r, r.task) for r in runs if r.task.id in changes], changes, future)
 
-    def _saved(
-        self,
-        runs: list[tuple[TaskRun, Task]],
-        changes: dict[str, dict[str, Any]],
-        saved: dict[str, Task],
-    ) -> None:
-        for run, held in runs:
-            if held.id in changes:
-                run.saved(changes[held.id])
+    def _save_ended(self, save: _ProgressSave) -> None:
+        failure = save.future.exception()
+        if failure is not None:  # e.g. the disk is full: retried on the next tick
+            log.warning("could not save the progress of running tasks: %s", failure)
+        for run, held in save.runs:
+            run.save_ended(save.changes[held.id], stored=failure is None)
             # A run that ended, or changed state, while the save was under way keeps the
             # newer task it holds.
-            if held.id in saved and self._runs.get(held.id) is run and run.task is held:
-                run.task = saved[held.id]
+            if failure is None and self._runs.get(held.id) is run and run.task is held:
+                run.task = save.future.result()[held.id]
                 self._publish(TaskUpdated(run.task))
-
-    def _not_saved(
-        self, runs: list[tuple[TaskRun, Task]], changes: dict[str, dict[str, Any]], exc: Exception
-    ) -> None:
-        # e.g. the disk is full: retried on the next tick
-        log.warning("could not save the progress of running tasks: %s", exc)
-        for run, held in runs:
-            if held.id in changes:
-                run.restore_changes(changes[held.id])
 
     def start_now(self, task_ids: list[str]) -> None:
         """Start these queued tasks at once, even past the parallel limit."""

@@ -348,29 +348,25 @@ class TaskRun:
     def take_changes(self) -> dict[str, Any]:
         """Hand over the summary changes batched since the last call.
 
-        They count as unsaved, and go into this run's state writes, until saved() or
-        restore_changes() is called with them.
+        They count as unsaved, and go into this run's state writes, until save_ended() is
+        called with them.
         """
         taken = self.summary.take()
         self._unsaved = {**self._unsaved, **taken}
         return taken
 
-    def saved(self, changes: dict[str, Any]) -> None:
-        """Say that `changes`, handed over by take_changes(), are stored."""
-        self._settled(changes)
+    def save_ended(self, changes: dict[str, Any], stored: bool) -> None:
+        """Say that the save of `changes`, handed over by take_changes(), has ended.
 
-    def _settled(self, changes: dict[str, Any]) -> None:
-        # Only values still the latest handed over: a newer one is not yet known stored.
-        for key, value in changes.items():
+        Changes that were not stored go back under any newer ones, for the next save.
+        """
+        for key, value in changes.items():  # a newer value is not yet known stored
             if key in self._unsaved and self._unsaved[key] is value:
                 del self._unsaved[key]
+        if not stored:
+            self.summary.changes = {**changes, **self.summary.changes}
 
     def flush_log(self) -> None:
         """Push the log's held writes to its files, but for a part page held a moment."""
         if self.log is not None:
             self.log.flush(whole_pages=True)
-
-    def restore_changes(self, changes: dict[str, Any]) -> None:
-        """Put back changes that could not be saved, under any newer ones."""
-        self._settled(changes)  # taken again with the summary's next changes
-        self.summary.changes = {**changes, **self.summary.changes}

@@ -60,8 +60,14 @@ def test_a_failed_save_raises_from_its_future_and_later_updates_still_apply(
     store.close()
 
 
-def _watch_saves(orchard: Orchard, delay: float) -> list[tuple[bool, dict[str, Any]]]:
-    """Record each task write (on the loop's thread?, its changes); slow those in a thread."""
+def _watch_saves(
+    orchard: Orchard, delay: float, fail: bool = False
+) -> list[tuple[bool, dict[str, Any]]]:
+    """Record each task write (on the loop's thread?, its changes).
+
+    Those made in a thread, the progress saves, take `delay` seconds longer, as on a slow
+    disk; with `fail`, they then fail as on a full one. The writes themselves are SQLite's.
+    """
     seen: list[tuple[bool, dict[str, Any]]] = []
     real = orchard.store._update_many
 
@@ -70,6 +76,8 @@ def _watch_saves(orchard: Orchard, delay: float) -> list[tuple[bool, dict[str, A
         seen.extend((on_loop, dict(c)) for c in changes.values())
         if not on_loop:
             time.sleep(delay)
+            if fail:
+                raise OSError("disk full")
         return real(changes)
 
     orchard.store._update_many = spy  # type: ignore[method-assign]
@@ -106,17 +114,42 @@ def test_progress_is_saved_off_the_loop_and_the_final_state_lands_last(tmp_path:
             stored = orchard.task(task.id)
         finally:
             orchard.close()
-        progress = [c for on_loop, c in seen if "state" not in c]
-        finals = [c for on_loop, c in seen if c.get("state") == TaskState.SUCCEEDED]
-        assert progress and not any(on_loop for on_loop, c in seen if "state" not in c)
+        progress = [(on_loop, c) for on_loop, c in seen if "state" not in c]
+        finals = [c for _, c in seen if c.get("state") == TaskState.SUCCEEDED]
+        assert progress and not any(on_loop for on_loop, _ in progress)
         assert max(gaps) < 0.6  # the loop ran on while a save took 0.8 s
         assert stored.state is TaskState.SUCCEEDED
         # The slow save's older summary did not overwrite the final write's.
         [final] = finals
-        assert stored.last_event == final["last_event"] != progress[0]["last_event"]
+        assert stored.last_event == final["last_event"] != progress[0][1]["last_event"]
         assert published[-1] == stored  # and no older progress was published after it
 
     asyncio.run(scenario())
+
+
+def test_a_run_whose_state_changed_during_a_save_keeps_its_newer_state(tmp_path: Path) -> None:
+    async def scenario() -> list[TaskState]:
+        orchard = Orchard(Home(tmp_path / "home"))
+        try:
+            # The first progress save, slowed to 0.8 s, starts while the setup command runs;
+            # the agent starts, and the task turns running, before that save ends.
+            repo = str(make_repo(tmp_path / "repo"))
+            await orchard.add_project(repo, name="repo", setup="sleep 0.4")
+            [task] = await orchard.new_tasks("repo", "sleep 0.6", agent="shell")
+            _watch_saves(orchard, 0.8)
+            states: list[TaskState] = []
+            orchard.supervisor.subscribe(
+                lambda m: states.append(m.task.state) if isinstance(m, TaskUpdated) else None
+            )
+            await orchard.supervisor.run()
+            assert orchard.task(task.id).state is TaskState.SUCCEEDED
+            return states
+        finally:
+            orchard.close()
+
+    states = asyncio.run(scenario())
+    running = states.index(TaskState.RUNNING)
+    assert TaskState.PREPARING not in states[running:]  # the save's older task was not published
 
 
 def test_progress_whose_save_fails_after_the_task_ended_goes_into_its_final_write(
@@ -135,15 +168,7 @@ def test_progress_whose_save_fails_after_the_task_ended_goes_into_its_final_writ
         try:
             await orchard.add_project(str(make_repo(tmp_path / "repo")), name="repo")
             [task] = await orchard.new_tasks("repo", "go", agent="mine")
-            real = orchard.store._update_many
-
-            def failing(changes: dict[str, dict[str, Any]]) -> dict[str, Task]:
-                if threading.current_thread() is not threading.main_thread():
-                    time.sleep(0.8)  # still under way when the task ends
-                    raise OSError("disk full")
-                return real(changes)
-
-            orchard.store._update_many = failing  # type: ignore[method-assign]
+            _watch_saves(orchard, 0.8, fail=True)  # still under way when the task ends
             await orchard.supervisor.run()
             return orchard.task(task.id)
         finally:
