@@ -107,35 +107,40 @@ _LOOPS: list[asyncio.AbstractEventLoop] = []
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
-    """Settle the test's loop as soon as the test returns.
+    """End the tasks of the test's loop as soon as the test returns.
 
-    pytest-qt processes Qt events right after each test, before any fixture's teardown:
-    without this, a task the test left pending took a step then, with no loop running.
+    pytest-qt processes Qt events right after each test, before any fixture's teardown
+    (which may still use the loop, so it is settled only then).
     """
     try:
         return (yield)
     finally:
         loop = getattr(item, "funcargs", {}).get("loop")
         if isinstance(loop, asyncio.AbstractEventLoop):
-            _settle(loop, final=False)
+            _end_tasks(loop)
 
 
-def _settle(loop: asyncio.AbstractEventLoop, final: bool = True) -> None:
-    """End what a test left running on its loop, and silence the loop's fd notifiers.
+def _end_tasks(loop: asyncio.AbstractEventLoop) -> None:
+    """Cancel what a test left running on its loop, and wait for it to end.
 
-    A task left pending was otherwise stepped by pytest-qt's event processing during the
-    next test, with no loop running. A notifier left enabled on a file descriptor number
-    that the next test's loop reuses (a child's pidfd) kept Qt from watching it for the
-    new loop: the child's exit went unseen and the test hung. Right after the test
-    (`final` False) it only ends the tasks: the fixtures' teardown may still use the loop.
+    A task left pending was otherwise stepped by pytest-qt's event processing, with no
+    loop running.
     """
     pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
     for task in pending:
         task.cancel()
     if pending:
         loop.run_until_complete(asyncio.wait(pending, timeout=10))
-    if not final:
-        return
+
+
+def _settle(loop: asyncio.AbstractEventLoop) -> None:
+    """End a test's loop for good: its tasks, its fd notifiers and its Qt timers.
+
+    A notifier left enabled on a file descriptor number that the next test's loop reuses
+    (a child's pidfd) kept Qt from watching it for the new loop: the child's exit went
+    unseen and the test hung.
+    """
+    _end_tasks(loop)
     for name in ("_read_notifiers", "_write_notifiers"):
         notifiers = getattr(loop, name, {})
         for notifier in notifiers.values():
