@@ -8,20 +8,11 @@ returns its handlers keyed by ("task", action). The `triage` group's modules do 
 
 from __future__ import annotations
 
-import argparse
-import json
-from collections.abc import Awaitable, Callable
 from typing import Any
 
-from app.services.orchard import Orchard
+from app.commands.handler import Handler, Handlers, print_json
 
-Handler = Callable[[Orchard, argparse.Namespace], Awaitable[int]]
-Handlers = dict[tuple[str, str | None], Handler]
-
-
-def print_json(value: Any) -> None:
-    """Print `value` as the indented JSON every command's --json prints."""
-    print(json.dumps(value, indent=2, ensure_ascii=False))
+__all__ = ["Handler", "Handlers", "add_task_commands", "add_top_commands", "print_json"]
 
 
 def add_task_commands(sub: Any) -> Handlers:

@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import Any
 
-from app.commands import Handlers, print_json
+from app.commands.handler import Handlers, print_json
 from app.core.compare import FIELD_TITLES, FIELDS, Attempt, Scoreboard, TestResult, cells
 from app.services import compare
 from app.services.orchard import Orchard

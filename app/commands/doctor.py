@@ -5,10 +5,11 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from app.commands import Handlers, print_json
+from app.commands.handler import Handlers, print_json
+from app.core.findings import WORKTREE_MISSING, Finding
 from app.services import git
 from app.services.orchard import Orchard, UserError
-from app.services.reconcile import WORKTREE_MISSING, Finding, reconcile
+from app.services.reconcile import reconcile
 from app.services.recovery import REPAIRABLE, repair, start_up
 
 

@@ -6,7 +6,7 @@ import argparse
 import re
 from typing import Any
 
-from app.commands import Handlers, print_json
+from app.commands.handler import Handlers, print_json
 from app.core.task import Comment, Task
 from app.services import followup
 from app.services.orchard import Orchard, UserError

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from app.commands import Handlers, print_json
+from app.commands.handler import Handlers, print_json
 from app.core.forecast import Clash, TaskForecast
 from app.core.task import Task
 from app.services.forecast import forecast, forecast_task

@@ -8,7 +8,7 @@ import sys
 import time
 from typing import Any
 
-from app.commands import Handlers, print_json
+from app.commands.handler import Handlers, print_json
 from app.core.states import TaskState
 from app.services import archive
 from app.services.landcheck import LandCheck, check_land

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from app.commands import Handlers, print_json
+from app.commands.handler import Handlers, print_json
 from app.services.orchard import Orchard
 from app.services.pullrequest import open_pull_request
 

@@ -7,7 +7,7 @@ import getpass
 import sys
 from typing import Any
 
-from app.commands import Handlers, print_json
+from app.commands.handler import Handlers, print_json
 from app.services.orchard import Orchard, UserError
 from app.services.secrets import KNOWN, SecretsError, SecretStore
 

@@ -8,7 +8,7 @@ import sys
 import time
 from typing import Any
 
-from app.commands import Handlers, print_json
+from app.commands.handler import Handlers, print_json
 from app.core.triage import PRIORITIES, Report, ReportStatus, parse_status
 from app.services.orchard import Orchard, UserError
 

@@ -9,7 +9,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from app.commands import Handlers, print_json
+from app.commands.handler import Handlers, print_json
 from app.core.suggestion import Suggestion, duplicate_candidates, unset_fields
 from app.core.triage import (
     OPEN_STATUSES,

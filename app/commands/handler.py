@@ -1,0 +1,18 @@
+"""What every command module shares: the handler's type and the JSON its --json prints."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from app.services.orchard import Orchard
+
+Handler = Callable[[Orchard, argparse.Namespace], Awaitable[int]]
+Handlers = dict[tuple[str, str | None], Handler]
+
+
+def print_json(value: Any) -> None:
+    """Print `value` as the indented JSON every command's --json prints."""
+    print(json.dumps(value, indent=2, ensure_ascii=False))
