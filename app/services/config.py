@@ -20,7 +20,9 @@ from app.core.profiles import (
     profile_from_table,
 )
 from app.core.triage import DEFAULT_CATEGORIES
+from app.services.atomicfile import write_atomically
 from app.services.secrets import SecretsError, SecretStore
+from app.services.tomlfile import dumps
 
 DEFAULT_PARALLEL = 4
 DEFAULT_MIN_FREE_MEMORY_MB = 2048
@@ -176,9 +178,6 @@ def load_settings(home: Home) -> Settings:
 def _with_secrets(settings: Settings, home: Home, data: dict[str, Any]) -> Settings:
     """Move clear-text secrets out of config.toml, then read them from the secrets store."""
     store = SecretStore(home.root)
-    # Imported here: settings_file writes config.toml and itself imports this module.
-    from app.services.settings_file import move_secrets
-
     notices = move_secrets(home, data, store)
     values: dict[str, str | None] = {}
     for (table, key), name in SECRET_KEYS.items():
@@ -196,6 +195,31 @@ def _with_secrets(settings: Settings, home: Home, data: dict[str, Any]) -> Setti
         llm=replace(settings.llm, api_key=values["llm.api_key"]),
         notices=tuple(notices),
     )
+
+
+def move_secrets(home: Home, data: dict[str, Any], store: SecretStore) -> list[str]:
+    """Move clear-text secrets from config.toml into `store`; return one notice per move."""
+    notices, moved = [], False
+    for (table, key), name in SECRET_KEYS.items():
+        section = data.get(table)
+        value = section.get(key) if isinstance(section, dict) else None
+        if not isinstance(value, str) or not value.strip():
+            continue
+        try:
+            where = store.set(name, value.strip()).where
+        except SecretsError as exc:
+            notices.append(f"[{table}] {key} stays in clear in {home.config}: {exc}")
+            continue
+        del section[key]  # type: ignore[union-attr]
+        if not section:
+            del data[table]  # no empty [github] left behind
+        moved = True
+        notices.append(f"moved [{table}] {key} out of {home.config} into {where}")
+    if moved:
+        text = dumps(data)
+        tomllib.loads(text)
+        write_atomically(home.config, text.encode("utf-8"))
+    return notices
 
 
 def _config_value(data: dict[str, Any], table: str, key: str) -> str | None:
