@@ -18,6 +18,7 @@ import orjson
 from app import __version__
 from app.commands import Handlers, add_task_commands, add_top_commands, print_json
 from app.core.eventtext import render_event
+from app.core.findings import ORPHAN_KILLED, Finding
 from app.core.states import ACTIVE_STATES, TaskState
 from app.core.triage import TriageError
 from app.progress import ProgressView, elapsed
@@ -26,7 +27,6 @@ from app.services.agents.framing import LineSplitter
 from app.services.config import ConfigError, Home
 from app.services.logs import follow_bytes
 from app.services.orchard import Orchard, UserError
-from app.services.reconcile import ORPHAN_KILLED, Finding
 from app.services.recovery import StartUp, start_up
 from app.services.supervisor import AlreadySupervised
 

@@ -8,10 +8,10 @@ from PySide6.QtCore import QTimer
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QApplication, QPushButton
 
+from app.core.findings import ORPHAN_KILLED, Finding
 from app.core.states import ACTIVE_STATES
 from app.qt.problemsdialog import ProblemsDialog
 from app.services.orchard import UserError
-from app.services.reconcile import ORPHAN_KILLED, Finding
 from app.services.supervisor import Message, QueueHeld
 
 if TYPE_CHECKING:

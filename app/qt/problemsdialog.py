@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.services.reconcile import Finding
+from app.core.findings import Finding
 
 _KINDS = {
     "worktree_missing": "worktree gone",

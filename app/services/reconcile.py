@@ -10,10 +10,19 @@ import asyncio
 import contextlib
 import os
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Protocol
 
+from app.core.findings import (
+    BRANCH_MISSING,
+    INDEX_LOCK,
+    ORPHAN_KILLED,
+    REPO_MOVED,
+    WORKTREE_MISSING,
+    WORKTREE_UNRECORDED,
+    Finding,
+)
 from app.core.states import CLOSED_STATES, LIVE_STATES
 from app.core.task import Project, Task
 from app.services import git
@@ -21,51 +30,39 @@ from app.services.config import Home
 from app.services.snapshot import worktree_present
 from app.services.store import Store
 
-if TYPE_CHECKING:
-    from app.services.orchard import Orchard
-
-ORPHAN_KILLED = "orphan_agent_killed"
-WORKTREE_MISSING = "worktree_missing"
-WORKTREE_UNRECORDED = "worktree_unrecorded"
-BRANCH_MISSING = "branch_missing"
-INDEX_LOCK = "index_lock"
-REPO_MOVED = "repo_moved"
-KINDS = (
-    ORPHAN_KILLED,
-    WORKTREE_MISSING,
-    WORKTREE_UNRECORDED,
-    BRANCH_MISSING,
-    INDEX_LOCK,
-    REPO_MOVED,
-)
 # A lock younger than this may belong to a git that is about to finish.
 STALE_LOCK_SECONDS = 30.0
 _ORCHARD_BRANCHES = "refs/heads/orchard/"
 _ARCHIVES = "refs/orchard/archive/"
 
 
-@dataclass(frozen=True, slots=True)
-class Finding:
-    """One thing found out of step after a crash or a hand edit, and how to repair it."""
+class _Lock(Protocol):
+    @property
+    def held(self) -> bool: ...
 
-    kind: str
-    task_id: str | None
-    project: str | None
-    path: str | None
-    message: str
-    repair: str  # the command that repairs it
-    needs_decision: bool = True
+    def acquire(self) -> None: ...
 
-    def to_json(self) -> dict[str, Any]:
-        """Return the finding as the JSON object `orchard doctor --json` prints."""
-        return asdict(self)
 
-    def matches(self, target: str | None) -> bool:
-        """Say whether `target` (None, 'all', a kind, a task id or prefix) names this finding."""
-        if target in (None, "all", self.kind):
-            return True
-        assert target is not None
-        return bool(self.task_id and self.task_id.startswith(target))
+class _Reaper(Protocol):
+    findings: list[Finding]
+
+    def reconcile(self) -> object: ...
+
+
+class Reconcilable(Protocol):
+    """What reconcile() needs of the Orchard context: its home, store, lock and supervisor."""
+
+    @property
+    def home(self) -> Home: ...
+
+    @property
+    def store(self) -> Store: ...
+
+    @property
+    def lock(self) -> _Lock: ...
+
+    @property
+    def supervisor(self) -> _Reaper: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,21 +74,7 @@ class RepoState:
     archives: frozenset[str]  # task ids with an archive ref
 
 
-def orphan_finding(task: Task) -> Finding:
-    """Return the finding for a task whose agent outlived its supervisor and was killed."""
-    verb = "resume" if task.session_id else "retry"
-    return Finding(
-        ORPHAN_KILLED,
-        task.id,
-        task.project,
-        task.worktree,
-        f"task {task.short_id}'s agent was still running after Orchard died; it was "
-        "stopped and the task marked interrupted (worktree and log kept, nothing committed)",
-        f"orchard task {verb} {task.short_id}",
-    )
-
-
-async def reconcile(orchard: Orchard) -> list[Finding]:
+async def reconcile(orchard: Reconcilable) -> list[Finding]:
     """Reap agents a dead supervisor left (unless another one runs), then compare with git."""
     if not orchard.lock.held:
         # AlreadySupervised (a RuntimeError): the live supervisor owns its agents.

@@ -15,22 +15,20 @@ from typing import Any
 
 import orjson
 
+from app.core.findings import (
+    BRANCH_MISSING,
+    INDEX_LOCK,
+    WORKTREE_MISSING,
+    WORKTREE_UNRECORDED,
+    Finding,
+)
 from app.core.naming import short_id
 from app.core.states import TaskState
 from app.core.task import Project, Task
 from app.services import git
 from app.services.archive import archive_commit, branch_head
 from app.services.orchard import Orchard, UserError
-from app.services.reconcile import (
-    BRANCH_MISSING,
-    INDEX_LOCK,
-    WORKTREE_MISSING,
-    WORKTREE_UNRECORDED,
-    Finding,
-    reconcile,
-    repo_state,
-    stale_index_locks,
-)
+from app.services.reconcile import reconcile, repo_state, stale_index_locks
 from app.services.snapshot import worktree_present, write_tree_files
 from app.services.supervisor import CARD
 

@@ -22,6 +22,7 @@ from typing import IO, Any
 import orjson
 
 from app.core.events import Event
+from app.core.findings import Finding, orphan_finding
 from app.core.states import LIVE_STATES, TaskState
 from app.core.task import Task
 from app.services import memory, process
@@ -29,7 +30,6 @@ from app.services.config import Home, Settings
 from app.services.executor import Executor
 from app.services.pacing import Pacer
 from app.services.pump import pump
-from app.services.reconcile import Finding, orphan_finding
 from app.services.store import Store
 from app.services.taskrun import TaskRun
 

@@ -1,0 +1,61 @@
+"""What start-up reconciliation finds out of step, and the command that repairs each fault."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from app.core.task import Task
+
+ORPHAN_KILLED = "orphan_agent_killed"
+WORKTREE_MISSING = "worktree_missing"
+WORKTREE_UNRECORDED = "worktree_unrecorded"
+BRANCH_MISSING = "branch_missing"
+INDEX_LOCK = "index_lock"
+REPO_MOVED = "repo_moved"
+KINDS = (
+    ORPHAN_KILLED,
+    WORKTREE_MISSING,
+    WORKTREE_UNRECORDED,
+    BRANCH_MISSING,
+    INDEX_LOCK,
+    REPO_MOVED,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One thing found out of step after a crash or a hand edit, and how to repair it."""
+
+    kind: str
+    task_id: str | None
+    project: str | None
+    path: str | None
+    message: str
+    repair: str  # the command that repairs it
+    needs_decision: bool = True
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the finding as the JSON object `orchard doctor --json` prints."""
+        return asdict(self)
+
+    def matches(self, target: str | None) -> bool:
+        """Say whether `target` (None, 'all', a kind, a task id or prefix) names this finding."""
+        if target in (None, "all", self.kind):
+            return True
+        assert target is not None
+        return bool(self.task_id and self.task_id.startswith(target))
+
+
+def orphan_finding(task: Task) -> Finding:
+    """Return the finding for a task whose agent outlived its supervisor and was killed."""
+    verb = "resume" if task.session_id else "retry"
+    return Finding(
+        ORPHAN_KILLED,
+        task.id,
+        task.project,
+        task.worktree,
+        f"task {task.short_id}'s agent was still running after Orchard died; it was "
+        "stopped and the task marked interrupted (worktree and log kept, nothing committed)",
+        f"orchard task {verb} {task.short_id}",
+    )
