@@ -10,7 +10,7 @@ from PySide6.QtCore import QTimer
 
 from app.core.forecast import ClashKind, Forecast
 from app.core.states import LIVE_STATES
-from app.qt.controller import WindowController
+from app.qt.windowhost import WindowHost
 
 log = logging.getLogger(__name__)
 INTERVAL_MS = 5000
@@ -40,7 +40,7 @@ def board_marks(result: Forecast, titles: dict[str, str]) -> dict[str, tuple[str
 class ForecastController:
     """Re-forecasts in the background when tasks change; the board shows the marks."""
 
-    def __init__(self, main: WindowController) -> None:
+    def __init__(self, main: WindowHost) -> None:
         self.main = main
         self.result = Forecast()
         self._seen: dict[str, tuple[object, ...]] = {}

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QApplication, QPushButton
@@ -11,11 +9,9 @@ from PySide6.QtWidgets import QApplication, QPushButton
 from app.core.findings import ORPHAN_KILLED, Finding
 from app.core.states import ACTIVE_STATES
 from app.qt.problemsdialog import ProblemsDialog
+from app.qt.windowhost import WindowHost
 from app.services.orchard import UserError
 from app.services.supervisor import Message, QueueHeld
-
-if TYPE_CHECKING:
-    from app.qt.controller import WindowController
 
 MEMORY_MS = 2000
 
@@ -23,7 +19,7 @@ MEMORY_MS = 2000
 class HealthController:
     """Owns the awaits of start-up recovery, repairs and the memory poll."""
 
-    def __init__(self, main: WindowController) -> None:
+    def __init__(self, main: WindowHost) -> None:
         self.main, self.orchard = main, main.orchard
         window = main.window
         self.findings: list[Finding] = []

@@ -9,9 +9,9 @@ from PySide6.QtWidgets import QMessageBox
 
 from app.core.states import LANDABLE_STATES, TaskState
 from app.core.task import Task
-from app.qt.controller import WindowController
 from app.qt.followupdialog import FollowUpDialog
 from app.qt.mergecontroller import MergeController, shielded
+from app.qt.windowhost import WindowHost
 
 if TYPE_CHECKING:  # the review, compare and landing stacks load on first use, after start-up
     from app.qt.comparecontroller import CompareController
@@ -21,7 +21,7 @@ if TYPE_CHECKING:  # the review, compare and landing stacks load on first use, a
 class LandingController:
     """Owns the awaits behind the header's and Task menu's landing actions."""
 
-    def __init__(self, main: WindowController) -> None:
+    def __init__(self, main: WindowHost) -> None:
         self.main = main
         self.dialog: FollowUpDialog | None = None
         self.merger = MergeController(main)

@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Any
 import shiboken6
 
 from app.core.states import LANDABLE_STATES
-from app.qt.controller import WindowController
 from app.qt.mergedialog import LandOptions, MergeDialog
+from app.qt.windowhost import WindowHost
 from app.services.orchard import UserError
 
 if TYPE_CHECKING:  # the landing services load on first use, after start-up
@@ -68,7 +68,7 @@ def conflict_text(check: LandCheck) -> str:
 class MergeController:
     """Runs the merge dialog of one task at a time."""
 
-    def __init__(self, main: WindowController) -> None:
+    def __init__(self, main: WindowHost) -> None:
         self.main = main
         self.dialog: MergeDialog | None = None
         self.check: LandCheck | None = None

@@ -9,14 +9,14 @@ from pathlib import Path
 from PySide6.QtCore import QUrl
 from PySide6.QtGui import QDesktopServices
 
-from app.qt.controller import WindowController
+from app.qt.windowhost import WindowHost
 from app.services import process
 
 
 class OpenController:
     """Hands the shown task's worktree to desktop programs."""
 
-    def __init__(self, main: WindowController) -> None:
+    def __init__(self, main: WindowHost) -> None:
         self.main = main
         h, a = main.window.header, main.window.actions
         h.open_folder_clicked.connect(self.open_folder)

@@ -6,21 +6,18 @@ import asyncio
 import os
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QFileDialog
 
 from app.core.task import Task
 from app.qt.newtask import NewTaskDialog, NewTaskRequest
-
-if TYPE_CHECKING:
-    from app.qt.controller import WindowController
+from app.qt.windowhost import WindowHost
 
 
 class ProjectController:
     """Owns the awaits behind File ▸ New task, Add a repository and Try the demo."""
 
-    def __init__(self, main: WindowController) -> None:
+    def __init__(self, main: WindowHost) -> None:
         self.main, self.orchard = main, main.orchard
         self._opening: asyncio.Task[None] | None = None
         a = main.window.actions

@@ -9,9 +9,9 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QGuiApplication
 
 from app.core.profiles import AgentProfile
-from app.qt.controller import WindowController
 from app.qt.searchdialog import LogSearchDialog
 from app.qt.settingsdialog import SettingsDialog
+from app.qt.windowhost import WindowHost
 from app.services.config import default_profiles
 from app.services.search import search_logs
 from app.services.settings_file import check_agent, save_settings
@@ -27,7 +27,7 @@ _SCHEMES = {
 class SearchController:
     """Ctrl+Shift+F: search every task's log off the GUI thread; a newer query cancels."""
 
-    def __init__(self, main: WindowController) -> None:
+    def __init__(self, main: WindowHost) -> None:
         self.main = main
         self.dialog: LogSearchDialog | None = None
         self._cancel = threading.Event()
@@ -65,7 +65,7 @@ class SearchController:
 class SettingsController:
     """File ▸ Settings: parallel tasks, agent profiles (with a check), theme."""
 
-    def __init__(self, main: WindowController, settings: QSettings) -> None:
+    def __init__(self, main: WindowHost, settings: QSettings) -> None:
         self.main = main
         self.settings = settings
         self.dialog: SettingsDialog | None = None

@@ -14,9 +14,9 @@ from app.core.similarity import SimilarityIndex
 from app.core.task import Task
 from app.core.triage import Report, ReportStatus, TriageError
 from app.core.triagestats import status_line, triage_stats
-from app.qt.controller import WindowController
 from app.qt.triagepickers import Choice, PickerPopup
 from app.qt.triageview import TriageView
+from app.qt.windowhost import WindowHost
 
 TICK_MS = 1000  # highlight expiry and the status line
 SIMILAR = 3
@@ -25,7 +25,7 @@ SIMILAR = 3
 class TriageController:
     """Owns every await behind the Triage tab: loading, triage keys, detail, stats."""
 
-    def __init__(self, main: WindowController, view: TriageView, tabs: QTabWidget) -> None:
+    def __init__(self, main: WindowHost, view: TriageView, tabs: QTabWidget) -> None:
         self.main, self.view, self.tabs = main, view, tabs
         self.orchard = main.orchard
         self.project: str | None = None
