@@ -22,13 +22,13 @@ from app.core.findings import ORPHAN_KILLED, Finding
 from app.core.states import ACTIVE_STATES, TaskState
 from app.core.triage import TriageError
 from app.progress import ProgressView, elapsed
-from app.services import git
-from app.services.agents.framing import LineSplitter
+from app.services.agents import LineSplitter
 from app.services.config import ConfigError, Home
-from app.services.logs import follow_bytes
 from app.services.orchard import Orchard, UserError
 from app.services.recovery import StartUp, start_up
-from app.services.supervisor import AlreadySupervised
+from app.services.repo import git
+from app.services.store import follow_bytes
+from app.services.tasks import AlreadySupervised
 
 EXIT_FAILED = 1
 EXIT_USAGE = 2

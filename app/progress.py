@@ -10,7 +10,7 @@ from typing import TextIO
 from app.core.events import one_line
 from app.core.states import ENDED_STATES, TaskState
 from app.core.task import Task
-from app.services.supervisor import Message, TaskUpdated
+from app.services.tasks import Message, TaskUpdated
 
 _MARK = {
     TaskState.QUEUED: "·",

@@ -8,7 +8,7 @@ from typing import Any
 
 from app.commands.handler import Handlers, print_json
 from app.core.compare import FIELD_TITLES, FIELDS, Attempt, Scoreboard, TestResult, cells
-from app.services import compare
+from app.services.land import compare
 from app.services.orchard import Orchard
 
 _WIDTHS = {

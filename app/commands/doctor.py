@@ -7,10 +7,9 @@ from typing import Any
 
 from app.commands.handler import Handlers, print_json
 from app.core.findings import WORKTREE_MISSING, Finding
-from app.services import git
 from app.services.orchard import Orchard, UserError
-from app.services.reconcile import reconcile
-from app.services.recovery import REPAIRABLE, repair, start_up
+from app.services.recovery import REPAIRABLE, reconcile, repair, start_up
+from app.services.repo import git
 
 
 def add_commands(sub: Any) -> Handlers:

@@ -8,7 +8,7 @@ from typing import Any
 
 from app.commands.handler import Handlers, print_json
 from app.core.task import Comment, Task
-from app.services import followup
+from app.services.land import followup
 from app.services.orchard import Orchard, UserError
 
 _LOCATION = re.compile(r"^(?P<path>.+):(?P<line>[0-9]+)$")

@@ -8,7 +8,7 @@ from typing import Any
 from app.commands.handler import Handlers, print_json
 from app.core.forecast import Clash, TaskForecast
 from app.core.task import Task
-from app.services.forecast import forecast, forecast_task
+from app.services.land import forecast
 from app.services.orchard import Orchard, UserError
 
 
@@ -32,9 +32,9 @@ async def cmd_task_conflicts(orchard: Orchard, args: argparse.Namespace) -> int:
             raise UserError(
                 f"task {task.short_id} belongs to project '{task.project}', not '{args.project}'"
             )
-        results = [await forecast_task(orchard, task.id, into=args.into)]
+        results = [await forecast.forecast_task(orchard, task.id, into=args.into)]
     else:
-        found = await forecast(orchard, project=args.project)
+        found = await forecast.forecast(orchard, project=args.project)
         results = list(found.tasks.values())
     if args.json:
         print_json([r.to_json() for r in results])

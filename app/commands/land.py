@@ -10,12 +10,13 @@ from typing import Any
 
 from app.commands.handler import Handlers, print_json
 from app.core.states import TaskState
-from app.services import archive
-from app.services.landcheck import LandCheck, check_land
-from app.services.landing import (
+from app.services.land import (
     STRATEGIES,
+    LandCheck,
     LandRefused,
     LandResult,
+    archive,
+    check_land,
     conflict_followup_prompt,
     land_task,
 )
@@ -131,7 +132,7 @@ async def _offer_followup(orchard: Orchard, args: argparse.Namespace, check: Lan
             file=sys.stderr,
         )
         return
-    from app.services.followup import send_followup
+    from app.services.land import send_followup
 
     task = await send_followup(orchard, check.task.id, prompt)
     print(

@@ -6,8 +6,8 @@ import argparse
 from typing import Any
 
 from app.commands.handler import Handlers, print_json
+from app.services.land import open_pull_request
 from app.services.orchard import Orchard
-from app.services.pullrequest import open_pull_request
 
 
 def add_commands(sub: Any) -> Handlers:

@@ -8,8 +8,8 @@ import sys
 from typing import Any
 
 from app.commands.handler import Handlers, print_json
+from app.services.config import KNOWN, SecretsError, SecretStore
 from app.services.orchard import Orchard, UserError
-from app.services.secrets import KNOWN, SecretsError, SecretStore
 
 
 def add_commands(sub: Any) -> Handlers:

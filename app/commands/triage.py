@@ -73,7 +73,7 @@ def _add_intake(sub: Any) -> None:
 
 async def cmd_triage_import(orchard: Orchard, args: argparse.Namespace) -> int:
     """Import a GitHub repository's open issues or a file; with --watch, keep refreshing."""
-    from app.services.triageimport import import_file, import_github
+    from app.services.triage import import_file, import_github
 
     if args.file and args.watch:
         raise UserError("--watch refreshes a GitHub import; it does not apply to --file")
@@ -199,7 +199,7 @@ async def cmd_triage_export(orchard: Orchard, args: argparse.Namespace) -> int:
         else:
             print(f"wrote {count} report(s) to {args.csv}")
         return 0
-    from app.services.triageexport import export_github
+    from app.services.triage import export_github
 
     result = await export_github(orchard, args.project, api_url=args.api_url)
     if args.json:

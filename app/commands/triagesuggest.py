@@ -43,7 +43,7 @@ def add_commands(sub: Any) -> Handlers:
 
 async def cmd_triage_suggest(orchard: Orchard, args: argparse.Namespace) -> int:
     """Print a suggestion per report as batches come back; with --apply, fill unset fields."""
-    from app.services.suggest import SuggestError, suggest_reports
+    from app.services.triage import SuggestError, suggest_reports
 
     orchard.store.project(args.project)
     statuses = _statuses(args.status or ["new"])

@@ -1,6 +1,7 @@
 """A parsed diff: changed files, hunks, and the rows of a side-by-side or unified view.
 
-Pure: git produces the text (services/review.py), the window paints the rows (qt/diffview.py).
+Pure: git produces the text (services/land/review.py), the window paints the rows
+(qt/review/diffview.py).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The conflict forecast: which pending tasks touch the same files or lines, and which conflict.
 
-Pure: git lists each task's changes and merges the candidate pairs (services/forecast.py);
+Pure: git lists each task's changes and merges the candidate pairs (services/land/forecast.py);
 this module parses those changes, pairs tasks that share paths, and builds the result.
 """
 

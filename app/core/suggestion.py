@@ -1,6 +1,6 @@
 """Triage suggestions from a chat model: the prompt for a batch of reports and its checked answer.
 
-Pure: no I/O. services/suggest.py sends the messages and hands the reply back to parse_reply.
+Pure: no I/O. services/triage/suggest.py sends the messages and hands the reply back to parse_reply.
 """
 
 from __future__ import annotations

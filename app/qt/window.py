@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
-from app.qt.boardview import BoardView
-from app.qt.controller import WindowController
-from app.qt.emptystate import EmptyStateView
-from app.qt.forecastcontroller import ForecastController
-from app.qt.healthcontroller import HealthController
-from app.qt.landingcontroller import LandingController
-from app.qt.logview import LogView
-from app.qt.mainwindow import MainWindow
-from app.qt.openers import OpenController
-from app.qt.taskheader import TaskHeaderView
-from app.qt.toolscontroller import SearchController, SettingsController
-from app.qt.triageagents import TriageAgentsController
-from app.qt.triagecontroller import TriageController
-from app.qt.triageintake import TriageIntakeController
-from app.qt.triageview import TriageView
+from app.qt.board import BoardView, EmptyStateView, TaskHeaderView
+from app.qt.land import ForecastController, LandingController
+from app.qt.log import LogView
+from app.qt.shell import (
+    HealthController,
+    MainWindow,
+    OpenController,
+    SearchController,
+    SettingsController,
+    WindowController,
+)
+from app.qt.triage import (
+    TriageAgentsController,
+    TriageController,
+    TriageIntakeController,
+    TriageView,
+)
 from app.services.orchard import Orchard
 
 

@@ -6,9 +6,9 @@ import tempfile
 from pathlib import Path
 
 from app.core.task import Project, Task
-from app.services import git
 from app.services.config import Home
 from app.services.orchard import Orchard
+from app.services.repo import git
 
 DEMO_FILES = {
     ".gitignore": "__pycache__/\n",

@@ -14,12 +14,12 @@ import orjson
 from app.core.naming import branch_name, short_id, slugify, title_from_prompt
 from app.core.states import ACTIVE_STATES, LIVE_STATES, TaskState, can_transition
 from app.core.task import Project, Task
-from app.services import git, process
+from app.services import process
 from app.services.config import Home, Settings, load_settings
 from app.services.errors import UserError as UserError  # raised here; imported from here too
-from app.services.executor import Executor, LocalExecutor
+from app.services.repo import git
 from app.services.store import Store, StoreCorrupt, StoreError, move_aside
-from app.services.supervisor import Supervisor, SupervisorLock
+from app.services.tasks import Executor, LocalExecutor, Supervisor, SupervisorLock
 
 MAX_ATTEMPTS = 10
 RESUME_PROMPT = (

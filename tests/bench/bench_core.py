@@ -35,12 +35,12 @@ import orjson
 
 from app.core.profiles import OutputFormat
 from app.core.states import TaskState
-from app.services import git as git_service
 from app.services.agents import parser_for
-from app.services.config import Home
-from app.services.logs import TaskLogWriter
+from app.services.config.settings import Home
 from app.services.orchard import Orchard
-from app.services.supervisor import Message, TaskUpdated
+from app.services.repo import git as git_service
+from app.services.store.logs import TaskLogWriter
+from app.services.tasks.supervisor import Message, TaskUpdated
 
 CHUNK = 256 * 1024
 GIT_ENV = {

@@ -29,8 +29,8 @@ sys.path.insert(0, str(ROOT))
 from app.core.naming import short_id  # noqa: E402
 from app.core.states import TaskState  # noqa: E402
 from app.core.task import Task  # noqa: E402
-from app.services import forecast as forecast_service  # noqa: E402
-from app.services.config import Home  # noqa: E402
+from app.services.config.settings import Home  # noqa: E402
+from app.services.land import forecast as forecast_service  # noqa: E402
 from app.services.orchard import Orchard  # noqa: E402
 from tests.taskkit import make_task  # noqa: E402
 

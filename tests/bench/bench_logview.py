@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from PySide6.QtWidgets import QApplication, QPlainTextEdit
 
-from app.qt.logview import LogView
+from app.qt.log.view import LogView
 
 RATE = 300_000  # lines/s
 BATCH_S = 0.030

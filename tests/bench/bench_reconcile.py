@@ -30,9 +30,9 @@ sys.path.insert(0, str(ROOT))
 from app.core.findings import ORPHAN_KILLED  # noqa: E402
 from app.core.states import TaskState  # noqa: E402
 from app.services import process  # noqa: E402
-from app.services.config import Home  # noqa: E402
+from app.services.config.settings import Home  # noqa: E402
 from app.services.orchard import Orchard  # noqa: E402
-from app.services.reconcile import find_faults  # noqa: E402
+from app.services.recovery.reconciliation import find_faults  # noqa: E402
 from tests.conftest import git, make_repo  # noqa: E402
 
 

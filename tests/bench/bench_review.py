@@ -23,7 +23,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from app.core.diff import RowKind, unified_rows, word_spans
-from app.services.review import ReviewSnapshot, changed_files, file_diff
+from app.services.land.review import ReviewSnapshot, changed_files, file_diff
 
 N_FILES = 5_000
 SMALL_LINES = 100  # lines per small file
@@ -181,7 +181,7 @@ async def measure(worktree: Path, base: str, reps: int) -> Table:
 
 
 async def _relist(snapshot: ReviewSnapshot) -> None:
-    from app.services.review import list_files
+    from app.services.land.review import list_files
 
     await list_files(snapshot)
 

@@ -27,10 +27,10 @@ sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402
 
-from app.services.config import Home  # noqa: E402
+from app.services.config.settings import Home  # noqa: E402
 from app.services.github import next_link  # noqa: E402
 from app.services.orchard import Orchard  # noqa: E402
-from app.services.triageimport import import_github  # noqa: E402
+from app.services.triage.importer import import_github  # noqa: E402
 from tests.conftest import make_repo  # noqa: E402
 
 TOKEN = "bench-token"

@@ -60,7 +60,7 @@ async def flood(tmp: Path, tasks: int, rate: int, seconds: float) -> dict[str, f
     """100 flooding agents under the real window; measure the GUI loop while they run."""
     from app.core.states import TaskState
     from app.qt.window import build_window
-    from app.services.config import Home
+    from app.services.config.settings import Home
     from app.services.orchard import Orchard
     from tests.conftest import make_repo
 
@@ -133,8 +133,8 @@ def cold_start(tmp: Path, n_tasks: int) -> tuple[float, float, float]:
     """Time `python -m app` to an interactive window with `n_tasks` in history (cold, warm)."""
     from app.core.states import TaskState
     from app.core.task import Task
-    from app.services.config import Home
-    from app.services.store import Store
+    from app.services.config.settings import Home
+    from app.services.store.database import Store
 
     home = Home(tmp / "start-home").ensure()
     store = Store(home.db)
@@ -158,7 +158,7 @@ def cold_start(tmp: Path, n_tasks: int) -> tuple[float, float, float]:
     store.close()
     probe = (
         "import time,sys; t0=time.perf_counter(); from app.main import run_window; "
-        "import app.qt.controller as c; orig=c.WindowController._restore\n"
+        "import app.qt.shell.controller as c; orig=c.WindowController._restore\n"
         "def r(self):\n orig(self)\n from PySide6.QtCore import QTimer\n"
         " QTimer.singleShot(0, lambda: (print('READY', time.perf_counter()-t0, flush=True),"
         " self.close()))\n"

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from app.core.triage import ReportDraft
-from app.services.store import Store
+from app.services.store.database import Store
 from tests.conftest import Cli
 from tests.fakes.chat_api import FakeChat
 

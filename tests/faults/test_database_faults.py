@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from app.services.config import Home
+from app.services.config.settings import Home
 from app.services.orchard import Orchard
-from app.services.store import Store, StoreCorrupt
+from app.services.store.database import Store, StoreCorrupt
 from tests.conftest import Cli, git
 
 SCHEMAS = Path(__file__).resolve().parent.parent / "data" / "schemas"

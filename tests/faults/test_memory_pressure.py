@@ -7,9 +7,9 @@ from dataclasses import replace
 from pathlib import Path
 
 from app.core.states import TaskState
-from app.services.config import Home, Settings
+from app.services.config.settings import Home, Settings
 from app.services.orchard import Orchard
-from app.services.supervisor import Message, QueueHeld
+from app.services.tasks.supervisor import Message, QueueHeld
 from tests.conftest import make_repo
 
 

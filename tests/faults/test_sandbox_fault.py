@@ -17,7 +17,7 @@ import pytest
 from app.core.profiles import AgentProfile, OutputFormat
 from app.core.states import TaskState
 from app.core.task import Task
-from app.services.config import Home, Settings, default_profiles
+from app.services.config.settings import Home, Settings, default_profiles
 from app.services.orchard import Orchard
 from tests.conftest import git, make_repo
 

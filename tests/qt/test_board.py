@@ -15,7 +15,7 @@ from pytestqt.qtbot import QtBot
 
 from app.core.states import TaskState
 from app.core.task import Task
-from app.qt.boardmodel import (
+from app.qt.board.model import (
     CELL_ROLES,
     TASK_ID_ROLE,
     BoardColumn,
@@ -25,7 +25,7 @@ from app.qt.boardmodel import (
     changes_text,
     usage_text,
 )
-from app.qt.boardview import BoardView
+from app.qt.board.view import BoardView
 
 S = TaskState
 NOW = 10_000.0

@@ -15,9 +15,9 @@ import shiboken6
 from app.core.compare import Attempt, TestResult, build_scoreboard
 from app.core.states import TaskState
 from app.core.task import Task
-from app.qt.comparecontroller import CompareController, open_compare
-from app.qt.compareview import CompareView
-from app.services import compare
+from app.qt.land.comparecontroller import CompareController, open_compare
+from app.qt.land.compareview import CompareView
+from app.services.land import compare
 from app.services.orchard import Orchard
 from tests.qt.conftest import until
 from tests.services.test_compare import make_group

@@ -10,9 +10,9 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QColor, QImage
 
 from app.core.diff import FileDiff, FileEntry, FileStatus, Hunk, Row, RowKind, word_spans
-from app.qt.diffpaint import _LIGHT
-from app.qt.diffview import DiffView
-from app.qt.syntax import lexer_for
+from app.qt.review.diffpaint import _LIGHT
+from app.qt.review.diffview import DiffView
+from app.qt.review.syntax import lexer_for
 
 H, C, X, D, A = RowKind.HUNK, RowKind.CONTEXT, RowKind.CHANGE, RowKind.DELETE, RowKind.ADD
 

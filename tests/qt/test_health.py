@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from app.core.states import TaskState
-from app.qt.healthcontroller import HealthController
-from app.services.config import Home
+from app.qt.shell.healthcontroller import HealthController
+from app.services.config.settings import Home
 from app.services.orchard import Orchard
 from tests.conftest import make_repo
 from tests.qt.conftest import run, until

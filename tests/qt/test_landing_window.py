@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QMessageBox
 
 from app.core.states import TaskState
 from app.core.task import Task
-from app.qt.landingcontroller import LandingController
+from app.qt.land.controller import LandingController
 from tests.conftest import git, make_repo
 from tests.qt.conftest import run, until
 from tests.qt.test_window import Session, group_of
@@ -105,7 +105,7 @@ def test_the_board_marks_tasks_that_conflict(loop: Any, tmp_path: Path) -> None:
     repo = make_repo(tmp_path / "repo", {"f.txt": "one\ntwo\nthree\n", "g.txt": "g\n"})
 
     async def scenario() -> None:
-        from app.qt.forecastcontroller import CONFLICT, ForecastController
+        from app.qt.land.forecastcontroller import CONFLICT, ForecastController
 
         s = await session(tmp_path / "home", repo)
         tasks = await succeeded(

@@ -9,8 +9,8 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
-from app.qt.logmodel import LogModel, RowKind
-from app.qt.logview import LogView
+from app.qt.log.model import LogModel, RowKind
+from app.qt.log.view import LogView
 from tests.qt.conftest import walked
 
 Event = dict[str, Any]

@@ -7,7 +7,7 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
-from app.qt.newtask import NewTaskDialog
+from app.qt.board.newtask import NewTaskDialog
 
 
 def test_recent_prompts_cycle_with_ctrl_up_down(qtbot: Any) -> None:

@@ -14,10 +14,10 @@ from PySide6.QtCore import Qt
 from app.core.diff import FileStatus, RowKind
 from app.core.states import TaskState
 from app.core.task import Task
-from app.qt.reviewcontroller import ReviewController, open_review
-from app.services.config import Home
+from app.qt.review.controller import ReviewController, open_review
+from app.services.config.settings import Home
+from app.services.land.review import VIEWED_FILE
 from app.services.orchard import Orchard
-from app.services.review import VIEWED_FILE
 from tests.conftest import make_repo
 from tests.qt.conftest import run, until
 

@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 from PySide6.QtCore import Qt
 
-from app.qt.searchdialog import DEBOUNCE_MS, LogSearchDialog
-from app.services.search import SearchHit
+from app.qt.log.searchdialog import DEBOUNCE_MS, LogSearchDialog
+from app.services.store.search import SearchHit
 
 HITS = [
     SearchHit("task-aaaa-1111", 7, "message", "the needle is here", 7),

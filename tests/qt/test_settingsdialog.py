@@ -10,8 +10,8 @@ from PySide6.QtWidgets import QDialogButtonBox
 from pytestqt.qtbot import QtBot
 
 from app.core.profiles import AgentProfile, OutputFormat
-from app.qt.settingsdialog import SettingsDialog, parse_argv, parse_env
-from app.services.config import default_profiles
+from app.qt.shell.settingsdialog import SettingsDialog, parse_argv, parse_env
+from app.services.config.settings import default_profiles
 
 MYBOT = AgentProfile("mybot", ("mybot", "{prompt}"), OutputFormat.TEXT, {"A": "1"}, 30.0)
 

@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from app.qt.textcolumn import CHUNK, TextColumn
+from app.qt.log.textcolumn import CHUNK, TextColumn
 from tests.qt.conftest import walked
 
 

@@ -10,8 +10,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from app.core.triage import ReportDraft, ReportStatus
-from app.qt.triagedialogs import DispatchDialog
-from app.qt.triagemodel import TriageColumn
+from app.qt.triage.dialogs import DispatchDialog
+from app.qt.triage.model import TriageColumn
 from tests.fakes.github_api import FakeGitHub
 from tests.qt.conftest import run, until
 from tests.qt.test_triage_window import agents_of, intake_of, open_triage, stored, triage_of

@@ -9,10 +9,10 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from app.core.triage import Report, ReportStatus
-from app.qt.triagedetail import BODY_LIMIT, body_text
-from app.qt.triagemodel import TriageColumn, TriageFilterModel, TriageModel
-from app.qt.triagepickers import PickerPopup
-from app.qt.triageview import TriageView
+from app.qt.triage.detail import BODY_LIMIT, body_text
+from app.qt.triage.model import TriageColumn, TriageFilterModel, TriageModel
+from app.qt.triage.pickers import PickerPopup
+from app.qt.triage.view import TriageView
 
 NOW = 1_700_000_000.0
 

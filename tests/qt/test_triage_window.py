@@ -12,9 +12,9 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from app.core.triage import ReportDraft, ReportStatus
-from app.qt.triageagents import TriageAgentsController
-from app.qt.triagecontroller import TriageController
-from app.qt.triageintake import TriageIntakeController
+from app.qt.triage.agents import TriageAgentsController
+from app.qt.triage.controller import TriageController
+from app.qt.triage.intake import TriageIntakeController
 from tests.conftest import make_repo
 from tests.qt.conftest import run, until
 from tests.qt.test_window import Session
@@ -152,7 +152,7 @@ def test_paste_a_markdown_list(loop: Any, tmp_path: Path, qtbot: QtBot) -> None:
     async def scenario() -> None:
         s = await open_triage(tmp_path, REPORTS[:1])
         s.window.actions["triage_paste"].trigger()
-        from app.qt.triagedialogs import PasteDialog
+        from app.qt.triage.dialogs import PasteDialog
 
         dialog = await until(
             lambda: next(

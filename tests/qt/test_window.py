@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from app.core.states import TaskState
-from app.services.config import Home
+from app.services.config.settings import Home
 from app.services.orchard import Orchard
 from tests.conftest import make_repo, process_alive
 from tests.qt.conftest import run, until
@@ -42,7 +42,7 @@ class Session:
 
 def group_of(s: Session, task_id: str) -> str | None:
     """Return the title of the board group showing `task_id`, as the model has it."""
-    from app.qt.boardmodel import GROUPS, BoardGroup
+    from app.qt.board.model import GROUPS, BoardGroup
 
     index = s.window.board.board_model.index_of(task_id)
     if not index.isValid():
@@ -52,7 +52,7 @@ def group_of(s: Session, task_id: str) -> str | None:
 
 def visible_task_ids(s: Session) -> set[str]:
     """Return the ids of the tasks the filtered board shows."""
-    from app.qt.boardmodel import TASK_ID_ROLE
+    from app.qt.board.model import TASK_ID_ROLE
 
     proxy, out = s.window.board.filter_model, set()
     for g in range(proxy.rowCount()):
@@ -62,7 +62,7 @@ def visible_task_ids(s: Session) -> set[str]:
 
 
 async def _launch_from_dialog(s: Session, prompt: str) -> str:
-    from app.qt.newtask import NewTaskDialog
+    from app.qt.board.newtask import NewTaskDialog
 
     s.controller.projects.new_task()
     dialog = await until(lambda: next(iter(s.window.findChildren(NewTaskDialog)), None))
@@ -174,7 +174,7 @@ def test_demo_runs_end_to_end(loop: Any, tmp_path: Path, monkeypatch: Any) -> No
         for task in s.controller._tasks.values():
             assert task.files_changed == 2 and task.agent == "demo"
         # a newcomer can land all three: the demo's tasks do not clash with each other
-        from app.qt.forecastcontroller import ForecastController
+        from app.qt.land.forecastcontroller import ForecastController
 
         [forecaster] = [t for t in s.controller.tools if isinstance(t, ForecastController)]
         result = await forecaster.refresh()
@@ -274,8 +274,8 @@ def test_settings_save_parallel_and_check_an_agent(loop: Any, tmp_path: Path) ->
 def test_progress_reaches_the_board_twice_a_second_and_a_state_change_at_once(
     loop: Any, tmp_path: Path
 ) -> None:
-    from app.qt.boardmodel import BoardColumn
-    from app.services.supervisor import TaskUpdated
+    from app.qt.board.model import BoardColumn
+    from app.services.tasks.supervisor import TaskUpdated
 
     repo = make_repo(tmp_path / "repo")
 

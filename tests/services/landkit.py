@@ -14,9 +14,9 @@ import pytest
 
 from app.core.states import TaskState
 from app.core.task import Task
-from app.services import git as gitsvc
-from app.services.config import Home
+from app.services.config.settings import Home
 from app.services.orchard import Orchard
+from app.services.repo import git as gitsvc
 from tests.conftest import git, make_repo
 
 

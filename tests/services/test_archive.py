@@ -13,7 +13,7 @@ import pytest
 
 from app.core.states import TaskState
 from app.core.task import Task
-from app.services.archive import (
+from app.services.land.archive import (
     archive_ref,
     archive_task,
     discard_task,
@@ -21,8 +21,8 @@ from app.services.archive import (
     purge_archives,
     restore_task,
 )
-from app.services.git import GitError
 from app.services.orchard import Orchard, UserError
+from app.services.repo.git import GitError
 from tests.conftest import git
 from tests.services.landkit import (
     head,
@@ -209,7 +209,7 @@ def test_discard_keeps_a_branch_that_moved_and_a_folder_that_is_not_the_worktree
     commit = run(archive_task(orchard, task))
     task_commit(task, {"later.txt": "after the archive\n"})
     moved = head(repo, task.branch)
-    from app.services.archive import remove_checkout
+    from app.services.land.archive import remove_checkout
 
     run(remove_checkout(orchard, task, commit))
     assert head(repo, task.branch) == moved  # not deleted: it moved since the archive
@@ -261,7 +261,7 @@ def test_a_failed_restore_leaves_nothing_behind_so_a_retry_works(orchard: Orchar
 
 
 def test_a_merged_task_can_be_cleaned_up_and_stays_merged(orchard: Orchard) -> None:
-    from app.services.landing import land_task
+    from app.services.land.landing import land_task
 
     task = new_task(orchard)
     task_commit(task, {"feature.txt": "done\n"})

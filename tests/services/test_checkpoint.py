@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 
 from app.core.states import TaskState
-from app.services import supervisor as supervisor_module
-from app.services.config import Home
+from app.services.config.settings import Home
 from app.services.orchard import Orchard
-from app.services.store import Store
+from app.services.store.database import Store
+from app.services.tasks import supervisor as supervisor_module
 from tests.conftest import make_repo
 from tests.taskkit import make_task
 

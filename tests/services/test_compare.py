@@ -13,8 +13,8 @@ import pytest
 from app.core.compare import outcome_text
 from app.core.states import TaskState
 from app.core.task import Task
-from app.services import compare
-from app.services.config import Home
+from app.services.config.settings import Home
+from app.services.land import compare
 from app.services.orchard import Orchard, UserError
 from tests.conftest import git, make_repo, process_alive
 
@@ -253,7 +253,7 @@ def test_pick_needs_a_group(tmp_path: Path) -> None:
 def test_pick_with_discard_others(tmp_path: Path) -> None:
     async def body(orchard: Orchard, tasks: dict[str, Task]) -> None:
         try:
-            import app.services.archive  # noqa: F401
+            import app.services.land.archive  # noqa: F401
         except ImportError:
             with pytest.raises(UserError, match="cannot discard tasks yet"):
                 await compare.pick_winner(orchard, tasks["good"].id, discard_others=True)

@@ -16,8 +16,9 @@ from app.core.followup import compose_followup, fresh_prompt
 from app.core.profiles import AgentProfile, OutputFormat
 from app.core.states import TaskState
 from app.core.task import Task
-from app.services.config import Home, Settings, default_profiles, load_settings
-from app.services.followup import (
+from app.services.config.settings import Home, Settings, default_profiles, load_settings
+from app.services.config.settings_file import save_settings
+from app.services.land.followup import (
     QUOTE_CHARS,
     QUOTE_SCAN_BYTES,
     add_comment,
@@ -25,7 +26,6 @@ from app.services.followup import (
     send_followup,
 )
 from app.services.orchard import Orchard, UserError
-from app.services.settings_file import save_settings
 from tests.conftest import git, make_repo
 
 # Writes the prompt it is sent into the worktree, so the branch shows what each turn got.

@@ -14,8 +14,8 @@ from app.core.forecast import Clash, ClashKind, Forecast
 from app.core.naming import short_id
 from app.core.states import TaskState
 from app.core.task import Task
-from app.services.config import Home
-from app.services.forecast import cache_of, forecast, forecast_task
+from app.services.config.settings import Home
+from app.services.land.forecast import cache_of, forecast, forecast_task
 from app.services.orchard import Orchard, UserError
 from tests.conftest import Cli, cli_for, git, make_repo
 from tests.taskkit import make_task

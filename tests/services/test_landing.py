@@ -13,9 +13,9 @@ import pytest
 
 from app.core.states import TaskState
 from app.core.task import Task
-from app.services.archive import archive_ref
-from app.services.landcheck import check_land
-from app.services.landing import LandRefused, conflict_followup_prompt, land_task
+from app.services.land.archive import archive_ref
+from app.services.land.landcheck import check_land
+from app.services.land.landing import LandRefused, conflict_followup_prompt, land_task
 from app.services.orchard import Orchard, UserError
 from tests.conftest import git
 from tests.services.landkit import (

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import orjson
 
-from app.services.logs import TaskLogWriter, read_events
+from app.services.store.logs import TaskLogWriter, read_events
 
 
 def _write_turn(folder: Path, count: int) -> None:

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from app.services import memory
-from app.services.config import Home, load_settings
+from app.services.config.settings import Home, load_settings
+from app.services.tasks import memory
 
 HOG = f"{sys.executable} -c 'x = bytearray(50_000_000); import time; time.sleep(30)'"
 

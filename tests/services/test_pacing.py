@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from app.services.pacing import Pacer
+from app.services.tasks.pacing import Pacer
 
 
 def test_jobs_take_turns_and_start_at_most_per_second_apart() -> None:

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from app.services import logs
-from app.services.logs import PAGE, PageAppender, TaskLogWriter
+from app.services.store import logs
+from app.services.store.logs import PAGE, PageAppender, TaskLogWriter
 
 
 def _writes(path: Path, monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, int]]:

@@ -14,10 +14,10 @@ import pytest
 
 from app.core.states import TaskState
 from app.core.task import Task
-from app.services.config import Home
+from app.services.config.settings import Home
 from app.services.orchard import Orchard
-from app.services.store import Store
-from app.services.supervisor import TaskUpdated
+from app.services.store.database import Store
+from app.services.tasks.supervisor import TaskUpdated
 from tests.conftest import make_repo
 from tests.taskkit import make_task
 

@@ -12,15 +12,15 @@ from typing import Any
 import pytest
 
 from app.core.task import Task
-from app.services.config import Home, Settings
+from app.services.config.settings import Home, Settings
 from app.services.github import Conditional, GitHub, GitHubError, Token
-from app.services.orchard import Orchard, UserError
-from app.services.pullrequest import (
+from app.services.land.pullrequest import (
     PullRequest,
     open_pull_request,
     parse_remote_url,
     push_refusal,
 )
+from app.services.orchard import Orchard, UserError
 from tests.conftest import git
 from tests.fakes.github_api import FakeGitHub
 

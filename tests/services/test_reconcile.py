@@ -15,10 +15,10 @@ from app.core.findings import ORPHAN_KILLED, WORKTREE_MISSING, Finding
 from app.core.states import TaskState
 from app.core.task import Task
 from app.services import process
-from app.services.config import Home
+from app.services.config.settings import Home
 from app.services.orchard import Orchard
-from app.services.reconcile import find_faults, reconcile, stale_index_locks
-from app.services.recovery import _title_and_prompt
+from app.services.recovery.reconciliation import find_faults, reconcile, stale_index_locks
+from app.services.recovery.repairs import _title_and_prompt
 from tests.conftest import make_repo, process_alive
 
 

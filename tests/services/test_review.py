@@ -15,8 +15,7 @@ import pytest
 
 from app.core.diff import MAX_ROW_CHARS, FileDiff, FileEntry, FileStatus, RowFlag, RowKind
 from app.core.task import Task
-from app.services.git import GitError
-from app.services.review import (
+from app.services.land.review import (
     ReviewSnapshot,
     changed_files,
     file_diff,
@@ -24,6 +23,7 @@ from app.services.review import (
     review_base,
     review_task,
 )
+from app.services.repo.git import GitError
 from tests.conftest import git, make_repo
 from tests.taskkit import make_task
 

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from app.core.profiles import ProfileError, profile_from_table
-from app.services import sandbox
-from app.services.config import Home, load_settings
-from app.services.settings_file import save_settings
+from app.services.config.settings import Home, load_settings
+from app.services.config.settings_file import save_settings
+from app.services.tasks import sandbox
 from tests.conftest import git, make_repo
 
 

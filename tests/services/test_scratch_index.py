@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from app.services import git
+from app.services.repo import git
 from tests.conftest import git as run_git
 
 

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from app.services import search
-from app.services.logs import TaskLogWriter
-from app.services.search import SearchHit, search_logs
+from app.services.store import search
+from app.services.store.logs import TaskLogWriter
+from app.services.store.search import SearchHit, search_logs
 
 
 def write_log(logs: Path, task_id: str, events: list[dict[str, Any]]) -> None:

@@ -14,8 +14,8 @@ import pytest
 from keyring.backend import KeyringBackend
 from keyring.backends import fail
 
-from app.services.config import Home, load_settings
-from app.services.secrets import SecretsError, SecretStore, usable_keyring
+from app.services.config.secrets import SecretsError, SecretStore, usable_keyring
+from app.services.config.settings import Home, load_settings
 from tests.conftest import ROOT, child_env
 
 TOKEN = "ghp_" + "Zq7" * 10

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from app.core.profiles import BUILTIN_PROFILES, AgentProfile, OutputFormat
-from app.services.config import ConfigError, Home, default_profiles, load_settings
-from app.services.settings_file import agent_tables, check_agent, save_settings
-from app.services.tomlfile import dumps
+from app.services.config.settings import ConfigError, Home, default_profiles, load_settings
+from app.services.config.settings_file import agent_tables, check_agent, save_settings
+from app.services.config.tomlfile import dumps
 
 TRICKY = 'quote " back \\ slash\nnew\tline \r é 漢字 🍏 \x00 \x1f \x7f \\n'
 

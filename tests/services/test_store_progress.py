@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from app.core.states import TaskState
-from app.services.store import Store, StoreError
+from app.services.store.database import Store, StoreError
 from tests.taskkit import make_task
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from app.core.states import TaskState
 from app.core.task import Project
-from app.services.store import _TABLES, Store, StoreError
+from app.services.store.database import _TABLES, Store, StoreError
 from tests.taskkit import make_task
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_the_plain_reads_know_every_table_of_the_schema() -> None:
     from sqlmodel import SQLModel
 
-    import app.services.tables  # noqa: F401
+    import app.services.store.tables  # noqa: F401
 
     assert set(SQLModel.metadata.tables) == _TABLES
 

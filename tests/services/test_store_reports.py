@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from app.core.triage import ReportDraft, ReportStatus, TriageError, triage_changes
-from app.services.store import Store, StoreError
+from app.services.store.database import Store, StoreError
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import pytest
 
 from app.core.states import TaskState
 from app.core.task import Comment
-from app.services.store import SCHEMA_VERSION, Store, StoreError
+from app.services.store.database import SCHEMA_VERSION, Store, StoreError
 
 SCHEMAS = Path(__file__).resolve().parent.parent / "data" / "schemas"
 OLD_VERSIONS = sorted(int(p.stem[1:]) for p in SCHEMAS.glob("v*.sql"))

@@ -20,8 +20,8 @@ from app.core.suggestion import (
     parse_reply,
 )
 from app.core.triage import Report
-from app.services.config import LlmSettings
-from app.services.suggest import (
+from app.services.config.settings import LlmSettings
+from app.services.triage.suggest import (
     RetryPolicy,
     SuggestError,
     SuggestRun,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from app.services.config import Home
+from app.services.config.settings import Home
 from app.services.orchard import Orchard
 
 pytestmark = pytest.mark.timeout(30)  # a wake that never reaches the loop hangs

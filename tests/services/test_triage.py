@@ -11,10 +11,11 @@ import pytest
 
 from app.core.states import TaskState
 from app.core.triage import DEFAULT_TEMPLATE, ReportStatus, TriageError
-from app.services.config import Home, Settings, TriageSettings
-from app.services.landing import land_task
+from app.services.config.settings import Home, Settings, TriageSettings
+from app.services.land.landing import land_task
 from app.services.orchard import Orchard, UserError
-from app.services.triage import (
+from app.services.triage.importer import import_file
+from app.services.triage.reports import (
     capture_report,
     default_agent,
     dispatch_reports,
@@ -24,7 +25,6 @@ from app.services.triage import (
     prompt_for,
     set_reports,
 )
-from app.services.triageimport import import_file
 from tests.conftest import git, make_repo
 
 FIX = "echo fixed > fix.txt"  # a shell agent's whole work: one new file

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from app.services.config import Home
+from app.services.config.settings import Home
 from app.services.orchard import Orchard, UserError
-from app.services.triage import capture_report, set_reports
-from app.services.triageexport import ExportResult, export_github
-from app.services.triageimport import import_github
+from app.services.triage.export import ExportResult, export_github
+from app.services.triage.importer import import_github
+from app.services.triage.reports import capture_report, set_reports
 from tests.conftest import make_repo
 from tests.fakes.github_api import FakeGitHub
 

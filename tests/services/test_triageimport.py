@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from app.services.config import Home
+from app.services.config.settings import Home
 from app.services.orchard import Orchard, UserError
-from app.services.triageimport import ImportResult, import_file, import_github
+from app.services.triage.importer import ImportResult, import_file, import_github
 from tests.conftest import make_repo
 from tests.fakes.github_api import FakeGitHub
 

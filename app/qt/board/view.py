@@ -37,7 +37,7 @@ from PySide6.QtWidgets import (
 
 from app.core.states import TaskState
 from app.core.task import Task
-from app.qt.boardmodel import (
+from app.qt.board.model import (
     CELL_ROLE,
     CELL_ROLES,
     GROUP_ROLE,

@@ -14,8 +14,8 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 
 from app.core.compare import Attempt, TestResult, outcome_text
 from app.core.states import CLOSED_STATES
-from app.qt.compareview import CompareView
-from app.services import compare
+from app.qt.land.compareview import CompareView
+from app.services.land import compare
 from app.services.orchard import Orchard, UserError
 
 log = logging.getLogger(__name__)

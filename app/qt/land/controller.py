@@ -9,13 +9,13 @@ from PySide6.QtWidgets import QMessageBox
 
 from app.core.states import LANDABLE_STATES, TaskState
 from app.core.task import Task
-from app.qt.followupdialog import FollowUpDialog
-from app.qt.mergecontroller import MergeController, shielded
-from app.qt.windowhost import WindowHost
+from app.qt.land.followupdialog import FollowUpDialog
+from app.qt.land.mergecontroller import MergeController, shielded
+from app.qt.shell import WindowHost
 
 if TYPE_CHECKING:  # the review, compare and landing stacks load on first use, after start-up
-    from app.qt.comparecontroller import CompareController
-    from app.qt.reviewcontroller import ReviewController
+    from app.qt.land.comparecontroller import CompareController
+    from app.qt.review import ReviewController
 
 
 class LandingController:
@@ -82,7 +82,7 @@ class LandingController:
 
     def _open_review(self, task: Task) -> None:
         task_id = task.id
-        from app.qt.reviewcontroller import open_review
+        from app.qt.review import open_review
 
         review = open_review(self.main.orchard, task)
         review.window.merge_requested.connect(self.merger.merge)
@@ -99,7 +99,7 @@ class LandingController:
         if task.group in self.compares:
             self.compares[task.group].view.raise_()
             return
-        from app.qt.comparecontroller import open_compare
+        from app.qt.land.comparecontroller import open_compare
 
         compare = open_compare(self.main.orchard, task.group)
         compare.view.review_requested.connect(self.review)
@@ -124,7 +124,7 @@ class LandingController:
         self.main.spawn(self._open_follow_up(task))
 
     async def _open_follow_up(self, task: Task) -> None:
-        from app.services import followup
+        from app.services.land import followup
 
         comments = await self.main.off_thread(followup.open_comments, self.main.orchard, task.id)
         if self.dialog is not None and shiboken6.isValid(self.dialog):
@@ -139,7 +139,7 @@ class LandingController:
             self.dialog = None
 
     async def _send(self, task_id: str, text: str) -> None:
-        from app.services import followup
+        from app.services.land import followup
 
         task = await followup.send_followup(self.main.orchard, task_id, text)
         self.main.refresh_task(task)
@@ -165,7 +165,7 @@ class LandingController:
             self.main.spawn(self._discard(tasks))
 
     async def _discard(self, tasks: list[Task]) -> None:
-        from app.services import archive
+        from app.services.land import archive
 
         for task in tasks:
             self.main.refresh_task(await shielded(archive.discard_task(self.main.orchard, task.id)))
@@ -180,7 +180,7 @@ class LandingController:
         self.main.spawn(self._restore(task.id))
 
     async def _restore(self, task_id: str) -> None:
-        from app.services import archive
+        from app.services.land import archive
 
         task = await shielded(archive.restore_task(self.main.orchard, task_id))
         self.main.refresh_task(task)
@@ -203,7 +203,7 @@ class LandingController:
             self.main.spawn(self._pull_request(task.id))
 
     async def _pull_request(self, task_id: str) -> None:
-        from app.services import pullrequest
+        from app.services.land import pullrequest
 
         pull = await pullrequest.open_pull_request(self.main.orchard, task_id)
         self.main.refresh_task(await self.main.off_thread(self.main.orchard.task, task_id))

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.task import Comment, Task
-from app.qt.newtask import PromptEdit
+from app.qt.board import PromptEdit
 
 
 class FollowUpDialog(QDialog):

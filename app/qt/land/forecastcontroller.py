@@ -10,7 +10,7 @@ from PySide6.QtCore import QTimer
 
 from app.core.forecast import ClashKind, Forecast
 from app.core.states import LIVE_STATES
-from app.qt.windowhost import WindowHost
+from app.qt.shell import WindowHost
 
 log = logging.getLogger(__name__)
 INTERVAL_MS = 5000
@@ -73,10 +73,10 @@ class ForecastController:
 
     async def refresh(self) -> Forecast:
         """Forecast every project now and show the marks."""
-        from app.services.forecast import forecast  # after the first frame, not at start-up
+        from app.services.land import forecast  # after the first frame, not at start-up
 
         try:
-            self.result = await forecast(self.main.orchard)
+            self.result = await forecast.forecast(self.main.orchard)
         except Exception as exc:  # the board keeps its old marks; the cause goes to the log
             log.warning("conflict forecast failed: %s", exc)
             return self.result

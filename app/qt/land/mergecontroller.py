@@ -10,12 +10,12 @@ from typing import TYPE_CHECKING, Any
 import shiboken6
 
 from app.core.states import LANDABLE_STATES
-from app.qt.mergedialog import LandOptions, MergeDialog
-from app.qt.windowhost import WindowHost
+from app.qt.land.mergedialog import LandOptions, MergeDialog
+from app.qt.shell import WindowHost
 from app.services.orchard import UserError
 
 if TYPE_CHECKING:  # the landing services load on first use, after start-up
-    from app.services.landcheck import LandCheck
+    from app.services.land import LandCheck
 
 log = logging.getLogger(__name__)
 _unfinished: set[asyncio.Task[Any]] = set()
@@ -125,7 +125,7 @@ class MergeController:
         """Check what landing `task_id` into `into` would do and show it in its dialog."""
         if not self._current(dialog):
             return None
-        from app.services.landcheck import check_land
+        from app.services.land import check_land
 
         dialog.show_busy(f"Checking against {into}…")
         try:
@@ -156,7 +156,7 @@ class MergeController:
 
     async def land(self, dialog: MergeDialog, task_id: str, options: LandOptions) -> None:
         """Land with the chosen options; on refusal show why, and change nothing."""
-        from app.services.landing import LandRefused, land_task
+        from app.services.land import LandRefused, land_task
 
         if not self._current(dialog):
             return
@@ -199,8 +199,7 @@ class MergeController:
         check = self.check
         if check is None or not self._current(dialog):
             return
-        from app.services import followup
-        from app.services.landing import conflict_followup_prompt
+        from app.services.land import conflict_followup_prompt, followup
 
         prompt = conflict_followup_prompt(check, check.target)
         task = await followup.send_followup(self.main.orchard, check.task.id, prompt)

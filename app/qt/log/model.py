@@ -11,7 +11,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 
 from app.core.events import Event, EventKind, one_line
-from app.qt.textcolumn import TextColumn
+from app.qt.log.textcolumn import TextColumn
 
 PREVIEW_LINES = 20
 SETTLE_ROWS = 32_768  # rows per column of a freshly opened log sealed per tick (1-2 ms)

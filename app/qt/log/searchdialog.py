@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.naming import short_id
-from app.services.search import SearchHit
+from app.services.store import SearchHit
 
 DEBOUNCE_MS = 250
 _Index = QModelIndex | QPersistentModelIndex

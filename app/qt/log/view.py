@@ -42,7 +42,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.events import Event
-from app.qt.logmodel import Fold, LogModel, RowKind, Tone
+from app.qt.log.model import Fold, LogModel, RowKind, Tone
 
 FLUSH_MS = 30
 _MAX_PAINTED_CHARS = 2000  # longer lines are cut when painted; row_text keeps them whole

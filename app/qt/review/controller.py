@@ -12,11 +12,11 @@ from PySide6.QtWidgets import QWidget
 
 from app.core.diff import FileDiff, FileEntry
 from app.core.task import Comment, Task
-from app.qt.reviewwindow import ReviewWindow
-from app.qt.syntax import lexer_for
-from app.services import followup, review
-from app.services.git import GitError
+from app.qt.review.syntax import lexer_for
+from app.qt.review.window import ReviewWindow
+from app.services.land import followup, review
 from app.services.orchard import Orchard, UserError
+from app.services.repo import GitError
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

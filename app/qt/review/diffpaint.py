@@ -8,7 +8,7 @@ from PySide6.QtCore import QPointF, QRect, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QFontMetrics, QPainter, QPen
 
 from app.core.diff import Hunk, Row, RowKind
-from app.qt.syntax import SyntaxColours
+from app.qt.review.syntax import SyntaxColours
 
 PAD = 6  # pixels between a column's edge and its text
 TAB = 4

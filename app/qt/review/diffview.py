@@ -26,9 +26,9 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.diff import FileDiff, Row, RowKind, find_row, unified_rows, word_spans
-from app.qt.commentsview import CommentEditorView
-from app.qt.diffpaint import Palette, RowPainter
-from app.qt.syntax import SyntaxColours, lexer_for
+from app.qt.review.commentsview import CommentEditorView
+from app.qt.review.diffpaint import Palette, RowPainter
+from app.qt.review.syntax import SyntaxColours, lexer_for
 
 Spans = tuple[tuple[int, int], ...]
 WordSpans = Callable[[str, str], tuple[Spans, Spans]]

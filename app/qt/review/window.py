@@ -19,9 +19,9 @@ from PySide6.QtWidgets import (
 
 from app.core.diff import FileEntry
 from app.core.task import Task
-from app.qt.commentsview import CommentsPanelView
-from app.qt.diffview import DiffView
-from app.qt.filelistview import FileListView
+from app.qt.review.commentsview import CommentsPanelView
+from app.qt.review.diffview import DiffView
+from app.qt.review.filelistview import FileListView
 
 KEYS_HELP = (
     "Keys: ] / [ or Alt+↓ / Alt+↑ next/previous file · j / k next/previous hunk · "

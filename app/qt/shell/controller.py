@@ -18,21 +18,15 @@ from app.core.events import Event
 from app.core.profiles import OutputFormat
 from app.core.states import ACTIVE_STATES, TaskState
 from app.core.task import Task
-from app.qt.mainwindow import MainWindow
-from app.qt.notifier import NotifierController
-from app.qt.projectcontroller import ProjectController
-from app.services import logs
+from app.qt.shell.mainwindow import MainWindow
+from app.qt.shell.notifier import NotifierController
+from app.qt.shell.projectcontroller import ProjectController
 from app.services.orchard import Orchard, UserError
-from app.services.supervisor import (
-    AlreadySupervised,
-    Message,
-    TaskOutput,
-    TaskRawOutput,
-    TaskUpdated,
-)
+from app.services.store import logs
+from app.services.tasks import AlreadySupervised, Message, TaskOutput, TaskRawOutput, TaskUpdated
 
 if TYPE_CHECKING:
-    from app.qt.healthcontroller import HealthController
+    from app.qt.shell.healthcontroller import HealthController
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

@@ -8,10 +8,10 @@ from PySide6.QtWidgets import QApplication, QPushButton
 
 from app.core.findings import ORPHAN_KILLED, Finding
 from app.core.states import ACTIVE_STATES
-from app.qt.problemsdialog import ProblemsDialog
-from app.qt.windowhost import WindowHost
+from app.qt.shell.host import WindowHost
+from app.qt.shell.problemsdialog import ProblemsDialog
 from app.services.orchard import UserError
-from app.services.supervisor import Message, QueueHeld
+from app.services.tasks import Message, QueueHeld
 
 MEMORY_MS = 2000
 
@@ -62,7 +62,7 @@ class HealthController:
         Runs once the board is on screen: it reads every task and asks git about every
         project, which would otherwise delay the first interactive frame.
         """
-        from app.services.reconcile import reconcile
+        from app.services.recovery import reconcile
 
         self.show_findings(await reconcile(self.orchard))
         for notice in self.orchard.settings.notices:
@@ -101,7 +101,7 @@ class HealthController:
 
     async def recheck(self) -> None:
         """Compare the database with git again."""
-        from app.services.reconcile import reconcile
+        from app.services.recovery import reconcile
 
         self.show_findings(await reconcile(self.orchard))
 
@@ -151,7 +151,7 @@ class HealthController:
         self.main.say("Another Orchard was started on this home; this one supervises it")
 
     async def _poll_memory(self) -> None:
-        from app.services.memory import group_rss
+        from app.services.tasks import group_rss
 
         try:
             running = (t for t in self.main.tasks.values() if t.state in ACTIVE_STATES)

@@ -11,7 +11,7 @@ from PySide6.QtCore import QSettings
 from app.core.task import Task
 
 if TYPE_CHECKING:
-    from app.qt.mainwindow import MainWindow
+    from app.qt.shell.mainwindow import MainWindow
     from app.services.orchard import Orchard
 
 T = TypeVar("T")

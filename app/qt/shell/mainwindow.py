@@ -14,9 +14,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.qt.boardview import BoardView
-from app.qt.logview import LogView
-from app.qt.taskheader import TaskHeaderView
+from app.qt.board import BoardView, TaskHeaderView
+from app.qt.log import LogView
 
 
 class MainWindow(QMainWindow):

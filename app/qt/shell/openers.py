@@ -9,7 +9,7 @@ from pathlib import Path
 from PySide6.QtCore import QUrl
 from PySide6.QtGui import QDesktopServices
 
-from app.qt.windowhost import WindowHost
+from app.qt.shell.host import WindowHost
 from app.services import process
 
 

@@ -10,8 +10,8 @@ from pathlib import Path
 from PySide6.QtWidgets import QFileDialog
 
 from app.core.task import Task
-from app.qt.newtask import NewTaskDialog, NewTaskRequest
-from app.qt.windowhost import WindowHost
+from app.qt.board import NewTaskDialog, NewTaskRequest
+from app.qt.shell.host import WindowHost
 
 
 class ProjectController:

@@ -9,12 +9,11 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QGuiApplication
 
 from app.core.profiles import AgentProfile
-from app.qt.searchdialog import LogSearchDialog
-from app.qt.settingsdialog import SettingsDialog
-from app.qt.windowhost import WindowHost
-from app.services.config import default_profiles
-from app.services.search import search_logs
-from app.services.settings_file import check_agent, save_settings
+from app.qt.log import LogSearchDialog
+from app.qt.shell.host import WindowHost
+from app.qt.shell.settingsdialog import SettingsDialog
+from app.services.config import check_agent, default_profiles, save_settings
+from app.services.store import search_logs
 
 SEARCH_LIMIT = 1000
 _SCHEMES = {

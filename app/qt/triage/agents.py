@@ -7,8 +7,8 @@ from collections import Counter
 from typing import Any
 
 from app.core.triage import DEFAULT_TEMPLATE, Report, ReportStatus
-from app.qt.triagecontroller import TriageController
-from app.qt.triagedialogs import DispatchRequest, ask_dispatch
+from app.qt.triage.controller import TriageController
+from app.qt.triage.dialogs import DispatchRequest, ask_dispatch
 
 
 class TriageAgentsController:
@@ -95,7 +95,7 @@ class TriageAgentsController:
         self._suggesting = self.main.spawn(self._suggest(reports))
 
     async def _suggest(self, reports: list[Report]) -> None:
-        from app.services.suggest import suggest_reports
+        from app.services.triage import suggest_reports
 
         triage = self.orchard.settings.triage
         index = self.triage.index

@@ -14,9 +14,9 @@ from app.core.similarity import SimilarityIndex
 from app.core.task import Task
 from app.core.triage import Report, ReportStatus, TriageError
 from app.core.triagestats import status_line, triage_stats
-from app.qt.triagepickers import Choice, PickerPopup
-from app.qt.triageview import TriageView
-from app.qt.windowhost import WindowHost
+from app.qt.shell import WindowHost
+from app.qt.triage.pickers import Choice, PickerPopup
+from app.qt.triage.view import TriageView
 
 TICK_MS = 1000  # highlight expiry and the status line
 SIMILAR = 3
@@ -72,7 +72,7 @@ class TriageController:
     @property
     def service(self) -> ModuleType:
         """Return app.services.triage (it loads the import stack, so on first use)."""
-        from app.services import triage
+        from app.services.triage import reports as triage
 
         return triage
 

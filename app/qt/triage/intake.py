@@ -8,11 +8,11 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
-from app.qt.triagecontroller import TriageController
-from app.qt.triagedialogs import GitHubImportDialog, PasteDialog, QuickCaptureDialog
+from app.qt.triage.controller import TriageController
+from app.qt.triage.dialogs import GitHubImportDialog, PasteDialog, QuickCaptureDialog
 
 if TYPE_CHECKING:  # the import stack (httpx) loads on first use, after start-up
-    from app.services.triageimport import ImportResult
+    from app.services.triage import ImportResult
 
 
 def progress_text(update: Any) -> str:
@@ -149,7 +149,7 @@ class TriageIntakeController:
             self.main.spawn(self._import_file(project, path))
 
     async def _import_file(self, project: str, path: str) -> None:
-        from app.services.triageimport import import_file
+        from app.services.triage import import_file
 
         await self._after_import(await import_file(self.orchard, project, path))
 
@@ -192,7 +192,7 @@ class TriageIntakeController:
 
     async def import_github(self, project: str, repo: str) -> ImportResult:
         """Import a repository's issues, showing progress; cancellable."""
-        from app.services.triageimport import import_github
+        from app.services.triage import import_github
 
         self._say_progress(f"Importing {repo}…")
         if self.github is not None:
@@ -290,7 +290,7 @@ class TriageIntakeController:
             self.main.spawn(self._export_github(project, ids if len(ids) > 1 else None))
 
     async def _export_github(self, project: str, ids: list[int] | None) -> None:
-        from app.services.triageexport import export_github
+        from app.services.triage import export_github
 
         self.main.say(f"Exporting {project} to GitHub…")
         result = await export_github(

@@ -22,9 +22,9 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.triage import OPEN_STATUSES, PRIORITIES, Report, ReportStatus
-from app.qt.triagedashboard import TriageDashboardView
-from app.qt.triagedetail import TriageDetailView
-from app.qt.triagemodel import COLUMN_WIDTHS, TriageColumn, TriageFilterModel, TriageModel
+from app.qt.triage.dashboard import TriageDashboardView
+from app.qt.triage.detail import TriageDetailView
+from app.qt.triage.model import COLUMN_WIDTHS, TriageColumn, TriageFilterModel, TriageModel
 
 ROW_HEIGHT = 22
 _VIM_KEYS = {Qt.Key.Key_J: Qt.Key.Key_Down, Qt.Key.Key_K: Qt.Key.Key_Up}

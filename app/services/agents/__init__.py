@@ -2,8 +2,9 @@
 
 from app.core.profiles import OutputFormat
 from app.services.agents.base import StreamParser
-from app.services.agents.claude import ClaudeParser
+from app.services.agents.claude import ClaudeParser, isolated_config_env
 from app.services.agents.codex import CodexParser
+from app.services.agents.framing import LineSplitter
 from app.services.agents.gemini import GeminiParser
 from app.services.agents.opencode import OpenCodeParser
 from app.services.agents.text import TextParser
@@ -22,4 +23,4 @@ def parser_for(output: OutputFormat) -> StreamParser:
     return _PARSERS[output]()
 
 
-__all__ = ["StreamParser", "parser_for"]
+__all__ = ["LineSplitter", "StreamParser", "TextParser", "isolated_config_env", "parser_for"]

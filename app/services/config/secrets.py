@@ -15,7 +15,7 @@ from typing import Any
 
 import orjson
 
-from app.services.atomicfile import write_atomically
+from app.services.config.atomicfile import write_atomically
 
 SERVICE = "orchard"
 FILE_NAME = "secrets.json"

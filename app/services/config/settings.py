@@ -20,9 +20,9 @@ from app.core.profiles import (
     profile_from_table,
 )
 from app.core.triage import DEFAULT_CATEGORIES
-from app.services.atomicfile import write_atomically
-from app.services.secrets import SecretsError, SecretStore
-from app.services.tomlfile import dumps
+from app.services.config.atomicfile import write_atomically
+from app.services.config.secrets import SecretsError, SecretStore
+from app.services.config.tomlfile import dumps
 
 DEFAULT_PARALLEL = 4
 DEFAULT_MIN_FREE_MEMORY_MB = 2048

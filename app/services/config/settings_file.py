@@ -12,9 +12,9 @@ from typing import Any
 
 from app.core.profiles import AgentProfile
 from app.services import process
-from app.services.atomicfile import write_atomically
-from app.services.config import ConfigError, Home, default_profiles
-from app.services.tomlfile import dumps
+from app.services.config.atomicfile import write_atomically
+from app.services.config.settings import ConfigError, Home, default_profiles
+from app.services.config.tomlfile import dumps
 
 CHECK_TIMEOUT = 10.0
 

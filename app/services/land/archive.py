@@ -18,11 +18,11 @@ from pathlib import Path
 
 from app.core.states import LIVE_STATES, TaskState, can_transition, transition
 from app.core.task import Task
-from app.services import git
 from app.services.orchard import Orchard, UserError
-from app.services.snapshot import (
+from app.services.repo import (
     commit_tree,
     dirty_submodules,
+    git,
     ignored_paths,
     ignored_tree,
     path_sizes,

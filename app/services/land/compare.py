@@ -21,12 +21,11 @@ from app.core.compare import (
 from app.core.diffstat import DiffStat, parse_numstat_z
 from app.core.states import CLOSED_STATES, LIVE_STATES, TaskState
 from app.core.task import Task
-from app.services import git
-from app.services.atomicfile import write_atomically
-from app.services.config import Home
+from app.services.config import Home, write_atomically
+from app.services.land.testgate import run_shell
 from app.services.orchard import Orchard, UserError
+from app.services.repo import git
 from app.services.store import StoreError
-from app.services.testgate import run_shell
 
 DEFAULT_JOBS = 2  # test runs at once; each may itself be heavy
 DEFAULT_TIMEOUT = 600.0
@@ -279,6 +278,6 @@ async def pick_winner(orchard: Orchard, ref: str, discard_others: bool = False) 
 
 
 def _discarder() -> Discard:
-    from app.services.archive import discard_task  # only when discarding is asked for
+    from app.services.land.archive import discard_task  # only when discarding is asked for
 
     return discard_task

@@ -9,8 +9,8 @@ from pathlib import Path, PurePosixPath
 from app.core.followup import compose_followup, merge_followups
 from app.core.states import CLOSED_STATES, LIVE_STATES, TaskState, can_transition
 from app.core.task import Comment, Task
-from app.services import git
 from app.services.orchard import Orchard, UserError
+from app.services.repo import git
 
 SIDES = ("new", "old")
 QUOTE_SCAN_BYTES = 8 << 20  # a line past this far into a file is not quoted

@@ -28,10 +28,9 @@ from app.core.forecast import (
     touching_paths,
 )
 from app.core.task import Task
-from app.services import git
 from app.services.orchard import Orchard, UserError
 from app.services.process import ProcessResult
-from app.services.snapshot import worktree_present
+from app.services.repo import git, worktree_present
 
 # Git commands run at once per forecast; more only queue for the same cores.
 CONCURRENCY = max(2, os.cpu_count() or 2)

@@ -12,12 +12,12 @@ from pathlib import Path
 from app.core.naming import commit_message
 from app.core.states import LANDABLE_STATES, LIVE_STATES, TaskState
 from app.core.task import Task
-from app.services import git
-from app.services.archive import branch_head
+from app.services.land.archive import branch_head
 from app.services.orchard import Orchard, UserError
-from app.services.snapshot import (
+from app.services.repo import (
     changed_paths,
     commit_tree,
+    git,
     take_snapshot,
     tree_of,
     worktree_present,

@@ -15,12 +15,11 @@ from dataclasses import dataclass, field
 from app.core.naming import commit_message
 from app.core.states import TaskState, transition
 from app.core.task import Project, Task
-from app.services import git
-from app.services.archive import archive_task, remove_checkout
-from app.services.landcheck import LandCheck, check_land, ensure_landable
+from app.services.land.archive import archive_task, remove_checkout
+from app.services.land.landcheck import LandCheck, check_land, ensure_landable
+from app.services.land.testgate import TestRun, run_test_gate
 from app.services.orchard import Orchard, UserError
-from app.services.snapshot import commit_tree, scratch_worktree
-from app.services.testgate import TestRun, run_test_gate
+from app.services.repo import commit_tree, git, scratch_worktree
 
 STRATEGIES = ("merge", "squash", "rebase")
 

@@ -12,7 +12,6 @@ from urllib.parse import urlsplit
 from app.core.diffstat import parse_numstat_z
 from app.core.states import LIVE_STATES, TaskState
 from app.core.task import Task
-from app.services import git
 from app.services.github import (
     DEFAULT_API_URL,
     GitHub,
@@ -23,6 +22,7 @@ from app.services.github import (
     where_tokens_come_from,
 )
 from app.services.orchard import Orchard, UserError
+from app.services.repo import git
 
 _OWNER_REPO = re.compile(r"^([A-Za-z0-9][A-Za-z0-9-]*)/([A-Za-z0-9._-]+?)(?:\.git)?$")
 _SCP_URL = re.compile(r"^(?:[^@/]+@)?([^:/]+):(?!//)(.+)$")

@@ -21,9 +21,8 @@ from app.core.diff import (
     raw_object_ids,
 )
 from app.core.task import Task
-from app.services.atomicfile import write_atomically
-from app.services.git import GitError, git, worktree_tree
-from app.services.snapshot import worktree_present
+from app.services.config import write_atomically
+from app.services.repo import GitError, git, worktree_present, worktree_tree
 
 # Whatever the user's configuration says, git prints plain, parseable, repository-relative diffs.
 _DIFF = ("diff", "--no-color", "--no-ext-diff", "--no-textconv", "--no-relative", "-M")
@@ -45,7 +44,7 @@ class ReviewSnapshot:
 
 async def review_base(repo: str, task: Task) -> str:
     """Return the merge-base of the task's branch and its base ref (else its base commit)."""
-    result = await git(repo, "merge-base", "--", task.branch, task.base_ref, check=False)
+    result = await git.git(repo, "merge-base", "--", task.branch, task.base_ref, check=False)
     found = result.text.strip()
     return found if result.returncode == 0 and found else task.base_commit
 
@@ -73,7 +72,9 @@ async def snapshot_tree(
         return worktree, await worktree_tree(worktree), False
     if repo is None or branch is None:
         raise GitError(f"the worktree folder is gone: {worktree}")
-    result = await git(repo, "rev-parse", "--verify", "--quiet", f"{branch}^{{tree}}", check=False)
+    result = await git.git(
+        repo, "rev-parse", "--verify", "--quiet", f"{branch}^{{tree}}", check=False
+    )
     if result.returncode != 0:
         raise GitError(f"the worktree folder is gone ({worktree}) and so is branch {branch}")
     return repo, result.text.strip(), True
@@ -121,7 +122,7 @@ async def list_files(
 
 
 async def _diff_z(snapshot: ReviewSnapshot, *options: str) -> str:
-    result = await git(snapshot.repo, *_DIFF, "-z", *options, snapshot.base, snapshot.tree)
+    result = await git.git(snapshot.repo, *_DIFF, "-z", *options, snapshot.base, snapshot.tree)
     # surrogateescape: a path that is not UTF-8 still names the same file when passed back
     return result.stdout.decode("utf-8", "surrogateescape")
 
@@ -137,7 +138,7 @@ async def object_sizes(repo: str, ids: set[str]) -> dict[str, int]:
         return {}
     stdin = "".join(f"{oid}\n" for oid in ids).encode()
     fmt = "--batch-check=%(objectname) %(objectsize)"
-    result = await git(repo, "cat-file", fmt, stdin=stdin)
+    result = await git.git(repo, "cat-file", fmt, stdin=stdin)
     sizes: dict[str, int] = {}
     for line in result.text.splitlines():
         oid, _, size = line.partition(" ")
@@ -180,7 +181,7 @@ async def file_patch(
         options.append("-w")
     if entry.binary:
         options.append("--text")  # only reached with load_anyway
-    result = await git(
+    result = await git.git(
         snapshot.repo,
         "--literal-pathspecs",
         *_DIFF,

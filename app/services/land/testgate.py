@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from app.core.task import Project
-from app.services import git, process
-from app.services.snapshot import scratch_worktree
+from app.services import process
+from app.services.repo import git, scratch_worktree
 
 TEST_TIMEOUT = 3600.0
 TAIL_LINES = 60

@@ -1,7 +1,7 @@
 """Start-up reconciliation: compare the database with git and the disk, and say what is off.
 
 Nothing here changes anything on disk: each fault becomes a Finding that names the command
-which repairs it (see recovery.py). Git is asked once per project, never once per task.
+which repairs it (see repairs.py). Git is asked once per project, never once per task.
 """
 
 from __future__ import annotations
@@ -25,9 +25,8 @@ from app.core.findings import (
 )
 from app.core.states import CLOSED_STATES, LIVE_STATES
 from app.core.task import Project, Task
-from app.services import git
 from app.services.config import Home
-from app.services.snapshot import worktree_present
+from app.services.repo import git, worktree_present
 from app.services.store import Store
 
 # A lock younger than this may belong to a git that is about to finish.

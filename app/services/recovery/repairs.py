@@ -25,12 +25,11 @@ from app.core.findings import (
 from app.core.naming import short_id
 from app.core.states import TaskState
 from app.core.task import Project, Task
-from app.services import git
-from app.services.archive import archive_commit, branch_head
+from app.services.land import archive_commit, branch_head
 from app.services.orchard import Orchard, UserError
-from app.services.reconcile import reconcile, repo_state, stale_index_locks
-from app.services.snapshot import worktree_present, write_tree_files
-from app.services.supervisor import CARD
+from app.services.recovery.reconciliation import reconcile, repo_state, stale_index_locks
+from app.services.repo import git, worktree_present, write_tree_files
+from app.services.tasks import CARD
 
 _PROMPT_MARK = "\n\nOrchard task prompt:\n\n"
 _TITLE_SUFFIX = re.compile(r" \((stopped|follow-up \d+)\)$")

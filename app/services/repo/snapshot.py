@@ -12,7 +12,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from app.services import git
+from app.services.repo import git
 
 
 @dataclass(frozen=True, slots=True)

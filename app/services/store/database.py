@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from sqlmodel import Session
     from sqlmodel.sql.expression import SelectOfScalar
 
-    from app.services.tables import CommentRow, ProjectRow, ReportRow
+    from app.services.store.tables import CommentRow, ProjectRow, ReportRow
 
 SCHEMA_VERSION = 3
 
@@ -159,7 +159,7 @@ class Store:
                 from sqlalchemy import event
                 from sqlmodel import create_engine
 
-                import app.services.tables  # noqa: F401  (the tables' classes, for the ORM)
+                import app.services.store.tables  # noqa: F401  (the tables' classes, for the ORM)
 
                 engine = create_engine(
                     f"sqlite:///{self.path}",
@@ -200,7 +200,7 @@ class Store:
         from sqlalchemy.exc import DatabaseError as SQLDatabaseError
         from sqlmodel import Session, SQLModel, select
 
-        from app.services.tables import SchemaRow
+        from app.services.store.tables import SchemaRow
 
         try:
             with Session(self._engine) as s:
@@ -256,7 +256,7 @@ class Store:
         """Record a new project; raise StoreError if the name is taken."""
         from sqlmodel import Session
 
-        from app.services.tables import ProjectRow
+        from app.services.store.tables import ProjectRow
 
         with Session(self._engine) as s:
             if s.get(ProjectRow, project.name) is not None:
@@ -270,7 +270,7 @@ class Store:
         """Point project `name` at the folder its repository now lives in."""
         from sqlmodel import Session
 
-        from app.services.tables import ProjectRow
+        from app.services.store.tables import ProjectRow
 
         with Session(self._engine) as s:
             row = s.get(ProjectRow, name)
@@ -304,7 +304,7 @@ class Store:
         """Record new tasks in one transaction."""
         from sqlmodel import Session
 
-        from app.services.tables import TaskRow
+        from app.services.store.tables import TaskRow
 
         with Session(self._engine) as s:
             for task in tasks:
@@ -379,7 +379,7 @@ class Store:
         """One SELECT and one executemany per set of changed columns, in one transaction."""
         from sqlalchemy import bindparam, update
 
-        from app.services.tables import TaskRow
+        from app.services.store.tables import TaskRow
 
         if not changes:
             return {}
@@ -408,7 +408,7 @@ class Store:
         """Record an open comment on a task's diff and return it with its id."""
         from sqlmodel import Session
 
-        from app.services.tables import CommentRow
+        from app.services.store.tables import CommentRow
 
         values = comment.to_json()
         values.pop("id")
@@ -424,7 +424,7 @@ class Store:
         """Return a task's comments, oldest first; only unsent ones if `open_only`."""
         from sqlmodel import Session, col, select
 
-        from app.services.tables import CommentRow
+        from app.services.store.tables import CommentRow
 
         query = select(CommentRow).where(CommentRow.task_id == task_id)
         if open_only:
@@ -436,7 +436,7 @@ class Store:
         """Record that these comments went to the agent at `when`."""
         from sqlmodel import Session, col, select
 
-        from app.services.tables import CommentRow
+        from app.services.store.tables import CommentRow
 
         with Session(self._engine) as s:
             for row in s.exec(select(CommentRow).where(col(CommentRow.id).in_(list(ids)))):
@@ -448,7 +448,7 @@ class Store:
         """Forget one comment; raise StoreError if there is none with that id."""
         from sqlmodel import Session
 
-        from app.services.tables import CommentRow
+        from app.services.store.tables import CommentRow
 
         with Session(self._engine) as s:
             row = s.get(CommentRow, comment_id)
@@ -468,7 +468,7 @@ class Store:
         from sqlalchemy import insert, update
         from sqlmodel import Session, func, select
 
-        from app.services.tables import ReportRow
+        from app.services.store.tables import ReportRow
 
         now = time.time()
         drafts = list(drafts)
@@ -506,7 +506,7 @@ class Store:
         """Return one report by id ("12" or "#12" work too); raise StoreError if none."""
         from sqlmodel import Session
 
-        from app.services.tables import ReportRow
+        from app.services.store.tables import ReportRow
 
         number = _report_number(report_id)
         with Session(self._engine) as s:
@@ -524,7 +524,7 @@ class Store:
         """Return reports by id, optionally of one project, in some statuses, above an id."""
         from sqlmodel import col, select
 
-        from app.services.tables import ReportRow
+        from app.services.store.tables import ReportRow
 
         query = select(ReportRow)
         if project is not None:
@@ -539,7 +539,7 @@ class Store:
         """Apply several reports' changes (already checked) in one transaction."""
         from sqlmodel import Session
 
-        from app.services.tables import ReportRow
+        from app.services.store.tables import ReportRow
 
         with Session(self._engine) as s:
             rows: dict[int, ReportRow] = {}
@@ -563,7 +563,7 @@ class Store:
         """Record that these tasks work on these reports."""
         from sqlmodel import Session
 
-        from app.services.tables import ReportTaskRow
+        from app.services.store.tables import ReportTaskRow
 
         with Session(self._engine) as s:
             for report_id, task_id in links:
@@ -575,7 +575,7 @@ class Store:
         """Return the reports a task works on."""
         from sqlmodel import col, select
 
-        from app.services.tables import ReportRow, ReportTaskRow
+        from app.services.store.tables import ReportRow, ReportTaskRow
 
         linked = select(ReportTaskRow.report_id).where(ReportTaskRow.task_id == task_id)
         return self._reports_where(select(ReportRow).where(col(ReportRow.id).in_(linked)))
@@ -584,7 +584,7 @@ class Store:
         """Return the reports marked as duplicates of `report_id`."""
         from sqlmodel import select
 
-        from app.services.tables import ReportRow
+        from app.services.store.tables import ReportRow
 
         return self._reports_where(select(ReportRow).where(ReportRow.duplicate_of == report_id))
 
@@ -592,7 +592,7 @@ class Store:
         """Return what an import remembered under `key` ({} if nothing)."""
         from sqlmodel import Session
 
-        from app.services.tables import TriageSourceRow
+        from app.services.store.tables import TriageSourceRow
 
         with Session(self._engine) as s:
             row = s.get(TriageSourceRow, key)
@@ -602,7 +602,7 @@ class Store:
         """Remember `data` for an import under `key`."""
         from sqlmodel import Session
 
-        from app.services.tables import TriageSourceRow
+        from app.services.store.tables import TriageSourceRow
 
         with Session(self._engine) as s:
             row = s.get(TriageSourceRow, key) or TriageSourceRow(key=key, project=project)
@@ -615,7 +615,7 @@ class Store:
         """Return the reports `query` selects, by id, each with its tasks."""
         from sqlmodel import Session, col
 
-        from app.services.tables import ReportRow
+        from app.services.store.tables import ReportRow
 
         with Session(self._engine) as s:
             rows = list(s.exec(query.order_by(col(ReportRow.id))))
@@ -628,7 +628,7 @@ def _report_tasks(s: Session, ids: Select[Any] | list[int]) -> dict[int, tuple[s
     from sqlalchemy import Select
     from sqlmodel import col, select
 
-    from app.services.tables import ReportTaskRow
+    from app.services.store.tables import ReportTaskRow
 
     chunks = [ids] if isinstance(ids, Select) else _chunks(ids, 500)
     out: dict[int, list[str]] = {}
@@ -700,7 +700,7 @@ def _known_drafts(s: Session, project: str, external: list[str]) -> dict[str, di
     """Return id and refreshable fields of the project's reports with these external ids."""
     from sqlmodel import col, select
 
-    from app.services.tables import ReportRow
+    from app.services.store.tables import ReportRow
 
     columns = [col(ReportRow.id), *(col(getattr(ReportRow, k)) for k in _DRAFT_UPDATES)]
     known: dict[str, dict[str, Any]] = {}

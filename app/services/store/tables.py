@@ -1,7 +1,7 @@
 """Orchard's tables as SQLModel classes: imported by the store only once it writes.
 
 SQLModel and SQLAlchemy take about 300 ms to import; the window's first frame and the
-command line's reads do without them (see store.py).
+command line's reads do without them (see database.py).
 """
 
 from __future__ import annotations

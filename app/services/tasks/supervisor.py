@@ -25,13 +25,14 @@ from app.core.events import Event
 from app.core.findings import Finding, orphan_finding
 from app.core.states import LIVE_STATES, TaskState
 from app.core.task import Task
-from app.services import memory, process
+from app.services import process
 from app.services.config import Home, Settings
-from app.services.executor import Executor
-from app.services.pacing import Pacer
 from app.services.pump import pump
 from app.services.store import Store
-from app.services.taskrun import TaskRun
+from app.services.tasks import memory
+from app.services.tasks.executor import Executor
+from app.services.tasks.pacing import Pacer
+from app.services.tasks.taskrun import TaskRun
 
 FLUSH_SECONDS = 0.25
 CHECKPOINT_SECONDS = 5.0  # how often the database's write-ahead log is folded in, off the loop

@@ -17,16 +17,13 @@ from app.core.profiles import AgentProfile, OutputFormat
 from app.core.states import TaskState, transition
 from app.core.task import Project, Task
 from app.core.turnsummary import Summary
-from app.services import git, sandbox
-from app.services.agents import StreamParser, parser_for
-from app.services.agents.claude import isolated_config_env
-from app.services.agents.text import TextParser
-from app.services.config import Home
-from app.services.executor import Executor, LaunchSpec, RunningAgent
-from app.services.logs import HeldOutput, MaskedSinks, TaskLogWriter
-from app.services.pacing import Pacer
-from app.services.secrets import SecretStore
-from app.services.store import Store
+from app.services.agents import StreamParser, TextParser, isolated_config_env, parser_for
+from app.services.config import Home, SecretStore
+from app.services.repo import git
+from app.services.store import HeldOutput, MaskedSinks, Store, TaskLogWriter
+from app.services.tasks import sandbox
+from app.services.tasks.executor import Executor, LaunchSpec, RunningAgent
+from app.services.tasks.pacing import Pacer
 
 Emit = Callable[[str, list[Event]], None]
 OnTask = Callable[[Task], None]

@@ -28,10 +28,10 @@ from app.core.triage import (
     parse_status,
     triage_changes,
 )
-from app.services.atomicfile import write_atomically
+from app.services.config import write_atomically
 from app.services.orchard import MAX_ATTEMPTS, Orchard, UserError
 from app.services.store import StoreError
-from app.services.triageimport import ImportResult, store_drafts
+from app.services.triage.importer import ImportResult, store_drafts
 
 CHANGEABLE = ("priority", "category", "owner", "status", "duplicate_of")
 MAX_PROMPT_BODY = 64 * 1024  # a longer report is cut in the prompt (kept whole in Orchard)

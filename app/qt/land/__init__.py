@@ -1,0 +1,14 @@
+"""Landing from the window: merge, discard, restore, follow-ups, compare attempts, the forecast."""
+
+from typing import TYPE_CHECKING
+
+from app.exports import lazy_exports
+
+if TYPE_CHECKING:
+    from app.qt.land.controller import LandingController as LandingController
+    from app.qt.land.forecastcontroller import ForecastController as ForecastController
+else:
+    __getattr__ = lazy_exports(
+        __name__,
+        names={"controller": ("LandingController",), "forecastcontroller": ("ForecastController",)},
+    )

@@ -1,0 +1,26 @@
+"""The window's shell: main window, its controller, notifications, settings, health, projects."""
+
+from typing import TYPE_CHECKING
+
+from app.exports import lazy_exports
+
+if TYPE_CHECKING:
+    from app.qt.shell.controller import WindowController as WindowController
+    from app.qt.shell.healthcontroller import HealthController as HealthController
+    from app.qt.shell.host import WindowHost as WindowHost
+    from app.qt.shell.mainwindow import MainWindow as MainWindow
+    from app.qt.shell.openers import OpenController as OpenController
+    from app.qt.shell.toolscontroller import SearchController as SearchController
+    from app.qt.shell.toolscontroller import SettingsController as SettingsController
+else:
+    __getattr__ = lazy_exports(
+        __name__,
+        names={
+            "controller": ("WindowController",),
+            "healthcontroller": ("HealthController",),
+            "host": ("WindowHost",),
+            "mainwindow": ("MainWindow",),
+            "openers": ("OpenController",),
+            "toolscontroller": ("SearchController", "SettingsController"),
+        },
+    )

@@ -1,0 +1,36 @@
+"""Orchard's home and its settings: config.toml, the secrets store, files written whole."""
+
+from typing import TYPE_CHECKING
+
+from app.exports import lazy_exports
+
+if TYPE_CHECKING:
+    from app.services.config.atomicfile import write_atomically as write_atomically
+    from app.services.config.secrets import KNOWN as KNOWN
+    from app.services.config.secrets import SecretsError as SecretsError
+    from app.services.config.secrets import SecretStore as SecretStore
+    from app.services.config.settings import ConfigError as ConfigError
+    from app.services.config.settings import Home as Home
+    from app.services.config.settings import LlmSettings as LlmSettings
+    from app.services.config.settings import Settings as Settings
+    from app.services.config.settings import default_profiles as default_profiles
+    from app.services.config.settings import load_settings as load_settings
+    from app.services.config.settings_file import check_agent as check_agent
+    from app.services.config.settings_file import save_settings as save_settings
+else:
+    __getattr__ = lazy_exports(
+        __name__,
+        names={
+            "atomicfile": ("write_atomically",),
+            "secrets": ("KNOWN", "SecretStore", "SecretsError"),
+            "settings": (
+                "ConfigError",
+                "Home",
+                "LlmSettings",
+                "Settings",
+                "default_profiles",
+                "load_settings",
+            ),
+            "settings_file": ("check_agent", "save_settings"),
+        },
+    )

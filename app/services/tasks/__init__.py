@@ -1,0 +1,38 @@
+"""Running tasks: the supervisor and its lock, each run, the executor, memory, pacing, sandbox."""
+
+from typing import TYPE_CHECKING
+
+from app.exports import lazy_exports
+
+if TYPE_CHECKING:
+    from app.services.tasks.executor import Executor as Executor
+    from app.services.tasks.executor import LocalExecutor as LocalExecutor
+    from app.services.tasks.memory import group_rss as group_rss
+    from app.services.tasks.supervisor import CARD as CARD
+    from app.services.tasks.supervisor import AlreadySupervised as AlreadySupervised
+    from app.services.tasks.supervisor import Message as Message
+    from app.services.tasks.supervisor import QueueHeld as QueueHeld
+    from app.services.tasks.supervisor import Supervisor as Supervisor
+    from app.services.tasks.supervisor import SupervisorLock as SupervisorLock
+    from app.services.tasks.supervisor import TaskOutput as TaskOutput
+    from app.services.tasks.supervisor import TaskRawOutput as TaskRawOutput
+    from app.services.tasks.supervisor import TaskUpdated as TaskUpdated
+else:
+    __getattr__ = lazy_exports(
+        __name__,
+        names={
+            "executor": ("Executor", "LocalExecutor"),
+            "memory": ("group_rss",),
+            "supervisor": (
+                "AlreadySupervised",
+                "CARD",
+                "Message",
+                "QueueHeld",
+                "Supervisor",
+                "SupervisorLock",
+                "TaskOutput",
+                "TaskRawOutput",
+                "TaskUpdated",
+            ),
+        },
+    )
