@@ -1,4 +1,7 @@
-"""Imports point down only: core and services never import Qt or the window."""
+"""The house's rules: layers point down, no import circles, features entered by their front door.
+
+`uv run python -m tests.importgraph` prints the graph these tests read.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +10,30 @@ from pathlib import Path
 
 import pytest
 
-APP = Path(__file__).resolve().parent.parent / "app"
+from tests.importgraph import APP, Graph, Import, cycles, lazy_table
+
 FORBIDDEN = ("PySide6", "qasync", "app.qt", "shiboken6")
+# A module imports from a lower rank, or from its own layer; never up, never sideways.
+RANKS = {
+    "app": 0,
+    "app.exports": 0,
+    "app.core": 0,
+    "app.demo_agent": 0,
+    "app.services": 1,
+    "app.progress": 2,
+    "app.commands": 3,
+    "app.qt": 3,
+    "app.main": 4,
+    "app.cli": 5,
+    "app.__main__": 6,
+}
+MAX_LOOSE = 12  # modules beside the feature packages in services or qt
+MIN_FEATURES = 4
+
+
+@pytest.fixture(scope="module")
+def graph() -> Graph:
+    return Graph()
 
 
 def _imports(path: Path) -> set[str]:
@@ -20,6 +45,101 @@ def _imports(path: Path) -> set[str]:
         elif isinstance(node, ast.ImportFrom) and node.module:
             names.add(node.module)
     return names
+
+
+def layer_of(module: str) -> str:
+    """Return the layer `module` belongs to: the longest RANKS key it falls under."""
+    keys = [k for k in RANKS if module == k or module.startswith(k + ".")]
+    return max(keys, key=len)
+
+
+def layer_offences(graph: Graph) -> list[str]:
+    """Return each import that points up or sideways between layers."""
+    found = []
+    for imp in graph.imports:
+        mine, theirs = layer_of(imp.importer), layer_of(imp.target)
+        if mine != theirs and RANKS[theirs] >= RANKS[mine]:
+            found.append(f"{_where(graph, imp)}: {mine} may not import {imp.target} ({theirs})")
+    return found
+
+
+def entry_offences(graph: Graph) -> list[str]:
+    """Return each import that enters another feature package other than by its public names."""
+    found = []
+    for imp in graph.imports:
+        feature = graph.feature_of(imp.target)
+        if feature is None or feature == graph.feature_of(imp.importer):
+            continue
+        if imp.source != feature or imp.name is None:
+            found.append(
+                f"{_where(graph, imp)}: imports {imp.target} from inside {feature}; "
+                f"import it from {feature} (add it to that package's exports)"
+            )
+        elif imp.name not in graph.public_names(feature):
+            found.append(
+                f"{_where(graph, imp)}: {imp.name} is not one of {feature}'s public names "
+                "(its __init__'s exports)"
+            )
+    return found
+
+
+def self_entry_offences(graph: Graph) -> list[str]:
+    """Return each module that imports a sibling's name through its own package's __init__."""
+    found = []
+    for imp in graph.imports:
+        own = graph.feature_of(imp.importer)
+        if own is None or imp.importer == own or imp.target != own:
+            continue
+        found.append(
+            f"{_where(graph, imp)}: imports {imp.name} through its own package {own}; "
+            "import it from the module that defines it"
+        )
+    return found
+
+
+def export_offences(graph: Graph) -> list[str]:
+    """Return lazily exported packages whose names differ from what mypy sees, or shadow."""
+    found = []
+    for feature in graph.features():
+        path = graph.paths[feature]
+        calls = [
+            n
+            for n in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+            if isinstance(n, ast.Call) and getattr(n.func, "id", "") == "lazy_exports"
+        ]
+        if not calls:
+            continue
+        lazy, typed = lazy_table(calls[0]), graph.type_checking_names(feature)
+        if lazy != typed:
+            found.append(
+                f"{feature}: lazy_exports and the TYPE_CHECKING imports differ: "
+                f"{sorted(lazy ^ typed)}"
+            )
+        modules = {m.rpartition(".")[2] for m in graph.paths if m.startswith(feature + ".")}
+        shadowed = modules & _names_only(calls[0])
+        if shadowed:
+            found.append(
+                f"{feature}: {sorted(shadowed)} name both a module and a name inside it; "
+                "once the module is imported the package's attribute is the module"
+            )
+    return found
+
+
+def _names_only(call: ast.Call) -> set[str]:
+    names: set[str] = set()
+    for keyword in call.keywords:
+        if keyword.arg == "names":
+            value = ast.literal_eval(keyword.value)
+            names |= {n for attrs in value.values() for n in attrs}
+    return names
+
+
+def _where(graph: Graph, imp: Import) -> str:
+    return f"{graph.paths[imp.importer].relative_to(graph.root.parent)}:{imp.line}"
+
+
+def _fail_with(offences: list[str]) -> None:
+    assert not offences, "\n" + "\n".join(offences)
 
 
 @pytest.mark.parametrize("package", ["core", "services"])
@@ -44,7 +164,74 @@ def test_core_does_no_io_or_asyncio() -> None:
     assert not offenders
 
 
+def test_layers_point_down(graph: Graph) -> None:
+    _fail_with(layer_offences(graph))
+
+
+def test_no_import_circles(graph: Graph) -> None:
+    _fail_with([" -> ".join(c) for c in cycles(graph.edges())])
+
+
+def test_features_are_entered_through_their_public_names(graph: Graph) -> None:
+    _fail_with(entry_offences(graph))
+
+
+def test_modules_of_a_package_import_each_other_directly(graph: Graph) -> None:
+    _fail_with(self_entry_offences(graph))
+
+
+def test_lazy_exports_are_what_mypy_sees(graph: Graph) -> None:
+    _fail_with(export_offences(graph))
+
+
+@pytest.mark.parametrize("layer", ["app.services", "app.qt"])
+def test_each_layer_is_grouped_by_feature(graph: Graph, layer: str) -> None:
+    features = [f for f in graph.features() if f.startswith(layer + ".")]
+    loose = [m for m in graph.paths if m.rpartition(".")[0] == layer and m not in graph.packages]
+    assert len(features) >= MIN_FEATURES, features
+    assert len(loose) <= MAX_LOOSE, loose
+    for feature in features:
+        doc = ast.get_docstring(ast.parse(graph.paths[feature].read_text(encoding="utf-8")))
+        assert doc and "\n" not in doc, f"{feature}/__init__.py needs a one-line docstring"
+
+
 def test_check_would_catch_a_violation(tmp_path: Path) -> None:
     bad = tmp_path / "bad.py"
     bad.write_text("from PySide6.QtCore import QObject\n")
     assert any(n.startswith(FORBIDDEN) for n in _imports(bad))
+
+
+def test_rules_catch_what_they_forbid(tmp_path: Path) -> None:
+    root = tmp_path / "app"
+    files = {
+        "__init__.py": "",
+        "core/__init__.py": "",
+        "core/pure.py": "from app.services.land import helper\n",  # up a layer
+        "services/__init__.py": "",
+        "services/land/__init__.py": (
+            '"""Land."""\nfrom typing import TYPE_CHECKING\n'
+            "if TYPE_CHECKING:\n    from app.services.land.merge import merge as merge\n"
+            "else:\n"
+            '    __getattr__ = lazy_exports(__name__, names={"merge": ("merge", "helper")})\n'
+        ),
+        "services/land/merge.py": "from app.services.land import tidy\ndef merge(): ...\n",
+        "services/land/helper.py": "def helper(): ...\n",
+        "services/triage/__init__.py": '"""Triage."""\n',
+        "services/triage/reports.py": (
+            "from app.services.land.merge import merge\nfrom app.services.land import secret\n"
+        ),
+        "services/a.py": "from app.services import b\n",
+        "services/b.py": "def f():\n    from app.services import a\n",
+    }
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+    graph = Graph(root)
+    assert any("app.core may not import" in o for o in layer_offences(graph))
+    assert "app.services.a -> app.services.b" in [" -> ".join(c) for c in cycles(graph.edges())]
+    entries = entry_offences(graph)
+    assert any("from inside app.services.land" in o for o in entries)
+    assert any("secret is not one of" in o for o in entries)
+    assert any("through its own package" in o for o in self_entry_offences(graph))
+    exports = export_offences(graph)
+    assert any("differ" in o for o in exports) and any("name both" in o for o in exports)
