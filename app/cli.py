@@ -16,11 +16,20 @@ from typing import Any
 import orjson
 
 from app import __version__
-from app.commands import Handlers, add_task_commands, add_top_commands, print_json
+from app.commands import (
+    Handlers,
+    HomelessHandler,
+    HomelessHandlers,
+    add_homeless_commands,
+    add_task_commands,
+    add_top_commands,
+    print_json,
+)
 from app.core.eventtext import render_event
 from app.core.findings import ORPHAN_KILLED, Finding
 from app.core.states import ACTIVE_STATES, TaskState
 from app.core.triage import TriageError
+from app.installation import command_hint, run_module_if_asked
 from app.progress import ProgressView, elapsed
 from app.services.agents import LineSplitter
 from app.services.config import ConfigError, Home
@@ -36,6 +45,7 @@ EXIT_INTERRUPTED = 130
 
 
 _FEATURE_HANDLERS: Handlers = {}
+_HOMELESS_HANDLERS: HomelessHandlers = {}  # commands that open no Orchard home
 # Errors whose message is all the user needs: one line, no traceback.
 _EXPECTED = (UserError, ConfigError, git.GitError, AlreadySupervised, TriageError)
 
@@ -69,6 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run queued tasks until none are left")
     run.add_argument("--parallel", type=int, metavar="K", help="at most K tasks at once")
     _FEATURE_HANDLERS.update(add_top_commands(sub))
+    _HOMELESS_HANDLERS.update(add_homeless_commands(sub))
     return p
 
 
@@ -122,9 +133,14 @@ def _task_commands(p: argparse.ArgumentParser) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code."""
+    if argv is None:
+        run_module_if_asked(sys.argv)  # a frozen bundle starting its own modules
     args = build_parser().parse_args(argv)
     if args.command is None:
         return _open_window(args)
+    homeless = _HOMELESS_HANDLERS.get((args.command, getattr(args, "action", None)))
+    if homeless is not None:
+        return _run_homeless(homeless, args)
     try:
         orchard = Orchard(Home.locate(args.home))
     except (*_EXPECTED, OSError) as exc:  # e.g. a database from a newer Orchard
@@ -143,6 +159,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(f"internal error: {exc} (details in {crash})")
     finally:
         orchard.close()
+
+
+def _run_homeless(handler: HomelessHandler, args: argparse.Namespace) -> int:
+    try:
+        return asyncio.run(handler(args))
+    except (UserError, OSError) as exc:
+        return _fail(str(exc))
 
 
 def _fail(message: str) -> int:
@@ -185,7 +208,7 @@ async def _terminal_demo() -> int:
         orchard.close()
     print(f"\nLook closer with --home {home}:")
     for line in ("task list", "task logs ID", "task diff ID"):
-        print(f"  uv run orchard --home {home} {line}")
+        print(f"  {command_hint()} --home {home} {line}")
     return code
 
 

@@ -16,6 +16,8 @@ import time
 import uuid
 from pathlib import Path
 
+from app.installation import module_argv
+
 
 def emit(event: dict[str, object]) -> None:
     """Print one event line, as Codex does."""
@@ -92,7 +94,7 @@ def main() -> int:
         status="completed",
         changes=[{"path": p, "kind": k} for p, k in changes],
     )
-    run_command(6, [sys.executable, "-m", "py_compile", changes[0][0]], pace)
+    run_command(6, list(module_argv("py_compile", changes[0][0])), pace)
     item(
         "agent_message",
         7,

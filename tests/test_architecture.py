@@ -17,8 +17,9 @@ FORBIDDEN = ("PySide6", "qasync", "app.qt", "shiboken6")
 RANKS = {
     "app": 0,
     "app.exports": 0,
+    "app.installation": 0,
     "app.core": 0,
-    "app.demo_agent": 0,
+    "app.demo_agent": 1,  # started as its own process; uses only app.installation
     "app.services": 1,
     "app.progress": 2,
     "app.commands": 3,

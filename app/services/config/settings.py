@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import os
-import sys
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -20,6 +19,7 @@ from app.core.profiles import (
     profile_from_table,
 )
 from app.core.triage import DEFAULT_CATEGORIES
+from app.installation import module_argv
 from app.services.config.atomicfile import write_atomically
 from app.services.config.secrets import SecretsError, SecretStore
 from app.services.config.tomlfile import dumps
@@ -112,10 +112,8 @@ class Home:
         return self.root / "secrets.json"
 
 
-# The demo agent ships with Orchard and needs no key; it runs with this Python.
-DEMO_PROFILE = AgentProfile(
-    "demo", (sys.executable, "-m", "app.demo_agent", "{prompt}"), OutputFormat.CODEX
-)
+# The demo agent ships with Orchard and needs no key; it runs with Orchard's own Python.
+DEMO_PROFILE = AgentProfile("demo", module_argv("app.demo_agent", "{prompt}"), OutputFormat.CODEX)
 
 
 def default_profiles() -> dict[str, AgentProfile]:
