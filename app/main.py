@@ -7,9 +7,15 @@ import sys
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from app import __version__
+from app.installation import APP_ID, icon_file
 from app.services.config import ConfigError, Home
 from app.services.orchard import Orchard
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QApplication
 
 
 def run_window(home: str | None, demo: bool = False) -> int:
@@ -18,8 +24,7 @@ def run_window(home: str | None, demo: bool = False) -> int:
     from PySide6.QtWidgets import QApplication
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    app.setApplicationName("Orchard")
-    app.setDesktopFileName("orchard")
+    brand(app)
     app.setQuitOnLastWindowClosed(False)  # the controller ends the app, after stopping agents
     loop = qasync.QEventLoop(app)
     # Plain threads for asyncio.to_thread: qasync's default QThread pool aborts the
@@ -32,6 +37,16 @@ def run_window(home: str | None, demo: bool = False) -> int:
     except ConfigError as exc:
         print(f"orchard: {exc}", file=sys.stderr)
         return 1
+
+
+def brand(app: QApplication) -> None:
+    """Name the application, tie its windows to the desktop entry, and give them the icon."""
+    from PySide6.QtGui import QIcon
+
+    app.setApplicationName("Orchard")
+    app.setApplicationVersion(__version__)
+    app.setDesktopFileName(APP_ID)
+    app.setWindowIcon(QIcon(str(icon_file())))
 
 
 async def open_window(home: str | None, demo: bool = False) -> int:

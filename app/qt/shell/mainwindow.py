@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QApplication,
     QMainWindow,
     QMenu,
     QMessageBox,
@@ -14,6 +15,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app import __version__
+from app.installation import APP_ID
 from app.qt.board import BoardView, TaskHeaderView
 from app.qt.log import LogView
 
@@ -104,6 +107,7 @@ class MainWindow(QMainWindow):
             ("View", "filter", "Filter tasks", "/"),
             ("View", "search_logs", "Search all logs…", "Ctrl+Shift+F"),
             ("Help", "shortcuts", "Keyboard shortcuts", "F1"),
+            ("Help", "about", "About Orchard", ""),
         ):
             self._action(menu, name, text, keys)
         self.actions["raw_log"].setCheckable(True)
@@ -113,6 +117,7 @@ class MainWindow(QMainWindow):
         self._menus["View"].addSeparator()
         self.actions["quit"].triggered.connect(self.close)
         self.actions["shortcuts"].triggered.connect(self.show_shortcuts)
+        self.actions["about"].triggered.connect(self.show_about)
 
     def _on_tabs_current_changed(self, index: int) -> None:
         for action in self._menus["Task"].actions():
@@ -138,6 +143,18 @@ class MainWindow(QMainWindow):
         box = QMessageBox(self)
         box.setWindowTitle("Keyboard shortcuts")
         box.setText("<table cellspacing=6>" + "".join(rows) + "</table>")
+        box.open()
+
+    def show_about(self) -> None:
+        """Show the version (the one `orchard --version` prints) and what Orchard is."""
+        box = QMessageBox(self)
+        box.setWindowTitle("About Orchard")
+        box.setIconPixmap(QApplication.windowIcon().pixmap(64, 64))
+        box.setText(
+            f"<h3>Orchard {__version__}</h3>"
+            "<p>Supervise many coding agents at once, each in its own git worktree.</p>"
+            f"<p>Application id {APP_ID}. MIT licence.</p>"
+        )
         box.open()
 
     def closeEvent(self, event: QCloseEvent) -> None:
