@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable
@@ -29,6 +30,16 @@ GIT_ENV = {
     "GIT_COMMITTER_NAME": "Test",
     "GIT_COMMITTER_EMAIL": "t@example.com",
 }
+
+
+def need_program(name: str, required_by: str, install_hint: str) -> str:
+    """Return where a program is; skip without it, or fail when $`required_by` is 1 (CI)."""
+    path = shutil.which(name)
+    if path is None:
+        if os.environ.get(required_by) == "1":
+            pytest.fail(f"{name} is not installed but {required_by}=1 requires it")
+        pytest.skip(f"{name} is not installed ({install_hint})")
+    return path
 
 
 def git_bytes(cwd: Path, *args: str) -> bytes:

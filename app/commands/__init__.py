@@ -10,9 +10,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.commands.handler import Handler, Handlers, print_json
+from app.commands.handler import (
+    Handler,
+    Handlers,
+    HomelessHandler,
+    HomelessHandlers,
+    print_json,
+)
 
-__all__ = ["Handler", "Handlers", "add_task_commands", "add_top_commands", "print_json"]
+__all__ = [
+    "Handler",
+    "Handlers",
+    "HomelessHandler",
+    "HomelessHandlers",
+    "add_homeless_commands",
+    "add_task_commands",
+    "add_top_commands",
+    "print_json",
+]
 
 
 def add_task_commands(sub: Any) -> Handlers:
@@ -40,3 +55,10 @@ def add_top_commands(sub: Any) -> Handlers:
     handlers.update(doctor.add_commands(sub))
     handlers.update(secret.add_commands(sub))
     return handlers
+
+
+def add_homeless_commands(sub: Any) -> HomelessHandlers:
+    """Add the commands that need no Orchard home (`desktop`) and return their handlers."""
+    from app.commands import desktop
+
+    return desktop.add_commands(sub)

@@ -16,3 +16,8 @@ Handlers = dict[tuple[str, str | None], Handler]
 def print_json(value: Any) -> None:
     """Print `value` as the indented JSON every command's --json prints."""
     print(json.dumps(value, indent=2, ensure_ascii=False))
+
+
+# Commands that need no Orchard home (such as `orchard desktop`) take only their arguments.
+HomelessHandler = Callable[[argparse.Namespace], Awaitable[int]]
+HomelessHandlers = dict[tuple[str, str | None], HomelessHandler]

@@ -3,23 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
-import shutil
 from typing import Any
 
-import pytest
-
-from tests.conftest import Cli
+from tests.conftest import Cli, need_program
 
 
 def need(binary: str) -> str:
     """Return where `binary` is; skip the test if it is missing (fail if e2e is required)."""
-    path = shutil.which(binary)
-    if path is None:
-        if os.environ.get("ORCHARD_E2E_REQUIRED") == "1":
-            pytest.fail(f"{binary} is not installed but the e2e tests are required")
-        pytest.skip(f"{binary} is not installed (npm install -g)")
-    return path
+    return need_program(binary, "ORCHARD_E2E_REQUIRED", "npm install -g")
 
 
 def task_events(cli: Cli, task_id: str, env: dict[str, str]) -> list[dict[str, Any]]:
