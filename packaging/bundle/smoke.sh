@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Smoke-test an unpacked bundle with no Python on PATH: its version, the demo run to its end in
+# the terminal, and the one-line install into a throwaway home.
+set -euo pipefail
+STAGE=$(readlink -f "$1")
+EXPECTED=$(cd "$(dirname "$0")/../.." && "${UV:-uv}" run --frozen python -c 'import app; print(app.__version__)')
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
+# Only what the demo's agent and Orchard call on a user's machine: git and a shell's basics.
+mkdir -p "$scratch/bin" "$scratch/home" "$scratch/work"
+for tool in git sh bash ls readlink dirname basename mkdir cp rm ln; do
+  ln -s "$(command -v "$tool")" "$scratch/bin/$tool"
+done
+clean=(env -i HOME="$scratch/home" PATH="$scratch/bin" LANG=C.UTF-8 ORCHARD_DEMO_PACE=0.05)
+cd "$scratch/work"
+version=$("${clean[@]}" "$STAGE/orchard" --version)
+[ "$version" = "orchard $EXPECTED" ] || { echo "smoke: --version said '$version'" >&2; exit 1; }
+out=$(timeout 300 "${clean[@]}" "$STAGE/orchard" --demo 2>&1) || {
+  echo "$out" >&2; echo "smoke: the demo failed" >&2; exit 1; }
+echo "$out" | tail -5
+grep -q "3 task(s): 3 succeeded" <<<"$out" || { echo "smoke: the demo did not succeed" >&2; exit 1; }
+grep -q "^  orchard --home " <<<"$out" || { echo "smoke: the demo's hint is wrong" >&2; exit 1; }
+
+# The one-line install, into the throwaway home: command, menu entry, icon.
+"${clean[@]}" "$STAGE/install.sh" >/dev/null
+installed=$("${clean[@]}" "$scratch/home/.local/bin/orchard" --version)
+[ "$installed" = "$version" ] || { echo "smoke: the installed orchard said '$installed'" >&2; exit 1; }
+entry="$scratch/home/.local/share/applications/dev.orchard.Orchard.desktop"
+[ -f "$entry" ] || { echo "smoke: install.sh wrote no desktop entry" >&2; exit 1; }
+[ -f "$scratch/home/.local/share/icons/hicolor/scalable/apps/dev.orchard.Orchard.svg" ] ||
+  { echo "smoke: install.sh installed no icon" >&2; exit 1; }
+if command -v desktop-file-validate >/dev/null; then desktop-file-validate "$entry"; fi
+echo "smoke: $version; demo 3 of 3 succeeded with no Python on PATH; install.sh installed it"
