@@ -1,7 +1,8 @@
 """Environments that point the real agent CLIs at a ScriptedModelServer.
 
-Each helper writes its config into a caller-supplied temporary directory and
-returns a complete ``env`` dict for ``subprocess``.  Nothing touches the
+Each helper writes its config into a caller-supplied temporary directory (Codex's
+CODEX_HOME goes under ~/.cache instead, see codex_home_outside_tmp) and returns a
+complete ``env`` dict for ``subprocess``.  Nothing touches the
 user's real ``~/.codex`` or ``~/.claude*``; everything that could phone home
 (update checks, telemetry, analytics) is switched off so the runs stay
 offline and fast.
@@ -9,7 +10,10 @@ offline and fast.
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 SCRIPTED_API_KEY = "sk-scripted-test-key"
@@ -95,16 +99,28 @@ persistence = "none"
 
 
 def codex_env(base_url: str, tmp: Path, model: str = CODEX_MODEL) -> dict[str, str]:
-    """Env for ``codex exec``; ``tmp`` holds HOME and CODEX_HOME."""
+    """Env for ``codex exec``; ``tmp`` holds HOME, CODEX_HOME is outside temporary folders."""
     home = tmp / "home"
     env = _base_env(home)
-    codex_home = tmp / "codex_home"
-    codex_home.mkdir(parents=True, exist_ok=True)
+    codex_home = codex_home_outside_tmp()
     (codex_home / "config.toml").write_text(codex_config_toml(base_url, model))
     env["CODEX_HOME"] = str(codex_home)
     env["SCRIPTED_API_KEY"] = SCRIPTED_API_KEY
     env["RUST_LOG"] = env.get("RUST_LOG", "error")
     return env
+
+
+def codex_home_outside_tmp() -> Path:
+    """Return a new CODEX_HOME under the real ~/.cache, removed when this process exits.
+
+    Codex will not create its sandbox helper in a CODEX_HOME under a temporary folder, so
+    with bubblewrap installed its sandboxed commands fail there; a user's ~/.codex is not.
+    """
+    base = Path.home() / ".cache" / "orchard-tests"
+    base.mkdir(parents=True, exist_ok=True)
+    made = Path(tempfile.mkdtemp(prefix=f"codex-{os.getpid()}-", dir=base))
+    atexit.register(shutil.rmtree, made, True)
+    return made
 
 
 _CODEX_EXEC = ("codex", "exec", "--json", "--skip-git-repo-check", "-s", "workspace-write")
