@@ -82,6 +82,12 @@ class Comment:
     created_at: float = 0.0
     sent_at: float | None = None
     id: int | None = None
+    dropped_at: float | None = None  # landed or discarded without it, by the person's choice
+
+    @property
+    def where(self) -> str:
+        """Return `path:line`, as the person saw it."""
+        return f"{self.path}:{self.line}"
 
     def to_json(self) -> dict[str, Any]:
         """Return the comment as the JSON object the CLI prints."""

@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 
     from app.services.store.tables import CommentRow, ProjectRow, ReportRow
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 # Each entry takes a database from the version before it to its key. Tables that are new in a
 # version need no statement here: create_all makes them.
@@ -47,6 +47,7 @@ _MIGRATIONS: dict[int, tuple[str, ...]] = {
         "ALTER TABLE tasks ADD COLUMN archived_state VARCHAR",
     ),
     3: (),  # triage: reports, report_tasks and triage_sources are new tables
+    4: ("ALTER TABLE comments ADD COLUMN dropped_at FLOAT",),
 }
 
 
@@ -421,7 +422,7 @@ class Store:
             return _comment(row)
 
     def comments(self, task_id: str, open_only: bool = False) -> list[Comment]:
-        """Return a task's comments, oldest first; only unsent ones if `open_only`."""
+        """Return a task's comments, oldest first; only unsent, undropped ones if `open_only`."""
         from sqlmodel import Session, col, select
 
         from app.services.store.tables import CommentRow
@@ -429,18 +430,26 @@ class Store:
         query = select(CommentRow).where(CommentRow.task_id == task_id)
         if open_only:
             query = query.where(col(CommentRow.sent_at).is_(None))
+            query = query.where(col(CommentRow.dropped_at).is_(None))
         with Session(self._engine) as s:
             return [_comment(r) for r in s.exec(query.order_by(col(CommentRow.id)))]
 
     def mark_comments_sent(self, ids: Iterable[int], when: float) -> None:
         """Record that these comments went to the agent at `when`."""
+        self._stamp_comments(ids, "sent_at", when)
+
+    def mark_comments_dropped(self, ids: Iterable[int], when: float) -> None:
+        """Record that the task landed or was discarded without these comments, at `when`."""
+        self._stamp_comments(ids, "dropped_at", when)
+
+    def _stamp_comments(self, ids: Iterable[int], field_name: str, when: float) -> None:
         from sqlmodel import Session, col, select
 
         from app.services.store.tables import CommentRow
 
         with Session(self._engine) as s:
             for row in s.exec(select(CommentRow).where(col(CommentRow.id).in_(list(ids)))):
-                row.sent_at = when
+                setattr(row, field_name, when)
                 s.add(row)
             s.commit()
 
@@ -743,6 +752,7 @@ def _comment(row: CommentRow) -> Comment:
         row.created_at,
         row.sent_at,
         row.id,
+        row.dropped_at,
     )
 
 

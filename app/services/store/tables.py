@@ -68,6 +68,7 @@ class CommentRow(SQLModel, table=True):
     quote: str = ""
     created_at: float = Field(default_factory=time.time)
     sent_at: float | None = None
+    dropped_at: float | None = None
 
 
 class ReportRow(SQLModel, table=True):
