@@ -17,6 +17,7 @@ from app.services.land import (
     LandResult,
     archive,
     check_land,
+    comments_to_drop,
     conflict_followup_prompt,
     land_task,
 )
@@ -38,11 +39,21 @@ def add_commands(sub: Any) -> Handlers:
         "--ask-agent", action="store_true", help="on conflicts, ask the agent to rebase and fix"
     )
     merge.add_argument("--json", action="store_true")
+    merge.add_argument(
+        "--drop-comments",
+        action="store_true",
+        help="land even with unsent review comments; they are kept as dropped",
+    )
     discard = sub.add_parser("discard", help="archive a task's work, then remove it")
     discard.add_argument("id")
     discard.add_argument("--yes", "-y", action="store_true", help="do not ask")
     discard.add_argument(
         "--force", action="store_true", help="delete ignored files or submodule edits not archived"
+    )
+    discard.add_argument(
+        "--drop-comments",
+        action="store_true",
+        help="discard even with unsent review comments; kept as dropped",
     )
     restore = sub.add_parser("restore", help="bring a discarded task back from its archive")
     restore.add_argument("id")
@@ -66,7 +77,13 @@ async def cmd_merge(orchard: Orchard, args: argparse.Namespace) -> int:
         return _print_check(await check_land(orchard, args.id, args.into), args.json)
     try:
         result = await land_task(
-            orchard, args.id, args.strategy, args.into, args.cleanup, not args.no_tests
+            orchard,
+            args.id,
+            args.strategy,
+            args.into,
+            args.cleanup,
+            not args.no_tests,
+            drop_comments=args.drop_comments,
         )
     except LandRefused as refused:
         return await _refused(orchard, args, refused)
@@ -156,6 +173,7 @@ def _print_landed(result: LandResult) -> None:
 
 async def cmd_discard(orchard: Orchard, args: argparse.Namespace) -> int:
     task = orchard.task(args.id)
+    comments_to_drop(orchard, task, args.drop_comments, "discard")  # before asking
     if not args.yes and sys.stdin.isatty():
         try:
             answer = input(
@@ -167,7 +185,9 @@ async def cmd_discard(orchard: Orchard, args: argparse.Namespace) -> int:
         if answer.strip().lower() not in ("y", "yes"):
             print("not discarded")
             return 1
-    discarded = await archive.discard_task(orchard, task.id, force=args.force)
+    discarded = await archive.discard_task(
+        orchard, task.id, force=args.force, drop_comments=args.drop_comments
+    )
     repo = orchard.store.project(task.project).path
     commit = await archive.archive_commit(repo, task.id)
     if discarded.state is TaskState.MERGED:

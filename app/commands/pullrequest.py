@@ -19,6 +19,11 @@ def add_commands(sub: Any) -> Handlers:
     pr.add_argument("--repo", help="OWNER/REPO on GitHub, when the remote URL does not say")
     pr.add_argument("--api-url", help="GitHub's API (default https://api.github.com)")
     pr.add_argument("--draft", action="store_true", help="open it as a draft")
+    pr.add_argument(
+        "--drop-comments",
+        action="store_true",
+        help="open it even with unsent review comments; they are kept as dropped",
+    )
     pr.add_argument("--json", action="store_true")
     return {("task", "pr"): cmd_task_pr}
 
@@ -33,6 +38,7 @@ async def cmd_task_pr(orchard: Orchard, args: argparse.Namespace) -> int:
         repo=args.repo,
         api_url=args.api_url,
         draft=args.draft,
+        drop_comments=args.drop_comments,
     )
     if args.json:
         print_json(pull.to_json())

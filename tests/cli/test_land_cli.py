@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from app.services.store.database import Store
 from tests.conftest import Cli, git
 
 
@@ -115,3 +116,62 @@ def test_discard_cleans_up_a_merged_task_which_stays_merged(cli: Cli, repo: Path
     assert "it stays merged" in cleaned.out
     assert cli("task", "show", task["id"], "--json").json()["state"] == "merged"
     assert not Path(task["worktree"]).exists()
+
+
+def _comment(cli: Cli, task: dict, where: str, text: str) -> None:
+    added = cli("task", "comment", task["id"][:8], where, text)
+    assert added.code == 0, added.err
+
+
+def _stored_comments(home: Path, task_id: str) -> list:
+    store = Store(home / "orchard.db")
+    try:
+        return store.comments(task_id)
+    finally:
+        store.close()
+
+
+def test_merge_with_an_unsent_comment_is_refused_until_dropped(
+    cli: Cli, repo: Path, home: Path
+) -> None:
+    task = _task(cli, repo, "printf 'hi\\n' > feature.txt")
+    _comment(cli, task, "feature.txt:1", "say hello instead")
+    before = git(repo, "rev-parse", "HEAD")
+    refused = cli("task", "merge", task["id"])
+    assert refused.code == 1 and refused.out == "" and "Traceback" not in refused.err
+    assert "1 unsent comment (feature.txt:1 “say hello instead”)" in refused.err
+    assert "--drop-comments" in refused.err and len(refused.err.strip().splitlines()) == 1
+    assert git(repo, "rev-parse", "HEAD") == before  # nothing landed
+    assert cli("task", "show", task["id"], "--json").json()["state"] == "succeeded"
+
+    landed = cli("task", "merge", task["id"], "--drop-comments", "--json")
+    assert landed.code == 0, landed.err
+    assert "dropped 1 unsent comment: feature.txt:1" in landed.json()["notes"]
+    (kept,) = _stored_comments(home, task["id"])  # kept, marked dropped, never sent
+    assert kept.text == "say hello instead" and kept.dropped_at and kept.sent_at is None
+    assert cli("task", "comments", task["id"], "--json").json() == []
+
+
+def test_discard_with_an_unsent_comment_is_refused_before_asking(
+    cli: Cli, repo: Path, home: Path
+) -> None:
+    task = _task(cli, repo, "printf 'hi\\n' > feature.txt")
+    _comment(cli, task, "feature.txt:1", "one")
+    _comment(cli, task, "feature.txt:1", "two")
+    refused = cli("task", "discard", task["id"], "--yes")
+    assert refused.code == 1 and "2 unsent comments" in refused.err
+    assert Path(task["worktree"]).is_dir()  # nothing removed
+    done = cli("task", "discard", task["id"], "--yes", "--drop-comments")
+    assert done.code == 0, done.err
+    assert cli("task", "show", task["id"], "--json").json()["state"] == "discarded"
+    assert all(c.dropped_at for c in _stored_comments(home, task["id"]))
+
+
+def test_a_sent_comment_does_not_stop_a_merge(cli: Cli, repo: Path, home: Path) -> None:
+    task = _task(cli, repo, "printf 'hi\\n' > feature.txt")
+    _comment(cli, task, "feature.txt:1", "fine")
+    store = Store(home / "orchard.db")  # as a follow-up turn that answered it would leave it
+    store.mark_comments_sent([c.id for c in store.comments(task["id"]) if c.id], 1.0)
+    store.close()
+    landed = cli("task", "merge", task["id"])
+    assert landed.code == 0, landed.err

@@ -13,6 +13,8 @@ if TYPE_CHECKING:
     from app.services.land import review as review
     from app.services.land.archive import archive_commit as archive_commit
     from app.services.land.archive import branch_head as branch_head
+    from app.services.land.followup import UnsentComments as UnsentComments
+    from app.services.land.followup import comments_to_drop as comments_to_drop
     from app.services.land.followup import send_followup as send_followup
     from app.services.land.landcheck import LandCheck as LandCheck
     from app.services.land.landcheck import check_land as check_land
@@ -28,7 +30,7 @@ else:
         modules=("archive", "compare", "followup", "forecast", "pullrequest", "review"),
         names={
             "archive": ("archive_commit", "branch_head"),
-            "followup": ("send_followup",),
+            "followup": ("UnsentComments", "comments_to_drop", "send_followup"),
             "landcheck": ("LandCheck", "check_land"),
             "landing": (
                 "LandRefused",

@@ -13,11 +13,14 @@ import asyncio
 import os
 import shutil
 import time
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
 from app.core.states import LIVE_STATES, TaskState, can_transition, transition
 from app.core.task import Task
+from app.services.land.followup import comments_to_drop
+from app.services.land.followup import drop_comments as drop_comments_of
 from app.services.orchard import Orchard, UserError
 from app.services.repo import (
     commit_tree,
@@ -167,13 +170,17 @@ def _check_discardable(task: Task) -> None:
         raise UserError(f"task {sid} is {task.state}; it cannot be discarded")
 
 
-async def discard_task(orchard: Orchard, ref: str, force: bool = False) -> Task:
+async def discard_task(
+    orchard: Orchard, ref: str, force: bool = False, drop_comments: bool | Collection[int] = False
+) -> Task:
     """Archive a task's final state, then remove its worktree and branch.
 
-    A merged task keeps its state: only its leftover worktree and branch go.
+    A merged task keeps its state: only its leftover worktree and branch go. Unsent review
+    comments stop the discard unless `drop_comments` says to go on (see land_task).
     """
     task = orchard.task(ref)
     _check_discardable(task)
+    unsent = comments_to_drop(orchard, task, drop_comments, "discard")
     repo = orchard.store.project(task.project).path
     queued_ran = task.state is TaskState.QUEUED and _ran(task)
     archived_as = TaskState.STOPPED if queued_ran else task.state
@@ -187,6 +194,7 @@ async def discard_task(orchard: Orchard, ref: str, force: bool = False) -> Task:
                 f"task {task.short_id} changed to {latest.state} while discarding; nothing removed"
             )
         await remove_checkout(orchard, task, commit)
+    drop_comments_of(orchard, unsent)
     if task.state is TaskState.MERGED:
         return orchard.store.update(task.id, last_event="worktree and branch cleaned up")
     latest = orchard.task(task.id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Collection
 from pathlib import Path, PurePosixPath
 
 from app.core.followup import compose_followup, merge_followups
@@ -127,3 +128,46 @@ def _line_in(data: bytes, line: int) -> str | int:
 
 def _decode(raw: bytes) -> str:
     return raw[:QUOTE_CHARS].decode("utf-8", errors="replace")
+
+
+class UnsentComments(UserError):
+    """A land, a pull request or a discard would leave review comments unsent; nothing changed."""
+
+    def __init__(self, task: Task, comments: list[Comment], verb: str) -> None:
+        named = "; ".join(f"{c.where} “{_short(c.text)}”" for c in comments[:3])
+        more = f" and {len(comments) - 3} more" if len(comments) > 3 else ""
+        count = "1 unsent comment" if len(comments) == 1 else f"{len(comments)} unsent comments"
+        super().__init__(
+            f"task {task.short_id} has {count} ({named}{more}); send with "
+            f"`orchard task followup {task.short_id}`, or {verb} without with --drop-comments"
+        )
+        self.task, self.comments = task, comments
+
+
+def comments_to_drop(
+    orchard: Orchard, task: Task, drop: bool | Collection[int], verb: str
+) -> list[Comment]:
+    """Return the open comments an action may go ahead without; raise UnsentComments if not.
+
+    `drop` is True (the person said to drop them all), or the ids of the comments the person
+    was shown and chose to drop: one added since then stops the action.
+    """
+    comments = orchard.store.comments(task.id, open_only=True)
+    allowed = drop if isinstance(drop, bool) else {c.id for c in comments} <= set(drop)
+    if comments and not allowed:
+        raise UnsentComments(task, comments, verb)
+    return comments
+
+
+def drop_comments(orchard: Orchard, comments: list[Comment]) -> list[str]:
+    """Record the comments as dropped (kept, never sent); return the note that says so."""
+    if not comments:
+        return []
+    orchard.store.mark_comments_dropped([c.id for c in comments if c.id is not None], time.time())
+    count = "1 unsent comment" if len(comments) == 1 else f"{len(comments)} unsent comments"
+    return [f"dropped {count}: " + ", ".join(c.where for c in comments)]
+
+
+def _short(text: str, limit: int = 50) -> str:
+    line = " ".join(text.split())
+    return line if len(line) <= limit else line[: limit - 1] + "…"

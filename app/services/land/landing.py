@@ -10,12 +10,15 @@ commits (only uncommitted work in its worktree is committed onto it, after a lan
 from __future__ import annotations
 
 import time
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from app.core.naming import commit_message
 from app.core.states import TaskState, transition
 from app.core.task import Project, Task
 from app.services.land.archive import archive_task, remove_checkout
+from app.services.land.followup import comments_to_drop
+from app.services.land.followup import drop_comments as drop_comments_of
 from app.services.land.landcheck import LandCheck, check_land, ensure_landable
 from app.services.land.testgate import TestRun, run_test_gate
 from app.services.orchard import Orchard, UserError
@@ -68,12 +71,18 @@ async def land_task(
     into: str | None = None,
     cleanup: bool = False,
     run_tests: bool = True,
+    drop_comments: bool | Collection[int] = False,
 ) -> LandResult:
-    """Land task `ref` on `into` (default: its base branch); raise LandRefused if it cannot."""
+    """Land task `ref` on `into` (default: its base branch); raise LandRefused if it cannot.
+
+    Unsent review comments stop the land (UnsentComments) unless `drop_comments` says to go
+    on without them (True, or the ids of those the person saw); they are then kept as dropped.
+    """
     if strategy not in STRATEGIES:
         raise UserError(f"unknown strategy '{strategy}' (use {', '.join(STRATEGIES)})")
     task = orchard.task(ref)
     ensure_landable(task)
+    unsent = comments_to_drop(orchard, task, drop_comments, "land")
     project = orchard.store.project(task.project)
     check = await check_land(orchard, task.id, into)
     if check.worktree_missing:
@@ -93,6 +102,7 @@ async def land_task(
         finished_at=task.finished_at or time.time(),
         last_event="; ".join([f"landed on {check.target} as {result[:10]}", *check.notes]),
     )
+    notes += drop_comments_of(orchard, unsent)
     notes += _mark_reports_fixed(orchard, landed)
     archive = await _cleanup(orchard, landed, notes) if cleanup else None
     return LandResult(

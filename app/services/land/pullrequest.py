@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Mapping
+from collections.abc import Awaitable, Collection, Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -21,6 +21,8 @@ from app.services.github import (
     find_token,
     where_tokens_come_from,
 )
+from app.services.land.followup import comments_to_drop
+from app.services.land.followup import drop_comments as drop_comments_of
 from app.services.orchard import Orchard, UserError
 from app.services.repo import git
 
@@ -98,11 +100,16 @@ async def open_pull_request(
     api_url: str | None = None,
     draft: bool = False,
     env: Mapping[str, str] | None = None,
+    drop_comments: bool | Collection[int] = False,
 ) -> PullRequest:
-    """Push the task's branch to `remote` and open (or find) its pull request; keep its link."""
+    """Push the task's branch to `remote` and open (or find) its pull request; keep its link.
+
+    Unsent review comments stop it unless `drop_comments` says to go on (see land_task).
+    """
     task = orchard.task(ref)
     project = orchard.store.project(task.project)
     _check_pushable(task)
+    unsent = comments_to_drop(orchard, task, drop_comments, "open the pull request")
     api_url = api_url or orchard.settings.github_api_url or DEFAULT_API_URL
     token = _token(orchard, env)
     remote_url = await _remote_url(project.path, remote)
@@ -116,6 +123,7 @@ async def open_pull_request(
         head_owner = _head_owner(remote_url, target)
         pull, created = await _create_or_find(api, task, target, head_owner, base, body, draft)
     orchard.store.update(task.id, pr_url=pull["html_url"])
+    drop_comments_of(orchard, unsent)
     uncommitted = await _uncommitted(task.worktree)
     return PullRequest(
         pull["html_url"],
