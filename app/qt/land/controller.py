@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import functools
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
 
 import shiboken6
 from PySide6.QtWidgets import QMessageBox
@@ -11,6 +13,7 @@ from app.core.states import LANDABLE_STATES, TaskState
 from app.core.task import Task
 from app.qt.land.followupdialog import FollowUpDialog
 from app.qt.land.mergecontroller import MergeController, shielded
+from app.qt.land.unsentbox import UnsentCommentsBox
 from app.qt.shell import WindowHost
 
 if TYPE_CHECKING:  # the review, compare and landing stacks load on first use, after start-up
@@ -24,6 +27,7 @@ class LandingController:
     def __init__(self, main: WindowHost) -> None:
         self.main = main
         self.dialog: FollowUpDialog | None = None
+        self.asked: UnsentCommentsBox | None = None  # the last unsent-comments question
         self.merger = MergeController(main)
         self.reviews: dict[str, ReviewController] = {}
         self.compares: dict[str, CompareController] = {}
@@ -139,6 +143,7 @@ class LandingController:
             self.dialog = None
 
     async def _send(self, task_id: str, text: str) -> None:
+        """Send `text` and the open comments to the task's agent as its next turn."""
         from app.services.land import followup
 
         task = await followup.send_followup(self.main.orchard, task_id, text)
@@ -164,12 +169,29 @@ class LandingController:
         if answer == QMessageBox.StandardButton.Yes:
             self.main.spawn(self._discard(tasks))
 
-    async def _discard(self, tasks: list[Task]) -> None:
-        from app.services.land import archive
+    async def _discard(self, tasks: list[Task], drop: tuple[int, ...] = ()) -> None:
+        from app.services.land import UnsentComments, archive
 
+        done = 0
         for task in tasks:
-            self.main.refresh_task(await shielded(archive.discard_task(self.main.orchard, task.id)))
-        self.main.say(f"Discarded {len(tasks)} task(s); Restore brings any of them back")
+            try:
+                discarded = archive.discard_task(self.main.orchard, task.id, drop_comments=drop)
+                self.main.refresh_task(await shielded(discarded))
+                done += 1
+            except UnsentComments as exc:  # asked per task; the others go on
+                self._ask_unsent(exc, "Discard", lambda ids, t=task: self._discard([t], ids))
+        if done:
+            self.main.say(f"Discarded {done} task(s); Restore brings any of them back")
+
+    def _ask_unsent(
+        self, exc: Any, verb: str, go_without: Callable[[tuple[int, ...]], Awaitable[None]]
+    ) -> None:
+        """Ask whether to send the unsent comments or go on without them (then dropped)."""
+        box = UnsentCommentsBox(exc.task, exc.comments, verb, self.main.window)
+        box.go_without.connect(lambda ids: self.main.spawn(go_without(ids)))
+        box.request_changes.connect(lambda: self.main.spawn(self._send(exc.task.id, "")))
+        box.open()
+        self.asked = box
 
     def restore(self) -> None:
         """Bring a discarded task's branch and worktree back from its archive."""
@@ -202,10 +224,17 @@ class LandingController:
         if answer == QMessageBox.StandardButton.Yes:
             self.main.spawn(self._pull_request(task.id))
 
-    async def _pull_request(self, task_id: str) -> None:
-        from app.services.land import pullrequest
+    async def _pull_request(self, task_id: str, drop: tuple[int, ...] = ()) -> None:
+        from app.services.land import UnsentComments, pullrequest
 
-        pull = await pullrequest.open_pull_request(self.main.orchard, task_id)
+        try:
+            pull = await pullrequest.open_pull_request(
+                self.main.orchard, task_id, drop_comments=drop
+            )
+        except UnsentComments as exc:
+            again = functools.partial(self._pull_request, task_id)
+            self._ask_unsent(exc, "Open the pull request", again)
+            return
         self.main.refresh_task(await self.main.off_thread(self.main.orchard.task, task_id))
         verb = "Opened" if pull.created else "Found the open"
         self.main.say(f"{verb} pull request #{pull.number}: {pull.url}")

@@ -98,6 +98,7 @@ class MergeController:
             self.main.say(f"Task {task.short_id} is {task.state}; nothing to merge", error=True)
             return
         project = await off_thread(orchard.store.project, task.project)
+        unsent = await off_thread(orchard.store.comments, task.id, True)
         if self._live(self.dialog):
             assert self.dialog is not None
             self.dialog.close()
@@ -107,6 +108,8 @@ class MergeController:
         dialog.check_requested.connect(lambda into: spawn(self.run_check(dialog, tid, into)))
         dialog.land_requested.connect(lambda opts: spawn(self.land(dialog, tid, opts)))
         dialog.resolve_requested.connect(lambda: spawn(self.ask_agent(dialog)))
+        dialog.request_changes_requested.connect(lambda: spawn(self.request_changes(dialog, tid)))
+        dialog.show_unsent(unsent)
         dialog.finished.connect(lambda _result: self._forget(dialog))
         dialog.show()
         spawn(self.run_check(dialog, tid, task.base_ref))
@@ -172,6 +175,7 @@ class MergeController:
                     options.into or None,
                     options.cleanup,
                     options.run_tests,
+                    options.drop_comments,
                 )
             )
         except LandRefused as exc:
@@ -187,10 +191,27 @@ class MergeController:
             return
         self.main.refresh_task(result.task)
         tests = " after its tests passed" if result.tests is not None else ""
+        dropped = f"; {len(options.drop_comments)} unsent comment(s) kept as dropped"
         self.main.say(
             f"Landed {result.task.title!r} on {result.target} ({options.strategy}) as "
-            f"{result.commit[:10]}{tests}"
+            f"{result.commit[:10]}{tests}" + (dropped if options.drop_comments else "")
         )
+        if self._current(dialog):
+            dialog.accept()
+
+    async def request_changes(self, dialog: MergeDialog, task_id: str) -> None:
+        """Send the unsent comments to the agent as its next turn, instead of landing."""
+        if not self._current(dialog):
+            return
+        from app.services.land import followup
+
+        try:
+            task = await followup.send_followup(self.main.orchard, task_id, "")
+        except Exception as exc:
+            self._failed(dialog, exc, "request")
+            return
+        self.main.refresh_task(task)
+        self.main.say(f"Sent the comments to {task.agent}; task {task.short_id} runs again")
         if self._current(dialog):
             dialog.accept()
 

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core.task import Task
+from app.core.task import Comment, Task
 
 STRATEGIES = (
     ("merge", "Merge commit"),
@@ -35,6 +35,7 @@ class LandOptions:
     into: str
     run_tests: bool
     cleanup: bool
+    drop_comments: tuple[int, ...] = ()  # the unsent comments the person chose to land without
 
 
 class MergeDialog(QDialog):
@@ -43,6 +44,7 @@ class MergeDialog(QDialog):
     check_requested = Signal(str)
     land_requested = Signal(object)  # LandOptions
     resolve_requested = Signal()
+    request_changes_requested = Signal()  # send the unsent comments instead of landing
 
     def __init__(self, task: Task, has_tests: bool, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -71,6 +73,16 @@ class MergeDialog(QDialog):
         self.resolve_button = QPushButton("Ask the agent to rebase and resolve")
         self.buttons.addButton(self.resolve_button, QDialogButtonBox.ButtonRole.ActionRole)
         self.resolve_button.setVisible(False)
+        self.request_button = QPushButton("Request changes")
+        self.request_button.setToolTip("Send the unsent comments to the agent as its next turn")
+        self.buttons.addButton(self.request_button, QDialogButtonBox.ButtonRole.ActionRole)
+        self.request_button.setVisible(False)
+        self.request_button.clicked.connect(self.request_changes_requested)
+        self.unsent = QLabel()
+        self.unsent.setWordWrap(True)
+        self.unsent.setTextFormat(Qt.TextFormat.RichText)
+        self.unsent.setVisible(False)
+        self._dropping: tuple[int, ...] = ()
         self.land_button.setEnabled(False)
         self.buttons.accepted.connect(self._on_land)
         self.buttons.rejected.connect(self.reject)
@@ -86,6 +98,7 @@ class MergeDialog(QDialog):
         box.addLayout(form)
         box.addWidget(self.run_tests)
         box.addWidget(self.cleanup)
+        box.addWidget(self.unsent)
         box.addWidget(self.findings)
         box.addWidget(self.output, 1)
         box.addStretch(0)
@@ -102,7 +115,28 @@ class MergeDialog(QDialog):
             self.target(),
             self.run_tests.isChecked(),
             self.cleanup.isChecked(),
+            self._dropping,
         )
+
+    def show_unsent(self, comments: list[Comment]) -> None:
+        """Warn of review comments not yet sent: send them, or land without them (dropped)."""
+        self._dropping = tuple(c.id for c in comments if c.id is not None)
+        self.unsent.setVisible(bool(comments))
+        self.request_button.setVisible(bool(comments))
+        if not comments:
+            self.land_button.setText("Merge")
+            return
+        count = "1 unsent comment" if len(comments) == 1 else f"{len(comments)} unsent comments"
+        items = "".join(
+            f"<li><b>{html.escape(c.where)}</b> {html.escape(c.text)}</li>" for c in comments[:5]
+        )
+        more = f"<li>and {len(comments) - 5} more</li>" if len(comments) > 5 else ""
+        self.unsent.setText(
+            f'<span style="color:#9a6700"><b>{count}</b></span>: send '
+            f"{'it' if len(comments) == 1 else 'them'} to the agent (Request changes), or "
+            f"merge without (kept as dropped).<ul>{items}{more}</ul>"
+        )
+        self.land_button.setText("Merge without " + ("it" if len(comments) == 1 else "them"))
 
     def show_check(self, lines: list[str], can_land: bool, conflicts: bool) -> None:
         """Show what the pre-flight check found (plain lines) and whether landing may go on."""
