@@ -7,9 +7,9 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 import shiboken6
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QMessageBox, QWidget
 
-from app.core.states import LANDABLE_STATES, TaskState
+from app.core.states import ACTIVE_STATES, CLOSED_STATES, LANDABLE_STATES, TaskState
 from app.core.task import Task
 from app.qt.land.followupdialog import FollowUpDialog
 from app.qt.land.mergecontroller import MergeController, shielded
@@ -48,6 +48,7 @@ class LandingController:
         ):
             signal.connect(slot)
         board.discard_requested.connect(self.discard)
+        main.task_listeners.append(self._on_main_tasks_changed)
 
     def stop(self) -> None:
         """Close every review and compare window (the app is closing)."""
@@ -89,10 +90,34 @@ class LandingController:
         from app.qt.review import open_review
 
         review = open_review(self.main.orchard, task)
-        review.window.merge_requested.connect(self.merger.merge)
-        review.window.discard_requested.connect(lambda tid: self.discard([tid]))
+        window = review.window
+        window.merge_requested.connect(lambda tid: self.merger.merge(tid, window))
+        window.discard_requested.connect(lambda tid: self.discard([tid], window))
+        window.next_requested.connect(lambda tid: self._review_next(window, tid))
         review.window.closed.connect(lambda: self.reviews.pop(task_id, None))
         self.reviews[task_id] = review
+
+    def _review_next(self, current: QWidget, task_id: str) -> None:
+        current.close()
+        self.review(task_id)
+
+    def _on_main_tasks_changed(self, tasks: list[Task]) -> None:
+        for task in tasks:
+            review = self.reviews.get(task.id)
+            if review is None:
+                continue
+            review.follow(task)
+            after = self._next_to_review(task.id) if task.state in CLOSED_STATES else None
+            review.window.show_outcome(
+                outcome_text(task), after.id if after else "", after.title if after else ""
+            )
+
+    def _next_to_review(self, done: str) -> Task | None:
+        """Return the task that has waited longest for review, other than `done`."""
+        ready = [
+            t for t in self.main.tasks.values() if t.state is TaskState.SUCCEEDED and t.id != done
+        ]
+        return min(ready, key=lambda t: t.finished_at or t.created_at, default=None)
 
     def compare_shown(self) -> None:
         """Open the best-of-N compare window of the shown task's group."""
@@ -152,7 +177,7 @@ class LandingController:
 
     # discard and restore
 
-    def discard(self, ids: list[str]) -> None:
+    def discard(self, ids: list[str], parent: QWidget | None = None) -> None:
         """Archive then remove the tasks' worktrees and branches, after a confirmation."""
         tasks = [t for t in (self.main.tasks.get(i) for i in ids) if t is not None]
         tasks = [t for t in tasks if t.state in LANDABLE_STATES | {TaskState.QUEUED}]
@@ -161,15 +186,17 @@ class LandingController:
             return
         what = f"“{tasks[0].title}”" if len(tasks) == 1 else f"{len(tasks)} tasks"
         answer = QMessageBox.question(
-            self.main.window,
+            parent or self.main.window,
             "Discard",
             f"Discard {what}? Every file, committed or not, is archived first under "
             "refs/orchard/archive/ and can be restored; the worktree and branch are removed.",
         )
         if answer == QMessageBox.StandardButton.Yes:
-            self.main.spawn(self._discard(tasks))
+            self.main.spawn(self._discard(tasks, (), parent))
 
-    async def _discard(self, tasks: list[Task], drop: tuple[int, ...] = ()) -> None:
+    async def _discard(
+        self, tasks: list[Task], drop: tuple[int, ...] = (), parent: QWidget | None = None
+    ) -> None:
         from app.services.land import UnsentComments, archive
 
         done = 0
@@ -179,15 +206,20 @@ class LandingController:
                 self.main.refresh_task(await shielded(discarded))
                 done += 1
             except UnsentComments as exc:  # asked per task; the others go on
-                self._ask_unsent(exc, "Discard", lambda ids, t=task: self._discard([t], ids))
+                again = functools.partial(self._discard, [task], parent=parent)
+                self._ask_unsent(exc, "Discard", lambda ids, again=again: again(ids), parent)
         if done:
             self.main.say(f"Discarded {done} task(s); Restore brings any of them back")
 
     def _ask_unsent(
-        self, exc: Any, verb: str, go_without: Callable[[tuple[int, ...]], Awaitable[None]]
+        self,
+        exc: Any,
+        verb: str,
+        go_without: Callable[[tuple[int, ...]], Awaitable[None]],
+        parent: QWidget | None = None,
     ) -> None:
         """Ask whether to send the unsent comments or go on without them (then dropped)."""
-        box = UnsentCommentsBox(exc.task, exc.comments, verb, self.main.window)
+        box = UnsentCommentsBox(exc.task, exc.comments, verb, parent or self.main.window)
         box.go_without.connect(lambda ids: self.main.spawn(go_without(ids)))
         box.request_changes.connect(lambda: self.main.spawn(self._send(exc.task.id, "")))
         box.open()
@@ -238,3 +270,16 @@ class LandingController:
         self.main.refresh_task(await self.main.off_thread(self.main.orchard.task, task_id))
         verb = "Opened" if pull.created else "Found the open"
         self.main.say(f"{verb} pull request #{pull.number}: {pull.url}")
+
+
+def outcome_text(task: Task) -> str:
+    """Return what the review says about its task's state: landed, discarded, working."""
+    if task.state is TaskState.MERGED:
+        landed = (task.landed_commit or "")[:10]
+        where = task.last_event if task.last_event.startswith("landed on") else f"as {landed}"
+        return f"✓ Merged: {where}"
+    if task.state is TaskState.DISCARDED:
+        return "Discarded: its work is archived; Restore in the main window brings it back"
+    if task.state in ACTIVE_STATES or task.state is TaskState.QUEUED:
+        return f"{task.agent} is working on a new turn; its changes show here when it ends"
+    return ""

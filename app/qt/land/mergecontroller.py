@@ -8,6 +8,7 @@ from collections.abc import Coroutine
 from typing import TYPE_CHECKING, Any
 
 import shiboken6
+from PySide6.QtWidgets import QWidget
 
 from app.core.states import LANDABLE_STATES
 from app.qt.land.mergedialog import LandOptions, MergeDialog
@@ -82,13 +83,13 @@ class MergeController:
         if task is not None:
             self.merge(task.id)
 
-    def merge(self, task_id: str) -> None:
+    def merge(self, task_id: str, parent: QWidget | None = None) -> None:
         """Open the merge dialog for a task and check it at once; a newer request wins."""
         if self._opening is not None:
             self._opening.cancel()
-        self._opening = self.main.spawn(self._open(task_id))
+        self._opening = self.main.spawn(self._open(task_id, parent))
 
-    async def _open(self, task_id: str) -> None:
+    async def _open(self, task_id: str, parent: QWidget | None = None) -> None:
         """Read the task and its project off the GUI thread, then show the dialog."""
         orchard, off_thread = self.main.orchard, self.main.off_thread
         task = self.main.tasks.get(task_id)
@@ -103,7 +104,7 @@ class MergeController:
             assert self.dialog is not None
             self.dialog.close()
         self.check = None
-        dialog = self.dialog = MergeDialog(task, bool(project.test), self.main.window)
+        dialog = self.dialog = MergeDialog(task, bool(project.test), parent or self.main.window)
         spawn, tid = self.main.spawn, task.id
         dialog.check_requested.connect(lambda into: spawn(self.run_check(dialog, tid, into)))
         dialog.land_requested.connect(lambda opts: spawn(self.land(dialog, tid, opts)))

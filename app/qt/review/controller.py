@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 from PySide6.QtWidgets import QWidget
 
 from app.core.diff import FileDiff, FileEntry
+from app.core.states import ACTIVE_STATES
 from app.core.task import Comment, Task
 from app.qt.review.syntax import lexer_for
 from app.qt.review.window import ReviewWindow
@@ -73,6 +74,17 @@ class ReviewController:
         w.closed.connect(self.close)
 
     # life
+
+    def follow(self, task: Task) -> None:
+        """Show the task as it is now; a turn that just ended brings its new diff."""
+        new_turn = task.turns != self.task.turns and task.state not in ACTIVE_STATES
+        self.task = task
+        self.window.set_task(task)
+        if new_turn and not self.closed:
+            if self._list_job is not None:
+                self._list_job.cancel()
+            self._list_job = self.spawn(self.load())
+            self.spawn(self.refresh_comments())
 
     def start(self) -> None:
         """Load the file list (then the first file), the viewed marks and the open comments."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QCloseEvent, QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
     QHBoxLayout,
@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.diff import FileEntry
+from app.core.states import LANDABLE_STATES
 from app.core.task import Task
 from app.qt.review.commentsview import CommentsPanelView
 from app.qt.review.diffview import DiffView
@@ -34,6 +35,7 @@ class ReviewWindow(QWidget):
 
     merge_requested = Signal(str)  # task id
     discard_requested = Signal(str)  # task id
+    next_requested = Signal(str)  # the id of the next task ready for review
     more_context_clicked = Signal()
     full_file_clicked = Signal()
     ignore_whitespace_toggled = Signal(bool)
@@ -47,6 +49,11 @@ class ReviewWindow(QWidget):
         self.title.setStyleSheet("font-size: 15px; font-weight: 600;")
         self.facts = QLabel(self)
         self.facts.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.outcome = QLabel(self)  # what happened to the task: landed, discarded, running
+        self.outcome.setWordWrap(True)
+        self.outcome.setVisible(False)
+        self._next_id = ""
+        self._totals: tuple[str, list[FileEntry], bool] | None = None
         self.files = FileListView(self)
         self.diff = DiffView(self)
         self.comments = CommentsPanelView(self)
@@ -74,13 +81,18 @@ class ReviewWindow(QWidget):
         self.merge_button.clicked.connect(lambda: self.merge_requested.emit(self.task_id))
         self.discard_button = QPushButton("Discard…", self)
         self.discard_button.clicked.connect(lambda: self.discard_requested.emit(self.task_id))
+        self.next_button = QPushButton("Review next", self)
+        self.next_button.setVisible(False)
+        self.next_button.clicked.connect(lambda: self.next_requested.emit(self._next_id))
         top = QHBoxLayout()
         heading = QVBoxLayout()
         heading.addWidget(self.title)
         heading.addWidget(self.facts)
+        heading.addWidget(self.outcome)
         top.addLayout(heading, 1)
         top.addWidget(self.merge_button)
         top.addWidget(self.discard_button)
+        top.addWidget(self.next_button)
         tools = QHBoxLayout()
         for widget in (
             self._button("◀ File", "Previous file ([ or Alt+Up)", self.previous_file),
@@ -121,15 +133,32 @@ class ReviewWindow(QWidget):
                 shortcut = QShortcut(QKeySequence(key), self)
                 shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
                 shortcut.activated.connect(slot)
+        close = QShortcut(QKeySequence(QKeySequence.StandardKey.Close), self)  # Ctrl+W
+        close.setContext(Qt.ShortcutContext.WindowShortcut)
+        close.activated.connect(self.close)
 
     # what it shows
 
     def set_task(self, task: Task) -> None:
-        """Say which task is under review."""
+        """Say which task is under review, in its current state; offer only what it allows."""
         self.task_id = task.id
         self.setWindowTitle(f"Review — {task.title}")
         self.title.setText(task.title)
-        self.facts.setText(f"{task.branch} vs {task.base_ref} · {task.state} · {task.agent}")
+        landable = task.state in LANDABLE_STATES
+        self.merge_button.setVisible(landable)
+        self.discard_button.setVisible(landable)
+        if self._totals is None:
+            self.facts.setText(f"{task.branch} vs {task.base_ref} · {task.state} · {task.agent}")
+        else:
+            self.show_totals(task, *self._totals)
+
+    def show_outcome(self, text: str, next_id: str = "", next_title: str = "") -> None:
+        """Say what happened to the task, and offer the next task ready for review, if any."""
+        self.outcome.setText(text)
+        self.outcome.setVisible(bool(text))
+        self._next_id = next_id
+        self.next_button.setText(f"Review next: {next_title[:40]}" if next_id else "Review next")
+        self.next_button.setVisible(bool(next_id))
 
     def set_files(
         self, task: Task, base: str, files: list[FileEntry], viewed: set[str], counted: bool = True
@@ -142,6 +171,7 @@ class ReviewWindow(QWidget):
         self, task: Task, base: str, files: list[FileEntry], counted: bool = True
     ) -> None:
         """Say which task this is, against what, and how much it changed."""
+        self._totals = (base, files, counted)
         plus = sum(f.insertions for f in files)
         minus = sum(f.deletions for f in files)
         n = len(files)
@@ -180,6 +210,15 @@ class ReviewWindow(QWidget):
 
     def _full(self) -> None:
         self.full_file_clicked.emit()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """Esc closes the review, unless it would throw away a message being written."""
+        if event.key() != Qt.Key.Key_Escape:
+            super().keyPressEvent(event)
+        elif self.focusWidget() is self.comments.message and self.comments.message.toPlainText():
+            self.diff.setFocus()
+        else:
+            self.close()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.closed.emit()

@@ -1,0 +1,93 @@
+"""The review follows its task: closes on Esc and Ctrl+W, says how a land went, offers the next."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence
+from PySide6.QtTest import QTest
+
+from app.core.states import TaskState
+from tests.conftest import make_repo
+from tests.qt.conftest import run, until
+from tests.qt.test_landing_window import _landing, session, succeeded
+
+pytestmark = pytest.mark.timeout(180)
+
+
+def test_esc_and_ctrl_w_close_the_review(loop: Any, tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "repo")
+
+    async def scenario() -> None:
+        s = await session(tmp_path / "home", repo)
+        [task] = await succeeded(s, hi="echo hi > new.txt")
+        landing = _landing(s)
+        for close in ("Esc", "Ctrl+W"):
+            landing.review(task.id)
+            review = landing.reviews[task.id]
+            await until(lambda r=review: r.window.files.model.rowCount() == 1)
+            review.window.activateWindow()
+            review.window.diff.setFocus()
+            if close == "Esc":
+                QTest.keyClick(review.window.diff, Qt.Key.Key_Escape)
+            else:
+                sequence = QKeySequence(QKeySequence.StandardKey.Close)[0]
+                QTest.keyClick(review.window, sequence.key(), sequence.keyboardModifiers())
+            await until(lambda r=review: not r.window.isVisible(), what=f"{close} closed it")
+            await until(lambda: task.id not in landing.reviews)
+        await s.close()
+
+    run(loop, scenario)
+
+
+def test_esc_keeps_a_message_being_written(loop: Any, tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "repo")
+
+    async def scenario() -> None:
+        s = await session(tmp_path / "home", repo)
+        [task] = await succeeded(s, hi="echo hi > new.txt")
+        landing = _landing(s)
+        landing.review(task.id)
+        window = landing.reviews[task.id].window
+        window.comments.message.setPlainText("please also add a test")
+        window.comments.message.setFocus()
+        QTest.keyClick(window.comments.message, Qt.Key.Key_Escape)
+        assert window.isVisible() and window.comments.message.toPlainText()
+        await s.close()
+
+    run(loop, scenario)
+
+
+def test_a_land_from_the_review_shows_there_and_offers_the_next_task(
+    loop: Any, tmp_path: Path
+) -> None:
+    repo = make_repo(tmp_path / "repo", {"f.txt": "one\n", "g.txt": "g\n"})
+
+    async def scenario() -> None:
+        s = await session(tmp_path / "home", repo)
+        a, b = await succeeded(s, first="echo A > f.txt", second="echo B > g.txt")
+        landing = _landing(s)
+        landing.review(a.id)
+        window = landing.reviews[a.id].window
+        await until(lambda: window.files.model.rowCount() == 1, what="the file list")
+        window.merge_button.click()
+        dialog = await until(lambda: landing.merger.dialog)
+        assert dialog.parent() is window  # in front of the review, where the person looks
+        await until(lambda: dialog.land_button.isEnabled(), what="the check")
+        dialog.land_button.click()
+        await until(lambda: s.task(a.id).state is TaskState.MERGED, what="merged")
+        await until(lambda: window.outcome.isVisibleTo(window), what="the outcome")
+        assert window.outcome.text().startswith("✓ Merged: landed on main as ")
+        assert "merged" in window.facts.text()
+        assert not window.merge_button.isVisibleTo(window)
+        assert window.next_button.isVisibleTo(window)
+        assert window.next_button.text() == "Review next: second"
+        window.next_button.click()
+        await until(lambda: b.id in landing.reviews, what="the next review")
+        await until(lambda: a.id not in landing.reviews, what="the first one closed")
+        await s.close()
+
+    run(loop, scenario)
