@@ -29,7 +29,7 @@ from app.core.eventtext import render_event
 from app.core.findings import ORPHAN_KILLED, Finding
 from app.core.states import ACTIVE_STATES, TaskState
 from app.core.triage import TriageError
-from app.installation import command_hint, run_module_if_asked
+from app.installation import command_hint, restore_child_environment, run_module_if_asked
 from app.progress import ProgressView, elapsed
 from app.services.agents import LineSplitter
 from app.services.config import ConfigError, Home
@@ -133,6 +133,7 @@ def _task_commands(p: argparse.ArgumentParser) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code."""
+    restore_child_environment()
     if argv is None:
         run_module_if_asked(sys.argv)  # a frozen bundle starting its own modules
     args = build_parser().parse_args(argv)

@@ -1,7 +1,8 @@
 """A feature package's public names, each imported from its module on first use (PEP 562).
 
 A package's `__init__` lists what other packages may use; nothing is imported until asked
-for, so entering a package costs no more than the module that holds the name.
+for, so entering a package costs no more than the module that holds the name. A name, once
+looked up, is kept on the package: a test that patches it patches the package's attribute.
 """
 
 from __future__ import annotations

@@ -6,6 +6,7 @@ wheel (inside `app/`) and in a frozen bundle (where `sys.executable` is Orchard 
 
 from __future__ import annotations
 
+import os
 import runpy
 import sys
 from pathlib import Path
@@ -42,6 +43,23 @@ def module_argv(module: str, *args: str) -> tuple[str, ...]:
     if frozen():
         return (sys.executable, RUN_MODULE, module, *args)
     return (sys.executable, "-m", module, *args)
+
+
+def restore_child_environment() -> None:
+    """Give the programs Orchard starts the library path the user had, not the bundle's.
+
+    A frozen one-folder bundle starts with LD_LIBRARY_PATH pointing into itself (PyInstaller's
+    launcher keeps the user's in LD_LIBRARY_PATH_ORIG); git, the agents and test commands
+    must not load the bundle's copies of system libraries. This process's own loader read
+    the variable at start, so changing it here affects only the children.
+    """
+    if not frozen():
+        return
+    original = os.environ.pop("LD_LIBRARY_PATH_ORIG", None)
+    if original is None:
+        os.environ.pop("LD_LIBRARY_PATH", None)
+    else:
+        os.environ["LD_LIBRARY_PATH"] = original
 
 
 def run_module_if_asked(argv: list[str]) -> None:

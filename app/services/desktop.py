@@ -13,11 +13,13 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from app.installation import APP_ID, ICON_SIZES, app_file, frozen, icon_file
+from app.installation import APP_ID, ICON_SIZES, app_file, frozen
 from app.services import process
 from app.services.config import write_atomically
 from app.services.errors import UserError
 
+# Characters the desktop entry spec reserves in Exec: an argument holding one is quoted.
+_RESERVED = frozenset(' \t\n"\'\\><~|&;$*?#()`')
 _CACHE_TOOLS = {  # tool -> the folder under the data home it refreshes, and its options
     "update-desktop-database": ("applications", ("-q",)),
     "gtk-update-icon-cache": ("icons/hicolor", ("-q", "-t", "-f")),
@@ -51,29 +53,31 @@ def launcher() -> Path:
     return Path(found).absolute()
 
 
-def planned_files(data: Path) -> dict[Path, Path]:
-    """Return each file install writes under `data`, with the file it is made from."""
+def planned_files(data: Path) -> dict[Path, str]:
+    """Return each file install writes under `data`, with the file of Orchard's it copies."""
     linux = "packaging/linux"
+    icons = "resources/icons"
     files = {
-        data / "applications" / f"{APP_ID}.desktop": app_file(f"{linux}/{APP_ID}.desktop"),
-        data / "metainfo" / f"{APP_ID}.metainfo.xml": app_file(f"{linux}/{APP_ID}.metainfo.xml"),
-        data / "icons/hicolor/scalable/apps" / f"{APP_ID}.svg": icon_file(),
+        data / "applications" / f"{APP_ID}.desktop": f"{linux}/{APP_ID}.desktop",
+        data / "metainfo" / f"{APP_ID}.metainfo.xml": f"{linux}/{APP_ID}.metainfo.xml",
+        data / "icons/hicolor/scalable/apps" / f"{APP_ID}.svg": f"{icons}/{APP_ID}.svg",
     }
     for size in ICON_SIZES:
-        files[data / f"icons/hicolor/{size}x{size}/apps" / f"{APP_ID}.png"] = icon_file(size)
+        target = data / f"icons/hicolor/{size}x{size}/apps" / f"{APP_ID}.png"
+        files[target] = f"{icons}/{size}/{APP_ID}.png"
     return files
 
 
 def desktop_entry(template: str, program: Path) -> str:
     """Return the desktop entry with Exec and TryExec pointing at `program`."""
-    quoted = _exec_quoted(str(program))
+    quoted = exec_value(str(program))
     lines = []
     for line in template.splitlines():
         key = line.partition("=")[0]
         if key == "Exec":
             line = f"Exec={quoted}"
         elif key == "TryExec":
-            line = f"TryExec={program}"
+            line = f"TryExec={_string_value(str(program))}"
         lines.append(line)
     return "\n".join(lines) + "\n"
 
@@ -82,9 +86,10 @@ async def install_desktop(data: Path | None = None, program: Path | None = None)
     """Write the entry, icons and metainfo under the data home and refresh the caches."""
     data = data or data_home()
     program = program or launcher()
+    exec_value(str(program))  # a path no desktop could start is refused before anything
     written = []
     for target, source in planned_files(data).items():
-        content = source.read_bytes()
+        content = app_file(source).read_bytes()
         if target.suffix == ".desktop":
             content = desktop_entry(content.decode("utf-8"), program).encode("utf-8")
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -118,9 +123,19 @@ async def refresh_caches(data: Path) -> tuple[str, ...]:
     return tuple(ran)
 
 
-def _exec_quoted(path: str) -> str:
-    """Quote a path for an Exec key, as the desktop entry spec asks."""
-    if not any(c in path for c in " \t\n\"'\\><~|&;$*?#()`%"):
-        return path
-    escaped = path.replace("\\", "\\\\").replace('"', '\\"').replace("`", "\\`").replace("$", "\\$")
-    return f'"{escaped.replace("%", "%%")}"'
+def exec_value(path: str) -> str:
+    """Return `path` as the desktop entry's Exec value: quoted where needed, then escaped."""
+    if "%" in path or any(ord(c) < 0x20 or c == "\x7f" for c in path):
+        raise UserError(
+            f"cannot make a desktop entry for {path}: a '%' or a control character in the "
+            "path is something desktops do not start; install Orchard under another folder"
+        )
+    if any(c in path for c in _RESERVED):
+        inner = "".join("\\" + c if c in '"`$\\' else c for c in path)
+        path = f'"{inner}"'
+    return _string_value(path)
+
+
+def _string_value(text: str) -> str:
+    """Escape a desktop entry string value (the spec's \\s, \\n, \\t, \\r and \\\\)."""
+    return text.replace("\\", "\\\\")

@@ -4,10 +4,10 @@
 set -eu
 here=$(dirname "$(readlink -f "$0")")
 name=$(basename "$here")
-opt="${XDG_OPT_HOME:-$HOME/.local/opt}"
+opt="$HOME/.local/opt"
 bin="$HOME/.local/bin"
 mkdir -p "$opt" "$bin"
-if [ "$here" != "$opt/$name" ]; then
+if [ ! "$here" -ef "$opt/$name" ]; then  # -ef: the same folder, even through a symlink
   rm -rf "${opt:?}/$name"
   cp -a "$here" "$opt/$name"
 fi

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 import struct
 import subprocess
@@ -68,9 +69,14 @@ def test_the_metainfo_validates_offline() -> None:
     )
     assert relaxed.returncode == 0, relaxed.stdout
     strict = subprocess.run(
-        [util, "validate", "--nonet", str(METAINFO)], capture_output=True, text=True
+        [util, "validate", "--nonet", str(METAINFO)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "LC_ALL": "C.UTF-8"},
     )
-    problems = set(re.findall(r"•\s*[\w-]+\s*:\s*(.+)", strict.stdout))
+    # "• tag-missing : <url> is not present" (the bullet is "?" in some locales)
+    problems = set(re.findall(r"^\S*\s*[a-z-]+\s+:\s*(.+?)\s*$", strict.stdout, re.MULTILINE))
+    assert strict.returncode == 0 or problems, strict.stdout  # a failure is always named
     assert problems <= ALLOWED_STRICT, strict.stdout
 
 

@@ -3,6 +3,7 @@ and Orchard's own modules start the same way from a checkout and from a frozen b
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import shutil
@@ -14,6 +15,8 @@ from pathlib import Path
 import pytest
 
 from app.installation import APP_ID, ICON_SIZES, RUN_MODULE, module_argv
+from app.services.desktop import desktop_entry, exec_value, install_desktop, uninstall_desktop
+from app.services.errors import UserError
 from tests.conftest import ROOT
 from tests.packaging.toolkit import need_tool, orchard_script
 
@@ -70,7 +73,7 @@ def test_desktop_install_writes_a_valid_entry_and_uninstall_removes_it(tmp_path:
     assert entry in written
     keys = dict(line.split("=", 1) for line in entry.read_text().splitlines() if "=" in line)
     assert Path(keys["TryExec"]) == orchard_script() and os.access(keys["TryExec"], os.X_OK)
-    assert keys["Exec"] == str(orchard_script())
+    assert keys["Exec"] == exec_value(str(orchard_script()))
     validate = need_tool("desktop-file-validate")
     assert subprocess.run([validate, str(entry)], capture_output=True).returncode == 0
 
@@ -126,3 +129,41 @@ def test_a_frozen_orchard_starts_its_own_modules(
     assert any(
         "py_compile" in item.get("command", "") and item.get("exit_code") == 0 for item in compiled
     ), compiled
+
+
+@pytest.mark.parametrize(
+    ("path", "value"),
+    [
+        ("/opt/orchard/orchard", "/opt/orchard/orchard"),
+        ("/home/a b/orchard", '"/home/a b/orchard"'),
+        # quoted, then " ` $ \ escaped inside the quotes, then every \ escaped as a string
+        ('/x/a$b"c\\d/orchard', '"/x/a\\\\$b\\\\"c\\\\\\\\d/orchard"'),
+    ],
+)
+def test_exec_values_follow_the_desktop_entry_spec(tmp_path: Path, path: str, value: str) -> None:
+    assert exec_value(path) == value
+    entry = tmp_path / "t.desktop"
+    entry.write_text(
+        desktop_entry((ROOT / "packaging/linux" / f"{APP_ID}.desktop").read_text(), Path(path))
+    )
+    validate = need_tool("desktop-file-validate")
+    result = subprocess.run([validate, str(entry)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout
+
+
+def test_a_path_no_desktop_can_start_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(UserError, match="100%"):
+        exec_value("/home/me/100%/orchard")
+    data = tmp_path / "share"
+    with pytest.raises(UserError):
+        asyncio.run(install_desktop(data, Path("/home/me/100%/orchard")))
+    assert not data.exists()  # refused before anything was written
+
+
+def test_uninstall_removes_what_is_there_even_if_this_install_lacks_a_file(tmp_path: Path) -> None:
+    data = tmp_path / "share"
+    asyncio.run(install_desktop(data, orchard_script()))
+    (data / f"icons/hicolor/512x512/apps/{APP_ID}.png").unlink()  # as an older install might
+    removed = asyncio.run(uninstall_desktop(data))
+    assert len(removed.files) == 2 + len(ICON_SIZES)
+    assert not any(APP_ID in p.name for p in data.rglob("*"))
