@@ -21,6 +21,16 @@ echo "$out" | tail -5
 grep -q "3 task(s): 3 succeeded" <<<"$out" || { echo "smoke: the demo did not succeed" >&2; exit 1; }
 grep -q "^  orchard --home " <<<"$out" || { echo "smoke: the demo's hint is wrong" >&2; exit 1; }
 
+# An agent Orchard starts sees the user's library path, not the bundle's own libraries.
+git -c init.defaultBranch=main init -q "$scratch/repo"
+git -C "$scratch/repo" -c user.name=t -c user.email=t@x commit -q --allow-empty -m start
+o=(timeout 120 "${clean[@]}" LD_LIBRARY_PATH=/user/lib "$STAGE/orchard" --home "$scratch/oh")
+"${o[@]}" project add "$scratch/repo" >/dev/null
+id=$("${o[@]}" task new repo 'echo "$LD_LIBRARY_PATH" > ld.txt' --agent shell)
+"${o[@]}" run >/dev/null 2>&1
+seen=$("${o[@]}" task diff "$id" | grep '^+/' || true)
+[ "$seen" = "+/user/lib" ] || { echo "smoke: the agent saw LD_LIBRARY_PATH='$seen'" >&2; exit 1; }
+
 # The one-line install, into the throwaway home: command, menu entry, icon.
 "${clean[@]}" "$STAGE/install.sh" >/dev/null
 installed=$("${clean[@]}" "$scratch/home/.local/bin/orchard" --version)
@@ -30,4 +40,5 @@ entry="$scratch/home/.local/share/applications/dev.orchard.Orchard.desktop"
 [ -f "$scratch/home/.local/share/icons/hicolor/scalable/apps/dev.orchard.Orchard.svg" ] ||
   { echo "smoke: install.sh installed no icon" >&2; exit 1; }
 if command -v desktop-file-validate >/dev/null; then desktop-file-validate "$entry"; fi
-echo "smoke: $version; demo 3 of 3 succeeded with no Python on PATH; install.sh installed it"
+echo "smoke: $version; demo 3 of 3 succeeded with no Python on PATH; agents get the user's" \
+  "library path; install.sh installed it"
