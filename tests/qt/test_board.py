@@ -418,7 +418,9 @@ def test_thousands_of_tasks_stay_quick(view: BoardView) -> None:
         view.board_model.update_task(dataclasses.replace(task, state=state, last_event="tick"))
     view.set_filter_text("task 1")
     view.set_sort_key("title")
-    assert time.perf_counter() - start < 2
+    # A guard against an accidental quadratic (that takes minutes), not a figure: 1.3-2.4 s
+    # here on a quiet machine, more on a busy one; tests/bench/bench_window.py measures it.
+    assert time.perf_counter() - start < 15
     assert view.board_model.task_count() == 2000
     assert view.selected_ids() == ["task00010"]
 
