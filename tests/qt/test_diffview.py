@@ -155,9 +155,9 @@ def test_changed_words_are_highlighted_within_a_change_row(view: DiffView) -> No
     view.set_diff(small_diff())
     image, rh = paint(view), view.row_height()
     x, _w = view._painter.text_column("new", view.viewport().width())
-    cw = view._painter.char_width
-    # "value = 2": the "2" at column 8 changed; "value" did not.
-    changed = x + 6 + 8 * cw + 1
+    advance = view._painter.advance  # the font's real advance, a fraction of a pixel at times
+    # "value = 2": the "2" at column 8 changed; "value" did not. Probe the middle of the "2".
+    changed = x + 6 + int(8.5 * advance)
     y = 2 * rh + 2
     assert QColor(image.pixel(changed, y)).name() == _LIGHT["add_word"]
     assert QColor(image.pixel(x + 6 + 1, y)).name() == _LIGHT["add"]

@@ -5,12 +5,22 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QPointF, QRect, QRectF, Qt
-from PySide6.QtGui import QBrush, QColor, QFontMetrics, QPainter, QPen
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QFontMetrics,
+    QPainter,
+    QPen,
+    QTextCharFormat,
+    QTextLayout,
+    QTextOption,
+)
 
 from app.core.diff import Hunk, Row, RowKind
 from app.qt.review.syntax import SyntaxColours
 
 PAD = 6  # pixels between a column's edge and its text
+LAYOUT_CACHE = 4000  # laid-out line parts kept for repaints: a few screens' worth
 TAB = 4
 _LIGHT = {
     "base": "#ffffff", "text": "#1f2328", "dim": "#6e7781", "gutter": "#f6f8fa",
@@ -54,6 +64,8 @@ class RowPainter:
 
     def __init__(self, metrics: QFontMetrics, palette: Palette, syntax: SyntaxColours) -> None:
         self.char_width = max(1, metrics.horizontalAdvance("0"))
+        # The real, fractional advance: where a scrolled-to column starts (char_width rounds).
+        self.advance = metrics.horizontalAdvance("0" * 1000) / 1000
         self.row_height = metrics.height() + 4
         self._ascent = metrics.ascent() + 2
         self.pal, self.syntax = palette, syntax
@@ -62,6 +74,7 @@ class RowPainter:
         self._unified = False
         self._gutter = self.char_width * 6
         self._max_chars = 0
+        self._layouts: dict[tuple[Any, ...], QTextLayout] = {}  # laid-out visible text, reused
 
     def set_rows(self, rows: tuple[Row, ...], unified: bool, hunks: tuple[Hunk, ...] = ()) -> None:
         """Take the rows to paint and size the gutters and the scrollable width for them."""
@@ -203,36 +216,56 @@ class RowPainter:
             text = text.expandtabs(TAB)
         p.save()
         p.setClipRect(r)
-        x0 = r.x() + PAD - s["hoff"]
         lo = max(0, s["hoff"] // cw - 1)
         hi = min(len(text), lo + r.width() // cw + 3)
+        # The visible part is laid out once, its runs coloured by format: glyphs are placed
+        # by the same shaping that measures them, so runs can neither overlap nor part.
+        layout = self._layout(p, text[lo:hi], lo, s["lexer"], text)
+        line = layout.lineAt(0)
+        origin = QPointF(r.x() + PAD - s["hoff"] + lo * self.advance, r.y() + 2)
         for a, b in words:
             if b > lo and a < hi:
                 colour = self.pal.c[f"{prefix}_word" if prefix else "hatch"]
-                p.fillRect(x0 + a * cw, r.y() + 1, (b - a) * cw, r.height() - 2, colour)
-        self._paint_runs(p, x0, r.y() + self._ascent, text, lo, hi, s["lexer"])
+                xa = origin.x() + line.cursorToX(max(a, lo) - lo)[0]
+                xb = origin.x() + line.cursorToX(min(b, hi) - lo)[0]
+                p.fillRect(QRectF(xa, r.y() + 1, xb - xa, r.height() - 2), colour)
+        p.setPen(self.pal.c["text"])
+        layout.draw(p, origin)
         p.restore()
 
-    def _paint_runs(
-        self, p: QPainter, x0: int, base: int, text: str, lo: int, hi: int, lexer: Any
-    ) -> None:
-        cw, colours, plain = self.char_width, self.syntax.colours, self.pal.c["text"]
-        at = lo
+    def _layout(self, p: QPainter, part: str, lo: int, lexer: Any, text: str) -> QTextLayout:
+        """Return `part` (text[lo:]) laid out on one line, each syntax run in its colour."""
+        key = (text, lo, len(part), id(lexer), p.font().key())
+        cached = self._layouts.get(key)
+        if cached is not None:
+            return cached
+        if len(self._layouts) >= LAYOUT_CACHE:
+            self._layouts.clear()  # scrolling far away: start afresh rather than track use
+        layout = self._layouts[key] = self._new_layout(p, part, lo, lexer, text)
+        return layout
+
+    def _new_layout(self, p: QPainter, part: str, lo: int, lexer: Any, text: str) -> QTextLayout:
+        layout = QTextLayout(part, p.font())
+        option = QTextOption()
+        option.setWrapMode(QTextOption.WrapMode.NoWrap)
+        layout.setTextOption(option)
+        formats = []
+        hi = lo + len(part)
         for a, b, family in self.syntax.spans(lexer, text):
-            if b <= at:
+            if b <= lo or a >= hi:
                 continue
-            if a >= hi:
-                break
-            if a > at:
-                p.setPen(plain)
-                p.drawText(QPointF(x0 + at * cw, base), text[at:a])
-            at = max(a, at)
-            p.setPen(colours[family])
-            p.drawText(QPointF(x0 + at * cw, base), text[at : min(b, hi)])
-            at = min(b, hi)
-        if at < hi:
-            p.setPen(plain)
-            p.drawText(QPointF(x0 + at * cw, base), text[at:hi])
+            run = QTextLayout.FormatRange()
+            run.start, run.length = max(a, lo) - lo, min(b, hi) - max(a, lo)
+            run.format = QTextCharFormat()
+            run.format.setForeground(self.syntax.colours[family])
+            formats.append(run)
+        layout.setFormats(formats)
+        layout.beginLayout()
+        line = layout.createLine()
+        line.setLineWidth(float(1 << 24))  # lays the line out; its ascent is known after
+        line.setPosition(QPointF(0, self._ascent - 2 - line.ascent()))
+        layout.endLayout()
+        return layout
 
     def _paint_current(self, p: QPainter, row: Row, y: int, s: dict[str, Any]) -> None:
         p.setPen(self.pal.current_pen)
