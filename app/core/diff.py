@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from enum import IntFlag, StrEnum
 from typing import Literal, NamedTuple
 
+from app.core.linepairs import pair_lines
 from app.core.wordspans import word_spans as word_spans
 
 MAX_ROW_CHARS = 10_000  # a row shows at most this much of its line; the rest is cut
@@ -69,6 +70,7 @@ class RowFlag(IntFlag):
     NEW_NO_EOL = 8
     OLD_CUT = 16  # old_text is the first MAX_ROW_CHARS characters of a longer line
     NEW_CUT = 32
+    UNPAIRED = 64  # a CHANGE row of two lines not alike: side by side only to save room
 
 
 OLD_FLAGS = RowFlag.OLD_CR | RowFlag.OLD_NO_EOL | RowFlag.OLD_CUT
@@ -322,16 +324,33 @@ def _mark_no_eol(tag: str, dels: list[_Line], adds: list[_Line], rows: list[Row]
 
 
 def _flush(dels: list[_Line], adds: list[_Line], h: int, rows: list[Row]) -> None:
-    """Append a run of deletions and additions as CHANGE rows, then DELETE or ADD rows."""
+    """Append a run of deletions and additions: each line beside the one most like it.
+
+    Lines between two such pairs stand beside each other as far as they go (marked UNPAIRED:
+    not alike, so no word highlights), the rest against filler.
+    """
+    at_old = at_new = 0
+    pairs = pair_lines([d[1] for d in dels], [a[1] for a in adds])
+    for i, j in [*pairs, (len(dels), len(adds))]:
+        _side_by_side(dels[at_old:i], adds[at_new:j], h, rows, RowFlag.UNPAIRED)
+        if i < len(dels) and j < len(adds):
+            _side_by_side(dels[i : i + 1], adds[j : j + 1], h, rows, RowFlag(0))
+        at_old, at_new = i + 1, j + 1
+    dels.clear()
+    adds.clear()
+
+
+def _side_by_side(
+    dels: list[_Line], adds: list[_Line], h: int, rows: list[Row], mark: RowFlag
+) -> None:
+    """Append lines side by side as CHANGE rows, then the longer side's rest as DELETE or ADD."""
     paired = min(len(dels), len(adds))
     for (old_no, old, f_old), (new_no, new, f_new) in zip(dels, adds, strict=False):
-        rows.append(Row(RowKind.CHANGE, old_no, old, new_no, new, h, f_old | f_new))
+        rows.append(Row(RowKind.CHANGE, old_no, old, new_no, new, h, f_old | f_new | mark))
     for old_no, old, flags in dels[paired:]:
         rows.append(Row(RowKind.DELETE, old_no, old, None, None, h, flags))
     for new_no, new, flags in adds[paired:]:
         rows.append(Row(RowKind.ADD, None, None, new_no, new, h, flags))
-    dels.clear()
-    adds.clear()
 
 
 def _is_lfs(rows: list[Row]) -> bool:

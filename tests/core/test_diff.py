@@ -176,7 +176,8 @@ def test_a_huge_line_is_cut_per_row_and_says_so() -> None:
     patch = header() + "@@ -1 +1 @@\n-" + "x" * 1_000_000 + "\r\n+short\n"
     (_, row) = parse_file_patch(ENTRY, patch).rows
     assert row.old_text == "x" * MAX_ROW_CHARS
-    assert row.flags == RowFlag.OLD_CUT | RowFlag.OLD_CR
+    # the cut line and "short" are nothing alike: beside each other, but not a pair
+    assert row.flags == RowFlag.OLD_CUT | RowFlag.OLD_CR | RowFlag.UNPAIRED
     assert row.new_text == "short"
 
 

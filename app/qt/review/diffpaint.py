@@ -16,7 +16,7 @@ from PySide6.QtGui import (
     QTextOption,
 )
 
-from app.core.diff import Hunk, Row, RowKind
+from app.core.diff import Hunk, Row, RowFlag, RowKind
 from app.qt.review.syntax import SyntaxColours
 
 PAD = 6  # pixels between a column's edge and its text
@@ -157,7 +157,12 @@ class RowPainter:
     def _paint_sides(self, p: QPainter, row: Row, y: int, s: dict[str, Any]) -> None:
         kind = row.kind
         words: tuple[Any, Any] = ((), ())
-        if kind is RowKind.CHANGE and row.old_text is not None and row.new_text is not None:
+        if (
+            kind is RowKind.CHANGE
+            and not row.flags & RowFlag.UNPAIRED  # two unlike lines: every word would light
+            and row.old_text is not None
+            and row.new_text is not None
+        ):
             words = s["words"](row.old_text, row.new_text)
         changed_old = kind in (RowKind.CHANGE, RowKind.DELETE)
         changed_new = kind in (RowKind.CHANGE, RowKind.ADD)
