@@ -91,3 +91,24 @@ def test_a_land_from_the_review_shows_there_and_offers_the_next_task(
         await s.close()
 
     run(loop, scenario)
+
+
+def test_an_added_file_takes_the_full_width_under_its_header(loop: Any, tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "repo")
+
+    async def scenario() -> None:
+        s = await session(tmp_path / "home", repo)
+        [task] = await succeeded(s, hi="mkdir -p src && printf 'a\\nb\\n' > src/new_module.py")
+        landing = _landing(s)
+        landing.review(task.id)
+        window = landing.reviews[task.id].window
+        await until(lambda: window.diff.diff() is not None, what="the first file")
+        header = window.file_header.text()
+        assert "src/new_module.py" in header and "added" in header and "+2" in header
+        width = window.diff.viewport().width()
+        x, text_width = window.diff._painter.text_column("new", width)
+        assert x < width // 4 and text_width > width * 3 // 4  # one gutter, then all the text
+        assert window.comments.hint.isVisibleTo(window)  # the empty panel says how to comment
+        await s.close()
+
+    run(loop, scenario)

@@ -102,6 +102,13 @@ class CommentsPanelView(QWidget):
         self.list.setToolTip("Double-click to go to the line; Delete removes a comment")
         self.list.itemActivated.connect(self._on_list_item_activated)
         self.list.itemDoubleClicked.connect(self._on_list_item_activated)
+        self.hint = QLabel(
+            "No comments yet. Click a line number, or press c on a line, to say what should "
+            "change; Request changes sends them all to the agent as its next turn.",
+            self,
+        )
+        self.hint.setWordWrap(True)
+        self.hint.setStyleSheet("color: palette(placeholder-text); padding: 8px;")
         self.delete_button = QPushButton("Delete comment", self)
         self.delete_button.clicked.connect(self._on_delete_clicked)
         self.message = QPlainTextEdit(self)
@@ -113,6 +120,7 @@ class CommentsPanelView(QWidget):
         box = QVBoxLayout(self)
         box.setContentsMargins(0, 0, 0, 0)
         box.addWidget(self.heading)
+        box.addWidget(self.hint)
         box.addWidget(self.list, 1)
         box.addWidget(self.delete_button)
         box.addWidget(self.message)
@@ -131,6 +139,7 @@ class CommentsPanelView(QWidget):
         self.heading.setText(f"Open comments ({len(comments)})")
         self.send_button.setText(f"Request changes ({len(comments)})")
         self.delete_button.setEnabled(bool(comments))
+        self.hint.setVisible(not comments)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() == Qt.Key.Key_Delete and self.list.hasFocus():

@@ -143,6 +143,7 @@ class ReviewController:
     def _show_counts(self, snapshot: review.ReviewSnapshot) -> None:
         self.snapshot = snapshot
         if self.window.files.model.update_entries(list(snapshot.files)):
+            self._show_file_header()  # its +/- are known now
             self.window.show_totals(self.task, snapshot.base, list(snapshot.files))
         else:
             self._show_snapshot(snapshot)
@@ -173,6 +174,14 @@ class ReviewController:
         entry = self.current_entry()
         snapshot = await review.list_files(self.snapshot, ignore_whitespace=ignore_whitespace)
         self._show_snapshot(snapshot, keep=entry.path if entry else None)
+
+    def _show_file_header(self) -> None:
+        shown = self.window.diff.diff()
+        current = self.current_entry()
+        if shown is not None and current is not None and current.path == shown.entry.path:
+            self.window.show_file_header(current)  # the list's entry carries the counts
+        else:
+            self.window.show_file_header(shown.entry if shown is not None else None)
 
     def current_entry(self) -> FileEntry | None:
         """Return the selected file, if any."""
@@ -211,6 +220,7 @@ class ReviewController:
     def _show_diff(self, diff: FileDiff, anchor: tuple[str, int] | None) -> None:
         view = self.window.diff
         view.set_diff(diff)
+        self._show_file_header()
         self._mark_comments()
         anchor = anchor or self._pending_anchor
         self._pending_anchor = None

@@ -72,13 +72,24 @@ class RowPainter:
         self._rows: tuple[Row, ...] = ()
         self._hunks: tuple[Hunk, ...] = ()
         self._unified = False
+        self._single = False  # one gutter: a file that exists on one side only
         self._gutter = self.char_width * 6
         self._max_chars = 0
         self._layouts: dict[tuple[Any, ...], QTextLayout] = {}  # laid-out visible text, reused
 
-    def set_rows(self, rows: tuple[Row, ...], unified: bool, hunks: tuple[Hunk, ...] = ()) -> None:
-        """Take the rows to paint and size the gutters and the scrollable width for them."""
+    def set_rows(
+        self,
+        rows: tuple[Row, ...],
+        unified: bool,
+        hunks: tuple[Hunk, ...] = (),
+        single: bool = False,
+    ) -> None:
+        """Take the rows to paint and size the gutters and the scrollable width for them.
+
+        `single` (with `unified`): the file has one side only, so one gutter, then its text.
+        """
         self._rows, self._unified, self._hunks = rows, unified, hunks
+        self._single = unified and single
         biggest = max((max(r.old_no or 0, r.new_no or 0) for r in rows[-200:]), default=0)
         self._gutter = self.char_width * (max(3, len(str(biggest))) + 3)
         self._max_chars = max(
@@ -97,15 +108,17 @@ class RowPainter:
 
     def text_column(self, side: str, width: int) -> tuple[int, int]:
         """Return the x and width of `side`'s text column."""
-        g = self._gutter
+        g = self._gutter * (1 if self._single else 2)
         if self._unified:
-            return 2 * g, max(0, width - 2 * g)
+            return g, max(0, width - g)
         half = width // 2
         return (g, max(0, half - g)) if side == "old" else (half + g, max(0, width - half - g))
 
     def hit(self, x: int, width: int, row: Row) -> tuple[str, bool]:
         """Return which side `x` falls on and whether it is on a line-number gutter."""
         g = self._gutter
+        if self._single:
+            return ("new" if row.new_no is not None else "old"), x < g
         if self._unified:
             side = "new" if row.new_no is not None else "old"
             if x < g and row.old_no is not None:
@@ -182,8 +195,12 @@ class RowPainter:
     def _paint_unified(self, p: QPainter, row: Row, y: int, s: dict[str, Any]) -> None:
         prefix = {RowKind.ADD: "add", RowKind.DELETE: "del"}.get(row.kind, "")
         g = self._gutter
-        self._paint_gutter(p, 0, y, row.old_no, "old", prefix, s["marks"])
-        self._paint_gutter(p, g, y, row.new_no, "new", prefix, s["marks"])
+        if self._single:
+            side, no = ("new", row.new_no) if row.new_no is not None else ("old", row.old_no)
+            self._paint_gutter(p, 0, y, no, side, prefix, s["marks"])
+        else:
+            self._paint_gutter(p, 0, y, row.old_no, "old", prefix, s["marks"])
+            self._paint_gutter(p, g, y, row.new_no, "new", prefix, s["marks"])
         text = row.new_text if row.new_text is not None else row.old_text or ""
         x, w = self.text_column("new", s["width"])
         self._paint_text(p, QRect(x, y, w, self.row_height), text, prefix, (), s)

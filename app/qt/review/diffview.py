@@ -25,7 +25,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core.diff import FileDiff, Row, RowKind, find_row, unified_rows, word_spans
+from app.core.diff import (
+    FileDiff,
+    FileStatus,
+    Row,
+    RowKind,
+    find_row,
+    unified_rows,
+    word_spans,
+)
 from app.qt.review.commentsview import CommentEditorView
 from app.qt.review.diffpaint import Palette, RowPainter
 from app.qt.review.syntax import SyntaxColours, lexer_for
@@ -35,6 +43,9 @@ WordSpans = Callable[[str, str], tuple[Spans, Spans]]
 UnifiedRows = Callable[[FileDiff], tuple[Row, ...]]
 MAX_WORD_CHARS = 2000  # longer CHANGE lines get no word highlight
 WORD_CACHE = 4096
+
+
+ONE_SIDED = frozenset({FileStatus.ADDED, FileStatus.DELETED})
 
 
 class _PlaceholderView(QFrame):
@@ -138,13 +149,23 @@ class DiffView(QAbstractScrollArea):
     def _set_rows(self) -> None:
         diff = self._diff
         rows: tuple[Row, ...] = ()
+        one_side = self._one_side()
         if diff is not None and not diff.placeholder:
-            rows = self._unified_rows_fn(diff) if self._unified else diff.rows
+            rows = self._unified_rows_fn(diff) if self._unified or one_side else diff.rows
         self._rows = rows
         self._hunk_rows = [i for i, r in enumerate(rows) if r.kind is RowKind.HUNK]
-        self._painter.set_rows(rows, self._unified, diff.hunks if diff else ())
+        self._set_painter_rows()
         self._update_scrollbars()
         self.viewport().update()
+
+    def _one_side(self) -> bool:
+        """Say whether the file exists on one side only: added or deleted, shown at full width."""
+        return self._diff is not None and self._diff.entry.status in ONE_SIDED
+
+    def _set_painter_rows(self) -> None:
+        one_side = self._one_side()
+        hunks = self._diff.hunks if self._diff else ()
+        self._painter.set_rows(self._rows, self._unified or one_side, hunks, single=one_side)
 
     def _show_placeholder(self, text: str, load_anyway: bool) -> None:
         self.placeholder.label.setText(text)
@@ -319,9 +340,7 @@ class DiffView(QAbstractScrollArea):
         if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.FontChange):
             self.syntax = SyntaxColours(dark=self._dark())
             self._painter = RowPainter(self.fontMetrics(), Palette(self._dark()), self.syntax)
-            self._painter.set_rows(
-                self._rows, self._unified, self._diff.hunks if self._diff else ()
-            )
+            self._set_painter_rows()
             self._update_scrollbars()
 
     def _on_scrolled(self, _value: int) -> None:

@@ -184,7 +184,7 @@ class FileListView(QWidget):
         header.setSectionResizeMode(PATH, QHeaderView.ResizeMode.Stretch)
         # Fixed widths: sizing columns to their contents reads every row (slow at 5,000 files).
         digit = self.tree.fontMetrics().horizontalAdvance("0")
-        for col, chars in ((STATUS, 6), (ADDED, 7), (DELETED, 7)):
+        for col, chars in ((STATUS, 6), (ADDED, 6), (DELETED, 6)):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.Fixed)
             header.resizeSection(col, digit * chars)
         self.summary = QLabel(self)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt, Signal
@@ -22,7 +23,7 @@ from app.core.states import LANDABLE_STATES
 from app.core.task import Task
 from app.qt.review.commentsview import CommentsPanelView
 from app.qt.review.diffview import DiffView
-from app.qt.review.filelistview import FileListView
+from app.qt.review.filelistview import FileListView, describe
 
 KEYS_HELP = (
     "Keys: ] / [ or Alt+↓ / Alt+↑ next/previous file · j / k next/previous hunk · "
@@ -55,6 +56,10 @@ class ReviewWindow(QWidget):
         self._next_id = ""
         self._totals: tuple[str, list[FileEntry], bool] | None = None
         self.files = FileListView(self)
+        self.file_header = QLabel(self)  # above the diff: which file, its status and size
+        self.file_header.setTextFormat(Qt.TextFormat.RichText)
+        self.file_header.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.file_header.setContentsMargins(6, 4, 6, 4)
         self.diff = DiffView(self)
         self.comments = CommentsPanelView(self)
         self.status = QLabel(KEYS_HELP, self)
@@ -107,10 +112,16 @@ class ReviewWindow(QWidget):
             tools.addWidget(widget)
         tools.addStretch(1)
         splitter = QSplitter(Qt.Orientation.Horizontal, self)
-        for pane in (self.files, self.diff, self.comments):
+        centre = QWidget(self)
+        centre_box = QVBoxLayout(centre)
+        centre_box.setContentsMargins(0, 0, 0, 0)
+        centre_box.setSpacing(0)
+        centre_box.addWidget(self.file_header)
+        centre_box.addWidget(self.diff, 1)
+        for pane in (self.files, centre, self.comments):
             splitter.addWidget(pane)
         splitter.setStretchFactor(1, 1)
-        splitter.setSizes([300, 800, 260])
+        splitter.setSizes([380, 740, 260])
         self.splitter = splitter
         box = QVBoxLayout(self)
         box.addLayout(top)
@@ -180,6 +191,22 @@ class ReviewWindow(QWidget):
             f"{task.branch} vs {task.base_ref} (merge-base {base[:10]}) · {task.state} · "
             f"{n} file{'s' if n != 1 else ''}, {lines}"
         )
+
+    def show_file_header(self, entry: FileEntry | None) -> None:
+        """Name the file shown in full (both names for a rename), its status and +/-."""
+        if entry is None:
+            self.file_header.clear()
+            return
+        name = html.escape(entry.path)
+        if entry.old_path and entry.old_path != entry.path:
+            name = f"{html.escape(entry.old_path)} → {name}"
+        counts = (
+            ""
+            if entry.binary
+            else f' · <span style="color:#1a7f37">+{entry.insertions}</span> '
+            f'<span style="color:#cf222e">−{entry.deletions}</span>'
+        )
+        self.file_header.setText(f"<b><tt>{name}</tt></b> · {html.escape(describe(entry))}{counts}")
 
     def say(self, text: str, error: bool = False) -> None:
         """Show a message under the diff; red for an error."""
