@@ -73,6 +73,7 @@ class RowFlag(IntFlag):
     UNPAIRED = 64  # a CHANGE row of two lines not alike: side by side only to save room
 
 
+_UNPAIRED = int(RowFlag.UNPAIRED)  # a plain int: enum arithmetic is slow per row
 OLD_FLAGS = RowFlag.OLD_CR | RowFlag.OLD_NO_EOL | RowFlag.OLD_CUT
 NEW_FLAGS = RowFlag.NEW_CR | RowFlag.NEW_NO_EOL | RowFlag.NEW_CUT
 
@@ -329,20 +330,21 @@ def _flush(dels: list[_Line], adds: list[_Line], h: int, rows: list[Row]) -> Non
     Lines between two such pairs stand beside each other as far as they go (marked UNPAIRED:
     not alike, so no word highlights), the rest against filler.
     """
-    at_old = at_new = 0
     pairs = pair_lines([d[1] for d in dels], [a[1] for a in adds])
-    for i, j in [*pairs, (len(dels), len(adds))]:
-        _side_by_side(dels[at_old:i], adds[at_new:j], h, rows, RowFlag.UNPAIRED)
-        if i < len(dels) and j < len(adds):
-            _side_by_side(dels[i : i + 1], adds[j : j + 1], h, rows, RowFlag(0))
-        at_old, at_new = i + 1, j + 1
+    if len(pairs) == min(len(dels), len(adds)) and all(i == j for i, j in pairs):
+        _side_by_side(dels, adds, h, rows, 0)  # line by line, as most runs are: one pass
+    else:
+        at_old = at_new = 0
+        for i, j in [*pairs, (len(dels), len(adds))]:
+            _side_by_side(dels[at_old:i], adds[at_new:j], h, rows, _UNPAIRED)
+            if i < len(dels) and j < len(adds):
+                _side_by_side(dels[i : i + 1], adds[j : j + 1], h, rows, 0)
+            at_old, at_new = i + 1, j + 1
     dels.clear()
     adds.clear()
 
 
-def _side_by_side(
-    dels: list[_Line], adds: list[_Line], h: int, rows: list[Row], mark: RowFlag
-) -> None:
+def _side_by_side(dels: list[_Line], adds: list[_Line], h: int, rows: list[Row], mark: int) -> None:
     """Append lines side by side as CHANGE rows, then the longer side's rest as DELETE or ADD."""
     paired = min(len(dels), len(adds))
     for (old_no, old, f_old), (new_no, new, f_new) in zip(dels, adds, strict=False):
