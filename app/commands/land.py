@@ -19,7 +19,9 @@ from app.services.land import (
     check_land,
     comments_to_drop,
     conflict_followup_prompt,
+    drop_change,
     land_task,
+    undo_drop,
 )
 from app.services.orchard import Orchard, UserError
 
@@ -55,6 +57,16 @@ def add_commands(sub: Any) -> Handlers:
         action="store_true",
         help="discard even with unsent review comments; kept as dropped",
     )
+    revert = sub.add_parser(
+        "revert",
+        help="drop a file or one hunk of a task's change (a commit on its branch)",
+        description="Drops part of the agent's change before landing, as a commit on the "
+        "task's branch; its next turn is told. --undo brings the latest dropped part back.",
+    )
+    revert.add_argument("id")
+    revert.add_argument("path", nargs="?", help="the file, as the review lists it")
+    revert.add_argument("--hunk", type=int, metavar="N", help="only its Nth hunk (from 1)")
+    revert.add_argument("--undo", action="store_true", help="bring the latest drop back")
     restore = sub.add_parser("restore", help="bring a discarded task back from its archive")
     restore.add_argument("id")
     archives = sub.add_parser("archives", help="list discarded and cleaned-up tasks' archives")
@@ -66,6 +78,7 @@ def add_commands(sub: Any) -> Handlers:
     return {
         ("task", "merge"): cmd_merge,
         ("task", "discard"): cmd_discard,
+        ("task", "revert"): cmd_revert,
         ("task", "restore"): cmd_restore,
         ("task", "archives"): cmd_archives,
         ("task", "purge-archives"): cmd_purge,
@@ -206,6 +219,26 @@ async def cmd_discard(orchard: Orchard, args: argparse.Namespace) -> int:
     for path in changes[:20]:
         print(f"    {path!r}")
     print(f"  restore with: orchard task restore {discarded.short_id}")
+    return 0
+
+
+async def cmd_revert(orchard: Orchard, args: argparse.Namespace) -> int:
+    """Drop a file or a hunk of the task's change, or bring the latest drop back."""
+    if args.undo:
+        if args.path or args.hunk:
+            raise UserError("--undo takes no PATH or --hunk: it brings back the latest drop")
+        commit = await undo_drop(orchard, args.id)
+        print(f"brought the latest dropped part back (commit {commit[:10]})")
+        return 0
+    if not args.path:
+        raise UserError("say which file to drop: orchard task revert ID PATH [--hunk N]")
+    if args.hunk is not None and args.hunk < 1:
+        raise UserError(f"hunks are numbered from 1, not {args.hunk}")
+    dropped = await drop_change(orchard, args.id, args.path, args.hunk)
+    done = f"commit {dropped.commit[:10]}" if dropped.commit else "it was not committed yet"
+    print(f"dropped {dropped.what} from task {dropped.task.short_id} ({done})")
+    if dropped.commit:
+        print(f"  bring it back with: orchard task revert {dropped.task.short_id} --undo")
     return 0
 
 

@@ -9,6 +9,7 @@ from app.core.profiles import AgentProfile
 from app.core.task import Comment, Task
 
 _SIDES = {"new": "your version", "old": "the base version"}
+DROP_TRAILER = "Orchard-Dropped"  # the trailer of a commit that drops part of a task's change
 
 
 def compose_followup(comments: Sequence[Comment], text: str = "") -> str:

@@ -19,7 +19,7 @@ from app.services.config import write_atomically
 from app.services.errors import UserError
 
 # Characters the desktop entry spec reserves in Exec: an argument holding one is quoted.
-_RESERVED = frozenset(' \t\n"\'\\><~|&;$*?#()`')
+_RESERVED = frozenset(" \t\n\"'\\><~|&;$*?#()`")
 _CACHE_TOOLS = {  # tool -> the folder under the data home it refreshes, and its options
     "update-desktop-database": ("applications", ("-q",)),
     "gtk-update-icon-cache": ("icons/hicolor", ("-q", "-t", "-f")),

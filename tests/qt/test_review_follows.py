@@ -11,7 +11,7 @@ from PySide6.QtGui import QKeySequence
 from PySide6.QtTest import QTest
 
 from app.core.states import TaskState
-from tests.conftest import make_repo
+from tests.conftest import git, make_repo
 from tests.qt.conftest import run, until
 from tests.qt.test_landing_window import _landing, session, succeeded
 
@@ -109,6 +109,35 @@ def test_an_added_file_takes_the_full_width_under_its_header(loop: Any, tmp_path
         x, text_width = window.diff._painter.text_column("new", width)
         assert x < width // 4 and text_width > width * 3 // 4  # one gutter, then all the text
         assert window.comments.hint.isVisibleTo(window)  # the empty panel says how to comment
+        await s.close()
+
+    run(loop, scenario)
+
+
+def test_drop_a_hunk_from_the_review_then_undo(loop: Any, tmp_path: Path) -> None:
+    twenty = "".join(f"line {n}\n" for n in range(1, 21))
+    repo = make_repo(tmp_path / "repo", {"f.txt": twenty})
+
+    async def scenario() -> None:
+        s = await session(tmp_path / "home", repo)
+        [task] = await succeeded(
+            s, edit="sed -i -e 's/^line 2$/LINE 2/' -e 's/^line 19$/LINE 19/' f.txt"
+        )
+        landing = _landing(s)
+        landing.review(task.id)
+        window = landing.reviews[task.id].window
+        await until(lambda: window.diff.diff() is not None, what="the file")
+        window.diff.next_hunk()
+        window.diff.next_hunk()  # the second hunk: line 19
+        assert window.diff.current_hunk() == 1
+        window.drop_hunk_button.click()
+        await until(lambda: window.undo_drop_button.isVisibleTo(window), what="the drop")
+        branch_file = git(repo, "show", f"{task.branch}:f.txt")
+        assert "LINE 2\n" in branch_file and "line 19\n" in branch_file
+        assert "Dropped hunk 2 of f.txt as commit" in window.status.text()
+        window.undo_drop_button.click()
+        await until(lambda: not window.undo_drop_button.isVisibleTo(window), what="the undo")
+        assert "LINE 19\n" in git(repo, "show", f"{task.branch}:f.txt")
         await s.close()
 
     run(loop, scenario)

@@ -71,6 +71,8 @@ class ReviewController:
         w.comments.comment_activated.connect(self._on_comments_comment_activated)
         w.comments.delete_requested.connect(self._on_comments_delete_requested)
         w.comments.request_changes.connect(self._on_comments_request_changes)
+        w.drop_requested.connect(lambda path, hunk: self.spawn(self.drop(path, hunk)))
+        w.undo_drop_requested.connect(lambda: self.spawn(self.undo_drop()))
         w.closed.connect(self.close)
 
     # life
@@ -123,7 +125,30 @@ class ReviewController:
 
     # the file list
 
-    async def load(self) -> None:
+    async def drop(self, path: str, hunk: int) -> None:
+        """Drop a hunk (from 1) or the whole file (0) from the task's change, then reload."""
+        from app.services.land import drop_change
+
+        dropped = await drop_change(self.orchard, self.task.id, path, hunk or None)
+        await self.load(keep=path)
+        done = f" as commit {dropped.commit[:10]}" if dropped.commit else ""
+        self.window.say(f"Dropped {dropped.what}{done}; Undo drop brings it back")
+        self.window.undo_drop_button.setVisible(dropped.commit is not None)
+
+    async def undo_drop(self) -> None:
+        """Bring the latest dropped part back, then reload."""
+        from app.services.land import undo_drop
+
+        commit = await undo_drop(self.orchard, self.task.id)
+        await self.load(keep=self._shown_path())
+        self.window.say(f"Brought the dropped part back (commit {commit[:10]})")
+        self.window.undo_drop_button.setVisible(False)
+
+    def _shown_path(self) -> str | None:
+        shown = self.window.diff.diff()
+        return shown.entry.path if shown is not None else None
+
+    async def load(self, keep: str | None = None) -> None:
         """List the task's changed files at once, then their +/- counts; select the first file."""
         self.window.say("Reading the task's changes…")
         repo = (await self.off_thread(self.orchard.store.project, self.task.project)).path
@@ -134,19 +159,19 @@ class ReviewController:
             quick = await review.changed_files(
                 t.worktree, base, ignore_whitespace=ignore, repo=repo, branch=t.branch, counts=False
             )
-            self._show_snapshot(quick, counted=False)
+            self._show_snapshot(quick, keep=keep, counted=False)
             counted = await review.list_files(quick, ignore_whitespace=ignore)
         except GitError as exc:
             raise UserError(f"git could not read the task's changes: {exc}") from None
-        self._show_counts(counted)
+        self._show_counts(counted, keep)
 
-    def _show_counts(self, snapshot: review.ReviewSnapshot) -> None:
+    def _show_counts(self, snapshot: review.ReviewSnapshot, keep: str | None = None) -> None:
         self.snapshot = snapshot
         if self.window.files.model.update_entries(list(snapshot.files)):
             self._show_file_header()  # its +/- are known now
             self.window.show_totals(self.task, snapshot.base, list(snapshot.files))
         else:
-            self._show_snapshot(snapshot)
+            self._show_snapshot(snapshot, keep=keep)
         self.counted = True
 
     def _show_snapshot(
@@ -220,6 +245,9 @@ class ReviewController:
     def _show_diff(self, diff: FileDiff, anchor: tuple[str, int] | None) -> None:
         view = self.window.diff
         view.set_diff(diff)
+        whitespace = self.snapshot is not None and self.snapshot.ignore_whitespace
+        usual = self._context.get(diff.entry.path, CONTEXT) == CONTEXT and not whitespace
+        view.usual_hunks = usual  # only git's own hunks can be dropped one at a time
         self._show_file_header()
         self._mark_comments()
         anchor = anchor or self._pending_anchor

@@ -91,6 +91,8 @@ class DiffView(QAbstractScrollArea):
         self._current, self._side = -1, "new"
         self._marks: dict[str, set[int]] = {"old": set(), "new": set()}
         self._editing: tuple[int, str] | None = None
+        # The hunks are git's own (3 lines of context, whitespace counted): one can be dropped.
+        self.usual_hunks = True
         self.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         self.placeholder = _PlaceholderView(self.viewport())
         self.placeholder.button.clicked.connect(self.load_anyway_requested)
@@ -199,6 +201,13 @@ class DiffView(QAbstractScrollArea):
     def current_row(self) -> int:
         """Return the row the keyboard is on, or -1."""
         return self._current
+
+    def current_hunk(self) -> int:
+        """Return the index of the hunk the keyboard (or else the top of the view) is in."""
+        at = self._current if self._current >= 0 else self.first_visible_row()
+        if not 0 <= at < len(self._rows):
+            return -1
+        return self._rows[at].hunk
 
     def set_current_row(self, row: int, side: str | None = None) -> None:
         """Put the keyboard on `row` (and `side`) and bring it in sight."""

@@ -37,6 +37,8 @@ class ReviewWindow(QWidget):
     merge_requested = Signal(str)  # task id
     discard_requested = Signal(str)  # task id
     next_requested = Signal(str)  # the id of the next task ready for review
+    drop_requested = Signal(str, int)  # path, hunk number from 1 (0: the whole file)
+    undo_drop_requested = Signal()
     more_context_clicked = Signal()
     full_file_clicked = Signal()
     ignore_whitespace_toggled = Signal(bool)
@@ -98,6 +100,19 @@ class ReviewWindow(QWidget):
         top.addWidget(self.merge_button)
         top.addWidget(self.discard_button)
         top.addWidget(self.next_button)
+        self.drop_hunk_button = self._button(
+            "Drop hunk",
+            "Drop the current hunk from the task's change: a commit on its branch that the "
+            "agent is told of; Undo drop brings it back",
+            self._drop_hunk,
+        )
+        self.drop_file_button = self._button(
+            "Drop file", "Drop this file's whole change (a commit; Undo drop)", self._drop_file
+        )
+        self.undo_drop_button = self._button(
+            "Undo drop", "Bring the latest dropped part back", self.undo_drop_requested.emit
+        )
+        self.undo_drop_button.setVisible(False)
         tools = QHBoxLayout()
         for widget in (
             self._button("◀ File", "Previous file ([ or Alt+Up)", self.previous_file),
@@ -106,6 +121,9 @@ class ReviewWindow(QWidget):
             self._button("▼ Hunk", "Next hunk (j or .)", self.next_hunk),
             self._button("More context", "Show 20 more lines around each hunk", self._more),
             self._button("Full file", "Show the whole file", self._full),
+            self.drop_hunk_button,
+            self.drop_file_button,
+            self.undo_drop_button,
             self.unified,
             self.whitespace,
         ):
@@ -231,6 +249,21 @@ class ReviewWindow(QWidget):
     def previous_hunk(self) -> None:
         """Go to the previous hunk."""
         self.diff.next_hunk(backwards=True)
+
+    def _drop_hunk(self) -> None:
+        shown = self.diff.diff()
+        hunk = self.diff.current_hunk()
+        if shown is None or hunk < 0:
+            self.say("Go to a hunk first (j / k), then drop it", error=True)
+        elif not self.diff.usual_hunks:
+            self.say("Show the usual context (reopen the file) to drop one hunk", error=True)
+        else:
+            self.drop_requested.emit(shown.entry.path, hunk + 1)
+
+    def _drop_file(self) -> None:
+        shown = self.diff.diff()
+        if shown is not None:
+            self.drop_requested.emit(shown.entry.path, 0)
 
     def _more(self) -> None:
         self.more_context_clicked.emit()

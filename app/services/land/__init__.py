@@ -13,6 +13,9 @@ if TYPE_CHECKING:
     from app.services.land import review as review
     from app.services.land.archive import archive_commit as archive_commit
     from app.services.land.archive import branch_head as branch_head
+    from app.services.land.drop import Dropped as Dropped
+    from app.services.land.drop import drop_change as drop_change
+    from app.services.land.drop import undo_drop as undo_drop
     from app.services.land.followup import UnsentComments as UnsentComments
     from app.services.land.followup import comments_to_drop as comments_to_drop
     from app.services.land.followup import send_followup as send_followup
@@ -30,6 +33,7 @@ else:
         modules=("archive", "compare", "followup", "forecast", "pullrequest", "review"),
         names={
             "archive": ("archive_commit", "branch_head"),
+            "drop": ("Dropped", "drop_change", "undo_drop"),
             "followup": ("UnsentComments", "comments_to_drop", "send_followup"),
             "landcheck": ("LandCheck", "check_land"),
             "landing": (

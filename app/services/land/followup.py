@@ -7,11 +7,11 @@ import time
 from collections.abc import Collection
 from pathlib import Path, PurePosixPath
 
-from app.core.followup import compose_followup, merge_followups
+from app.core.followup import DROP_TRAILER, compose_followup, merge_followups
 from app.core.states import CLOSED_STATES, LIVE_STATES, TaskState, can_transition
 from app.core.task import Comment, Task
 from app.services.orchard import Orchard, UserError
-from app.services.repo import git
+from app.services.repo import git, worktree_present
 
 SIDES = ("new", "old")
 QUOTE_SCAN_BYTES = 8 << 20  # a line past this far into a file is not quoted
@@ -37,7 +37,7 @@ async def add_comment(
         raise UserError(f"side must be 'new' or 'old', not '{side}'")
     if isinstance(line, bool) or not isinstance(line, int) or line < 1:
         raise UserError(f"line must be a number from 1 up, not {line!r}")
-    rel = _relative(path)
+    rel = relative_path(path)
     if not quote:
         repo = orchard.store.project(task.project).path
         quote = await _quote_line(task, repo, rel, line, side)
@@ -59,6 +59,10 @@ async def send_followup(orchard: Orchard, ref: str, text: str = "") -> Task:
         raise UserError(
             f"nothing to send to task {task.short_id}: add a comment or write a follow-up"
         )
+    dropped = await drops_since(task, task.finished_at or 0.0)
+    if dropped:
+        note = "The reviewer dropped these parts of your change (each is a commit now):"
+        text = "\n".join([note, *dropped, "", text]).strip()
     prompt = merge_followups(task.next_prompt, compose_followup(comments, text))
     # Queue first, then mark sent: a failure in between repeats a comment, never loses one.
     queued = orchard.store.update(
@@ -73,6 +77,18 @@ async def send_followup(orchard: Orchard, ref: str, text: str = "") -> Task:
     orchard.store.mark_comments_sent([c.id for c in comments if c.id is not None], time.time())
     orchard.supervisor.wake()
     return queued
+
+
+async def drops_since(task: Task, since: float) -> list[str]:
+    """Return a line per part the reviewer dropped after `since` (a time), for the agent."""
+    if not worktree_present(task.worktree):
+        return []
+    found = await git.git(
+        task.worktree, "log", f"--since={int(since)}", f"--grep=^{DROP_TRAILER}: ",
+        "--format=%h%x00%s", f"{task.base_commit}..HEAD", check=False,
+    )  # fmt: skip
+    lines = [line.split("\0", 1) for line in found.text.splitlines() if "\0" in line]
+    return [f"- {subject} (commit {sha})" for sha, subject in reversed(lines)]
 
 
 def _check_can_follow_up(task: Task) -> None:
@@ -92,7 +108,8 @@ def _check_can_follow_up(task: Task) -> None:
         )
 
 
-def _relative(path: str) -> str:
+def relative_path(path: str) -> str:
+    """Return `path` as a clean path inside a worktree; refuse one that leaves it."""
     clean = PurePosixPath(path.strip())
     if not path.strip() or clean.is_absolute() or ".." in clean.parts:
         raise UserError(f"'{path}' is not a path inside the task's worktree")

@@ -7,6 +7,7 @@ from app.exports import lazy_exports
 if TYPE_CHECKING:
     from app.services.repo import git as git
     from app.services.repo.git import GitError as GitError
+    from app.services.repo.git import scratch_index as scratch_index
     from app.services.repo.git import worktree_tree as worktree_tree
     from app.services.repo.snapshot import changed_paths as changed_paths
     from app.services.repo.snapshot import commit_tree as commit_tree
@@ -25,7 +26,7 @@ else:
         __name__,
         modules=("git",),
         names={
-            "git": ("GitError", "worktree_tree"),
+            "git": ("GitError", "scratch_index", "worktree_tree"),
             "snapshot": (
                 "changed_paths",
                 "commit_tree",
