@@ -370,3 +370,17 @@ def test_a_long_log_adds_nothing_per_row_for_the_garbage_collector_to_walk(
     per_row = len(rows.texts) + len(rows.g_body) + len(rows.g_badge)  # 80,000 here
     assert walked(view.model.structured) < per_row / 8  # with the raw rows, its sink
     assert rows.row_of_seq(19_999) == rows.g_row[19_999]  # and events are still found by seq
+
+
+def test_an_agent_message_reads_as_markdown(view: LogView) -> None:
+    text = "## Done\nChanged **two** files:\n- `cart.py`\n```\nx = 1\n```\n> see [docs](http://d)"
+    view.show_task("t1", [{"kind": "message", "text": text}])
+    assert rows(view) == [
+        (RowKind.HEADING, "Done"),
+        (RowKind.TEXT, "Changed two files:"),
+        (RowKind.TEXT, "• cart.py"),
+        (RowKind.CODE, "x = 1"),
+        (RowKind.QUOTE, "│ see docs (http://d)"),
+    ]
+    image = view.table.viewport().grab().toImage()  # painted without error, code row boxed
+    assert not image.isNull()

@@ -6,11 +6,13 @@ from array import array
 from bisect import bisect_right
 from collections.abc import Callable, Iterable
 from enum import IntEnum
+from itertools import groupby
 from typing import Any
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 
 from app.core.events import Event, EventKind, one_line
+from app.core.markdown import Line, is_plain, markdown_lines
 from app.qt.log.textcolumn import TextColumn
 
 PREVIEW_LINES = 20
@@ -23,7 +25,8 @@ _Changes = tuple[list[int], list[int]]  # groups whose body changed, shown rows 
 # A row's kind is one byte; the delegate picks its colour, indent and badge from it alone.
 RowKind = IntEnum(
     "RowKind",
-    "TEXT THINK THINK_BODY COMMAND OUTPUT MORE FILE TOOL ERROR NEEDS_INPUT DIM RAW RAW_DIM",
+    "TEXT THINK THINK_BODY COMMAND OUTPUT MORE FILE TOOL ERROR NEEDS_INPUT DIM RAW RAW_DIM"
+    " HEADING QUOTE CODE",  # the last three: an agent message's Markdown
     start=0,
 )
 Tone = IntEnum("Tone", "NONE RUNNING OK FAILED", start=0)  # the colour of a command's badge
@@ -34,7 +37,14 @@ _CODE = [bytes((k,)) for k in RowKind]  # one byte per kind, repeated to fill ar
 _RUNNING = ("started", "in_progress")
 _HEADS = (RowKind.COMMAND, RowKind.THINK, RowKind.MORE)
 _AT_GROUP = -(2**62)  # an anchor at its group's header, not some rows past its end
-_VERBS = {"update": "edit"}  # other changes (add, delete, write) read as they are
+_VERBS = {"update": "edit"}
+_MARKDOWN = {
+    Line.TEXT: RowKind.TEXT,
+    Line.ITEM: RowKind.TEXT,
+    Line.HEADING: RowKind.HEADING,
+    Line.QUOTE: RowKind.QUOTE,
+    Line.CODE: RowKind.CODE,
+}  # other changes (add, delete, write) read as they are
 
 
 class LogRows:
@@ -208,8 +218,14 @@ class LogRows:
             self._late.append(g)
 
     def _message(self, ev: Event) -> None:
-        if ev.get("status") in (None, "completed") and ev.get("text"):
-            self.add_lines(_K.TEXT, ev["text"].split("\n"))
+        if ev.get("status") not in (None, "completed") or not ev.get("text"):
+            return
+        text = ev["text"]
+        if is_plain(text):  # the common case, at the flood's rate: no parsing
+            self.add_lines(_K.TEXT, text.split("\n"))
+        else:
+            for style, lines in groupby(markdown_lines(text), key=lambda pair: pair[0]):
+                self.add_lines(_MARKDOWN[style], [line for _style, line in lines])
 
     def _reasoning(self, ev: Event) -> None:
         if ev.get("status") not in (None, "completed"):

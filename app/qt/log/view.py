@@ -17,6 +17,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import (
     QColor,
+    QFont,
     QFontDatabase,
     QHideEvent,
     QKeyEvent,
@@ -47,8 +48,8 @@ from app.qt.log.model import Fold, LogModel, RowKind, Tone
 FLUSH_MS = 30
 _MAX_PAINTED_CHARS = 2000  # longer lines are cut when painted; row_text keeps them whole
 _AnyIndex = QModelIndex | QPersistentModelIndex
-_INDENT = {RowKind.OUTPUT: 4, RowKind.MORE: 4, RowKind.THINK_BODY: 4}
-_DIM = (RowKind.THINK, RowKind.THINK_BODY, RowKind.OUTPUT, RowKind.DIM)
+_INDENT = {RowKind.OUTPUT: 4, RowKind.MORE: 4, RowKind.THINK_BODY: 4, RowKind.CODE: 2}
+_DIM = (RowKind.THINK, RowKind.THINK_BODY, RowKind.OUTPUT, RowKind.DIM, RowKind.QUOTE)
 _COLOURS = {
     RowKind.MORE: "#3182ce",
     RowKind.FILE: "#2b6cb0",
@@ -79,6 +80,10 @@ class LogRowDelegate(QStyledItemDelegate):
         self._error_fill.setAlpha(28)
         self._tones = [QColor(_TONES.get(t, "#718096")) for t in Tone]
         self._badge_width = self._char * 9
+        self._bold = QFont(view.font())
+        self._bold.setBold(True)
+        self._code_fill = QColor(text)
+        self._code_fill.setAlpha(18)  # a faint box behind a message's code block
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: _AnyIndex) -> None:
         rows, row, rect = self._model.rows, index.row(), option.rect
@@ -87,11 +92,19 @@ class LogRowDelegate(QStyledItemDelegate):
             painter.fillRect(rect, option.palette.highlight())
         elif kind == RowKind.ERROR:
             painter.fillRect(rect, self._error_fill)
+        elif kind == RowKind.CODE:
+            painter.fillRect(rect.adjusted(2, 0, -2, 0), self._code_fill)
         x = rect.x() + 4 + self._indents[kind]
         if kind == RowKind.COMMAND or kind == RowKind.THINK:
             x = self._paint_header(painter, rect, x, rows.group_at(row), kind)
         painter.setPen(option.palette.highlightedText().color() if selected else self._pens[kind])
         text = rows.texts[row][:_MAX_PAINTED_CHARS]
+        if kind == RowKind.HEADING:
+            painter.save()
+            painter.setFont(self._bold)
+            painter.drawText(QRect(x, rect.y(), rect.right() - x, rect.height()), _ALIGN, text)
+            painter.restore()
+            return
         painter.drawText(QRect(x, rect.y(), rect.right() - x, rect.height()), _ALIGN, text)
 
     def _paint_header(self, painter: QPainter, rect: QRect, x: int, g: int, kind: int) -> int:

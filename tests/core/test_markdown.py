@@ -1,0 +1,50 @@
+"""Agent messages read as Markdown, one styled line per log row."""
+
+from __future__ import annotations
+
+from app.core.markdown import Line, inline, markdown_lines
+
+MESSAGE = """## Summary
+I changed **three** files:
+
+- `cart.py`: added *discount* support
+  - nested item
+1. ran the tests
+> note: see [the docs](https://example.com/docs)
+
+```python
+def total(items):
+    # a comment, not a heading
+    return sum(items)
+```
+Done."""
+
+
+def test_each_line_gets_its_style_and_loses_its_marks() -> None:
+    assert markdown_lines(MESSAGE) == [
+        (Line.HEADING, "Summary"),
+        (Line.TEXT, "I changed three files:"),
+        (Line.TEXT, ""),
+        (Line.ITEM, "• cart.py: added discount support"),
+        (Line.ITEM, "  • nested item"),
+        (Line.ITEM, "1. ran the tests"),
+        (Line.QUOTE, "│ note: see the docs (https://example.com/docs)"),
+        (Line.TEXT, ""),
+        (Line.CODE, "def total(items):"),
+        (Line.CODE, "    # a comment, not a heading"),
+        (Line.CODE, "    return sum(items)"),
+        (Line.TEXT, "Done."),
+    ]
+
+
+def test_an_unclosed_fence_keeps_the_rest_as_code() -> None:
+    assert markdown_lines("```\nx = 1\n# not a heading") == [
+        (Line.CODE, "x = 1"),
+        (Line.CODE, "# not a heading"),
+    ]
+
+
+def test_plain_text_and_arithmetic_stay_as_they_are() -> None:
+    for text in ("2 * 3 * 4 = 24", "a_b_c and snake_case_name", "price: $5", "a * b * c"):
+        assert markdown_lines(text) == [(Line.TEXT, text)]
+    assert inline("[https://x.org](https://x.org)") == "https://x.org"
