@@ -86,3 +86,15 @@ def test_discard_asks_about_an_unsent_comment_then_drops_it(loop: Any, tmp_path:
         await s.close()
 
     run(loop, scenario)
+
+
+def test_enter_in_the_merge_dialog_sends_rather_than_drops(qapp: object) -> None:
+    from app.core.task import Comment
+    from app.qt.land.mergedialog import MergeDialog
+    from tests.qt.test_board import make_task
+
+    dialog = MergeDialog(make_task(1), False)
+    dialog.show_unsent([Comment("task00001", "f.txt", 2, "why?", id=7)])
+    assert dialog.request_button.isDefault() and not dialog.land_button.isDefault()
+    assert dialog.options().drop_comments == (7,)
+    dialog.deleteLater()

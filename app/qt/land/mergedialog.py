@@ -137,6 +137,8 @@ class MergeDialog(QDialog):
             f"merge without (kept as dropped).<ul>{items}{more}</ul>"
         )
         self.land_button.setText("Merge without " + ("it" if len(comments) == 1 else "them"))
+        self.land_button.setDefault(False)  # Enter sends the feedback; dropping it is a click
+        self.request_button.setDefault(True)
 
     def show_check(self, lines: list[str], can_land: bool, conflicts: bool) -> None:
         """Show what the pre-flight check found (plain lines) and whether landing may go on."""
