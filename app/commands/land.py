@@ -235,10 +235,10 @@ async def cmd_revert(orchard: Orchard, args: argparse.Namespace) -> int:
     if args.hunk is not None and args.hunk < 1:
         raise UserError(f"hunks are numbered from 1, not {args.hunk}")
     dropped = await drop_change(orchard, args.id, args.path, args.hunk)
-    done = f"commit {dropped.commit[:10]}" if dropped.commit else "it was not committed yet"
-    print(f"dropped {dropped.what} from task {dropped.task.short_id} ({done})")
-    if dropped.commit:
-        print(f"  bring it back with: orchard task revert {dropped.task.short_id} --undo")
+    print(
+        f"dropped {dropped.what} from task {dropped.task.short_id} (commit {dropped.commit[:10]})"
+    )
+    print(f"  bring it back with: orchard task revert {dropped.task.short_id} --undo")
     return 0
 
 

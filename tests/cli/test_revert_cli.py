@@ -78,3 +78,32 @@ def test_what_cannot_be_dropped_is_refused_in_one_line(cli: Cli, tmp_path: Path)
     cli("task", "followup", task["id"], "sleep 30")  # queued: its turn is about to run
     assert "queued; wait for its turn" in _fails(cli, "task", "revert", task["id"], "f.txt")
     assert git(repo, "rev-parse", task["branch"]) == head
+
+
+def test_only_one_committed_file_is_dropped(cli: Cli, tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "repo", {"a.txt": "a\n", "keep.txt": "keep\n", "d/x.txt": "x\n"})
+    task = _task(cli, repo, "echo A > a.txt && echo X > d/x.txt && git mv keep.txt kept.txt")
+    head = git(repo, "rev-parse", task["branch"])
+    assert "did not change *.txt" in _fails(cli, "task", "revert", task["id"], "*.txt")
+    assert "is a folder" in _fails(cli, "task", "revert", task["id"], "d")
+    assert "part of a rename" in _fails(cli, "task", "revert", task["id"], "kept.txt")
+    (Path(task["worktree"]) / "a.txt").write_text("edited by hand\n")
+    assert "uncommitted changes" in _fails(cli, "task", "revert", task["id"], "a.txt")
+    assert git(repo, "rev-parse", task["branch"]) == head  # nothing changed
+    assert (Path(task["worktree"]) / "a.txt").read_text() == "edited by hand\n"
+
+
+def test_undo_brings_back_each_drop_in_turn_and_the_agent_hears_only_live_ones(
+    cli: Cli, repo: Path
+) -> None:
+    task = _task(cli, repo, "echo one > a.txt && echo two > b.txt")
+    assert cli("task", "revert", task["id"], "a.txt").code == 0
+    assert cli("task", "revert", task["id"], "b.txt").code == 0
+    assert cli("task", "revert", task["id"], "--undo").code == 0  # b.txt is back
+    assert cli("task", "revert", task["id"], "--undo").code == 0  # then a.txt
+    assert git(repo, "show", f"{task['branch']}:a.txt") == "one\n"
+    assert "no dropped part" in _fails(cli, "task", "revert", task["id"], "--undo")
+    assert cli("task", "revert", task["id"], "b.txt").code == 0
+    assert cli("task", "followup", task["id"], "true").code == 0
+    prompt = cli("task", "show", task["id"], "--json").json()["next_prompt"]
+    assert "Drop b.txt" in prompt and "Drop a.txt" not in prompt

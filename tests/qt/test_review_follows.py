@@ -103,6 +103,7 @@ def test_an_added_file_takes_the_full_width_under_its_header(loop: Any, tmp_path
         landing.review(task.id)
         window = landing.reviews[task.id].window
         await until(lambda: window.diff.diff() is not None, what="the first file")
+        await until(lambda: "+2" in window.file_header.text(), what="the counts in the header")
         header = window.file_header.text()
         assert "src/new_module.py" in header and "added" in header and "+2" in header
         width = window.diff.viewport().width()

@@ -131,9 +131,10 @@ class ReviewController:
 
         dropped = await drop_change(self.orchard, self.task.id, path, hunk or None)
         await self.load(keep=path)
-        done = f" as commit {dropped.commit[:10]}" if dropped.commit else ""
-        self.window.say(f"Dropped {dropped.what}{done}; Undo drop brings it back")
-        self.window.undo_drop_button.setVisible(dropped.commit is not None)
+        self.window.say(
+            f"Dropped {dropped.what} as commit {dropped.commit[:10]}; Undo drop brings it back"
+        )
+        self.window.undo_drop_button.setVisible(True)
 
     async def undo_drop(self) -> None:
         """Bring the latest dropped part back, then reload."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from collections.abc import Collection
 from pathlib import Path, PurePosixPath
@@ -14,6 +15,8 @@ from app.services.orchard import Orchard, UserError
 from app.services.repo import git, worktree_present
 
 SIDES = ("new", "old")
+_REVERTS = re.compile(r"This reverts commit ([0-9a-f]{40})")
+_DROP = re.compile(rf"^{DROP_TRAILER}: ", re.MULTILINE)
 QUOTE_SCAN_BYTES = 8 << 20  # a line past this far into a file is not quoted
 QUOTE_CHARS = 2000  # bytes of one line kept as its quote
 
@@ -81,14 +84,32 @@ async def send_followup(orchard: Orchard, ref: str, text: str = "") -> Task:
 
 async def drops_since(task: Task, since: float) -> list[str]:
     """Return a line per part the reviewer dropped after `since` (a time), for the agent."""
+    return [
+        f"- {subject} (commit {sha[:10]})"
+        for sha, subject, when in await drop_commits(task)
+        if when >= int(since)
+    ]
+
+
+async def drop_commits(task: Task) -> list[tuple[str, str, int]]:
+    """Return the task's drop commits not since undone, oldest first: (sha, subject, time)."""
     if not worktree_present(task.worktree):
         return []
-    found = await git.git(
-        task.worktree, "log", f"--since={int(since)}", f"--grep=^{DROP_TRAILER}: ",
-        "--format=%h%x00%s", f"{task.base_commit}..HEAD", check=False,
+    log = await git.git(
+        task.worktree, "log", "--format=%H%x00%ct%x00%s%x00%b%x1e",
+        f"{task.base_commit}..HEAD", check=False,
     )  # fmt: skip
-    lines = [line.split("\0", 1) for line in found.text.splitlines() if "\0" in line]
-    return [f"- {subject} (commit {sha})" for sha, subject in reversed(lines)]
+    reverted: set[str] = set()
+    drops: list[tuple[str, str, int]] = []
+    for record in log.text.split("\x1e"):
+        parts = record.strip("\n").split("\0")
+        if len(parts) != 4:
+            continue
+        sha, when, subject, body = parts
+        reverted.update(_REVERTS.findall(body))
+        if _DROP.search(body):
+            drops.append((sha, subject, int(when)))
+    return [d for d in reversed(drops) if d[0] not in reverted]
 
 
 def _check_can_follow_up(task: Task) -> None:
