@@ -29,9 +29,9 @@ _NUMBER = re.compile(r"^(\s*)(\d{1,9}[.)])\s+(.*)$")
 _QUOTE = re.compile(r"^\s{0,3}>\s?(.*)$")
 _FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
 _LINK = re.compile(r"\[([^\]\n]+)\]\((\S+?)\)")
-_STRONG = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
+_STRONG = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*|(?<!\w)__(?=\S)(.+?)(?<=\S)__(?!\w)")
 _EMPHASIS = re.compile(r"(?<![\w*])\*(?=\S)([^*\n]+?)(?<=\S)\*(?![\w*])")
-_CODE_SPAN = re.compile(r"`([^`\n]+)`")
+_CODE_SPAN = re.compile(r"`([^`\n]+)`")  # split on: its text is kept exactly
 
 
 def markdown_lines(text: str) -> list[tuple[Line, str]]:
@@ -73,8 +73,12 @@ def _styled(line: str) -> tuple[Line, str]:
 
 
 def inline(text: str) -> str:
-    """Return `text` without emphasis marks, links as "text (url)", code spans as they read."""
+    """Return `text` without emphasis marks, links as "text (url)", code spans kept exactly."""
+    parts = _CODE_SPAN.split(text)  # text, code, text, code, ...: code is never restyled
+    return "".join(part if i % 2 else _unmarked(part) for i, part in enumerate(parts))
+
+
+def _unmarked(text: str) -> str:
     text = _LINK.sub(lambda m: m.group(1) if m.group(1) == m.group(2) else f"{m[1]} ({m[2]})", text)
-    text = _STRONG.sub(r"\2", text)
-    text = _EMPHASIS.sub(r"\1", text)
-    return _CODE_SPAN.sub(r"\1", text)
+    text = _STRONG.sub(lambda m: m.group(1) or m.group(2), text)
+    return _EMPHASIS.sub(r"\1", text)

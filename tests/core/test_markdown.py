@@ -48,3 +48,13 @@ def test_plain_text_and_arithmetic_stay_as_they_are() -> None:
     for text in ("2 * 3 * 4 = 24", "a_b_c and snake_case_name", "price: $5", "a * b * c"):
         assert markdown_lines(text) == [(Line.TEXT, text)]
     assert inline("[https://x.org](https://x.org)") == "https://x.org"
+
+
+def test_code_spans_are_kept_exactly() -> None:
+    assert inline('pass `**kwargs` and `**opts`, run `-k "*foo*"`') == (
+        'pass **kwargs and **opts, run -k "*foo*"'
+    )
+    assert inline("edit `__init__.py` and snake__case__name") == (
+        "edit __init__.py and snake__case__name"
+    )
+    assert inline("**bold** and __strong__ text") == "bold and strong text"

@@ -64,7 +64,7 @@ async def settle(c: ReviewController) -> None:
 
 
 def close(c: ReviewController, orchard: Orchard | None) -> None:
-    c.window.close()
+    c.window.close_for_good()  # a teardown: never asks, even with words being written
     assert c.closed
     c.window.deleteLater()
     if orchard is not None:

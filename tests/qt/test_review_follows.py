@@ -56,7 +56,11 @@ def test_esc_keeps_a_message_being_written(loop: Any, tmp_path: Path) -> None:
         window.comments.message.setFocus()
         QTest.keyClick(window.comments.message, Qt.Key.Key_Escape)
         assert window.isVisible() and window.comments.message.toPlainText()
-        await s.close()
+        window.diff.setFocus()
+        QTest.keyClick(window.diff, Qt.Key.Key_Escape)  # from anywhere: the words are kept
+        assert window.isVisible() and "Send or clear" in window.status.text()
+        await s.close()  # quitting closes it without asking
+        assert not window.isVisible()
 
     run(loop, scenario)
 
@@ -139,6 +143,39 @@ def test_drop_a_hunk_from_the_review_then_undo(loop: Any, tmp_path: Path) -> Non
         window.undo_drop_button.click()
         await until(lambda: not window.undo_drop_button.isVisibleTo(window), what="the undo")
         assert "LINE 19\n" in git(repo, "show", f"{task.branch}:f.txt")
+        await s.close()
+
+    run(loop, scenario)
+
+
+def test_closing_with_a_comment_being_written_asks_first(
+    loop: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    answers = [QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Close]
+    asked: list[str] = []
+
+    def question(_parent: Any, _title: str, text: str, *args: Any) -> Any:
+        asked.append(text)
+        return answers.pop(0)
+
+    monkeypatch.setattr(QMessageBox, "question", question)
+    repo = make_repo(tmp_path / "repo")
+
+    async def scenario() -> None:
+        s = await session(tmp_path / "home", repo)
+        [task] = await succeeded(s, hi="echo hi > new.txt")
+        landing = _landing(s)
+        landing.review(task.id)
+        window = landing.reviews[task.id].window
+        await until(lambda: window.diff.diff() is not None, what="the file")
+        window.diff.open_editor(window.diff.hunk_rows()[0] + 1, "new")
+        window.diff.editor.edit.setPlainText("half a thought")
+        window.close()  # Cancel: it stays, with the words
+        assert window.isVisible() and len(asked) == 1
+        window.close()  # Close: it goes
+        await until(lambda: task.id not in landing.reviews)
         await s.close()
 
     run(loop, scenario)

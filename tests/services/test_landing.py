@@ -334,3 +334,27 @@ def test_land_refuses_when_the_task_is_queued_meanwhile(orchard: Orchard, projec
     with pytest.raises(LandRefused, match=r"nothing landed"):
         run(land_task(orchard, task.id))
     assert head(project, "main") == before and Path(task.worktree).exists()
+
+
+def test_a_comment_added_while_the_tests_run_stops_the_land(
+    orchard: Orchard, project: Path
+) -> None:
+    from app.services.land.followup import UnsentComments
+
+    task = new_task(orchard)
+    write(task.worktree, {"feature.txt": "new\n"})
+    before = head(project)
+    insert = (
+        "INSERT INTO comments (task_id, path, line, text, side, quote, created_at) "
+        f"VALUES ('{task.id}', 'feature.txt', 1, 'wait', 'new', '', 1.0)"
+    )
+    script = orchard.home.root / "comment_now.py"
+    script.write_text(
+        f"import sqlite3\nc = sqlite3.connect({str(orchard.home.db)!r})\n"
+        f"c.execute({insert!r})\nc.commit()\n"
+    )
+    _set_test(orchard, f"python3 '{script}'")  # the person comments while the tests run
+    with pytest.raises(UnsentComments, match="1 unsent comment"):
+        run(land_task(orchard, task.id))
+    assert head(project) == before  # nothing landed
+    assert orchard.task(task.id).state is TaskState.SUCCEEDED

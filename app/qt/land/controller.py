@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 import shiboken6
-from PySide6.QtWidgets import QMessageBox, QWidget
+from PySide6.QtWidgets import QDialog, QMessageBox, QWidget
 
 from app.core.states import ACTIVE_STATES, CLOSED_STATES, LANDABLE_STATES, TaskState
 from app.core.task import Task
@@ -53,7 +53,7 @@ class LandingController:
     def stop(self) -> None:
         """Close every review and compare window (the app is closing)."""
         for review in list(self.reviews.values()):
-            review.window.close()  # emits closed, which stops its controller
+            review.window.close_for_good()  # emits closed, which stops its controller
         for compare in list(self.compares.values()):
             compare.view.close()
             compare.close()
@@ -94,8 +94,15 @@ class LandingController:
         window.merge_requested.connect(lambda tid: self.merger.merge(tid, window))
         window.discard_requested.connect(lambda tid: self.discard([tid], window))
         window.next_requested.connect(lambda tid: self._review_next(window, tid))
-        review.window.closed.connect(lambda: self.reviews.pop(task_id, None))
+        review.window.closed.connect(lambda: self._on_review_closed(task_id, window))
         self.reviews[task_id] = review
+
+    def _on_review_closed(self, task_id: str, window: QWidget) -> None:
+        self.reviews.pop(task_id, None)
+        for dialog in window.findChildren(QDialog):  # a merge or discard still under way
+            if dialog.isVisible():
+                dialog.setParent(self.main.window, dialog.windowFlags())
+                dialog.show()
 
     def _review_next(self, current: QWidget, task_id: str) -> None:
         current.close()

@@ -167,6 +167,7 @@ class MergeController:
         dialog.show_busy(
             "Running the tests on the merged result…" if options.run_tests else "Landing…"
         )
+        dialog.request_button.setEnabled(False)  # the land is under way: no second action
         try:
             result = await shielded(
                 land_task(

@@ -160,6 +160,7 @@ class MergeDialog(QDialog):
         self.output.setVisible(bool(output))
         self.adjustSize()
         self.land_button.setEnabled(True)
+        self.request_button.setEnabled(True)
 
     def _on_land(self) -> None:
         self.land_requested.emit(self.options())

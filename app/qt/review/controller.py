@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 from PySide6.QtWidgets import QWidget
 
 from app.core.diff import FileDiff, FileEntry
-from app.core.states import ACTIVE_STATES
+from app.core.states import ACTIVE_STATES, TaskState
 from app.core.task import Comment, Task
 from app.qt.review.syntax import lexer_for
 from app.qt.review.window import ReviewWindow
@@ -55,6 +55,7 @@ class ReviewController:
         self._io = ThreadPoolExecutor(max_workers=1, thread_name_prefix="orchard-review")
         self.closed = False
         self.counted = False  # the file list has its +/- counts
+        self._loaded_turns = task.turns  # the turn whose changes are shown
         self._connect()
 
     def _connect(self) -> None:
@@ -78,14 +79,18 @@ class ReviewController:
     # life
 
     def follow(self, task: Task) -> None:
-        """Show the task as it is now; a turn that just ended brings its new diff."""
-        new_turn = task.turns != self.task.turns and task.state not in ACTIVE_STATES
+        """Show the task as it is now; a turn that ended since the diff was read brings it anew."""
+        moved = task.state is not self.task.state
         self.task = task
         self.window.set_task(task)
-        if new_turn and not self.closed:
+        if self.closed:
+            return
+        ended = task.state not in ACTIVE_STATES and task.state is not TaskState.QUEUED
+        if ended and task.turns != self._loaded_turns:
             if self._list_job is not None:
                 self._list_job.cancel()
-            self._list_job = self.spawn(self.load())
+            self._list_job = self.spawn(self.load(keep=self._shown_path()))
+        if moved:  # a land or discard may have dropped comments, a turn may have sent them
             self.spawn(self.refresh_comments())
 
     def start(self) -> None:
@@ -152,6 +157,7 @@ class ReviewController:
     async def load(self, keep: str | None = None) -> None:
         """List the task's changed files at once, then their +/- counts; select the first file."""
         self.window.say("Reading the task's changes…")
+        self._loaded_turns = self.task.turns
         repo = (await self.off_thread(self.orchard.store.project, self.task.project)).path
         ignore, t = self.window.whitespace.isChecked(), self.task
         self._viewed = await self.off_thread(review.read_viewed, self.orchard.home.logs, t.id)

@@ -257,7 +257,7 @@ class RowPainter:
 
     def _layout(self, p: QPainter, part: str, lo: int, lexer: Any, text: str) -> QTextLayout:
         """Return `part` (text[lo:]) laid out on one line, each syntax run in its colour."""
-        key = (text, lo, len(part), id(lexer), p.font().key())
+        key = (text, lo, len(part), lexer, p.font().key())  # the lexer itself: ids are reused
         cached = self._layouts.get(key)
         if cached is not None:
             return cached

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QHBoxLayout,
     QLabel,
+    QMessageBox,
     QPushButton,
     QSplitter,
     QToolButton,
@@ -56,6 +57,7 @@ class ReviewWindow(QWidget):
         self.outcome.setWordWrap(True)
         self.outcome.setVisible(False)
         self._next_id = ""
+        self._asking = True  # closing asks first when words would be lost
         self._totals: tuple[str, list[FileEntry], bool] | None = None
         self.files = FileListView(self)
         self.file_header = QLabel(self)  # above the diff: which file, its status and size
@@ -272,14 +274,36 @@ class ReviewWindow(QWidget):
         self.full_file_clicked.emit()
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
-        """Esc closes the review, unless it would throw away a message being written."""
+        """Esc closes the review, unless it would throw away words being written."""
         if event.key() != Qt.Key.Key_Escape:
             super().keyPressEvent(event)
-        elif self.focusWidget() is self.comments.message and self.comments.message.toPlainText():
-            self.diff.setFocus()
+        elif self.unsent_words():
+            self.say("Send or clear what you are writing first; Ctrl+W closes anyway (it asks)")
         else:
             self.close()
 
+    def unsent_words(self) -> bool:
+        """Say whether a comment or a message is being written and would be lost on closing."""
+        editor = self.diff.editor
+        writing = editor.isVisible() and editor.edit.toPlainText().strip()
+        return bool(writing or self.comments.message.toPlainText().strip())
+
+    def close_for_good(self) -> None:
+        """Close without asking (Orchard is quitting)."""
+        self._asking = False
+        self.close()
+
     def closeEvent(self, event: QCloseEvent) -> None:
+        if self._asking and self.unsent_words():
+            answer = QMessageBox.question(
+                self,
+                "Close the review?",
+                "What you are writing has not been saved or sent. Close and lose it?",
+                QMessageBox.StandardButton.Close | QMessageBox.StandardButton.Cancel,
+                QMessageBox.StandardButton.Cancel,
+            )
+            if answer != QMessageBox.StandardButton.Close:
+                event.ignore()
+                return
         self.closed.emit()
         super().closeEvent(event)

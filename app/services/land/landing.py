@@ -93,6 +93,7 @@ async def land_task(
     result = await _build(orchard, check, strategy)
     tests = await _gate(orchard, project, result, check) if run_tests else None
     task = _still_landable(orchard, task, check)
+    unsent = comments_to_drop(orchard, task, drop_comments, "land")  # any added meanwhile
     await _advance(check, result)
     notes = list(check.notes) + await _adopt_uncommitted(check)
     landed = orchard.store.update(
