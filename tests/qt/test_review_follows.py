@@ -140,6 +140,8 @@ def test_drop_a_hunk_from_the_review_then_undo(loop: Any, tmp_path: Path) -> Non
         branch_file = git(repo, "show", f"{task.branch}:f.txt")
         assert "LINE 2\n" in branch_file and "line 19\n" in branch_file
         assert "Dropped hunk 2 of f.txt as commit" in window.status.text()
+        await until(lambda: window.diff.current_row() >= 0, what="back at the same place")
+        assert window.diff.row(window.diff.current_row()).new_no is not None
         window.undo_drop_button.click()
         await until(lambda: not window.undo_drop_button.isVisibleTo(window), what="the undo")
         assert "LINE 19\n" in git(repo, "show", f"{task.branch}:f.txt")

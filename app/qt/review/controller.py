@@ -158,6 +158,8 @@ class ReviewController:
         """List the task's changed files at once, then their +/- counts; select the first file."""
         self.window.say("Reading the task's changes…")
         self._loaded_turns = self.task.turns
+        if keep is not None and keep == self._shown_path():
+            self._pending_anchor = self._anchor()  # come back to the same line once reloaded
         repo = (await self.off_thread(self.orchard.store.project, self.task.project)).path
         ignore, t = self.window.whitespace.isChecked(), self.task
         self._viewed = await self.off_thread(review.read_viewed, self.orchard.home.logs, t.id)
@@ -257,10 +259,11 @@ class ReviewController:
         view.usual_hunks = usual  # only git's own hunks can be dropped one at a time
         self._show_file_header()
         self._mark_comments()
+        reloaded = anchor is None and self._pending_anchor is not None
         anchor = anchor or self._pending_anchor
         self._pending_anchor = None
         if anchor is not None:
-            view.go_to_line(*anchor)
+            view.go_to_line(*anchor, nearest=reloaded)  # a reload: as near as the diff allows
 
     def more_context(self, full: bool = False) -> None:
         """Show 20 more lines around each hunk of the current file (or all of it)."""

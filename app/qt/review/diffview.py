@@ -247,13 +247,24 @@ class DiffView(QAbstractScrollArea):
             return r.new_no, r.new_text or ""
         return None
 
-    def go_to_line(self, side: str, line: int) -> bool:
-        """Put the keyboard on `side`'s line `line` if it is shown; False if it is not."""
+    def go_to_line(self, side: str, line: int, nearest: bool = False) -> bool:
+        """Put the keyboard on `side`'s line `line` if it is shown (else, if `nearest`, on the
+        shown line closest to it); False if there is none."""
         row = find_row(self._rows, "old" if side == "old" else "new", line)
+        if row is None and nearest:
+            row = self._nearest_row(side, line)
         if row is None:
             return False
         self.set_current_row(row, side)
         return True
+
+    def _nearest_row(self, side: str, line: int) -> int | None:
+        numbered = [
+            (abs(no - line), i)
+            for i, r in enumerate(self._rows)
+            if (no := (r.old_no if side == "old" else r.new_no)) is not None
+        ]
+        return min(numbered)[1] if numbered else None
 
     def word_spans(self, old: str, new: str) -> tuple[Spans, Spans]:
         """Return the changed character ranges of a CHANGE row, cached."""
