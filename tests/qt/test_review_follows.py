@@ -87,6 +87,7 @@ def test_a_land_from_the_review_shows_there_and_offers_the_next_task(
         assert window.outcome.text().startswith("✓ Merged: landed on main as ")
         assert "merged" in window.facts.text()
         assert not window.merge_button.isVisibleTo(window)
+        assert not window.drop_hunk_button.isVisibleTo(window)
         assert window.next_button.isVisibleTo(window)
         assert window.next_button.text() == "Review next: second"
         window.next_button.click()

@@ -176,8 +176,13 @@ class ReviewWindow(QWidget):
         self.setWindowTitle(f"Review — {task.title}")
         self.title.setText(task.title)
         landable = task.state in LANDABLE_STATES
-        self.merge_button.setVisible(landable)
-        self.discard_button.setVisible(landable)
+        for button in (
+            self.merge_button,
+            self.discard_button,
+            self.drop_hunk_button,
+            self.drop_file_button,
+        ):
+            button.setVisible(landable)  # a landed, discarded or running task: none apply
         if self._totals is None:
             self.facts.setText(f"{task.branch} vs {task.base_ref} · {task.state} · {task.agent}")
         else:
