@@ -127,12 +127,13 @@ class Graph:
         return module
 
 
-def lazy_table(call: ast.Call) -> set[str]:
-    """Return the names a `lazy_exports(__name__, modules=..., names=...)` call exports."""
+def lazy_table(call: ast.Call, modules: bool = True) -> set[str]:
+    """Return the names a `lazy_exports(__name__, modules=..., names=...)` call exports
+    (without the exported modules themselves unless `modules`)."""
     names: set[str] = set()
     for keyword in call.keywords:
         value = ast.literal_eval(keyword.value)
-        if keyword.arg == "modules":
+        if keyword.arg == "modules" and modules:
             names |= set(value)
         elif keyword.arg == "names":
             names |= {n for attrs in value.values() for n in attrs}

@@ -117,22 +117,13 @@ def export_offences(graph: Graph) -> list[str]:
                 f"{sorted(lazy ^ typed)}"
             )
         modules = {m.rpartition(".")[2] for m in graph.paths if m.startswith(feature + ".")}
-        shadowed = modules & _names_only(calls[0])
+        shadowed = modules & lazy_table(calls[0], modules=False)
         if shadowed:
             found.append(
                 f"{feature}: {sorted(shadowed)} name both a module and a name inside it; "
                 "once the module is imported the package's attribute is the module"
             )
     return found
-
-
-def _names_only(call: ast.Call) -> set[str]:
-    names: set[str] = set()
-    for keyword in call.keywords:
-        if keyword.arg == "names":
-            value = ast.literal_eval(keyword.value)
-            names |= {n for attrs in value.values() for n in attrs}
-    return names
 
 
 def _where(graph: Graph, imp: Import) -> str:

@@ -32,6 +32,11 @@ def _comment_block(number: int, comment: Comment) -> str:
     return "\n".join(lines)
 
 
+def unsent_count(n: int) -> str:
+    """Return "1 unsent comment" or "3 unsent comments"."""
+    return "1 unsent comment" if n == 1 else f"{n} unsent comments"
+
+
 def merge_followups(queued: str | None, new: str) -> str:
     """Return one prompt holding a follow-up still waiting to start and a newer one."""
     return f"{queued}\n\n{new}" if queued else new

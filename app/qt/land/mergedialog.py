@@ -20,7 +20,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.core.followup import unsent_count
 from app.core.task import Comment, Task
+from app.qt.land.unsentbox import comments_html
 
 STRATEGIES = (
     ("merge", "Merge commit"),
@@ -126,15 +128,11 @@ class MergeDialog(QDialog):
         if not comments:
             self.land_button.setText("Merge")
             return
-        count = "1 unsent comment" if len(comments) == 1 else f"{len(comments)} unsent comments"
-        items = "".join(
-            f"<li><b>{html.escape(c.where)}</b> {html.escape(c.text)}</li>" for c in comments[:5]
-        )
-        more = f"<li>and {len(comments) - 5} more</li>" if len(comments) > 5 else ""
+        count = unsent_count(len(comments))
         self.unsent.setText(
             f'<span style="color:#9a6700"><b>{count}</b></span>: send '
             f"{'it' if len(comments) == 1 else 'them'} to the agent (Request changes), or "
-            f"merge without (kept as dropped).<ul>{items}{more}</ul>"
+            f"merge without (kept as dropped).{comments_html(comments, 5)}"
         )
         self.land_button.setText("Merge without " + ("it" if len(comments) == 1 else "them"))
         self.land_button.setDefault(False)  # Enter sends the feedback; dropping it is a click

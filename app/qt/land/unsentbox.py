@@ -7,7 +7,17 @@ import html
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QMessageBox, QWidget
 
+from app.core.followup import unsent_count
 from app.core.task import Comment, Task
+
+
+def comments_html(comments: list[Comment], limit: int) -> str:
+    """Return the comments as an HTML list, `where` in bold, at most `limit` of them named."""
+    items = "".join(
+        f"<li><b>{html.escape(c.where)}</b> {html.escape(c.text)}</li>" for c in comments[:limit]
+    )
+    more = f"<li>and {len(comments) - limit} more</li>" if len(comments) > limit else ""
+    return f"<ul>{items}{more}</ul>"
 
 
 class UnsentCommentsBox(QMessageBox):
@@ -20,16 +30,13 @@ class UnsentCommentsBox(QMessageBox):
         self, task: Task, comments: list[Comment], verb: str, parent: QWidget | None = None
     ) -> None:
         super().__init__(parent)
-        count = "1 unsent comment" if len(comments) == 1 else f"{len(comments)} unsent comments"
+        count = unsent_count(len(comments))
         self.setIcon(QMessageBox.Icon.Warning)
         self.setWindowTitle(f"{verb} — {count}")
-        items = "".join(
-            f"<li><b>{html.escape(c.where)}</b> {html.escape(c.text)}</li>" for c in comments[:8]
-        )
         self.setText(
             f"“{html.escape(task.title)}” has <b>{count}</b> not yet sent to its agent."
-            f"<ul>{items}</ul>Send {'it' if len(comments) == 1 else 'them'} as the agent's next "
-            f"turn, or {verb.lower()} without (kept as dropped)."
+            f"{comments_html(comments, 8)}Send {'it' if len(comments) == 1 else 'them'} as "
+            f"the agent's next turn, or {verb.lower()} without (kept as dropped)."
         )
         self._ids = tuple(c.id for c in comments if c.id is not None)
         self.without = self.addButton(

@@ -22,11 +22,12 @@ from app.services.orchard import Orchard, UserError
 from app.services.process import ProcessResult
 from app.services.repo import git, worktree_present
 
-TRAILER = DROP_TRAILER
 _HUNK = re.compile(r"^@@ ", re.MULTILINE)
 # Options that make the patch git's plain form, whatever the user's config says.
-_PLAIN = ("--no-color", "--no-ext-diff", "--no-textconv", "-U3", "--src-prefix=a/")
-_PLAIN_TOO = ("--dst-prefix=b/", "--no-renames")
+_PLAIN = (
+    "--no-color", "--no-ext-diff", "--no-textconv", "-U3", "--src-prefix=a/",
+    "--dst-prefix=b/", "--no-renames",
+)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +53,7 @@ async def drop_change(orchard: Orchard, ref: str, path: str, hunk: int | None = 
     repo = orchard.store.project(task.project).path
     base = await review_base(repo, task)
     await _check_path(task, base, rel)
-    patch = (await _git(task, "diff", *_PLAIN, *_PLAIN_TOO, base, "HEAD", "--", rel)).text
+    patch = (await _git(task, "diff", *_PLAIN, base, "HEAD", "--", rel)).text
     if not patch:
         raise UserError(f"task {task.short_id} did not change {rel}; nothing to drop")
     if hunk is None:
@@ -60,7 +61,9 @@ async def drop_change(orchard: Orchard, ref: str, path: str, hunk: int | None = 
     else:
         await _reverse_hunk(task, rel, patch, hunk)
     what = f"hunk {hunk} of {rel}" if hunk else rel
-    commit = await _commit(task, rel, f"Drop {what} (review)\n\n{TRAILER}: {_key(rel, hunk)}\n")
+    commit = await _commit(
+        task, rel, f"Drop {what} (review)\n\n{DROP_TRAILER}: {_key(rel, hunk)}\n"
+    )
     return Dropped(task, rel, hunk, commit)
 
 

@@ -8,7 +8,8 @@ import time
 from collections.abc import Collection
 from pathlib import Path, PurePosixPath
 
-from app.core.followup import DROP_TRAILER, compose_followup, merge_followups
+from app.core.events import one_line
+from app.core.followup import DROP_TRAILER, compose_followup, merge_followups, unsent_count
 from app.core.states import CLOSED_STATES, LIVE_STATES, TaskState, can_transition
 from app.core.task import Comment, Task
 from app.services.orchard import Orchard, UserError
@@ -172,9 +173,9 @@ class UnsentComments(UserError):
     """A land, a pull request or a discard would leave review comments unsent; nothing changed."""
 
     def __init__(self, task: Task, comments: list[Comment], verb: str) -> None:
-        named = "; ".join(f"{c.where} “{_short(c.text)}”" for c in comments[:3])
+        named = "; ".join(f"{c.where} “{one_line(c.text, 50)}”" for c in comments[:3])
         more = f" and {len(comments) - 3} more" if len(comments) > 3 else ""
-        count = "1 unsent comment" if len(comments) == 1 else f"{len(comments)} unsent comments"
+        count = unsent_count(len(comments))
         super().__init__(
             f"task {task.short_id} has {count} ({named}{more}); send with "
             f"`orchard task followup {task.short_id}`, or {verb} without with --drop-comments"
@@ -202,10 +203,5 @@ def drop_comments(orchard: Orchard, comments: list[Comment]) -> list[str]:
     if not comments:
         return []
     orchard.store.mark_comments_dropped([c.id for c in comments if c.id is not None], time.time())
-    count = "1 unsent comment" if len(comments) == 1 else f"{len(comments)} unsent comments"
+    count = unsent_count(len(comments))
     return [f"dropped {count}: " + ", ".join(c.where for c in comments)]
-
-
-def _short(text: str, limit: int = 50) -> str:
-    line = " ".join(text.split())
-    return line if len(line) <= limit else line[: limit - 1] + "…"
