@@ -16,6 +16,7 @@ from typing import Any
 import orjson
 
 from app import __version__
+from app.client import ServiceClient, ServiceError
 from app.commands import (
     Handlers,
     HomelessHandler,
@@ -23,7 +24,10 @@ from app.commands import (
     add_homeless_commands,
     add_task_commands,
     add_top_commands,
+    follow_service,
+    hand_over,
     print_json,
+    service_wanted,
 )
 from app.core.eventtext import render_event
 from app.core.findings import ORPHAN_KILLED, Finding
@@ -165,7 +169,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _run_homeless(handler: HomelessHandler, args: argparse.Namespace) -> int:
     try:
         return asyncio.run(handler(args))
-    except (UserError, OSError) as exc:
+    except (UserError, OSError, ServiceError) as exc:
         return _fail(str(exc))
 
 
@@ -216,6 +220,7 @@ async def _terminal_demo() -> int:
 async def _dispatch(orchard: Orchard, args: argparse.Namespace) -> int:
     if orchard.recovered_from is not None:
         _report_rebuild(await start_up(orchard, reap=False))
+    orchard.on_queued = lambda: _hand_over(orchard)
     if args.command == "run":
         return await cmd_run(orchard, args.parallel)
     key = (args.command, getattr(args, "action", None))
@@ -357,6 +362,9 @@ async def cmd_run(orchard: Orchard, parallel: int | None) -> int:
     """Run queued tasks with a progress display; Ctrl-C stops every agent cleanly."""
     if parallel is not None and parallel < 1:
         raise UserError("--parallel must be at least 1")
+    client = ServiceClient(orchard.home.root)
+    if service_wanted() and orchard.lock.held_by_other() and client.alive():
+        return await follow_service(client, parallel)
     orchard.lock.acquire()
     for task in orchard.supervisor.reconcile():
         print(
@@ -380,6 +388,15 @@ async def cmd_run(orchard: Orchard, parallel: int | None) -> int:
         return EXIT_INTERRUPTED
     failed = any(t.state is TaskState.FAILED for t in view.tasks.values())
     return EXIT_FAILED if failed or orchard.supervisor.errors else 0
+
+
+def _hand_over(orchard: Orchard) -> None:
+    """Tasks were queued: see that the service (or whoever supervises) starts them."""
+    if orchard.lock.held:
+        return  # this process supervises: `orchard run`
+    warning = hand_over(orchard.home.root, orchard.lock.held_by_other())
+    if warning:
+        print(f"orchard: {warning}", file=sys.stderr)
 
 
 def _report_rebuild(found: StartUp) -> None:

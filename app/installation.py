@@ -31,6 +31,16 @@ def app_file(relative: str) -> Path:
     raise FileNotFoundError(f"Orchard's {relative} is missing from this installation")
 
 
+def locate_home(explicit: str | None = None) -> Path:
+    """Pick Orchard's home: --home, then $ORCHARD_HOME, then the platform's data folder."""
+    chosen = explicit or os.environ.get("ORCHARD_HOME")
+    if not chosen:
+        import platformdirs  # only here: the small client's commands pass --home or the env
+
+        chosen = platformdirs.user_data_dir("orchard", appauthor=False)
+    return Path(chosen).expanduser().resolve()
+
+
 def icon_file(size: int | None = None) -> Path:
     """Return the app icon: the SVG, or the PNG rendered at `size` pixels."""
     if size is None:

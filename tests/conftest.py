@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,6 +21,9 @@ ROOT = Path(__file__).resolve().parent.parent
 # Tests never touch the developer's real keyring (a token in a test's config.toml would be moved
 # into it); the tests of the keyring path register their own backend in-process.
 os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
+# Commands start no background service unless a test asks for one (tests/services/servicekit.py):
+# a queued task stays queued until the test runs it, as `orchard run` or a window does.
+os.environ["ORCHARD_SERVICE"] = "off"
 
 
 GIT_ENV = {
@@ -92,6 +97,17 @@ class CliResult:
 
 
 Cli = Callable[..., CliResult]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_stray_services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Kill any background service a test left running on a home under the tests' temp dir."""
+    yield
+    base = str(tmp_path_factory.getbasetemp()).encode()
+    for pid, _, argv in live_processes():
+        if b"app.server" in argv and any(a.startswith(base) for a in argv):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
 
 
 @pytest.fixture

@@ -18,16 +18,22 @@ RANKS = {
     "app": 0,
     "app.exports": 0,
     "app.installation": 0,
+    "app.localsocket": 0,  # where the service and its clients meet; both import it
     "app.core": 0,
     "app.demo_agent": 1,  # started as its own process; uses only app.installation
     "app.services": 1,
+    "app.server": 2,  # the background service's process
     "app.progress": 2,
-    "app.commands": 3,
-    "app.qt": 3,
-    "app.main": 4,
-    "app.cli": 5,
-    "app.__main__": 6,
+    "app.client": 3,
+    "app.commands": 4,
+    "app.qt": 4,
+    "app.main": 5,
+    "app.cli": 6,
+    "app.__main__": 7,
 }
+# The client reaches the service only through the local API: it imports neither the service's
+# process nor the services it runs, so a command that only reads starts fast.
+CLIENT_MAY_IMPORT = ("app.client", "app.localsocket", "app.installation", "app.exports", "app")
 MAX_LOOSE = 12  # modules beside the feature packages in services or qt
 MIN_FEATURES = 4
 
@@ -134,6 +140,15 @@ def _fail_with(offences: list[str]) -> None:
     assert not offences, "\n" + "\n".join(offences)
 
 
+def client_offences(graph: Graph) -> list[str]:
+    """Return each import by the client of anything of Orchard but the API's meeting point."""
+    return [
+        f"{_where(graph, imp)}: the client may not import {imp.target}; ask the service"
+        for imp in graph.imports
+        if layer_of(imp.importer) == "app.client" and layer_of(imp.target) not in CLIENT_MAY_IMPORT
+    ]
+
+
 @pytest.mark.parametrize("package", ["core", "services"])
 def test_lower_layers_import_no_qt(package: str) -> None:
     offenders = {
@@ -158,6 +173,10 @@ def test_core_does_no_io_or_asyncio() -> None:
 
 def test_layers_point_down(graph: Graph) -> None:
     _fail_with(layer_offences(graph))
+
+
+def test_the_client_talks_to_the_service_only_through_the_api(graph: Graph) -> None:
+    _fail_with(client_offences(graph))
 
 
 def test_no_import_circles(graph: Graph) -> None:
@@ -213,6 +232,8 @@ def test_rules_catch_what_they_forbid(tmp_path: Path) -> None:
             "from app.services.land.merge import merge\nfrom app.services.land import secret\n"
         ),
         "services/a.py": "from app.services import b\n",
+        "client/__init__.py": "",
+        "client/link.py": "from app.services.land import merge\n",  # past the API
         "services/b.py": "def f():\n    from app.services import a\n",
     }
     for name, text in files.items():
@@ -220,6 +241,7 @@ def test_rules_catch_what_they_forbid(tmp_path: Path) -> None:
         (root / name).write_text(text)
     graph = Graph(root)
     assert any("app.core may not import" in o for o in layer_offences(graph))
+    assert any("the client may not import app.services.land" in o for o in client_offences(graph))
     assert "app.services.a -> app.services.b" in [" -> ".join(c) for c in cycles(graph.edges())]
     entries = entry_offences(graph)
     assert any("from inside app.services.land" in o for o in entries)

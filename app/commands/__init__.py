@@ -17,6 +17,7 @@ from app.commands.handler import (
     HomelessHandlers,
     print_json,
 )
+from app.commands.service import follow_service, hand_over, service_wanted
 
 __all__ = [
     "Handler",
@@ -26,7 +27,10 @@ __all__ = [
     "add_homeless_commands",
     "add_task_commands",
     "add_top_commands",
+    "follow_service",
+    "hand_over",
     "print_json",
+    "service_wanted",
 ]
 
 
@@ -58,7 +62,7 @@ def add_top_commands(sub: Any) -> Handlers:
 
 
 def add_homeless_commands(sub: Any) -> HomelessHandlers:
-    """Add the commands that need no Orchard home (`desktop`) and return their handlers."""
-    from app.commands import desktop
+    """Add the commands that open no Orchard home (`desktop`, `service`); return their handlers."""
+    from app.commands import desktop, service
 
-    return desktop.add_commands(sub)
+    return {**desktop.add_commands(sub), **service.add_commands(sub)}

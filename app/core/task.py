@@ -55,6 +55,12 @@ class Task:
         data["short_id"] = self.short_id
         return data
 
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Task:
+        """Return the task `to_json()` described (the service's replies carry it this way)."""
+        known = {k: v for k, v in data.items() if k in _TASK_FIELDS}
+        return cls(**{**known, "state": TaskState(data["state"])})
+
 
 @dataclass(frozen=True, slots=True)
 class Project:
@@ -92,3 +98,6 @@ class Comment:
     def to_json(self) -> dict[str, Any]:
         """Return the comment as the JSON object the CLI prints."""
         return asdict(self)
+
+
+_TASK_FIELDS = frozenset(Task.__dataclass_fields__) - {"short_id"}

@@ -6,6 +6,7 @@ import asyncio
 import re
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +51,9 @@ class Orchard:
         self.recovered_from, self.store_damage = self._pending_rebuild()
         self.supervisor = Supervisor(home, self.store, self.settings, executor or LocalExecutor())
         self.lock = SupervisorLock(home)
+        # Told whenever tasks are queued here, after the supervisor: the CLI hands them to
+        # the background service this way.
+        self.on_queued: Callable[[], None] | None = None
 
     @property
     def rebuild_marker(self) -> Path:
@@ -127,7 +131,7 @@ class Orchard:
             for _ in range(attempts)
         ]
         self.store.add_tasks(tasks)
-        self.supervisor.wake()
+        self.wake()
         return tasks
 
     async def _draft(
@@ -242,8 +246,14 @@ class Orchard:
             finished_at=None,
             **changes,
         )
-        self.supervisor.wake()
+        self.wake()
         return queued
+
+    def wake(self) -> None:
+        """Tell whoever supervises this home that tasks were queued."""
+        self.supervisor.wake()
+        if self.on_queued is not None:
+            self.on_queued()
 
     async def move_project(self, name: str, path: str) -> Project:
         """Point a project at the folder its repository was moved to and repair its worktrees."""

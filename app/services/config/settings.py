@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import logging
-import os
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
-
-import platformdirs
 
 from app.core.profiles import (
     BUILTIN_PROFILES,
@@ -19,13 +16,14 @@ from app.core.profiles import (
     profile_from_table,
 )
 from app.core.triage import DEFAULT_CATEGORIES
-from app.installation import module_argv
+from app.installation import locate_home, module_argv
 from app.services.config.atomicfile import write_atomically
 from app.services.config.secrets import SecretsError, SecretStore
 from app.services.config.tomlfile import dumps
 
 DEFAULT_PARALLEL = 4
 DEFAULT_MIN_FREE_MEMORY_MB = 2048
+DEFAULT_IDLE_EXIT_SECONDS = 600
 # (table, key) in config.toml -> the name its value is kept under in the secrets store
 SECRET_KEYS = {("github", "token"): "github.token", ("llm", "api_key"): "llm.api_key"}
 log = logging.getLogger(__name__)
@@ -45,12 +43,7 @@ class Home:
     @classmethod
     def locate(cls, explicit: str | None = None) -> Home:
         """Pick the home: --home, then $ORCHARD_HOME, then the platform's data folder."""
-        chosen = (
-            explicit
-            or os.environ.get("ORCHARD_HOME")
-            or platformdirs.user_data_dir("orchard", appauthor=False)
-        )
-        return cls(Path(chosen).expanduser().resolve())
+        return cls(locate_home(explicit))
 
     def ensure(self) -> Home:
         """Create the home's folders if they are missing."""
@@ -158,6 +151,9 @@ class Settings:
     llm: LlmSettings = field(default_factory=LlmSettings)
     # [settings] min_free_memory_mb: queued agents wait while less memory is available; 0: off
     min_free_memory_mb: int = DEFAULT_MIN_FREE_MEMORY_MB
+    # [service] idle_exit_seconds: the background service exits after this long with nothing
+    # queued, running or waiting on a person, and no window connected; 0: it stays
+    idle_exit_seconds: int = DEFAULT_IDLE_EXIT_SECONDS
     notices: tuple[str, ...] = ()  # one line each, for the user: e.g. a token moved out
 
 
@@ -245,6 +241,9 @@ def _settings_from(data: dict[str, Any], path: Path) -> Settings:
         except ProfileError as exc:
             raise ConfigError(f"{path}: {exc}") from None
     token, api_url = _github_from(data.get("github", {}), path)
+    idle = _table_of(data, "service", path).get("idle_exit_seconds", DEFAULT_IDLE_EXIT_SECONDS)
+    if not isinstance(idle, int) or isinstance(idle, bool) or idle < 0:
+        raise ConfigError(f"{path}: service.idle_exit_seconds must be a whole number (0: stay)")
     return Settings(
         parallel=parallel,
         profiles=profiles,
@@ -253,7 +252,15 @@ def _settings_from(data: dict[str, Any], path: Path) -> Settings:
         triage=_triage_from(data.get("triage", {}), path),
         llm=_llm_from(data.get("llm", {}), path),
         min_free_memory_mb=min_free,
+        idle_exit_seconds=idle,
     )
+
+
+def _table_of(data: dict[str, Any], name: str, path: Path) -> dict[str, Any]:
+    table = data.get(name, {})
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: [{name}] must be a table")
+    return table
 
 
 def _triage_from(table: Any, path: Path) -> TriageSettings:

@@ -79,7 +79,7 @@ async def send_followup(orchard: Orchard, ref: str, text: str = "") -> Task:
         finished_at=None,
     )
     orchard.store.mark_comments_sent([c.id for c in comments if c.id is not None], time.time())
-    orchard.supervisor.wake()
+    orchard.wake()
     return queued
 
 

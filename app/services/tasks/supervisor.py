@@ -185,6 +185,7 @@ class Supervisor:
         # What start-up reconciliation found; the window and `orchard doctor` show it.
         self.findings: list[Finding] = []
         self.held_reason: str | None = None  # why queued tasks wait, for the window to show
+        self.parallel_override: int | None = None  # `orchard run --parallel K` via the service
         self._reaped = False  # reconcile() has run
 
     # subscribers
@@ -208,7 +209,7 @@ class Supervisor:
         try:
             while True:
                 if not self._stopping:  # settings may change while we run
-                    self._fill(max(1, parallel or self.settings.parallel))
+                    self._fill(max(1, parallel or self.parallel_override or self.settings.parallel))
                 if (
                     until_idle
                     and not self._runs
@@ -409,6 +410,11 @@ class Supervisor:
             return False
         await run.stop()
         return True
+
+    def hold_queue(self, reason: str) -> None:
+        """Start no more queued tasks while running ones go on; `reason` says why."""
+        self._stopping = True
+        self._hold(reason)
 
     async def stop_all(self) -> None:
         """Stop every running agent and start no more; queued tasks stay queued."""

@@ -1,0 +1,20 @@
+"""The small client of the background service's local API, used by the CLI and the window."""
+
+from typing import TYPE_CHECKING
+
+from app.exports import lazy_exports
+
+if TYPE_CHECKING:
+    from app.client.connection import ServiceClient as ServiceClient
+    from app.client.connection import ServiceDown as ServiceDown
+    from app.client.connection import ServiceError as ServiceError
+    from app.client.starter import ensure_service as ensure_service
+    from app.client.starter import stop_service as stop_service
+else:
+    __getattr__ = lazy_exports(
+        __name__,
+        names={
+            "connection": ("ServiceClient", "ServiceDown", "ServiceError"),
+            "starter": ("ensure_service", "stop_service"),
+        },
+    )

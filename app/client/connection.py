@@ -1,0 +1,89 @@
+"""The small client of the local API: standard library HTTP over the home's Unix socket.
+
+It imports nothing of the service, so a command that only reads answers fast.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+from pathlib import Path
+from typing import Any
+
+from app.localsocket import API_HEADER, API_VERSION, connect, socket_path, version_refusal
+
+TIMEOUT = 30.0
+
+
+class ServiceError(Exception):
+    """The service refused or failed a request; the message is one line, fit to show."""
+
+
+class ServiceDown(ServiceError):
+    """No service answers on the home's socket."""
+
+
+class _UnixConnection(http.client.HTTPConnection):
+    def __init__(self, path: Path, timeout: float) -> None:
+        super().__init__("orchard", timeout=timeout)
+        self._path = path
+
+    def connect(self) -> None:
+        self.sock = connect(self._path, self.timeout)
+
+
+class ServiceClient:
+    """Requests to the service of one home."""
+
+    def __init__(self, home_root: Path) -> None:
+        self.home_root = home_root
+        self.socket = socket_path(home_root)
+
+    def alive(self) -> bool:
+        """Say whether a service of this API version answers."""
+        try:
+            self.request("GET", "/v1/status", timeout=5.0)
+        except ServiceDown:
+            return False
+        return True
+
+    def request(self, method: str, path: str, body: Any = None, timeout: float = TIMEOUT) -> Any:
+        """Send one request and return its JSON reply; raise ServiceDown or ServiceError."""
+        conn = _UnixConnection(self.socket, timeout)
+        headers = {API_HEADER: str(API_VERSION), "Content-Type": "application/json"}
+        data = None if body is None else json.dumps(body).encode()
+        try:
+            conn.request(method, path, body=data, headers=headers)
+            response = conn.getresponse()
+            raw = response.read()
+        except (FileNotFoundError, ConnectionRefusedError, ConnectionResetError) as exc:
+            why = exc.strerror
+            raise ServiceDown(f"no Orchard service answers on {self.socket} ({why})") from None
+        except OSError as exc:
+            why = str(exc)
+            raise ServiceDown(
+                f"the Orchard service on {self.socket} did not answer: {why}"
+            ) from None
+        finally:
+            conn.close()
+        return _decode(response, raw)
+
+    def status(self) -> dict[str, Any]:
+        """Return the service's status."""
+        value = self.request("GET", "/v1/status")
+        assert isinstance(value, dict)
+        return value
+
+
+def _decode(response: http.client.HTTPResponse, raw: bytes) -> Any:
+    refusal = version_refusal(response.getheader(API_HEADER), "service")
+    if refusal is not None and response.status != 409:
+        raise ServiceError(refusal)
+    try:
+        value = json.loads(raw) if raw else None
+    except ValueError:
+        raise ServiceError(f"the service answered {response.status} with no JSON") from None
+    if response.status >= 400:
+        error = value.get("error") if isinstance(value, dict) else None
+        raise ServiceError(error or f"the service answered {response.status}")
+    return value

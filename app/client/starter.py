@@ -1,0 +1,113 @@
+"""Start the home's service when a client needs it, and stop it when asked.
+
+Two clients starting at once do not race: the second waits on the first's start lock and then
+finds the service up. A service that cannot start leaves one line that says why.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from app.client.connection import ServiceClient, ServiceDown, ServiceError
+from app.installation import module_argv
+from app.localsocket import SERVICE_FAILURE
+
+START_SECONDS = 60.0  # a damaged database's rebuild happens before the service answers
+START_LOCK = "service.start.lock"
+SERVICE_ERRORS = "service.err"  # what the service's process printed, for a crash at start
+
+
+def ensure_service(home_root: Path, timeout: float = START_SECONDS) -> ServiceClient:
+    """Return a client of the home's service, starting the service if none answers."""
+    client = ServiceClient(home_root)
+    if client.alive():
+        return client
+    home_root.mkdir(parents=True, exist_ok=True)
+    with _start_lock(home_root):
+        if client.alive():  # another client started it while we waited
+            return client
+        process = spawn_service(home_root)
+        _await_start(client, process, timeout)
+    return client
+
+
+def spawn_service(home_root: Path) -> subprocess.Popen[bytes]:
+    """Start the service's process, detached from this one's session and terminal."""
+    (home_root / SERVICE_FAILURE).unlink(missing_ok=True)
+    with open(home_root / SERVICE_ERRORS, "wb") as errors:
+        return subprocess.Popen(
+            module_argv("app.server", "--home", str(home_root)),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=errors,
+            start_new_session=True,  # a Ctrl-C or a closed terminal does not reach it
+            close_fds=True,
+        )
+
+
+def _await_start(client: ServiceClient, process: subprocess.Popen[bytes], timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if client.alive():
+            return
+        if process.poll() is not None:
+            raise ServiceError(f"the Orchard service could not start: {_why(client.home_root)}")
+        time.sleep(0.02)
+    raise ServiceError(
+        f"the Orchard service did not answer within {timeout:.0f} s; "
+        f"see {client.home_root / 'service.log'}"
+    )
+
+
+def _why(home_root: Path) -> str:
+    for name in (SERVICE_FAILURE, SERVICE_ERRORS):
+        with contextlib.suppress(OSError):
+            lines = (home_root / name).read_text(errors="replace").strip().splitlines()
+            if lines:
+                return lines[-1]
+    return f"it exited at once; see {home_root / 'service.log'}"
+
+
+@contextlib.contextmanager
+def _start_lock(home_root: Path) -> Iterator[None]:
+    fd = os.open(home_root / START_LOCK, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+def stop_service(home_root: Path, drain: bool = False, force: bool = False) -> int | None:
+    """Ask the service to stop and wait until it has; None if none was running.
+
+    Return how many tasks were running when it was asked.
+    """
+    client = ServiceClient(home_root)
+    try:
+        status = client.status()
+        answer = client.request("POST", "/v1/stop", {"drain": drain, "force": force})
+    except ServiceDown:
+        return None
+    _await_exit(int(status["pid"]))
+    return int(answer.get("running", 0))
+
+
+def _await_exit(pid: int) -> None:
+    while _running(pid):
+        time.sleep(0.05)
+
+
+def _running(pid: int) -> bool:
+    """Say whether process `pid` still runs (an exited child not yet reaped does not)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"

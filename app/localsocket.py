@@ -1,0 +1,61 @@
+"""Where the service and its clients meet: the socket in the home, its version, and its reach.
+
+Both sides import this, and nothing else of each other: the client never imports the server.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+API_VERSION = 1  # bumped when a request or a reply changes shape
+API_HEADER = "Orchard-API"
+SOCKET_NAME = "orchard.sock"
+SERVICE_LOG = "service.log"
+SERVICE_FAILURE = "service.failed"  # why the last start failed, one line, for the client
+# Linux's sockaddr_un holds 108 bytes; a longer path is reached through its folder's fd.
+_MAX_ADDRESS = 100
+
+
+def socket_path(home_root: Path) -> Path:
+    """Return the service's socket inside the home."""
+    return home_root / SOCKET_NAME
+
+
+@contextlib.contextmanager
+def reachable(path: Path) -> Iterator[str]:
+    """Yield an address for `path` that fits in a socket address, however deep the home is."""
+    if len(os.fsencode(path)) <= _MAX_ADDRESS:
+        yield str(path)
+        return
+    folder = os.open(path.parent, os.O_PATH | os.O_DIRECTORY)
+    try:
+        yield f"/proc/self/fd/{folder}/{path.name}"
+    finally:
+        os.close(folder)
+
+
+def connect(path: Path, timeout: float | None = None) -> socket.socket:
+    """Connect to the socket at `path`; raise OSError if nothing listens there."""
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    sock.settimeout(timeout)
+    try:
+        with reachable(path) as address:
+            sock.connect(address)
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+def version_refusal(theirs: str | None, side: str) -> str | None:
+    """Return the one line a side prints when the other speaks another API version."""
+    if theirs == str(API_VERSION):
+        return None
+    return (
+        f"this Orchard speaks service API {API_VERSION} and the {side} speaks "
+        f"{theirs or 'an unknown one'}; restart the service with `orchard service restart`"
+    )

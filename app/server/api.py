@@ -1,0 +1,221 @@
+"""The local API: HTTP over the home's Unix socket, JSON bodies, NDJSON streams.
+
+Every request and reply carries the API version; a client of another version is refused with
+one line. A request that fails inside the service returns {"error": one line}, never a traceback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import orjson
+from aiohttp import web
+
+from app.core.states import LIVE_STATES
+from app.localsocket import API_HEADER, API_VERSION, version_refusal
+from app.server.hub import BOARD_SECONDS, EVENTS_SECONDS, BoardFeed, EventFeed
+from app.server.service import Service
+from app.services.config import ConfigError
+from app.services.orchard import UserError
+
+log = logging.getLogger(__name__)
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+SERVICE: web.AppKey[Service] = web.AppKey("service", Service)
+
+
+def build_app(service: Service) -> web.Application:
+    """Return the aiohttp application serving `service`."""
+    app = web.Application(middlewares=[_versioned, _one_line_errors])
+    app[SERVICE] = service
+    app.add_routes(
+        [
+            web.get("/v1/status", status),
+            web.post("/v1/wake", wake),
+            web.post("/v1/stop", stop),
+            web.post("/v1/settings/reload", reload_settings),
+            web.get("/v1/tasks", tasks),
+            web.get("/v1/tasks/{ref}", task),
+            web.post("/v1/tasks/{ref}/stop", stop_task),
+            web.post("/v1/start-now", start_now),
+            web.get("/v1/board", board),
+            web.get("/v1/tasks/{ref}/events", events),
+        ]
+    )
+    return app
+
+
+def reply(value: Any, status: int = 200) -> web.Response:
+    """Return `value` as a JSON response."""
+    return web.Response(
+        body=orjson.dumps(value),
+        status=status,
+        content_type="application/json",
+        headers={API_HEADER: str(API_VERSION)},
+    )
+
+
+@web.middleware
+async def _versioned(request: web.Request, handler: Handler) -> web.StreamResponse:
+    refusal = version_refusal(request.headers.get(API_HEADER), "client")
+    if refusal is not None:
+        return reply({"error": refusal}, status=409)
+    return await handler(request)
+
+
+@web.middleware
+async def _one_line_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
+    try:
+        return await handler(request)
+    except web.HTTPException:
+        raise
+    except (UserError, ConfigError) as exc:
+        return reply({"error": str(exc)}, status=400)
+    except Exception as exc:  # the client shows one line; the traceback goes to the log
+        log.exception("%s %s failed", request.method, request.path)
+        return reply({"error": f"the service failed: {exc} (details in its log)"}, status=500)
+
+
+def _service(request: web.Request) -> Service:
+    return request.app[SERVICE]
+
+
+async def _body(request: web.Request) -> dict[str, Any]:
+    if not request.can_read_body:
+        return {}
+    value = orjson.loads(await request.read())
+    if not isinstance(value, dict):
+        raise UserError("the request's body must be a JSON object")
+    return value
+
+
+# the service
+
+
+async def status(request: web.Request) -> web.Response:
+    service = _service(request)
+    return reply(await asyncio.to_thread(service.status))
+
+
+async def wake(request: web.Request) -> web.Response:
+    """Look for queued tasks now; `parallel` sets the limit until the queue drains."""
+    supervisor, body = _service(request).orchard.supervisor, await _body(request)
+    parallel = body.get("parallel")
+    if parallel is not None:
+        if not isinstance(parallel, int) or parallel < 1:
+            raise UserError("--parallel must be at least 1")
+        supervisor.parallel_override = parallel
+    supervisor.wake()
+    return reply({})
+
+
+async def stop(request: web.Request) -> web.Response:
+    """Stop the service: refused while agents run unless asked to drain or to stop them."""
+    service, body = _service(request), await _body(request)
+    drain, force = bool(body.get("drain")), bool(body.get("force"))
+    running = sum(service.counts(LIVE_STATES).values())
+    if running and not (drain or force):
+        return reply(
+            {
+                "error": f"{running} task(s) are running; --drain lets them finish first, "
+                "--force stops them (they can be resumed)"
+            },
+            status=409,
+        )
+    # After this reply is on its way: the client hears the answer before the socket goes.
+    asyncio.get_running_loop().call_later(
+        0.05, service.request_stop, drain and not force, "asked by a client"
+    )
+    return reply({"running": running, "drain": drain and not force})
+
+
+async def reload_settings(request: web.Request) -> web.Response:
+    _service(request).reload_settings()
+    return reply({})
+
+
+async def start_now(request: web.Request) -> web.Response:
+    ids = (await _body(request)).get("ids", [])
+    _service(request).orchard.supervisor.start_now([str(i) for i in ids])
+    return reply({})
+
+
+# tasks
+
+
+async def tasks(request: web.Request) -> web.Response:
+    store = _service(request).orchard.store
+    project = request.query.get("project") or None
+    if project:
+        store.project(project)  # an unknown project is an error, not an empty list
+    found = await asyncio.to_thread(store.tasks, project=project)
+    return reply([t.to_json() for t in found])
+
+
+async def task(request: web.Request) -> web.Response:
+    orchard = _service(request).orchard
+    found = orchard.task(request.match_info["ref"])
+    if request.query.get("flush"):
+        orchard.supervisor.flush_log(found.id)  # a reader of its log files sees all of it
+    return reply(found.to_json())
+
+
+async def stop_task(request: web.Request) -> web.Response:
+    stopped = await _service(request).orchard.stop_task(request.match_info["ref"])
+    return reply(stopped.to_json())
+
+
+# streams
+
+
+async def board(request: web.Request) -> web.StreamResponse:
+    """Stream board changes, batched: every task once, then changed tasks as they change."""
+    service = _service(request)
+    feed = service.hub.open_board()
+    try:
+        response = await _stream(request)
+        everything = await asyncio.to_thread(service.orchard.store.tasks)
+        for t in everything:
+            feed.tasks.setdefault(t.id, t)
+        feed.held.append(service.orchard.supervisor.held_reason)
+        feed.ready.set()
+        await _pump(response, feed, BOARD_SECONDS)
+    finally:
+        service.hub.close_board(feed)
+    return response
+
+
+async def events(request: web.Request) -> web.StreamResponse:
+    """Stream one task's new events: a first line once its stored log is complete on disk."""
+    service = _service(request)
+    found = service.orchard.task(request.match_info["ref"])
+    feed = service.hub.watch(found.id)
+    try:
+        # Watching began before this flush, in the same step: no event falls between them.
+        service.orchard.supervisor.flush_log(found.id)
+        response = await _stream(request)
+        await response.write(orjson.dumps({"ready": True, "task": found.id}) + b"\n")
+        await _pump(response, feed, EVENTS_SECONDS)
+    finally:
+        service.hub.unwatch(feed)
+    return response
+
+
+async def _stream(request: web.Request) -> web.StreamResponse:
+    response = web.StreamResponse(
+        headers={API_HEADER: str(API_VERSION), "Content-Type": "application/x-ndjson"}
+    )
+    await response.prepare(request)
+    return response
+
+
+async def _pump(response: web.StreamResponse, feed: BoardFeed | EventFeed, every: float) -> None:
+    """Write the feed's batches until the client goes away (aiohttp then cancels us)."""
+    with contextlib.suppress(ConnectionResetError):
+        while True:
+            await feed.ready.wait()
+            await response.write(feed.take())
+            await asyncio.sleep(every)
