@@ -25,17 +25,35 @@ def socket_path(home_root: Path) -> Path:
     return home_root / SOCKET_NAME
 
 
+class HeldAddress:
+    """An address for `path` that fits in a socket address, however deep the home is.
+
+    A long path is reached through its folder's file descriptor, held until close().
+    """
+
+    def __init__(self, path: Path) -> None:
+        self._folder: int | None = None
+        if len(os.fsencode(path)) <= _MAX_ADDRESS:
+            self.address = str(path)
+            return
+        self._folder = os.open(path.parent, os.O_PATH | os.O_DIRECTORY)
+        self.address = f"/proc/self/fd/{self._folder}/{path.name}"
+
+    def close(self) -> None:
+        """Let the folder go."""
+        if self._folder is not None:
+            os.close(self._folder)
+            self._folder = None
+
+
 @contextlib.contextmanager
 def reachable(path: Path) -> Iterator[str]:
-    """Yield an address for `path` that fits in a socket address, however deep the home is."""
-    if len(os.fsencode(path)) <= _MAX_ADDRESS:
-        yield str(path)
-        return
-    folder = os.open(path.parent, os.O_PATH | os.O_DIRECTORY)
+    """Yield an address for `path` that fits in a socket address, for one bind or connect."""
+    held = HeldAddress(path)
     try:
-        yield f"/proc/self/fd/{folder}/{path.name}"
+        yield held.address
     finally:
-        os.close(folder)
+        held.close()
 
 
 def connect(path: Path, timeout: float | None = None) -> socket.socket:

@@ -50,15 +50,21 @@ def brand(app: QApplication) -> None:
 
 
 async def open_window(home: str | None, demo: bool = False) -> int:
-    """Build Orchard and its window, show it, and supervise until it closes."""
+    """Build Orchard and its window, show it, and run until it closes.
+
+    The agents run in the home's background service, which the window starts if need be.
+    """
+    from app.qt.shell import as_client
     from app.qt.window import build_window
 
     if demo:
+        # The demo's throwaway home is supervised by its window: nothing of it outlives it.
         root = Path(tempfile.mkdtemp(prefix="orchard-demo-"))
         orchard = Orchard(Home(root / "home"))
+        window, controller = build_window(orchard, demo=True)
     else:
         orchard = Orchard(Home.locate(home))
-    window, controller = build_window(orchard, demo=demo)
+        window, controller = build_window(orchard, remote=as_client(orchard))
     window.show()
     try:
         if demo:

@@ -8,6 +8,7 @@ if TYPE_CHECKING:
     from app.client.connection import ServiceClient as ServiceClient
     from app.client.connection import ServiceDown as ServiceDown
     from app.client.connection import ServiceError as ServiceError
+    from app.client.link import ServiceLink as ServiceLink
     from app.client.starter import ensure_service as ensure_service
     from app.client.starter import stop_service as stop_service
 else:
@@ -15,6 +16,7 @@ else:
         __name__,
         names={
             "connection": ("ServiceClient", "ServiceDown", "ServiceError"),
+            "link": ("ServiceLink",),
             "starter": ("ensure_service", "stop_service"),
         },
     )

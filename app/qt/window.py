@@ -9,6 +9,7 @@ from app.qt.shell import (
     HealthController,
     MainWindow,
     OpenController,
+    RemoteSupervisor,
     SearchController,
     SettingsController,
     WindowController,
@@ -22,12 +23,17 @@ from app.qt.triage import (
 from app.services.orchard import Orchard
 
 
-def build_window(orchard: Orchard, demo: bool = False) -> tuple[MainWindow, WindowController]:
-    """Return a ready window for `orchard` and the controller that drives it."""
+def build_window(
+    orchard: Orchard, demo: bool = False, remote: RemoteSupervisor | None = None
+) -> tuple[MainWindow, WindowController]:
+    """Return a ready window for `orchard` and the controller that drives it.
+
+    With `remote` the window is a client of the home's service; without, it supervises.
+    """
     title = "Orchard — demo (built-in demo agent)" if demo else f"Orchard — {orchard.home.root}"
     triage_view = TriageView()
     window = MainWindow(BoardView(), TaskHeaderView(), LogView(), title=title, triage=triage_view)
-    controller = WindowController(orchard, window)
+    controller = WindowController(orchard, window, remote)
     empty = EmptyStateView()
     empty.add_repository_clicked.connect(controller.projects.add_repository)
     empty.try_demo_clicked.connect(lambda: controller.spawn(controller.projects.try_demo()))

@@ -10,6 +10,8 @@ if TYPE_CHECKING:
     from app.qt.shell.host import WindowHost as WindowHost
     from app.qt.shell.mainwindow import MainWindow as MainWindow
     from app.qt.shell.openers import OpenController as OpenController
+    from app.qt.shell.remote import RemoteSupervisor as RemoteSupervisor
+    from app.qt.shell.remote import as_client as as_client
     from app.qt.shell.toolscontroller import SearchController as SearchController
     from app.qt.shell.toolscontroller import SettingsController as SettingsController
 else:
@@ -21,6 +23,7 @@ else:
             "host": ("WindowHost",),
             "mainwindow": ("MainWindow",),
             "openers": ("OpenController",),
+            "remote": ("RemoteSupervisor", "as_client"),
             "toolscontroller": ("SearchController", "SettingsController"),
         },
     )

@@ -6,14 +6,16 @@ import asyncio
 import contextlib
 import gc
 import logging
+import sys
 import time
 from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from PySide6.QtCore import QSettings, QTimer
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QLabel, QMessageBox
 
+from app.client import ServiceError
 from app.core.events import Event
 from app.core.profiles import OutputFormat
 from app.core.states import ACTIVE_STATES, TaskState
@@ -27,6 +29,7 @@ from app.services.tasks import AlreadySupervised, Message, TaskOutput, TaskRawOu
 
 if TYPE_CHECKING:
     from app.qt.shell.healthcontroller import HealthController
+    from app.qt.shell.remote import RemoteSupervisor
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -41,9 +44,14 @@ POLL_MS = 2000  # how often tasks changed by another process (the CLI) are picke
 class WindowController:
     """Connects one Orchard to one window; the whole app runs as `run()` on Qt's loop."""
 
-    def __init__(self, orchard: Orchard, window: MainWindow) -> None:
+    def __init__(
+        self, orchard: Orchard, window: MainWindow, remote: RemoteSupervisor | None = None
+    ) -> None:
         self.orchard = orchard
         self.window = window
+        # A window of the service (the usual case) or, for the demo and the tests, one that
+        # supervises its own agents and stops them when it closes.
+        self.remote = remote
         self.settings = QSettings(str(orchard.home.root / "window.ini"), QSettings.Format.IniFormat)
         self._jobs: set[asyncio.Task[Any]] = set()  # strong refs: never collected mid-flight
         # Plain threads for blocking reads: qasync's QThread pool aborts the process if
@@ -67,6 +75,10 @@ class WindowController:
         self._poll.setInterval(POLL_MS)
         self._poll.timeout.connect(self._on_poll_timeout)
         self.tools: tuple[object, ...] = ()
+        self._lost = False  # the service went away and is being started again
+        self._background = QLabel()
+        if remote is not None:
+            window.statusBar().addPermanentWidget(self._background)
         self.health: HealthController | None = None
         self.task_listeners: list[Callable[[list[Task]], None]] = []  # told of every change
         self._connect()
@@ -122,16 +134,11 @@ class WindowController:
     # the app's life
 
     async def run(self) -> None:
-        """Supervise until the window closes."""
-        try:
-            self.orchard.lock.acquire()
-        except AlreadySupervised as exc:
-            self.orchard.lock.request_focus()
-            text = f"{exc}.\n\nIts window was asked to come to the front."
-            QMessageBox.warning(self.window, "Orchard is already running", text)
+        """Supervise, or follow the service that does, until the window closes."""
+        if not await self._take_home():
             return
         interrupted = await self.off_thread(self.orchard.supervisor.reconcile)
-        if self.health is not None:
+        if self.health is not None and self.remote is None:
             await self.health.recover()
         tasks = await self.off_thread(self.orchard.store.tasks)
         self._tasks = {t.id: t for t in tasks}
@@ -142,6 +149,7 @@ class WindowController:
             self.say(f"{len(interrupted)} task(s) were interrupted when Orchard last stopped")
         self._timer.start()
         self._poll.start()
+        self._note_background()
         self.spawn(self._prepare_writes())
         # What was made to open the window lives as long as it: kept out of the
         # collector's full passes, which otherwise stall the loop ~70 ms at 100 agents.
@@ -165,6 +173,33 @@ class WindowController:
                 job.cancel()
             self._io.shutdown(wait=True)
 
+    async def _take_home(self) -> bool:
+        """Start (or find) the service, or take the home's lock; False if the window can't."""
+        if self.remote is not None:
+            try:
+                await self.remote.link.start()
+            except ServiceError as exc:
+                QMessageBox.critical(self.window, "Orchard cannot start", str(exc))
+                return False
+            self.remote.on_connection = self._on_remote_connection
+            return True
+        try:
+            self.orchard.lock.acquire()
+        except AlreadySupervised as exc:
+            self.orchard.lock.request_focus()
+            text = f"{exc}.\n\nIts window was asked to come to the front."
+            QMessageBox.warning(self.window, "Orchard is already running", text)
+            return False
+        return True
+
+    def _on_remote_connection(self, problem: str | None) -> None:
+        if problem is not None:
+            self.say(f"Lost the Orchard service ({problem}); starting it again…", error=True)
+            self._lost = True
+        elif self._lost:
+            self._lost = False
+            self.say("Connected to the Orchard service again")
+
     async def _prepare_writes(self) -> None:
         # The first write would import SQLModel (~300 ms) on the loop: a thread does it now.
         await self.off_thread(self.orchard.store.prepare_writes)
@@ -173,6 +208,11 @@ class WindowController:
 
     def _on_window_close_requested(self) -> None:
         running = [t for t in self._tasks.values() if t.state in ACTIVE_STATES]
+        if self.remote is not None:
+            if running:  # they run in the service: nothing to ask
+                print(f"orchard: {_keep_running(len(running))}", file=sys.stderr)
+            self.close()
+            return
         if running:
             answer = QMessageBox.question(
                 self.window,
@@ -271,6 +311,14 @@ class WindowController:
 
     def _update_placeholder(self) -> None:
         self.window.board.show_placeholder(not self._tasks)
+        self._note_background()
+
+    def _note_background(self) -> None:
+        """Say, while tasks run, that closing the window leaves them running."""
+        if self.remote is None:
+            return
+        running = sum(t.state in ACTIVE_STATES for t in self._tasks.values())
+        self._background.setText(_keep_running(running) if running else "")
 
     # selection and the log
 
@@ -292,13 +340,20 @@ class WindowController:
             self._log_job = None
         if task_id is None:
             self.window.log.clear()
+            if self.remote is not None:
+                self.spawn(self.remote.unwatch())
             return
         self._log_job = self.spawn(self._load_log(task_id, self._log_token))
 
     async def _load_log(self, task_id: str, token: int) -> None:
         """Read the task's stored log off the GUI thread; a newer selection wins."""
         self._loading = []
-        self.orchard.supervisor.flush_log(task_id)
+        if self.remote is not None:
+            await self.remote.watch(task_id)  # its new events, then its log complete on disk
+            if token != self._log_token:
+                return
+        else:
+            self.orchard.supervisor.flush_log(task_id)
         task = self._tasks.get(task_id)
         profile = self.orchard.settings.profiles.get(task.agent) if task else None
         # Plain-text agents' raw lines are already in their events; JSON agents' raw
@@ -372,3 +427,9 @@ class WindowController:
         for task in tasks:
             self._pending.setdefault(task.id, task)
         self._on_timer_timeout()
+
+
+def _keep_running(count: int) -> str:
+    if count == 1:
+        return "1 task keeps running in the background"
+    return f"{count} tasks keep running in the background"

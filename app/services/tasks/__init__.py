@@ -10,6 +10,7 @@ if TYPE_CHECKING:
     from app.services.tasks.memory import group_rss as group_rss
     from app.services.tasks.supervisor import CARD as CARD
     from app.services.tasks.supervisor import AlreadySupervised as AlreadySupervised
+    from app.services.tasks.supervisor import Listener as Listener
     from app.services.tasks.supervisor import Message as Message
     from app.services.tasks.supervisor import QueueHeld as QueueHeld
     from app.services.tasks.supervisor import Supervisor as Supervisor
@@ -26,6 +27,7 @@ else:
             "supervisor": (
                 "AlreadySupervised",
                 "CARD",
+                "Listener",
                 "Message",
                 "QueueHeld",
                 "Supervisor",

@@ -1,0 +1,106 @@
+"""The window's link to the service: async requests and NDJSON streams over the home's socket.
+
+httpx speaks HTTP over the Unix socket on the window's own event loop; the lines it reads are
+the service's batched JSON, never an agent's output.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from app.client.connection import ServiceClient, ServiceDown, ServiceError
+from app.client.starter import ensure_service
+from app.localsocket import API_HEADER, API_VERSION, HeldAddress, socket_path, version_refusal
+
+
+START_ATTEMPTS = 3
+
+
+class ServiceLink:
+    """Requests and streams to one home's service, from an asyncio loop."""
+
+    def __init__(self, home_root: Path) -> None:
+        self.home_root = home_root
+        self.socket = socket_path(home_root)
+        self._address: HeldAddress | None = None
+        self._client: httpx.AsyncClient | None = None
+
+    async def start(self) -> dict[str, Any]:
+        """Start the service if none answers (off the loop) and return its status."""
+        for attempt in range(START_ATTEMPTS):  # one that dies as it is found is started again
+            client: ServiceClient = await asyncio.to_thread(ensure_service, self.home_root)
+            try:
+                return await asyncio.to_thread(client.status)
+            except ServiceDown:
+                if attempt == START_ATTEMPTS - 1:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _http(self) -> httpx.AsyncClient:
+        if self._client is None:
+            self._client = httpx.AsyncClient(
+                transport=httpx.AsyncHTTPTransport(uds=self._held().address),
+                base_url="http://orchard",
+                headers={API_HEADER: str(API_VERSION)},
+                timeout=httpx.Timeout(30.0, read=None),
+            )
+        return self._client
+
+    def _held(self) -> HeldAddress:
+        if self._address is None:
+            self._address = HeldAddress(self.socket)
+        return self._address
+
+    async def request(self, method: str, path: str, body: Any = None) -> Any:
+        """Send one request; return its JSON reply or raise ServiceDown or ServiceError."""
+        try:
+            response = await self._http().request(method, path, json=body)
+        except httpx.TransportError as exc:
+            raise ServiceDown(f"the Orchard service does not answer: {exc}") from None
+        _check(response)
+        if response.status_code >= 400:
+            raise ServiceError(_error_of(response.content, response.status_code))
+        return response.json() if response.content else None
+
+    async def lines(self, path: str) -> AsyncIterator[dict[str, Any]]:
+        """Yield each JSON line of a stream until the service ends it or goes away."""
+        try:
+            async with self._http().stream("GET", path) as response:
+                _check(response)
+                if response.status_code >= 400:
+                    raise ServiceError(_error_of(await response.aread(), response.status_code))
+                async for line in response.aiter_lines():
+                    if line:
+                        yield json.loads(line)
+        except (httpx.TransportError, httpx.StreamError) as exc:
+            raise ServiceDown(f"the Orchard service went away: {exc}") from None
+
+    async def close(self) -> None:
+        """Close the connections."""
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+        if self._address is not None:
+            self._address.close()
+            self._address = None
+
+
+def _check(response: httpx.Response) -> None:
+    refusal = version_refusal(response.headers.get(API_HEADER), "service")
+    if refusal is not None and response.status_code != 409:
+        raise ServiceError(refusal)
+
+
+def _error_of(content: bytes, status: int) -> str:
+    try:
+        value = json.loads(content)
+    except ValueError:
+        value = None
+    error = value.get("error") if isinstance(value, dict) else None
+    return str(error or f"the service answered {status}")

@@ -1,0 +1,206 @@
+"""The window's view of the service's supervisor: the same messages, over the local API.
+
+The window subscribes, wakes, stops and watches a task's log exactly as it did the supervisor
+in its own process; here each of those is a request to the service or a line of its streams.
+The agents run in the service, so closing the window stops none of them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from app.client import ServiceDown, ServiceError, ServiceLink
+from app.core.task import Task
+from app.services.config import Settings
+from app.services.orchard import Orchard
+from app.services.tasks import (
+    AlreadySupervised,
+    Listener,
+    Message,
+    QueueHeld,
+    TaskOutput,
+    TaskRawOutput,
+    TaskUpdated,
+)
+
+log = logging.getLogger(__name__)
+RECONNECT_SECONDS = 1.0
+
+
+class ClientLock:
+    """The home's lock as a client sees it: the service holds it, never this window."""
+
+    held = False
+
+    def acquire(self) -> None:
+        """Refuse: only the service supervises this home."""
+        raise AlreadySupervised("the Orchard service supervises this home")
+
+    def release(self) -> None:
+        """Hold nothing, release nothing."""
+
+    def held_by_other(self) -> bool:
+        """Say that the service holds it."""
+        return True
+
+    def request_focus(self) -> None:
+        """Windows of one home all stay live: none asks another to come forward."""
+
+    def take_focus_request(self) -> bool:
+        """No window asks this one to come forward."""
+        return False
+
+
+class RemoteSupervisor:
+    """Stands in for the Supervisor in a window whose agents the service runs."""
+
+    def __init__(self, link: ServiceLink, settings: Settings) -> None:
+        self.link = link
+        self._settings = settings
+        self.findings: list[Any] = []
+        self.errors: list[str] = []
+        self.held_reason: str | None = None
+        self.executor = None
+        self.on_connection: Callable[[str | None], None] = lambda _: None  # None: connected
+        self._listeners: list[Listener] = []
+        self._jobs: set[asyncio.Task[Any]] = set()
+        self._watching: asyncio.Task[None] | None = None
+
+    # what the window asks of a supervisor
+
+    @property
+    def settings(self) -> Settings:
+        return self._settings
+
+    @settings.setter
+    def settings(self, settings: Settings) -> None:
+        """The window saved new settings: the service reads them again."""
+        self._settings = settings
+        self._send("POST", "/v1/settings/reload")
+
+    def subscribe(self, listener: Listener) -> Callable[[], None]:
+        """Call `listener` with every message; return a function that unsubscribes."""
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener)
+
+    def wake(self) -> None:
+        """Tell the service that tasks were queued."""
+        self._send("POST", "/v1/wake")
+
+    def start_now(self, task_ids: list[str]) -> None:
+        """Ask the service to start these queued tasks at once, past the parallel limit."""
+        self._send("POST", "/v1/start-now", {"ids": task_ids})
+
+    def runs(self, task_id: str) -> bool:
+        """No turn runs in the window's process."""
+        return False
+
+    def flush_log(self, task_id: str) -> None:
+        """The service flushes a log when the window watches it: see watch()."""
+
+    def reconcile(self) -> list[Task]:
+        """The service reaped what a dead supervisor left when it started."""
+        return []
+
+    async def stop_task(self, task_id: str) -> bool:
+        """Ask the service to stop a task; it answers once the task has stopped."""
+        await self.link.request("POST", f"/v1/tasks/{task_id}/stop")
+        return True
+
+    async def stop_all(self) -> None:
+        """The window closes; the agents keep running in the service."""
+        await self.unwatch()
+        for job in list(self._jobs):
+            job.cancel()
+        await self.link.close()
+
+    # the streams
+
+    async def run(self, until_idle: bool = False) -> None:
+        """Follow the service's board, starting the service again if it goes away."""
+        while True:
+            try:
+                async for line in self.link.lines("/v1/board"):
+                    self.on_connection(None)
+                    self._on_board(line)
+            except ServiceError as exc:
+                self.on_connection(str(exc))
+            await asyncio.sleep(RECONNECT_SECONDS)
+            with contextlib.suppress(ServiceError):
+                await self.link.start()
+
+    def _on_board(self, line: dict[str, Any]) -> None:
+        for data in line.get("tasks", ()):
+            self._publish(TaskUpdated(Task.from_json(data)))
+        if "held" in line:
+            self.held_reason = line["held"] or None
+            self._publish(QueueHeld(self.held_reason))
+
+    async def watch(self, task_id: str) -> None:
+        """Follow one task's new events; return once its stored log is complete on disk."""
+        await self.unwatch()
+        ready = asyncio.get_running_loop().create_future()
+        self._watching = asyncio.ensure_future(self._follow(task_id, ready))
+        with contextlib.suppress(ServiceError):  # the log on disk is all there is
+            await asyncio.shield(ready)
+
+    async def unwatch(self) -> None:
+        """Stop following the watched task."""
+        job, self._watching = self._watching, None
+        if job is not None:
+            job.cancel()
+            with contextlib.suppress(asyncio.CancelledError, ServiceError):
+                await job
+
+    async def _follow(self, task_id: str, ready: asyncio.Future[None]) -> None:
+        try:
+            async for line in self.link.lines(f"/v1/tasks/{task_id}/events"):
+                if line.get("ready"):
+                    ready.set_result(None)
+                if line.get("events"):
+                    self._publish(TaskOutput(task_id, tuple(line["events"])))
+                if line.get("raw"):
+                    self._publish(TaskRawOutput(task_id, line["raw"].encode()))
+        except ServiceError as exc:
+            if not ready.done():
+                ready.set_exception(exc)
+        finally:
+            if not ready.done():
+                ready.set_result(None)
+
+    # plumbing
+
+    def _publish(self, message: Message) -> None:
+        for listener in list(self._listeners):
+            listener(message)
+
+    def _send(self, method: str, path: str, body: Any = None) -> None:
+        self._spawn(self._request(method, path, body))
+
+    async def _request(self, method: str, path: str, body: Any) -> None:
+        try:
+            await self.link.request(method, path, body)
+        except ServiceDown:
+            pass  # the board's stream notices and starts the service again
+        except ServiceError as exc:
+            self.errors.append(str(exc))
+            self.on_connection(str(exc))
+
+    def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
+        job = asyncio.ensure_future(coro)
+        self._jobs.add(job)
+        job.add_done_callback(self._jobs.discard)
+
+
+def as_client(orchard: Orchard) -> RemoteSupervisor:
+    """Make `orchard` a client of its home's service: it supervises nothing itself."""
+    remote = RemoteSupervisor(ServiceLink(orchard.home.root), orchard.settings)
+    # The window asks of a supervisor and a lock only what these two stand in for; the
+    # window's tests drive both kinds.
+    orchard.supervisor = remote  # type: ignore[assignment]
+    orchard.lock = ClientLock()  # type: ignore[assignment]
+    return remote
