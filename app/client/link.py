@@ -18,7 +18,6 @@ from app.client.connection import ServiceClient, ServiceDown, ServiceError
 from app.client.starter import ensure_service
 from app.localsocket import API_HEADER, API_VERSION, HeldAddress, socket_path, version_refusal
 
-
 START_ATTEMPTS = 3
 
 

@@ -21,6 +21,7 @@ from tests.conftest import ROOT, child_env, make_repo, process_alive
 from tests.qt.conftest import run, until
 
 pytestmark = pytest.mark.timeout(240)
+ORCHARD = (sys.executable, "-m", "app")
 LINES = 40  # each agent prints this many numbered lines, a few a second
 
 
@@ -74,8 +75,7 @@ def queue(home: Path, project: str, prompt: str, count: int = 1) -> list[str]:
     ids = []
     for _ in range(count):
         out = subprocess.run(
-            [sys.executable, "-m", "app", "--home", str(home), "task", "new", project, prompt]
-            + ["--agent", "shell"],
+            [*ORCHARD, "--home", str(home), "task", "new", project, prompt, "--agent", "shell"],
             capture_output=True,
             text=True,
             env=child_env({"ORCHARD_SERVICE": "on"}),
@@ -163,9 +163,7 @@ def test_a_killed_window_changes_nothing_for_the_agents(
     run(loop, scenario)
 
 
-def test_two_windows_see_the_same_live_log(
-    loop: Any, qtbot: Any, home: Path, project: str
-) -> None:
+def test_two_windows_see_the_same_live_log(loop: Any, qtbot: Any, home: Path, project: str) -> None:
     async def scenario() -> None:
         first, second = ClientSession(home), ClientSession(home)
         await until(lambda: _status(home), what="the service to answer")
