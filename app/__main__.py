@@ -1,5 +1,5 @@
 """Allow `python -m app`."""
 
-from app.cli import main
+from app.launch import main
 
 raise SystemExit(main())

@@ -13,10 +13,8 @@ import traceback
 from collections.abc import Sequence
 from typing import Any
 
-import orjson
-
 from app import __version__
-from app.client import ServiceClient, ServiceError
+from app.client import ServiceClient, ServiceError, decode_event
 from app.commands import (
     Handlers,
     HomelessHandler,
@@ -32,9 +30,10 @@ from app.commands import (
 from app.core.eventtext import render_event
 from app.core.findings import ORPHAN_KILLED, Finding
 from app.core.states import ACTIVE_STATES, TaskState
+from app.core.tasktext import list_line, show_text
 from app.core.triage import TriageError
 from app.installation import command_hint, restore_child_environment, run_module_if_asked
-from app.progress import ProgressView, elapsed
+from app.progress import ProgressView
 from app.services.agents import LineSplitter
 from app.services.config import ConfigError, Home
 from app.services.orchard import Orchard, UserError
@@ -271,12 +270,9 @@ async def cmd_task_list(orchard: Orchard, args: argparse.Namespace) -> int:
     if args.json:
         print_json([t.to_json() for t in tasks])
         return 0
+    now = time.time()
     for t in tasks:
-        stats = f"+{t.insertions} -{t.deletions}"
-        print(
-            f"{t.short_id}  {t.state.value:<11} {t.agent:<8} {t.project:<14} "
-            f"{elapsed(t):>7} {stats:>11}  {t.title}"
-        )
+        print(list_line(t, now))
     return 0
 
 
@@ -285,13 +281,7 @@ async def cmd_task_show(orchard: Orchard, args: argparse.Namespace) -> int:
     if args.json:
         print_json(task.to_json())
         return 0
-    for key, value in task.to_json().items():
-        if key in ("prompt", "pgid", "proc_start", "stop_requested", "short_id"):
-            continue
-        if key.endswith("_at") and value:
-            value = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(value))
-        print(f"{key + ':':<15} {'' if value is None else value}")
-    print(f"prompt:\n{task.prompt}")
+    print(show_text(task))
     return 0
 
 
@@ -310,18 +300,10 @@ async def cmd_task_logs(orchard: Orchard, args: argparse.Namespace) -> int:
             sys.stdout.flush()
             continue
         for line in lines.feed(chunk):
-            text = render_event(_loads(line))
+            text = render_event(decode_event(line))
             if text:
                 print(text, flush=True)
     return 0
-
-
-def _loads(line: bytes) -> dict[str, Any]:
-    try:
-        value = orjson.loads(line)
-    except orjson.JSONDecodeError:
-        return {"kind": "raw", "text": line.decode("utf-8", errors="replace")}
-    return value if isinstance(value, dict) else {"kind": "raw", "text": str(value)}
 
 
 async def cmd_task_diff(orchard: Orchard, args: argparse.Namespace) -> int:

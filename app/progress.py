@@ -10,6 +10,7 @@ from typing import TextIO
 from app.core.events import one_line
 from app.core.states import ENDED_STATES, TaskState
 from app.core.task import Task
+from app.core.tasktext import elapsed
 from app.services.tasks import Message, TaskUpdated
 
 _MARK = {
@@ -24,15 +25,6 @@ _MARK = {
     TaskState.MERGED: "⇢",
     TaskState.DISCARDED: "⌫",
 }
-
-
-def elapsed(task: Task, now: float | None = None) -> str:
-    """Return how long a task has run, as m:ss or h:mm:ss."""
-    if task.started_at is None:
-        return "-"
-    secs = int((task.finished_at or now or time.time()) - task.started_at)
-    h, rest = divmod(secs, 3600)
-    return f"{h}:{rest // 60:02d}:{rest % 60:02d}" if h else f"{rest // 60}:{rest % 60:02d}"
 
 
 def task_line(task: Task, width: int, now: float | None = None) -> str:

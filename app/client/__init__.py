@@ -9,6 +9,8 @@ if TYPE_CHECKING:
     from app.client.connection import ServiceDown as ServiceDown
     from app.client.connection import ServiceError as ServiceError
     from app.client.link import ServiceLink as ServiceLink
+    from app.client.quick import answer as answer
+    from app.client.quick import decode_event as decode_event
     from app.client.starter import ensure_service as ensure_service
     from app.client.starter import stop_service as stop_service
 else:
@@ -17,6 +19,7 @@ else:
         names={
             "connection": ("ServiceClient", "ServiceDown", "ServiceError"),
             "link": ("ServiceLink",),
+            "quick": ("answer", "decode_event"),
             "starter": ("ensure_service", "stop_service"),
         },
     )

@@ -1,5 +1,5 @@
 """The frozen bundle's entry point: the same `main` as the installed `orchard` script."""
 
-from app.cli import main
+from app.launch import main
 
 raise SystemExit(main())

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from app.client import stop_service
 from tests.conftest import Cli, git
 from tests.e2e.agent_env import claude_env, codex_env
 from tests.e2e.e2ekit import need, task_events
@@ -22,15 +24,30 @@ def _env(agent: str, url: str, tmp: Path) -> dict[str, str]:
     return codex_env(url, tmp / "agent") if agent == "codex" else claude_env(url, tmp / "agent")
 
 
+@pytest.fixture
+def service_home(home: Path) -> Iterator[Path]:
+    yield home
+    stop_service(home, force=True)
+
+
+@pytest.mark.parametrize("via", ["foreground", "service"])
 @pytest.mark.parametrize("agent", ["codex", "claude"])
 def test_agent_edits_land_on_the_task_branch(
-    agent: str, cli: Cli, repo: Path, tmp_path: Path
+    agent: str, via: str, cli: Cli, repo: Path, service_home: Path, tmp_path: Path
 ) -> None:
+    """In the foreground `orchard run` runs the agent; through the service, the service does,
+    with the environment of the command that started it, and `orchard run` follows it."""
     need(agent)
     with ScriptedModelServer(COMMANDS) as srv:
-        env = _env(agent, srv.base_url, tmp_path)
+        env = {**_env(agent, srv.base_url, tmp_path), "ORCHARD_SERVICE": "on"}
+        if via == "foreground":
+            env["ORCHARD_SERVICE"] = "off"
         assert cli("project", "add", str(repo), env=env).code == 0
         task_id = cli("task", "new", "repo", PROMPT, "--agent", agent, env=env).out.strip()
+        if via == "service":
+            seen = cli("service", "status", "--json", env=env).json()["environment"]
+            assert seen["agents"][agent]  # found on the PATH the service took from `task new`
+            assert ("ANTHROPIC_API_KEY" in seen["keys"]) == (agent == "claude")
         run = cli("run", env=env, timeout=240)
         prompts_seen = json.dumps([r.body for r in srv.requests])
     task = cli("task", "show", task_id, "--json", env=env).json()

@@ -23,7 +23,7 @@ from PySide6.QtGui import QFont
 from app.core.events import one_line
 from app.core.states import TaskState
 from app.core.task import Task
-from app.progress import elapsed
+from app.core.tasktext import elapsed
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 _ROOT = QModelIndex()
