@@ -8,7 +8,6 @@ import json
 import os
 import signal
 import sys
-import time
 import traceback
 from collections.abc import Sequence
 from typing import Any
@@ -30,7 +29,7 @@ from app.commands import (
 from app.core.eventtext import render_event
 from app.core.findings import ORPHAN_KILLED, Finding
 from app.core.states import ACTIVE_STATES, TaskState
-from app.core.tasktext import list_line, show_text
+from app.core.tasktext import list_text, show_text
 from app.core.triage import TriageError
 from app.installation import command_hint, restore_child_environment, run_module_if_asked
 from app.progress import ProgressView
@@ -270,9 +269,7 @@ async def cmd_task_list(orchard: Orchard, args: argparse.Namespace) -> int:
     if args.json:
         print_json([t.to_json() for t in tasks])
         return 0
-    now = time.time()
-    for t in tasks:
-        print(list_line(t, now))
+    sys.stdout.write(list_text(tasks))
     return 0
 
 

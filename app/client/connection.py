@@ -49,6 +49,18 @@ class ServiceClient:
 
     def request(self, method: str, path: str, body: Any = None, timeout: float = TIMEOUT) -> Any:
         """Send one request and return its JSON reply; raise ServiceDown or ServiceError."""
+        return _decode(*self._send(method, path, body, timeout))
+
+    def text(self, path: str, timeout: float = TIMEOUT) -> bytes:
+        """GET a reply that is text, as bytes; raise ServiceDown or ServiceError."""
+        response, raw = self._send("GET", path, None, timeout)
+        if response.status >= 400 or "json" in (response.getheader("Content-Type") or ""):
+            _decode(response, raw)  # raises the service's one line
+        return raw
+
+    def _send(
+        self, method: str, path: str, body: Any, timeout: float
+    ) -> tuple[http.client.HTTPResponse, bytes]:
         conn = _UnixConnection(self.socket, timeout)
         headers = {API_HEADER: str(API_VERSION), "Content-Type": "application/json"}
         data = None if body is None else json.dumps(body).encode()
@@ -66,7 +78,7 @@ class ServiceClient:
             ) from None
         finally:
             conn.close()
-        return _decode(response, raw)
+        return response, raw
 
     def status(self) -> dict[str, Any]:
         """Return the service's status."""

@@ -7,16 +7,18 @@ the service's batched JSON, never an agent's output.
 from __future__ import annotations
 
 import asyncio
+import importlib
 import json
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from app.client.connection import ServiceClient, ServiceDown, ServiceError
 from app.client.starter import ensure_service
 from app.localsocket import API_HEADER, API_VERSION, HeldAddress, socket_path, version_refusal
+
+if TYPE_CHECKING:
+    import httpx
 
 START_ATTEMPTS = 3
 
@@ -32,6 +34,8 @@ class ServiceLink:
 
     async def start(self) -> dict[str, Any]:
         """Start the service if none answers (off the loop) and return its status."""
+        if self._client is None:  # its import costs the window's loop 100-250 ms: not there
+            await asyncio.to_thread(importlib.import_module, "httpx")
         for attempt in range(START_ATTEMPTS):  # one that dies as it is found is started again
             client: ServiceClient = await asyncio.to_thread(ensure_service, self.home_root)
             try:
@@ -42,6 +46,8 @@ class ServiceLink:
         raise AssertionError("unreachable")
 
     def _http(self) -> httpx.AsyncClient:
+        import httpx
+
         if self._client is None:
             self._client = httpx.AsyncClient(
                 transport=httpx.AsyncHTTPTransport(uds=self._held().address),
@@ -58,6 +64,8 @@ class ServiceLink:
 
     async def request(self, method: str, path: str, body: Any = None) -> Any:
         """Send one request; return its JSON reply or raise ServiceDown or ServiceError."""
+        import httpx
+
         try:
             response = await self._http().request(method, path, json=body)
         except httpx.TransportError as exc:
@@ -69,6 +77,8 @@ class ServiceLink:
 
     async def lines(self, path: str) -> AsyncIterator[dict[str, Any]]:
         """Yield each JSON line of a stream until the service ends it or goes away."""
+        import httpx
+
         try:
             async with self._http().stream("GET", path) as response:
                 _check(response)

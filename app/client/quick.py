@@ -1,7 +1,8 @@
-"""Answer the commands that only read through a running service, before the full CLI loads.
+"""Answer common commands through a running service, before the full command line loads.
 
-`task list`, `task show` and `task logs` (without --follow) print exactly what the full command
-line prints; anything else, or no service up, goes to the full command line.
+`task new` asks the service to queue; `task list`, `task show` and `task logs` (without --follow)
+print exactly what the full command line prints (the service renders them with the same code).
+Anything else, or no service up, goes to the full command line.
 """
 
 from __future__ import annotations
@@ -9,17 +10,15 @@ from __future__ import annotations
 import json
 import os
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
 from app.client.connection import ServiceClient, ServiceDown, ServiceError
 from app.core.eventtext import render_event
-from app.core.task import Task
-from app.core.tasktext import list_line, show_text
 from app.installation import locate_home
 
 _FLAGS = {
+    ("task", "new"): {"--json": 0, "--agent": 1, "--title": 1, "--base": 1, "--attempts": 1},
     ("task", "list"): {"--json": 0, "--project": 1},
     ("task", "show"): {"--json": 0},
     ("task", "logs"): {"--json": 0, "--raw": 0},
@@ -36,6 +35,8 @@ def answer(argv: list[str]) -> int | None:
     home, (_, action), positional, flags = parsed
     client = ServiceClient(locate_home(home))
     try:
+        if action == "new":
+            return _new(client, positional, flags)
         if action == "list":
             return _list(client, flags)
         if action == "show":
@@ -69,29 +70,45 @@ def _parse(argv: list[str]) -> tuple[str | None, tuple[str, str], list[str], dic
             return None  # --help, --follow, a typo: the full parser says what it means
         else:
             positional.append(word)
-    wanted = 0 if key[1] == "list" else 1
+    wanted = {"list": 0, "new": 2}.get(key[1], 1)
     return (home, key, positional, flags) if len(positional) == wanted else None
+
+
+def _new(client: ServiceClient, positional: list[str], flags: dict[str, Any]) -> int | None:
+    attempts = flags.get("--attempts", "1")
+    if not attempts.isdigit():
+        return None  # the full parser says what is wrong with it
+    body = {
+        "project": positional[0],
+        "prompt": positional[1],
+        "agent": flags.get("--agent", "codex"),
+        "title": flags.get("--title"),
+        "base": flags.get("--base"),
+        "attempts": int(attempts),
+    }
+    queued = client.request("POST", "/v1/tasks", body)
+    lines = [json.dumps(t) if flags.get("--json") else t["id"] for t in queued]
+    _write("".join(line + "\n" for line in lines).encode())
+    return 0
 
 
 def _list(client: ServiceClient, flags: dict[str, Any]) -> int:
     project = flags.get("--project")
-    query = f"?project={_quote(project)}" if project else ""
-    rows = client.request("GET", f"/v1/tasks{query}")
-    if flags.get("--json"):
-        _print_json(rows)
-        return 0
-    now = time.time()
-    sys.stdout.write("".join(list_line(Task.from_json(r), now) + "\n" for r in rows))
+    shape = "json" if flags.get("--json") else "text"
+    query = f"&project={_quote(project)}" if project else ""
+    _write(client.text(f"/v1/tasks?format={shape}{query}"))
     return 0
 
 
 def _show(client: ServiceClient, positional: list[str], flags: dict[str, Any]) -> int:
-    row = client.request("GET", f"/v1/tasks/{_quote(positional[0])}")
-    if flags.get("--json"):
-        _print_json(row)
-    else:
-        print(show_text(Task.from_json(row)))
+    shape = "json" if flags.get("--json") else "text"
+    _write(client.text(f"/v1/tasks/{_quote(positional[0])}?format={shape}"))
     return 0
+
+
+def _write(data: bytes) -> None:
+    sys.stdout.buffer.write(data)
+    sys.stdout.flush()
 
 
 def _logs(client: ServiceClient, positional: list[str], flags: dict[str, Any]) -> int:
@@ -124,10 +141,6 @@ def decode_event(line: bytes) -> dict[str, Any]:
     except ValueError:
         return {"kind": "raw", "text": line.decode("utf-8", errors="replace")}
     return value if isinstance(value, dict) else {"kind": "raw", "text": str(value)}
-
-
-def _print_json(value: Any) -> None:
-    print(json.dumps(value, indent=2, ensure_ascii=False))
 
 
 def _quote(text: str) -> str:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from app.core.tasktext import cli_json
 from app.services.orchard import Orchard
 
 Handler = Callable[[Orchard, argparse.Namespace], Awaitable[int]]
@@ -15,7 +15,7 @@ Handlers = dict[tuple[str, str | None], Handler]
 
 def print_json(value: Any) -> None:
     """Print `value` as the indented JSON every command's --json prints."""
-    print(json.dumps(value, indent=2, ensure_ascii=False))
+    print(cli_json(value))
 
 
 # Commands that need no Orchard home (such as `orchard desktop`) take only their arguments.

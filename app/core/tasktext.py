@@ -6,11 +6,24 @@ text from these.
 
 from __future__ import annotations
 
+import json
 import time
+from typing import Any
 
 from app.core.task import Task
 
 _SHOW_SKIPPED = ("prompt", "pgid", "proc_start", "stop_requested", "short_id")
+
+
+def cli_json(value: Any) -> str:
+    """Return `value` as the indented JSON every command's --json prints (no final newline)."""
+    return json.dumps(value, indent=2, ensure_ascii=False)
+
+
+def list_text(tasks: list[Task], now: float | None = None) -> str:
+    """Return what `orchard task list` prints: a row per task."""
+    now = now or time.time()
+    return "".join(list_line(t, now) + "\n" for t in tasks)
 
 
 def elapsed(task: Task, now: float | None = None) -> str:

@@ -16,6 +16,7 @@ import orjson
 from aiohttp import web
 
 from app.core.states import LIVE_STATES
+from app.core.tasktext import cli_json, list_text, show_text
 from app.localsocket import API_HEADER, API_VERSION, version_refusal
 from app.server.hub import BOARD_SECONDS, EVENTS_SECONDS, BoardFeed, EventFeed
 from app.server.service import Service
@@ -38,6 +39,7 @@ def build_app(service: Service) -> web.Application:
             web.post("/v1/stop", stop),
             web.post("/v1/settings/reload", reload_settings),
             web.get("/v1/tasks", tasks),
+            web.post("/v1/tasks", new_tasks),
             web.get("/v1/tasks/{ref}", task),
             web.post("/v1/tasks/{ref}/stop", stop_task),
             web.post("/v1/start-now", start_now),
@@ -147,20 +149,50 @@ async def start_now(request: web.Request) -> web.Response:
 
 
 async def tasks(request: web.Request) -> web.Response:
+    """The tasks, as JSON, or (format=text|json) as `orchard task list` prints them."""
     store = _service(request).orchard.store
     project = request.query.get("project") or None
     if project:
         store.project(project)  # an unknown project is an error, not an empty list
     found = await asyncio.to_thread(store.tasks, project=project)
+    shape = request.query.get("format")
+    if shape == "text":
+        return _text(list_text(found))
+    if shape == "json":
+        return _text(cli_json([t.to_json() for t in found]) + "\n")
     return reply([t.to_json() for t in found])
 
 
+async def new_tasks(request: web.Request) -> web.Response:
+    """Queue a task (or a best-of-N group) as `orchard task new` does; the service starts it."""
+    body = await _body(request)
+    queued = await _service(request).orchard.new_tasks(
+        str(body.get("project", "")),
+        str(body.get("prompt", "")),
+        str(body.get("agent") or "codex"),
+        body.get("title"),
+        body.get("base"),
+        int(body.get("attempts") or 1),
+    )
+    return reply([t.to_json() for t in queued])
+
+
 async def task(request: web.Request) -> web.Response:
+    """One task, as JSON, or (format=text|json) as `orchard task show` prints it."""
     orchard = _service(request).orchard
     found = orchard.task(request.match_info["ref"])
     if request.query.get("flush"):
         orchard.supervisor.flush_log(found.id)  # a reader of its log files sees all of it
+    shape = request.query.get("format")
+    if shape in ("text", "json"):
+        return _text((show_text(found) if shape == "text" else cli_json(found.to_json())) + "\n")
     return reply(found.to_json())
+
+
+def _text(text: str) -> web.Response:
+    return web.Response(
+        text=text, content_type="text/plain", headers={API_HEADER: str(API_VERSION)}
+    )
 
 
 async def stop_task(request: web.Request) -> web.Response:

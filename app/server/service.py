@@ -93,6 +93,8 @@ class Service:
         found = await start_up(self.orchard)
         for finding in found.findings:
             log.warning("%s (repair: %s)", finding.message, finding.repair)
+        # The first write imports SQLModel (~0.5 s): done now, not in the first `task new`.
+        await asyncio.to_thread(self.orchard.store.prepare_writes)
         self.orchard.supervisor.subscribe(self.hub.on_message)
         supervising = asyncio.create_task(self.orchard.supervisor.run(until_idle=False))
         ticking = asyncio.create_task(self._tick())

@@ -3,6 +3,7 @@ line answers them, and `orchard run` following the service's queue with the same
 
 from __future__ import annotations
 
+import json
 import signal
 import subprocess
 import sys
@@ -12,6 +13,7 @@ from pathlib import Path
 from tests.conftest import ROOT, Cli, child_env
 from tests.server.conftest import task_state, wait_for
 
+OFF = {"ORCHARD_SERVICE": "off"}  # the full command line, reading and writing the database
 READS = [
     ("task", "list"),
     ("task", "list", "--json"),
@@ -31,12 +33,28 @@ def test_reads_through_the_service_print_what_the_full_cli_prints(
     wait_for(lambda: task_state(on, task_id) == "succeeded", what="the task to end")
     for words in READS:
         argv = [w.format(id=task_id[:8]) for w in words]
-        quick, full = on(*argv), on(*argv, env={"ORCHARD_SERVICE": "off"})
+        quick, full = on(*argv), on(*argv, env=OFF)
         assert (quick.code, quick.out, quick.err) == (full.code, full.out, full.err), argv
         assert quick.out.strip(), argv
     missing = on("task", "show", "feedbeef")
     assert missing.code == 1 and missing.err.startswith("orchard: no task")
-    assert missing.err == on("task", "show", "feedbeef", env={"ORCHARD_SERVICE": "off"}).err
+    assert missing.err == on("task", "show", "feedbeef", env=OFF).err
+
+
+def test_task_new_through_the_service_queues_as_the_full_cli_does(
+    on: Cli, project: str, home: Path
+) -> None:
+    assert on("service", "start").code == 0
+    new = on("task", "new", project, "echo a", "--agent", "shell", "--title", "T")
+    assert new.code == 0 and len(new.out.strip()) == 32 and new.out.count("\n") == 1
+    group = on("task", "new", project, "echo b", "--agent", "shell", "--attempts", "2", "--json")
+    rows = [json.loads(line) for line in group.out.splitlines()]
+    assert len(rows) == 2 and rows[0]["group"] == rows[1]["group"] and rows[0]["group"]
+    assert on("task", "show", new.out.strip(), "--json").json()["title"] == "T"
+    for bad in (("nope", "x"), (project, "x", "--agent", "nobody"), (project, "  ")):
+        quick, full = on("task", "new", *bad), on("task", "new", *bad, env=OFF)
+        assert (quick.code, quick.out, quick.err) == (full.code, full.out, full.err), bad
+        assert quick.code == 1 and quick.err.startswith("orchard: ")
 
 
 def test_reads_without_a_service_start_none(on: Cli, project: str, home: Path) -> None:

@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QLabel, QMessageBox
 
-from app.client import ServiceError
 from app.core.events import Event
 from app.core.profiles import OutputFormat
 from app.core.states import ACTIVE_STATES, TaskState
@@ -75,6 +74,7 @@ class WindowController:
         self._poll.setInterval(POLL_MS)
         self._poll.timeout.connect(self._on_poll_timeout)
         self.tools: tuple[object, ...] = ()
+        self._connected = False  # the service's board has streamed to this window
         self._lost = False  # the service went away and is being started again
         self._background = QLabel()
         if remote is not None:
@@ -175,12 +175,7 @@ class WindowController:
 
     async def _take_home(self) -> bool:
         """Start (or find) the service, or take the home's lock; False if the window can't."""
-        if self.remote is not None:
-            try:
-                await self.remote.link.start()
-            except ServiceError as exc:
-                QMessageBox.critical(self.window, "Orchard cannot start", str(exc))
-                return False
+        if self.remote is not None:  # the board streams once the service answers
             self.remote.on_connection = self._on_remote_connection
             return True
         try:
@@ -193,12 +188,15 @@ class WindowController:
         return True
 
     def _on_remote_connection(self, problem: str | None) -> None:
-        if problem is not None:
+        if problem is None:
+            if self._lost:
+                self.say("Connected to the Orchard service again")
+            self._lost, self._connected = False, True
+        elif self._connected:
             self.say(f"Lost the Orchard service ({problem}); starting it again…", error=True)
-            self._lost = True
-        elif self._lost:
-            self._lost = False
-            self.say("Connected to the Orchard service again")
+            self._lost, self._connected = True, False
+        else:
+            self.say(f"The Orchard service cannot start: {problem}", error=True)
 
     async def _prepare_writes(self) -> None:
         # The first write would import SQLModel (~300 ms) on the loop: a thread does it now.

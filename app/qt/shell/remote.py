@@ -121,17 +121,16 @@ class RemoteSupervisor:
     # the streams
 
     async def run(self, until_idle: bool = False) -> None:
-        """Follow the service's board, starting the service again if it goes away."""
+        """Start the service if need be and follow its board, again whenever it goes away."""
         while True:
             try:
+                await self.link.start()
                 async for line in self.link.lines("/v1/board"):
                     self.on_connection(None)
                     self._on_board(line)
             except ServiceError as exc:
                 self.on_connection(str(exc))
             await asyncio.sleep(RECONNECT_SECONDS)
-            with contextlib.suppress(ServiceError):
-                await self.link.start()
 
     def _on_board(self, line: dict[str, Any]) -> None:
         for data in line.get("tasks", ()):
