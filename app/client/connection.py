@@ -99,3 +99,16 @@ def _decode(response: http.client.HTTPResponse, raw: bytes) -> Any:
         error = value.get("error") if isinstance(value, dict) else None
         raise ServiceError(error or f"the service answered {response.status}")
     return value
+
+
+def what_agents_see(status: dict[str, Any]) -> str:
+    """Return one line: which agent binaries and key variables the service's agents can use."""
+    agents = status["environment"]["agents"]
+    found = ", ".join(n for n, p in agents.items() if p) or "none"
+    missing = ", ".join(n for n, p in agents.items() if not p)
+    keys = ", ".join(status["environment"]["keys"]) or "none"
+    return (
+        f"agents on its PATH: {found}"
+        + (f" (not found: {missing})" if missing else "")
+        + f"; keys set: {keys}"
+    )

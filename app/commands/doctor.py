@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from app.client import ServiceClient, ServiceError, what_agents_see
 from app.commands.handler import Handlers, print_json
 from app.core.findings import WORKTREE_MISSING, Finding
 from app.services.orchard import Orchard, UserError
@@ -49,13 +50,37 @@ async def cmd_doctor(orchard: Orchard, args: argparse.Namespace) -> int:
     if args.repair is not None:
         await _repair(orchard, findings, args.repair, done, failed)
         findings = await reconcile(orchard)
+    service = _service_status(orchard)
     if args.json:
         print_json(
-            {"findings": [f.to_json() for f in findings], "repaired": done, "failed": failed}
+            {
+                "findings": [f.to_json() for f in findings],
+                "repaired": done,
+                "failed": failed,
+                "service": service,
+            }
         )
     else:
         _print(findings, done, failed)
+        print(_service_line(service))
     return 1 if failed or any(f.needs_decision for f in findings) else 0
+
+
+def _service_status(orchard: Orchard) -> dict[str, Any] | None:
+    """Return the running service's status (what its agents see), or None."""
+    try:
+        return ServiceClient(orchard.home.root).status()
+    except ServiceError:
+        return None
+
+
+def _service_line(status: dict[str, Any] | None) -> str:
+    if status is None:
+        return (
+            "service: not running (it starts when needed, with the environment of the window "
+            "or command that starts it)"
+        )
+    return f"service: pid {status['pid']}; {what_agents_see(status)}"
 
 
 async def _repair(

@@ -11,7 +11,14 @@ import time
 from pathlib import Path
 from typing import Any
 
-from app.client import ServiceClient, ServiceDown, ServiceError, ensure_service, stop_service
+from app.client import (
+    ServiceClient,
+    ServiceDown,
+    ServiceError,
+    ensure_service,
+    stop_service,
+    what_agents_see,
+)
 from app.commands.handler import HomelessHandlers, print_json
 from app.core.states import LIVE_STATES, TaskState
 from app.core.task import Task
@@ -118,9 +125,6 @@ def _print_status(status: dict[str, Any], as_json: bool) -> None:
         print_json({"running": True, **status})
         return
     tasks = ", ".join(f"{n} {state}" for state, n in sorted(status["tasks"].items())) or "none"
-    env = status["environment"]
-    found = [name for name, path in env["agents"].items() if path]
-    missing = [name for name, path in env["agents"].items() if not path]
     idle = status["idle_exit_seconds"]
     lines = [
         f"Orchard service {status['version']} (API {status['api']}), pid {status['pid']}",
@@ -130,9 +134,7 @@ def _print_status(status: dict[str, Any], as_json: bool) -> None:
         + (f", exits after {idle} s idle" if idle else ", stays up when idle"),
         f"tasks:    {tasks} ({status['executor']})",
         f"windows:  {status['clients']} connection(s)",
-        f"agents:   {', '.join(found) or 'none'} found on its PATH"
-        + (f"; not found: {', '.join(missing)}" if missing else ""),
-        f"keys:     {', '.join(env['keys']) or 'none'} set in its environment",
+        f"sees:     {what_agents_see(status)}",
     ]
     if status.get("held"):
         lines.append(f"held:     {status['held']}")

@@ -134,6 +134,8 @@ class SettingsDialog(QDialog):
         self.home_edit = QLineEdit(str(home))
         self.home_edit.setReadOnly(True)
         self.home_note = QLabel("Chosen when Orchard starts, with --home or $ORCHARD_HOME.")
+        self.service_label = QLabel("Asking the background service…")
+        self.service_label.setWordWrap(True)
         self.theme_combo = QComboBox()
         for label, value in THEMES:
             self.theme_combo.addItem(label, value)
@@ -169,6 +171,7 @@ class SettingsDialog(QDialog):
         form.addRow("Maximum parallel tasks", self.parallel_spin)
         form.addRow("Orchard's home", self.home_edit)
         form.addRow("", self.home_note)
+        form.addRow("Background service", self.service_label)
         form.addRow("Theme", self.theme_combo)
         agents = QGroupBox("Agents")
         row = QHBoxLayout(agents)
@@ -264,6 +267,10 @@ class SettingsDialog(QDialog):
             return draft.profile(name)
         except ValueError:
             return None
+
+    def show_service(self, text: str) -> None:
+        """Say what the background service's agents can find (binaries, keys)."""
+        self.service_label.setText(text)
 
     def show_check(self, name: str, text: str, ok: bool) -> None:
         """Show the result of checking agent `name`."""

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from dataclasses import replace
 
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QGuiApplication
 
+from app.client import ServiceClient, ServiceError, what_agents_see
 from app.core.profiles import AgentProfile
 from app.qt.log import LogSearchDialog
 from app.qt.shell.host import WindowHost
@@ -86,6 +88,26 @@ class SettingsController:
         self.dialog.accepted.connect(self._on_dialog_accepted)
         self.dialog.finished.connect(self._on_dialog_finished)
         self.dialog.open()
+        self.main.spawn(self._show_service(self.dialog))
+
+    async def _show_service(self, dialog: SettingsDialog) -> None:
+        """Show which agents and keys the service sees: its environment, not this window's."""
+        root = self.main.orchard.home.root
+        try:
+            status = await asyncio.to_thread(ServiceClient(root).status)
+        except ServiceError:
+            text = (
+                "Not running here: this window runs its own agents."
+                if not self.main.orchard.lock.held_by_other()
+                else "Not running; it starts when needed, with the environment of what starts it."
+            )
+        else:
+            text = (
+                f"pid {status['pid']}; {what_agents_see(status)}. It took its environment from "
+                "what started it: `orchard service restart` refreshes it."
+            )
+        if self.dialog is dialog:
+            dialog.show_service(text)
 
     def _on_dialog_check_requested(self, name: str) -> None:
         dialog = self.dialog
