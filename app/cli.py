@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from app import __version__
-from app.client import ServiceClient, ServiceError, decode_event
+from app.client import ServiceClient, ServiceDown, ServiceError, decode_event
 from app.commands import (
     Handlers,
     HomelessHandler,
@@ -29,6 +29,7 @@ from app.commands import (
 from app.core.eventtext import render_event
 from app.core.findings import ORPHAN_KILLED, Finding
 from app.core.states import ACTIVE_STATES, TaskState
+from app.core.task import Task
 from app.core.tasktext import list_text, show_text
 from app.core.triage import TriageError
 from app.installation import command_hint, restore_child_environment, run_module_if_asked
@@ -49,7 +50,7 @@ EXIT_INTERRUPTED = 130
 _FEATURE_HANDLERS: Handlers = {}
 _HOMELESS_HANDLERS: HomelessHandlers = {}  # commands that open no Orchard home
 # Errors whose message is all the user needs: one line, no traceback.
-_EXPECTED = (UserError, ConfigError, git.GitError, AlreadySupervised, TriageError)
+_EXPECTED = (UserError, ConfigError, git.GitError, AlreadySupervised, TriageError, ServiceError)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -309,9 +310,23 @@ async def cmd_task_diff(orchard: Orchard, args: argparse.Namespace) -> int:
 
 
 async def cmd_task_stop(orchard: Orchard, args: argparse.Namespace) -> int:
-    task = await orchard.stop_task(args.id)
-    print(f"{task.short_id} {task.state.value}")
+    task = orchard.task(args.id)
+    stopped = await asyncio.to_thread(_stop_in_service, orchard, task.id)
+    if stopped is None:  # no service: stop it here, whoever runs it
+        stopped = await orchard.stop_task(task.id)
+    print(f"{stopped.short_id} {stopped.state.value}")
     return 0
+
+
+def _stop_in_service(orchard: Orchard, task_id: str) -> Task | None:
+    """Ask the service to stop the task (it runs it, and ends it as stopped); None: no service."""
+    if not service_wanted() or not orchard.lock.held_by_other():
+        return None
+    try:
+        reply = ServiceClient(orchard.home.root).request("POST", f"/v1/tasks/{task_id}/stop")
+    except ServiceDown:
+        return None
+    return Task.from_json(reply)
 
 
 async def cmd_task_retry(orchard: Orchard, args: argparse.Namespace) -> int:

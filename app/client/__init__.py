@@ -6,9 +6,9 @@ from app.exports import lazy_exports
 
 if TYPE_CHECKING:
     from app.client.connection import ServiceClient as ServiceClient
-    from app.client.connection import ServiceDown as ServiceDown
-    from app.client.connection import ServiceError as ServiceError
     from app.client.connection import what_agents_see as what_agents_see
+    from app.client.errors import ServiceDown as ServiceDown
+    from app.client.errors import ServiceError as ServiceError
     from app.client.link import ServiceLink as ServiceLink
     from app.client.quick import answer as answer
     from app.client.quick import decode_event as decode_event
@@ -18,7 +18,8 @@ else:
     __getattr__ = lazy_exports(
         __name__,
         names={
-            "connection": ("ServiceClient", "ServiceDown", "ServiceError", "what_agents_see"),
+            "connection": ("ServiceClient", "what_agents_see"),
+            "errors": ("ServiceDown", "ServiceError"),
             "link": ("ServiceLink",),
             "quick": ("answer", "decode_event"),
             "starter": ("ensure_service", "stop_service"),

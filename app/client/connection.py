@@ -10,17 +10,10 @@ import json
 from pathlib import Path
 from typing import Any
 
+from app.client.errors import ServiceDown, ServiceError
 from app.localsocket import API_HEADER, API_VERSION, connect, socket_path, version_refusal
 
 TIMEOUT = 30.0
-
-
-class ServiceError(Exception):
-    """The service refused or failed a request; the message is one line, fit to show."""
-
-
-class ServiceDown(ServiceError):
-    """No service answers on the home's socket."""
 
 
 class _UnixConnection(http.client.HTTPConnection):

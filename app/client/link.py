@@ -13,8 +13,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from app.client.connection import ServiceClient, ServiceDown, ServiceError
-from app.client.starter import ensure_service
+from app.client.errors import ServiceDown, ServiceError
 from app.localsocket import API_HEADER, API_VERSION, HeldAddress, socket_path, version_refusal
 
 if TYPE_CHECKING:
@@ -34,10 +33,12 @@ class ServiceLink:
 
     async def start(self) -> dict[str, Any]:
         """Start the service if none answers (off the loop) and return its status."""
-        if self._client is None:  # its import costs the window's loop 100-250 ms: not there
-            await asyncio.to_thread(importlib.import_module, "httpx")
+        # Their imports (httpx, http.client) would cost the window's loop 100-300 ms.
+        await asyncio.to_thread(_import_off_the_loop)
+        from app.client.starter import ensure_service
+
         for attempt in range(START_ATTEMPTS):  # one that dies as it is found is started again
-            client: ServiceClient = await asyncio.to_thread(ensure_service, self.home_root)
+            client = await asyncio.to_thread(ensure_service, self.home_root)
             try:
                 return await asyncio.to_thread(client.status)
             except ServiceDown:
@@ -98,6 +99,11 @@ class ServiceLink:
         if self._address is not None:
             self._address.close()
             self._address = None
+
+
+def _import_off_the_loop() -> None:
+    for module in ("httpx", "app.client.starter"):
+        importlib.import_module(module)
 
 
 def _check(response: httpx.Response) -> None:

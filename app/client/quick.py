@@ -13,7 +13,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from app.client.connection import ServiceClient, ServiceDown, ServiceError
+from app.client.connection import ServiceClient
+from app.client.errors import ServiceDown, ServiceError
 from app.core.eventtext import render_event
 from app.installation import locate_home
 

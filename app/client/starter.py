@@ -14,7 +14,8 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from app.client.connection import ServiceClient, ServiceDown, ServiceError
+from app.client.connection import ServiceClient
+from app.client.errors import ServiceDown, ServiceError
 from app.installation import module_argv
 from app.localsocket import SERVICE_FAILURE
 

@@ -112,17 +112,15 @@ async def _staleness(home: Path, ids: list[str], orchard: Any) -> float:
     """Sample how old each running task's events file is; keep the worst, in seconds."""
     from app.core.states import TaskState
 
+    def ages() -> list[float]:  # off the loop: its lateness is what is measured
+        running = [i for i in ids if orchard.task(i).state is TaskState.RUNNING]
+        now = time.time()
+        return [now - (home / "logs" / i / "events.jsonl").stat().st_mtime for i in running]
+
     _STALE.append(0.0)
     while True:
         await asyncio.sleep(2.0)
-        running = [i for i in ids if orchard.task(i).state is TaskState.RUNNING]
-        now = time.time()
-        ages = await asyncio.to_thread(
-            lambda r=running, n=now: [
-                n - (home / "logs" / i / "events.jsonl").stat().st_mtime for i in r
-            ]
-        )
-        _STALE[-1] = max([_STALE[-1], *ages])
+        _STALE[-1] = max([_STALE[-1], *await asyncio.to_thread(ages)])
 
 
 def queue_to_running(tmp: Path, runs: int) -> tuple[float, float, float]:

@@ -96,3 +96,14 @@ def test_ctrl_c_on_orchard_run_stops_the_agents_it_follows(
     assert run.returncode == 130, err
     assert "stopping the agents this run follows" in err
     assert task_state(on, task_id) == "stopped"
+
+
+def test_task_stop_reaches_the_service_that_runs_the_task(
+    on: Cli, project: str, home: Path
+) -> None:
+    task_id = on("task", "new", project, "sleep 60", "--agent", "shell").out.strip()
+    wait_for(lambda: task_state(on, task_id) == "running", what="the agent to run")
+    stopped = on("task", "stop", task_id)
+    assert stopped.code == 0 and stopped.out == f"{task_id[:8]} stopped\n", stopped.err
+    shown = on("task", "show", task_id, "--json").json()
+    assert shown["state"] == "stopped" and shown["pgid"] is None

@@ -9,7 +9,6 @@ from dataclasses import replace
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QGuiApplication
 
-from app.client import ServiceClient, ServiceError, what_agents_see
 from app.core.profiles import AgentProfile
 from app.qt.log import LogSearchDialog
 from app.qt.shell.host import WindowHost
@@ -92,6 +91,8 @@ class SettingsController:
 
     async def _show_service(self, dialog: SettingsDialog) -> None:
         """Show which agents and keys the service sees: its environment, not this window's."""
+        from app.client import ServiceClient, ServiceError, what_agents_see
+
         root = self.main.orchard.home.root
         try:
             status = await asyncio.to_thread(ServiceClient(root).status)
