@@ -170,6 +170,8 @@ def _run_homeless(handler: HomelessHandler, args: argparse.Namespace) -> int:
         return asyncio.run(handler(args))
     except (UserError, OSError, ServiceError) as exc:
         return _fail(str(exc))
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
 
 
 def _fail(message: str) -> int:

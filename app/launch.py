@@ -10,7 +10,13 @@ def main() -> int:
     """Run `orchard` with the process's arguments; return the exit code."""
     from app.client import answer
 
-    code = answer(sys.argv[1:])
+    try:
+        code = answer(sys.argv[1:])
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:  # `orchard task logs ID | head`
+        sys.stderr.close()
+        return 0
     if code is not None:
         return code
     from app.cli import main as full

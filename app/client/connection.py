@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from app.client.errors import ServiceDown, ServiceError
+from app.client.errors import ServiceDown, ServiceError, ServiceSilent
 from app.localsocket import API_HEADER, API_VERSION, connect, socket_path, version_refusal
 
 TIMEOUT = 30.0
@@ -36,7 +36,7 @@ class ServiceClient:
         """Say whether a service of this API version answers."""
         try:
             self.request("GET", "/v1/status", timeout=5.0)
-        except ServiceDown:
+        except (ServiceDown, ServiceSilent):  # none, or one too busy or too late to answer
             return False
         return True
 
@@ -58,17 +58,18 @@ class ServiceClient:
         headers = {API_HEADER: str(API_VERSION), "Content-Type": "application/json"}
         data = None if body is None else json.dumps(body).encode()
         try:
-            conn.request(method, path, body=data, headers=headers)
-            response = conn.getresponse()
-            raw = response.read()
-        except (FileNotFoundError, ConnectionRefusedError, ConnectionResetError) as exc:
-            why = exc.strerror
-            raise ServiceDown(f"no Orchard service answers on {self.socket} ({why})") from None
-        except OSError as exc:
-            why = str(exc)
-            raise ServiceDown(
-                f"the Orchard service on {self.socket} did not answer: {why}"
-            ) from None
+            try:
+                conn.connect()
+            except OSError as exc:  # nothing listens: the request was never sent
+                why = exc.strerror or str(exc)
+                raise ServiceDown(f"no Orchard service answers on {self.socket} ({why})") from None
+            try:
+                conn.request(method, path, body=data, headers=headers)
+                response = conn.getresponse()
+                raw = response.read()
+            except (OSError, http.client.HTTPException) as exc:
+                # Sent, perhaps acted on: never retried elsewhere (a task queued twice).
+                raise ServiceSilent(f"the Orchard service did not answer: {exc}") from None
         finally:
             conn.close()
         return response, raw

@@ -9,3 +9,7 @@ class ServiceError(Exception):
 
 class ServiceDown(ServiceError):
     """No service answers on the home's socket."""
+
+
+class ServiceSilent(ServiceError):
+    """A request reached the service but no answer came back; it may have been acted on."""

@@ -32,6 +32,7 @@ def build_app(service: Service) -> web.Application:
     """Return the aiohttp application serving `service`."""
     app = web.Application(middlewares=[_versioned, _one_line_errors])
     app[SERVICE] = service
+    app.on_shutdown.append(_end_streams)
     app.add_routes(
         [
             web.get("/v1/status", status),
@@ -48,6 +49,10 @@ def build_app(service: Service) -> web.Application:
         ]
     )
     return app
+
+
+async def _end_streams(app: web.Application) -> None:
+    app[SERVICE].hub.close_all()
 
 
 def reply(value: Any, status: int = 200) -> web.Response:
@@ -72,8 +77,8 @@ async def _versioned(request: web.Request, handler: Handler) -> web.StreamRespon
 async def _one_line_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
     try:
         return await handler(request)
-    except web.HTTPException:
-        raise
+    except web.HTTPException as exc:  # e.g. no such route: still one line, still versioned
+        return reply({"error": f"{request.method} {request.path}: {exc.reason}"}, exc.status)
     except (UserError, ConfigError) as exc:
         return reply({"error": str(exc)}, status=400)
     except Exception as exc:  # the client shows one line; the traceback goes to the log
@@ -165,14 +170,16 @@ async def tasks(request: web.Request) -> web.Response:
 
 async def new_tasks(request: web.Request) -> web.Response:
     """Queue a task (or a best-of-N group) as `orchard task new` does; the service starts it."""
-    body = await _body(request)
-    queued = await _service(request).orchard.new_tasks(
+    service, body = _service(request), await _body(request)
+    if service.stopping:
+        return reply({"error": "the service is stopping; queue the task again"}, status=503)
+    queued = await service.orchard.new_tasks(
         str(body.get("project", "")),
         str(body.get("prompt", "")),
-        str(body.get("agent") or "codex"),
+        str(body.get("agent", "codex")),
         body.get("title"),
         body.get("base"),
-        int(body.get("attempts") or 1),
+        int(body.get("attempts", 1)),
     )
     return reply([t.to_json() for t in queued])
 
@@ -249,5 +256,7 @@ async def _pump(response: web.StreamResponse, feed: BoardFeed | EventFeed, every
     with contextlib.suppress(ConnectionResetError):
         while True:
             await feed.ready.wait()
+            if feed.closed:
+                return
             await response.write(feed.take())
             await asyncio.sleep(every)

@@ -48,7 +48,11 @@ async def serve(root: Path, idle_exit_seconds: float | None = None) -> int:
         service.take_home()
         sock = service.listen()
         runner = web.AppRunner(
-            build_app(service), handle_signals=False, handler_cancellation=True, access_log=None
+            build_app(service),
+            handle_signals=False,
+            handler_cancellation=True,
+            access_log=None,
+            shutdown_timeout=2.0,
         )
         await runner.setup()
         await web.SockSite(runner, sock).start()

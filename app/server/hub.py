@@ -27,6 +27,7 @@ class BoardFeed:
     tasks: dict[str, Task] = field(default_factory=dict)
     held: list[str | None] = field(default_factory=list)
     ready: asyncio.Event = field(default_factory=asyncio.Event)
+    closed: bool = False
 
     def take(self) -> bytes:
         """Return the pending changes as one line of JSON, and forget them."""
@@ -45,7 +46,7 @@ class EventFeed:
     task_id: str
     events: list[Event] = field(default_factory=list)
     raw: list[bytes] = field(default_factory=list)
-    ended: bool = False
+    closed: bool = False
     ready: asyncio.Event = field(default_factory=asyncio.Event)
 
     def take(self) -> bytes:
@@ -88,6 +89,14 @@ class Hub:
             for feed in self.watchers.get(message.task_id, ()):
                 feed.raw.append(message.data)
                 feed.ready.set()
+
+    def close_all(self) -> None:
+        """End every stream: the service is stopping."""
+        feeds: list[BoardFeed | EventFeed] = [*self.boards]
+        feeds += [f for fs in self.watchers.values() for f in fs]
+        for feed in feeds:
+            feed.closed = True
+            feed.ready.set()
 
     def open_board(self) -> BoardFeed:
         """Start a board feed."""

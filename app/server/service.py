@@ -59,6 +59,9 @@ class Service:
         self._stop: asyncio.Future[StopRequest] | None = None
         self._idle_since = time.monotonic()
         self.draining = False
+        self.stopping = False  # asked to stop: no new tasks are taken
+        self._force = False  # a drain was overtaken by a stop that ends the agents now
+        self._bound = False  # this process made the socket file (and so may remove it)
 
     # life
 
@@ -79,6 +82,7 @@ class Service:
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         with _umask(0o177), reachable(self.socket) as address:
             sock.bind(address)
+        self._bound = True
         os.chmod(self.socket, stat.S_IRUSR | stat.S_IWUSR)
         sock.listen(128)
         sock.setblocking(False)
@@ -97,6 +101,7 @@ class Service:
         await asyncio.to_thread(self.orchard.store.prepare_writes)
         self.orchard.supervisor.subscribe(self.hub.on_message)
         supervising = asyncio.create_task(self.orchard.supervisor.run(until_idle=False))
+        supervising.add_done_callback(self._on_supervisor_done)
         ticking = asyncio.create_task(self._tick())
         request = await self._stop
         ticking.cancel()
@@ -112,23 +117,38 @@ class Service:
         return request
 
     def request_stop(self, drain: bool, reason: str) -> None:
-        """End run(): at once, stopping the agents, or once they finish (`drain`)."""
+        """End run(): at once, stopping the agents, or once they finish (`drain`).
+
+        A stop that ends the agents overtakes a drain under way.
+        """
+        self.stopping = True
         if self._stop is not None and not self._stop.done():
             self._stop.set_result(StopRequest(drain, reason))
+        elif not drain:
+            self._force = True
 
     def close(self) -> None:
-        """Remove the socket and release the home."""
-        with contextlib.suppress(OSError):
-            self.socket.unlink()
+        """Remove the socket (if this process made it) and release the home."""
+        if self._bound:
+            with contextlib.suppress(OSError):
+                self.socket.unlink()
         self.orchard.close()
+
+    def _on_supervisor_done(self, job: asyncio.Task[None]) -> None:
+        if not job.cancelled() and job.exception() is not None:
+            log.error("the supervisor failed", exc_info=job.exception())
+            self.request_stop(False, f"the supervisor failed: {job.exception()}")
 
     async def _tick(self) -> None:
         while True:
             await asyncio.sleep(TICK_SECONDS)
-            if not self.orchard.home.db.exists():
-                self.request_stop(False, f"its home {self.orchard.home.root} was deleted")
-            elif self._idle_for() > self.idle_exit > 0:
-                self.request_stop(False, f"idle for {self.idle_exit} s")
+            try:
+                if not self.orchard.home.db.exists():
+                    self.request_stop(False, f"its home {self.orchard.home.root} was deleted")
+                elif self._idle_for() > self.idle_exit > 0:
+                    self.request_stop(False, f"idle for {self.idle_exit} s")
+            except Exception:  # e.g. the database is busy: the next tick looks again
+                log.exception("the service's idle check failed")
 
     def _idle_for(self) -> float:
         busy = self.counts(BUSY_STATES)
@@ -139,7 +159,7 @@ class Service:
         return time.monotonic() - self._idle_since
 
     async def _drained(self) -> None:
-        while self.counts(LIVE_STATES):
+        while self.counts(LIVE_STATES) and not self._force:
             await asyncio.sleep(0.2)
 
     # what it says about itself

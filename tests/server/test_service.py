@@ -190,3 +190,47 @@ def test_a_request_failing_in_the_service_is_one_line(home: Path) -> None:
         assert str(exc) == "'nope' is not a task id (use the id `orchard task list` shows)"
     else:
         raise AssertionError("stopping an unknown task succeeded")
+
+
+def test_a_second_service_leaves_the_first_ones_socket_alone(on: Cli, home: Path) -> None:
+    assert on("service", "start").code == 0
+    pid = service_pid(home)
+    second = subprocess.run(
+        [sys.executable, "-m", "app.server", "--home", str(home)],
+        env=child_env(),
+        cwd=ROOT,
+        timeout=60,
+    )
+    assert second.returncode == 1
+    assert "already running tasks for this home" in (home / "service.failed").read_text()
+    assert service_pid(home) == pid  # still reachable: its socket was not removed
+
+
+def test_stopping_ends_the_streams_of_connected_windows(on: Cli, home: Path) -> None:
+    assert on("service", "start").code == 0
+    window = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    window.connect(str(socket_path(home)))
+    window.sendall(f"GET /v1/board HTTP/1.1\r\nHost: x\r\n{API_HEADER}: 1\r\n\r\n".encode())
+    assert window.recv(4096).startswith(b"HTTP/1.1 200")
+    assert ServiceClient(home).status()["clients"] == 1
+    started = time.monotonic()
+    assert on("service", "stop").code == 0
+    assert time.monotonic() - started < 20  # aiohttp would wait 60 s for the stream to end
+    window.close()
+
+
+def test_a_drain_can_be_overtaken_by_a_forced_stop(on: Cli, project: str, home: Path) -> None:
+    task_id = on("task", "new", project, "sleep 60", "--agent", "shell").out.strip()
+    wait_for(lambda: task_state(on, task_id) == "running", what="the agent to run")
+    pid = service_pid(home)
+    draining = subprocess.Popen(
+        [sys.executable, "-m", "app", "--home", str(home), "service", "stop", "--drain"],
+        env=child_env({"ORCHARD_SERVICE": "on"}),
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+    )
+    wait_for(lambda: "stopping" in (home / "service.log").read_text(), what="the drain")
+    os.kill(pid, signal.SIGTERM)  # what logging out does
+    assert draining.wait(timeout=60) == 0
+    wait_gone(pid)
+    assert task_state(on, task_id) == "stopped"

@@ -29,6 +29,7 @@ from app.services.tasks import (
 
 log = logging.getLogger(__name__)
 RECONNECT_SECONDS = 1.0
+MAX_RECONNECT_SECONDS = 30.0
 
 
 class ClientLock:
@@ -122,15 +123,21 @@ class RemoteSupervisor:
 
     async def run(self, until_idle: bool = False) -> None:
         """Start the service if need be and follow its board, again whenever it goes away."""
+        pause = RECONNECT_SECONDS
         while True:
             try:
                 await self.link.start()
                 async for line in self.link.lines("/v1/board"):
                     self.on_connection(None)
+                    pause = RECONNECT_SECONDS
                     self._on_board(line)
             except ServiceError as exc:
                 self.on_connection(str(exc))
-            await asyncio.sleep(RECONNECT_SECONDS)
+            except Exception as exc:  # never a silent end: the window would stop updating
+                log.exception("following the service failed")
+                self.on_connection(str(exc))
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, MAX_RECONNECT_SECONDS)  # a service that cannot start
 
     def _on_board(self, line: dict[str, Any]) -> None:
         for data in line.get("tasks", ()):
@@ -141,9 +148,12 @@ class RemoteSupervisor:
 
     async def watch(self, task_id: str) -> None:
         """Follow one task's new events; return once its stored log is complete on disk."""
-        await self.unwatch()
+        # The new stream replaces the old before any await: a newer watch always wins.
         ready = asyncio.get_running_loop().create_future()
-        self._watching = asyncio.ensure_future(self._follow(task_id, ready))
+        old, self._watching = self._watching, asyncio.ensure_future(self._follow(task_id, ready))
+        if old is not None:
+            old.cancel()
+            await asyncio.wait([old])
         with contextlib.suppress(ServiceError):  # the log on disk is all there is
             await asyncio.shield(ready)
 
@@ -152,8 +162,7 @@ class RemoteSupervisor:
         job, self._watching = self._watching, None
         if job is not None:
             job.cancel()
-            with contextlib.suppress(asyncio.CancelledError, ServiceError):
-                await job
+            await asyncio.wait([job])
 
     async def _follow(self, task_id: str, ready: asyncio.Future[None]) -> None:
         try:
