@@ -10,7 +10,6 @@ from pathlib import Path
 
 from aiohttp import web
 
-from app.installation import restore_child_environment
 from app.localsocket import SERVICE_FAILURE, SERVICE_LOG
 from app.server.api import build_app
 from app.server.service import Service, ServiceFailed, write_failure
@@ -27,7 +26,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--home", required=True)
     parser.add_argument("--idle-exit-seconds", type=float, default=None)
     args = parser.parse_args(argv)
-    restore_child_environment()
+    # A frozen bundle reaches here through cli.main (`--run-module`), which already gave the
+    # agents the user's library path back: a second restore would take it away again.
     root = Path(args.home)
     root.mkdir(parents=True, exist_ok=True)
     _log_to(root / SERVICE_LOG)
