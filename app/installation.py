@@ -55,6 +55,19 @@ def module_argv(module: str, *args: str) -> tuple[str, ...]:
     return (sys.executable, "-m", module, *args)
 
 
+def module_env() -> dict[str, str]:
+    """Return the environment for a process started with module_argv().
+
+    A frozen bundle started by a frozen bundle would otherwise take itself for the second
+    stage of its parent (the `_PYI_*` variables it inherits) and skip its own set-up, so it
+    could not give its agents the user's library path back.
+    """
+    env = dict(os.environ)
+    if frozen():
+        env["PYINSTALLER_RESET_ENVIRONMENT"] = "1"
+    return env
+
+
 def restore_child_environment() -> None:
     """Give the programs Orchard starts the library path the user had, not the bundle's.
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from app.client.connection import ServiceClient
 from app.client.errors import ServiceDown, ServiceError
-from app.installation import module_argv
+from app.installation import module_argv, module_env
 from app.localsocket import SERVICE_FAILURE
 
 START_SECONDS = 60.0  # a damaged database's rebuild happens before the service answers
@@ -47,6 +47,7 @@ def spawn_service(home_root: Path) -> subprocess.Popen[bytes]:
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=errors,
+            env=module_env(),
             start_new_session=True,  # a Ctrl-C or a closed terminal does not reach it
             close_fds=True,
         )
