@@ -7,6 +7,7 @@ the service's batched JSON, never an agent's output.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import importlib
 import json
 from collections.abc import AsyncIterator
@@ -37,14 +38,12 @@ class ServiceLink:
         await asyncio.to_thread(_import_off_the_loop)
         from app.client.starter import ensure_service
 
-        for attempt in range(START_ATTEMPTS):  # one that dies as it is found is started again
+        for _ in range(START_ATTEMPTS - 1):  # one that dies as it is found is started again
             client = await asyncio.to_thread(ensure_service, self.home_root)
-            try:
+            with contextlib.suppress(ServiceDown):
                 return await asyncio.to_thread(client.status)
-            except ServiceDown:
-                if attempt == START_ATTEMPTS - 1:
-                    raise
-        raise AssertionError("unreachable")
+        client = await asyncio.to_thread(ensure_service, self.home_root)
+        return await asyncio.to_thread(client.status)
 
     def _http(self) -> httpx.AsyncClient:
         import httpx

@@ -31,7 +31,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from tests.bench.bench_window import _events, _lateness, _p  # noqa: E402
+from tests.bench.bench_window import _events, _lateness, _p, flood_home  # noqa: E402
 
 TICK = os.sysconf("SC_CLK_TCK")
 
@@ -52,13 +52,8 @@ async def flood(tmp: Path, service: bool, tasks: int, rate: int, seconds: float)
     from app.services.orchard import Orchard
     from tests.conftest import make_repo
 
-    home = tmp / ("service-home" if service else "window-home")
-    home.mkdir()
-    agent = ROOT / "tests" / "bench" / "flood_agent.py"
-    (home / "config.toml").write_text(
-        f"[settings]\nparallel = {tasks}\n[agents.flood]\n"
-        f'argv = ["{sys.executable}", "{agent}", "{rate}", "{seconds}"]\nformat = "codex-jsonl"\n'
-    )
+    name = "service-home" if service else "window-home"
+    home = flood_home(tmp / name, tasks, rate, seconds)
     orchard = Orchard(Home(home))
     await orchard.add_project(str(make_repo(tmp / f"repo-{home.name}")), name="repo")
     remote = as_client(orchard) if service else None

@@ -56,6 +56,17 @@ def _p(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100)[int(q) - 1] if len(values) > 2 else 0.0
 
 
+def flood_home(home: Path, tasks: int, rate: int, seconds: float) -> Path:
+    """Make a home whose `flood` agent prints `rate` JSON lines/s for `seconds`, `tasks` at once."""
+    home.mkdir()
+    agent = ROOT / "tests" / "bench" / "flood_agent.py"
+    (home / "config.toml").write_text(
+        f"[settings]\nparallel = {tasks}\n[agents.flood]\n"
+        f'argv = ["{sys.executable}", "{agent}", "{rate}", "{seconds}"]\nformat = "codex-jsonl"\n'
+    )
+    return home
+
+
 async def flood(tmp: Path, tasks: int, rate: int, seconds: float) -> dict[str, float]:
     """100 flooding agents under the real window; measure the GUI loop while they run."""
     from app.core.states import TaskState
@@ -64,13 +75,7 @@ async def flood(tmp: Path, tasks: int, rate: int, seconds: float) -> dict[str, f
     from app.services.orchard import Orchard
     from tests.conftest import make_repo
 
-    home = tmp / "home"
-    home.mkdir()
-    agent = ROOT / "tests" / "bench" / "flood_agent.py"
-    (home / "config.toml").write_text(
-        f"[settings]\nparallel = {tasks}\n[agents.flood]\n"
-        f'argv = ["{sys.executable}", "{agent}", "{rate}", "{seconds}"]\nformat = "codex-jsonl"\n'
-    )
+    home = flood_home(tmp / "home", tasks, rate, seconds)
     orchard = Orchard(Home(home))
     await orchard.add_project(str(make_repo(tmp / "repo")), name="repo")
     window, controller = build_window(orchard)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -39,8 +39,8 @@ def service_pid(home: Path) -> int:
     return int(ServiceClient(home).status()["pid"])
 
 
-def wait_for(predicate: object, timeout: float = 30.0, what: str = "condition") -> None:
-    assert callable(predicate)
+def wait_for(predicate: Callable[[], object], timeout: float = 30.0, what: str = "") -> None:
+    """Poll `predicate` until it is truthy; fail naming `what` after `timeout` seconds."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate():
