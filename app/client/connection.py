@@ -91,7 +91,8 @@ def _decode(response: http.client.HTTPResponse, raw: bytes) -> Any:
         raise ServiceError(f"the service answered {response.status} with no JSON") from None
     if response.status >= 400:
         error = value.get("error") if isinstance(value, dict) else None
-        raise ServiceError(error or f"the service answered {response.status}")
+        reply = value if isinstance(value, dict) else None
+        raise ServiceError(error or f"the service answered {response.status}", reply)
     return value
 
 

@@ -72,7 +72,7 @@ class ServiceLink:
             raise ServiceDown(f"the Orchard service does not answer: {exc}") from None
         _check(response)
         if response.status_code >= 400:
-            raise ServiceError(_error_of(response.content, response.status_code))
+            raise ServiceError(*_error_of(response.content, response.status_code))
         return response.json() if response.content else None
 
     async def lines(self, path: str) -> AsyncIterator[dict[str, Any]]:
@@ -83,7 +83,7 @@ class ServiceLink:
             async with self._http().stream("GET", path) as response:
                 _check(response)
                 if response.status_code >= 400:
-                    raise ServiceError(_error_of(await response.aread(), response.status_code))
+                    raise ServiceError(*_error_of(await response.aread(), response.status_code))
                 async for line in response.aiter_lines():
                     if line:
                         yield json.loads(line)
@@ -111,10 +111,11 @@ def _check(response: httpx.Response) -> None:
         raise ServiceError(refusal)
 
 
-def _error_of(content: bytes, status: int) -> str:
+def _error_of(content: bytes, status: int) -> tuple[str, dict[str, Any] | None]:
     try:
         value = json.loads(content)
     except ValueError:
         value = None
-    error = value.get("error") if isinstance(value, dict) else None
-    return str(error or f"the service answered {status}")
+    reply = value if isinstance(value, dict) else None
+    error = reply.get("error") if reply else None
+    return str(error or f"the service answered {status}"), reply

@@ -19,6 +19,7 @@ from app.core.states import LIVE_STATES
 from app.core.tasktext import cli_json, list_text, show_text
 from app.localsocket import API_HEADER, API_VERSION, version_refusal
 from app.server.hub import BOARD_SECONDS, EVENTS_SECONDS, BoardFeed, EventFeed
+from app.server.operations import perform
 from app.server.service import Service
 from app.services.config import ConfigError
 from app.services.orchard import UserError
@@ -44,6 +45,7 @@ def build_app(service: Service) -> web.Application:
             web.get("/v1/tasks/{ref}", task),
             web.post("/v1/tasks/{ref}/stop", stop_task),
             web.post("/v1/start-now", start_now),
+            web.post("/v1/do/{name}", do),
             web.get("/v1/board", board),
             web.get("/v1/tasks/{ref}/events", events),
         ]
@@ -205,6 +207,16 @@ def _text(text: str) -> web.Response:
 async def stop_task(request: web.Request) -> web.Response:
     stopped = await _service(request).orchard.stop_task(request.match_info["ref"])
     return reply(stopped.to_json())
+
+
+# operations
+
+
+async def do(request: web.Request) -> web.Response:
+    """Perform one operation: its value, or (422) the refusal the person is shown."""
+    service, params = _service(request), await _body(request)
+    envelope = await perform(service.orchard, request.match_info["name"], params)
+    return reply(envelope, status=422 if "error" in envelope else 200)
 
 
 # streams

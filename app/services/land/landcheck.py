@@ -6,9 +6,10 @@ Nothing here moves a ref or writes a file anyone sees; at most it writes git obj
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 
+from app.core.landing import Conflict as Conflict
+from app.core.landing import LandCheck as LandCheck
 from app.core.naming import commit_message
 from app.core.states import LANDABLE_STATES, LIVE_STATES, TaskState
 from app.core.task import Task
@@ -26,82 +27,6 @@ from app.services.repo import (
 
 MAX_HUNKS = 8
 MAX_HUNK_LINES = 40
-
-
-@dataclass(frozen=True, slots=True)
-class Conflict:
-    path: str
-    hunks: tuple[str, ...] = ()  # the conflicted regions with their markers, as merged
-    messages: tuple[str, ...] = ()  # git's own words (binary, modify/delete, rename…)
-
-
-@dataclass(frozen=True, slots=True)
-class LandCheck:
-    task: Task
-    repo: str
-    target: str  # the branch that would move
-    target_commit: str
-    branch_head: str | None  # None: the branch is gone; the worktree's HEAD lands instead
-    tip: str  # what lands: the branch, plus a commit of any uncommitted work
-    uncommitted: tuple[str, ...]  # files changed in the task worktree but not committed
-    merged_tree: str | None  # None when the merge conflicts
-    conflicts: tuple[Conflict, ...]
-    ahead: int  # task commits the target lacks
-    behind: int  # target commits the task lacks: the base moved ahead
-    nothing_to_land: bool
-    checkout: str | None  # where the target is checked out, if anywhere
-    dirty: tuple[str, ...]  # files in that checkout a land would touch or that are modified
-    busy: str | None  # an operation in progress on the target (a rebase), if any
-    unsettled: str | None  # why the task worktree is not ready (mid-rebase, other branch), if so
-    worktree_missing: bool
-    notes: tuple[str, ...] = field(default=())
-
-    def problems(self) -> list[str]:
-        """Return why the land cannot go ahead now, one line each."""
-        found = []
-        if self.nothing_to_land:
-            found.append(f"nothing to land: {self.target} already has all of this task's work")
-        if self.conflicts:
-            found.append(
-                f"conflicts with {self.target} in {len(self.conflicts)} file(s): "
-                + ", ".join(repr(c.path) for c in self.conflicts)
-            )
-        if self.busy:
-            found.append(self.busy)
-        if self.unsettled:
-            found.append(self.unsettled)
-        if self.dirty:
-            found.append(
-                f"{self.target} is checked out in {self.checkout} with uncommitted changes to "
-                + ", ".join(repr(p) for p in self.dirty)
-                + "; commit or stash them there first"
-            )
-        return found
-
-    def to_json(self) -> dict[str, object]:
-        """Return the check as the JSON object the CLI prints."""
-        return {
-            "task": self.task.id,
-            "target": self.target,
-            "target_commit": self.target_commit,
-            "branch_head": self.branch_head,
-            "tip": self.tip,
-            "uncommitted": list(self.uncommitted),
-            "conflicts": [
-                {"path": c.path, "hunks": list(c.hunks), "messages": list(c.messages)}
-                for c in self.conflicts
-            ],
-            "ahead": self.ahead,
-            "behind": self.behind,
-            "nothing_to_land": self.nothing_to_land,
-            "checkout": self.checkout,
-            "dirty": list(self.dirty),
-            "busy": self.busy,
-            "unsettled": self.unsettled,
-            "worktree_missing": self.worktree_missing,
-            "notes": list(self.notes),
-            "problems": self.problems(),
-        }
 
 
 def ensure_landable(task: Task) -> None:

@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Collection
-from dataclasses import dataclass, field
 
+from app.core.landing import STRATEGIES as STRATEGIES
+from app.core.landing import LandResult as LandResult
+from app.core.landing import TestRun
+from app.core.landing import conflict_followup_prompt as conflict_followup_prompt
 from app.core.naming import commit_message
 from app.core.states import TaskState, transition
 from app.core.task import Project, Task
@@ -20,11 +23,9 @@ from app.services.land.archive import archive_task, remove_checkout
 from app.services.land.followup import comments_to_drop
 from app.services.land.followup import drop_comments as drop_comments_of
 from app.services.land.landcheck import LandCheck, check_land, ensure_landable
-from app.services.land.testgate import TestRun, run_test_gate
+from app.services.land.testgate import run_test_gate
 from app.services.orchard import Orchard, UserError
 from app.services.repo import commit_tree, git, scratch_worktree
-
-STRATEGIES = ("merge", "squash", "rebase")
 
 
 class LandRefused(UserError):
@@ -34,34 +35,6 @@ class LandRefused(UserError):
         super().__init__(message)
         self.check = check
         self.output = output
-
-
-@dataclass(frozen=True, slots=True)
-class LandResult:
-    task: Task
-    strategy: str
-    target: str
-    previous: str  # the target's commit before the land
-    commit: str  # the target's commit after it
-    checkout: str | None  # the checkout updated in place, if the target was checked out
-    tests: TestRun | None
-    archive: str | None  # the archive commit, when the task was cleaned up
-    notes: tuple[str, ...] = field(default=())
-
-    def to_json(self) -> dict[str, object]:
-        """Return the result as the JSON object the CLI prints."""
-        return {
-            "task": self.task.id,
-            "state": self.task.state.value,
-            "strategy": self.strategy,
-            "target": self.target,
-            "previous": self.previous,
-            "commit": self.commit,
-            "checkout": self.checkout,
-            "tests": None if self.tests is None else self.tests.to_json(),
-            "archive": self.archive,
-            "notes": list(self.notes),
-        }
 
 
 async def land_task(
@@ -264,25 +237,3 @@ async def _adopt_uncommitted(check: LandCheck) -> list[str]:
         return [f"the uncommitted work landed, but {task.branch} moved; it is not committed there"]
     await git.git(task.worktree, "reset", "--quiet", check=False)
     return [f"committed the uncommitted work on {task.branch} as {check.tip[:10]}"]
-
-
-def conflict_followup_prompt(check: LandCheck, target: str) -> str:
-    """Return instructions asking the agent to rebase onto `target` and resolve the conflicts."""
-    lines = [
-        f"Your branch conflicts with `{target}`, which has moved ahead "
-        f"({check.behind} new commit(s)). Rebase your work onto `{target}` "
-        f"(`git rebase {target}`) and resolve the conflicts so both changes survive.",
-        "",
-        "Conflicting files:",
-    ]
-    for conflict in check.conflicts:
-        lines.append(f"- {conflict.path}")
-        lines += [f"  {m}" for m in conflict.messages]
-        for hunk in conflict.hunks:
-            lines += ["  ```", *("  " + h for h in hunk.splitlines()), "  ```"]
-    lines += [
-        "",
-        "Keep the intent of both sides, finish the rebase (no merge commits, no conflict "
-        "markers left), and make sure the project still builds and its tests pass.",
-    ]
-    return "\n".join(lines)

@@ -6,6 +6,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from app.core.landing import TestRun as TestRun
 from app.core.task import Project
 from app.services import process
 from app.services.repo import git, scratch_worktree
@@ -13,33 +14,6 @@ from app.services.repo import git, scratch_worktree
 TEST_TIMEOUT = 3600.0
 TAIL_LINES = 60
 TAIL_CHARS = 8000
-
-
-@dataclass(frozen=True, slots=True)
-class TestRun:
-    __test__ = False  # not a pytest class
-
-    command: str
-    ok: bool
-    exit_code: int | None  # None: timed out
-    seconds: float
-    output: str  # the tail of stdout and stderr together
-
-    @property
-    def summary(self) -> str:
-        if self.exit_code is None:
-            return f"timed out after {self.seconds:.0f} s"
-        return f"exit {self.exit_code} after {self.seconds:.1f} s"
-
-    def to_json(self) -> dict[str, object]:
-        """Return the run as the JSON object the CLI prints."""
-        return {
-            "command": self.command,
-            "ok": self.ok,
-            "exit_code": self.exit_code,
-            "seconds": round(self.seconds, 3),
-            "output": self.output,
-        }
 
 
 @dataclass(frozen=True, slots=True)

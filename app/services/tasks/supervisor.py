@@ -195,6 +195,10 @@ class Supervisor:
         self._listeners.append(listener)
         return lambda: self._listeners.remove(listener)
 
+    def announce(self, task: Task) -> None:
+        """Tell every listener that `task` changed outside a run (a land, a discard)."""
+        self._publish(TaskUpdated(task))
+
     def _publish(self, message: Message) -> None:
         for listener in list(self._listeners):
             listener(message)

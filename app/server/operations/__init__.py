@@ -1,0 +1,9 @@
+"""The operations the window and the command line ask of whichever process supervises a home."""
+
+# The feature modules register their operations as they are imported.
+from app.server.operations import land as land
+from app.server.operations import tasks as tasks
+from app.server.operations.registry import OPERATIONS as OPERATIONS
+from app.server.operations.registry import Envelope as Envelope
+from app.server.operations.registry import local_call as local_call
+from app.server.operations.registry import perform as perform

@@ -1,0 +1,31 @@
+"""Operations that land a task: the pre-flight check and the land itself."""
+
+from __future__ import annotations
+
+from app.core.landing import LandCheck, LandResult
+from app.server.operations.registry import Params, drop_choice, flag, operation, optional_text, text
+from app.services.orchard import Orchard
+
+
+@operation("land.check")
+async def check_land(orchard: Orchard, params: Params) -> LandCheck:
+    """Say what landing a task would do, and what is in its way."""
+    from app.services.land import check_land
+
+    return await check_land(orchard, text(params, "ref"), optional_text(params, "into"))
+
+
+@operation("land.run")
+async def land_task(orchard: Orchard, params: Params) -> LandResult:
+    """Land a task: merge, squash or rebase, gated by the project's tests."""
+    from app.services.land import land_task
+
+    return await land_task(
+        orchard,
+        text(params, "ref"),
+        text(params, "strategy", "merge"),
+        optional_text(params, "into"),
+        flag(params, "cleanup"),
+        flag(params, "run_tests", True),
+        drop_choice(params),
+    )

@@ -1,0 +1,125 @@
+"""What the window and the command line ask of the process that supervises a home.
+
+Each operation takes JSON parameters and returns a value that core's wire turns into JSON.
+The local API serves them at POST /v1/do/{name}; a process that supervises its home itself
+(the demo window, a command run with no service) performs them in place through `local_call`,
+through the same JSON, so both paths give the client exactly the same answers.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import orjson
+
+from app.core.task import Task
+from app.core.wire import WireError, encode
+from app.services.config import ConfigError
+from app.services.orchard import Orchard, UserError
+
+Params = dict[str, Any]
+Operation = Callable[[Orchard, Params], Awaitable[Any]]
+Envelope = dict[str, Any]  # {"value": ...} or {"error": one line, "kind": ..., "detail": {...}}
+OPERATIONS: dict[str, Operation] = {}
+
+
+def operation(name: str) -> Callable[[Operation], Operation]:
+    """Register an operation under `name`."""
+
+    def register(function: Operation) -> Operation:
+        OPERATIONS[name] = function
+        return function
+
+    return register
+
+
+async def perform(orchard: Orchard, name: str, params: Params) -> Envelope:
+    """Run operation `name`; return its value, or the refusal the person is shown."""
+    function = OPERATIONS.get(name)
+    if function is None:
+        return {"error": f"this Orchard service has no operation {name!r}", "kind": "Unknown"}
+    try:
+        value = await function(orchard, params)
+    except (UserError, ConfigError) as exc:
+        return refusal(exc)
+    for task in changed_tasks(value):  # every window's board shows it at once
+        orchard.supervisor.announce(task)
+    return {"value": encode(value)}
+
+
+def refusal(exc: Exception) -> Envelope:
+    """Return a refusal's line, its kind and what it carries for the person (a land's check)."""
+    detail = {k: v for k, v in vars(exc).items() if not k.startswith("_")}
+    try:
+        carried = encode(detail)
+    except WireError:
+        carried = {}
+    return {"error": str(exc), "kind": type(exc).__name__, "detail": carried}
+
+
+def changed_tasks(value: Any) -> list[Task]:
+    """Return the tasks an operation's value holds (a task, a land's result, a list of tasks)."""
+    if isinstance(value, Task):
+        return [value]
+    if isinstance(value, list | tuple):
+        return [t for v in value for t in changed_tasks(v)]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        task = getattr(value, "task", None)
+        return [task] if isinstance(task, Task) else []
+    return []
+
+
+def local_call(orchard: Orchard) -> Callable[[str, Params], Awaitable[Envelope]]:
+    """Return the client's call for a process that supervises `orchard` itself."""
+
+    async def call(name: str, params: Params) -> Envelope:
+        # Through bytes as the API's would be: what works here works over the socket.
+        envelope = await perform(orchard, name, orjson.loads(orjson.dumps(params)))
+        return dict(orjson.loads(orjson.dumps(envelope)))
+
+    return call
+
+
+# parameters
+
+
+def text(params: Params, name: str, default: str | None = None) -> str:
+    """Return a text parameter; refuse a missing or mistyped one in one line."""
+    value = params.get(name, default)
+    if not isinstance(value, str):
+        raise UserError(f"the request needs '{name}' as text")
+    return value
+
+
+def optional_text(params: Params, name: str) -> str | None:
+    """Return a text parameter that may be left out."""
+    value = params.get(name)
+    return None if value is None else text(params, name)
+
+
+def flag(params: Params, name: str, default: bool = False) -> bool:
+    """Return a yes/no parameter."""
+    value = params.get(name, default)
+    if not isinstance(value, bool):
+        raise UserError(f"the request needs '{name}' as true or false")
+    return value
+
+
+def number(params: Params, name: str, default: int | None = None) -> int:
+    """Return a whole-number parameter."""
+    value = params.get(name, default)
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise UserError(f"the request needs '{name}' as a whole number")
+    return value
+
+
+def drop_choice(params: Params) -> bool | list[int]:
+    """Return which unsent comments an action may drop: all (true), none, or these ids."""
+    value = params.get("drop_comments", False)
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, list) and all(isinstance(i, int) for i in value):
+        return value
+    raise UserError("the request needs 'drop_comments' as true, false or a list of ids")

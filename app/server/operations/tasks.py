@@ -1,0 +1,106 @@
+"""Operations on tasks: queue, read, stop, retry, resume, discard, restore, comment, follow up."""
+
+from __future__ import annotations
+
+from app.core.task import Comment, Task
+from app.server.operations.registry import (
+    Params,
+    drop_choice,
+    flag,
+    number,
+    operation,
+    optional_text,
+    text,
+)
+from app.services.orchard import Orchard
+
+
+@operation("tasks.new")
+async def new_tasks(orchard: Orchard, params: Params) -> list[Task]:
+    """Queue a task, or a best-of-N group of attempts; the supervisor starts them."""
+    return await orchard.new_tasks(
+        text(params, "project"),
+        text(params, "prompt"),
+        text(params, "agent", "codex"),
+        optional_text(params, "title"),
+        optional_text(params, "base"),
+        number(params, "attempts", 1),
+    )
+
+
+@operation("task.get")
+async def get_task(orchard: Orchard, params: Params) -> Task:
+    """Return one task, by id or unique prefix."""
+    return orchard.task(text(params, "ref"))
+
+
+@operation("task.stop")
+async def stop_task(orchard: Orchard, params: Params) -> Task:
+    """Stop a task's agent; answer once it has stopped."""
+    return await orchard.stop_task(text(params, "ref"))
+
+
+@operation("task.retry")
+async def retry_task(orchard: Orchard, params: Params) -> Task:
+    """Queue a finished task again from its start."""
+    return orchard.retry_task(text(params, "ref"))
+
+
+@operation("task.resume")
+async def resume_task(orchard: Orchard, params: Params) -> tuple[Task, bool]:
+    """Queue an interrupted task again; say whether it resumes its agent's session."""
+    return orchard.resume_task(text(params, "ref"))
+
+
+@operation("task.discard")
+async def discard_task(orchard: Orchard, params: Params) -> Task:
+    """Discard a task's worktree and branch, archived first so it can be restored."""
+    from app.services.land import archive
+
+    ref, force = text(params, "ref"), flag(params, "force")
+    return await archive.discard_task(orchard, ref, force, drop_choice(params))
+
+
+@operation("task.restore")
+async def restore_task(orchard: Orchard, params: Params) -> Task:
+    """Bring a discarded task back from its archive."""
+    from app.services.land import archive
+
+    return await archive.restore_task(orchard, text(params, "ref"))
+
+
+@operation("comments.list")
+async def comments(orchard: Orchard, params: Params) -> list[Comment]:
+    """Return a task's review comments, oldest first; only the unsent ones if asked."""
+    task = orchard.task(text(params, "ref"))
+    return orchard.store.comments(task.id, flag(params, "open_only"))
+
+
+@operation("comment.add")
+async def add_comment(orchard: Orchard, params: Params) -> Comment:
+    """Record a comment on a line of a task's diff, to be sent with the next follow-up."""
+    from app.services.land import followup
+
+    return await followup.add_comment(
+        orchard,
+        text(params, "ref"),
+        text(params, "path"),
+        number(params, "line"),
+        text(params, "text"),
+        text(params, "side", "new"),
+        text(params, "quote", ""),
+    )
+
+
+@operation("comment.delete")
+async def delete_comment(orchard: Orchard, params: Params) -> None:
+    """Forget an unsent comment."""
+    orchard.store.delete_comment(number(params, "id"))
+
+
+@operation("followup.send")
+async def send_followup(orchard: Orchard, params: Params) -> Task:
+    """Send the unsent comments and a message to the agent as its next turn."""
+    from app.services.land import followup
+
+    return await followup.send_followup(orchard, text(params, "ref"), text(params, "text", ""))

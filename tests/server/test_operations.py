@@ -1,0 +1,93 @@
+"""Operations through the real service: a land, a refusal that carries its check, and every
+connected board seeing what another client did, at once."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from app.client import (
+    Operations,
+    Refused,
+    ServiceClient,
+    ServiceError,
+    ServiceLink,
+    client_call,
+    link_call,
+)
+from app.core.states import TaskState
+from tests.conftest import Cli, git
+from tests.server.conftest import task_state, wait_for
+
+
+def _finished_task(on: Cli, project: str, script: str) -> str:
+    task_id = on("task", "new", project, script, "--agent", "shell").out.strip()
+    wait_for(lambda: task_state(on, task_id) == "succeeded", what="the agent to finish")
+    return task_id
+
+
+def test_a_land_through_the_service_reaches_every_board_at_once(
+    on: Cli, project: str, home: Path, tmp_path: Path
+) -> None:
+    task_id = _finished_task(on, project, "echo coupons > coupons.txt")
+
+    async def land_while_watching() -> TaskState:
+        link = ServiceLink(home)
+        seen: list[TaskState] = []
+
+        async def watch() -> None:
+            async for line in link.lines("/v1/board"):
+                tasks = line.get("tasks", ())
+                seen.extend(TaskState(t["state"]) for t in tasks if t["id"] == task_id)
+                if TaskState.MERGED in seen:
+                    return
+
+        watcher = asyncio.ensure_future(watch())
+        result = await Operations(client_call(ServiceClient(home))).land(task_id, "squash")
+        assert result.task.state is TaskState.MERGED and result.strategy == "squash"
+        await asyncio.wait_for(watcher, 10)
+        await link.close()
+        return seen[-1]
+
+    assert asyncio.run(land_while_watching()) is TaskState.MERGED
+    assert (tmp_path / "repo" / "coupons.txt").read_text() == "coupons\n"
+    assert task_state(on, task_id) == "merged"
+
+
+def test_a_refused_land_carries_its_check_and_changes_nothing(
+    on: Cli, project: str, home: Path, tmp_path: Path
+) -> None:
+    task_id = _finished_task(on, project, "echo task > README.md")
+    repo = tmp_path / "repo"
+    (repo / "README.md").write_text("main moved\n")
+    git(repo, "commit", "-qam", "main moved")
+    before = git(repo, "rev-parse", "HEAD")
+
+    async def land() -> Refused:
+        ops = Operations(link_call(ServiceLink(home)))
+        check = await ops.check_land(task_id)
+        assert [c.path for c in check.conflicts] == ["README.md"] and check.behind == 1
+        with pytest.raises(Refused) as refused:
+            await ops.land(task_id)
+        return refused.value
+
+    refusal = asyncio.run(land())
+    assert refusal.kind == "LandRefused" and "conflicts with main" in str(refusal)
+    assert refusal.detail["check"].conflicts[0].path == "README.md"
+    assert git(repo, "rev-parse", "HEAD") == before
+    assert task_state(on, task_id) == "succeeded"
+
+
+def test_bad_requests_are_refused_in_one_line(on: Cli, project: str, home: Path) -> None:
+    on("service", "start")
+    ops = Operations(client_call(ServiceClient(home)))
+    with pytest.raises(Refused, match="no operation 'task.explode'"):
+        asyncio.run(ops.do("task.explode"))
+    with pytest.raises(Refused, match="needs 'ref' as text"):
+        asyncio.run(ops.do("task.retry", ref=7))
+    with pytest.raises(Refused, match="is not a task id"):
+        asyncio.run(ops.retry("nosuchtask"))
+    with pytest.raises(ServiceError, match="must be a JSON object"):
+        ServiceClient(home).request("POST", "/v1/do/task.get", ["not", "an", "object"])
