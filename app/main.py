@@ -54,17 +54,22 @@ async def open_window(home: str | None, demo: bool = False) -> int:
 
     The agents run in the home's background service, which the window starts if need be.
     """
+    from app.client import Operations, link_call
     from app.qt.shell import as_client
     from app.qt.window import build_window
+    from app.server.operations import local_call
 
     if demo:
         # The demo's throwaway home is supervised by its window: nothing of it outlives it.
         root = Path(tempfile.mkdtemp(prefix="orchard-demo-"))
         orchard = Orchard(Home(root / "home"))
-        window, controller = build_window(orchard, demo=True)
+        window, controller = build_window(orchard, Operations(local_call(orchard)), demo=True)
     else:
         orchard = Orchard(Home.locate(home))
-        window, controller = build_window(orchard, remote=as_client(orchard))
+        remote = as_client(orchard)
+        window, controller = build_window(
+            orchard, Operations(link_call(remote.link)), remote=remote
+        )
     window.show()
     try:
         if demo:

@@ -12,8 +12,8 @@ from collections.abc import Awaitable, Callable, Collection
 from typing import TYPE_CHECKING, Any
 
 from app.client.errors import Refused, ServiceError
-from app.core.landing import LandCheck, LandResult
-from app.core.task import Comment, Task
+from app.core.landing import Dropped, LandCheck, LandResult, PullRequest
+from app.core.task import Comment, Project, Task
 from app.core.wire import decode
 
 if TYPE_CHECKING:
@@ -63,9 +63,9 @@ class Operations:
     def __init__(self, call: Call) -> None:
         self._call = call
 
-    async def do(self, name: str, hint: Any = Any, **params: Any) -> Any:
-        """Perform operation `name`; return its value read as `hint`, or raise Refused."""
-        envelope = await self._call(name, _plain(params))
+    async def do(self, operation: str, hint: Any = Any, /, **params: Any) -> Any:
+        """Perform `operation`; return its value read as `hint`, or raise Refused."""
+        envelope = await self._call(operation, _plain(params))
         if "error" in envelope:
             detail = decode(envelope.get("detail") or {})
             raise Refused(str(envelope["error"]), str(envelope.get("kind", "")), detail)
@@ -95,6 +95,24 @@ class Operations:
                 attempts=attempts,
             )
         )
+
+    async def start_now(self, ids: list[str]) -> None:
+        """Start these queued tasks at once, even past the parallel limit."""
+        await self.do("tasks.start_now", ids=list(ids))
+
+    async def add_project(
+        self,
+        path: str,
+        name: str | None = None,
+        base: str | None = None,
+        setup: str | None = None,
+        test: str | None = None,
+    ) -> Project:
+        """Register a git repository as a project."""
+        found: Project = await self.do(
+            "project.add", Project, path=path, name=name, base=base, setup=setup, test=test
+        )
+        return found
 
     async def task(self, ref: str) -> Task:
         """Return one task, by id or unique prefix."""
@@ -164,6 +182,15 @@ class Operations:
         found: Task = await self.do("followup.send", Task, ref=ref, text=text)
         return found
 
+    async def drop_change(self, ref: str, path: str, hunk: int | None = None) -> Dropped:
+        """Undo one hunk (from 1) or all of a file's change in a task, as its own commit."""
+        found: Dropped = await self.do("change.drop", Dropped, ref=ref, path=path, hunk=hunk or 0)
+        return found
+
+    async def undo_drop(self, ref: str) -> str:
+        """Bring back the latest dropped part of a task's change; return the commit."""
+        return str(await self.do("change.undo_drop", str, ref=ref))
+
     # landing
 
     async def check_land(self, ref: str, into: str | None = None) -> LandCheck:
@@ -189,6 +216,32 @@ class Operations:
             into=into,
             cleanup=cleanup,
             run_tests=run_tests,
+            drop_comments=drop_comments,
+        )
+        return found
+
+    async def open_pull_request(
+        self,
+        ref: str,
+        remote: str = "origin",
+        base: str | None = None,
+        repo: str | None = None,
+        api_url: str | None = None,
+        draft: bool = False,
+        github_token: str | None = None,
+        drop_comments: DropChoice = False,
+    ) -> PullRequest:
+        """Push a task's branch and open (or find) its pull request."""
+        found: PullRequest = await self.do(
+            "pr.open",
+            PullRequest,
+            ref=ref,
+            remote=remote,
+            base=base,
+            repo=repo,
+            api_url=api_url,
+            draft=draft,
+            github_token=github_token,
             drop_comments=drop_comments,
         )
         return found

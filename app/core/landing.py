@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from typing import Any
 
 from app.core.task import Task
 
@@ -160,3 +161,36 @@ def conflict_followup_prompt(check: LandCheck, target: str) -> str:
         "markers left), and make sure the project still builds and its tests pass.",
     ]
     return "\n".join(lines)
+
+
+@dataclass(frozen=True, slots=True)
+class PullRequest:
+    """What opening a pull request did: its link, and whether it was already open."""
+
+    url: str
+    number: int
+    created: bool
+    repo: str
+    branch: str
+    base: str
+    pushed: str  # the commit pushed
+    uncommitted: int = 0  # files changed in the worktree but not committed, so not pushed
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the result as the JSON object the CLI prints."""
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class Dropped:
+    """What a drop did: the task, the path and hunk (None: the whole file), its commit."""
+
+    task: Task
+    path: str
+    hunk: int | None
+    commit: str
+
+    @property
+    def what(self) -> str:
+        """Return "hunk 2 of src/cart.py" or "src/cart.py"."""
+        return f"hunk {self.hunk} of {self.path}" if self.hunk else self.path

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from app.client import Operations
 from app.qt.board import BoardView, EmptyStateView, TaskHeaderView
 from app.qt.land import ForecastController, LandingController
 from app.qt.log import LogView
@@ -24,16 +25,17 @@ from app.services.orchard import Orchard
 
 
 def build_window(
-    orchard: Orchard, demo: bool = False, remote: RemoteSupervisor | None = None
+    orchard: Orchard, ops: Operations, demo: bool = False, remote: RemoteSupervisor | None = None
 ) -> tuple[MainWindow, WindowController]:
     """Return a ready window for `orchard` and the controller that drives it.
 
     With `remote` the window is a client of the home's service; without, it supervises.
+    Either way its changes go through `ops`, to whichever process supervises the home.
     """
     title = "Orchard — demo (built-in demo agent)" if demo else f"Orchard — {orchard.home.root}"
     triage_view = TriageView()
     window = MainWindow(BoardView(), TaskHeaderView(), LogView(), title=title, triage=triage_view)
-    controller = WindowController(orchard, window, remote)
+    controller = WindowController(orchard, ops, window, remote)
     empty = EmptyStateView()
     empty.add_repository_clicked.connect(controller.projects.add_repository)
     empty.try_demo_clicked.connect(lambda: controller.spawn(controller.projects.try_demo()))

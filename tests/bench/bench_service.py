@@ -44,10 +44,11 @@ def _cpu_of(pid: int) -> float:
 
 async def flood(tmp: Path, service: bool, tasks: int, rate: int, seconds: float) -> dict[str, Any]:
     """Flood `tasks` agents under a window that is the service's client, or supervises."""
-    from app.client import ServiceClient, stop_service
+    from app.client import Operations, ServiceClient, link_call, stop_service
     from app.core.states import TaskState
     from app.qt.shell import as_client
     from app.qt.window import build_window
+    from app.server.operations import local_call
     from app.services.config.settings import Home
     from app.services.orchard import Orchard
     from tests.conftest import make_repo
@@ -57,7 +58,8 @@ async def flood(tmp: Path, service: bool, tasks: int, rate: int, seconds: float)
     orchard = Orchard(Home(home))
     await orchard.add_project(str(make_repo(tmp / f"repo-{home.name}")), name="repo")
     remote = as_client(orchard) if service else None
-    window, controller = build_window(orchard, remote=remote)
+    call = link_call(remote.link) if remote else local_call(orchard)
+    window, controller = build_window(orchard, Operations(call), remote=remote)
     window.show()
     runner = asyncio.ensure_future(controller.run())
     await asyncio.sleep(1.0)  # the service is up and the board streams

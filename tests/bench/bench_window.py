@@ -69,8 +69,10 @@ def flood_home(home: Path, tasks: int, rate: int, seconds: float) -> Path:
 
 async def flood(tmp: Path, tasks: int, rate: int, seconds: float) -> dict[str, float]:
     """100 flooding agents under the real window; measure the GUI loop while they run."""
+    from app.client import Operations
     from app.core.states import TaskState
     from app.qt.window import build_window
+    from app.server.operations import local_call
     from app.services.config.settings import Home
     from app.services.orchard import Orchard
     from tests.conftest import make_repo
@@ -78,7 +80,7 @@ async def flood(tmp: Path, tasks: int, rate: int, seconds: float) -> dict[str, f
     home = flood_home(tmp / "home", tasks, rate, seconds)
     orchard = Orchard(Home(home))
     await orchard.add_project(str(make_repo(tmp / "repo")), name="repo")
-    window, controller = build_window(orchard)
+    window, controller = build_window(orchard, Operations(local_call(orchard)))
     window.show()
     runner = asyncio.ensure_future(controller.run())
     idle = await _lateness(3)

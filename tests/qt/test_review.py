@@ -11,10 +11,12 @@ from typing import Any
 import pytest
 from PySide6.QtCore import Qt
 
+from app.client import Operations
 from app.core.diff import FileStatus, RowKind
 from app.core.states import TaskState
 from app.core.task import Task
 from app.qt.review.controller import ReviewController, open_review
+from app.server.operations import local_call
 from app.services.config.settings import Home
 from app.services.land.review import VIEWED_FILE
 from app.services.orchard import Orchard
@@ -52,7 +54,7 @@ def shown_path(c: ReviewController) -> str | None:
 
 async def opened(orchard: Orchard, task: Task) -> ReviewController:
     """Open the review and wait for its first file's rows."""
-    c = open_review(orchard, task)
+    c = open_review(orchard, Operations(local_call(orchard)), task)
     await until(lambda: c.window.files.model.rowCount(), what="file list")
     await until(lambda: shown_path(c), what="first file")
     await until(lambda: c.counted, what="+/- counts")
@@ -242,7 +244,7 @@ def test_ignore_whitespace_during_the_first_load_still_lists_the_files(
 ) -> None:
     async def scenario() -> None:
         orchard, task = await finished_task(tmp_path)
-        c = open_review(orchard, task)
+        c = open_review(orchard, Operations(local_call(orchard)), task)
         c.window.whitespace.setChecked(True)  # before the first listing came back
         await until(lambda: c.counted, what="+/- counts")
         assert c.snapshot is not None and c.snapshot.ignore_whitespace

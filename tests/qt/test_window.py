@@ -23,10 +23,13 @@ class Session:
     """A window and controller over `home`, run as the app runs them."""
 
     def __init__(self, home: Path) -> None:
+        from app.client import Operations
         from app.qt.window import build_window
+        from app.server.operations import local_call
 
         self.orchard = Orchard(Home(home))
-        self.window, self.controller = build_window(self.orchard)
+        ops = Operations(local_call(self.orchard))
+        self.window, self.controller = build_window(self.orchard, ops)
         self.window.show()
         self.runner = asyncio.ensure_future(self.controller.run())
 

@@ -29,12 +29,14 @@ class ClientSession:
     """A window of the home's service, built and run as `orchard` builds and runs it."""
 
     def __init__(self, home: Path) -> None:
+        from app.client import Operations, link_call
         from app.qt.shell import as_client
         from app.qt.window import build_window
 
         self.orchard = Orchard(Home(home))
         self.remote = as_client(self.orchard)
-        self.window, self.controller = build_window(self.orchard, remote=self.remote)
+        ops = Operations(link_call(self.remote.link))
+        self.window, self.controller = build_window(self.orchard, ops, remote=self.remote)
         self.window.show()
         self.runner = asyncio.ensure_future(self.controller.run())
 

@@ -83,7 +83,7 @@ def test_a_refused_land_carries_its_check_and_changes_nothing(
 def test_bad_requests_are_refused_in_one_line(on: Cli, project: str, home: Path) -> None:
     on("service", "start")
     ops = Operations(client_call(ServiceClient(home)))
-    with pytest.raises(Refused, match="no operation 'task.explode'"):
+    with pytest.raises(Refused, match=r"no operation 'task\.explode'"):
         asyncio.run(ops.do("task.explode"))
     with pytest.raises(Refused, match="needs 'ref' as text"):
         asyncio.run(ops.do("task.retry", ref=7))

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import shiboken6
 from PySide6.QtWidgets import QDialog, QMessageBox, QWidget
 
+from app.client import Refused
 from app.core.states import ACTIVE_STATES, CLOSED_STATES, LANDABLE_STATES, TaskState
 from app.core.task import Task
 from app.qt.land.followupdialog import FollowUpDialog
@@ -81,7 +82,7 @@ class LandingController:
             self.main.spawn(self._read_then_review(task_id))
 
     async def _read_then_review(self, task_id: str) -> None:
-        task = await self.main.off_thread(self.main.orchard.task, task_id)
+        task = await self.main.ops.task(task_id)
         if task_id not in self.reviews:
             self._open_review(task)
 
@@ -89,7 +90,7 @@ class LandingController:
         task_id = task.id
         from app.qt.review import open_review
 
-        review = open_review(self.main.orchard, task)
+        review = open_review(self.main.orchard, self.main.ops, task)
         window = review.window
         window.merge_requested.connect(lambda tid: self.merger.merge(tid, window))
         window.discard_requested.connect(lambda tid: self.discard([tid], window))
@@ -160,9 +161,7 @@ class LandingController:
         self.main.spawn(self._open_follow_up(task))
 
     async def _open_follow_up(self, task: Task) -> None:
-        from app.services.land import followup
-
-        comments = await self.main.off_thread(followup.open_comments, self.main.orchard, task.id)
+        comments = await self.main.ops.comments(task.id, open_only=True)
         if self.dialog is not None and shiboken6.isValid(self.dialog):
             self.dialog.close()
         dialog = self.dialog = FollowUpDialog(task, comments, self.main.window)
@@ -176,9 +175,11 @@ class LandingController:
 
     async def _send(self, task_id: str, text: str) -> None:
         """Send `text` and the open comments to the task's agent as its next turn."""
-        from app.services.land import followup
-
-        task = await followup.send_followup(self.main.orchard, task_id, text)
+        try:
+            task = await self.main.ops.send_followup(task_id, text)
+        except Refused as exc:
+            self.main.say(str(exc), error=True)
+            return
         self.main.refresh_task(task)
         self.main.say(f"Sent to {task.agent}; task {task.short_id} is queued for its next turn")
 
@@ -204,15 +205,16 @@ class LandingController:
     async def _discard(
         self, tasks: list[Task], drop: tuple[int, ...] = (), parent: QWidget | None = None
     ) -> None:
-        from app.services.land import UnsentComments, archive
-
         done = 0
         for task in tasks:
             try:
-                discarded = archive.discard_task(self.main.orchard, task.id, drop_comments=drop)
+                discarded = self.main.ops.discard(task.id, drop_comments=drop)
                 self.main.refresh_task(await shielded(discarded))
                 done += 1
-            except UnsentComments as exc:  # asked per task; the others go on
+            except Refused as exc:  # unsent comments are asked about per task; the rest go on
+                if exc.kind != "UnsentComments":
+                    self.main.say(str(exc), error=True)
+                    continue
                 again = functools.partial(self._discard, [task], parent=parent)
                 self._ask_unsent(exc, "Discard", lambda ids, again=again: again(ids), parent)
         if done:
@@ -220,15 +222,16 @@ class LandingController:
 
     def _ask_unsent(
         self,
-        exc: Any,
+        exc: Refused,
         verb: str,
         go_without: Callable[[tuple[int, ...]], Awaitable[None]],
         parent: QWidget | None = None,
     ) -> None:
         """Ask whether to send the unsent comments or go on without them (then dropped)."""
-        box = UnsentCommentsBox(exc.task, exc.comments, verb, parent or self.main.window)
+        task, comments = exc.detail["task"], exc.detail["comments"]
+        box = UnsentCommentsBox(task, comments, verb, parent or self.main.window)
         box.go_without.connect(lambda ids: self.main.spawn(go_without(ids)))
-        box.request_changes.connect(lambda: self.main.spawn(self._send(exc.task.id, "")))
+        box.request_changes.connect(lambda: self.main.spawn(self._send(task.id, "")))
         box.open()
         self.asked = box
 
@@ -241,9 +244,11 @@ class LandingController:
         self.main.spawn(self._restore(task.id))
 
     async def _restore(self, task_id: str) -> None:
-        from app.services.land import archive
-
-        task = await shielded(archive.restore_task(self.main.orchard, task_id))
+        try:
+            task = await shielded(self.main.ops.restore(task_id))
+        except Refused as exc:
+            self.main.say(str(exc), error=True)
+            return
         self.main.refresh_task(task)
         self.main.say(f"Restored task {task.short_id} in {task.worktree}")
 
@@ -264,17 +269,16 @@ class LandingController:
             self.main.spawn(self._pull_request(task.id))
 
     async def _pull_request(self, task_id: str, drop: tuple[int, ...] = ()) -> None:
-        from app.services.land import UnsentComments, pullrequest
-
         try:
-            pull = await pullrequest.open_pull_request(
-                self.main.orchard, task_id, drop_comments=drop
-            )
-        except UnsentComments as exc:
+            pull = await self.main.ops.open_pull_request(task_id, drop_comments=drop)
+        except Refused as exc:
+            if exc.kind != "UnsentComments":
+                self.main.say(str(exc), error=True)
+                return
             again = functools.partial(self._pull_request, task_id)
             self._ask_unsent(exc, "Open the pull request", again)
             return
-        self.main.refresh_task(await self.main.off_thread(self.main.orchard.task, task_id))
+        self.main.refresh_task(await self.main.ops.task(task_id))
         verb = "Opened" if pull.created else "Found the open"
         self.main.say(f"{verb} pull request #{pull.number}: {pull.url}")
 

@@ -5,18 +5,16 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Coroutine
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import shiboken6
 from PySide6.QtWidgets import QWidget
 
+from app.client import Refused
+from app.core.landing import LandCheck, conflict_followup_prompt
 from app.core.states import LANDABLE_STATES
 from app.qt.land.mergedialog import LandOptions, MergeDialog
 from app.qt.shell import WindowHost
-from app.services.orchard import UserError
-
-if TYPE_CHECKING:  # the landing services load on first use, after start-up
-    from app.services.land import LandCheck
 
 log = logging.getLogger(__name__)
 _unfinished: set[asyncio.Task[Any]] = set()
@@ -91,15 +89,13 @@ class MergeController:
 
     async def _open(self, task_id: str, parent: QWidget | None = None) -> None:
         """Read the task and its project off the GUI thread, then show the dialog."""
-        orchard, off_thread = self.main.orchard, self.main.off_thread
-        task = self.main.tasks.get(task_id)
-        if task is None:
-            task = await off_thread(orchard.task, task_id)
+        orchard, ops = self.main.orchard, self.main.ops
+        task = self.main.tasks.get(task_id) or await ops.task(task_id)
         if task.state not in LANDABLE_STATES:
             self.main.say(f"Task {task.short_id} is {task.state}; nothing to merge", error=True)
             return
-        project = await off_thread(orchard.store.project, task.project)
-        unsent = await off_thread(orchard.store.comments, task.id, True)
+        project = await self.main.off_thread(orchard.store.project, task.project)
+        unsent = await ops.comments(task.id, open_only=True)
         if self._live(self.dialog):
             assert self.dialog is not None
             self.dialog.close()
@@ -129,16 +125,14 @@ class MergeController:
         """Check what landing `task_id` into `into` would do and show it in its dialog."""
         if not self._current(dialog):
             return None
-        from app.services.land import check_land
-
         dialog.show_busy(f"Checking against {into}…")
         try:
-            check = await check_land(self.main.orchard, task_id, into or None)
+            check = await self.main.ops.check_land(task_id, into or None)
         except Exception as exc:
             if self._current(dialog):
                 self._failed(dialog, exc, "check")
                 dialog.land_button.setEnabled(False)
-            elif not isinstance(exc, UserError):
+            elif not isinstance(exc, Refused):
                 log.error("merge check failed", exc_info=exc)
             return None
         if not self._current(dialog):
@@ -150,9 +144,9 @@ class MergeController:
         return check
 
     def _failed(self, dialog: MergeDialog, exc: Exception, what: str) -> None:
-        if not isinstance(exc, UserError):
+        if not isinstance(exc, Refused):
             log.error("merge %s failed", what, exc_info=exc)
-        text = str(exc) if isinstance(exc, UserError) else f"The {what} failed: {exc}"
+        text = str(exc) if isinstance(exc, Refused) else f"The {what} failed: {exc}"
         if self._current(dialog):
             dialog.show_failure(text)
         else:
@@ -160,8 +154,6 @@ class MergeController:
 
     async def land(self, dialog: MergeDialog, task_id: str, options: LandOptions) -> None:
         """Land with the chosen options; on refusal show why, and change nothing."""
-        from app.services.land import LandRefused, land_task
-
         if not self._current(dialog):
             return
         dialog.show_busy(
@@ -170,8 +162,7 @@ class MergeController:
         dialog.request_button.setEnabled(False)  # the land is under way: no second action
         try:
             result = await shielded(
-                land_task(
-                    self.main.orchard,
+                self.main.ops.land(
                     task_id,
                     options.strategy,
                     options.into or None,
@@ -180,13 +171,16 @@ class MergeController:
                     options.drop_comments,
                 )
             )
-        except LandRefused as exc:
-            if self._current(dialog):
-                dialog.show_failure(str(exc), exc.output)
-                dialog.resolve_button.setVisible(bool(exc.check and exc.check.conflicts))
-                self.check = exc.check or self.check
-            else:
+        except Refused as exc:
+            if not self._current(dialog):
                 self.main.say(str(exc), error=True)
+            elif exc.kind != "LandRefused":
+                self._failed(dialog, exc, "land")
+            else:
+                check = exc.detail.get("check")
+                dialog.show_failure(str(exc), exc.detail.get("output", ""))
+                dialog.resolve_button.setVisible(bool(check and check.conflicts))
+                self.check = check or self.check
             return
         except Exception as exc:
             self._failed(dialog, exc, "land")
@@ -205,10 +199,8 @@ class MergeController:
         """Send the unsent comments to the agent as its next turn, instead of landing."""
         if not self._current(dialog):
             return
-        from app.services.land import followup
-
         try:
-            task = await followup.send_followup(self.main.orchard, task_id, "")
+            task = await self.main.ops.send_followup(task_id, "")
         except Exception as exc:
             self._failed(dialog, exc, "request")
             return
@@ -222,10 +214,12 @@ class MergeController:
         check = self.check
         if check is None or not self._current(dialog):
             return
-        from app.services.land import conflict_followup_prompt, followup
-
         prompt = conflict_followup_prompt(check, check.target)
-        task = await followup.send_followup(self.main.orchard, check.task.id, prompt)
+        try:
+            task = await self.main.ops.send_followup(check.task.id, prompt)
+        except Exception as exc:
+            self._failed(dialog, exc, "request")
+            return
         self.main.refresh_task(task)
         self.main.say(f"Asked {task.agent} to rebase onto {check.target} and resolve")
         if self._current(dialog):

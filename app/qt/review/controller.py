@@ -10,12 +10,13 @@ from typing import Any, TypeVar
 
 from PySide6.QtWidgets import QWidget
 
+from app.client import Operations, Refused, ServiceError
 from app.core.diff import FileDiff, FileEntry
 from app.core.states import ACTIVE_STATES, TaskState
 from app.core.task import Comment, Task
 from app.qt.review.syntax import lexer_for
 from app.qt.review.window import ReviewWindow
-from app.services.land import followup, review
+from app.services.land import review
 from app.services.orchard import Orchard, UserError
 from app.services.repo import GitError
 
@@ -24,12 +25,14 @@ T = TypeVar("T")
 CONTEXT = 3
 CONTEXT_STEP = 20
 FULL_FILE = 1_000_000  # lines of context: the whole file
-_EXPECTED = (UserError, GitError, OSError)
+_EXPECTED = (UserError, ServiceError, GitError, OSError)
 
 
-def open_review(orchard: Orchard, task: Task, parent: QWidget | None = None) -> ReviewController:
+def open_review(
+    orchard: Orchard, ops: Operations, task: Task, parent: QWidget | None = None
+) -> ReviewController:
     """Open a review window on `task` and start loading it; call under the running loop."""
-    controller = ReviewController(orchard, task, parent)
+    controller = ReviewController(orchard, ops, task, parent)
     controller.window.show()
     controller.start()
     return controller
@@ -38,8 +41,10 @@ def open_review(orchard: Orchard, task: Task, parent: QWidget | None = None) -> 
 class ReviewController:
     """Drives one ReviewWindow: every await of the review happens here, never in a widget."""
 
-    def __init__(self, orchard: Orchard, task: Task, parent: QWidget | None = None) -> None:
-        self.orchard, self.task = orchard, task
+    def __init__(
+        self, orchard: Orchard, ops: Operations, task: Task, parent: QWidget | None = None
+    ) -> None:
+        self.orchard, self.ops, self.task = orchard, ops, task
         self.window = ReviewWindow(parent)
         self.snapshot: review.ReviewSnapshot | None = None
         self.comments: list[Comment] = []
@@ -132,9 +137,7 @@ class ReviewController:
 
     async def drop(self, path: str, hunk: int) -> None:
         """Drop a hunk (from 1) or the whole file (0) from the task's change, then reload."""
-        from app.services.land import drop_change
-
-        dropped = await drop_change(self.orchard, self.task.id, path, hunk or None)
+        dropped = await self.ops.drop_change(self.task.id, path, hunk or None)
         await self.load(keep=path)
         self.window.say(
             f"Dropped {dropped.what} as commit {dropped.commit[:10]}; Undo drop brings it back"
@@ -143,9 +146,7 @@ class ReviewController:
 
     async def undo_drop(self) -> None:
         """Bring the latest dropped part back, then reload."""
-        from app.services.land import undo_drop
-
-        commit = await undo_drop(self.orchard, self.task.id)
+        commit = await self.ops.undo_drop(self.task.id)
         await self.load(keep=self._shown_path())
         self.window.say(f"Brought the dropped part back (commit {commit[:10]})")
         self.window.undo_drop_button.setVisible(False)
@@ -292,7 +293,7 @@ class ReviewController:
 
     async def refresh_comments(self) -> None:
         """Read the open comments again and show them."""
-        self.comments = await self.off_thread(followup.open_comments, self.orchard, self.task.id)
+        self.comments = await self.ops.comments(self.task.id, open_only=True)
         self.window.comments.set_comments(self.comments)
         self._mark_comments()
 
@@ -315,8 +316,8 @@ class ReviewController:
             return None
         e = diff.entry
         path = e.path if side == "new" else (e.old_path or e.path)
-        comment = await followup.add_comment(
-            self.orchard, self.task.id, path, line[0], text, side=side, quote=line[1]
+        comment = await self.ops.add_comment(
+            self.task.id, path, line[0], text, side=side, quote=line[1]
         )
         self.comments.append(comment)
         self.window.comments.set_comments(self.comments)
@@ -329,7 +330,7 @@ class ReviewController:
 
     async def delete_comment(self, comment_id: int) -> None:
         """Forget one open comment."""
-        await self.off_thread(self.orchard.store.delete_comment, comment_id)
+        await self.ops.delete_comment(comment_id)
         await self.refresh_comments()
 
     def _on_comments_delete_requested(self, comment_id: int) -> None:
@@ -339,8 +340,8 @@ class ReviewController:
         """Send every open comment and `text` to the task's agent as a follow-up turn."""
         count = len(self.comments)
         try:
-            task = await followup.send_followup(self.orchard, self.task.id, text)
-        except UserError as exc:
+            task = await self.ops.send_followup(self.task.id, text)
+        except Refused as exc:
             self.window.say(str(exc), error=True)
             return None
         self.task = task

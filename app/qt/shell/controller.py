@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QLabel, QMessageBox
 
+from app.client import Operations, ServiceError
 from app.core.events import Event
 from app.core.profiles import OutputFormat
 from app.core.states import ACTIVE_STATES, TaskState
@@ -44,9 +45,14 @@ class WindowController:
     """Connects one Orchard to one window; the whole app runs as `run()` on Qt's loop."""
 
     def __init__(
-        self, orchard: Orchard, window: MainWindow, remote: RemoteSupervisor | None = None
+        self,
+        orchard: Orchard,
+        ops: Operations,
+        window: MainWindow,
+        remote: RemoteSupervisor | None = None,
     ) -> None:
         self.orchard = orchard
+        self.ops = ops  # every change goes through whichever process supervises the home
         self.window = window
         # A window of the service (the usual case) or, for the demo and the tests, one that
         # supervises its own agents and stops them when it closes.
@@ -119,7 +125,7 @@ class WindowController:
         if job.cancelled() or job.exception() is None:
             return
         exc = job.exception()
-        if isinstance(exc, UserError):
+        if isinstance(exc, UserError | ServiceError):  # one line, fit to show as it is
             self.say(str(exc), error=True)
         else:
             log.error("background job failed", exc_info=exc)
@@ -396,7 +402,7 @@ class WindowController:
 
     def _on_board_stop_requested(self, ids: list[str]) -> None:
         for task_id in ids:
-            self.spawn(self.orchard.stop_task(task_id))
+            self.spawn(self.ops.stop(task_id))
 
     def _on_board_retry_requested(self, ids: list[str]) -> None:
         for task_id in ids:
@@ -405,9 +411,9 @@ class WindowController:
     async def _retry(self, task_id: str) -> None:
         task = self._tasks.get(task_id)
         if task is None or task.state is not TaskState.INTERRUPTED:
-            self.refresh_task(await self.off_thread(self.orchard.retry_task, task_id))
+            self.refresh_task(await self.ops.retry(task_id))
             return
-        queued, resumed = await self.off_thread(self.orchard.resume_task, task_id)
+        queued, resumed = await self.ops.resume(task_id)
         self.refresh_task(queued)  # an interrupted agent goes on in its own session if it can
         self.say(f"Resuming {queued.short_id} in its agent's own session" if resumed else "")
 

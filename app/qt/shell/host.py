@@ -11,6 +11,7 @@ from PySide6.QtCore import QSettings
 from app.core.task import Task
 
 if TYPE_CHECKING:
+    from app.client import Operations
     from app.qt.shell.mainwindow import MainWindow
     from app.services.orchard import Orchard
 
@@ -21,6 +22,7 @@ class WindowHost(Protocol):
     """The window controller as its child controllers see it (WindowController is one)."""
 
     orchard: Orchard
+    ops: Operations
     window: MainWindow
     settings: QSettings
     task_listeners: list[Callable[[list[Task]], None]]

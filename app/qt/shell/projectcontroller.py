@@ -49,7 +49,7 @@ class ProjectController:
 
     async def create_tasks(self, request: NewTaskRequest) -> list[Task]:
         """Queue what the dialog asked for, and show the first new task."""
-        tasks = await self.orchard.new_tasks(
+        tasks = await self.main.ops.new_tasks(
             request.project,
             request.prompt,
             request.agent,
@@ -59,7 +59,7 @@ class ProjectController:
         )
         self.main.settings.setValue("last_agent", request.agent)
         if request.start_now:
-            self.orchard.supervisor.start_now([t.id for t in tasks])
+            await self.main.ops.start_now([t.id for t in tasks])
         self.main.show_new_tasks(tasks)
         self.main.window.board.select_task(tasks[0].id)
         return tasks
@@ -71,7 +71,7 @@ class ProjectController:
             self.main.spawn(self._add_project(folder))
 
     async def _add_project(self, folder: str) -> None:
-        project = await self.orchard.add_project(folder)
+        project = await self.main.ops.add_project(folder)
         self.main.say(f"Added {project.name} (base {project.base}). Ctrl+N starts a task.")
 
     async def try_demo(self) -> None:
@@ -81,7 +81,7 @@ class ProjectController:
         repo = await make_demo_repo(Path(tempfile.mkdtemp(prefix="orchard-demo-")))
         taken = {p.name for p in await self.main.off_thread(self.orchard.store.projects)}
         name = "demo-shop" if "demo-shop" not in taken else f"demo-{os.getpid()}"
-        await self.orchard.add_project(str(repo), name=name)
+        await self.main.ops.add_project(str(repo), name=name)
         for title, prompt in DEMO_PROMPTS:
             await self.create_tasks(NewTaskRequest(name, "demo", prompt, title, None, 1, False))
         self.main.say("Demo: three tasks by the built-in demo agent (no API key). Watch them run.")

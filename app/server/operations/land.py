@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from app.core.landing import LandCheck, LandResult
+import os
+
+from app.core.landing import LandCheck, LandResult, PullRequest
 from app.server.operations.registry import Params, drop_choice, flag, operation, optional_text, text
 from app.services.orchard import Orchard
 
@@ -28,4 +30,23 @@ async def land_task(orchard: Orchard, params: Params) -> LandResult:
         flag(params, "cleanup"),
         flag(params, "run_tests", True),
         drop_choice(params),
+    )
+
+
+@operation("pr.open")
+async def open_pull_request(orchard: Orchard, params: Params) -> PullRequest:
+    """Push a task's branch and open (or find) its pull request."""
+    from app.services.land import open_pull_request
+
+    token = optional_text(params, "github_token")  # the asking shell's, for this request only
+    return await open_pull_request(
+        orchard,
+        text(params, "ref"),
+        text(params, "remote", "origin"),
+        optional_text(params, "base"),
+        optional_text(params, "repo"),
+        optional_text(params, "api_url"),
+        flag(params, "draft"),
+        env={**os.environ, "GITHUB_TOKEN": token} if token else None,
+        drop_comments=drop_choice(params),
     )

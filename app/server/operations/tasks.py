@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from app.core.task import Comment, Task
+from app.core.landing import Dropped
+from app.core.task import Comment, Project, Task
 from app.server.operations.registry import (
     Params,
     drop_choice,
@@ -12,7 +13,7 @@ from app.server.operations.registry import (
     optional_text,
     text,
 )
-from app.services.orchard import Orchard
+from app.services.orchard import Orchard, UserError
 
 
 @operation("tasks.new")
@@ -25,6 +26,27 @@ async def new_tasks(orchard: Orchard, params: Params) -> list[Task]:
         optional_text(params, "title"),
         optional_text(params, "base"),
         number(params, "attempts", 1),
+    )
+
+
+@operation("tasks.start_now")
+async def start_now(orchard: Orchard, params: Params) -> None:
+    """Start these queued tasks at once, even past the parallel limit."""
+    ids = params.get("ids")
+    if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
+        raise UserError("the request needs 'ids' as a list of task ids")
+    orchard.supervisor.start_now(ids)
+
+
+@operation("project.add")
+async def add_project(orchard: Orchard, params: Params) -> Project:
+    """Register a git repository as a project."""
+    return await orchard.add_project(
+        text(params, "path"),
+        optional_text(params, "name"),
+        optional_text(params, "base"),
+        optional_text(params, "setup"),
+        optional_text(params, "test"),
     )
 
 
@@ -104,3 +126,20 @@ async def send_followup(orchard: Orchard, params: Params) -> Task:
     from app.services.land import followup
 
     return await followup.send_followup(orchard, text(params, "ref"), text(params, "text", ""))
+
+
+@operation("change.drop")
+async def drop_change(orchard: Orchard, params: Params) -> Dropped:
+    """Undo one hunk (from 1) or all of a file's change in a task, as a commit of its own."""
+    from app.services.land import drop_change
+
+    hunk = number(params, "hunk", 0)
+    return await drop_change(orchard, text(params, "ref"), text(params, "path"), hunk or None)
+
+
+@operation("change.undo_drop")
+async def undo_drop(orchard: Orchard, params: Params) -> str:
+    """Bring back the latest dropped part of a task's change; return the commit that does."""
+    from app.services.land import undo_drop
+
+    return await undo_drop(orchard, text(params, "ref"))

@@ -10,10 +10,10 @@ so that the drop commit holds the drop and nothing else, and undoing it restores
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
 from app.core.followup import DROP_TRAILER
+from app.core.landing import Dropped as Dropped
 from app.core.states import ACTIVE_STATES, CLOSED_STATES, TaskState
 from app.core.task import Task
 from app.services.land.followup import drop_commits, relative_path
@@ -28,21 +28,6 @@ _PLAIN = (
     "--no-color", "--no-ext-diff", "--no-textconv", "-U3", "--src-prefix=a/",
     "--dst-prefix=b/", "--no-renames",
 )  # fmt: skip
-
-
-@dataclass(frozen=True, slots=True)
-class Dropped:
-    """What a drop did: the task, the path and hunk (None: the whole file), its commit."""
-
-    task: Task
-    path: str
-    hunk: int | None
-    commit: str
-
-    @property
-    def what(self) -> str:
-        """Return "hunk 2 of src/cart.py" or "src/cart.py"."""
-        return f"hunk {self.hunk} of {self.path}" if self.hunk else self.path
 
 
 async def drop_change(orchard: Orchard, ref: str, path: str, hunk: int | None = None) -> Dropped:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Collection, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from app.core.diffstat import parse_numstat_z
+from app.core.landing import PullRequest as PullRequest
 from app.core.states import LIVE_STATES, TaskState
 from app.core.task import Task
 from app.services.github import (
@@ -41,24 +42,6 @@ class RepoName:
     @property
     def full_name(self) -> str:
         return f"{self.owner}/{self.name}"
-
-
-@dataclass(frozen=True, slots=True)
-class PullRequest:
-    """What opening a pull request did: its link, and whether it was already open."""
-
-    url: str
-    number: int
-    created: bool
-    repo: str
-    branch: str
-    base: str
-    pushed: str  # the commit pushed
-    uncommitted: int = 0  # files changed in the worktree but not committed, so not pushed
-
-    def to_json(self) -> dict[str, Any]:
-        """Return the result as the JSON object the CLI prints."""
-        return asdict(self)
 
 
 def parse_remote_url(url: str) -> RepoName | None:
