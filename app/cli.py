@@ -13,7 +13,14 @@ from collections.abc import Sequence
 from typing import Any
 
 from app import __version__
-from app.client import ServiceClient, ServiceDown, ServiceError, decode_event
+from app.client import (
+    Operations,
+    ServiceClient,
+    ServiceDown,
+    ServiceError,
+    client_call,
+    decode_event,
+)
 from app.commands import (
     Handlers,
     HomelessHandler,
@@ -23,17 +30,18 @@ from app.commands import (
     add_top_commands,
     follow_service,
     hand_over,
+    ops_of,
     print_json,
     service_wanted,
 )
 from app.core.eventtext import render_event
 from app.core.findings import ORPHAN_KILLED, Finding
 from app.core.states import ACTIVE_STATES, TaskState
-from app.core.task import Task
 from app.core.tasktext import list_text, show_text
 from app.core.triage import TriageError
 from app.installation import command_hint, restore_child_environment, run_module_if_asked
 from app.progress import ProgressView
+from app.server.operations import local_call
 from app.services.agents import LineSplitter
 from app.services.config import ConfigError, Home
 from app.services.orchard import Orchard, UserError
@@ -222,6 +230,7 @@ async def _dispatch(orchard: Orchard, args: argparse.Namespace) -> int:
     if orchard.recovered_from is not None:
         _report_rebuild(await start_up(orchard, reap=False))
     orchard.on_queued = lambda: _hand_over(orchard)
+    args.ops = _operations(orchard)
     if args.command == "run":
         return await cmd_run(orchard, args.parallel)
     key = (args.command, getattr(args, "action", None))
@@ -233,7 +242,8 @@ async def _dispatch(orchard: Orchard, args: argparse.Namespace) -> int:
 
 
 async def cmd_project_add(orchard: Orchard, args: argparse.Namespace) -> int:
-    project = await orchard.add_project(args.path, args.name, args.base, args.setup, args.test)
+    ops = ops_of(args)
+    project = await ops.add_project(args.path, args.name, args.base, args.setup, args.test)
     print(f"added project {project.name}: {project.path} (base {project.base})")
     return 0
 
@@ -312,27 +322,13 @@ async def cmd_task_diff(orchard: Orchard, args: argparse.Namespace) -> int:
 
 
 async def cmd_task_stop(orchard: Orchard, args: argparse.Namespace) -> int:
-    task = orchard.task(args.id)
-    stopped = await asyncio.to_thread(_stop_in_service, orchard, task.id)
-    if stopped is None:  # no service: stop it here, whoever runs it
-        stopped = await orchard.stop_task(task.id)
+    stopped = await ops_of(args).stop(args.id)
     print(f"{stopped.short_id} {stopped.state.value}")
     return 0
 
 
-def _stop_in_service(orchard: Orchard, task_id: str) -> Task | None:
-    """Ask the service to stop the task (it runs it, and ends it as stopped); None: no service."""
-    if not service_wanted() or not orchard.lock.held_by_other():
-        return None
-    try:
-        reply = ServiceClient(orchard.home.root).request("POST", f"/v1/tasks/{task_id}/stop")
-    except ServiceDown:
-        return None
-    return Task.from_json(reply)
-
-
 async def cmd_task_retry(orchard: Orchard, args: argparse.Namespace) -> int:
-    task = orchard.retry_task(args.id)
+    task = await ops_of(args).retry(args.id)
     print(f"{task.short_id} {task.state.value}")
     return 0
 
@@ -384,6 +380,25 @@ async def cmd_run(orchard: Orchard, parallel: int | None) -> int:
         return EXIT_INTERRUPTED
     failed = any(t.state is TaskState.FAILED for t in view.tasks.values())
     return EXIT_FAILED if failed or orchard.supervisor.errors else 0
+
+
+def _operations(orchard: Orchard) -> Operations:
+    """Return the operations of the service when one supervises the home, else this process's.
+
+    A request the service never received (none answers) is performed here instead.
+    """
+    local = local_call(orchard)
+    if not service_wanted() or not orchard.lock.held_by_other():
+        return Operations(local)
+    remote = client_call(ServiceClient(orchard.home.root))
+
+    async def call(name: str, params: dict[str, Any]) -> dict[str, Any]:
+        try:
+            return await remote(name, params)
+        except ServiceDown:  # never sent: a window or `orchard run` supervises, or none
+            return await local(name, params)
+
+    return Operations(call)
 
 
 def _hand_over(orchard: Orchard) -> None:

@@ -157,6 +157,10 @@ class Operations:
         )
         return found
 
+    async def check_unsent(self, ref: str, verb: str, drop_comments: DropChoice = False) -> None:
+        """Raise Refused (UnsentComments) if `verb` would leave review comments unsent."""
+        await self.do("comments.check_unsent", ref=ref, verb=verb, drop_comments=drop_comments)
+
     async def add_comment(
         self, ref: str, path: str, line: int, text: str, side: str = "new", quote: str = ""
     ) -> Comment:

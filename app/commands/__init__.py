@@ -15,6 +15,7 @@ from app.commands.handler import (
     Handlers,
     HomelessHandler,
     HomelessHandlers,
+    ops_of,
     print_json,
 )
 from app.commands.service import follow_service, hand_over, service_wanted
@@ -29,6 +30,7 @@ __all__ = [
     "add_top_commands",
     "follow_service",
     "hand_over",
+    "ops_of",
     "print_json",
     "service_wanted",
 ]

@@ -6,7 +6,7 @@ import argparse
 from typing import Any
 
 from app.client import ServiceClient, ServiceError, what_agents_see
-from app.commands.handler import Handlers, print_json
+from app.commands.handler import Handlers, ops_of, print_json
 from app.core.findings import WORKTREE_MISSING, Finding
 from app.services.orchard import Orchard, UserError
 from app.services.recovery import REPAIRABLE, reconcile, repair, start_up
@@ -113,7 +113,7 @@ def _print(findings: list[Finding], done: list[str], failed: list[str]) -> None:
 
 
 async def cmd_task_resume(orchard: Orchard, args: argparse.Namespace) -> int:
-    task, resumed = orchard.resume_task(args.id)
+    task, resumed = await ops_of(args).resume(args.id)
     how = f"resuming session {task.session_id}" if resumed else "a new turn in its worktree"
     print(f"{task.short_id} {task.state.value} ({how}; `orchard run` or the window starts it)")
     return 0

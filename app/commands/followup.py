@@ -6,9 +6,8 @@ import argparse
 import re
 from typing import Any
 
-from app.commands.handler import Handlers, print_json
+from app.commands.handler import Handlers, ops_of, print_json
 from app.core.task import Comment, Task
-from app.services.land import followup
 from app.services.orchard import Orchard, UserError
 
 _LOCATION = re.compile(r"^(?P<path>.+):(?P<line>[0-9]+)$")
@@ -50,15 +49,16 @@ def parse_location(value: str) -> tuple[str, int]:
 async def cmd_comment(orchard: Orchard, args: argparse.Namespace) -> int:
     path, line = parse_location(args.location)
     side = "old" if args.old else "new"
-    comment = await followup.add_comment(orchard, args.id, path, line, args.text, side)
+    ops = ops_of(args)
+    comment = await ops.add_comment(args.id, path, line, args.text, side)
     print(f"comment {comment.id} on {comment.path}:{comment.line}")
     if args.send:
-        _print_sent(await followup.send_followup(orchard, args.id))
+        _print_sent(await ops.send_followup(args.id))
     return 0
 
 
 async def cmd_comments(orchard: Orchard, args: argparse.Namespace) -> int:
-    comments = followup.open_comments(orchard, args.id)
+    comments = await ops_of(args).comments(args.id, open_only=True)
     if args.json:
         print_json([c.to_json() for c in comments])
         return 0
@@ -68,7 +68,7 @@ async def cmd_comments(orchard: Orchard, args: argparse.Namespace) -> int:
 
 
 async def cmd_followup(orchard: Orchard, args: argparse.Namespace) -> int:
-    _print_sent(await followup.send_followup(orchard, args.id, args.text))
+    _print_sent(await ops_of(args).send_followup(args.id, args.text))
     return 0
 
 

@@ -6,11 +6,19 @@ import argparse
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from app.client import Operations
 from app.core.tasktext import cli_json
 from app.services.orchard import Orchard
 
 Handler = Callable[[Orchard, argparse.Namespace], Awaitable[int]]
 Handlers = dict[tuple[str, str | None], Handler]
+
+
+def ops_of(args: argparse.Namespace) -> Operations:
+    """Return the operations of whichever process supervises the home (set by the dispatch)."""
+    ops = args.ops
+    assert isinstance(ops, Operations)
+    return ops
 
 
 def print_json(value: Any) -> None:

@@ -8,21 +8,11 @@ import sys
 import time
 from typing import Any
 
-from app.commands.handler import Handlers, print_json
+from app.client import Refused
+from app.commands.handler import Handlers, ops_of, print_json
+from app.core.landing import STRATEGIES, LandCheck, LandResult, conflict_followup_prompt
 from app.core.states import TaskState
-from app.services.land import (
-    STRATEGIES,
-    LandCheck,
-    LandRefused,
-    LandResult,
-    archive,
-    check_land,
-    comments_to_drop,
-    conflict_followup_prompt,
-    drop_change,
-    land_task,
-    undo_drop,
-)
+from app.services.land import archive
 from app.services.orchard import Orchard, UserError
 
 
@@ -86,11 +76,11 @@ def add_commands(sub: Any) -> Handlers:
 
 
 async def cmd_merge(orchard: Orchard, args: argparse.Namespace) -> int:
+    ops = ops_of(args)
     if args.check:
-        return _print_check(await check_land(orchard, args.id, args.into), args.json)
+        return _print_check(await ops.check_land(args.id, args.into), args.json)
     try:
-        result = await land_task(
-            orchard,
+        result = await ops.land(
             args.id,
             args.strategy,
             args.into,
@@ -98,8 +88,10 @@ async def cmd_merge(orchard: Orchard, args: argparse.Namespace) -> int:
             not args.no_tests,
             drop_comments=args.drop_comments,
         )
-    except LandRefused as refused:
-        return await _refused(orchard, args, refused)
+    except Refused as refused:
+        if refused.kind != "LandRefused":
+            raise
+        return await _refused(args, refused)
     if args.json:
         print_json(result.to_json())
     else:
@@ -137,23 +129,24 @@ def _print_conflicts(check: LandCheck) -> None:
             print("    " + hunk.replace("\n", "\n    "))
 
 
-async def _refused(orchard: Orchard, args: argparse.Namespace, refused: LandRefused) -> int:
+async def _refused(args: argparse.Namespace, refused: Refused) -> int:
+    check: LandCheck | None = refused.detail.get("check")
+    output: str = refused.detail.get("output", "")
     if args.json:
-        data = {"landed": False, "error": str(refused), "output": refused.output}
-        data["check"] = refused.check.to_json() if refused.check else None
+        data = {"landed": False, "error": str(refused), "output": output}
+        data["check"] = check.to_json() if check else None
         print_json(data)
     print(f"orchard: {refused}", file=sys.stderr)
-    check = refused.check
-    if refused.output:
-        print(refused.output.rstrip(), file=sys.stderr)
+    if output:
+        print(output.rstrip(), file=sys.stderr)
     if check and check.conflicts:
         if not args.json:
             _print_conflicts(check)
-        await _offer_followup(orchard, args, check)
+        await _offer_followup(args, check)
     return 1
 
 
-async def _offer_followup(orchard: Orchard, args: argparse.Namespace, check: LandCheck) -> None:
+async def _offer_followup(args: argparse.Namespace, check: LandCheck) -> None:
     prompt = conflict_followup_prompt(check, check.target)
     if not args.ask_agent:
         print(
@@ -162,9 +155,7 @@ async def _offer_followup(orchard: Orchard, args: argparse.Namespace, check: Lan
             file=sys.stderr,
         )
         return
-    from app.services.land import send_followup
-
-    task = await send_followup(orchard, check.task.id, prompt)
+    task = await ops_of(args).send_followup(check.task.id, prompt)
     print(
         f"asked the agent of task {task.short_id} to rebase onto {check.target} and resolve "
         f"the conflicts; it runs with `orchard run` (or in the window)",
@@ -185,8 +176,9 @@ def _print_landed(result: LandResult) -> None:
 
 
 async def cmd_discard(orchard: Orchard, args: argparse.Namespace) -> int:
-    task = orchard.task(args.id)
-    comments_to_drop(orchard, task, args.drop_comments, "discard")  # before asking
+    ops = ops_of(args)
+    task = await ops.task(args.id)
+    await ops.check_unsent(task.id, "discard", args.drop_comments)  # before asking
     if not args.yes and sys.stdin.isatty():
         try:
             answer = input(
@@ -198,9 +190,7 @@ async def cmd_discard(orchard: Orchard, args: argparse.Namespace) -> int:
         if answer.strip().lower() not in ("y", "yes"):
             print("not discarded")
             return 1
-    discarded = await archive.discard_task(
-        orchard, task.id, force=args.force, drop_comments=args.drop_comments
-    )
+    discarded = await ops.discard(task.id, force=args.force, drop_comments=args.drop_comments)
     repo = orchard.store.project(task.project).path
     commit = await archive.archive_commit(repo, task.id)
     if discarded.state is TaskState.MERGED:
@@ -227,14 +217,14 @@ async def cmd_revert(orchard: Orchard, args: argparse.Namespace) -> int:
     if args.undo:
         if args.path or args.hunk:
             raise UserError("--undo takes no PATH or --hunk: it brings back the latest drop")
-        commit = await undo_drop(orchard, args.id)
+        commit = await ops_of(args).undo_drop(args.id)
         print(f"brought the latest dropped part back (commit {commit[:10]})")
         return 0
     if not args.path:
         raise UserError("say which file to drop: orchard task revert ID PATH [--hunk N]")
     if args.hunk is not None and args.hunk < 1:
         raise UserError(f"hunks are numbered from 1, not {args.hunk}")
-    dropped = await drop_change(orchard, args.id, args.path, args.hunk)
+    dropped = await ops_of(args).drop_change(args.id, args.path, args.hunk)
     print(
         f"dropped {dropped.what} from task {dropped.task.short_id} (commit {dropped.commit[:10]})"
     )
@@ -243,7 +233,7 @@ async def cmd_revert(orchard: Orchard, args: argparse.Namespace) -> int:
 
 
 async def cmd_restore(orchard: Orchard, args: argparse.Namespace) -> int:
-    task = await archive.restore_task(orchard, args.id)
+    task = await ops_of(args).restore(args.id)
     print(f"restored task {task.short_id} ({task.state}): branch {task.branch}")
     print(f"  worktree {task.worktree}, uncommitted and untracked files as they were")
     return 0

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import os
 from typing import Any
 
-from app.commands.handler import Handlers, print_json
-from app.services.land import open_pull_request
+from app.commands.handler import Handlers, ops_of, print_json
 from app.services.orchard import Orchard
 
 
@@ -30,14 +30,16 @@ def add_commands(sub: Any) -> Handlers:
 
 async def cmd_task_pr(orchard: Orchard, args: argparse.Namespace) -> int:
     """Push the task's branch, open (or find) its pull request and print the link."""
-    pull = await open_pull_request(
-        orchard,
+    # The token of this shell, if any, goes with the request: the service's may be older.
+    token = next((os.environ[n] for n in ("GITHUB_TOKEN", "GH_TOKEN") if os.environ.get(n)), None)
+    pull = await ops_of(args).open_pull_request(
         args.id,
         remote=args.remote,
         base=args.base,
         repo=args.repo,
         api_url=args.api_url,
         draft=args.draft,
+        github_token=token,
         drop_comments=args.drop_comments,
     )
     if args.json:

@@ -91,3 +91,40 @@ def test_bad_requests_are_refused_in_one_line(on: Cli, project: str, home: Path)
         asyncio.run(ops.retry("nosuchtask"))
     with pytest.raises(ServiceError, match="must be a JSON object"):
         ServiceClient(home).request("POST", "/v1/do/task.get", ["not", "an", "object"])
+
+
+def test_commands_act_through_the_service_so_every_board_sees_them(
+    on: Cli, project: str, home: Path, tmp_path: Path
+) -> None:
+    landed = _finished_task(on, project, "echo one > one.txt")
+    commented = _finished_task(on, project, "echo two > two.txt")
+
+    async def watch_while(*commands: tuple[str, ...]) -> dict[str, str]:
+        link, states = ServiceLink(home), {}
+
+        async def watch() -> None:
+            async for line in link.lines("/v1/board"):
+                states.update({t["id"]: t["state"] for t in line.get("tasks", ())})
+                if states.get(landed) == "merged" and states.get(commented) == "queued":
+                    return
+
+        watcher = asyncio.ensure_future(watch())
+        await asyncio.sleep(0.3)  # the stream's first batch: every task as it is
+        for command in commands:
+            result = await asyncio.to_thread(on, *command)
+            assert result.code == 0, result.err
+        await asyncio.wait_for(watcher, 10)  # only the service tells the board
+        await link.close()
+        return states
+
+    states = asyncio.run(
+        watch_while(
+            ("task", "merge", landed, "--strategy", "squash"),
+            ("task", "comment", commented, "two.txt:1", "say three", "--send"),
+        )
+    )
+    assert states[landed] == "merged" and states[commented] == "queued"
+    assert (tmp_path / "repo" / "one.txt").exists()
+    # The service ran the follow-up turn (a shell agent runs the comments as a script: it fails).
+    wait_for(lambda: task_state(on, commented) in ("succeeded", "failed"), what="the turn")
+    assert on("task", "show", commented, "--json").json()["turns"] == 2

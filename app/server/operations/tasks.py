@@ -98,6 +98,15 @@ async def comments(orchard: Orchard, params: Params) -> list[Comment]:
     return orchard.store.comments(task.id, flag(params, "open_only"))
 
 
+@operation("comments.check_unsent")
+async def check_unsent(orchard: Orchard, params: Params) -> None:
+    """Refuse (UnsentComments) if an action would leave review comments unsent."""
+    from app.services.land import comments_to_drop
+
+    task = orchard.task(text(params, "ref"))
+    comments_to_drop(orchard, task, drop_choice(params), text(params, "verb"))
+
+
 @operation("comment.add")
 async def add_comment(orchard: Orchard, params: Params) -> Comment:
     """Record a comment on a line of a task's diff, to be sent with the next follow-up."""
