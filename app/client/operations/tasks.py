@@ -1,77 +1,18 @@
-"""What the window and the command line ask of whichever process supervises the home.
-
-One `Operations` object, whatever answers: the background service over the local API, or
-(the demo window, a command run with no service) this process itself, through the same JSON.
-A refusal arrives as `Refused`, one line with what it carries for the person.
-"""
+"""Operations on tasks: queue, read, stop, retry, resume, discard, restore, comments, drops."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable, Collection
-from typing import TYPE_CHECKING, Any
+from collections.abc import Collection
 
-from app.client.errors import Refused, ServiceError
-from app.core.landing import Dropped, LandCheck, LandResult, PullRequest
+from app.client.operations.calls import Asker
+from app.core.landing import Dropped
 from app.core.task import Comment, Project, Task
-from app.core.wire import decode
 
-if TYPE_CHECKING:
-    from app.client.connection import ServiceClient
-    from app.client.link import ServiceLink
-
-Envelope = dict[str, Any]
-Call = Callable[[str, dict[str, Any]], Awaitable[Envelope]]
 DropChoice = bool | Collection[int]
 
 
-def link_call(link: ServiceLink) -> Call:
-    """Return the call that asks the service through the window's async link."""
-
-    async def call(name: str, params: dict[str, Any]) -> Envelope:
-        try:
-            reply = await link.request("POST", f"/v1/do/{name}", params)
-        except ServiceError as exc:
-            return _refusal_of(exc)
-        return {"value": reply["value"]}
-
-    return call
-
-
-def client_call(client: ServiceClient) -> Call:
-    """Return the call that asks the service through the command line's small client."""
-
-    async def call(name: str, params: dict[str, Any]) -> Envelope:
-        try:
-            reply = await asyncio.to_thread(client.request, "POST", f"/v1/do/{name}", params)
-        except ServiceError as exc:
-            return _refusal_of(exc)
-        return {"value": reply["value"]}
-
-    return call
-
-
-def _refusal_of(exc: ServiceError) -> Envelope:
-    if exc.reply is not None and "kind" in exc.reply:
-        return exc.reply
-    raise exc
-
-
-class Operations:
-    """Tasks, comments, follow-ups and landing, asked of the process that supervises them."""
-
-    def __init__(self, call: Call) -> None:
-        self._call = call
-
-    async def do(self, operation: str, hint: Any = Any, /, **params: Any) -> Any:
-        """Perform `operation`; return its value read as `hint`, or raise Refused."""
-        envelope = await self._call(operation, _plain(params))
-        if "error" in envelope:
-            detail = decode(envelope.get("detail") or {})
-            raise Refused(str(envelope["error"]), str(envelope.get("kind", "")), detail)
-        return decode(envelope.get("value"), hint)
-
-    # tasks
+class TaskOperations(Asker):
+    """Tasks, their review comments and follow-ups."""
 
     async def new_tasks(
         self,
@@ -194,65 +135,3 @@ class Operations:
     async def undo_drop(self, ref: str) -> str:
         """Bring back the latest dropped part of a task's change; return the commit."""
         return str(await self.do("change.undo_drop", str, ref=ref))
-
-    # landing
-
-    async def check_land(self, ref: str, into: str | None = None) -> LandCheck:
-        """Say what landing a task would do, and what is in its way."""
-        found: LandCheck = await self.do("land.check", LandCheck, ref=ref, into=into)
-        return found
-
-    async def land(
-        self,
-        ref: str,
-        strategy: str = "merge",
-        into: str | None = None,
-        cleanup: bool = False,
-        run_tests: bool = True,
-        drop_comments: DropChoice = False,
-    ) -> LandResult:
-        """Land a task by merge, squash or rebase; raise Refused (kind LandRefused) if not."""
-        found: LandResult = await self.do(
-            "land.run",
-            LandResult,
-            ref=ref,
-            strategy=strategy,
-            into=into,
-            cleanup=cleanup,
-            run_tests=run_tests,
-            drop_comments=drop_comments,
-        )
-        return found
-
-    async def open_pull_request(
-        self,
-        ref: str,
-        remote: str = "origin",
-        base: str | None = None,
-        repo: str | None = None,
-        api_url: str | None = None,
-        draft: bool = False,
-        github_token: str | None = None,
-        drop_comments: DropChoice = False,
-    ) -> PullRequest:
-        """Push a task's branch and open (or find) its pull request."""
-        found: PullRequest = await self.do(
-            "pr.open",
-            PullRequest,
-            ref=ref,
-            remote=remote,
-            base=base,
-            repo=repo,
-            api_url=api_url,
-            draft=draft,
-            github_token=github_token,
-            drop_comments=drop_comments,
-        )
-        return found
-
-
-def _plain(params: dict[str, Any]) -> dict[str, Any]:
-    """Return the parameters as JSON types (a set of comment ids becomes a sorted list)."""
-    return {
-        k: sorted(v) if isinstance(v, set | frozenset | tuple) else v for k, v in params.items()
-    }
