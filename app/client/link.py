@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from app.client.errors import ServiceDown, ServiceError
+from app.client.errors import ServiceDown, ServiceError, ServiceSilent
 from app.localsocket import API_HEADER, API_VERSION, HeldAddress, socket_path, version_refusal
 
 if TYPE_CHECKING:
@@ -68,8 +68,10 @@ class ServiceLink:
 
         try:
             response = await self._http().request(method, path, json=body)
-        except httpx.TransportError as exc:
+        except httpx.ConnectError as exc:  # never sent
             raise ServiceDown(f"the Orchard service does not answer: {exc}") from None
+        except httpx.TransportError as exc:  # sent, perhaps acted on: never sent again
+            raise ServiceSilent(f"the Orchard service did not answer: {exc}") from None
         _check(response)
         if response.status_code >= 400:
             raise ServiceError(*_error_of(response.content, response.status_code))

@@ -10,6 +10,9 @@ from typing import Any
 from app.core.states import CLOSED_STATES, LIVE_STATES, TaskState
 from app.core.task import Task
 
+DEFAULT_JOBS = 2  # test runs at once; each may itself be heavy
+DEFAULT_TIMEOUT = 600.0
+
 # The scoreboard's fields, in the order they are shown.
 FIELDS = ("state", "duration", "files", "lines", "tokens", "cost", "tests")
 FIELD_TITLES = {
@@ -301,3 +304,21 @@ def _attempt_json(a: Attempt, rank: int, best: Mapping[str, frozenset[str]]) -> 
         "picked": a.picked,
         "best": sorted(f for f in FIELDS if a.id in best.get(f, ())),
     }
+
+
+@dataclass(frozen=True, slots=True)
+class Pick:
+    """The outcome of picking a winner: the others discarded, and those that could not be."""
+
+    winner: Task
+    discarded: list[Task] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)  # task id -> why
+
+
+def untestable_state(task: Task) -> str | None:
+    """Say why a task's state keeps its tests from running now, or None if it does not."""
+    if task.state is TaskState.QUEUED or task.state in LIVE_STATES:
+        return f"it is {task.state}; wait for it to finish"
+    if task.state in CLOSED_STATES:
+        return f"it is {task.state}"
+    return None

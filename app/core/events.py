@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, NamedTuple
 
@@ -132,3 +133,14 @@ def one_line(text: str, width: int = 120) -> str:
     """Collapse whitespace runs and cut `text` to `width` characters."""
     flat = " ".join(text.split())
     return flat if len(flat) <= width else flat[: max(width - 1, 0)] + "…"
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    """One event whose text, command, path or tool contains the query."""
+
+    task_id: str
+    seq: int
+    kind: str
+    snippet: str
+    line_no: int  # 0-based line in events.jsonl; equals seq for logs TaskLogWriter wrote

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 from app.core.task import Task
@@ -59,3 +60,13 @@ def orphan_finding(task: Task) -> Finding:
         "stopped and the task marked interrupted (worktree and log kept, nothing committed)",
         f"orchard task {verb} {task.short_id}",
     )
+
+
+@dataclass
+class StartUp:
+    """What starting Orchard found and did: a database rebuilt, faults found."""
+
+    damaged: str | None = None  # SQLite's complaint, when the database was set aside
+    moved_to: Path | None = None
+    rebuilt: list[Task] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)

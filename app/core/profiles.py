@@ -127,6 +127,8 @@ BUILTIN_PROFILES: dict[str, AgentProfile] = {
         AgentProfile("shell", ("sh", "-c", "{prompt}"), OutputFormat.TEXT, followup_context=False),
     )
 }
+# The agents Orchard knows without configuration: the built-ins and its demo agent.
+BUILTIN_NAMES = frozenset({*BUILTIN_PROFILES, "demo"})
 
 
 _KEYS = frozenset(
@@ -243,3 +245,14 @@ def _prompt_via(name: str, value: Any) -> str:
     if value not in ("argv", "stdin"):
         raise ProfileError(f"agent '{name}': prompt_via must be 'argv' or 'stdin'")
     return str(value)
+
+
+@dataclass(frozen=True, slots=True)
+class AgentCheck:
+    """What checking an agent found: `ok` when its program exists and starts."""
+
+    name: str
+    ok: bool
+    path: str | None
+    version: str | None
+    message: str

@@ -19,7 +19,15 @@ from typing import Any
 
 TAG = "~"
 # The modules whose dataclasses cross the API; a class elsewhere is refused on both sides.
-MODULES = ("app.core.task", "app.core.landing")
+MODULES = (
+    "app.core.task",
+    "app.core.landing",
+    "app.core.forecast",
+    "app.core.compare",
+    "app.core.findings",
+    "app.core.events",
+    "app.core.profiles",
+)
 
 
 class WireError(ValueError):
@@ -67,7 +75,7 @@ def decode(data: Any, hint: Any = Any) -> Any:
     if isinstance(data, list):
         return [decode(v) for v in data]
     if isinstance(data, dict):
-        value_hint = args[1] if origin is dict and len(args) == 2 else Any
+        value_hint = args[1] if origin in (dict, Mapping) and len(args) == 2 else Any
         return {k: decode(v, value_hint) for k, v in data.items()}
     if isinstance(hint, type) and issubclass(hint, enum.Enum | Path):
         return hint(data)

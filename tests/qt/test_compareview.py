@@ -12,11 +12,13 @@ from typing import Any
 import pytest
 import shiboken6
 
+from app.client import Operations
 from app.core.compare import Attempt, TestResult, build_scoreboard
 from app.core.states import TaskState
 from app.core.task import Task
 from app.qt.land.comparecontroller import CompareController, open_compare
 from app.qt.land.compareview import CompareView
+from app.server.operations import local_call
 from app.services.land import compare
 from app.services.orchard import Orchard
 from tests.qt.conftest import until
@@ -27,6 +29,10 @@ pytestmark = pytest.mark.timeout(120)
 
 TASK = make_task(prompt="fix it", worktree="/nowhere", group="g1", started_at=0.0, finished_at=20.0)
 PASSED = TestResult("make test", 0, 1.0, "all good\n", "c1", "t1", 30.0)
+
+
+def ops_of(orchard: Orchard) -> Operations:
+    return Operations(local_call(orchard))
 
 
 def attempt(name: str, files: int, plus: int, test: TestResult | None, **task: Any) -> Attempt:
@@ -107,7 +113,7 @@ def test_controller_runs_tests_and_the_view_follows(loop: Any, qtbot: Any, tmp_p
     async def body(orchard: Orchard, tasks: dict[str, Task]) -> None:
         view = CompareView()
         qtbot.addWidget(view)
-        controller = CompareController(orchard, view, tasks["two"].id)
+        controller = CompareController(ops_of(orchard), view, tasks["two"].id)
         await controller.load()
         assert view.table.columnCount() == 3 and view.cell(tasks["good"].id, "tests").text() == (
             "not run"
@@ -143,7 +149,10 @@ def test_pick_winner_asks_then_discards_the_others(loop: Any, qtbot: Any, tmp_pa
         qtbot.addWidget(view)
         asked: list[int] = []
         controller = CompareController(
-            orchard, view, tasks["good"].id, confirm_discard=lambda n: asked.append(n) or True
+            ops_of(orchard),
+            view,
+            tasks["good"].id,
+            confirm_discard=lambda n: asked.append(n) or True,
         )
         await controller.load()
         view.select_task(tasks["good"].id)
@@ -164,7 +173,7 @@ def test_closing_the_window_mid_run_leaves_the_deleted_view_alone(
     loop: Any, qtbot: Any, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     async def body(orchard: Orchard, tasks: dict[str, Task]) -> None:
-        controller = open_compare(orchard, tasks["two"].id)
+        controller = open_compare(ops_of(orchard), tasks["two"].id)
         view = controller.view
         await until(lambda: view.board is not None, what="loaded")
         view.run_tests.click()

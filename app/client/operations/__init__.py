@@ -10,9 +10,20 @@ from app.client.operations.calls import Asker as Asker
 from app.client.operations.calls import Call as Call
 from app.client.operations.calls import client_call as client_call
 from app.client.operations.calls import link_call as link_call
+from app.client.operations.compare import CompareOperations
+from app.client.operations.health import HealthOperations
 from app.client.operations.land import LandOperations
+from app.client.operations.logs import LogOperations
+from app.client.operations.settings import SettingsOperations
 from app.client.operations.tasks import TaskOperations
 
 
-class Operations(TaskOperations, LandOperations):
+class Operations(
+    TaskOperations,
+    LandOperations,
+    CompareOperations,
+    HealthOperations,
+    LogOperations,
+    SettingsOperations,
+):
     """Every operation, asked through one call."""

@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
-from app.client.errors import Refused, ServiceError
+from app.client.errors import Refused, ServiceDown, ServiceError
 from app.core.wire import decode
 
 if TYPE_CHECKING:
@@ -21,8 +21,13 @@ def link_call(link: ServiceLink) -> Call:
     """Return the call that asks the service through the window's async link."""
 
     async def call(name: str, params: dict[str, Any]) -> Envelope:
+        path = f"/v1/do/{name}"
         try:
-            reply = await link.request("POST", f"/v1/do/{name}", params)
+            try:
+                reply = await link.request("POST", path, params)
+            except ServiceDown:  # never sent: start the service, as any need of it does
+                await link.start()
+                reply = await link.request("POST", path, params)
         except ServiceError as exc:
             return _refusal_of(exc)
         return {"value": reply["value"]}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from app.client.operations.calls import Asker
 from app.client.operations.tasks import DropChoice
+from app.core.forecast import Forecast
 from app.core.landing import LandCheck, LandResult, PullRequest
 
 
@@ -61,4 +62,9 @@ class LandOperations(Asker):
             github_token=github_token,
             drop_comments=drop_comments,
         )
+        return found
+
+    async def forecast(self, project: str | None = None) -> Forecast:
+        """Forecast every pending task's clashes with the others and with its base branch."""
+        found: Forecast = await self.do("forecast.all", Forecast, project=project)
         return found

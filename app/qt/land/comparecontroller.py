@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable, Coroutine
 from dataclasses import replace
 from typing import Any
@@ -12,14 +13,21 @@ import shiboken6
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QWidget
 
-from app.core.compare import Attempt, TestResult, outcome_text
+from app.client import Operations, Refused
+from app.core.compare import (
+    DEFAULT_JOBS,
+    DEFAULT_TIMEOUT,
+    Attempt,
+    Scoreboard,
+    outcome_text,
+    untestable_state,
+)
 from app.core.states import CLOSED_STATES
 from app.qt.land.compareview import CompareView
-from app.services.land import compare
-from app.services.orchard import Orchard, UserError
 
 log = logging.getLogger(__name__)
 ConfirmDiscard = Callable[[int], bool]
+RESULTS_POLL_S = 0.5  # how often results are read while the tests run
 
 
 class CompareController:
@@ -27,14 +35,14 @@ class CompareController:
 
     def __init__(
         self,
-        orchard: Orchard,
+        ops: Operations,
         view: CompareView,
         ref: str,
         confirm_discard: ConfirmDiscard | None = None,
-        jobs: int = compare.DEFAULT_JOBS,
-        timeout: float = compare.DEFAULT_TIMEOUT,
+        jobs: int = DEFAULT_JOBS,
+        timeout: float = DEFAULT_TIMEOUT,
     ) -> None:
-        self.orchard = orchard
+        self.ops = ops
         self.view = view
         self.ref = ref
         self.confirm_discard = confirm_discard or self._ask_discard
@@ -59,7 +67,7 @@ class CompareController:
         if job.cancelled() or job.exception() is None:
             return
         exc = job.exception()
-        if not isinstance(exc, UserError):
+        if not isinstance(exc, Refused):
             log.error("compare job failed", exc_info=exc)
         if self.alive():
             self.view.show_message(str(exc), error=True)
@@ -84,7 +92,7 @@ class CompareController:
         """Show the group's scoreboard with the tests' kept results."""
         self._load_token += 1
         token = self._load_token
-        board = await compare.load_scoreboard(self.orchard, self.ref)
+        board = await self.ops.scoreboard(self.ref)
         if token == self._load_token and self.alive():
             self.view.set_scoreboard(board)
 
@@ -103,11 +111,12 @@ class CompareController:
         self.view.show_message(f"Running the tests in {len(testable)} attempt(s)…")
         for task_id in testable:
             self.view.show_test_running(task_id)
+        started = time.time()
+        watching = asyncio.ensure_future(self._watch_results(started, set(testable)))
         try:
-            board, skipped = await compare.run_tests(
-                self.orchard, self.ref, self.jobs, self.timeout, on_result=self._on_test_result
-            )
+            board, skipped = await self.ops.run_group_tests(self.ref, self.jobs, self.timeout)
         finally:
+            watching.cancel()
             self._testing = False
             if self.alive():
                 self.view.set_running(False)
@@ -118,14 +127,22 @@ class CompareController:
         notes = [f"{task_id[:8]}: {why}" for task_id, why in skipped.items()]
         self.view.show_message("Tests done." + (" Not run: " + "; ".join(notes) if notes else ""))
 
-    def _on_test_result(self, task_id: str, result: TestResult) -> None:
-        if not self.alive():
+    async def _watch_results(self, since: float, waiting: set[str]) -> None:
+        """Show each attempt's result as it is kept, while the tests run (results on disk)."""
+        while waiting:
+            await asyncio.sleep(RESULTS_POLL_S)
+            self._show_results(await self.ops.scoreboard(self.ref), since, waiting)
+
+    def _show_results(self, fresh: Scoreboard, since: float, waiting: set[str]) -> None:
+        board = self.view.board if self.alive() else None
+        if board is None:
             return
-        board = self.view.board
-        if board is None or not any(a.id == task_id for a in board.attempts):
-            return
-        fresh = replace(board.attempt(task_id), test=result, stale=False)
-        self.view.show_test_result(task_id, outcome_text(fresh), result.passed)
+        for attempt in fresh.attempts:
+            result = attempt.test
+            if attempt.id in waiting and result is not None and result.ran_at >= since:
+                waiting.discard(attempt.id)
+                shown = replace(board.attempt(attempt.id), test=result, stale=False)
+                self.view.show_test_result(attempt.id, outcome_text(shown), result.passed)
 
     # picking
 
@@ -138,7 +155,7 @@ class CompareController:
 
     async def pick(self, task_id: str, discard_others: bool) -> None:
         """Mark `task_id` the winner, discarding the others if asked, and show the board."""
-        result = await compare.pick_winner(self.orchard, task_id, discard_others)
+        result = await self.ops.pick_winner(task_id, discard_others)
         await self.load()
         if not self.alive():
             return
@@ -164,15 +181,15 @@ class CompareController:
 
 
 def _testable(attempt: Attempt) -> bool:
-    return compare.untestable(attempt.task) is None
+    return untestable_state(attempt.task) is None
 
 
-def open_compare(orchard: Orchard, ref: str, parent: QWidget | None = None) -> CompareController:
+def open_compare(ops: Operations, ref: str, parent: QWidget | None = None) -> CompareController:
     """Open a compare window for the group `ref` names and start loading it."""
     view = CompareView(parent)
     view.setWindowFlag(Qt.WindowType.Window, True)
     view.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
-    controller = CompareController(orchard, view, ref)
+    controller = CompareController(ops, view, ref)
     view.destroyed.connect(controller.close)
     view.resize(900, 420)
     view.show()

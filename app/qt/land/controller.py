@@ -138,7 +138,7 @@ class LandingController:
             return
         from app.qt.land.comparecontroller import open_compare
 
-        compare = open_compare(self.main.orchard, task.group)
+        compare = open_compare(self.main.ops, task.group)
         compare.view.review_requested.connect(self.review)
         compare.view.destroyed.connect(lambda: self.compares.pop(task.group or "", None))
         self.compares[task.group] = compare

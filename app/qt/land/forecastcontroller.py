@@ -73,10 +73,8 @@ class ForecastController:
 
     async def refresh(self) -> Forecast:
         """Forecast every project now and show the marks."""
-        from app.services.land import forecast  # after the first frame, not at start-up
-
         try:
-            self.result = await forecast.forecast(self.main.orchard)
+            self.result = await self.main.ops.forecast()
         except Exception as exc:  # the board keeps its old marks; the cause goes to the log
             log.warning("conflict forecast failed: %s", exc)
             return self.result

@@ -26,8 +26,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.core.events import SearchHit
 from app.core.naming import short_id
-from app.services.store import SearchHit
 
 DEBOUNCE_MS = 250
 _Index = QModelIndex | QPersistentModelIndex

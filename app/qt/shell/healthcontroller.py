@@ -6,11 +6,11 @@ from PySide6.QtCore import QTimer
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QApplication, QPushButton
 
+from app.client import Refused
 from app.core.findings import ORPHAN_KILLED, Finding
 from app.core.states import ACTIVE_STATES
 from app.qt.shell.host import WindowHost
 from app.qt.shell.problemsdialog import ProblemsDialog
-from app.services.orchard import UserError
 from app.services.tasks import Message, QueueHeld
 
 MEMORY_MS = 2000
@@ -46,9 +46,7 @@ class HealthController:
 
     async def recover(self) -> None:
         """Rebuild a damaged database if one was set aside: before the board is read."""
-        from app.services.recovery import start_up
-
-        found = await start_up(self.orchard, reap=False)
+        found = await self.main.ops.start_up(reap=False)
         if found.damaged:
             self.main.say(
                 f"The database was damaged ({found.damaged}); it was moved aside to "
@@ -62,9 +60,7 @@ class HealthController:
         Runs once the board is on screen: it reads every task and asks git about every
         project, which would otherwise delay the first interactive frame.
         """
-        from app.services.recovery import reconcile
-
-        self.show_findings(await reconcile(self.orchard))
+        self.show_findings(await self.main.ops.check_health())
         for notice in self.orchard.settings.notices:
             self.main.say(notice)
         self._timer.start()
@@ -101,22 +97,18 @@ class HealthController:
 
     async def recheck(self) -> None:
         """Compare the database with git again."""
-        from app.services.recovery import reconcile
-
-        self.show_findings(await reconcile(self.orchard))
+        self.show_findings(await self.main.ops.check_health())
 
     def _on_dialog_repair_requested(self, findings: list[Finding]) -> None:
         self.main.spawn(self.repair(findings))
 
     async def repair(self, findings: list[Finding]) -> None:
         """Apply the repairs that lose nothing; say what each did or why it could not."""
-        from app.services.recovery import repair
-
         said = []
         for finding in findings:
             try:
-                said.append(await repair(self.orchard, finding))
-            except UserError as exc:
+                said.append(await self.main.ops.repair(finding))
+            except Refused as exc:
                 said.append(str(exc))
         if self.dialog is not None:
             self.dialog.show_outcome(said)
@@ -151,14 +143,10 @@ class HealthController:
         self.main.say("Another Orchard was started on this home; this one supervises it")
 
     async def _poll_memory(self) -> None:
-        from app.services.tasks import group_rss
-
         try:
-            running = (t for t in self.main.tasks.values() if t.state in ACTIVE_STATES)
-            groups = {t.pgid: t.id for t in running if t.pgid}
-            sizes = await self.main.off_thread(group_rss, list(groups)) if groups else {}
-            self.main.window.board.board_model.set_memory(
-                {groups[pgid]: size for pgid, size in sizes.items() if size}
-            )
+            if any(t.state in ACTIVE_STATES for t in self.main.tasks.values()):
+                self.main.window.board.board_model.set_memory(await self.main.ops.memory())
+            else:
+                self.main.window.board.board_model.set_memory({})
         finally:
             self._polling = False

@@ -26,8 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core.profiles import AgentProfile, OutputFormat
-from app.services.config import default_profiles
+from app.core.profiles import BUILTIN_NAMES, AgentProfile, OutputFormat
 
 THEMES = (("System", "system"), ("Light", "light"), ("Dark", "dark"))
 PROMPT_VIA = ("argv", "stdin")
@@ -104,7 +103,7 @@ class SettingsDialog(QDialog):
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Settings")
-        self._builtins = frozenset(default_profiles() if builtins is None else builtins)
+        self._builtins = frozenset(BUILTIN_NAMES if builtins is None else builtins)
         self._originals = dict(profiles)
         self._drafts = {name: _Draft.of(p) for name, p in profiles.items()}
         self._checks: dict[str, tuple[str, bool]] = {}

@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-import threading
 from dataclasses import replace
 
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QGuiApplication
 
-from app.core.profiles import AgentProfile
+from app.core.profiles import BUILTIN_NAMES, AgentProfile
 from app.qt.log import LogSearchDialog
 from app.qt.shell.host import WindowHost
 from app.qt.shell.settingsdialog import SettingsDialog
-from app.services.config import check_agent, default_profiles, save_settings
-from app.services.store import search_logs
 
 SEARCH_LIMIT = 1000
 _SCHEMES = {
@@ -30,7 +27,7 @@ class SearchController:
     def __init__(self, main: WindowHost) -> None:
         self.main = main
         self.dialog: LogSearchDialog | None = None
-        self._cancel = threading.Event()
+        self._searching: asyncio.Task[None] | None = None
         self._query = ""
         main.window.actions["search_logs"].triggered.connect(self.open)
 
@@ -44,18 +41,17 @@ class SearchController:
         self.dialog.raise_()
 
     def _on_dialog_search_requested(self, query: str) -> None:
-        self._cancel.set()
-        self._cancel = threading.Event()
+        if self._searching is not None:
+            self._searching.cancel()  # the newest search wins; the old one stops where it runs
         self._query = query
-        self.main.spawn(self._search(query, self._cancel))
+        self._searching = self.main.spawn(self._search(query))
 
-    async def _search(self, query: str, cancel: threading.Event) -> None:
+    async def _search(self, query: str) -> None:
         tasks = list(self.main.tasks.values())
         titles = {t.id: t.title for t in tasks}
         ids = [t.id for t in sorted(tasks, key=lambda t: -t.created_at)]
-        logs_dir = self.main.orchard.home.logs
-        hits = await self.main.off_thread(search_logs, logs_dir, ids, query, SEARCH_LIMIT, cancel)
-        if self.dialog is not None and not cancel.is_set():
+        hits = await self.main.ops.search_logs(query, ids, SEARCH_LIMIT)
+        if self.dialog is not None:
             self.dialog.show_results(query, hits, titles, more=len(hits) >= SEARCH_LIMIT)
 
     def _on_dialog_hit_activated(self, task_id: str, seq: int) -> None:
@@ -80,7 +76,7 @@ class SettingsController:
             dict(o.settings.profiles),
             o.home.root,
             theme=str(self.settings.value("theme") or "system"),
-            builtins=set(default_profiles()),
+            builtins=BUILTIN_NAMES,
             parent=self.main.window,
         )
         self.dialog.check_requested.connect(self._on_dialog_check_requested)
@@ -117,7 +113,7 @@ class SettingsController:
             self.main.spawn(self._check(dialog, name, profile))
 
     async def _check(self, dialog: SettingsDialog | None, name: str, profile: AgentProfile) -> None:
-        result = await check_agent(profile)
+        result = await self.main.ops.check_agent(profile)
         if dialog is not None and dialog is self.dialog:  # not closed (and deleted) meanwhile
             dialog.show_check(name, result.message, result.ok)
 
@@ -125,12 +121,15 @@ class SettingsController:
         if self.dialog is None:
             return
         parallel, profiles, theme = self.dialog.result_settings()
-        o = self.main.orchard
-        save_settings(o.home, parallel, profiles)
-        o.settings = replace(o.settings, parallel=parallel, profiles=profiles)
-        o.supervisor.settings = o.settings
         self.settings.setValue("theme", theme)
         apply_theme(theme)
+        self.main.spawn(self._save(parallel, profiles))
+
+    async def _save(self, parallel: int, profiles: dict[str, AgentProfile]) -> None:
+        """Have the supervising process write the settings and use them; show them here too."""
+        o = self.main.orchard
+        await self.main.ops.save_settings(parallel, profiles)
+        o.settings = replace(o.settings, parallel=parallel, profiles=profiles)
         self.main.say(f"Settings saved to {o.home.config}")
 
     def _on_dialog_finished(self, _result: int) -> None:

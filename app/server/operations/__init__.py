@@ -1,7 +1,11 @@
 """The operations the window and the command line ask of whichever process supervises a home."""
 
 # The feature modules register their operations as they are imported.
+from app.server.operations import compare as compare
+from app.server.operations import health as health
 from app.server.operations import land as land
+from app.server.operations import logs as logs
+from app.server.operations import settings as settings
 from app.server.operations import tasks as tasks
 from app.server.operations.registry import OPERATIONS as OPERATIONS
 from app.server.operations.registry import Envelope as Envelope

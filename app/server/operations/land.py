@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 
+from app.core.forecast import Forecast
 from app.core.landing import LandCheck, LandResult, PullRequest
 from app.server.operations.registry import Params, drop_choice, flag, operation, optional_text, text
 from app.services.orchard import Orchard
@@ -50,3 +51,11 @@ async def open_pull_request(orchard: Orchard, params: Params) -> PullRequest:
         env={**os.environ, "GITHUB_TOKEN": token} if token else None,
         drop_comments=drop_choice(params),
     )
+
+
+@operation("forecast.all")
+async def forecast(orchard: Orchard, params: Params) -> Forecast:
+    """Forecast every pending task's clashes with the others and with its base branch."""
+    from app.services.land import forecast
+
+    return await forecast.forecast(orchard, optional_text(params, "project"))

@@ -60,14 +60,15 @@ def refusal(exc: Exception) -> Envelope:
 
 
 def changed_tasks(value: Any) -> list[Task]:
-    """Return the tasks an operation's value holds (a task, a land's result, a list of tasks)."""
+    """Return the tasks an operation's value holds, at any depth (a land's, a pick's)."""
     if isinstance(value, Task):
         return [value]
     if isinstance(value, list | tuple):
         return [t for v in value for t in changed_tasks(v)]
+    if isinstance(value, dict):
+        return changed_tasks(list(value.values()))
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        task = getattr(value, "task", None)
-        return [task] if isinstance(task, Task) else []
+        return changed_tasks([getattr(value, f.name) for f in dataclasses.fields(value)])
     return []
 
 

@@ -6,10 +6,10 @@ import os
 import shutil
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from app.core.profiles import AgentCheck as AgentCheck
 from app.core.profiles import AgentProfile
 from app.services import process
 from app.services.config.atomicfile import write_atomically
@@ -115,17 +115,6 @@ def _table(value: Any) -> dict[str, Any]:
 
 
 # checking an agent
-
-
-@dataclass(frozen=True, slots=True)
-class AgentCheck:
-    """What checking an agent found: `ok` when its program exists and starts."""
-
-    name: str
-    ok: bool
-    path: str | None
-    version: str | None
-    message: str
 
 
 async def check_agent(profile: AgentProfile, env: dict[str, str] | None = None) -> AgentCheck:

@@ -6,9 +6,11 @@ import asyncio
 import json
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
+from app.core.compare import DEFAULT_JOBS as DEFAULT_JOBS
+from app.core.compare import DEFAULT_TIMEOUT as DEFAULT_TIMEOUT
 from app.core.compare import (
     Attempt,
     Scoreboard,
@@ -17,7 +19,9 @@ from app.core.compare import (
     duration_of,
     is_stale,
     tail,
+    untestable_state,
 )
+from app.core.compare import Pick as Pick
 from app.core.diffstat import DiffStat, parse_numstat_z
 from app.core.states import CLOSED_STATES, LIVE_STATES, TaskState
 from app.core.task import Task
@@ -27,8 +31,6 @@ from app.services.orchard import Orchard, UserError
 from app.services.repo import git
 from app.services.store import StoreError
 
-DEFAULT_JOBS = 2  # test runs at once; each may itself be heavy
-DEFAULT_TIMEOUT = 600.0
 RESULT_FILE = "test-result.json"
 PICK_FILE = "picked.json"
 
@@ -43,15 +45,6 @@ class Snapshot:
     head: str
     tree: str
     stat: DiffStat
-
-
-@dataclass(frozen=True, slots=True)
-class Pick:
-    """The outcome of picking a winner: the others discarded, and those that could not be."""
-
-    winner: Task
-    discarded: list[Task] = field(default_factory=list)
-    failed: dict[str, str] = field(default_factory=dict)  # task id -> why
 
 
 # the group
@@ -198,10 +191,8 @@ async def run_tests(
 
 def untestable(task: Task) -> str | None:
     """Say why the tests cannot run in `task`'s worktree now, or None if they can."""
-    if task.state is TaskState.QUEUED or task.state in LIVE_STATES:
-        return f"it is {task.state}; wait for it to finish"
-    if task.state in CLOSED_STATES:
-        return f"it is {task.state}"
+    if (why := untestable_state(task)) is not None:
+        return why
     if not Path(task.worktree).is_dir():
         return f"its worktree is missing: {task.worktree}"
     return None

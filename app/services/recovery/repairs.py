@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import time
 import uuid
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,7 @@ from app.core.findings import (
     WORKTREE_UNRECORDED,
     Finding,
 )
+from app.core.findings import StartUp as StartUp
 from app.core.naming import short_id
 from app.core.states import TaskState
 from app.core.task import Project, Task
@@ -40,16 +41,6 @@ REBUILT_NOTE = (
     "its prompt and agent may be approximate"
 )
 REPAIRABLE = (WORKTREE_MISSING, BRANCH_MISSING, INDEX_LOCK, WORKTREE_UNRECORDED)
-
-
-@dataclass
-class StartUp:
-    """What starting Orchard found and did: a database rebuilt, faults found."""
-
-    damaged: str | None = None  # SQLite's complaint, when the database was set aside
-    moved_to: Path | None = None
-    rebuilt: list[Task] = field(default_factory=list)
-    findings: list[Finding] = field(default_factory=list)
 
 
 async def start_up(orchard: Orchard, reap: bool = True) -> StartUp:

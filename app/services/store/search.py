@@ -13,13 +13,13 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import orjson
 
 from app.core.events import AgentEvent, EventKind
+from app.core.events import SearchHit as SearchHit
 
 log = logging.getLogger(__name__)
 
@@ -35,17 +35,6 @@ _VALUES = {
     "change": ("add", "update", "delete"),
     "stream": ("stdout", "stderr"),
 }
-
-
-@dataclass(frozen=True, slots=True)
-class SearchHit:
-    """One event whose text, command, path or tool contains the query."""
-
-    task_id: str
-    seq: int
-    kind: str
-    snippet: str
-    line_no: int  # 0-based line in events.jsonl; equals seq for logs TaskLogWriter wrote
 
 
 def search_logs(

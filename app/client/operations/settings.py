@@ -1,0 +1,22 @@
+"""Operations on the home's settings: save them, and check an agent where it will run."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from app.client.operations.calls import Asker
+from app.core.profiles import AgentCheck, AgentProfile
+from app.core.wire import encode
+
+
+class SettingsOperations(Asker):
+    """Settings written and agents checked by the process that runs the agents."""
+
+    async def save_settings(self, parallel: int, profiles: Mapping[str, AgentProfile]) -> None:
+        """Write the parallel limit and the agents to config.toml; they apply at once."""
+        await self.do("settings.save", parallel=parallel, profiles=encode(dict(profiles)))
+
+    async def check_agent(self, profile: AgentProfile) -> AgentCheck:
+        """Find the agent's program where the agents run and ask its version."""
+        found: AgentCheck = await self.do("agent.check", AgentCheck, profile=encode(profile))
+        return found

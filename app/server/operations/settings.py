@@ -1,0 +1,41 @@
+"""Operations on the home's settings: save them, and check an agent where it will run."""
+
+from __future__ import annotations
+
+from app.core.profiles import AgentCheck, AgentProfile
+from app.core.wire import decode
+from app.server.operations.registry import Params, number, operation
+from app.services.orchard import Orchard, UserError
+
+
+def _profile(value: object) -> AgentProfile:
+    profile = decode(value, AgentProfile)
+    if not isinstance(profile, AgentProfile):
+        raise UserError("the request needs an agent profile")
+    return profile
+
+
+@operation("settings.save")
+async def save(orchard: Orchard, params: Params) -> None:
+    """Write the parallel limit and the agents to config.toml; the supervisor uses them now."""
+    from app.services.config import load_settings, save_settings
+
+    parallel = number(params, "parallel")
+    if parallel < 1:
+        raise UserError("parallel must be at least 1")
+    raw = params.get("profiles")
+    if not isinstance(raw, dict):
+        raise UserError("the request needs 'profiles' as an object")
+    profiles = {str(name): _profile(value) for name, value in raw.items()}
+    save_settings(orchard.home, parallel, profiles)
+    orchard.settings = load_settings(orchard.home)  # as the file now says, secrets and all
+    orchard.supervisor.settings = orchard.settings
+    orchard.supervisor.wake()  # a higher limit starts queued tasks now
+
+
+@operation("agent.check")
+async def check_agent(orchard: Orchard, params: Params) -> AgentCheck:
+    """Find an agent's program on the supervising process's PATH and ask its version."""
+    from app.services.config import check_agent
+
+    return await check_agent(_profile(params.get("profile")))
