@@ -14,15 +14,18 @@ from app.client.errors import ServiceDown, ServiceError, ServiceSilent
 from app.localsocket import API_HEADER, API_VERSION, connect, socket_path, version_refusal
 
 TIMEOUT = 30.0
+CONNECT_TIMEOUT = 5.0
 
 
 class _UnixConnection(http.client.HTTPConnection):
-    def __init__(self, path: Path, timeout: float) -> None:
+    def __init__(self, path: Path, timeout: float | None) -> None:
         super().__init__("orchard", timeout=timeout)
         self._path = path
 
     def connect(self) -> None:
-        self.sock = connect(self._path, self.timeout)
+        # A live service accepts at once; only the answer may take long (timeout None).
+        self.sock = connect(self._path, CONNECT_TIMEOUT)
+        self.sock.settimeout(self.timeout)
 
 
 class ServiceClient:
@@ -40,7 +43,9 @@ class ServiceClient:
             return False
         return True
 
-    def request(self, method: str, path: str, body: Any = None, timeout: float = TIMEOUT) -> Any:
+    def request(
+        self, method: str, path: str, body: Any = None, timeout: float | None = TIMEOUT
+    ) -> Any:
         """Send one request and return its JSON reply; raise ServiceDown or ServiceError."""
         return _decode(*self._send(method, path, body, timeout))
 
@@ -52,7 +57,7 @@ class ServiceClient:
         return raw
 
     def _send(
-        self, method: str, path: str, body: Any, timeout: float
+        self, method: str, path: str, body: Any, timeout: float | None
     ) -> tuple[http.client.HTTPResponse, bytes]:
         conn = _UnixConnection(self.socket, timeout)
         headers = {API_HEADER: str(API_VERSION), "Content-Type": "application/json"}

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 import time
 from typing import Any
 
-from app.commands.handler import Handlers, print_json
-from app.core.triage import PRIORITIES, Report, ReportStatus, parse_status
+from app.commands.handler import Handlers, ops_of, print_json
+from app.core.triage import PRIORITIES, Report, ReportStatus
 from app.services.orchard import Orchard, UserError
+
+# This shell's token goes with a GitHub request: the service's environment may be older.
+TOKEN_VARIABLES = ("GITHUB_TOKEN", "GH_TOKEN")
 
 
 def add_commands(sub: Any) -> Handlers:
@@ -73,18 +77,17 @@ def _add_intake(sub: Any) -> None:
 
 async def cmd_triage_import(orchard: Orchard, args: argparse.Namespace) -> int:
     """Import a GitHub repository's open issues or a file; with --watch, keep refreshing."""
-    from app.services.triage import import_file, import_github
-
     if args.file and args.watch:
         raise UserError("--watch refreshes a GitHub import; it does not apply to --file")
     if args.watch is not None and args.watch < 1:
         raise UserError("--watch needs at least 1 second between refreshes")
+    ops, env = ops_of(args), _github_env()
     while True:
         if args.file:
-            result = await import_file(orchard, args.project, args.file)
+            result = await ops.import_report_file(args.project, args.file)
         else:
-            result = await import_github(
-                orchard, args.project, args.github, api_url=args.api_url, on_progress=_say
+            result = await ops.import_github_issues(
+                args.project, args.github, api_url=args.api_url, github_env=env
             )
         if args.json:
             print_json(result.to_json())
@@ -95,18 +98,14 @@ async def cmd_triage_import(orchard: Orchard, args: argparse.Namespace) -> int:
         await asyncio.sleep(args.watch)
 
 
-def _say(text: str) -> None:
-    if text.startswith("GitHub rate limit"):
-        print(text, file=sys.stderr, flush=True)
+def _github_env() -> dict[str, str]:
+    """Return this shell's GitHub token variables that are set."""
+    return {n: os.environ[n] for n in TOKEN_VARIABLES if os.environ.get(n, "").strip()}
 
 
 async def cmd_triage_capture(orchard: Orchard, args: argparse.Namespace) -> int:
     """Take in one report and print its id."""
-    from app.services.triage import capture_report
-
-    report = await asyncio.to_thread(
-        capture_report, orchard, args.project, args.title, args.body, args.reporter
-    )
+    report = await ops_of(args).capture_report(args.project, args.title, args.body, args.reporter)
     if args.json:
         print_json(report.to_json())
     else:
@@ -116,11 +115,9 @@ async def cmd_triage_capture(orchard: Orchard, args: argparse.Namespace) -> int:
 
 async def cmd_triage_paste(orchard: Orchard, args: argparse.Namespace) -> int:
     """Take in the reports pasted on standard input."""
-    from app.services.triage import paste_reports
-
     if sys.stdin.isatty():
         print("paste the reports, then Ctrl-D:", file=sys.stderr)
-    result = paste_reports(orchard, args.project, sys.stdin.read())
+    result = await ops_of(args).paste_reports(args.project, sys.stdin.read())
     if args.json:
         print_json(result.to_json())
     else:
@@ -130,9 +127,7 @@ async def cmd_triage_paste(orchard: Orchard, args: argparse.Namespace) -> int:
 
 async def cmd_triage_list(orchard: Orchard, args: argparse.Namespace) -> int:
     """List a project's reports."""
-    orchard.store.project(args.project)
-    statuses = [parse_status(s) for s in args.status] if args.status else None
-    reports = orchard.store.reports(args.project, statuses)
+    reports = await ops_of(args).reports(args.project, args.status)
     if args.json:
         print_json([r.to_json() for r in reports])
         return 0
@@ -153,8 +148,6 @@ def _line(report: Report) -> str:
 
 async def cmd_triage_set(orchard: Orchard, args: argparse.Namespace) -> int:
     """Set triage fields on reports and print what changed."""
-    from app.services.triage import set_reports
-
     changes = {
         name: getattr(args, name)
         for name in ("priority", "category", "owner", "status", "duplicate_of")
@@ -164,7 +157,7 @@ async def cmd_triage_set(orchard: Orchard, args: argparse.Namespace) -> int:
         raise UserError(
             "nothing to set: give --priority, --category, --owner, --status or --duplicate-of"
         )
-    changed = set_reports(orchard, args.reports, **changes)
+    changed = await ops_of(args).set_reports(args.reports, **changes)
     if args.json:
         print_json([r.to_json() for r in changed])
     else:
@@ -175,9 +168,9 @@ async def cmd_triage_set(orchard: Orchard, args: argparse.Namespace) -> int:
 
 async def cmd_triage_dispatch(orchard: Orchard, args: argparse.Namespace) -> int:
     """Queue one task per report and print the task ids."""
-    from app.services.triage import dispatch_reports
-
-    sent = await dispatch_reports(orchard, args.reports, agent=args.agent, attempts=args.attempts)
+    sent = await ops_of(args).dispatch_reports(
+        args.reports, agent=args.agent, attempts=args.attempts
+    )
     if args.json:
         print_json([{"report": r.to_json(), "tasks": [t.id for t in ts]} for r, ts in sent])
         return 0
@@ -190,18 +183,17 @@ async def cmd_triage_dispatch(orchard: Orchard, args: argparse.Namespace) -> int
 
 async def cmd_triage_export(orchard: Orchard, args: argparse.Namespace) -> int:
     """Export reports to a CSV file, or write their triage back to GitHub."""
+    ops = ops_of(args)
     if args.csv:
-        from app.services.triage import export_csv
-
-        count = await asyncio.to_thread(export_csv, orchard, args.project, args.csv)
+        count = await ops.export_reports_csv(args.project, args.csv)
         if args.json:
             print_json({"written": count, "path": args.csv})
         else:
             print(f"wrote {count} report(s) to {args.csv}")
         return 0
-    from app.services.triage import export_github
-
-    result = await export_github(orchard, args.project, api_url=args.api_url)
+    result = await ops.export_triage_to_github(
+        args.project, api_url=args.api_url, github_env=_github_env()
+    )
     if args.json:
         print_json(result.to_json())
     else:

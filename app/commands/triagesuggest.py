@@ -5,19 +5,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-import time
 from collections.abc import Sequence
 from typing import Any
 
-from app.commands.handler import Handlers, print_json
-from app.core.suggestion import Suggestion, duplicate_candidates, unset_fields
-from app.core.triage import (
-    OPEN_STATUSES,
-    TRIAGE_FIELDS,
-    ReportStatus,
-    parse_status,
-    triage_changes,
-)
+from app.commands.handler import Handlers, ops_of, print_json
+from app.core.suggestion import Suggestion, duplicate_candidates
+from app.core.triage import OPEN_STATUSES, ReportStatus, parse_status
 from app.services.orchard import Orchard, UserError
 
 
@@ -43,11 +36,13 @@ def add_commands(sub: Any) -> Handlers:
 
 async def cmd_triage_suggest(orchard: Orchard, args: argparse.Namespace) -> int:
     """Print a suggestion per report as batches come back; with --apply, fill unset fields."""
+    # The model is asked from here, batch by batch as they come back; the reports are read
+    # and the suggestions applied by whichever process supervises the home.
     from app.services.triage import SuggestError, suggest_reports
 
-    orchard.store.project(args.project)
+    ops = ops_of(args)
+    pool = await ops.reports(args.project)
     statuses = _statuses(args.status or ["new"])
-    pool = await asyncio.to_thread(orchard.store.reports, args.project)
     reports = [r for r in pool if r.status in statuses]
     if not reports:
         print(f"no {' or '.join(sorted(s.value for s in statuses))} reports in {args.project}")
@@ -68,11 +63,7 @@ async def cmd_triage_suggest(orchard: Orchard, args: argparse.Namespace) -> int:
         )
     except SuggestError as exc:
         raise UserError(str(exc)) from None
-    applied = (
-        await asyncio.to_thread(_apply, orchard, args.project, run.suggestions)
-        if args.apply
-        else {}
-    )
+    applied = await ops.apply_suggestions(args.project, run.suggestions) if args.apply else {}
     if args.json:
         print_json([_json(s, applied) for s in sorted(run.suggestions, key=_by_id)])
     elif args.apply:
@@ -111,19 +102,3 @@ def _json(suggestion: Suggestion, applied: dict[int, list[str]]) -> dict[str, An
     data = suggestion.to_json()
     data["applied"] = applied.get(suggestion.report_id, [])
     return data
-
-
-def _apply(
-    orchard: Orchard, project: str, suggestions: Sequence[Suggestion]
-) -> dict[int, list[str]]:
-    """Fill in suggested fields each report still lacks; return the fields set per report."""
-    now = time.time()
-    current = {r.id: r for r in orchard.store.reports(project)}
-    changes: dict[int, dict[str, Any]] = {}
-    for suggestion in suggestions:
-        report = current.get(suggestion.report_id)
-        fields = unset_fields(report, suggestion) if report is not None else {}
-        if report is not None and fields:
-            changes[report.id] = triage_changes(report, fields, now)
-    orchard.store.update_reports(changes)
-    return {rid: [k for k in TRIAGE_FIELDS if k in c] for rid, c in changes.items()}

@@ -416,3 +416,15 @@ def find_row(rows: Sequence[Row], side: Literal["old", "new"], line_no: int) -> 
         if row[column] == line_no:
             return i
     return None
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewSnapshot:
+    """The changes under review: `base` against `tree`, and the files that differ."""
+
+    repo: str  # where git runs: the worktree, or the repository when the worktree is gone
+    base: str  # a commit id
+    tree: str  # a tree id holding the task's whole state
+    files: tuple[FileEntry, ...] = ()
+    ignore_whitespace: bool = False  # how `files` counted their lines
+    worktree_missing: bool = False  # the worktree folder is gone: this is the branch's head

@@ -1,4 +1,5 @@
-"""Bug-bash triage records: a report, its status, and the rules a triage change follows.
+"""Bug-bash triage records: a report, its status, the rules a triage change follows, and what
+an import or an export did.
 
 Pure: no I/O. The store keeps reports; services/triage*.py take them in, dispatch and export.
 """
@@ -114,6 +115,57 @@ class Report:
         data["labels"] = list(self.labels)
         data["tasks"] = list(self.tasks)
         return data
+
+
+@dataclass(frozen=True, slots=True)
+class ImportResult:
+    """What one import did; `complete` is False when it stopped early and can resume."""
+
+    added: int
+    updated: int
+    unchanged: int
+    skipped_pulls: int = 0
+    pages: int = 0
+    not_modified: int = 0
+    complete: bool = True
+    message: str = ""
+    new_ids: tuple[int, ...] = ()
+
+    def summary(self) -> str:
+        """Say in one line what the import took in."""
+        parts = [f"{self.added} new", f"{self.updated} updated", f"{self.unchanged} unchanged"]
+        if self.skipped_pulls:
+            parts.append(f"{self.skipped_pulls} pull requests skipped")
+        if self.not_modified:
+            parts.append("nothing changed on GitHub since the last import")
+        text = ", ".join(parts)
+        return f"{text}; {self.message}" if self.message else text
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the result as the JSON object the CLI prints."""
+        return {**asdict(self), "new_ids": list(self.new_ids)}
+
+
+@dataclass(frozen=True, slots=True)
+class ExportResult:
+    """What an export sent: how many issues got labels, an assignee, a comment."""
+
+    labeled: int = 0
+    assigned: int = 0
+    commented: int = 0
+    unchanged: int = 0
+    skipped: int = 0  # reports that did not come from GitHub
+
+    def summary(self) -> str:
+        """Say in one line what the export did."""
+        return (
+            f"{self.labeled} labeled, {self.assigned} assigned, {self.commented} commented, "
+            f"{self.unchanged} already up to date, {self.skipped} not from GitHub"
+        )
+
+    def to_json(self) -> dict[str, int]:
+        """Return the result as the JSON object the CLI prints."""
+        return asdict(self)
 
 
 def parse_priority(text: str) -> str:

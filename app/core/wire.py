@@ -13,7 +13,7 @@ import functools
 import importlib
 import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -22,11 +22,14 @@ TAG = "~"
 MODULES = (
     "app.core.task",
     "app.core.landing",
+    "app.core.diff",
     "app.core.forecast",
     "app.core.compare",
     "app.core.findings",
     "app.core.events",
     "app.core.profiles",
+    "app.core.triage",
+    "app.core.suggestion",
 )
 
 
@@ -55,31 +58,67 @@ def encode(value: Any) -> Any:
     raise WireError(f"a {type(value).__name__} does not cross the local API")
 
 
+Reader = Callable[[Any], Any]
+
+
 def decode(data: Any, hint: Any = Any) -> Any:
     """Return the value `encode` made of `data`, read as `hint` says where JSON cannot."""
-    if isinstance(data, dict) and TAG in data:
-        return _dataclass(data)
+    return _reader(hint)(data)
+
+
+def _identity(data: Any) -> Any:
+    return data
+
+
+def _plain(data: Any) -> Any:
+    """Read JSON with no hint: tagged dataclasses anywhere, the rest as it is."""
+    if isinstance(data, dict):
+        return _dataclass(data) if TAG in data else {k: _plain(v) for k, v in data.items()}
+    if isinstance(data, list):
+        return [_plain(v) for v in data]
+    return data
+
+
+def _or_none(read: Reader) -> Reader:
+    return lambda data: None if data is None else read(data)
+
+
+@functools.cache
+def _reader(hint: Any) -> Reader:
+    """Return the function that reads JSON as `hint`, built once per hint (diffs are long)."""
     origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if hint in _SCALARS:
+        return _identity
     if origin in (typing.Union, types.UnionType):
-        if data is None:
-            return None
-        return decode(data, next(a for a in args if a is not type(None)))
-    if data is None:
-        return None
+        inner = [a for a in args if a is not type(None)]
+        read = _reader(inner[0]) if len(inner) == 1 else _plain
+        return read if read is _identity else _or_none(read)
     if origin is tuple:
         if len(args) == 2 and args[1] is Ellipsis:
-            return tuple(decode(v, args[0]) for v in data)
-        return tuple(decode(v, a) for v, a in zip(data, args or [Any] * len(data), strict=True))
+            item = _reader(args[0])
+            return _or_none(tuple if item is _identity else lambda d: tuple(map(item, d)))
+        readers = [_reader(a) for a in args]
+        return _or_none(lambda d: tuple(r(v) for r, v in zip(readers, d, strict=True)))
     if origin in (list, set, frozenset):
-        return origin(decode(v, args[0] if args else Any) for v in data)
-    if isinstance(data, list):
-        return [decode(v) for v in data]
-    if isinstance(data, dict):
-        value_hint = args[1] if origin in (dict, Mapping) and len(args) == 2 else Any
-        return {k: decode(v, value_hint) for k, v in data.items()}
-    if isinstance(hint, type) and issubclass(hint, enum.Enum | Path):
-        return hint(data)
-    return data
+        item, kind = _reader(args[0] if args else Any), origin
+        return _or_none(lambda d: kind(map(item, d)))
+    if origin in (dict, Mapping):
+        value = _reader(args[1] if len(args) == 2 else Any)
+        return _or_none(lambda d: {k: value(v) for k, v in d.items()})
+    if isinstance(hint, type):
+        return _class_reader(hint)
+    return _plain
+
+
+def _class_reader(cls: type) -> Reader:
+    if issubclass(cls, tuple) and hasattr(cls, "_fields"):  # a NamedTuple, such as a diff row
+        hints = typing.get_type_hints(cls)
+        readers = [_reader(hints[name]) for name in cls._fields]
+        make = cls._make  # type: ignore[attr-defined]
+        return _or_none(lambda d: make([r(v) for r, v in zip(readers, d, strict=False)]))
+    if issubclass(cls, enum.Enum | Path):
+        return _or_none(cls)
+    return _plain
 
 
 def _dataclass(data: dict[str, Any]) -> Any:
@@ -87,14 +126,17 @@ def _dataclass(data: dict[str, Any]) -> Any:
     cls = _classes().get(name)
     if cls is None:
         raise WireError(f"the reply holds a {name!r}, which this Orchard does not know")
-    hints = _hints(cls)
-    known = {f.name for f in dataclasses.fields(cls) if f.init}
-    return cls(**{k: decode(v, hints[k]) for k, v in data.items() if k in known})
+    readers = _field_readers(cls)
+    return cls(**{k: readers[k](v) for k, v in data.items() if k in readers})
 
 
 @functools.cache
-def _hints(cls: type) -> dict[str, Any]:
-    return typing.get_type_hints(cls)
+def _field_readers(cls: type) -> dict[str, Reader]:
+    hints = typing.get_type_hints(cls)
+    return {f.name: _reader(hints[f.name]) for f in dataclasses.fields(cls) if f.init}
+
+
+_SCALARS = frozenset({str, int, float, bool, type(None)})
 
 
 @functools.cache

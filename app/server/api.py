@@ -27,11 +27,13 @@ from app.services.orchard import UserError
 log = logging.getLogger(__name__)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 SERVICE: web.AppKey[Service] = web.AppKey("service", Service)
+MAX_BODY = 64 * 1024 * 1024
 
 
 def build_app(service: Service) -> web.Application:
     """Return the aiohttp application serving `service`."""
-    app = web.Application(middlewares=[_versioned, _one_line_errors])
+    # A request may carry a pasted bug bash or a long prompt; the socket is the user's alone.
+    app = web.Application(middlewares=[_versioned, _one_line_errors], client_max_size=MAX_BODY)
     app[SERVICE] = service
     app.on_shutdown.append(_end_streams)
     app.add_routes(

@@ -302,17 +302,3 @@ def is_same_process(pid: int, start_time: int | None) -> bool:
     if start_time is None:
         return group_alive(pid)
     return process_start_time(pid) == start_time
-
-
-def launch_detached(argv: Sequence[str], cwd: str) -> None:
-    """Start a program the user asked for (a terminal, an editor) and let it live on its own."""
-    import subprocess  # only here: everything Orchard supervises goes through spawn()
-
-    subprocess.Popen(
-        list(argv),
-        cwd=cwd,
-        start_new_session=True,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )

@@ -22,7 +22,7 @@ import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from app.core.diff import RowKind, unified_rows, word_spans
+from app.core.diff import FileEntry, RowKind, unified_rows, word_spans
 from app.services.land.review import ReviewSnapshot, changed_files, file_diff
 
 N_FILES = 5_000
@@ -177,7 +177,45 @@ async def measure(worktree: Path, base: str, reps: int) -> Table:
     word = ("diff", "--word-diff=porcelain", base, tree, "--", "big.txt", first.path)
     git_words = await median_of(reps, lambda: git_job(worktree, *word)) / len(pairs)
     table.add(f"word spans per pair ({len(pairs):,} pairs)", ours, git_words, None, "us")
+    await through_the_service(table, worktree, base, reps, first, git_list, git_one)
     return table
+
+
+async def through_the_service(
+    table: Table, worktree: Path, base: str, reps: int, first: FileEntry, git_list: float,
+    git_one: float,
+) -> None:  # fmt: skip
+    """Time the window's reads as the window asks them: operations of the running service."""
+    from app.client import Operations, ServiceClient, client_call, ensure_service, stop_service
+    from app.core.states import TaskState
+    from app.core.task import Task
+    from app.services.config import Home
+    from app.services.orchard import Orchard
+
+    home = worktree.parent / "home"
+    orchard = Orchard(Home(home))
+    await orchard.add_project(str(worktree.parent / "repo"), name="repo")
+    task = Task(
+        "b" * 32, "repo", "bench", "bench", "shell", TaskState.SUCCEEDED, "task/bench",
+        str(worktree), "main", base, time.time(),
+    )  # fmt: skip
+    orchard.store.add_tasks([task])
+    orchard.close()
+    await asyncio.to_thread(ensure_service, home)
+    try:
+        ops = Operations(client_call(ServiceClient(home)))
+        quick = await ops.review_files(task.id, counts=False)
+        listed = await median_of(reps, lambda: ops.review_files(task.id, counts=False))
+        table.add("service: file list without counts", listed, git_list, 0.300, "ms")
+        counted = await median_of(reps, lambda: ops.review_counts(quick))
+        table.add("service: then the counts", counted, git_list, None, "ms")
+        one = await median_of(reps, lambda: ops.review_file(quick, first))
+        table.add(f"service: first file rows ({first.insertions}+)", one, git_one, 0.150, "ms")
+        second = next(f for f in quick.files if f.path.startswith("src/") and f != first)
+        two = await median_of(reps, lambda: ops.review_file(quick, second))
+        table.add("service: next file rows", two, git_one, 0.050, "ms")
+    finally:
+        await asyncio.to_thread(stop_service, home, False, True)
 
 
 async def _relist(snapshot: ReviewSnapshot) -> None:

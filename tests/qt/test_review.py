@@ -54,7 +54,8 @@ def shown_path(c: ReviewController) -> str | None:
 
 async def opened(orchard: Orchard, task: Task) -> ReviewController:
     """Open the review and wait for its first file's rows."""
-    c = open_review(orchard, Operations(local_call(orchard)), task)
+    c = open_review(Operations(local_call(orchard)), task)
+    c.orchard = orchard  # type: ignore[attr-defined]  # the store behind it, for the asserts
     await until(lambda: c.window.files.model.rowCount(), what="file list")
     await until(lambda: shown_path(c), what="first file")
     await until(lambda: c.counted, what="+/- counts")
@@ -244,7 +245,7 @@ def test_ignore_whitespace_during_the_first_load_still_lists_the_files(
 ) -> None:
     async def scenario() -> None:
         orchard, task = await finished_task(tmp_path)
-        c = open_review(orchard, Operations(local_call(orchard)), task)
+        c = open_review(Operations(local_call(orchard)), task)
         c.window.whitespace.setChecked(True)  # before the first listing came back
         await until(lambda: c.counted, what="+/- counts")
         assert c.snapshot is not None and c.snapshot.ignore_whitespace

@@ -14,8 +14,11 @@ from app.client.operations.compare import CompareOperations
 from app.client.operations.health import HealthOperations
 from app.client.operations.land import LandOperations
 from app.client.operations.logs import LogOperations
+from app.client.operations.projects import ProjectOperations
+from app.client.operations.review import ReviewOperations
 from app.client.operations.settings import SettingsOperations
 from app.client.operations.tasks import TaskOperations
+from app.client.operations.triage import TriageOperations
 
 
 class Operations(
@@ -24,6 +27,9 @@ class Operations(
     CompareOperations,
     HealthOperations,
     LogOperations,
+    ProjectOperations,
+    ReviewOperations,
     SettingsOperations,
+    TriageOperations,
 ):
     """Every operation, asked through one call."""

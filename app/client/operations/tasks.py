@@ -6,7 +6,7 @@ from collections.abc import Collection
 
 from app.client.operations.calls import Asker
 from app.core.landing import Dropped
-from app.core.task import Comment, Project, Task
+from app.core.task import Comment, Task
 
 DropChoice = bool | Collection[int]
 
@@ -40,20 +40,6 @@ class TaskOperations(Asker):
     async def start_now(self, ids: list[str]) -> None:
         """Start these queued tasks at once, even past the parallel limit."""
         await self.do("tasks.start_now", ids=list(ids))
-
-    async def add_project(
-        self,
-        path: str,
-        name: str | None = None,
-        base: str | None = None,
-        setup: str | None = None,
-        test: str | None = None,
-    ) -> Project:
-        """Register a git repository as a project."""
-        found: Project = await self.do(
-            "project.add", Project, path=path, name=name, base=base, setup=setup, test=test
-        )
-        return found
 
     async def task(self, ref: str) -> Task:
         """Return one task, by id or unique prefix."""

@@ -90,7 +90,7 @@ class LandingController:
         task_id = task.id
         from app.qt.review import open_review
 
-        review = open_review(self.main.orchard, self.main.ops, task)
+        review = open_review(self.main.ops, task)
         window = review.window
         window.merge_requested.connect(lambda tid: self.merger.merge(tid, window))
         window.discard_requested.connect(lambda tid: self.discard([tid], window))

@@ -11,28 +11,23 @@ from typing import Any, TypeVar
 from PySide6.QtWidgets import QWidget
 
 from app.client import Operations, Refused, ServiceError
-from app.core.diff import FileDiff, FileEntry
+from app.core.diff import FileDiff, FileEntry, ReviewSnapshot
 from app.core.states import ACTIVE_STATES, TaskState
 from app.core.task import Comment, Task
 from app.qt.review.syntax import lexer_for
 from app.qt.review.window import ReviewWindow
-from app.services.land import review
-from app.services.orchard import Orchard, UserError
-from app.services.repo import GitError
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 CONTEXT = 3
 CONTEXT_STEP = 20
 FULL_FILE = 1_000_000  # lines of context: the whole file
-_EXPECTED = (UserError, ServiceError, GitError, OSError)
+_EXPECTED = (ServiceError, OSError)
 
 
-def open_review(
-    orchard: Orchard, ops: Operations, task: Task, parent: QWidget | None = None
-) -> ReviewController:
+def open_review(ops: Operations, task: Task, parent: QWidget | None = None) -> ReviewController:
     """Open a review window on `task` and start loading it; call under the running loop."""
-    controller = ReviewController(orchard, ops, task, parent)
+    controller = ReviewController(ops, task, parent)
     controller.window.show()
     controller.start()
     return controller
@@ -41,12 +36,10 @@ def open_review(
 class ReviewController:
     """Drives one ReviewWindow: every await of the review happens here, never in a widget."""
 
-    def __init__(
-        self, orchard: Orchard, ops: Operations, task: Task, parent: QWidget | None = None
-    ) -> None:
-        self.orchard, self.ops, self.task = orchard, ops, task
+    def __init__(self, ops: Operations, task: Task, parent: QWidget | None = None) -> None:
+        self.ops, self.task = ops, task
         self.window = ReviewWindow(parent)
-        self.snapshot: review.ReviewSnapshot | None = None
+        self.snapshot: ReviewSnapshot | None = None
         self.comments: list[Comment] = []
         self._viewed: set[str] = set()
         self._context: dict[str, int] = {}  # lines of context per file path
@@ -161,21 +154,14 @@ class ReviewController:
         self._loaded_turns = self.task.turns
         if keep is not None and keep == self._shown_path():
             self._pending_anchor = self._anchor()  # come back to the same line once reloaded
-        repo = (await self.off_thread(self.orchard.store.project, self.task.project)).path
-        ignore, t = self.window.whitespace.isChecked(), self.task
-        self._viewed = await self.off_thread(review.read_viewed, self.orchard.home.logs, t.id)
-        try:
-            base = await review.review_base(repo, t)
-            quick = await review.changed_files(
-                t.worktree, base, ignore_whitespace=ignore, repo=repo, branch=t.branch, counts=False
-            )
-            self._show_snapshot(quick, keep=keep, counted=False)
-            counted = await review.list_files(quick, ignore_whitespace=ignore)
-        except GitError as exc:
-            raise UserError(f"git could not read the task's changes: {exc}") from None
+        ignore, ops = self.window.whitespace.isChecked(), self.ops
+        self._viewed = await ops.viewed(self.task.id)
+        quick = await ops.review_files(self.task.id, ignore_whitespace=ignore, counts=False)
+        self._show_snapshot(quick, keep=keep, counted=False)
+        counted = await ops.review_counts(quick, ignore_whitespace=ignore)
         self._show_counts(counted, keep)
 
-    def _show_counts(self, snapshot: review.ReviewSnapshot, keep: str | None = None) -> None:
+    def _show_counts(self, snapshot: ReviewSnapshot, keep: str | None = None) -> None:
         self.snapshot = snapshot
         if self.window.files.model.update_entries(list(snapshot.files)):
             self._show_file_header()  # its +/- are known now
@@ -185,7 +171,7 @@ class ReviewController:
         self.counted = True
 
     def _show_snapshot(
-        self, snapshot: review.ReviewSnapshot, keep: str | None = None, counted: bool = True
+        self, snapshot: ReviewSnapshot, keep: str | None = None, counted: bool = True
     ) -> None:
         self.snapshot = snapshot
         files = list(snapshot.files)
@@ -207,7 +193,7 @@ class ReviewController:
             await self.load()
             return
         entry = self.current_entry()
-        snapshot = await review.list_files(self.snapshot, ignore_whitespace=ignore_whitespace)
+        snapshot = await self.ops.review_counts(self.snapshot, ignore_whitespace)
         self._show_snapshot(snapshot, keep=entry.path if entry else None)
 
     def _show_file_header(self) -> None:
@@ -241,7 +227,7 @@ class ReviewController:
         snapshot = self.snapshot
         if snapshot is None:
             return
-        diff = await review.file_diff(
+        diff = await self.ops.review_file(
             snapshot,
             entry,
             context=self._context.get(entry.path, CONTEXT),
@@ -286,8 +272,7 @@ class ReviewController:
 
     def _on_model_viewed_changed(self, key: str, viewed: bool) -> None:
         (self._viewed.add if viewed else self._viewed.discard)(key)
-        logs, keys = self.orchard.home.logs, set(self._viewed)
-        self.spawn(self.off_thread(review.save_viewed, logs, self.task.id, keys))
+        self.spawn(self.ops.save_viewed(self.task.id, set(self._viewed)))
 
     # comments
 

@@ -6,11 +6,10 @@ import os
 import shutil
 from pathlib import Path
 
-from PySide6.QtCore import QUrl
+from PySide6.QtCore import QProcess, QUrl
 from PySide6.QtGui import QDesktopServices
 
 from app.qt.shell.host import WindowHost
-from app.services import process
 
 
 class OpenController:
@@ -43,7 +42,8 @@ class OpenController:
             or shutil.which("xterm")
         )
         if task and terminal and Path(task.worktree).is_dir():
-            process.launch_detached([terminal], task.worktree)
+            if not launch_detached([terminal], task.worktree):
+                self.main.say(f"Could not start {terminal}", error=True)
         elif task:
             self.main.say("No terminal found: set $TERMINAL", error=True)
 
@@ -52,6 +52,13 @@ class OpenController:
         task = self.main.shown_task()
         editor = os.environ.get("VISUAL") or shutil.which("code") or os.environ.get("EDITOR")
         if task and editor and Path(task.worktree).is_dir():
-            process.launch_detached([*editor.split(), task.worktree], task.worktree)
+            if not launch_detached([*editor.split(), task.worktree], task.worktree):
+                self.main.say(f"Could not start {editor}", error=True)
         elif task:
             self.main.say("No editor found: set $VISUAL or install VS Code", error=True)
+
+
+def launch_detached(argv: list[str], cwd: str) -> bool:
+    """Start a program the user asked for on its own, outliving the window; say if it started."""
+    started, _pid = QProcess.startDetached(argv[0], argv[1:], cwd)
+    return bool(started)

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import tempfile
-from pathlib import Path
 
 from PySide6.QtWidgets import QFileDialog
 
@@ -31,7 +28,7 @@ class ProjectController:
             self._opening = self.main.spawn(self._open_new_task())
 
     async def _open_new_task(self) -> None:
-        projects = [p.name for p in await self.main.off_thread(self.orchard.store.projects)]
+        projects = [p.name for p in await self.main.ops.projects()]
         if not projects:
             self.main.say("Add a repository first (File ▸ Add a repository, or try the demo)")
             return
@@ -76,12 +73,7 @@ class ProjectController:
 
     async def try_demo(self) -> None:
         """Add the demo project to this home and queue the demo tasks."""
-        from app.services.demo import DEMO_PROMPTS, make_demo_repo
-
-        repo = await make_demo_repo(Path(tempfile.mkdtemp(prefix="orchard-demo-")))
-        taken = {p.name for p in await self.main.off_thread(self.orchard.store.projects)}
-        name = "demo-shop" if "demo-shop" not in taken else f"demo-{os.getpid()}"
-        await self.main.ops.add_project(str(repo), name=name)
-        for title, prompt in DEMO_PROMPTS:
-            await self.create_tasks(NewTaskRequest(name, "demo", prompt, title, None, 1, False))
+        _, tasks = await self.main.ops.add_demo()
+        self.main.show_new_tasks(tasks)
+        self.main.window.board.select_task(tasks[0].id)
         self.main.say("Demo: three tasks by the built-in demo agent (no API key). Watch them run.")

@@ -6,6 +6,7 @@ import asyncio
 from collections import Counter
 from typing import Any
 
+from app.core.task import Task
 from app.core.triage import DEFAULT_TEMPLATE, Report, ReportStatus
 from app.qt.triage.controller import TriageController
 from app.qt.triage.dialogs import DispatchRequest, ask_dispatch
@@ -59,20 +60,18 @@ class TriageAgentsController:
 
     async def dispatch(
         self, reports: list[Report], request: DispatchRequest, shown: dict[str, str]
-    ) -> list[Any]:
+    ) -> list[tuple[Report, list[Task]]]:
         """Dispatch each category's reports with its (possibly edited) template."""
-        from app.services.triage import dispatch_reports
-
         self.main.settings.setValue("last_agent", request.agent)
         groups: dict[str, list[int]] = {}
         for report in reports:
             groups.setdefault(report.category or "uncategorized", []).append(report.id)
-        results: list[Any] = []
+        results: list[tuple[Report, list[Task]]] = []
         for category, ids in groups.items():
             edited = request.templates.get(category)
             template = edited if edited is not None and edited != shown.get(category) else None
-            results += await dispatch_reports(
-                self.orchard, ids, agent=request.agent, attempts=request.attempts, template=template
+            results += await self.main.ops.dispatch_reports(
+                ids, agent=request.agent, attempts=request.attempts, template=template
             )
         tasks = [task for _report, made in results for task in made]
         self.main.show_new_tasks(tasks)
@@ -95,6 +94,8 @@ class TriageAgentsController:
         self._suggesting = self.main.spawn(self._suggest(reports))
 
     async def _suggest(self, reports: list[Report]) -> None:
+        # The model is asked from here: each batch's chips show as it comes back, and the
+        # key and the endpoint are the window's. Accepting a chip is a triage operation.
         from app.services.triage import suggest_reports
 
         triage = self.orchard.settings.triage

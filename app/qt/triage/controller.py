@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import time
-from types import ModuleType
 from typing import Any
 
 from PySide6.QtCore import QPoint, QTimer
 from PySide6.QtWidgets import QTabWidget
 
+from app.client import Refused
 from app.core.similarity import SimilarityIndex
 from app.core.task import Task
-from app.core.triage import Report, ReportStatus, TriageError
+from app.core.triage import Report, ReportStatus
 from app.core.triagestats import status_line, triage_stats
 from app.qt.shell import WindowHost
 from app.qt.triage.pickers import Choice, PickerPopup
@@ -69,13 +69,6 @@ class TriageController:
         if self._load_job is not None:
             self._load_job.cancel()
 
-    @property
-    def service(self) -> ModuleType:
-        """Return app.services.triage (it loads the import stack, so on first use)."""
-        from app.services.triage import reports as triage
-
-        return triage
-
     def show_tab(self) -> None:
         """Bring the Triage tab to the front."""
         self.tabs.setCurrentWidget(self.view)
@@ -108,7 +101,7 @@ class TriageController:
 
     async def load_projects(self) -> None:
         """Offer the projects and load the first (or the one shown)."""
-        projects = [p.name for p in await self.main.off_thread(self.orchard.store.projects)]
+        projects = [p.name for p in await self.main.ops.projects()]
         current = self.project or (projects[0] if projects else None)
         self.view.set_projects(projects, current)
         if not projects:
@@ -124,7 +117,7 @@ class TriageController:
         self._load_job = self.main.spawn(self._load(project))
 
     async def _load(self, project: str) -> None:
-        reports = await self.main.off_thread(self.orchard.store.reports, project)
+        reports = await self.main.ops.reports(project)
         if project != self.project:
             return
         self.index, self.suggestions = SimilarityIndex(), {}
@@ -147,7 +140,7 @@ class TriageController:
         project = self.project
         if project is None:
             return []
-        reports = await self.main.off_thread(self.orchard.store.reports, project)
+        reports = await self.main.ops.reports(project)
         if project != self.project:
             return []
         self.show_reports(reports, fresh)
@@ -183,12 +176,10 @@ class TriageController:
         self.main.spawn(self.set_reports(ids, **changes))
 
     async def set_reports(self, ids: list[int], **changes: Any) -> list[Report]:
-        """Change reports through the triage service and show every changed row."""
+        """Change reports through the triage operations and show every changed row."""
         try:
-            changed = await self.main.off_thread(
-                lambda: self.service.set_reports(self.orchard, ids, **changes)
-            )
-        except TriageError as exc:
+            changed = await self.main.ops.set_reports(ids, **changes)
+        except Refused as exc:
             self.main.say(str(exc), error=True)
             return []
         self.show_reports(changed)

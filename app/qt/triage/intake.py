@@ -3,22 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
+from app.core.triage import ImportResult
 from app.qt.triage.controller import TriageController
 from app.qt.triage.dialogs import GitHubImportDialog, PasteDialog, QuickCaptureDialog
-
-if TYPE_CHECKING:  # the import stack (httpx) loads on first use, after start-up
-    from app.services.triage import ImportResult
-
-
-def progress_text(update: Any) -> str:
-    """Return what an import's progress callback said, as one line."""
-    message = getattr(update, "message", None)
-    return str(message if message is not None else update)
 
 
 class TriageIntakeController:
@@ -108,10 +100,7 @@ class TriageIntakeController:
 
     async def capture_report(self, project: str, title: str, body: str) -> None:
         """Save one captured report and show it."""
-        service = self.triage.service
-        report = await self.main.off_thread(
-            service.capture_report, self.orchard, project, title, body
-        )
+        report = await self.main.ops.capture_report(project, title, body)
         if project == self.triage.project:
             self.triage.show_reports([report], fresh=True)
         if self.capture is not None:
@@ -131,9 +120,7 @@ class TriageIntakeController:
 
     async def paste(self, project: str, text: str) -> None:
         """Take in a pasted list."""
-        service = self.triage.service
-        result = await self.main.off_thread(service.paste_reports, self.orchard, project, text)
-        await self._after_import(result)
+        await self._after_import(await self.main.ops.paste_reports(project, text))
 
     # files and GitHub
 
@@ -149,9 +136,7 @@ class TriageIntakeController:
             self.main.spawn(self._import_file(project, path))
 
     async def _import_file(self, project: str, path: str) -> None:
-        from app.services.triage import import_file
-
-        await self._after_import(await import_file(self.orchard, project, path))
+        await self._after_import(await self.main.ops.import_report_file(project, path))
 
     def open_github(self) -> None:
         """Open the GitHub import dialog (remembers the last repository)."""
@@ -191,19 +176,13 @@ class TriageIntakeController:
             self._import_job.cancel()
 
     async def import_github(self, project: str, repo: str) -> ImportResult:
-        """Import a repository's issues, showing progress; cancellable."""
-        from app.services.triage import import_github
-
+        """Import a repository's issues, saying when it starts and ends; cancellable."""
         self._say_progress(f"Importing {repo}…")
         if self.github is not None:
             self.github.set_running(True)
         try:
-            result = await import_github(
-                self.orchard,
-                project,
-                repo,
-                api_url=self.orchard.settings.github_api_url,
-                on_progress=lambda update: self._say_progress(progress_text(update)),
+            result = await self.main.ops.import_github_issues(
+                project, repo, api_url=self.orchard.settings.github_api_url
             )
         except asyncio.CancelledError:
             self._say_progress("Import cancelled; what was read so far is kept.")
@@ -270,8 +249,7 @@ class TriageIntakeController:
             self.main.spawn(self._export_csv(project, path))
 
     async def _export_csv(self, project: str, path: str) -> None:
-        service = self.triage.service
-        count = await self.main.off_thread(service.export_csv, self.orchard, project, path)
+        count = await self.main.ops.export_reports_csv(project, path)
         self.main.say(f"Exported {count} reports to {path}")
 
     def export_github(self) -> None:
@@ -290,11 +268,9 @@ class TriageIntakeController:
             self.main.spawn(self._export_github(project, ids if len(ids) > 1 else None))
 
     async def _export_github(self, project: str, ids: list[int] | None) -> None:
-        from app.services.triage import export_github
-
         self.main.say(f"Exporting {project} to GitHub…")
-        result = await export_github(
-            self.orchard, project, ids, api_url=self.orchard.settings.github_api_url
+        result = await self.main.ops.export_triage_to_github(
+            project, ids, api_url=self.orchard.settings.github_api_url
         )
         self.main.say(f"Exported to GitHub: {result.summary()}")
         await self.triage.reload()

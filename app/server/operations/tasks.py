@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from app.core.landing import Dropped
-from app.core.task import Comment, Project, Task
+from app.core.task import Comment, Task
 from app.server.operations.registry import (
     Params,
     drop_choice,
@@ -36,18 +36,6 @@ async def start_now(orchard: Orchard, params: Params) -> None:
     if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
         raise UserError("the request needs 'ids' as a list of task ids")
     orchard.supervisor.start_now(ids)
-
-
-@operation("project.add")
-async def add_project(orchard: Orchard, params: Params) -> Project:
-    """Register a git repository as a project."""
-    return await orchard.add_project(
-        text(params, "path"),
-        optional_text(params, "name"),
-        optional_text(params, "base"),
-        optional_text(params, "setup"),
-        optional_text(params, "test"),
-    )
 
 
 @operation("task.get")

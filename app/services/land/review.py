@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from dataclasses import dataclass
 from pathlib import Path
 
 from app.core.diff import (
@@ -20,6 +19,7 @@ from app.core.diff import (
     placeholder_for,
     raw_object_ids,
 )
+from app.core.diff import ReviewSnapshot as ReviewSnapshot
 from app.core.task import Task
 from app.services.config import write_atomically
 from app.services.repo import GitError, git, worktree_present, worktree_tree
@@ -28,18 +28,6 @@ from app.services.repo import GitError, git, worktree_present, worktree_tree
 _DIFF = ("diff", "--no-color", "--no-ext-diff", "--no-textconv", "--no-relative", "-M")
 # Patches longer than this are parsed in a worker thread rather than on the event loop.
 PARSE_IN_THREAD = 256 * 1024
-
-
-@dataclass(frozen=True, slots=True)
-class ReviewSnapshot:
-    """The changes under review: `base` against `tree`, and the files that differ."""
-
-    repo: str  # where git runs: the worktree, or the repository when the worktree is gone
-    base: str  # a commit id
-    tree: str  # a tree id holding the task's whole state
-    files: tuple[FileEntry, ...] = ()
-    ignore_whitespace: bool = False  # how `files` counted their lines
-    worktree_missing: bool = False  # the worktree folder is gone: this is the branch's head
 
 
 async def review_base(repo: str, task: Task) -> str:

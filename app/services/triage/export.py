@@ -7,36 +7,14 @@ again sends only what changed and never posts the same comment twice.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from collections.abc import Mapping, Sequence
 from typing import Any
 
+from app.core.triage import ExportResult as ExportResult
 from app.core.triage import Report, ReportStatus
 from app.services.github import GitHub, GitHubError, find_token, where_tokens_come_from
 from app.services.orchard import Orchard, UserError
 from app.services.store import StoreError
-
-
-@dataclass(frozen=True)
-class ExportResult:
-    """What an export sent: how many issues got labels, an assignee, a comment."""
-
-    labeled: int = 0
-    assigned: int = 0
-    commented: int = 0
-    unchanged: int = 0
-    skipped: int = 0  # reports that did not come from GitHub
-
-    def summary(self) -> str:
-        """Say in one line what the export did."""
-        return (
-            f"{self.labeled} labeled, {self.assigned} assigned, {self.commented} commented, "
-            f"{self.unchanged} already up to date, {self.skipped} not from GitHub"
-        )
-
-    def to_json(self) -> dict[str, int]:
-        """Return the result as the JSON object the CLI prints."""
-        return asdict(self)
 
 
 def labels_for(report: Report) -> list[str]:
@@ -73,10 +51,14 @@ async def export_github(
     ids: Sequence[int] | None = None,
     *,
     api_url: str | None = None,
+    env: Mapping[str, str] | None = None,
 ) -> ExportResult:
-    """Write the triage of `project`'s GitHub reports (or just `ids`) back to their issues."""
+    """Write the triage of `project`'s GitHub reports (or just `ids`) back to their issues.
+
+    `env` holds the asker's token variables when they are not this process's own.
+    """
     reports = await asyncio.to_thread(_chosen, orchard, project, ids)
-    token = find_token(orchard.settings.github_token, str(orchard.home.config))
+    token = find_token(orchard.settings.github_token, str(orchard.home.config), env)
     if token is None:
         raise UserError(f"no GitHub token: {where_tokens_come_from(str(orchard.home.config))}")
     key = f"export:github:{project}"

@@ -11,8 +11,8 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,7 @@ import httpx
 import orjson
 
 from app.core.intake import draft_from_github_issue, parse_csv, parse_json
+from app.core.triage import ImportResult as ImportResult
 from app.core.triage import ReportDraft, TriageError
 from app.services.github import GitHub, GitHubError, GitHubRateLimited, Token, find_token, next_link
 from app.services.orchard import Orchard, UserError
@@ -29,35 +30,6 @@ MAX_FILE_BYTES = 50 * 1024 * 1024
 _REPO = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
 
 Progress = Callable[[str], None]
-
-
-@dataclass(frozen=True)
-class ImportResult:
-    """What one import did; `complete` is False when it stopped early and can resume."""
-
-    added: int
-    updated: int
-    unchanged: int
-    skipped_pulls: int = 0
-    pages: int = 0
-    not_modified: int = 0
-    complete: bool = True
-    message: str = ""
-    new_ids: tuple[int, ...] = ()
-
-    def summary(self) -> str:
-        """Say in one line what the import took in."""
-        parts = [f"{self.added} new", f"{self.updated} updated", f"{self.unchanged} unchanged"]
-        if self.skipped_pulls:
-            parts.append(f"{self.skipped_pulls} pull requests skipped")
-        if self.not_modified:
-            parts.append("nothing changed on GitHub since the last import")
-        text = ", ".join(parts)
-        return f"{text}; {self.message}" if self.message else text
-
-    def to_json(self) -> dict[str, Any]:
-        """Return the result as the JSON object the CLI prints."""
-        return {**asdict(self), "new_ids": list(self.new_ids)}
 
 
 def store_drafts(orchard: Orchard, project: str, drafts: Sequence[ReportDraft]) -> ImportResult:
@@ -137,15 +109,19 @@ async def import_github(
     api_url: str | None = None,
     on_progress: Progress | None = None,
     max_wait: float = 900.0,
+    env: Mapping[str, str] | None = None,
 ) -> ImportResult:
-    """Take in the open issues of GitHub repository OWNER/REPO, or what changed since last time."""
+    """Take in the open issues of GitHub repository OWNER/REPO, or what changed since last time.
+
+    `env` holds the asker's token variables when they are not this process's own.
+    """
     repo = repo.strip().removeprefix("https://github.com/").removesuffix(".git").strip("/")
     if not _REPO.match(repo):
         raise UserError(f"'{repo}' is not a GitHub repository; write it as OWNER/REPO")
     key = f"github:{repo}"
     state = await asyncio.to_thread(_load_state, orchard, project, key)
     run = _Run(repo, state)
-    token = find_token(orchard.settings.github_token, str(orchard.home.config)) or Token()
+    token = find_token(orchard.settings.github_token, str(orchard.home.config), env) or Token()
     say = on_progress or (lambda _text: None)
     # Building the client loads the TLS certificates (tens of ms): not on the event loop.
     client = await asyncio.to_thread(GitHub, token, api_url or orchard.settings.github_api_url)

@@ -1,0 +1,34 @@
+"""Operations on projects: add one, list them, and the demo project with its tasks."""
+
+from __future__ import annotations
+
+from app.client.operations.calls import Asker
+from app.core.task import Project, Task
+
+
+class ProjectOperations(Asker):
+    """The home's projects."""
+
+    async def add_project(
+        self,
+        path: str,
+        name: str | None = None,
+        base: str | None = None,
+        setup: str | None = None,
+        test: str | None = None,
+    ) -> Project:
+        """Register a git repository as a project."""
+        found: Project = await self.do(
+            "project.add", Project, path=path, name=name, base=base, setup=setup, test=test
+        )
+        return found
+
+    async def projects(self) -> list[Project]:
+        """Return the home's projects."""
+        found: list[Project] = await self.do("projects.list", list[Project])
+        return found
+
+    async def add_demo(self) -> tuple[Project, list[Task]]:
+        """Add the demo project and queue the demo agent's tasks; return both."""
+        found: tuple[Project, list[Task]] = await self.do("demo.add", tuple[Project, list[Task]])
+        return found

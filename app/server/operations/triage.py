@@ -1,0 +1,229 @@
+"""Operations of bug-bash triage: take reports in, triage them, send them to agents, export."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from app.core.suggestion import Suggestion, unset_fields
+from app.core.task import Task
+from app.core.triage import (
+    TRIAGE_FIELDS,
+    ExportResult,
+    ImportResult,
+    Report,
+    TriageError,
+    parse_status,
+    triage_changes,
+)
+from app.core.wire import WireError, decode
+from app.server.operations.registry import Operation, Params, number, operation, optional_text, text
+from app.services.orchard import Orchard, UserError
+
+# The services load the import stack (httpx) on first use, so they are imported where used.
+
+
+def triage_operation(name: str) -> Callable[[Operation], Operation]:
+    """Register operation `name`; a triage rule it breaks is refused in one line like any other."""
+
+    def register(function: Operation) -> Operation:
+        @functools.wraps(function)
+        async def refusing(orchard: Orchard, params: Params) -> Any:
+            try:
+                return await function(orchard, params)
+            except TriageError as exc:  # a ValueError, which the registry would not refuse
+                raise UserError(str(exc)) from None
+
+        return operation(name)(refusing)
+
+    return register
+
+
+@triage_operation("triage.reports")
+async def reports(orchard: Orchard, params: Params) -> list[Report]:
+    """Return a project's reports by id; only those in the named statuses if asked."""
+    project, names = text(params, "project"), _texts(params, "statuses")
+
+    def read() -> list[Report]:
+        orchard.store.project(project)  # a StoreError (a UserError) names the known projects
+        statuses = [parse_status(n) for n in names] if names else None
+        return orchard.store.reports(project, statuses)
+
+    return await asyncio.to_thread(read)
+
+
+@triage_operation("triage.set")
+async def set_reports(orchard: Orchard, params: Params) -> list[Report]:
+    """Change reports' triage fields; return every report changed, duplicates that followed too."""
+    from app.services.triage import set_reports
+
+    ids, changes = _ids(params), _changes(params)
+    return await asyncio.to_thread(lambda: set_reports(orchard, ids, **changes))
+
+
+@triage_operation("triage.capture")
+async def capture(orchard: Orchard, params: Params) -> Report:
+    """Take in one report typed by hand."""
+    from app.services.triage import capture_report
+
+    project, title = text(params, "project"), text(params, "title")
+    body, reporter = text(params, "body", ""), text(params, "reporter", "")
+    return await asyncio.to_thread(capture_report, orchard, project, title, body, reporter)
+
+
+@triage_operation("triage.paste")
+async def paste(orchard: Orchard, params: Params) -> ImportResult:
+    """Take in a paste: one report per line, Markdown bullets, or ## sections."""
+    from app.services.triage import paste_reports
+
+    project, pasted = text(params, "project"), text(params, "text")
+    return await asyncio.to_thread(paste_reports, orchard, project, pasted)
+
+
+@triage_operation("triage.import_file")
+async def import_file(orchard: Orchard, params: Params) -> ImportResult:
+    """Take in the reports of a .csv or .json file the asker picked (an absolute path)."""
+    from app.services.triage import import_file
+
+    return await import_file(orchard, text(params, "project"), text(params, "path"))
+
+
+@triage_operation("triage.import_github")
+async def import_github(orchard: Orchard, params: Params) -> ImportResult:
+    """Take in a GitHub repository's open issues, or what changed since the last import."""
+    from app.services.triage import import_github
+
+    return await import_github(
+        orchard,
+        text(params, "project"),
+        text(params, "repo"),
+        api_url=optional_text(params, "api_url"),
+        env=_github_env(params),
+    )
+
+
+@triage_operation("triage.export_csv")
+async def export_csv(orchard: Orchard, params: Params) -> int:
+    """Write a project's reports to a CSV file the asker picked; return how many."""
+    from app.services.triage import export_csv
+
+    project, path = text(params, "project"), text(params, "path")
+    return await asyncio.to_thread(export_csv, orchard, project, path)
+
+
+@triage_operation("triage.export_github")
+async def export_github(orchard: Orchard, params: Params) -> ExportResult:
+    """Write the triage of a project's GitHub reports (or just some) back to their issues."""
+    from app.services.triage import export_github
+
+    return await export_github(
+        orchard,
+        text(params, "project"),
+        _numbers(params, "ids"),
+        api_url=optional_text(params, "api_url"),
+        env=_github_env(params),
+    )
+
+
+@triage_operation("triage.dispatch")
+async def dispatch(orchard: Orchard, params: Params) -> list[tuple[Report, list[Task]]]:
+    """Send each report to agents: one task (or best-of-N group) per report."""
+    from app.services.triage import dispatch_reports
+
+    return await dispatch_reports(
+        orchard,
+        _ids(params),
+        agent=optional_text(params, "agent"),
+        attempts=number(params, "attempts", 1),
+        template=optional_text(params, "template"),
+    )
+
+
+@triage_operation("triage.apply_suggestions")
+async def apply_suggestions(orchard: Orchard, params: Params) -> dict[int, list[str]]:
+    """Fill in the suggested category, priority and owner each report still lacks."""
+    project, suggestions = text(params, "project"), _suggestions(params)
+    return await asyncio.to_thread(_apply, orchard, project, suggestions)
+
+
+def _apply(
+    orchard: Orchard, project: str, suggestions: Sequence[Suggestion]
+) -> dict[int, list[str]]:
+    """Fill in what each report lacks in one transaction; return the fields set per report."""
+    now = time.time()
+    current = {r.id: r for r in orchard.store.reports(project)}
+    changes: dict[int, dict[str, Any]] = {}
+    for suggestion in suggestions:
+        report = current.get(suggestion.report_id)
+        fields = unset_fields(report, suggestion) if report is not None else {}
+        if report is not None and fields:
+            changes[report.id] = triage_changes(report, fields, now)
+    orchard.store.update_reports(changes)
+    return {rid: [k for k in TRIAGE_FIELDS if k in c] for rid, c in changes.items()}
+
+
+# parameters
+
+
+def _ids(params: Params) -> list[int | str]:
+    """Return the reports named ("12", "#12" or 12); the service says which are unknown."""
+    ids = params.get("ids")
+    if not isinstance(ids, list) or not all(
+        isinstance(i, int | str) and not isinstance(i, bool) for i in ids
+    ):
+        raise UserError("the request needs 'ids' as a list of report ids")
+    return ids
+
+
+def _numbers(params: Params, name: str) -> list[int] | None:
+    """Return a list-of-whole-numbers parameter that may be left out."""
+    value = params.get(name)
+    if value is not None and not (
+        isinstance(value, list) and all(type(v) is int for v in value)  # not bool
+    ):
+        raise UserError(f"the request needs '{name}' as a list of whole numbers")
+    return value
+
+
+def _texts(params: Params, name: str) -> list[str] | None:
+    """Return a list-of-text parameter that may be left out."""
+    value = params.get(name)
+    if value is not None and not (
+        isinstance(value, list) and all(isinstance(v, str) for v in value)
+    ):
+        raise UserError(f"the request needs '{name}' as a list of text")
+    return value
+
+
+def _changes(params: Params) -> dict[str, Any]:
+    """Return the triage fields to set; set_reports checks the names and the values."""
+    changes = params.get("changes")
+    if not isinstance(changes, dict):
+        raise UserError("the request needs 'changes' as an object of fields")
+    return changes
+
+
+def _github_env(params: Params) -> dict[str, str] | None:
+    """Return the asking shell's GitHub token variables, for this request only (None: ours)."""
+    from app.services.github import TOKEN_VARIABLES
+
+    given = params.get("github_env")
+    if given is None:
+        return None
+    if not isinstance(given, dict) or not all(isinstance(v, str) for v in given.values()):
+        raise UserError("the request needs 'github_env' as an object of text")
+    return {name: given[name] for name in TOKEN_VARIABLES if name in given}
+
+
+def _suggestions(params: Params) -> list[Suggestion]:
+    """Return the suggestions to apply, read back from the wire."""
+    try:
+        found = decode(params.get("suggestions"), list[Suggestion])
+    except (WireError, TypeError, KeyError):
+        found = None
+    if not isinstance(found, list) or not all(isinstance(s, Suggestion) for s in found):
+        raise UserError("the request needs 'suggestions' as a list of suggestions")
+    return found
