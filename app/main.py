@@ -57,9 +57,10 @@ async def open_window(home: str | None, demo: bool = False) -> int:
     from app.client import Operations, link_call
     from app.qt.shell import as_client
     from app.qt.window import build_window
-    from app.server.operations import local_call
 
     if demo:
+        from app.server.operations import local_call  # the service's operations, in place
+
         # The demo's throwaway home is supervised by its window: nothing of it outlives it.
         root = Path(tempfile.mkdtemp(prefix="orchard-demo-"))
         orchard = Orchard(Home(root / "home"))

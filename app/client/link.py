@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import importlib
 import json
+import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -34,8 +35,7 @@ class ServiceLink:
 
     async def start(self) -> dict[str, Any]:
         """Start the service if none answers (off the loop) and return its status."""
-        # Their imports (httpx, http.client) would cost the window's loop 100-300 ms.
-        await asyncio.to_thread(_import_off_the_loop)
+        await _imported()
         from app.client.starter import ensure_service
 
         for _ in range(START_ATTEMPTS - 1):  # one that dies as it is found is started again
@@ -64,6 +64,7 @@ class ServiceLink:
 
     async def request(self, method: str, path: str, body: Any = None) -> Any:
         """Send one request; return its JSON reply or raise ServiceDown or ServiceError."""
+        await _imported()
         import httpx
 
         try:
@@ -79,6 +80,7 @@ class ServiceLink:
 
     async def lines(self, path: str) -> AsyncIterator[dict[str, Any]]:
         """Yield each JSON line of a stream until the service ends it or goes away."""
+        await _imported()
         import httpx
 
         try:
@@ -100,6 +102,12 @@ class ServiceLink:
         if self._address is not None:
             self._address.close()
             self._address = None
+
+
+async def _imported() -> None:
+    """Import httpx and the starter off the loop, once (100-300 ms the window would feel)."""
+    if "httpx" not in sys.modules or "app.client.starter" not in sys.modules:
+        await asyncio.to_thread(_import_off_the_loop)
 
 
 def _import_off_the_loop() -> None:

@@ -20,11 +20,11 @@ from app.client import (
     what_agents_see,
 )
 from app.commands.handler import HomelessHandlers, print_json
+from app.core.messages import TaskUpdated
 from app.core.states import LIVE_STATES, TaskState
 from app.core.task import Task
 from app.installation import locate_home
 from app.progress import ProgressView
-from app.services.tasks import TaskUpdated
 
 OFF = ("off", "0", "no", "false")
 FOLLOW_SECONDS = 0.25

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QLabel, QMessageBox
 
 from app.client import Operations, ServiceError
 from app.core.events import Event
+from app.core.messages import AlreadySupervised, Message, TaskOutput, TaskRawOutput, TaskUpdated
 from app.core.profiles import OutputFormat
 from app.core.states import ACTIVE_STATES, TaskState
 from app.core.task import Task
@@ -25,7 +26,6 @@ from app.qt.shell.notifier import NotifierController
 from app.qt.shell.projectcontroller import ProjectController
 from app.services.orchard import Orchard, UserError
 from app.services.store import logs
-from app.services.tasks import AlreadySupervised, Message, TaskOutput, TaskRawOutput, TaskUpdated
 
 if TYPE_CHECKING:
     from app.qt.shell.healthcontroller import HealthController

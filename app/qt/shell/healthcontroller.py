@@ -8,10 +8,10 @@ from PySide6.QtWidgets import QApplication, QPushButton
 
 from app.client import Refused
 from app.core.findings import ORPHAN_KILLED, Finding
+from app.core.messages import Message, QueueHeld
 from app.core.states import ACTIVE_STATES
 from app.qt.shell.host import WindowHost
 from app.qt.shell.problemsdialog import ProblemsDialog
-from app.services.tasks import Message, QueueHeld
 
 MEMORY_MS = 2000
 

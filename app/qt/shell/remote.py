@@ -14,10 +14,7 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from app.client import ServiceDown, ServiceError, ServiceLink
-from app.core.task import Task
-from app.services.config import Settings
-from app.services.orchard import Orchard
-from app.services.tasks import (
+from app.core.messages import (
     AlreadySupervised,
     Listener,
     Message,
@@ -26,6 +23,9 @@ from app.services.tasks import (
     TaskRawOutput,
     TaskUpdated,
 )
+from app.core.task import Task
+from app.services.config import Settings
+from app.services.orchard import Orchard
 
 log = logging.getLogger(__name__)
 RECONNECT_SECONDS = 1.0

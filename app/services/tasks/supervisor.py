@@ -23,6 +23,13 @@ import orjson
 
 from app.core.events import Event
 from app.core.findings import Finding, orphan_finding
+from app.core.messages import AlreadySupervised as AlreadySupervised
+from app.core.messages import Listener as Listener
+from app.core.messages import Message as Message
+from app.core.messages import QueueHeld as QueueHeld
+from app.core.messages import TaskOutput as TaskOutput
+from app.core.messages import TaskRawOutput as TaskRawOutput
+from app.core.messages import TaskUpdated as TaskUpdated
 from app.core.states import LIVE_STATES, TaskState
 from app.core.task import Task
 from app.services import process
@@ -41,38 +48,6 @@ POLL_SECONDS = 1.0
 # Running tasks count their changed lines every few seconds while files change: at most
 # this many counts start a second, over all of them.
 STATS_PER_SECOND = 8
-
-
-@dataclass(frozen=True, slots=True)
-class TaskUpdated:
-    task: Task
-
-
-@dataclass(frozen=True, slots=True)
-class TaskOutput:
-    task_id: str
-    events: tuple[Event, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class TaskRawOutput:
-    task_id: str
-    data: bytes
-
-
-@dataclass(frozen=True, slots=True)
-class QueueHeld:
-    """Queued agents are held back (`reason` says why), or may start again (None)."""
-
-    reason: str | None
-
-
-Message = TaskUpdated | TaskOutput | TaskRawOutput | QueueHeld
-Listener = Callable[[Message], None]
-
-
-class AlreadySupervised(RuntimeError):
-    """Another Orchard process is supervising this home."""
 
 
 def _running_loop() -> asyncio.AbstractEventLoop | None:
