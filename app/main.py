@@ -12,10 +12,11 @@ from typing import TYPE_CHECKING
 from app import __version__
 from app.installation import APP_ID, icon_file
 from app.services.config import ConfigError, Home
-from app.services.orchard import Orchard
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QApplication
+
+    from app.qt.shell import MainWindow, WindowController
 
 
 def run_window(home: str | None, demo: bool = False) -> int:
@@ -54,27 +55,42 @@ async def open_window(home: str | None, demo: bool = False) -> int:
 
     The agents run in the home's background service, which the window starts if need be.
     """
-    from app.client import Operations, link_call
-    from app.qt.shell import as_client
-    from app.qt.window import build_window
-
     if demo:
-        from app.server.operations import local_call  # the service's operations, in place
+        return await _run_demo_window()
+    window, controller = build_service_window(Home.locate(home))
+    window.show()
+    await controller.run()
+    return 0
 
-        # The demo's throwaway home is supervised by its window: nothing of it outlives it.
-        root = Path(tempfile.mkdtemp(prefix="orchard-demo-"))
-        orchard = Orchard(Home(root / "home"))
-        window, controller = build_window(orchard, Operations(local_call(orchard)), demo=True)
-    else:
-        orchard = Orchard(Home.locate(home))
-        remote = as_client(orchard)
-        window, controller = build_window(
-            orchard, Operations(link_call(remote.link)), remote=remote
-        )
+
+def build_service_window(home: Home) -> tuple[MainWindow, WindowController]:
+    """Return a window of `home`'s service: no database, no agents, only the API."""
+    from app.client import Operations, ServiceClient, client_call
+    from app.qt.shell import service_home
+    from app.qt.window import build_window
+    from app.services.config import load_settings
+
+    found = home.ensure()
+    served = service_home(found, load_settings(found))
+    call = client_call(ServiceClient(found.root), served.supervisor.link.start)
+    return build_window(served, Operations(call), remote=served.supervisor)
+
+
+async def _run_demo_window() -> int:
+    """Run the demo: its throwaway home is supervised by its window; nothing of it outlives it."""
+    from app.client import Operations
+    from app.qt.window import build_window
+    from app.server.operations import local_call  # the service's operations, in place
+    from app.services.orchard import Orchard
+
+    root = Path(tempfile.mkdtemp(prefix="orchard-demo-"))
+    orchard = Orchard(Home(root / "home"))
+    window, controller = build_window(orchard, Operations(local_call(orchard)), demo=True)
+    # The first write would import SQLModel (~300 ms) on the loop: a thread does it now.
+    controller.spawn(asyncio.to_thread(orchard.store.prepare_writes))
     window.show()
     try:
-        if demo:
-            controller.spawn(controller.projects.try_demo())
+        controller.spawn(controller.projects.try_demo())
         await controller.run()
     finally:
         orchard.close()

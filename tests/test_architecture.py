@@ -38,6 +38,23 @@ CLIENT_MAY_IMPORT = (
     *("app.client", "app.localsocket", "app.installation", "app.exports", "app"),
     "app.core",  # pure and cheap: a task read back from JSON, and how the CLI prints it
 )
+# The window reaches its home only through the client: operations, the service's streams and
+# the log files. Each exception names why it needs no service.
+WINDOW_EXCEPTIONS = {
+    # Triage suggestions send reports the window already shows to the person's own model
+    # endpoint, with the person's key, batch by batch; they neither read nor write the home.
+    ("app.qt.triage.agents", "app.services.triage"),
+}
+# Commands change the home only through operations; these still read it in place (a list,
+# a forecast, a log) or touch what is the machine's, not the home's (desktop entries, secrets).
+COMMANDS_MAY_READ = {
+    "app.commands.compare": {"app.services.land"},  # runs tests in worktrees, prints the board
+    "app.commands.desktop": {"app.services.desktop"},  # the user's desktop entry
+    "app.commands.forecast": {"app.services.land"},  # reads git, writes nothing
+    "app.commands.land": {"app.services.land"},  # lists and purges archive refs
+    "app.commands.secret": {"app.services.config"},  # the user's keyring or secrets file
+    "app.commands.triagesuggest": {"app.services.triage"},  # the person's model endpoint
+}
 MAX_LOOSE = 12  # modules beside the feature packages in services or qt
 MIN_FEATURES = 4
 
@@ -153,6 +170,33 @@ def client_offences(graph: Graph) -> list[str]:
     ]
 
 
+def window_offences(graph: Graph) -> list[str]:
+    """Return each import by the window of the service's process or the services it runs."""
+    return [
+        f"{_where(graph, imp)}: the window may not import {imp.target}; ask through app.client"
+        for imp in graph.imports
+        if layer_of(imp.importer) == "app.qt"
+        and layer_of(imp.target) in ("app.services", "app.server")
+        and (imp.importer, _feature(imp.target)) not in WINDOW_EXCEPTIONS
+    ]
+
+
+def command_offences(graph: Graph) -> list[str]:
+    """Return each import by a command of the service's process or services it may not use."""
+    return [
+        f"{_where(graph, imp)}: the command may not import {imp.target}; use its operations"
+        for imp in graph.imports
+        if layer_of(imp.importer) == "app.commands"
+        and layer_of(imp.target) in ("app.services", "app.server")
+        and _feature(imp.target) not in COMMANDS_MAY_READ.get(imp.importer, set())
+        and imp.target != "app.services.orchard"  # the handlers' type: the home's context
+    ]
+
+
+def _feature(module: str) -> str:
+    return ".".join(module.split(".")[:3])
+
+
 @pytest.mark.parametrize("package", ["core", "services"])
 def test_lower_layers_import_no_qt(package: str) -> None:
     offenders = {
@@ -181,6 +225,14 @@ def test_layers_point_down(graph: Graph) -> None:
 
 def test_the_client_talks_to_the_service_only_through_the_api(graph: Graph) -> None:
     _fail_with(client_offences(graph))
+
+
+def test_the_window_talks_to_its_home_only_through_the_client(graph: Graph) -> None:
+    _fail_with(window_offences(graph))
+
+
+def test_commands_change_the_home_only_through_operations(graph: Graph) -> None:
+    _fail_with(command_offences(graph))
 
 
 def test_no_import_circles(graph: Graph) -> None:
@@ -238,6 +290,10 @@ def test_rules_catch_what_they_forbid(tmp_path: Path) -> None:
         "services/a.py": "from app.services import b\n",
         "client/__init__.py": "",
         "client/link.py": "from app.services.land import merge\n",  # past the API
+        "qt/__init__.py": "",
+        "qt/board.py": "from app.services.land import merge\n",  # the window past the client
+        "commands/__init__.py": "",
+        "commands/land.py": "from app.server import api\n",  # a command past its operations
         "services/b.py": "def f():\n    from app.services import a\n",
     }
     for name, text in files.items():
@@ -246,6 +302,8 @@ def test_rules_catch_what_they_forbid(tmp_path: Path) -> None:
     graph = Graph(root)
     assert any("app.core may not import" in o for o in layer_offences(graph))
     assert any("the client may not import app.services.land" in o for o in client_offences(graph))
+    assert any("the window may not import app.services.land" in o for o in window_offences(graph))
+    assert any("the command may not import app.server" in o for o in command_offences(graph))
     assert "app.services.a -> app.services.b" in [" -> ".join(c) for c in cycles(graph.edges())]
     entries = entry_offences(graph)
     assert any("from inside app.services.land" in o for o in entries)

@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import Any
 
-from app.commands.handler import Handlers, print_json
+from app.commands.handler import Handlers, ops_of, print_json
 from app.core.compare import FIELD_TITLES, FIELDS, Attempt, Scoreboard, TestResult, cells
 from app.services.land import compare
 from app.services.orchard import Orchard
@@ -107,7 +107,7 @@ def _pad(text: str, width: int) -> str:
 
 async def cmd_task_pick(orchard: Orchard, args: argparse.Namespace) -> int:
     """Mark the winner of a group and say how to review and land it."""
-    pick = await compare.pick_winner(orchard, args.id, discard_others=args.discard_others)
+    pick = await ops_of(args).pick_winner(args.id, discard_others=args.discard_others)
     short = pick.winner.short_id
     print(f"{short} is the winner of group {pick.winner.group}")
     for task in pick.discarded:

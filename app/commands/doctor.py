@@ -5,12 +5,10 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from app.client import ServiceClient, ServiceError, what_agents_see
+from app.client import Operations, Refused, ServiceClient, ServiceError, what_agents_see
 from app.commands.handler import Handlers, ops_of, print_json
-from app.core.findings import WORKTREE_MISSING, Finding
+from app.core.findings import REPAIRABLE, WORKTREE_MISSING, Finding
 from app.services.orchard import Orchard, UserError
-from app.services.recovery import REPAIRABLE, reconcile, repair, start_up
-from app.services.repo import git
 
 
 def add_commands(sub: Any) -> Handlers:
@@ -44,12 +42,13 @@ def add_task_commands(sub: Any) -> Handlers:
 
 
 async def cmd_doctor(orchard: Orchard, args: argparse.Namespace) -> int:
-    findings = (await start_up(orchard)).findings
+    ops = ops_of(args)  # the supervising process looks and repairs: it owns the agents
+    findings = (await ops.start_up(reap=True)).findings
     done: list[str] = []
     failed: list[str] = []
     if args.repair is not None:
-        await _repair(orchard, findings, args.repair, done, failed)
-        findings = await reconcile(orchard)
+        await _repair(ops, findings, args.repair, done, failed)
+        findings = await ops.check_health()
     service = _service_status(orchard)
     if args.json:
         print_json(
@@ -84,7 +83,7 @@ def _service_line(status: dict[str, Any] | None) -> str:
 
 
 async def _repair(
-    orchard: Orchard, findings: list[Finding], target: str, done: list[str], failed: list[str]
+    ops: Operations, findings: list[Finding], target: str, done: list[str], failed: list[str]
 ) -> None:
     chosen = [f for f in findings if f.matches(target)]
     if findings and not chosen:
@@ -95,8 +94,8 @@ async def _repair(
             failed.append(f"{f.message}; it needs your decision: {f.repair}")
             continue
         try:
-            done.append(await repair(orchard, f))
-        except (UserError, git.GitError, OSError) as exc:
+            done.append(await ops.repair(f))
+        except (Refused, OSError) as exc:
             failed.append(f"could not repair {f.kind} ({f.path}): {exc}")
 
 

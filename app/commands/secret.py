@@ -7,7 +7,7 @@ import getpass
 import sys
 from typing import Any
 
-from app.commands.handler import Handlers, print_json
+from app.commands.handler import Handlers, ops_of, print_json
 from app.services.config import KNOWN, SecretsError, SecretStore
 from app.services.orchard import Orchard, UserError
 
@@ -40,6 +40,7 @@ async def cmd_secret_set(orchard: Orchard, args: argparse.Namespace) -> int:
         stored = SecretStore(orchard.home.root).set(args.name, value)
     except SecretsError as exc:
         raise UserError(str(exc)) from None
+    await ops_of(args).reload_settings()  # the agents the service starts next have it
     print(f"stored {stored.name} in {stored.where}")
     return 0
 
@@ -51,6 +52,7 @@ async def cmd_secret_delete(orchard: Orchard, args: argparse.Namespace) -> int:
         raise UserError(str(exc)) from None
     if not gone:
         raise UserError(f"no secret named {args.name} is stored")
+    await ops_of(args).reload_settings()
     print(f"deleted {args.name}")
     return 0
 

@@ -23,6 +23,9 @@ KINDS = (
     REPO_MOVED,
 )
 
+# The kinds a repair can fix without losing anything; the rest need the person's decision.
+REPAIRABLE = (WORKTREE_MISSING, BRANCH_MISSING, INDEX_LOCK, WORKTREE_UNRECORDED)
+
 
 @dataclass(frozen=True, slots=True)
 class Finding:

@@ -13,6 +13,7 @@ from app.qt.shell import (
     RemoteSupervisor,
     SearchController,
     SettingsController,
+    Supervised,
     WindowController,
 )
 from app.qt.triage import (
@@ -21,11 +22,13 @@ from app.qt.triage import (
     TriageIntakeController,
     TriageView,
 )
-from app.services.orchard import Orchard
 
 
 def build_window(
-    orchard: Orchard, ops: Operations, demo: bool = False, remote: RemoteSupervisor | None = None
+    orchard: Supervised,
+    ops: Operations,
+    demo: bool = False,
+    remote: RemoteSupervisor | None = None,
 ) -> tuple[MainWindow, WindowController]:
     """Return a ready window for `orchard` and the controller that drives it.
 

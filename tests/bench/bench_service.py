@@ -44,9 +44,9 @@ def _cpu_of(pid: int) -> float:
 
 async def flood(tmp: Path, service: bool, tasks: int, rate: int, seconds: float) -> dict[str, Any]:
     """Flood `tasks` agents under a window that is the service's client, or supervises."""
-    from app.client import Operations, ServiceClient, link_call, stop_service
+    from app.client import Operations, ServiceClient, stop_service
     from app.core.states import TaskState
-    from app.qt.shell import as_client
+    from app.main import build_service_window
     from app.qt.window import build_window
     from app.server.operations import local_call
     from app.services.config.settings import Home
@@ -57,15 +57,18 @@ async def flood(tmp: Path, service: bool, tasks: int, rate: int, seconds: float)
     home = flood_home(tmp / name, tasks, rate, seconds)
     orchard = Orchard(Home(home))
     await orchard.add_project(str(make_repo(tmp / f"repo-{home.name}")), name="repo")
-    remote = as_client(orchard) if service else None
-    call = link_call(remote.link) if remote else local_call(orchard)
-    window, controller = build_window(orchard, Operations(call), remote=remote)
+    if service:
+        # The window has only the API; `orchard` here only reads, as a clock on the wall.
+        window, controller = build_service_window(Home(home))
+    else:
+        window, controller = build_window(orchard, Operations(local_call(orchard)))
     window.show()
     runner = asyncio.ensure_future(controller.run())
     await asyncio.sleep(1.0)  # the service is up and the board streams
     idle = await _lateness(3)
     started = time.perf_counter()
-    ids = [t.id for _ in range(tasks) for t in await orchard.new_tasks("repo", "flood", "flood")]
+    new_tasks = controller.ops.new_tasks
+    ids = [t.id for _ in range(tasks) for t in await new_tasks("repo", "flood", "flood")]
     window.board.select_task(ids[0])
     waiting = (TaskState.QUEUED, TaskState.PREPARING)
     while any(orchard.task(i).state in waiting for i in ids):

@@ -29,21 +29,16 @@ class ClientSession:
     """A window of the home's service, built and run as `orchard` builds and runs it."""
 
     def __init__(self, home: Path) -> None:
-        from app.client import Operations, link_call
-        from app.qt.shell import as_client
-        from app.qt.window import build_window
+        from app.main import build_service_window
 
-        self.orchard = Orchard(Home(home))
-        self.remote = as_client(self.orchard)
-        ops = Operations(link_call(self.remote.link))
-        self.window, self.controller = build_window(self.orchard, ops, remote=self.remote)
+        self.window, self.controller = build_service_window(Home(home))
+        self.remote = self.controller.remote
         self.window.show()
         self.runner = asyncio.ensure_future(self.controller.run())
 
     async def close(self) -> None:
         self.controller._on_window_close_requested()  # what the window's close button does
         await self.runner
-        self.orchard.close()
         self.window.deleteLater()
 
     def state(self, task_id: str) -> TaskState | None:

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import orjson
 
-from app.services.store.logs import TaskLogWriter, read_events
+from app.client.logfiles import read_events
+from app.services.store.logs import TaskLogWriter
 
 
 def _write_turn(folder: Path, count: int) -> None:

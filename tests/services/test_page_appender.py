@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from app.client.logfiles import read_events
 from app.services.store import logs
 from app.services.store.logs import PAGE, PageAppender, TaskLogWriter
 
@@ -72,7 +73,7 @@ def test_the_log_writer_keeps_every_byte_across_turns(tmp_path: Path) -> None:
         log.close()
     raw = (folder / "raw.log").read_bytes()
     assert raw == b"".join(b"turn %d line %d\n" % (t, n) for t in range(3) for n in range(500))
-    events, _ = logs.read_events(folder / "events.jsonl")
+    events, _ = read_events(folder / "events.jsonl")
     assert [e["seq"] for e in events] == list(range(1500))
     assert [e["text"] for e in events][-1] == "2:499"
 

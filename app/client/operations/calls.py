@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 
 Envelope = dict[str, Any]
 Call = Callable[[str, dict[str, Any]], Awaitable[Envelope]]
+Starter = Callable[[], Awaitable[object]]
 
 
 def link_call(link: ServiceLink) -> Call:
@@ -35,14 +36,23 @@ def link_call(link: ServiceLink) -> Call:
     return call
 
 
-def client_call(client: ServiceClient) -> Call:
-    """Return the call that asks the service through the command line's small client."""
+def client_call(client: ServiceClient, start: Starter | None = None) -> Call:
+    """Return the call that asks the service through the small stdlib client, in a thread.
+
+    With `start`, a service found down (the request never sent) is started and asked again.
+    """
 
     async def call(name: str, params: dict[str, Any]) -> Envelope:
+        # No time limit: a land may wait on the project's tests for an hour.
+        path = f"/v1/do/{name}"
         try:
-            # No time limit: a land may wait on the project's tests for an hour.
-            path = f"/v1/do/{name}"
-            reply = await asyncio.to_thread(client.request, "POST", path, params, None)
+            try:
+                reply = await asyncio.to_thread(client.request, "POST", path, params, None)
+            except ServiceDown:
+                if start is None:
+                    raise
+                await start()
+                reply = await asyncio.to_thread(client.request, "POST", path, params, None)
         except ServiceError as exc:
             return _refusal_of(exc)
         return {"value": reply["value"]}

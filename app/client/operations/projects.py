@@ -28,6 +28,11 @@ class ProjectOperations(Asker):
         found: list[Project] = await self.do("projects.list", list[Project])
         return found
 
+    async def project(self, name: str) -> Project:
+        """Return one project by name."""
+        found: Project = await self.do("project.get", Project, name=name)
+        return found
+
     async def add_demo(self) -> tuple[Project, list[Task]]:
         """Add the demo project and queue the demo agent's tasks; return both."""
         found: tuple[Project, list[Task]] = await self.do("demo.add", tuple[Project, list[Task]])

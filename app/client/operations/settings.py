@@ -20,3 +20,7 @@ class SettingsOperations(Asker):
         """Find the agent's program where the agents run and ask its version."""
         found: AgentCheck = await self.do("agent.check", AgentCheck, profile=encode(profile))
         return found
+
+    async def reload_settings(self) -> None:
+        """Have the supervising process read config.toml and the secrets again."""
+        await self.do("settings.reload")

@@ -41,6 +41,11 @@ class TaskOperations(Asker):
         """Start these queued tasks at once, even past the parallel limit."""
         await self.do("tasks.start_now", ids=list(ids))
 
+    async def tasks(self, project: str | None = None) -> list[Task]:
+        """Return the tasks, newest first; only a project's if one is named."""
+        found: list[Task] = await self.do("tasks.list", list[Task], project=project)
+        return found
+
     async def task(self, ref: str) -> Task:
         """Return one task, by id or unique prefix."""
         found: Task = await self.do("task.get", Task, ref=ref)

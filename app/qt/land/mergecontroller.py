@@ -89,12 +89,12 @@ class MergeController:
 
     async def _open(self, task_id: str, parent: QWidget | None = None) -> None:
         """Read the task and its project off the GUI thread, then show the dialog."""
-        orchard, ops = self.main.orchard, self.main.ops
+        ops = self.main.ops
         task = self.main.tasks.get(task_id) or await ops.task(task_id)
         if task.state not in LANDABLE_STATES:
             self.main.say(f"Task {task.short_id} is {task.state}; nothing to merge", error=True)
             return
-        project = await self.main.off_thread(orchard.store.project, task.project)
+        project = await ops.project(task.project)
         unsent = await ops.comments(task.id, open_only=True)
         if self._live(self.dialog):
             assert self.dialog is not None

@@ -7,11 +7,13 @@ from app.exports import lazy_exports
 if TYPE_CHECKING:
     from app.qt.shell.controller import WindowController as WindowController
     from app.qt.shell.healthcontroller import HealthController as HealthController
+    from app.qt.shell.host import Supervised as Supervised
     from app.qt.shell.host import WindowHost as WindowHost
     from app.qt.shell.mainwindow import MainWindow as MainWindow
     from app.qt.shell.openers import OpenController as OpenController
     from app.qt.shell.remote import RemoteSupervisor as RemoteSupervisor
-    from app.qt.shell.remote import as_client as as_client
+    from app.qt.shell.remote import ServiceHome as ServiceHome
+    from app.qt.shell.remote import service_home as service_home
     from app.qt.shell.toolscontroller import SearchController as SearchController
     from app.qt.shell.toolscontroller import SettingsController as SettingsController
 else:
@@ -20,10 +22,10 @@ else:
         names={
             "controller": ("WindowController",),
             "healthcontroller": ("HealthController",),
-            "host": ("WindowHost",),
+            "host": ("Supervised", "WindowHost"),
             "mainwindow": ("MainWindow",),
             "openers": ("OpenController",),
-            "remote": ("RemoteSupervisor", "as_client"),
+            "remote": ("RemoteSupervisor", "ServiceHome", "service_home"),
             "toolscontroller": ("SearchController", "SettingsController"),
         },
     )

@@ -16,16 +16,16 @@ from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QLabel, QMessageBox
 
 from app.client import Operations, ServiceError
+from app.client.logfiles import read_task_log
 from app.core.events import Event
 from app.core.messages import AlreadySupervised, Message, TaskOutput, TaskRawOutput, TaskUpdated
 from app.core.profiles import OutputFormat
 from app.core.states import ACTIVE_STATES, TaskState
 from app.core.task import Task
+from app.qt.shell.host import Supervised
 from app.qt.shell.mainwindow import MainWindow
 from app.qt.shell.notifier import NotifierController
 from app.qt.shell.projectcontroller import ProjectController
-from app.services.orchard import Orchard, UserError
-from app.services.store import logs
 
 if TYPE_CHECKING:
     from app.qt.shell.healthcontroller import HealthController
@@ -46,7 +46,7 @@ class WindowController:
 
     def __init__(
         self,
-        orchard: Orchard,
+        orchard: Supervised,
         ops: Operations,
         window: MainWindow,
         remote: RemoteSupervisor | None = None,
@@ -125,7 +125,7 @@ class WindowController:
         if job.cancelled() or job.exception() is None:
             return
         exc = job.exception()
-        if isinstance(exc, UserError | ServiceError):  # one line, fit to show as it is
+        if isinstance(exc, ServiceError):  # a refusal: one line, fit to show as it is
             self.say(str(exc), error=True)
         else:
             log.error("background job failed", exc_info=exc)
@@ -146,7 +146,7 @@ class WindowController:
         interrupted = await self.off_thread(self.orchard.supervisor.reconcile)
         if self.health is not None and self.remote is None:
             await self.health.recover()
-        tasks = await self.off_thread(self.orchard.store.tasks)
+        tasks = await self.ops.tasks()
         self._tasks = {t.id: t for t in tasks}
         self.window.board.set_tasks(tasks)
         self._restore()
@@ -154,9 +154,9 @@ class WindowController:
         if interrupted:
             self.say(f"{len(interrupted)} task(s) were interrupted when Orchard last stopped")
         self._timer.start()
-        self._poll.start()
+        if self.remote is None:  # a window of the service hears of every change from it
+            self._poll.start()
         self._note_background()
-        self.spawn(self._prepare_writes())
         # What was made to open the window lives as long as it: kept out of the
         # collector's full passes, which otherwise stall the loop ~70 ms at 100 agents.
         gc.freeze()
@@ -203,12 +203,6 @@ class WindowController:
             self._lost, self._connected = True, False
         else:
             self.say(f"The Orchard service cannot start: {problem}", error=True)
-
-    async def _prepare_writes(self) -> None:
-        # The first write would import SQLModel (~300 ms) on the loop: a thread does it now.
-        await self.off_thread(self.orchard.store.prepare_writes)
-        if not self._closed.done():  # run() unfreezes as the window closes
-            gc.freeze()  # its modules live as long as the app, like the window: see run()
 
     def _on_window_close_requested(self) -> None:
         running = [t for t in self._tasks.values() if t.state in ACTIVE_STATES]
@@ -306,8 +300,8 @@ class WindowController:
             self._polling = asyncio.ensure_future(self._poll_store())
 
     async def _poll_store(self) -> None:
-        """Pick up tasks another process added or changed (the CLI, a compare window)."""
-        stored = await self.off_thread(self.orchard.store.tasks)
+        """Pick up tasks another process added or changed (a command run with no service)."""
+        stored = await self.ops.tasks()
         runs = self.orchard.supervisor.runs
         for task in stored:
             if self._tasks.get(task.id) != task and not runs(task.id):
@@ -364,7 +358,7 @@ class WindowController:
         # stream (the JSON itself) lives in raw.log.
         separate = profile is not None and profile.output is not OutputFormat.TEXT
         folder = self.orchard.home.logs / task_id
-        events, raw = await self.off_thread(logs.read_task_log, folder, separate)
+        events, raw = await self.off_thread(read_task_log, folder, separate)
         if token != self._log_token:
             return
         last = events[-1].get("seq", -1) if events else -1

@@ -11,17 +11,77 @@ from PySide6.QtCore import QSettings
 from app.core.task import Task
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from app.client import Operations
+    from app.core.messages import Listener
     from app.qt.shell.mainwindow import MainWindow
-    from app.services.orchard import Orchard
 
 T = TypeVar("T")
+
+
+class HomePaths(Protocol):
+    """Where the home keeps things the window shows or opens."""
+
+    @property
+    def root(self) -> Path: ...
+
+    @property
+    def logs(self) -> Path: ...
+
+    @property
+    def config(self) -> Path: ...
+
+
+class HomeLock(Protocol):
+    """The home's supervisor lock, as the window sees it."""
+
+    held: bool
+
+    def acquire(self) -> None: ...
+
+    def held_by_other(self) -> bool: ...
+
+    def request_focus(self) -> None: ...
+
+    def take_focus_request(self) -> bool: ...
+
+
+class Supervision(Protocol):
+    """What the window asks of whichever supervisor runs its agents, here or in the service."""
+
+    settings: Any
+    held_reason: str | None
+
+    def subscribe(self, listener: Listener) -> Callable[[], None]: ...
+
+    def runs(self, task_id: str) -> bool: ...
+
+    def flush_log(self, task_id: str) -> None: ...
+
+    def reconcile(self) -> list[Task]: ...
+
+    async def run(self, until_idle: bool = ...) -> None: ...
+
+    async def stop_all(self) -> None: ...
+
+
+class Supervised(Protocol):
+    """A home as its window sees it: paths, settings, the supervisor and the lock; no database.
+
+    The window changes and reads the home's data only through operations (`WindowHost.ops`).
+    """
+
+    home: HomePaths
+    settings: Any  # the home's settings as config.toml says: agents, triage, LLM, notices
+    supervisor: Supervision
+    lock: HomeLock
 
 
 class WindowHost(Protocol):
     """The window controller as its child controllers see it (WindowController is one)."""
 
-    orchard: Orchard
+    orchard: Supervised
     ops: Operations
     window: MainWindow
     settings: QSettings

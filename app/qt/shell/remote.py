@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
 from typing import Any
 
 from app.client import ServiceDown, ServiceError, ServiceLink
@@ -24,8 +25,7 @@ from app.core.messages import (
     TaskUpdated,
 )
 from app.core.task import Task
-from app.services.config import Settings
-from app.services.orchard import Orchard
+from app.qt.shell.host import HomePaths
 
 log = logging.getLogger(__name__)
 RECONNECT_SECONDS = 1.0
@@ -59,7 +59,7 @@ class ClientLock:
 class RemoteSupervisor:
     """Stands in for the Supervisor in a window whose agents the service runs."""
 
-    def __init__(self, link: ServiceLink, settings: Settings) -> None:
+    def __init__(self, link: ServiceLink, settings: Any) -> None:
         self.link = link
         self._settings = settings
         self.findings: list[Any] = []
@@ -74,11 +74,11 @@ class RemoteSupervisor:
     # what the window asks of a supervisor
 
     @property
-    def settings(self) -> Settings:
+    def settings(self) -> Any:
         return self._settings
 
     @settings.setter
-    def settings(self, settings: Settings) -> None:
+    def settings(self, settings: Any) -> None:
         """The window saved new settings: the service reads them again."""
         self._settings = settings
         self._send("POST", "/v1/settings/reload")
@@ -204,11 +204,21 @@ class RemoteSupervisor:
         job.add_done_callback(self._jobs.discard)
 
 
-def as_client(orchard: Orchard) -> RemoteSupervisor:
-    """Make `orchard` a client of its home's service: it supervises nothing itself."""
-    remote = RemoteSupervisor(ServiceLink(orchard.home.root), orchard.settings)
-    # The window asks of a supervisor and a lock only what these two stand in for; the
-    # window's tests drive both kinds.
-    orchard.supervisor = remote  # type: ignore[assignment]
-    orchard.lock = ClientLock()  # type: ignore[assignment]
-    return remote
+@dataclass
+class ServiceHome:
+    """A home whose agents the service runs, as its window sees it: no database, no agents.
+
+    Everything the window reads or changes of the home goes through operations.
+    """
+
+    home: HomePaths
+    settings: Any  # the home's settings, as config.toml says
+    supervisor: RemoteSupervisor
+    lock: ClientLock
+
+
+def service_home(home: HomePaths, settings: Any) -> ServiceHome:
+    """Return the view of `home` for a window of its service."""
+    return ServiceHome(
+        home, settings, RemoteSupervisor(ServiceLink(home.root), settings), ClientLock()
+    )

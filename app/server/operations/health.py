@@ -28,11 +28,15 @@ async def check(orchard: Orchard, params: Params) -> list[Finding]:
 async def repair(orchard: Orchard, params: Params) -> str:
     """Apply the safe repair of one finding and say what it did."""
     from app.services.recovery import repair
+    from app.services.repo import GitError
 
     finding = decode(params.get("finding"), Finding)
     if not isinstance(finding, Finding):
         raise UserError("the request needs 'finding' as a finding")
-    return await repair(orchard, finding)
+    try:
+        return await repair(orchard, finding)
+    except GitError as exc:  # one line, as any refusal
+        raise UserError(str(exc)) from None
 
 
 @operation("tasks.memory")

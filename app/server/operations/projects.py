@@ -29,6 +29,12 @@ async def projects(orchard: Orchard, params: Params) -> list[Project]:
     return orchard.store.projects()
 
 
+@operation("project.get")
+async def project(orchard: Orchard, params: Params) -> Project:
+    """Return one project by name."""
+    return orchard.store.project(text(params, "name"))
+
+
 @operation("demo.add")
 async def add_demo(orchard: Orchard, params: Params) -> tuple[Project, list[Task]]:
     """Make the demo repository, add it as a project and queue the demo agent's tasks."""

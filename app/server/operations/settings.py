@@ -39,3 +39,13 @@ async def check_agent(orchard: Orchard, params: Params) -> AgentCheck:
     from app.services.config import check_agent
 
     return await check_agent(_profile(params.get("profile")))
+
+
+@operation("settings.reload")
+async def reload(orchard: Orchard, params: Params) -> None:
+    """Read config.toml and the secrets again (a command changed them); apply them now."""
+    from app.services.config import load_settings
+
+    orchard.settings = load_settings(orchard.home)
+    orchard.supervisor.settings = orchard.settings
+    orchard.supervisor.wake()

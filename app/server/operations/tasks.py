@@ -38,6 +38,15 @@ async def start_now(orchard: Orchard, params: Params) -> None:
     orchard.supervisor.start_now(ids)
 
 
+@operation("tasks.list")
+async def list_tasks(orchard: Orchard, params: Params) -> list[Task]:
+    """Return the tasks, newest first; only a project's if one is named."""
+    project = optional_text(params, "project")
+    if project:
+        orchard.store.project(project)  # an unknown project is an error, not an empty list
+    return orchard.store.tasks(project=project)
+
+
 @operation("task.get")
 async def get_task(orchard: Orchard, params: Params) -> Task:
     """Return one task, by id or unique prefix."""

@@ -16,12 +16,12 @@ from typing import Any
 import orjson
 
 from app.core.findings import (
-    BRANCH_MISSING,
     INDEX_LOCK,
     WORKTREE_MISSING,
     WORKTREE_UNRECORDED,
     Finding,
 )
+from app.core.findings import REPAIRABLE as REPAIRABLE
 from app.core.findings import StartUp as StartUp
 from app.core.naming import short_id
 from app.core.states import TaskState
@@ -40,7 +40,6 @@ REBUILT_NOTE = (
     "rebuilt from its worktree, branch and log after the database was found damaged; "
     "its prompt and agent may be approximate"
 )
-REPAIRABLE = (WORKTREE_MISSING, BRANCH_MISSING, INDEX_LOCK, WORKTREE_UNRECORDED)
 
 
 async def start_up(orchard: Orchard, reap: bool = True) -> StartUp:

@@ -5,7 +5,7 @@ Logs never live here: only a task's summary (state, counts, last event).
 Opening the database, and reading tasks and projects, go through the standard library's
 sqlite3: SQLModel and SQLAlchemy cost about 300 ms to import, which the window's first
 frame and the command line's listings do without. They are imported by the first write,
-or ahead of it by prepare_writes(), which the window calls in a thread once it is up.
+or ahead of it by prepare_writes(), which the service (or the demo window) calls in a thread.
 """
 
 from __future__ import annotations

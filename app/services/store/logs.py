@@ -245,25 +245,6 @@ def _count_lines(path: Path) -> int:
         return sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(_BUFFER), b""))
 
 
-def read_events(path: Path, offset: int = 0) -> tuple[list[dict[str, Any]], int]:
-    """Return the complete event lines after byte `offset`, and the offset after them."""
-    if not path.exists():
-        return [], offset
-    with open(path, "rb") as f:
-        f.seek(offset)
-        data = f.read()
-    end = data.rfind(b"\n")
-    if end < 0:
-        return [], offset
-    out = []
-    for line in data[:end].split(b"\n"):
-        try:
-            out.append(orjson.loads(line))
-        except orjson.JSONDecodeError:
-            out.append({"kind": "raw", "text": line.decode("utf-8", errors="replace")})
-    return out, offset + end + 1
-
-
 async def follow_bytes(
     path: Path, still_running: Any, poll: float = 0.2, offset: int = 0
 ) -> AsyncIterator[bytes]:
@@ -286,25 +267,3 @@ def _read_from(path: Path, offset: int, limit: int = 4 * _BUFFER) -> bytes:
     with open(path, "rb") as f:
         f.seek(offset)
         return f.read(limit)
-
-
-RAW_TAIL_BYTES = 16 * 1024 * 1024
-
-
-def read_task_log(folder: Path, with_raw: bool) -> tuple[list[dict[str, Any]], str]:
-    """Return a task's stored events and, if asked, the tail of its raw output."""
-    events, _ = read_events(folder / "events.jsonl")
-    return events, tail_text(folder / "raw.log") if with_raw else ""
-
-
-def tail_text(path: Path) -> str:
-    """Return up to the last 16 MB of a raw log, from a line start."""
-    if not path.exists():
-        return ""
-    with open(path, "rb") as f:
-        size = f.seek(0, os.SEEK_END)
-        f.seek(max(0, size - RAW_TAIL_BYTES))
-        data = f.read()
-    if size > RAW_TAIL_BYTES:
-        data = data[data.find(b"\n") + 1 :]
-    return data.decode("utf-8", errors="replace")
