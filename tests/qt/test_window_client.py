@@ -196,6 +196,27 @@ def test_the_window_brings_a_killed_service_back(
     run(loop, scenario)
 
 
+def test_the_shown_log_follows_the_task_through_a_new_service(
+    loop: Any, qtbot: Any, home: Path, project: str
+) -> None:
+    async def scenario() -> None:
+        s = ClientSession(home)
+        old = (await until(lambda: _status(home), what="the service"))["pid"]
+        [task_id] = queue(home, project, counting(400, 0.05))
+        await until(lambda: s.state(task_id) is TaskState.RUNNING)
+        s.window.board.select_task(task_id)
+        await until(lambda: "line 3" in s.log_texts(), what="the live log")
+        os.kill(old, signal.SIGKILL)  # the new service reaps the agent: the task is interrupted
+        await until(lambda: s.state(task_id) is TaskState.INTERRUPTED, what="the new service")
+        seen = len(s.log_texts())
+        await s.controller.ops.resume(task_id)  # the shell agent starts its script again
+        await until(lambda: len(s.log_texts()) > seen + 5, what="the new turn's lines, live")
+        await s.controller.ops.stop(task_id)
+        await s.close()
+
+    run(loop, scenario)
+
+
 def _status(home: Path) -> dict[str, Any] | None:
     try:
         return ServiceClient(home).status()

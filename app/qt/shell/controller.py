@@ -197,6 +197,7 @@ class WindowController:
         if problem is None:
             if self._lost:
                 self.say("Connected to the Orchard service again")
+                self._reload_log()  # the shown log's stream went with the old service
             self._lost, self._connected = False, True
         elif self._connected:
             self.say(f"Lost the Orchard service ({problem}); starting it again…", error=True)
@@ -342,6 +343,15 @@ class WindowController:
                 self.spawn(self.remote.unwatch())
             return
         self._log_job = self.spawn(self._load_log(task_id, self._log_token))
+
+    def _reload_log(self) -> None:
+        """Read the shown task's log again and follow it anew; a newer selection wins."""
+        if self._shown is None:
+            return
+        self._log_token += 1
+        if self._log_job is not None:
+            self._log_job.cancel()
+        self._log_job = self.spawn(self._load_log(self._shown, self._log_token))
 
     async def _load_log(self, task_id: str, token: int) -> None:
         """Read the task's stored log off the GUI thread; a newer selection wins."""
