@@ -14,6 +14,8 @@ from pathlib import Path
 API_VERSION = 1  # bumped when a request or a reply changes shape
 API_HEADER = "Orchard-API"
 SOCKET_NAME = "orchard.sock"
+# Unversioned, so that any newer Orchard can ask any older service to hand the home over.
+HANDOVER_PATH = "/handover"
 SERVICE_LOG = "service.log"
 SERVICE_FAILURE = "service.failed"  # why the last start failed, one line, for the client
 # Linux's sockaddr_un holds 108 bytes; a longer path is reached through its folder's fd.

@@ -14,10 +14,11 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from app import __version__
 from app.client.connection import ServiceClient
-from app.client.errors import ServiceDown, ServiceError
+from app.client.errors import ServiceDown, ServiceError, ServiceSilent
 from app.installation import module_argv, module_env
-from app.localsocket import SERVICE_FAILURE
+from app.localsocket import HANDOVER_PATH, SERVICE_FAILURE
 
 START_SECONDS = 60.0  # a damaged database's rebuild happens before the service answers
 START_LOCK = "service.start.lock"
@@ -25,17 +26,84 @@ SERVICE_ERRORS = "service.err"  # what the service's process printed, for a cras
 
 
 def ensure_service(home_root: Path, timeout: float = START_SECONDS) -> ServiceClient:
-    """Return a client of the home's service, starting the service if none answers."""
+    """Return a client of the home's service, starting the service if none answers.
+
+    A service of another Orchard version hands the home over to this one's: at once when
+    nothing runs; else its running agents finish first, and meanwhile it still answers
+    (when it speaks this API) or this raises ServiceError saying so.
+    """
     client = ServiceClient(home_root)
-    if client.alive():
+    if _current(client):
         return client
     home_root.mkdir(parents=True, exist_ok=True)
     with _start_lock(home_root):
-        if client.alive():  # another client started it while we waited
+        if _current(client):  # another client started it while we waited
             return client
+        if _answers(client):
+            return _take_over(client, timeout)
         process = spawn_service(home_root)
         _await_start(client, process, timeout)
     return client
+
+
+def _current(client: ServiceClient) -> bool:
+    """Say whether a service of this very Orchard answers."""
+    try:
+        return client.status().get("version") == __version__
+    except (ServiceDown, ServiceSilent):
+        return False
+    except ServiceError:  # it speaks another API: an older or newer Orchard's
+        return False
+
+
+def _answers(client: ServiceClient) -> bool:
+    try:
+        client.request("POST", HANDOVER_PATH, {"version": __version__}, timeout=5.0)
+    except (ServiceDown, ServiceSilent):
+        return False
+    except ServiceError:
+        return True  # it answered, refusing the bare question: it is there
+    return True
+
+
+def _take_over(client: ServiceClient, timeout: float) -> ServiceClient:
+    """Ask another version's service to hand the home over; return once this one's answers."""
+    home = str(client.home_root)
+    successor = {
+        "version": __version__,
+        "argv": module_argv("app.server", "--home", home),
+        "env": module_env(),
+        "cwd": os.getcwd(),
+    }
+    answer = client.request("POST", HANDOVER_PATH, successor, timeout=10.0)
+    if answer.get("same"):
+        return client
+    running = int(answer.get("running", 0))
+    if running:
+        if _speaks_our_api(client):
+            return client  # it answers while its agents finish; queued tasks wait for ours
+        raise ServiceError(
+            f"the service of Orchard {answer.get('version')} finishes its {running} running "
+            f"task(s) first, then Orchard {__version__}'s takes over; try again then"
+        )
+    _await_exit(int(answer["pid"]))
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if _current(client):
+            return client
+        time.sleep(0.05)
+    raise ServiceError(
+        f"Orchard {__version__}'s service did not take over within {timeout:.0f} s; "
+        f"see {client.home_root / 'service.log'}"
+    )
+
+
+def _speaks_our_api(client: ServiceClient) -> bool:
+    try:
+        client.status()
+    except ServiceError:
+        return False
+    return True
 
 
 def spawn_service(home_root: Path) -> subprocess.Popen[bytes]:

@@ -138,6 +138,11 @@ def _print_status(status: dict[str, Any], as_json: bool) -> None:
     ]
     if status.get("held"):
         lines.append(f"held:     {status['held']}")
+    if status.get("successor"):
+        lines.append(
+            f"upgrade:  Orchard {status['version']}'s running tasks finish here, "
+            f"then Orchard {status['successor']}'s service takes over"
+        )
     print("\n".join(lines))
 
 

@@ -9,18 +9,20 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import orjson
 from aiohttp import web
 
+from app import __version__
 from app.core.states import LIVE_STATES
 from app.core.tasktext import cli_json, list_text, show_text
-from app.localsocket import API_HEADER, API_VERSION, version_refusal
+from app.localsocket import API_HEADER, API_VERSION, HANDOVER_PATH, version_refusal
 from app.server.hub import BOARD_SECONDS, EVENTS_SECONDS, BoardFeed, EventFeed
 from app.server.operations import perform
-from app.server.service import Service
+from app.server.service import Service, Successor
 from app.services.config import ConfigError
 from app.services.orchard import UserError
 
@@ -48,6 +50,7 @@ def build_app(service: Service) -> web.Application:
             web.post("/v1/tasks/{ref}/stop", stop_task),
             web.post("/v1/start-now", start_now),
             web.post("/v1/do/{name}", do),
+            web.post(HANDOVER_PATH, handover),
             web.get("/v1/board", board),
             web.get("/v1/tasks/{ref}/events", events),
         ]
@@ -72,7 +75,7 @@ def reply(value: Any, status: int = 200) -> web.Response:
 @web.middleware
 async def _versioned(request: web.Request, handler: Handler) -> web.StreamResponse:
     refusal = version_refusal(request.headers.get(API_HEADER), "client")
-    if refusal is not None:
+    if refusal is not None and request.path != HANDOVER_PATH:  # any version may ask that
         return reply({"error": refusal}, status=409)
     return await handler(request)
 
@@ -175,7 +178,7 @@ async def tasks(request: web.Request) -> web.Response:
 async def new_tasks(request: web.Request) -> web.Response:
     """Queue a task (or a best-of-N group) as `orchard task new` does; the service starts it."""
     service, body = _service(request), await _body(request)
-    if service.stopping:
+    if service.stopping and service.successor is None:  # a successor runs what is queued
         return reply({"error": "the service is stopping; queue the task again"}, status=503)
     queued = await service.orchard.new_tasks(
         str(body.get("project", "")),
@@ -209,6 +212,28 @@ def _text(text: str) -> web.Response:
 async def stop_task(request: web.Request) -> web.Response:
     stopped = await _service(request).orchard.stop_task(request.match_info["ref"])
     return reply(stopped.to_json())
+
+
+# an upgrade
+
+
+async def handover(request: web.Request) -> web.Response:
+    """A newer Orchard asks for the home: running agents finish here, then it takes over."""
+    service, body = _service(request), await _body(request)
+    version, argv, env = body.get("version"), body.get("argv"), body.get("env")
+    if version == __version__:
+        return reply({"version": __version__, "pid": os.getpid(), "same": True})
+    if not (
+        isinstance(version, str)
+        and isinstance(argv, list)
+        and all(isinstance(a, str) for a in argv)
+        and isinstance(env, dict)
+    ):
+        raise UserError("a handover needs the new version, its service's argv and environment")
+    cwd = body.get("cwd") if isinstance(body.get("cwd"), str) else None
+    environment = {str(k): str(v) for k, v in env.items()}
+    running = service.hand_over(Successor(version, argv, environment, cwd))
+    return reply({"version": __version__, "pid": os.getpid(), "running": running})
 
 
 # operations

@@ -65,6 +65,7 @@ async def serve(root: Path, idle_exit_seconds: float | None = None) -> int:
         log.info("stopped: %s", request.reason)
     finally:
         service.close()
+    service.start_successor()  # the home is free: a newer Orchard's service takes it
     return 0
 
 

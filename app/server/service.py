@@ -25,6 +25,7 @@ from app.core.states import ACTIVE_STATES, LIVE_STATES, TaskState
 from app.localsocket import API_VERSION, SERVICE_FAILURE, connect, reachable, socket_path
 from app.server.environment import seen
 from app.server.hub import Hub
+from app.services import process
 from app.services.config import load_settings
 from app.services.orchard import Orchard
 from app.services.recovery import start_up
@@ -33,6 +34,16 @@ log = logging.getLogger(__name__)
 TICK_SECONDS = 1.0  # how often idleness and the home's presence are checked
 BUSY_STATES = ACTIVE_STATES | {TaskState.QUEUED}
 DRAINING = "the service is stopping: running tasks finish first, queued ones wait"
+
+
+@dataclass(frozen=True, slots=True)
+class Successor:
+    """The service of a newer Orchard, waiting for this one to hand the home over."""
+
+    version: str
+    argv: list[str]
+    env: dict[str, str]
+    cwd: str | None = None  # where it was asked from: `python -m` finds its own code there
 
 
 class ServiceFailed(RuntimeError):
@@ -62,6 +73,7 @@ class Service:
         self.stopping = False  # asked to stop: no new tasks are taken
         self._force = False  # a drain was overtaken by a stop that ends the agents now
         self._bound = False  # this process made the socket file (and so may remove it)
+        self.successor: Successor | None = None  # a newer Orchard's service, started at exit
 
     # life
 
@@ -127,6 +139,27 @@ class Service:
         elif not drain:
             self._force = True
 
+    def hand_over(self, successor: Successor) -> int:
+        """Let a newer Orchard's service take the home: running agents finish first.
+
+        Queued tasks stay queued for the successor, which this process starts as it exits.
+        Return how many tasks are still running.
+        """
+        running = sum(self.counts(LIVE_STATES).values())
+        if self.successor is None:
+            self.successor = successor
+            reason = f"Orchard {successor.version} takes over"
+            # After the answer is on its way: the asker hears it before the socket goes.
+            asyncio.get_running_loop().call_later(0.05, self.request_stop, bool(running), reason)
+        return running
+
+    def start_successor(self) -> None:
+        """Start the newer service that asked for the home (after this one released it)."""
+        if self.successor is None:
+            return
+        log.info("starting Orchard %s's service", self.successor.version)
+        process.start_detached(self.successor.argv, self.successor.env, self.successor.cwd)
+
     def close(self) -> None:
         """Remove the socket (if this process made it) and release the home."""
         if self._bound:
@@ -187,6 +220,7 @@ class Service:
             "clients": self.hub.clients,
             "draining": self.draining,
             "held": self.orchard.supervisor.held_reason,
+            "successor": self.successor.version if self.successor else None,
             "environment": seen(self.orchard.settings),
         }
 

@@ -302,3 +302,21 @@ def is_same_process(pid: int, start_time: int | None) -> bool:
     if start_time is None:
         return group_alive(pid)
     return process_start_time(pid) == start_time
+
+
+def start_detached(
+    argv: Sequence[str], env: Mapping[str, str] | None = None, cwd: str | None = None
+) -> None:
+    """Start a program that outlives this process (a successor service), in its own session."""
+    import subprocess  # only here: everything Orchard supervises goes through spawn()
+
+    subprocess.Popen(
+        list(argv),
+        env=None if env is None else dict(env),
+        cwd=cwd,
+        start_new_session=True,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        close_fds=True,
+    )
