@@ -258,7 +258,7 @@ async def cmd_project_list(orchard: Orchard, args: argparse.Namespace) -> int:
 
 
 async def cmd_project_move(orchard: Orchard, args: argparse.Namespace) -> int:
-    project = await orchard.move_project(args.name, args.path)
+    project = await ops_of(args).move_project(args.name, args.path)
     print(f"project {project.name} is now at {project.path}; its worktrees were repaired")
     return 0
 

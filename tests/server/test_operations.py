@@ -4,6 +4,7 @@ connected board seeing what another client did, at once."""
 from __future__ import annotations
 
 import asyncio
+import shutil
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,7 @@ from app.client import (
     link_call,
 )
 from app.core.states import TaskState
-from tests.conftest import Cli, git
+from tests.conftest import Cli, git, make_repo
 from tests.server.conftest import task_state, wait_for
 
 
@@ -128,3 +129,17 @@ def test_commands_act_through_the_service_so_every_board_sees_them(
     # The service ran the follow-up turn (a shell agent runs the comments as a script: it fails).
     wait_for(lambda: task_state(on, commented) in ("succeeded", "failed"), what="the turn")
     assert on("task", "show", commented, "--json").json()["turns"] == 2
+
+
+def test_a_relative_path_is_the_askers_not_the_services(
+    on: Cli, project: str, home: Path, tmp_path: Path
+) -> None:
+    on("service", "start")
+    make_repo(tmp_path / "elsewhere" / "shop")
+    added = on("project", "add", "shop", cwd=tmp_path / "elsewhere")
+    assert added.code == 0, added.err
+    assert f"{tmp_path / 'elsewhere' / 'shop'} (base main)" in added.out
+    shutil.move(tmp_path / "elsewhere" / "shop", tmp_path / "moved")
+    moved = on("project", "move", "shop", "moved", cwd=tmp_path)
+    assert moved.code == 0, moved.err
+    assert str(tmp_path / "moved") in moved.out

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from app.client.operations.calls import Asker
 from app.core.task import Project, Task
 
@@ -19,8 +21,15 @@ class ProjectOperations(Asker):
     ) -> Project:
         """Register a git repository as a project."""
         found: Project = await self.do(
-            "project.add", Project, path=path, name=name, base=base, setup=setup, test=test
-        )
+            "project.add", Project, path=os.path.abspath(path), name=name, base=base,
+            setup=setup, test=test,
+        )  # fmt: skip
+        return found
+
+    async def move_project(self, name: str, path: str) -> Project:
+        """Point a project at its repository's new place and repair its worktrees."""
+        where = os.path.abspath(path)  # the asker's folder, not the service's
+        found: Project = await self.do("project.move", Project, name=name, path=where)
         return found
 
     async def projects(self) -> list[Project]:

@@ -23,6 +23,12 @@ async def add_project(orchard: Orchard, params: Params) -> Project:
     )
 
 
+@operation("project.move")
+async def move_project(orchard: Orchard, params: Params) -> Project:
+    """Point a project at its repository's new place and repair its worktrees."""
+    return await orchard.move_project(text(params, "name"), text(params, "path"))
+
+
 @operation("projects.list")
 async def projects(orchard: Orchard, params: Params) -> list[Project]:
     """Return the home's projects."""
