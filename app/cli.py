@@ -392,11 +392,11 @@ def _operations(orchard: Orchard) -> Operations:
         return Operations(local)
     remote = client_call(ServiceClient(orchard.home.root))
 
-    async def call(name: str, params: dict[str, Any]) -> dict[str, Any]:
+    async def call(name: str, params: dict[str, Any], on_progress: Any) -> dict[str, Any]:
         try:
-            return await remote(name, params)
+            return await remote(name, params, on_progress)
         except ServiceDown:  # never sent: a window or `orchard run` supervises, or none
-            return await local(name, params)
+            return await local(name, params, on_progress)
 
     return Operations(call)
 

@@ -39,12 +39,8 @@ CLIENT_MAY_IMPORT = (
     "app.core",  # pure and cheap: a task read back from JSON, and how the CLI prints it
 )
 # The window reaches its home only through the client: operations, the service's streams and
-# the log files. Each exception names why it needs no service.
-WINDOW_EXCEPTIONS = {
-    # Triage suggestions send reports the window already shows to the person's own model
-    # endpoint, with the person's key, batch by batch; they neither read nor write the home.
-    ("app.qt.triage.agents", "app.services.triage"),
-}
+# the log files. An exception would be listed here with why it needs no service.
+WINDOW_EXCEPTIONS: set[tuple[str, str]] = set()
 # Commands change the home only through operations; these still read it in place (a list,
 # a forecast, a log) or touch what is the machine's, not the home's (desktop entries, secrets).
 COMMANDS_MAY_READ = {
@@ -53,7 +49,6 @@ COMMANDS_MAY_READ = {
     "app.commands.forecast": {"app.services.land"},  # reads git, writes nothing
     "app.commands.land": {"app.services.land"},  # lists and purges archive refs
     "app.commands.secret": {"app.services.config"},  # the user's keyring or secrets file
-    "app.commands.triagesuggest": {"app.services.triage"},  # the person's model endpoint
 }
 MAX_LOOSE = 12  # modules beside the feature packages in services or qt
 MIN_FEATURES = 4

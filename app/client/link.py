@@ -94,6 +94,24 @@ class ServiceLink:
         except (httpx.TransportError, httpx.StreamError) as exc:
             raise ServiceDown(f"the Orchard service went away: {exc}") from None
 
+    async def post_lines(self, path: str, body: Any) -> AsyncIterator[dict[str, Any]]:
+        """POST `body` and yield each JSON line of the reply as it comes."""
+        await _imported()
+        import httpx
+
+        try:
+            async with self._http().stream("POST", path, json=body) as response:
+                _check(response)
+                if response.status_code >= 400:
+                    raise ServiceError(*_error_of(await response.aread(), response.status_code))
+                async for line in response.aiter_lines():
+                    if line:
+                        yield json.loads(line)
+        except httpx.ConnectError as exc:
+            raise ServiceDown(f"the Orchard service does not answer: {exc}") from None
+        except (httpx.TransportError, httpx.StreamError) as exc:
+            raise ServiceSilent(f"the Orchard service went away: {exc}") from None
+
     async def close(self) -> None:
         """Close the connections."""
         if self._client is not None:

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 from collections.abc import Sequence
 from typing import Any
 
 from app.commands.handler import Handlers, ops_of, print_json
-from app.core.suggestion import Suggestion, duplicate_candidates
+from app.core.suggestion import KEY_VARIABLES, Suggestion, duplicate_candidates
 from app.core.triage import OPEN_STATUSES, ReportStatus, parse_status
-from app.services.orchard import Orchard, UserError
+from app.services.orchard import Orchard
 
 
 def add_commands(sub: Any) -> Handlers:
@@ -36,10 +37,8 @@ def add_commands(sub: Any) -> Handlers:
 
 async def cmd_triage_suggest(orchard: Orchard, args: argparse.Namespace) -> int:
     """Print a suggestion per report as batches come back; with --apply, fill unset fields."""
-    # The model is asked from here, batch by batch as they come back; the reports are read
-    # and the suggestions applied by whichever process supervises the home.
-    from app.services.triage import SuggestError, suggest_reports
-
+    # The supervising process asks the model, batch by batch as they come back; the key of
+    # this shell, if any, goes with the request.
     ops = ops_of(args)
     pool = await ops.reports(args.project)
     statuses = _statuses(args.status or ["new"])
@@ -49,20 +48,17 @@ async def cmd_triage_suggest(orchard: Orchard, args: argparse.Namespace) -> int:
         return 0
     candidates = await asyncio.to_thread(duplicate_candidates, reports, pool)
     titles = {r.id: r.title for r in pool}
-    triage = orchard.settings.triage
-    try:
-        run = await suggest_reports(
-            orchard.settings.llm,
-            reports,
-            categories=triage.categories,
-            owners=triage.owners,
-            candidates=candidates,
-            titles=titles,
-            on_suggestion=None if args.json else lambda s: print(_line(s, titles), flush=True),
-            on_progress=_say,
-        )
-    except SuggestError as exc:
-        raise UserError(str(exc)) from None
+    key = next((os.environ[n] for n in KEY_VARIABLES if os.environ.get(n, "").strip()), None)
+    run = await ops.suggest(
+        args.project,
+        [r.id for r in reports],
+        candidates,
+        on_suggestion=(lambda s: None)
+        if args.json
+        else lambda s: print(_line(s, titles), flush=True),
+        on_progress=_say,
+        api_key=key,
+    )
     applied = await ops.apply_suggestions(args.project, run.suggestions) if args.apply else {}
     if args.json:
         print_json([_json(s, applied) for s in sorted(run.suggestions, key=_by_id)])

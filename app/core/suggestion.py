@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from app.core.similarity import SimilarityIndex
@@ -47,6 +47,10 @@ Rules:
 
 class SuggestionFormatError(ValueError):
     """A model's reply is not the JSON asked for; the message says what is wrong."""
+
+
+# Where the model's API key is looked for first, before [llm] api_key (names, never values).
+KEY_VARIABLES = ("ORCHARD_LLM_API_KEY", "OPENAI_API_KEY")
 
 
 @dataclass(frozen=True, slots=True)
@@ -258,3 +262,17 @@ def _reason(value: Any) -> str:
         return ""
     line = " ".join(value.split())
     return line if len(line) <= REASON_LIMIT else line[: REASON_LIMIT - 1] + "…"
+
+
+@dataclass
+class SuggestRun:
+    """What a run delivered: the suggestions, and one message per batch that failed."""
+
+    suggestions: list[Suggestion] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+    batches: int = 0
+    requests: int = 0  # every HTTP request sent, retries included
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures

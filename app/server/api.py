@@ -50,6 +50,7 @@ def build_app(service: Service) -> web.Application:
             web.post("/v1/tasks/{ref}/stop", stop_task),
             web.post("/v1/start-now", start_now),
             web.post("/v1/do/{name}", do),
+            web.post("/v1/do/{name}/stream", do_streaming),
             web.post(HANDOVER_PATH, handover),
             web.get("/v1/board", board),
             web.get("/v1/tasks/{ref}/events", events),
@@ -244,6 +245,38 @@ async def do(request: web.Request) -> web.Response:
     service, params = _service(request), await _body(request)
     envelope = await perform(service.orchard, request.match_info["name"], params)
     return reply(envelope, status=422 if "error" in envelope else 200)
+
+
+async def do_streaming(request: web.Request) -> web.StreamResponse:
+    """Perform one operation, streaming what it reports ({"progress": …}), then its envelope."""
+    service, params = _service(request), await _body(request)
+    lines: asyncio.Queue[bytes] = asyncio.Queue()
+
+    def send(value: Any) -> None:
+        lines.put_nowait(orjson.dumps({"progress": value}) + b"\n")
+
+    job = asyncio.ensure_future(perform(service.orchard, request.match_info["name"], params, send))
+    try:
+        response = await _stream(request)
+        while not (job.done() and lines.empty()):
+            waiting = asyncio.ensure_future(lines.get())
+            await asyncio.wait({job, waiting}, return_when=asyncio.FIRST_COMPLETED)
+            if waiting.done():
+                await response.write(waiting.result())
+            else:
+                waiting.cancel()
+        await response.write(orjson.dumps(_envelope_of(job)) + b"\n")
+    finally:
+        job.cancel()  # the asker went away: the operation stops too
+    return response
+
+
+def _envelope_of(job: asyncio.Future[dict[str, Any]]) -> dict[str, Any]:
+    exc = job.exception()
+    if exc is None:
+        return job.result()
+    log.error("an operation failed", exc_info=exc)
+    return {"error": f"the service failed: {exc} (details in its log)", "kind": "Failed"}
 
 
 # streams

@@ -67,3 +67,34 @@ def test_a_refused_triage_change_is_one_line_and_changes_nothing(
     (changed,) = asyncio.run(ops.set_reports([report], priority="p1", status=ReportStatus.NEW))
     assert (changed.priority, changed.status) == ("P1", ReportStatus.NEW)
     assert on("triage", "list", project).out.startswith(f"#{report:<5} new        P1")
+
+
+def test_suggestions_stream_through_the_service_with_the_askers_key(
+    on: Cli, project: str, home: Path
+) -> None:
+    from app.core.triage import ReportDraft
+    from app.services.store.database import Store
+    from tests.fakes.chat_api import FakeChat
+
+    key = "sk-the-askers-own-0123456789"
+    with FakeChat(key=key, model="m") as api:
+        (home / "config.toml").write_text(
+            f'[llm]\nbase_url = "{api.url}"\nmodel = "m"\nbatch_size = 1\nconcurrency = 1\n'
+        )
+        store = Store(home / "orchard.db")
+        try:
+            store.add_reports(
+                project, [ReportDraft(f"Crash {i}", "it crashes", "ann") for i in range(3)]
+            )
+        finally:
+            store.close()
+        started = on("service", "start", env={"ORCHARD_LLM_API_KEY": "", "OPENAI_API_KEY": ""})
+        assert started.code == 0, started.err
+        pid = ServiceClient(home).status()["pid"]
+        asked = on("triage", "suggest", project, env={"ORCHARD_LLM_API_KEY": key})
+        assert asked.code == 0, asked.err
+        assert len(asked.out.splitlines()) == 3 and len(api.calls) == 3  # one per batch, streamed
+        assert ServiceClient(home).status()["pid"] == pid  # the service asked the model
+        assert key not in asked.out + asked.err
+        keyless = on("triage", "suggest", project, env={"ORCHARD_LLM_API_KEY": ""})
+        assert keyless.code == 1 and keyless.err.count("\n") == 1, keyless.err

@@ -14,24 +14,34 @@ if TYPE_CHECKING:
     from app.client.link import ServiceLink
 
 Envelope = dict[str, Any]
-Call = Callable[[str, dict[str, Any]], Awaitable[Envelope]]
+Progress = Callable[[Any], None]  # what an operation reports on its way, as JSON
+Call = Callable[[str, dict[str, Any], Progress | None], Awaitable[Envelope]]
 Starter = Callable[[], Awaitable[object]]
 
 
 def link_call(link: ServiceLink) -> Call:
     """Return the call that asks the service through the window's async link."""
 
-    async def call(name: str, params: dict[str, Any]) -> Envelope:
-        path = f"/v1/do/{name}"
+    async def ask(name: str, params: dict[str, Any], on_progress: Progress | None) -> Envelope:
+        if on_progress is None:
+            return {"value": (await link.request("POST", f"/v1/do/{name}", params))["value"]}
+        envelope: Envelope = {}
+        async for line in link.post_lines(f"/v1/do/{name}/stream", params):
+            if "progress" in line:
+                on_progress(line["progress"])
+            else:
+                envelope = line
+        return envelope
+
+    async def call(name: str, params: dict[str, Any], on_progress: Progress | None) -> Envelope:
         try:
             try:
-                reply = await link.request("POST", path, params)
+                return await ask(name, params, on_progress)
             except ServiceDown:  # never sent: start the service, as any need of it does
                 await link.start()
-                reply = await link.request("POST", path, params)
+                return await ask(name, params, on_progress)
         except ServiceError as exc:
             return _refusal_of(exc)
-        return {"value": reply["value"]}
 
     return call
 
@@ -42,20 +52,36 @@ def client_call(client: ServiceClient, start: Starter | None = None) -> Call:
     With `start`, a service found down (the request never sent) is started and asked again.
     """
 
-    async def call(name: str, params: dict[str, Any]) -> Envelope:
-        # No time limit: a land may wait on the project's tests for an hour.
-        path = f"/v1/do/{name}"
+    async def ask(name: str, params: dict[str, Any], on_progress: Progress | None) -> Envelope:
+        if on_progress is None:
+            # No time limit: a land may wait on the project's tests for an hour.
+            path = f"/v1/do/{name}"
+            reply = await asyncio.to_thread(client.request, "POST", path, params, None)
+            return {"value": reply["value"]}
+        loop = asyncio.get_running_loop()
+
+        def read() -> Envelope:
+            envelope: Envelope = {}
+            for line in client.stream(f"/v1/do/{name}/stream", params):
+                if "progress" in line:
+                    loop.call_soon_threadsafe(on_progress, line["progress"])
+                else:
+                    envelope = line
+            return envelope
+
+        return await asyncio.to_thread(read)
+
+    async def call(name: str, params: dict[str, Any], on_progress: Progress | None) -> Envelope:
         try:
             try:
-                reply = await asyncio.to_thread(client.request, "POST", path, params, None)
+                return await ask(name, params, on_progress)
             except ServiceDown:
                 if start is None:
                     raise
                 await start()
-                reply = await asyncio.to_thread(client.request, "POST", path, params, None)
+                return await ask(name, params, on_progress)
         except ServiceError as exc:
             return _refusal_of(exc)
-        return {"value": reply["value"]}
 
     return call
 
@@ -74,7 +100,14 @@ class Asker:
 
     async def do(self, operation: str, hint: Any = Any, /, **params: Any) -> Any:
         """Perform `operation`; return its value read as `hint`, or raise Refused."""
-        envelope = await self._call(operation, _plain(params))
+        return await self.do_reporting(operation, hint, None, **params)
+
+    async def do_reporting(
+        self, operation: str, hint: Any, on_progress: Progress | None, /, **params: Any
+    ) -> Any:
+        """Perform `operation`, handing what it reports on its way to `on_progress`."""
+        relay = None if on_progress is None else (lambda value: on_progress(decode(value)))
+        envelope = await self._call(operation, _plain(params), relay)
         if "error" in envelope:
             detail = decode(envelope.get("detail") or {})
             raise Refused(str(envelope["error"]), str(envelope.get("kind", "")), detail)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from app.client.operations.calls import Asker
-from app.core.suggestion import Suggestion
+from app.core.suggestion import Suggestion, SuggestRun
 from app.core.task import Task
 from app.core.triage import ExportResult, ImportResult, Report
 from app.core.wire import encode
@@ -122,6 +122,34 @@ class TriageOperations(Asker):
             suggestions=encode(list(suggestions)),
         )
         return {int(report_id): fields for report_id, fields in found.items()}  # JSON's keys
+
+    async def suggest(
+        self,
+        project: str,
+        ids: Sequence[int],
+        candidates: Mapping[int, Sequence[tuple[int, float]]],
+        on_suggestion: Callable[[Suggestion], None],
+        on_progress: Callable[[str], None],
+        api_key: str | None = None,
+    ) -> SuggestRun:
+        """Ask the model about these reports; each suggestion is handed on as it comes back."""
+
+        def relay(news: Any) -> None:
+            if isinstance(news, dict) and isinstance(news.get("suggestion"), Suggestion):
+                on_suggestion(news["suggestion"])
+            elif isinstance(news, dict) and isinstance(news.get("say"), str):
+                on_progress(news["say"])
+
+        found: SuggestRun = await self.do_reporting(
+            "triage.suggest",
+            SuggestRun,
+            relay,
+            project=project,
+            ids=list(ids),
+            candidates={str(k): [list(c) for c in v] for k, v in candidates.items()},
+            api_key=api_key,
+        )
+        return found
 
 
 def _listed(values: Sequence[Any] | None) -> list[Any] | None:

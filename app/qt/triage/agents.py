@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from collections import Counter
 from typing import Any
 
+from app.core.suggestion import KEY_VARIABLES
 from app.core.task import Task
 from app.core.triage import DEFAULT_TEMPLATE, Report, ReportStatus
 from app.qt.triage.controller import TriageController
@@ -94,27 +96,22 @@ class TriageAgentsController:
         self._suggesting = self.main.spawn(self._suggest(reports))
 
     async def _suggest(self, reports: list[Report]) -> None:
-        # The model is asked from here: each batch's chips show as it comes back, and the
-        # key and the endpoint are the window's. Accepting a chip is a triage operation.
-        from app.services.triage import suggest_reports
-
-        triage = self.orchard.settings.triage
+        # The supervising process asks the model; each batch's chips show as it comes back.
+        # The key of this window's environment, if any, goes with the request.
         index = self.triage.index
         # Only earlier reports can be a report's original, as `triage suggest` has it.
         candidates = {
             r.id: [(i, score) for i, score in index.similar(r.id, 6) if i < r.id][:3]
             for r in reports
         }
-        titles = {r.id: r.title for r in self.triage.view.model.reports()}
-        run = await suggest_reports(
-            self.orchard.settings.llm,
-            reports,
-            categories=triage.categories,
-            owners=triage.owners,
-            candidates=candidates,
-            titles=titles,
+        key = next((os.environ[n] for n in KEY_VARIABLES if os.environ.get(n, "").strip()), None)
+        run = await self.main.ops.suggest(
+            self.triage.project or reports[0].project,
+            [r.id for r in reports],
+            candidates,
             on_suggestion=self.triage.add_suggestion,
             on_progress=self.main.say,
+            api_key=key,
         )
         failed = (
             f", {len(run.failures)} batch(es) failed: {run.failures[0]}" if run.failures else ""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from typing import Any
 
 import orjson
@@ -22,7 +23,9 @@ from app.services.orchard import Orchard, UserError
 Params = dict[str, Any]
 Operation = Callable[[Orchard, Params], Awaitable[Any]]
 Envelope = dict[str, Any]  # {"value": ...} or {"error": one line, "kind": ..., "detail": {...}}
+Progress = Callable[[Any], None]
 OPERATIONS: dict[str, Operation] = {}
+_progress: ContextVar[Progress | None] = ContextVar("progress", default=None)
 
 
 def operation(name: str) -> Callable[[Operation], Operation]:
@@ -35,15 +38,30 @@ def operation(name: str) -> Callable[[Operation], Operation]:
     return register
 
 
-async def perform(orchard: Orchard, name: str, params: Params) -> Envelope:
-    """Run operation `name`; return its value, or the refusal the person is shown."""
+def report(value: Any) -> None:
+    """Tell the asker how the operation goes (a batch of suggestions, a page imported)."""
+    send = _progress.get()
+    if send is not None:
+        send(encode(value))
+
+
+async def perform(
+    orchard: Orchard, name: str, params: Params, on_progress: Progress | None = None
+) -> Envelope:
+    """Run operation `name`; return its value, or the refusal the person is shown.
+
+    What the operation reports on the way goes to `on_progress`, as JSON, if given.
+    """
     function = OPERATIONS.get(name)
     if function is None:
         return {"error": f"this Orchard service has no operation {name!r}", "kind": "Unknown"}
+    token = _progress.set(on_progress)  # its tasks and threads inherit it
     try:
         value = await function(orchard, params)
     except (UserError, ConfigError) as exc:
         return refusal(exc)
+    finally:
+        _progress.reset(token)
     for task in changed_tasks(value):  # every window's board shows it at once
         orchard.supervisor.announce(task)
     return {"value": encode(value)}
@@ -72,15 +90,20 @@ def changed_tasks(value: Any) -> list[Task]:
     return []
 
 
-def local_call(orchard: Orchard) -> Callable[[str, Params], Awaitable[Envelope]]:
+def local_call(orchard: Orchard) -> Callable[[str, Params, Progress | None], Awaitable[Envelope]]:
     """Return the client's call for a process that supervises `orchard` itself."""
 
-    async def call(name: str, params: Params) -> Envelope:
+    async def call(name: str, params: Params, on_progress: Progress | None = None) -> Envelope:
         # Through bytes as the API's would be: what works here works over the socket.
-        envelope = await perform(orchard, name, orjson.loads(orjson.dumps(params)))
+        relay = None if on_progress is None else _through_json(on_progress)
+        envelope = await perform(orchard, name, orjson.loads(orjson.dumps(params)), relay)
         return dict(orjson.loads(orjson.dumps(envelope)))
 
     return call
+
+
+def _through_json(on_progress: Progress) -> Progress:
+    return lambda value: on_progress(orjson.loads(orjson.dumps(value)))
 
 
 # parameters

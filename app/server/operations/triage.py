@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from app.core.suggestion import Suggestion, unset_fields
+from app.core.suggestion import KEY_VARIABLES, Suggestion, SuggestRun, unset_fields
 from app.core.task import Task
 from app.core.triage import (
     TRIAGE_FIELDS,
@@ -20,7 +20,15 @@ from app.core.triage import (
     triage_changes,
 )
 from app.core.wire import WireError, decode
-from app.server.operations.registry import Operation, Params, number, operation, optional_text, text
+from app.server.operations.registry import (
+    Operation,
+    Params,
+    number,
+    operation,
+    optional_text,
+    report,
+    text,
+)
 from app.services.orchard import Orchard, UserError
 
 # The services load the import stack (httpx) on first use, so they are imported where used.
@@ -204,6 +212,45 @@ def _changes(params: Params) -> dict[str, Any]:
     if not isinstance(changes, dict):
         raise UserError("the request needs 'changes' as an object of fields")
     return changes
+
+
+@triage_operation("triage.suggest")
+async def suggest(orchard: Orchard, params: Params) -> SuggestRun:
+    """Ask the model for each report's category, priority, owner and duplicate, batch by batch.
+
+    Each suggestion is reported as it comes ({"suggestion": …}), and each pause ({"say": …}).
+    """
+    from app.services.triage import SuggestError, suggest_reports
+
+    project, wanted = text(params, "project"), set(_numbers(params, "ids") or [])
+    pool = await asyncio.to_thread(orchard.store.reports, project)
+    key = optional_text(params, "api_key")  # the asker's, for this request only
+    triage = orchard.settings.triage
+    try:
+        return await suggest_reports(
+            orchard.settings.llm,
+            [r for r in pool if r.id in wanted],
+            categories=triage.categories,
+            owners=triage.owners,
+            candidates=_candidates(params),
+            titles={r.id: r.title for r in pool},
+            on_suggestion=lambda s: report({"suggestion": s}),
+            on_progress=lambda line: report({"say": line}),
+            env={KEY_VARIABLES[0]: key} if key else None,
+        )
+    except SuggestError as exc:
+        raise UserError(str(exc)) from None
+
+
+def _candidates(params: Params) -> dict[int, list[tuple[int, float]]]:
+    """Return each report's likely originals, as the asker's similarity index found them."""
+    given = params.get("candidates") or {}
+    if not isinstance(given, dict):
+        raise UserError("the request needs 'candidates' as an object")
+    try:
+        return {int(k): [(int(i), float(s)) for i, s in v] for k, v in given.items()}
+    except (TypeError, ValueError):
+        raise UserError("the request needs 'candidates' as report id: [[id, score]…]") from None
 
 
 def _github_env(params: Params) -> dict[str, str] | None:

@@ -19,11 +19,12 @@ from typing import Any
 
 import httpx
 
+from app.core.suggestion import KEY_VARIABLES as KEY_VARIABLES
 from app.core.suggestion import Suggestion, SuggestionFormatError, build_messages, parse_reply
+from app.core.suggestion import SuggestRun as SuggestRun
 from app.core.triage import Report
 from app.services.config import LlmSettings
 
-KEY_VARIABLES = ("ORCHARD_LLM_API_KEY", "OPENAI_API_KEY")
 SETUP_HINT = (
     "set base_url and model under [llm] in config.toml (and api_key there or in "
     "$ORCHARD_LLM_API_KEY)"
@@ -41,20 +42,6 @@ class RetryPolicy:
     attempts: int = 4  # retries after the first try
     base: float = 0.5  # seconds before the first retry; doubled each time, with jitter
     cap: float = 30.0  # the longest single wait, whatever Retry-After says
-
-
-@dataclass
-class SuggestRun:
-    """What a run delivered: the suggestions, and one message per batch that failed."""
-
-    suggestions: list[Suggestion] = field(default_factory=list)
-    failures: list[str] = field(default_factory=list)
-    batches: int = 0
-    requests: int = 0  # every HTTP request sent, retries included
-
-    @property
-    def ok(self) -> bool:
-        return not self.failures
 
 
 class _BatchFailed(Exception):
