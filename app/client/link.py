@@ -80,27 +80,23 @@ class ServiceLink:
 
     async def lines(self, path: str) -> AsyncIterator[dict[str, Any]]:
         """Yield each JSON line of a stream until the service ends it or goes away."""
-        await _imported()
-        import httpx
-
         try:
-            async with self._http().stream("GET", path) as response:
-                _check(response)
-                if response.status_code >= 400:
-                    raise ServiceError(*_error_of(await response.aread(), response.status_code))
-                async for line in response.aiter_lines():
-                    if line:
-                        yield json.loads(line)
-        except (httpx.TransportError, httpx.StreamError) as exc:
-            raise ServiceDown(f"the Orchard service went away: {exc}") from None
+            async for line in self._lines("GET", path, None):
+                yield line
+        except ServiceSilent as exc:  # a stream only reads: the caller may open it again
+            raise ServiceDown(str(exc)) from None
 
     async def post_lines(self, path: str, body: Any) -> AsyncIterator[dict[str, Any]]:
         """POST `body` and yield each JSON line of the reply as it comes."""
+        async for line in self._lines("POST", path, body):
+            yield line
+
+    async def _lines(self, method: str, path: str, body: Any) -> AsyncIterator[dict[str, Any]]:
         await _imported()
         import httpx
 
         try:
-            async with self._http().stream("POST", path, json=body) as response:
+            async with self._http().stream(method, path, json=body) as response:
                 _check(response)
                 if response.status_code >= 400:
                     raise ServiceError(*_error_of(await response.aread(), response.status_code))
