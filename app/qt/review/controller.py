@@ -181,9 +181,8 @@ class ReviewController:
             self.window.say("Nothing to review yet.")
             return
         missing = " (the worktree is gone: showing the branch's last commit)"
-        self.window.say(
-            f"{len(files)} files to review{missing if snapshot.worktree_missing else ''}"
-        )
+        count = f"{len(files)} file{'s' if len(files) != 1 else ''}"
+        self.window.say(f"{count} to review{missing if snapshot.worktree_missing else ''}")
         paths = [f.path for f in files]
         self.window.files.select(paths.index(keep) if keep in paths else 0)
 
