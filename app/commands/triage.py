@@ -87,7 +87,7 @@ async def cmd_triage_import(orchard: Orchard, args: argparse.Namespace) -> int:
             result = await ops.import_report_file(args.project, args.file)
         else:
             result = await ops.import_github_issues(
-                args.project, args.github, api_url=args.api_url, github_env=env
+                args.project, args.github, api_url=args.api_url, github_env=env, on_progress=_say
             )
         if args.json:
             print_json(result.to_json())
@@ -101,6 +101,11 @@ async def cmd_triage_import(orchard: Orchard, args: argparse.Namespace) -> int:
 def _github_env() -> dict[str, str]:
     """Return this shell's GitHub token variables that are set."""
     return {n: os.environ[n] for n in TOKEN_VARIABLES if os.environ.get(n, "").strip()}
+
+
+def _say(text: str) -> None:
+    if text.startswith("GitHub rate limit"):  # why it pauses; pages read are not news here
+        print(text, file=sys.stderr, flush=True)
 
 
 async def cmd_triage_capture(orchard: Orchard, args: argparse.Namespace) -> int:

@@ -98,3 +98,18 @@ def test_suggestions_stream_through_the_service_with_the_askers_key(
         assert key not in asked.out + asked.err
         keyless = on("triage", "suggest", project, env={"ORCHARD_LLM_API_KEY": ""})
         assert keyless.code == 1 and keyless.err.count("\n") == 1, keyless.err
+
+
+def test_a_rate_limit_pause_is_said_as_it_happens_through_the_service(
+    on: Cli, project: str, home: Path
+) -> None:
+    with FakeGitHub(token=TOKEN) as api:
+        api.add_repo("octo/app")
+        api.add_issues("octo/app", 3)
+        api.rate_limit(r"/repos/octo/app/issues", reset_in=1)
+        assert on("service", "start").code == 0
+        asked = ("triage", "import", project, "--github", "octo/app", "--api-url", api.url)
+        imported = on(*asked, env={"GITHUB_TOKEN": TOKEN, "GH_TOKEN": ""})
+        assert imported.code == 0, imported.err
+        assert "GitHub rate limit reached: waiting" in imported.err  # streamed from the service
+        assert "3 new" in imported.out

@@ -59,11 +59,16 @@ class TriageOperations(Asker):
         repo: str,
         api_url: str | None = None,
         github_env: Mapping[str, str] | None = None,
+        on_progress: Callable[[str], None] | None = None,
     ) -> ImportResult:
-        """Take in GitHub repository OWNER/REPO's open issues, or what changed since last time."""
-        found: ImportResult = await self.do(
+        """Take in GitHub repository OWNER/REPO's open issues, or what changed since last time.
+
+        `on_progress` hears each page read and each pause for GitHub's rate limit.
+        """
+        found: ImportResult = await self.do_reporting(
             "triage.import_github",
             ImportResult,
+            None if on_progress is None else _said(on_progress),
             project=project,
             repo=repo,
             api_url=api_url,
@@ -150,6 +155,10 @@ class TriageOperations(Asker):
             api_key=api_key,
         )
         return found
+
+
+def _said(on_progress: Callable[[str], None]) -> Callable[[Any], None]:
+    return lambda news: on_progress(news["say"]) if isinstance(news, dict) else None
 
 
 def _listed(values: Sequence[Any] | None) -> list[Any] | None:

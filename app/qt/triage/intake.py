@@ -182,7 +182,10 @@ class TriageIntakeController:
             self.github.set_running(True)
         try:
             result = await self.main.ops.import_github_issues(
-                project, repo, api_url=self.orchard.settings.github_api_url
+                project,
+                repo,
+                api_url=self.orchard.settings.github_api_url,
+                on_progress=self._say_progress,
             )
         except asyncio.CancelledError:
             self._say_progress("Import cancelled; what was read so far is kept.")

@@ -109,6 +109,7 @@ async def import_github(orchard: Orchard, params: Params) -> ImportResult:
         text(params, "project"),
         text(params, "repo"),
         api_url=optional_text(params, "api_url"),
+        on_progress=lambda line: report({"say": str(line)}),  # pages read, rate-limit pauses
         env=_github_env(params),
     )
 
