@@ -15,6 +15,8 @@ from app.qt.shell import (
     SettingsController,
     Supervised,
     WindowController,
+    apply_theme,
+    chosen_theme,
 )
 from app.qt.triage import (
     TriageAgentsController,
@@ -36,6 +38,8 @@ def build_window(
     Either way its changes go through `ops`, to whichever process supervises the home.
     """
     title = "Orchard — demo (built-in demo agent)" if demo else f"Orchard — {orchard.home.root}"
+    # Before any widget is made: some take their colours once, as they are built.
+    apply_theme(chosen_theme(orchard.home.root))
     triage_view = TriageView()
     window = MainWindow(BoardView(), TaskHeaderView(), LogView(), title=title, triage=triage_view)
     controller = WindowController(orchard, ops, window, remote)

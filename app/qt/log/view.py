@@ -67,6 +67,10 @@ class LogRowDelegate(QStyledItemDelegate):
     def __init__(self, model: LogModel, view: QTableView) -> None:
         super().__init__(view)
         self._model = model
+        self.restyle(view)
+
+    def restyle(self, view: QTableView) -> None:
+        """Take the colours and font of `view` again (the theme changed)."""
         text = view.palette().text().color()
         dim, dimmer = QColor(text), QColor(text)
         dim.setAlpha(150)
@@ -199,6 +203,15 @@ class LogView(QWidget):
         layout.addWidget(self.table)
         layout.addWidget(self.find_bar)
         self._add_shortcuts()
+
+    def changeEvent(self, event: QEvent) -> None:
+        """Repaint the rows in the new colours when the theme changes."""
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:
+            delegate = self.table.itemDelegate()
+            if isinstance(delegate, LogRowDelegate):
+                delegate.restyle(self.table)
+                self.table.viewport().update()
 
     def _build_table(self) -> QTableView:
         table = QTableView(self)

@@ -5,20 +5,15 @@ from __future__ import annotations
 import asyncio
 from dataclasses import replace
 
-from PySide6.QtCore import QSettings, Qt
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtCore import QSettings
 
 from app.core.profiles import BUILTIN_NAMES, AgentProfile
 from app.qt.log import LogSearchDialog
 from app.qt.shell.host import WindowHost
 from app.qt.shell.settingsdialog import SettingsDialog
+from app.qt.shell.theme import apply_theme
 
 SEARCH_LIMIT = 1000
-_SCHEMES = {
-    "light": Qt.ColorScheme.Light,
-    "dark": Qt.ColorScheme.Dark,
-    "system": Qt.ColorScheme.Unknown,
-}
 
 
 class SearchController:
@@ -66,7 +61,6 @@ class SettingsController:
         self.settings = settings
         self.dialog: SettingsDialog | None = None
         main.window.actions["settings"].triggered.connect(self.open)
-        apply_theme(str(settings.value("theme") or "system"))
 
     def open(self) -> None:
         """Show the settings dialog."""
@@ -136,10 +130,3 @@ class SettingsController:
         if self.dialog is not None:
             self.dialog.deleteLater()
         self.dialog = None
-
-
-def apply_theme(theme: str) -> None:
-    """Follow the system's light or dark scheme, or force one."""
-    hints = QGuiApplication.styleHints()
-    if hasattr(hints, "setColorScheme"):
-        hints.setColorScheme(_SCHEMES.get(theme, Qt.ColorScheme.Unknown))

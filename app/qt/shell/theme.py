@@ -1,0 +1,81 @@
+"""Light and dark that always work: an explicit palette on Fusion, from resources/palette.json.
+
+Qt's Fusion style does not follow the colour scheme by itself where no platform theme does
+(a bare X display, many desktops): without this, choosing Dark changed nothing.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QColor, QGuiApplication, QPalette
+from PySide6.QtWidgets import QApplication
+
+from app.installation import app_file
+
+THEMES = ("system", "light", "dark")
+_SCHEMES = {"light": Qt.ColorScheme.Light, "dark": Qt.ColorScheme.Dark}
+_chosen = ["system"]  # what Settings says now
+_following: list[bool] = []  # the app listens to the system's scheme once
+
+
+def apply_theme(theme: str) -> str:
+    """Apply System, Light or Dark to the whole app now; return the scheme applied.
+
+    With System, a later change of the system's scheme is followed too.
+    """
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    _chosen[0] = theme
+    hints = QGuiApplication.styleHints()
+    hints.setColorScheme(_SCHEMES.get(theme, Qt.ColorScheme.Unknown))
+    if not _following:
+        _following.append(True)
+        hints.colorSchemeChanged.connect(_on_scheme_changed)
+    scheme = theme if theme in _SCHEMES else _system_scheme()
+    app.setStyle("Fusion")
+    app.setPalette(palette(scheme))
+    return scheme
+
+
+def chosen_theme(home_root: Path) -> str:
+    """Return the theme Settings chose for the windows of this home: system, light or dark."""
+    settings = QSettings(str(home_root / "window.ini"), QSettings.Format.IniFormat)
+    return str(settings.value("theme") or "system")
+
+
+def _on_scheme_changed(_scheme: Qt.ColorScheme) -> None:
+    if _chosen[0] not in _SCHEMES:  # System: the platform changed its mind
+        apply_theme(_chosen[0])
+
+
+def palette(scheme: str) -> QPalette:
+    """Return the palette of `scheme` ("light" or "dark") as resources/palette.json has it."""
+    colours = _colours()
+    made = QPalette()
+    for role, value in colours[scheme].items():
+        made.setColor(QPalette.ColorRole[role], QColor(value))
+    for role, value in colours["disabled"][scheme].items():
+        made.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole[role], QColor(value))
+    return made
+
+
+def is_dark(widget_palette: QPalette | None = None) -> bool:
+    """Say whether the app (or a widget's palette) is dark: text lighter than its base."""
+    shown = widget_palette or QApplication.palette()
+    return shown.color(QPalette.ColorRole.Base).lightness() < 128
+
+
+def _system_scheme() -> str:
+    reported = QGuiApplication.styleHints().colorScheme()
+    return "dark" if reported == Qt.ColorScheme.Dark else "light"
+
+
+@functools.cache
+def _colours() -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(app_file("resources/palette.json").read_text())
+    return data

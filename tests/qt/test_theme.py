@@ -1,0 +1,54 @@
+"""Light and dark that always work: Orchard's palette on Fusion, with no platform theme at all
+(the offscreen platform has none, as a bare X display has none)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import QApplication, QListWidget
+
+from app.qt.shell.theme import apply_theme, is_dark, palette
+
+
+@pytest.fixture
+def app_look(qapp: QApplication) -> Iterator[QApplication]:
+    style, colours = qapp.style().name(), QPalette(qapp.palette())
+    yield qapp
+    apply_theme("system")
+    qapp.setStyle(style)
+    qapp.setPalette(colours)
+
+
+def _middle(widget: Any) -> QColor:
+    QApplication.processEvents()  # the palette reaches widgets as an event, as in the app
+    image = widget.grab().toImage()
+    return QColor(image.pixel(image.width() // 2, image.height() // 2))
+
+
+def test_dark_and_light_paint_what_they_say(app_look: QApplication, qtbot: Any) -> None:
+    view = QListWidget()
+    qtbot.addWidget(view)
+    view.resize(200, 120)
+    assert apply_theme("dark") == "dark"
+    assert app_look.style().name().lower() == "fusion" and is_dark()
+    assert _middle(view).lightness() < 40  # painted dark, not only asked for
+    assert apply_theme("light") == "light"
+    assert not is_dark() and _middle(view).lightness() > 240
+
+
+def test_system_follows_what_the_platform_reports(app_look: QApplication) -> None:
+    assert apply_theme("system") == "light"  # offscreen reports no scheme: light
+    assert palette("dark").color(QPalette.ColorRole.Base) != palette("light").color(
+        QPalette.ColorRole.Base
+    )
+
+
+def test_every_palette_names_real_roles_in_both_schemes() -> None:
+    for scheme in ("light", "dark"):
+        made = palette(scheme)
+        text = made.color(QPalette.ColorRole.Text).lightness()
+        base = made.color(QPalette.ColorRole.Base).lightness()
+        assert abs(text - base) > 150  # text reads on its background
