@@ -18,6 +18,27 @@ class TaskState(StrEnum):
     DISCARDED = "discarded"
 
 
+# One word per state wherever a person reads it (the window, notifications); the command
+# line's JSON keeps the stable ids above.
+STATE_LABELS: dict[TaskState, str] = {
+    TaskState.QUEUED: "Queued",
+    TaskState.PREPARING: "Preparing",
+    TaskState.RUNNING: "Running",
+    TaskState.NEEDS_INPUT: "Needs you",
+    TaskState.SUCCEEDED: "Ready for review",
+    TaskState.FAILED: "Failed",
+    TaskState.STOPPED: "Stopped",
+    TaskState.INTERRUPTED: "Interrupted",
+    TaskState.MERGED: "Merged",
+    TaskState.DISCARDED: "Discarded",
+}
+
+
+def state_label(state: TaskState) -> str:
+    """Return the word a person reads for `state`."""
+    return STATE_LABELS[state]
+
+
 class InvalidTransition(ValueError):
     """A state change the lifecycle does not allow."""
 

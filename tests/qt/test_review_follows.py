@@ -85,7 +85,7 @@ def test_a_land_from_the_review_shows_there_and_offers_the_next_task(
         await until(lambda: s.task(a.id).state is TaskState.MERGED, what="merged")
         await until(lambda: window.outcome.isVisibleTo(window), what="the outcome")
         assert window.outcome.text().startswith("✓ Merged: landed on main as ")
-        assert "merged" in window.facts.text()
+        assert "· Merged ·" in window.facts.text()
         assert not window.merge_button.isVisibleTo(window)
         assert not window.drop_hunk_button.isVisibleTo(window)
         assert window.next_button.isVisibleTo(window)

@@ -21,7 +21,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QFont
 
 from app.core.events import one_line
-from app.core.states import TaskState
+from app.core.states import STATE_LABELS, TaskState, state_label
 from app.core.task import Task
 from app.core.tasktext import elapsed
 
@@ -48,10 +48,10 @@ class SortKey(StrEnum):
 
 # Each group's title and the states it shows.
 GROUPS: dict[BoardGroup, tuple[str, tuple[TaskState, ...]]] = {
-    BoardGroup.NEEDS_YOU: ("Needs you", (_S.NEEDS_INPUT,)),
-    BoardGroup.RUNNING: ("Running", (_S.PREPARING, _S.RUNNING)),
-    BoardGroup.QUEUED: ("Queued", (_S.QUEUED,)),
-    BoardGroup.REVIEW: ("Ready for review", (_S.SUCCEEDED,)),
+    BoardGroup.NEEDS_YOU: (STATE_LABELS[_S.NEEDS_INPUT], (_S.NEEDS_INPUT,)),
+    BoardGroup.RUNNING: (STATE_LABELS[_S.RUNNING], (_S.PREPARING, _S.RUNNING)),
+    BoardGroup.QUEUED: (STATE_LABELS[_S.QUEUED], (_S.QUEUED,)),
+    BoardGroup.REVIEW: (STATE_LABELS[_S.SUCCEEDED], (_S.SUCCEEDED,)),
     BoardGroup.ENDED: ("Failed / Stopped / Interrupted", (_S.FAILED, _S.STOPPED, _S.INTERRUPTED)),
     BoardGroup.DONE: ("Done", (_S.MERGED, _S.DISCARDED)),
 }
@@ -387,7 +387,9 @@ class BoardModel(QAbstractItemModel):
             if column == BoardColumn.EVENT:
                 return event_text(task, 2000)
             mark = self._marks.get(task.id, ("", ""))[1]
-            return f"{task.title}\n{task.state.value} · {task.short_id} · {task.branch}{mark}"
+            return (
+                f"{task.title}\n{state_label(task.state)} · {task.short_id} · {task.branch}{mark}"
+            )
         return None
 
     def set_marks(self, marks: dict[str, tuple[str, str]]) -> None:

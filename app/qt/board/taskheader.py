@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core.states import ACTIVE_STATES, ENDED_STATES, LANDABLE_STATES, TaskState
+from app.core.states import ACTIVE_STATES, ENDED_STATES, LANDABLE_STATES, TaskState, state_label
 from app.core.task import Task
 
 _STATE_COLOURS = {
@@ -138,7 +138,7 @@ class TaskHeaderView(QWidget):
             return
         self.title.setText(task.title)
         colour = _STATE_COLOURS.get(task.state, "#6e7781")
-        self.state.setText(f'<b style="color:{colour}">{task.state.value}</b>')
+        self.state.setText(f'<b style="color:{colour}">{state_label(task.state)}</b>')
         self.prompt.setText(task.prompt if len(task.prompt) < 400 else task.prompt[:400] + "…")
         self.prompt.setToolTip(task.prompt[:4000])
         demo = " (demo agent)" if task.agent == "demo" else ""

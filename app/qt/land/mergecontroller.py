@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QWidget
 
 from app.client import Refused
 from app.core.landing import LandCheck, conflict_followup_prompt
-from app.core.states import LANDABLE_STATES
+from app.core.states import LANDABLE_STATES, state_label
 from app.qt.land.mergedialog import LandOptions, MergeDialog
 from app.qt.shell import WindowHost
 
@@ -92,7 +92,8 @@ class MergeController:
         ops = self.main.ops
         task = self.main.tasks.get(task_id) or await ops.task(task_id)
         if task.state not in LANDABLE_STATES:
-            self.main.say(f"Task {task.short_id} is {task.state}; nothing to merge", error=True)
+            state = state_label(task.state).lower()
+            self.main.say(f"{task.title!r} is {state}: nothing to merge", error=True)
             return
         project = await ops.project(task.project)
         unsent = await ops.comments(task.id, open_only=True)

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.diff import FileEntry
-from app.core.states import LANDABLE_STATES
+from app.core.states import LANDABLE_STATES, state_label
 from app.core.task import Task
 from app.qt.review.commentsview import CommentsPanelView
 from app.qt.review.diffview import DiffView
@@ -184,7 +184,8 @@ class ReviewWindow(QWidget):
         ):
             button.setVisible(landable)  # a landed, discarded or running task: none apply
         if self._totals is None:
-            self.facts.setText(f"{task.branch} vs {task.base_ref} · {task.state} · {task.agent}")
+            state = state_label(task.state)
+            self.facts.setText(f"{task.branch} vs {task.base_ref} · {state} · {task.agent}")
         else:
             self.show_totals(task, *self._totals)
 
@@ -212,8 +213,9 @@ class ReviewWindow(QWidget):
         minus = sum(f.deletions for f in files)
         n = len(files)
         lines = f"+{plus} −{minus}" if counted else "counting lines…"
+        state = state_label(task.state)
         self.facts.setText(
-            f"{task.branch} vs {task.base_ref} (merge-base {base[:10]}) · {task.state} · "
+            f"{task.branch} vs {task.base_ref} (merge-base {base[:10]}) · {state} · "
             f"{n} file{'s' if n != 1 else ''}, {lines}"
         )
 

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core.states import TaskState
+from app.core.states import TaskState, state_label
 from app.core.triage import Report
 
 BODY_LIMIT = 200_000  # characters shown of a body; a 1 MB paste must not freeze the pane
@@ -149,7 +149,7 @@ class TriageDetailView(QWidget):
         self.tasks.clear()
         for task_id in report.tasks:
             state = states.get(task_id)
-            item = QListWidgetItem(f"{task_id}  {state.value if state else 'unknown'}")
+            item = QListWidgetItem(f"{task_id}  {state_label(state) if state else 'unknown'}")
             item.setData(_VALUE, task_id)
             self.tasks.addItem(item)
 
