@@ -16,7 +16,6 @@ from app.qt.shell import (
     Supervised,
     WindowController,
     apply_theme,
-    chosen_theme,
 )
 from app.qt.triage import (
     TriageAgentsController,
@@ -39,7 +38,7 @@ def build_window(
     """
     title = "Orchard — demo (built-in demo agent)" if demo else f"Orchard — {orchard.home.root}"
     # Before any widget is made: some take their colours once, as they are built.
-    apply_theme(chosen_theme(orchard.home.root))
+    apply_theme(orchard.settings.theme)
     triage_view = TriageView()
     window = MainWindow(BoardView(), TaskHeaderView(), LogView(), title=title, triage=triage_view)
     controller = WindowController(orchard, ops, window, remote)

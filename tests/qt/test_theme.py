@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -52,3 +54,33 @@ def test_every_palette_names_real_roles_in_both_schemes() -> None:
         text = made.color(QPalette.ColorRole.Text).lightness()
         base = made.color(QPalette.ColorRole.Base).lightness()
         assert abs(text - base) > 150  # text reads on its background
+
+
+def test_the_theme_in_config_toml_is_applied_before_the_window_shows(
+    app_look: QApplication, loop: Any, tmp_path: Path
+) -> None:
+    from tests.qt.conftest import run
+    from tests.qt.test_window import Session
+
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "config.toml").write_text('[settings]\ntheme = "dark"\n')
+
+    async def scenario() -> None:
+        s = Session(home)
+        await asyncio.sleep(0.2)  # the window shows
+        image = s.window.log.table.grab().toImage()
+        middle = QColor(image.pixel(image.width() // 2, image.height() // 2))
+        assert is_dark() and middle.lightness() < 40
+        await s.close()
+
+    run(loop, scenario)
+
+
+def test_a_theme_that_is_none_of_the_three_is_refused_in_one_line(tmp_path: Path) -> None:
+    from app.services.config import ConfigError, Home, load_settings
+
+    home = Home(tmp_path / "home").ensure()
+    home.config.write_text('[settings]\ntheme = "blue"\n')
+    with pytest.raises(ConfigError, match=r"settings\.theme must be one of system, light, dark"):
+        load_settings(home)

@@ -12,9 +12,13 @@ from app.core.wire import encode
 class SettingsOperations(Asker):
     """Settings written and agents checked by the process that runs the agents."""
 
-    async def save_settings(self, parallel: int, profiles: Mapping[str, AgentProfile]) -> None:
-        """Write the parallel limit and the agents to config.toml; they apply at once."""
-        await self.do("settings.save", parallel=parallel, profiles=encode(dict(profiles)))
+    async def save_settings(
+        self, parallel: int, profiles: Mapping[str, AgentProfile], theme: str | None = None
+    ) -> None:
+        """Write the parallel limit, the agents and the theme to config.toml; they apply now."""
+        await self.do(
+            "settings.save", parallel=parallel, profiles=encode(dict(profiles)), theme=theme
+        )
 
     async def check_agent(self, profile: AgentProfile) -> AgentCheck:
         """Find the agent's program where the agents run and ask its version."""

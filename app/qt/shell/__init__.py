@@ -15,7 +15,6 @@ if TYPE_CHECKING:
     from app.qt.shell.remote import ServiceHome as ServiceHome
     from app.qt.shell.remote import service_home as service_home
     from app.qt.shell.theme import apply_theme as apply_theme
-    from app.qt.shell.theme import chosen_theme as chosen_theme
     from app.qt.shell.toolscontroller import SearchController as SearchController
     from app.qt.shell.toolscontroller import SettingsController as SettingsController
 else:
@@ -28,7 +27,7 @@ else:
             "mainwindow": ("MainWindow",),
             "openers": ("OpenController",),
             "remote": ("RemoteSupervisor", "ServiceHome", "service_home"),
-            "theme": ("apply_theme", "chosen_theme"),
+            "theme": ("apply_theme",),
             "toolscontroller": ("SearchController", "SettingsController"),
         },
     )

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import functools
 import json
-from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication
 
@@ -40,12 +39,6 @@ def apply_theme(theme: str) -> str:
     app.setStyle("Fusion")
     app.setPalette(palette(scheme))
     return scheme
-
-
-def chosen_theme(home_root: Path) -> str:
-    """Return the theme Settings chose for the windows of this home: system, light or dark."""
-    settings = QSettings(str(home_root / "window.ini"), QSettings.Format.IniFormat)
-    return str(settings.value("theme") or "system")
 
 
 def _on_scheme_changed(_scheme: Qt.ColorScheme) -> None:

@@ -69,7 +69,7 @@ class SettingsController:
             o.settings.parallel,
             dict(o.settings.profiles),
             o.home.root,
-            theme=str(self.settings.value("theme") or "system"),
+            theme=self.main.orchard.settings.theme,
             builtins=BUILTIN_NAMES,
             parent=self.main.window,
         )
@@ -115,15 +115,14 @@ class SettingsController:
         if self.dialog is None:
             return
         parallel, profiles, theme = self.dialog.result_settings()
-        self.settings.setValue("theme", theme)
-        apply_theme(theme)
-        self.main.spawn(self._save(parallel, profiles))
+        apply_theme(theme)  # at once; the file follows
+        self.main.spawn(self._save(parallel, profiles, theme))
 
-    async def _save(self, parallel: int, profiles: dict[str, AgentProfile]) -> None:
+    async def _save(self, parallel: int, profiles: dict[str, AgentProfile], theme: str) -> None:
         """Have the supervising process write the settings and use them; show them here too."""
         o = self.main.orchard
-        await self.main.ops.save_settings(parallel, profiles)
-        o.settings = replace(o.settings, parallel=parallel, profiles=profiles)
+        await self.main.ops.save_settings(parallel, profiles, theme)
+        o.settings = replace(o.settings, parallel=parallel, profiles=profiles, theme=theme)
         self.main.say(f"Settings saved to {o.home.config}")
 
     def _on_dialog_finished(self, _result: int) -> None:

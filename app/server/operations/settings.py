@@ -27,7 +27,10 @@ async def save(orchard: Orchard, params: Params) -> None:
     if not isinstance(raw, dict):
         raise UserError("the request needs 'profiles' as an object")
     profiles = {str(name): _profile(value) for name, value in raw.items()}
-    save_settings(orchard.home, parallel, profiles)
+    theme = params.get("theme")
+    if theme is not None and theme not in ("system", "light", "dark"):
+        raise UserError("the theme is system, light or dark")
+    save_settings(orchard.home, parallel, profiles, theme)
     orchard.settings = load_settings(orchard.home)  # as the file now says, secrets and all
     orchard.supervisor.settings = orchard.settings
     orchard.supervisor.wake()  # a higher limit starts queued tasks now

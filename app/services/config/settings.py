@@ -22,6 +22,7 @@ from app.services.config.secrets import SecretsError, SecretStore
 from app.services.config.tomlfile import dumps
 
 DEFAULT_PARALLEL = 4
+THEMES = ("system", "light", "dark")
 DEFAULT_MIN_FREE_MEMORY_MB = 2048
 DEFAULT_IDLE_EXIT_SECONDS = 600
 # (table, key) in config.toml -> the name its value is kept under in the secrets store
@@ -154,6 +155,7 @@ class Settings:
     # [service] idle_exit_seconds: the background service exits after this long with nothing
     # queued, running or waiting on a person, and no window connected; 0: it stays
     idle_exit_seconds: int = DEFAULT_IDLE_EXIT_SECONDS
+    theme: str = "system"  # [settings] theme: "system", "light" or "dark", for the windows
     notices: tuple[str, ...] = ()  # one line each, for the user: e.g. a token moved out
 
 
@@ -240,6 +242,9 @@ def _settings_from(data: dict[str, Any], path: Path) -> Settings:
             profiles[name] = profile_from_table(name, table, profiles.get(name))
         except ProfileError as exc:
             raise ConfigError(f"{path}: {exc}") from None
+    theme = data.get("settings", {}).get("theme", "system")
+    if theme not in THEMES:
+        raise ConfigError(f"{path}: settings.theme must be one of {', '.join(THEMES)}")
     token, api_url = _github_from(data.get("github", {}), path)
     idle = _table_of(data, "service", path).get("idle_exit_seconds", DEFAULT_IDLE_EXIT_SECONDS)
     if not isinstance(idle, int) or isinstance(idle, bool) or idle < 0:
@@ -253,6 +258,7 @@ def _settings_from(data: dict[str, Any], path: Path) -> Settings:
         llm=_llm_from(data.get("llm", {}), path),
         min_free_memory_mb=min_free,
         idle_exit_seconds=idle,
+        theme=theme,
     )
 
 

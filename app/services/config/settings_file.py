@@ -22,12 +22,16 @@ CHECK_TIMEOUT = 10.0
 # saving
 
 
-def save_settings(home: Home, parallel: int, profiles: dict[str, AgentProfile]) -> None:
-    """Write `parallel` and the profiles' differences from the built-ins to config.toml."""
+def save_settings(
+    home: Home, parallel: int, profiles: dict[str, AgentProfile], theme: str | None = None
+) -> None:
+    """Write `parallel`, the theme and the agents that differ from the built-ins to config.toml."""
     if parallel < 1:
         raise ValueError("parallel must be at least 1")
     data = _read_existing(home.config)
     data["settings"] = {**_table(data.get("settings")), "parallel": parallel}
+    if theme is not None:
+        data["settings"]["theme"] = theme
     data["agents"] = agent_tables(profiles)
     text = dumps(data)
     tomllib.loads(text)  # never write a file Orchard could not read back
