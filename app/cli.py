@@ -18,8 +18,9 @@ from app.client import (
     ServiceClient,
     ServiceDown,
     ServiceError,
-    client_call,
+    ServiceLink,
     decode_event,
+    link_call,
 )
 from app.commands import (
     Handlers,
@@ -231,11 +232,15 @@ async def _dispatch(orchard: Orchard, args: argparse.Namespace) -> int:
         _report_rebuild(await start_up(orchard, reap=False))
     orchard.on_queued = lambda: _hand_over(orchard)
     args.ops = _operations(orchard)
-    if args.command == "run":
-        return await cmd_run(orchard, args.parallel)
-    key = (args.command, getattr(args, "action", None))
-    handler = _HANDLERS.get(key) or _FEATURE_HANDLERS[key]
-    return await handler(orchard, args)
+    try:
+        if args.command == "run":
+            return await cmd_run(orchard, args.parallel)
+        key = (args.command, getattr(args, "action", None))
+        handler = _HANDLERS.get(key) or _FEATURE_HANDLERS[key]
+        return await handler(orchard, args)
+    finally:
+        while _links:
+            await _links.pop().close()
 
 
 # project
@@ -382,6 +387,9 @@ async def cmd_run(orchard: Orchard, parallel: int | None) -> int:
     return EXIT_FAILED if failed or orchard.supervisor.errors else 0
 
 
+_links: list[ServiceLink] = []  # the service's connections this command opened
+
+
 def _operations(orchard: Orchard) -> Operations:
     """Return the operations of the service when one supervises the home, else this process's.
 
@@ -390,7 +398,10 @@ def _operations(orchard: Orchard) -> Operations:
     local = local_call(orchard)
     if not service_wanted() or not orchard.lock.held_by_other():
         return Operations(local)
-    remote = client_call(ServiceClient(orchard.home.root))
+    # Async: Ctrl-C ends the request at once, as it ended the work when it ran here.
+    link = ServiceLink(orchard.home.root)
+    _links.append(link)
+    remote = link_call(link, start=False)
 
     async def call(name: str, params: dict[str, Any], on_progress: Any) -> dict[str, Any]:
         try:

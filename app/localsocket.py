@@ -11,7 +11,7 @@ import socket
 from collections.abc import Iterator
 from pathlib import Path
 
-API_VERSION = 1  # bumped when a request or a reply changes shape
+API_VERSION = 2  # bumped when a request or a reply changes shape (2: operations, handover)
 API_HEADER = "Orchard-API"
 SOCKET_NAME = "orchard.sock"
 # Unversioned, so that any newer Orchard can ask any older service to hand the home over.

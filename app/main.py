@@ -65,15 +65,17 @@ async def open_window(home: str | None, demo: bool = False) -> int:
 
 def build_service_window(home: Home) -> tuple[MainWindow, WindowController]:
     """Return a window of `home`'s service: no database, no agents, only the API."""
-    from app.client import Operations, ServiceClient, client_call
+    from app.client import Operations, link_call
     from app.qt.shell import service_home
     from app.qt.window import build_window
     from app.services.config import load_settings
 
     found = home.ensure()
     served = service_home(found, load_settings(found))
-    call = client_call(ServiceClient(found.root), served.supervisor.link.start)
-    return build_window(served, Operations(call), remote=served.supervisor)
+    # Async: an operation waiting an hour (a land's tests) holds no thread, and closing the
+    # window ends it at once.
+    ops = Operations(link_call(served.supervisor.link))
+    return build_window(served, ops, remote=served.supervisor)
 
 
 async def _run_demo_window() -> int:

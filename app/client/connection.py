@@ -45,10 +45,19 @@ class ServiceClient:
         return True
 
     def request(
-        self, method: str, path: str, body: Any = None, timeout: float | None = TIMEOUT
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        timeout: float | None = TIMEOUT,
+        api: int = API_VERSION,
     ) -> Any:
-        """Send one request and return its JSON reply; raise ServiceDown or ServiceError."""
-        return _decode(*self._send(method, path, body, timeout))
+        """Send one request and return its JSON reply; raise ServiceDown or ServiceError.
+
+        `api` is the version this request speaks: another only to ask an older service to stop.
+        """
+        response, raw = self._send(method, path, body, timeout, api)
+        return _decode(response, raw, api)
 
     def text(self, path: str, timeout: float = TIMEOUT) -> bytes:
         """GET a reply that is text, as bytes; raise ServiceDown or ServiceError."""
@@ -81,10 +90,10 @@ class ServiceClient:
             conn.close()
 
     def _send(
-        self, method: str, path: str, body: Any, timeout: float | None
+        self, method: str, path: str, body: Any, timeout: float | None, api: int = API_VERSION
     ) -> tuple[http.client.HTTPResponse, bytes]:
         conn = _UnixConnection(self.socket, timeout)
-        headers = {API_HEADER: str(API_VERSION), "Content-Type": "application/json"}
+        headers = {API_HEADER: str(api), "Content-Type": "application/json"}
         data = None if body is None else json.dumps(body).encode()
         try:
             try:
@@ -110,8 +119,9 @@ class ServiceClient:
         return value
 
 
-def _decode(response: http.client.HTTPResponse, raw: bytes) -> Any:
-    refusal = version_refusal(response.getheader(API_HEADER), "service")
+def _decode(response: http.client.HTTPResponse, raw: bytes, api: int = API_VERSION) -> Any:
+    speaks = response.getheader(API_HEADER)
+    refusal = None if speaks == str(api) else version_refusal(speaks, "service")
     if refusal is not None and response.status != 409:
         raise ServiceError(refusal)
     try:

@@ -20,6 +20,7 @@ from app.client.errors import ServiceDown, ServiceError, ServiceSilent
 from app.installation import module_argv, module_env
 from app.localsocket import HANDOVER_PATH, SERVICE_FAILURE
 
+LEGACY_API = 1  # the service API before handovers: it is asked to drain instead
 START_SECONDS = 60.0  # a damaged database's rebuild happens before the service answers
 START_LOCK = "service.start.lock"
 SERVICE_ERRORS = "service.err"  # what the service's process printed, for a crash at start
@@ -75,7 +76,12 @@ def _take_over(client: ServiceClient, timeout: float) -> ServiceClient:
         "env": module_env(),
         "cwd": os.getcwd(),
     }
-    answer = client.request("POST", HANDOVER_PATH, successor, timeout=10.0)
+    try:
+        answer = client.request("POST", HANDOVER_PATH, successor, timeout=10.0)
+    except ServiceError as exc:
+        if exc.reply and "kind" in exc.reply:  # it refused, in its words
+            raise
+        return _replace_legacy(client, timeout)  # an Orchard from before handovers
     if answer.get("same"):
         return client
     running = int(answer.get("running", 0))
@@ -96,6 +102,29 @@ def _take_over(client: ServiceClient, timeout: float) -> ServiceClient:
         f"Orchard {__version__}'s service did not take over within {timeout:.0f} s; "
         f"see {client.home_root / 'service.log'}"
     )
+
+
+def _replace_legacy(client: ServiceClient, timeout: float) -> ServiceClient:
+    """Replace a service that knows no handover: it drains (its agents finish), then ours starts."""
+    try:
+        answer = client.request("POST", "/v1/stop", {"drain": True}, api=LEGACY_API)
+    except ServiceError as exc:
+        raise ServiceError(
+            f"an older Orchard's service runs on this home and cannot be replaced ({exc}); "
+            "stop it with that Orchard's `orchard service stop --drain`"
+        ) from None
+    running = int(answer.get("running", 0))
+    if running:
+        raise ServiceError(
+            f"an older Orchard's service finishes its {running} running task(s) first; "
+            f"run this again then, and Orchard {__version__}'s service starts"
+        )
+    deadline = time.monotonic() + timeout
+    while _answers(client) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    process = spawn_service(client.home_root)
+    _await_start(client, process, timeout)
+    return client
 
 
 def _speaks_our_api(client: ServiceClient) -> bool:
@@ -127,6 +156,8 @@ def _await_start(client: ServiceClient, process: subprocess.Popen[bytes], timeou
         if client.alive():
             return
         if process.poll() is not None:
+            if client.alive():  # another took the home first (an old one's successor): use it
+                return
             raise ServiceError(f"the Orchard service could not start: {_why(client.home_root)}")
         time.sleep(0.02)
     raise ServiceError(

@@ -22,7 +22,7 @@ from app.core.tasktext import cli_json, list_text, show_text
 from app.localsocket import API_HEADER, API_VERSION, HANDOVER_PATH, version_refusal
 from app.server.hub import BOARD_SECONDS, EVENTS_SECONDS, BoardFeed, EventFeed
 from app.server.operations import perform
-from app.server.service import Service, Successor
+from app.server.service import Service, Successor, newer
 from app.services.config import ConfigError
 from app.services.orchard import UserError
 
@@ -140,6 +140,7 @@ async def stop(request: web.Request) -> web.Response:
             },
             status=409,
         )
+    service.successor = None  # a person said stop: no newer service starts in its place
     # After this reply is on its way: the client hears the answer before the socket goes.
     asyncio.get_running_loop().call_later(
         0.05, service.request_stop, drain and not force, "asked by a client"
@@ -231,6 +232,12 @@ async def handover(request: web.Request) -> web.Response:
         and isinstance(env, dict)
     ):
         raise UserError("a handover needs the new version, its service's argv and environment")
+    if not newer(version, __version__):
+        said = (
+            f"the service is Orchard {__version__}, newer than this Orchard ({version}); "
+            "it keeps the home: use the newer `orchard`"
+        )
+        return reply({"error": said, "kind": "Newer"}, status=409)
     cwd = body.get("cwd") if isinstance(body.get("cwd"), str) else None
     environment = {str(k): str(v) for k, v in env.items()}
     running = service.hand_over(Successor(version, argv, environment, cwd))
@@ -251,11 +258,14 @@ async def do_streaming(request: web.Request) -> web.StreamResponse:
     """Perform one operation, streaming what it reports ({"progress": …}), then its envelope."""
     service, params = _service(request), await _body(request)
     lines: asyncio.Queue[bytes] = asyncio.Queue()
+    loop = asyncio.get_running_loop()
 
-    def send(value: Any) -> None:
-        lines.put_nowait(orjson.dumps({"progress": value}) + b"\n")
+    def send(value: Any) -> None:  # from the loop or from a worker thread of the operation
+        line = orjson.dumps({"progress": value}) + b"\n"
+        loop.call_soon_threadsafe(lines.put_nowait, line)
 
     job = asyncio.ensure_future(perform(service.orchard, request.match_info["name"], params, send))
+    waiting: asyncio.Future[bytes] | None = None
     try:
         response = await _stream(request)
         while not (job.done() and lines.empty()):
@@ -268,6 +278,8 @@ async def do_streaming(request: web.Request) -> web.StreamResponse:
         await response.write(orjson.dumps(_envelope_of(job)) + b"\n")
     finally:
         job.cancel()  # the asker went away: the operation stops too
+        if waiting is not None:
+            waiting.cancel()
     return response
 
 

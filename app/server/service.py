@@ -36,6 +36,15 @@ BUSY_STATES = ACTIVE_STATES | {TaskState.QUEUED}
 DRAINING = "the service is stopping: running tasks finish first, queued ones wait"
 
 
+def newer(version: str, than: str) -> bool:
+    """Say whether release `version` comes after `than` (dotted numbers; others by text)."""
+    return _release(version) > _release(than)
+
+
+def _release(version: str) -> tuple[tuple[int, str], ...]:
+    return tuple((int(p), "") if p.isdigit() else (-1, p) for p in version.split("."))
+
+
 @dataclass(frozen=True, slots=True)
 class Successor:
     """The service of a newer Orchard, waiting for this one to hand the home over."""
@@ -145,20 +154,26 @@ class Service:
         Queued tasks stay queued for the successor, which this process starts as it exits.
         Return how many tasks are still running.
         """
-        running = sum(self.counts(LIVE_STATES).values())
         if self.successor is None:
             self.successor = successor
-            reason = f"Orchard {successor.version} takes over"
-            # After the answer is on its way: the asker hears it before the socket goes.
-            asyncio.get_running_loop().call_later(0.05, self.request_stop, bool(running), reason)
-        return running
+            reason = f"Orchard {successor.version} takes over once the running tasks finish"
+            self.orchard.supervisor.hold_queue(reason)  # nothing new starts from now on
+            # A drain: with nothing running it ends at once. After the answer is on its way.
+            asyncio.get_running_loop().call_later(0.05, self.request_stop, True, reason)
+        return sum(self.counts(LIVE_STATES).values())
 
     def start_successor(self) -> None:
         """Start the newer service that asked for the home (after this one released it)."""
         if self.successor is None:
             return
         log.info("starting Orchard %s's service", self.successor.version)
-        process.start_detached(self.successor.argv, self.successor.env, self.successor.cwd)
+        cwd = (
+            self.successor.cwd if self.successor.cwd and os.path.isdir(self.successor.cwd) else None
+        )
+        try:
+            process.start_detached(self.successor.argv, self.successor.env, cwd)
+        except OSError as exc:  # the next client starts it instead
+            log.error("could not start Orchard %s's service: %s", self.successor.version, exc)
 
     def close(self) -> None:
         """Remove the socket (if this process made it) and release the home."""

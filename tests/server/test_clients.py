@@ -10,7 +10,7 @@ import sys
 import time
 from pathlib import Path
 
-from tests.conftest import ROOT, Cli, child_env
+from tests.conftest import ROOT, Cli, child_env, make_repo
 from tests.server.conftest import task_state, wait_for
 
 OFF = {"ORCHARD_SERVICE": "off"}  # the full command line, reading and writing the database
@@ -107,3 +107,28 @@ def test_task_stop_reaches_the_service_that_runs_the_task(
     assert stopped.code == 0 and stopped.out == f"{task_id[:8]} stopped\n", stopped.err
     shown = on("task", "show", task_id, "--json").json()
     assert shown["state"] == "stopped" and shown["pgid"] is None
+
+
+def test_ctrl_c_ends_a_merge_waiting_on_the_service_at_once(
+    on: Cli, home: Path, tmp_path: Path
+) -> None:
+    make_repo(tmp_path / "gated", {"README.md": "hello\n"})
+    added = on("project", "add", str(tmp_path / "gated"), "--name", "gated", "--test", "sleep 30")
+    assert added.code == 0, added.err
+    task_id = on("task", "new", "gated", "echo x > x.txt", "--agent", "shell").out.strip()
+    wait_for(lambda: task_state(on, task_id) == "succeeded", what="the agent to finish")
+    merge = subprocess.Popen(
+        [sys.executable, "-m", "app", "--home", str(home), "task", "merge", task_id],
+        env=child_env({"ORCHARD_SERVICE": "on"}),
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    time.sleep(3)  # the service runs the project's tests on the would-be result
+    asked = time.monotonic()
+    merge.send_signal(signal.SIGINT)
+    _, err = merge.communicate(timeout=60)
+    assert merge.returncode == 130, err
+    assert time.monotonic() - asked < 10  # not the tests' 30 s
+    assert task_state(on, task_id) == "succeeded"  # nothing landed

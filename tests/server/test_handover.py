@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from app import __version__
-from app.client import ServiceClient
+from app.client import ServiceClient, ServiceError
+from app.localsocket import API_VERSION, HANDOVER_PATH
 from tests.conftest import ROOT, Cli, child_env, process_alive
 from tests.server.conftest import task_state, wait_for, wait_gone
 
@@ -29,7 +30,7 @@ def old_orchard(tmp_path: Path) -> Path:
     return root
 
 
-def start_old_service(old: Path, home: Path) -> int:
+def start_old_service(old: Path, home: Path, api: int | None = None) -> int:
     """Start the old Orchard's service on `home`, as its own `orchard` would; return its pid."""
     subprocess.Popen(
         [sys.executable, "-m", "app.server", "--home", str(home)],
@@ -40,15 +41,16 @@ def start_old_service(old: Path, home: Path) -> int:
         stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
-    wait_for(lambda: _version(home) == OLD, what="the old service")
-    return int(ServiceClient(home).status()["pid"])
+    wait_for(lambda: _version(home, api) == OLD, what="the old service")
+    return int(ServiceClient(home).request("GET", "/v1/status", api=api or API_VERSION)["pid"])
 
 
-def _version(home: Path) -> str | None:
+def _version(home: Path, api: int | None = None) -> str | None:
     try:
-        return str(ServiceClient(home).status()["version"])
+        status = ServiceClient(home).request("GET", "/v1/status", api=api or API_VERSION)
     except Exception:
         return None
+    return str(status["version"])
 
 
 def test_an_idle_old_service_hands_over_at_once(
@@ -85,3 +87,30 @@ def test_running_agents_finish_under_the_old_service_then_the_new_one_runs_the_q
     assert task_state(on, first_id) == "succeeded"  # it finished; it was not interrupted
     wait_for(lambda: _version(home) == __version__, what="this Orchard's service")
     wait_for(lambda: task_state(on, second_id) == "succeeded", what="the queued task, run anew")
+
+
+def test_a_service_from_before_handovers_drains_then_this_ones_starts(
+    on: Cli, project: str, home: Path, old_orchard: Path
+) -> None:
+    # The Orchard before this one: service API 1, and no /handover to ask.
+    sock = old_orchard / "app" / "localsocket.py"
+    sock.write_text(re.sub(r"API_VERSION = \d+", "API_VERSION = 1", sock.read_text()))
+    api = old_orchard / "app" / "server" / "api.py"
+    api.write_text(api.read_text().replace("web.post(HANDOVER_PATH, handover),", ""))
+    on("service", "stop")
+    old = start_old_service(old_orchard, home, api=1)
+    started = on("service", "start", "--json")
+    assert started.code == 0, started.err
+    assert started.json()["version"] == __version__ and started.json()["pid"] != old
+    wait_gone(old)
+
+
+def test_an_older_orchard_cannot_take_the_home_from_a_newer_one(
+    on: Cli, project: str, home: Path
+) -> None:
+    assert on("service", "start").code == 0
+    asked = {"version": "0.0.1", "argv": ["true"], "env": {}}
+    with pytest.raises(ServiceError, match="newer than this Orchard") as refused:
+        ServiceClient(home).request("POST", HANDOVER_PATH, asked)
+    assert "\n" not in str(refused.value)
+    assert _version(home) == __version__  # it kept the home

@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 from app.client import ServiceClient, ServiceError, ensure_service
-from app.localsocket import API_HEADER, socket_path
+from app.localsocket import API_HEADER, API_VERSION, socket_path
 from tests.conftest import ROOT, Cli, child_env, process_alive
 from tests.server.conftest import is_down, service_pid, task_state, wait_for, wait_gone
 
@@ -138,7 +138,7 @@ def test_a_client_of_another_api_version_is_refused(on: Cli, home: Path) -> None
     reply = sock.recv(65536).decode()
     sock.close()
     assert reply.startswith("HTTP/1.1 409")
-    assert "speaks service API 1 and the client speaks 999" in reply
+    assert f"speaks service API {API_VERSION} and the client speaks 999" in reply
 
 
 def test_a_service_of_another_api_version_is_refused(home: Path) -> None:
@@ -210,7 +210,9 @@ def test_stopping_ends_the_streams_of_connected_windows(on: Cli, home: Path) -> 
     assert on("service", "start").code == 0
     window = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     window.connect(str(socket_path(home)))
-    window.sendall(f"GET /v1/board HTTP/1.1\r\nHost: x\r\n{API_HEADER}: 1\r\n\r\n".encode())
+    window.sendall(
+        f"GET /v1/board HTTP/1.1\r\nHost: x\r\n{API_HEADER}: {API_VERSION}\r\n\r\n".encode()
+    )
     assert window.recv(4096).startswith(b"HTTP/1.1 200")
     assert ServiceClient(home).status()["clients"] == 1
     started = time.monotonic()

@@ -19,8 +19,12 @@ Call = Callable[[str, dict[str, Any], Progress | None], Awaitable[Envelope]]
 Starter = Callable[[], Awaitable[object]]
 
 
-def link_call(link: ServiceLink) -> Call:
-    """Return the call that asks the service through the window's async link."""
+def link_call(link: ServiceLink, start: bool = True) -> Call:
+    """Return the call that asks the service through the async link (no thread is held).
+
+    With `start`, a service found down (the request never sent) is started and asked again;
+    without, ServiceDown tells the caller to do the work itself.
+    """
 
     async def ask(name: str, params: dict[str, Any], on_progress: Progress | None) -> Envelope:
         if on_progress is None:
@@ -38,6 +42,8 @@ def link_call(link: ServiceLink) -> Call:
             try:
                 return await ask(name, params, on_progress)
             except ServiceDown:  # never sent: start the service, as any need of it does
+                if not start:
+                    raise
                 await link.start()
                 return await ask(name, params, on_progress)
         except ServiceError as exc:

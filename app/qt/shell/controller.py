@@ -146,7 +146,11 @@ class WindowController:
         interrupted = await self.off_thread(self.orchard.supervisor.reconcile)
         if self.health is not None and self.remote is None:
             await self.health.recover()
-        tasks = await self.ops.tasks()
+        try:
+            tasks = await self.ops.tasks()
+        except ServiceError as exc:  # the board fills once the service answers; it is retried
+            self.say(f"The Orchard service cannot start: {exc}", error=True)
+            tasks = []
         self._tasks = {t.id: t for t in tasks}
         self.window.board.set_tasks(tasks)
         self._restore()

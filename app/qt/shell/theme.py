@@ -31,7 +31,8 @@ def apply_theme(theme: str) -> str:
     assert isinstance(app, QApplication)
     _chosen[0] = theme
     hints = QGuiApplication.styleHints()
-    hints.setColorScheme(_SCHEMES.get(theme, Qt.ColorScheme.Unknown))
+    if hasattr(hints, "setColorScheme"):  # Qt 6.8 and newer; the palette does the rest
+        hints.setColorScheme(_SCHEMES.get(theme, Qt.ColorScheme.Unknown))
     if not _following:
         _following.append(True)
         hints.colorSchemeChanged.connect(_on_scheme_changed)

@@ -17,7 +17,8 @@ async def search(orchard: Orchard, params: Params) -> list[SearchHit]:
 
     ids = params.get("ids")
     if ids is None:
-        ids = [t.id for t in sorted(orchard.store.tasks(), key=lambda t: -t.created_at)]
+        found = await asyncio.to_thread(orchard.store.tasks)
+        ids = [t.id for t in sorted(found, key=lambda t: -t.created_at)]
     if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
         raise UserError("the request needs 'ids' as a list of task ids")
     cancel = threading.Event()  # a newer search (the client went away) stops this one

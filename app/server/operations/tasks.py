@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from app.core.landing import Dropped
 from app.core.task import Comment, Task
 from app.server.operations.registry import (
@@ -44,7 +46,7 @@ async def list_tasks(orchard: Orchard, params: Params) -> list[Task]:
     project = optional_text(params, "project")
     if project:
         orchard.store.project(project)  # an unknown project is an error, not an empty list
-    return orchard.store.tasks(project=project)
+    return await asyncio.to_thread(orchard.store.tasks, project=project)  # off the agents' loop
 
 
 @operation("task.get")
