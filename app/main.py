@@ -7,7 +7,7 @@ import sys
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from app import __version__
 from app.installation import APP_ID, icon_file
@@ -65,7 +65,7 @@ async def open_window(home: str | None, demo: bool = False) -> int:
 
 def build_service_window(home: Home) -> tuple[MainWindow, WindowController]:
     """Return a window of `home`'s service: no database, no agents, only the API."""
-    from app.client import Operations, link_call
+    from app.client import Operations, ServiceClient, client_call, link_call
     from app.qt.shell import service_home
     from app.qt.window import build_window
     from app.services.config import load_settings
@@ -73,9 +73,16 @@ def build_service_window(home: Home) -> tuple[MainWindow, WindowController]:
     found = home.ensure()
     served = service_home(found, load_settings(found))
     # Async: an operation waiting an hour (a land's tests) holds no thread, and closing the
-    # window ends it at once.
-    ops = Operations(link_call(served.supervisor.link))
-    return build_window(served, ops, remote=served.supervisor)
+    # window ends it at once. Only the board's reads go by the small stdlib client: short,
+    # and the first one would otherwise wait on httpx's import (~100 ms of the window's start).
+    start = served.supervisor.link.start
+    quick, slow = client_call(ServiceClient(found.root), start), link_call(served.supervisor.link)
+
+    async def call(name: str, params: dict[str, Any], on_progress: Any) -> dict[str, Any]:
+        ask = quick if name == "tasks.list" else slow
+        return await ask(name, params, on_progress)
+
+    return build_window(served, Operations(call), remote=served.supervisor)
 
 
 async def _run_demo_window() -> int:
