@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import http.client
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -65,29 +64,6 @@ class ServiceClient:
         if response.status >= 400 or "json" in (response.getheader("Content-Type") or ""):
             _decode(response, raw)  # raises the service's one line
         return raw
-
-    def stream(self, path: str, body: Any) -> Iterator[dict[str, Any]]:
-        """POST `body` and yield each JSON line of the reply as it comes (no time limit)."""
-        conn = _UnixConnection(self.socket, None)
-        headers = {API_HEADER: str(API_VERSION), "Content-Type": "application/json"}
-        try:
-            try:
-                conn.connect()
-            except OSError as exc:
-                why = exc.strerror or str(exc)
-                raise ServiceDown(f"no Orchard service answers on {self.socket} ({why})") from None
-            try:
-                conn.request("POST", path, body=json.dumps(body).encode(), headers=headers)
-                response = conn.getresponse()
-                if response.status >= 400:
-                    _decode(response, response.read())  # raises the service's one line
-                while line := response.readline():
-                    if line.strip():
-                        yield json.loads(line)
-            except (OSError, http.client.HTTPException, ValueError) as exc:
-                raise ServiceSilent(f"the Orchard service did not answer: {exc}") from None
-        finally:
-            conn.close()
 
     def _send(
         self, method: str, path: str, body: Any, timeout: float | None, api: int = API_VERSION

@@ -48,7 +48,6 @@ def build_app(service: Service) -> web.Application:
             web.post("/v1/tasks", new_tasks),
             web.get("/v1/tasks/{ref}", task),
             web.post("/v1/tasks/{ref}/stop", stop_task),
-            web.post("/v1/start-now", start_now),
             web.post("/v1/do/{name}", do),
             web.post("/v1/do/{name}/stream", do_streaming),
             web.post(HANDOVER_PATH, handover),
@@ -150,12 +149,6 @@ async def stop(request: web.Request) -> web.Response:
 
 async def reload_settings(request: web.Request) -> web.Response:
     _service(request).reload_settings()
-    return reply({})
-
-
-async def start_now(request: web.Request) -> web.Response:
-    ids = (await _body(request)).get("ids", [])
-    _service(request).orchard.supervisor.start_now([str(i) for i in ids])
     return reply({})
 
 

@@ -26,7 +26,6 @@ from app.localsocket import API_VERSION, SERVICE_FAILURE, connect, reachable, so
 from app.server.environment import seen
 from app.server.hub import Hub
 from app.services import process
-from app.services.config import load_settings
 from app.services.orchard import Orchard
 from app.services.recovery import start_up
 
@@ -241,10 +240,7 @@ class Service:
 
     def reload_settings(self) -> None:
         """Read config.toml and the secrets again (the window's Settings saved them)."""
-        settings = load_settings(self.orchard.home)
-        self.orchard.settings = settings
-        self.orchard.supervisor.settings = settings
-        self.orchard.supervisor.wake()
+        self.orchard.reload_settings()
 
 
 def _replace_stale(path: Path) -> None:

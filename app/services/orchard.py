@@ -249,6 +249,12 @@ class Orchard:
         self.wake()
         return queued
 
+    def reload_settings(self) -> None:
+        """Read config.toml and the secrets again and supervise by them from now on."""
+        self.settings = load_settings(self.home)
+        self.supervisor.settings = self.settings
+        self.supervisor.wake()  # a higher limit starts queued tasks now
+
     def wake(self) -> None:
         """Tell whoever supervises this home that tasks were queued."""
         self.supervisor.wake()

@@ -55,37 +55,24 @@ def link_call(link: ServiceLink, start: bool = True) -> Call:
 def client_call(client: ServiceClient, start: Starter | None = None) -> Call:
     """Return the call that asks the service through the small stdlib client, in a thread.
 
-    With `start`, a service found down (the request never sent) is started and asked again.
+    For short operations only (a board's read): it holds a thread until the answer, and it
+    does not stream reports. With `start`, a service found down (the request never sent) is
+    started and asked again.
     """
 
-    async def ask(name: str, params: dict[str, Any], on_progress: Progress | None) -> Envelope:
-        if on_progress is None:
-            # No time limit: a land may wait on the project's tests for an hour.
-            path = f"/v1/do/{name}"
-            reply = await asyncio.to_thread(client.request, "POST", path, params, None)
-            return {"value": reply["value"]}
-        loop = asyncio.get_running_loop()
-
-        def read() -> Envelope:
-            envelope: Envelope = {}
-            for line in client.stream(f"/v1/do/{name}/stream", params):
-                if "progress" in line:
-                    loop.call_soon_threadsafe(on_progress, line["progress"])
-                else:
-                    envelope = line
-            return envelope
-
-        return await asyncio.to_thread(read)
+    async def ask(name: str, params: dict[str, Any]) -> Envelope:
+        path = f"/v1/do/{name}"
+        return {"value": (await asyncio.to_thread(client.request, "POST", path, params))["value"]}
 
     async def call(name: str, params: dict[str, Any], on_progress: Progress | None) -> Envelope:
         try:
             try:
-                return await ask(name, params, on_progress)
+                return await ask(name, params)
             except ServiceDown:
                 if start is None:
                     raise
                 await start()
-                return await ask(name, params, on_progress)
+                return await ask(name, params)
         except ServiceError as exc:
             return _refusal_of(exc)
 

@@ -10,11 +10,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from app.client import ServiceDown, ServiceError, ServiceLink
+from app.client import ServiceError, ServiceLink
 from app.core.messages import (
     AlreadySupervised,
     Listener,
@@ -61,40 +61,20 @@ class RemoteSupervisor:
 
     def __init__(self, link: ServiceLink, settings: Any) -> None:
         self.link = link
-        self._settings = settings
+        self.settings = settings  # the home's, as the window read them
         self.findings: list[Any] = []
-        self.errors: list[str] = []
         self.held_reason: str | None = None
         self.executor = None
         self.on_connection: Callable[[str | None], None] = lambda _: None  # None: connected
         self._listeners: list[Listener] = []
-        self._jobs: set[asyncio.Task[Any]] = set()
         self._watching: asyncio.Task[None] | None = None
 
     # what the window asks of a supervisor
-
-    @property
-    def settings(self) -> Any:
-        return self._settings
-
-    @settings.setter
-    def settings(self, settings: Any) -> None:
-        """The window saved new settings: the service reads them again."""
-        self._settings = settings
-        self._send("POST", "/v1/settings/reload")
 
     def subscribe(self, listener: Listener) -> Callable[[], None]:
         """Call `listener` with every message; return a function that unsubscribes."""
         self._listeners.append(listener)
         return lambda: self._listeners.remove(listener)
-
-    def wake(self) -> None:
-        """Tell the service that tasks were queued."""
-        self._send("POST", "/v1/wake")
-
-    def start_now(self, task_ids: list[str]) -> None:
-        """Ask the service to start these queued tasks at once, past the parallel limit."""
-        self._send("POST", "/v1/start-now", {"ids": task_ids})
 
     def runs(self, task_id: str) -> bool:
         """No turn runs in the window's process."""
@@ -107,16 +87,9 @@ class RemoteSupervisor:
         """The service reaped what a dead supervisor left when it started."""
         return []
 
-    async def stop_task(self, task_id: str) -> bool:
-        """Ask the service to stop a task; it answers once the task has stopped."""
-        await self.link.request("POST", f"/v1/tasks/{task_id}/stop")
-        return True
-
     async def stop_all(self) -> None:
         """The window closes; the agents keep running in the service."""
         await self.unwatch()
-        for job in list(self._jobs):
-            job.cancel()
         await self.link.close()
 
     # the streams
@@ -185,23 +158,6 @@ class RemoteSupervisor:
     def _publish(self, message: Message) -> None:
         for listener in list(self._listeners):
             listener(message)
-
-    def _send(self, method: str, path: str, body: Any = None) -> None:
-        self._spawn(self._request(method, path, body))
-
-    async def _request(self, method: str, path: str, body: Any) -> None:
-        try:
-            await self.link.request(method, path, body)
-        except ServiceDown:
-            pass  # the board's stream notices and starts the service again
-        except ServiceError as exc:
-            self.errors.append(str(exc))
-            self.on_connection(str(exc))
-
-    def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
-        job = asyncio.ensure_future(coro)
-        self._jobs.add(job)
-        job.add_done_callback(self._jobs.discard)
 
 
 @dataclass

@@ -16,7 +16,6 @@ from PySide6.QtWidgets import QApplication
 
 from app.installation import app_file
 
-THEMES = ("system", "light", "dark")
 _SCHEMES = {"light": Qt.ColorScheme.Light, "dark": Qt.ColorScheme.Dark}
 _chosen = ["system"]  # what Settings says now
 _following: list[bool] = []  # the app listens to the system's scheme once

@@ -16,6 +16,7 @@ from typing import Any
 import orjson
 
 from app.core.task import Task
+from app.core.triage import TriageError
 from app.core.wire import WireError, encode
 from app.services.config import ConfigError
 from app.services.orchard import Orchard, UserError
@@ -58,7 +59,7 @@ async def perform(
     token = _progress.set(on_progress)  # its tasks and threads inherit it
     try:
         value = await function(orchard, params)
-    except (UserError, ConfigError) as exc:
+    except (UserError, ConfigError, TriageError) as exc:  # a rule broken: one line
         return refusal(exc)
     finally:
         _progress.reset(token)

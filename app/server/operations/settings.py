@@ -18,7 +18,7 @@ def _profile(value: object) -> AgentProfile:
 @operation("settings.save")
 async def save(orchard: Orchard, params: Params) -> None:
     """Write the parallel limit and the agents to config.toml; the supervisor uses them now."""
-    from app.services.config import load_settings, save_settings
+    from app.services.config import THEMES, save_settings
 
     parallel = number(params, "parallel")
     if parallel < 1:
@@ -28,12 +28,10 @@ async def save(orchard: Orchard, params: Params) -> None:
         raise UserError("the request needs 'profiles' as an object")
     profiles = {str(name): _profile(value) for name, value in raw.items()}
     theme = params.get("theme")
-    if theme is not None and theme not in ("system", "light", "dark"):
-        raise UserError("the theme is system, light or dark")
+    if theme is not None and theme not in THEMES:
+        raise UserError(f"the theme is one of {', '.join(THEMES)}")
     save_settings(orchard.home, parallel, profiles, theme)
-    orchard.settings = load_settings(orchard.home)  # as the file now says, secrets and all
-    orchard.supervisor.settings = orchard.settings
-    orchard.supervisor.wake()  # a higher limit starts queued tasks now
+    orchard.reload_settings()  # as the file now says, secrets and all
 
 
 @operation("agent.check")
@@ -47,8 +45,4 @@ async def check_agent(orchard: Orchard, params: Params) -> AgentCheck:
 @operation("settings.reload")
 async def reload(orchard: Orchard, params: Params) -> None:
     """Read config.toml and the secrets again (a command changed them); apply them now."""
-    from app.services.config import load_settings
-
-    orchard.settings = load_settings(orchard.home)
-    orchard.supervisor.settings = orchard.settings
-    orchard.supervisor.wake()
+    orchard.reload_settings()

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import functools
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from app.core.suggestion import KEY_VARIABLES, Suggestion, SuggestRun, unset_fields
@@ -15,13 +14,11 @@ from app.core.triage import (
     ExportResult,
     ImportResult,
     Report,
-    TriageError,
     parse_status,
     triage_changes,
 )
 from app.core.wire import WireError, decode
 from app.server.operations.registry import (
-    Operation,
     Params,
     number,
     operation,
@@ -34,23 +31,7 @@ from app.services.orchard import Orchard, UserError
 # The services load the import stack (httpx) on first use, so they are imported where used.
 
 
-def triage_operation(name: str) -> Callable[[Operation], Operation]:
-    """Register operation `name`; a triage rule it breaks is refused in one line like any other."""
-
-    def register(function: Operation) -> Operation:
-        @functools.wraps(function)
-        async def refusing(orchard: Orchard, params: Params) -> Any:
-            try:
-                return await function(orchard, params)
-            except TriageError as exc:  # a ValueError, which the registry would not refuse
-                raise UserError(str(exc)) from None
-
-        return operation(name)(refusing)
-
-    return register
-
-
-@triage_operation("triage.reports")
+@operation("triage.reports")
 async def reports(orchard: Orchard, params: Params) -> list[Report]:
     """Return a project's reports by id; only those in the named statuses if asked."""
     project, names = text(params, "project"), _texts(params, "statuses")
@@ -63,7 +44,7 @@ async def reports(orchard: Orchard, params: Params) -> list[Report]:
     return await asyncio.to_thread(read)
 
 
-@triage_operation("triage.set")
+@operation("triage.set")
 async def set_reports(orchard: Orchard, params: Params) -> list[Report]:
     """Change reports' triage fields; return every report changed, duplicates that followed too."""
     from app.services.triage import set_reports
@@ -72,7 +53,7 @@ async def set_reports(orchard: Orchard, params: Params) -> list[Report]:
     return await asyncio.to_thread(lambda: set_reports(orchard, ids, **changes))
 
 
-@triage_operation("triage.capture")
+@operation("triage.capture")
 async def capture(orchard: Orchard, params: Params) -> Report:
     """Take in one report typed by hand."""
     from app.services.triage import capture_report
@@ -82,7 +63,7 @@ async def capture(orchard: Orchard, params: Params) -> Report:
     return await asyncio.to_thread(capture_report, orchard, project, title, body, reporter)
 
 
-@triage_operation("triage.paste")
+@operation("triage.paste")
 async def paste(orchard: Orchard, params: Params) -> ImportResult:
     """Take in a paste: one report per line, Markdown bullets, or ## sections."""
     from app.services.triage import paste_reports
@@ -91,7 +72,7 @@ async def paste(orchard: Orchard, params: Params) -> ImportResult:
     return await asyncio.to_thread(paste_reports, orchard, project, pasted)
 
 
-@triage_operation("triage.import_file")
+@operation("triage.import_file")
 async def import_file(orchard: Orchard, params: Params) -> ImportResult:
     """Take in the reports of a .csv or .json file the asker picked (an absolute path)."""
     from app.services.triage import import_file
@@ -99,7 +80,7 @@ async def import_file(orchard: Orchard, params: Params) -> ImportResult:
     return await import_file(orchard, text(params, "project"), text(params, "path"))
 
 
-@triage_operation("triage.import_github")
+@operation("triage.import_github")
 async def import_github(orchard: Orchard, params: Params) -> ImportResult:
     """Take in a GitHub repository's open issues, or what changed since the last import."""
     from app.services.triage import import_github
@@ -114,7 +95,7 @@ async def import_github(orchard: Orchard, params: Params) -> ImportResult:
     )
 
 
-@triage_operation("triage.export_csv")
+@operation("triage.export_csv")
 async def export_csv(orchard: Orchard, params: Params) -> int:
     """Write a project's reports to a CSV file the asker picked; return how many."""
     from app.services.triage import export_csv
@@ -123,7 +104,7 @@ async def export_csv(orchard: Orchard, params: Params) -> int:
     return await asyncio.to_thread(export_csv, orchard, project, path)
 
 
-@triage_operation("triage.export_github")
+@operation("triage.export_github")
 async def export_github(orchard: Orchard, params: Params) -> ExportResult:
     """Write the triage of a project's GitHub reports (or just some) back to their issues."""
     from app.services.triage import export_github
@@ -137,7 +118,7 @@ async def export_github(orchard: Orchard, params: Params) -> ExportResult:
     )
 
 
-@triage_operation("triage.dispatch")
+@operation("triage.dispatch")
 async def dispatch(orchard: Orchard, params: Params) -> list[tuple[Report, list[Task]]]:
     """Send each report to agents: one task (or best-of-N group) per report."""
     from app.services.triage import dispatch_reports
@@ -151,7 +132,7 @@ async def dispatch(orchard: Orchard, params: Params) -> list[tuple[Report, list[
     )
 
 
-@triage_operation("triage.apply_suggestions")
+@operation("triage.apply_suggestions")
 async def apply_suggestions(orchard: Orchard, params: Params) -> dict[int, list[str]]:
     """Fill in the suggested category, priority and owner each report still lacks."""
     project, suggestions = text(params, "project"), _suggestions(params)
@@ -215,7 +196,7 @@ def _changes(params: Params) -> dict[str, Any]:
     return changes
 
 
-@triage_operation("triage.suggest")
+@operation("triage.suggest")
 async def suggest(orchard: Orchard, params: Params) -> SuggestRun:
     """Ask the model for each report's category, priority, owner and duplicate, batch by batch.
 

@@ -9,6 +9,7 @@ if TYPE_CHECKING:
     from app.services.config.secrets import KNOWN as KNOWN
     from app.services.config.secrets import SecretsError as SecretsError
     from app.services.config.secrets import SecretStore as SecretStore
+    from app.services.config.settings import THEMES as THEMES
     from app.services.config.settings import ConfigError as ConfigError
     from app.services.config.settings import Home as Home
     from app.services.config.settings import LlmSettings as LlmSettings
@@ -24,6 +25,7 @@ else:
             "atomicfile": ("write_atomically",),
             "secrets": ("KNOWN", "SecretStore", "SecretsError"),
             "settings": (
+                "THEMES",
                 "ConfigError",
                 "Home",
                 "LlmSettings",
