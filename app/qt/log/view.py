@@ -208,10 +208,13 @@ class LogView(QWidget):
         """Repaint the rows in the new colours when the theme changes."""
         super().changeEvent(event)
         if event.type() == QEvent.Type.PaletteChange:
-            delegate = self.table.itemDelegate()
-            if isinstance(delegate, LogRowDelegate):
-                delegate.restyle(self.table)
-                self.table.viewport().update()
+            QTimer.singleShot(0, self._restyle)  # once the table has its new palette too
+
+    def _restyle(self) -> None:
+        delegate = self.table.itemDelegate()
+        if isinstance(delegate, LogRowDelegate):
+            delegate.restyle(self.table)
+            self.table.viewport().update()
 
     def _build_table(self) -> QTableView:
         table = QTableView(self)

@@ -38,6 +38,9 @@ def apply_theme(theme: str) -> str:
     scheme = theme if theme in _SCHEMES else _system_scheme()
     app.setStyle("Fusion")
     app.setPalette(palette(scheme))
+    for widget in app.allWidgets():  # those styled by a sheet keep their old colours otherwise
+        if widget.styleSheet():
+            widget.setStyleSheet(widget.styleSheet())
     return scheme
 
 
