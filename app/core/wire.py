@@ -39,23 +39,39 @@ class WireError(ValueError):
 
 def encode(value: Any) -> Any:
     """Return `value` as plain JSON types."""
-    if value is None or isinstance(value, bool | int | float | str):
-        return value
-    if isinstance(value, enum.Enum):
-        return value.value
-    if isinstance(value, Path):
-        return str(value)
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        name = type(value).__name__
-        if _classes().get(name) is not type(value):
+    kind: Any = type(value)  # a class is hashable, whatever typeshed says of type[Any]
+    return value if kind in _AS_IS else _encoder(kind)(value)
+
+
+_AS_IS = frozenset({str, int, float, bool, type(None)})
+
+
+@functools.cache
+def _encoder(kind: type) -> Callable[[Any], Any]:
+    """Return the function that encodes values of `kind`, built once per type (lists are long)."""
+    if issubclass(kind, enum.Enum):
+        return lambda v: v.value
+    if issubclass(kind, Path):
+        return str
+    if dataclasses.is_dataclass(kind):
+        name = kind.__name__
+        if _classes().get(name) is not kind:
             raise WireError(f"{name} does not cross the local API")
-        fields = dataclasses.fields(value)
-        return {TAG: name, **{f.name: encode(getattr(value, f.name)) for f in fields}}
-    if isinstance(value, Mapping):
-        return {str(k): encode(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | set | frozenset):
-        return [encode(v) for v in value]
-    raise WireError(f"a {type(value).__name__} does not cross the local API")
+        names = tuple(f.name for f in dataclasses.fields(kind))
+
+        def fields(value: Any) -> dict[str, Any]:
+            out: dict[str, Any] = {TAG: name}
+            for field in names:
+                item = getattr(value, field)
+                out[field] = item if type(item) in _AS_IS else encode(item)
+            return out
+
+        return fields
+    if issubclass(kind, Mapping):
+        return lambda v: {str(k): encode(item) for k, item in v.items()}
+    if issubclass(kind, list | tuple | set | frozenset):
+        return lambda v: [item if type(item) in _AS_IS else encode(item) for item in v]
+    raise WireError(f"a {kind.__name__} does not cross the local API")
 
 
 Reader = Callable[[Any], Any]
@@ -118,7 +134,24 @@ def _class_reader(cls: type) -> Reader:
         return _or_none(lambda d: make([r(v) for r, v in zip(readers, d, strict=False)]))
     if issubclass(cls, enum.Enum | Path):
         return _or_none(cls)
+    if dataclasses.is_dataclass(cls) and _classes().get(cls.__name__) is cls:
+        return _or_none(_known_dataclass(cls))
     return _plain
+
+
+def _known_dataclass(cls: type) -> Reader:
+    """Return a reader of `cls` itself: its fields' readers looked up once, not per value."""
+    name = cls.__name__
+    readers = tuple(_field_readers(cls).items())
+
+    def read(data: dict[str, Any]) -> Any:
+        if data.get(TAG) != name:
+            return _plain(data)
+        return cls(
+            **{k: data[k] if r is _identity else r(data[k]) for k, r in readers if k in data}
+        )
+
+    return read
 
 
 def _dataclass(data: dict[str, Any]) -> Any:

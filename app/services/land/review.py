@@ -126,7 +126,9 @@ async def object_sizes(repo: str, ids: set[str]) -> dict[str, int]:
         return {}
     stdin = "".join(f"{oid}\n" for oid in ids).encode()
     fmt = "--batch-check=%(objectname) %(objectsize)"
-    result = await git.git(repo, "cat-file", fmt, stdin=stdin)
+    result = await git.git(
+        repo, "cat-file", "--buffer", fmt, stdin=stdin
+    )  # one flush, not one per id
     sizes: dict[str, int] = {}
     for line in result.text.splitlines():
         oid, _, size = line.partition(" ")
