@@ -18,7 +18,7 @@ from app.core.task import Project, Task
 from app.services import process
 from app.services.config import Home, Settings, load_settings
 from app.services.errors import UserError as UserError  # raised here; imported from here too
-from app.services.repo import git
+from app.services.repo import BlobReaders, git
 from app.services.store import Store, StoreCorrupt, StoreError, move_aside
 from app.services.tasks import Executor, LocalExecutor, Supervisor, SupervisorLock
 
@@ -51,6 +51,7 @@ class Orchard:
         self.recovered_from, self.store_damage = self._pending_rebuild()
         self.supervisor = Supervisor(home, self.store, self.settings, executor or LocalExecutor())
         self.lock = SupervisorLock(home)
+        self.blobs = BlobReaders()  # file contents for the review and compare, no process each
         # Told whenever tasks are queued here, after the supervisor: the CLI hands them to
         # the background service this way.
         self.on_queued: Callable[[], None] | None = None
@@ -70,7 +71,8 @@ class Orchard:
         return Path(str(data.get("moved_to"))), str(data.get("damage"))
 
     def close(self) -> None:
-        """Release the lock and the database."""
+        """Release the lock, the database and the blob readers."""
+        self.blobs.close()
         self.lock.release()
         self.store.close()
 

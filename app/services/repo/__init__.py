@@ -6,6 +6,8 @@ from app.exports import lazy_exports
 
 if TYPE_CHECKING:
     from app.services.repo import git as git
+    from app.services.repo.blobs import BlobReader as BlobReader
+    from app.services.repo.blobs import BlobReaders as BlobReaders
     from app.services.repo.git import GitError as GitError
     from app.services.repo.git import scratch_index as scratch_index
     from app.services.repo.git import worktree_tree as worktree_tree
@@ -26,6 +28,7 @@ else:
         __name__,
         modules=("git",),
         names={
+            "blobs": ("BlobReader", "BlobReaders"),
             "git": ("GitError", "scratch_index", "worktree_tree"),
             "snapshot": (
                 "changed_paths",
