@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from app.core.diff import FileEntry, ReviewSnapshot
 from app.core.states import CLOSED_STATES, LIVE_STATES, TaskState
 from app.core.task import Task
 
@@ -322,3 +323,44 @@ def untestable_state(task: Task) -> str | None:
     if task.state in CLOSED_STATES:
         return f"it is {task.state}"
     return None
+
+
+# the attempts' code
+
+
+@dataclass(frozen=True, slots=True)
+class AttemptChanges:
+    """One attempt's whole state against the group's base: its review snapshot, files listed."""
+
+    task_id: str
+    number: int  # #1, #2... in launch order, as the board numbers them
+    snapshot: ReviewSnapshot | None  # None when its work is gone (discarded, cleaned up)
+
+
+@dataclass(frozen=True, slots=True)
+class GroupChanges:
+    """What each attempt of a group changed, for comparing their code file by file."""
+
+    group: str | None
+    attempts: tuple[AttemptChanges, ...]
+
+    def paths(self) -> list[str]:
+        """Return every path some attempt changed, sorted."""
+        return sorted({f.path for a in self.attempts if a.snapshot for f in a.snapshot.files})
+
+    def entry(self, task_id: str, path: str) -> FileEntry | None:
+        """Return what attempt `task_id` did to `path`, or None if it left it as it was."""
+        for attempt in self.attempts:
+            if attempt.task_id == task_id and attempt.snapshot:
+                return next((f for f in attempt.snapshot.files if f.path == path), None)
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class FileVersions:
+    """One file as the base and each attempt have it; None where it does not exist."""
+
+    path: str
+    base: str | None
+    attempts: dict[str, str | None]  # task id -> text
+    binary: frozenset[str] = frozenset()  # "base" or task ids whose version is not text

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from app.client.operations.calls import Asker
-from app.core.compare import Pick, Scoreboard
+from app.core.compare import FileVersions, GroupChanges, Pick, Scoreboard
+from app.core.diff import FileDiff
+from app.core.wire import encode
 
 
 class CompareOperations(Asker):
@@ -28,3 +32,44 @@ class CompareOperations(Asker):
         """Mark the winner of a group; with `discard_others`, discard the other attempts."""
         found: Pick = await self.do("compare.pick", Pick, ref=ref, discard_others=discard_others)
         return found
+
+    async def open_group(self, ref: str) -> tuple[Scoreboard, GroupChanges]:
+        """Return a group's scoreboard and what each attempt changed, read together."""
+        found: tuple[Scoreboard, GroupChanges] = await self.do(
+            "compare.open", tuple[Scoreboard, GroupChanges], ref=ref
+        )
+        return found
+
+    async def group_changes(self, ref: str) -> GroupChanges:
+        """Return what each attempt of a group changed, attempts in launch order."""
+        found: GroupChanges = await self.do("compare.changes", GroupChanges, ref=ref)
+        return found
+
+    async def file_versions(self, changes: GroupChanges, path: str) -> FileVersions:
+        """Return one file as the base and each attempt have it."""
+        found: FileVersions = await self.do(
+            "compare.versions", FileVersions, changes=_bare(changes), path=path
+        )
+        return found
+
+    async def attempts_diff(
+        self, changes: GroupChanges, path: str, left: str, right: str
+    ) -> FileDiff:
+        """Return one file's rows from `left` to `right`: attempts' ids, or "base"."""
+        found: FileDiff = await self.do(
+            "compare.diff", FileDiff, changes=_bare(changes), path=path, left=left, right=right
+        )
+        return found
+
+
+def _bare(changes: GroupChanges) -> object:
+    """Return what names each attempt's state (trees and base): never their file lists."""
+    return encode(
+        replace(
+            changes,
+            attempts=tuple(
+                replace(a, snapshot=a.snapshot and replace(a.snapshot, files=()))
+                for a in changes.attempts
+            ),
+        )
+    )

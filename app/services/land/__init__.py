@@ -6,6 +6,7 @@ from app.exports import lazy_exports
 
 if TYPE_CHECKING:
     from app.services.land import archive as archive
+    from app.services.land import attempts as attempts
     from app.services.land import compare as compare
     from app.services.land import followup as followup
     from app.services.land import forecast as forecast
@@ -30,7 +31,15 @@ if TYPE_CHECKING:
 else:
     __getattr__ = lazy_exports(
         __name__,
-        modules=("archive", "compare", "followup", "forecast", "pullrequest", "review"),
+        modules=(
+            "archive",
+            "attempts",
+            "compare",
+            "followup",
+            "forecast",
+            "pullrequest",
+            "review",
+        ),
         names={
             "archive": ("archive_commit", "branch_head"),
             "drop": ("Dropped", "drop_change", "undo_drop"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -73,31 +73,45 @@ def _oldest_first(tasks: list[Task]) -> list[Task]:
     return sorted(tasks, key=lambda t: t.created_at)
 
 
-async def load_scoreboard(orchard: Orchard, ref: str, now: float | None = None) -> Scoreboard:
-    """Return the scoreboard of the group `ref` names, with the tests' last results."""
+# What a caller already knows of an attempt's worktree: its tree and files, +, - against the base.
+Known = tuple[str, int, int, int]
+
+
+async def load_scoreboard(
+    orchard: Orchard, ref: str, now: float | None = None, known: Mapping[str, Known] | None = None
+) -> Scoreboard:
+    """Return the scoreboard of the group `ref` names, with the tests' last results.
+
+    `known` gives, by task id, what a caller has just read of an attempt's worktree, so that
+    it is not read twice.
+    """
     group, tasks = group_tasks(orchard, ref)
     command = _test_command(orchard, tasks[0])
     now = time.time() if now is None else now
-    attempts = await asyncio.gather(*(_attempt(orchard.home, t, command, now) for t in tasks))
+    known = known or {}
+    attempts = await asyncio.gather(
+        *(_attempt(orchard.home, t, command, now, known.get(t.id)) for t in tasks)
+    )
     return build_scoreboard(group, command, attempts)
 
 
-async def _attempt(home: Home, task: Task, command: str | None, now: float) -> Attempt:
+async def _attempt(
+    home: Home, task: Task, command: str | None, now: float, known: Known | None
+) -> Attempt:
     result = load_result(home, task.id)
-    snap = await _snapshot_or_none(task)
-    stat = (
-        (snap.stat.files_changed, snap.stat.insertions, snap.stat.deletions)
-        if snap
-        else (
-            task.files_changed,
-            task.insertions,
-            task.deletions,
-        )
+    if known is None and (snap := await _snapshot_or_none(task)):
+        known = (snap.tree, snap.stat.files_changed, snap.stat.insertions, snap.stat.deletions)
+    tree, files, insertions, deletions = known or (
+        "",
+        task.files_changed,
+        task.insertions,
+        task.deletions,
     )
-    stale = result is not None and (snap is None or is_stale(result, snap.tree, command))
+    stale = result is not None and (not tree or is_stale(result, tree, command))
     return Attempt(
-        task, *stat, duration_of(task, now), result, stale, picked=_is_picked(home, task)
-    )
+        task, files, insertions, deletions, duration_of(task, now), result, stale,
+        picked=_is_picked(home, task),
+    )  # fmt: skip
 
 
 def _test_command(orchard: Orchard, task: Task) -> str | None:
