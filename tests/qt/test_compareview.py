@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 import shiboken6
+from PySide6.QtCore import Qt
 
 from app.client import Operations
 from app.core.compare import Attempt, TestResult, build_scoreboard
@@ -187,3 +188,67 @@ def test_closing_the_window_mid_run_leaves_the_deleted_view_alone(
     with caplog.at_level(logging.ERROR):
         run_group(loop, tmp_path, body)
     assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
+
+
+def test_the_attempts_code_versions_a_pair_and_hunks_of_one_file(
+    loop: Any, qtbot: Any, tmp_path: Path
+) -> None:
+    from app.qt.land.attemptcode import AGAINST, PICK, TAKE_ROLE
+
+    async def body(orchard: Orchard, tasks: dict[str, Task]) -> None:
+        view = CompareView()
+        qtbot.addWidget(view)
+        controller = CompareController(ops_of(orchard), view, tasks["two"].id)
+        await controller.load()
+        code = view.code
+        files = [code.files.topLevelItem(i) for i in range(code.files.topLevelItemCount())]
+        assert [f.text(0) for f in files if f] == ["README.md", "a.txt", "b.txt", "good.txt"]
+        assert code.files.headerItem().text(1) == "#1"
+        numbers = {a.task_id: a.number for a in controller.changes.attempts}  # type: ignore[union-attr]
+        readme = files[0]
+        assert readme is not None
+        assert readme.text(numbers[tasks["readme"].id]) == "+1 −0"
+        assert readme.text(numbers[tasks["two"].id]) == "—"
+
+        # versions side by side, the first file chosen at once
+        pane = code.panes[tasks["readme"].id]
+        await until(lambda: pane.toPlainText() == "hello\nmore\n", what="versions shown")
+        assert code.panes["base"].toPlainText() == "hello\n"
+        assert code.panes[tasks["two"].id].toPlainText() == "hello\n"
+        code.select_path("b.txt")
+        await until(
+            lambda: code.panes[tasks["two"].id].toPlainText() == "b\nc\n", what="b.txt shown"
+        )
+        assert code.panes["base"].toPlainText() == ""
+        assert "no such file" in code.panes["base"].placeholderText()
+
+        # one attempt against another
+        code.select_path("README.md")
+        code.left.setCurrentIndex(code.left.findData(tasks["two"].id))
+        code.right.setCurrentIndex(code.right.findData(tasks["readme"].id))
+        code.mode.setCurrentIndex(AGAINST)
+        await until(
+            lambda: (shown := code.diff.diff()) is not None and shown.entry.path == "README.md",
+            what="pair shown",
+        )
+        added = [r.new_text for r in code.diff.diff().rows if r.kind == "add"]  # type: ignore[union-attr]
+        assert added == ["more"]
+
+        # each attempt's hunks, ticked into takes
+        code.mode.setCurrentIndex(PICK)
+        await until(lambda: code.hunks.topLevelItemCount() == 3, what="hunks listed")
+        parent = next(
+            code.hunks.topLevelItem(i)
+            for i in range(3)
+            if code.hunks.topLevelItem(i).text(0).startswith(f"#{numbers[tasks['readme'].id]}")  # type: ignore[union-attr]
+        )
+        assert parent is not None and parent.childCount() == 1
+        hunk = parent.child(0)
+        assert hunk.data(0, TAKE_ROLE) == (tasks["readme"].id, "README.md", 1)
+        assert "+ more" in hunk.toolTip(0)
+        hunk.setCheckState(0, Qt.CheckState.Checked)
+        assert code.combine.isEnabled() and code.combine.text() == "Combine 1 hunk…"
+        assert code.ordered_takes() == [(tasks["readme"].id, "README.md", 1)]
+        controller.close()
+
+    run_group(loop, tmp_path, body)

@@ -18,11 +18,13 @@ from app.core.compare import (
     DEFAULT_JOBS,
     DEFAULT_TIMEOUT,
     Attempt,
+    GroupChanges,
     Scoreboard,
     outcome_text,
     untestable_state,
 )
 from app.core.states import CLOSED_STATES
+from app.qt.land.attemptcode import AGAINST, BASE, VERSIONS
 from app.qt.land.compareview import CompareView
 
 log = logging.getLogger(__name__)
@@ -52,8 +54,11 @@ class CompareController:
         self._load_token = 0
         self._testing = False
         self._closed = False
+        self.changes: GroupChanges | None = None
+        self._file_token = 0
         view.run_tests_requested.connect(self._on_view_run_tests_requested)
         view.pick_requested.connect(self._on_view_pick_requested)
+        view.code.file_chosen.connect(self._on_code_file_chosen)
 
     def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
         """Run `coro` in the background; a failure shows under the table, never vanishes."""
@@ -92,9 +97,40 @@ class CompareController:
         """Show the group's scoreboard with the tests' kept results."""
         self._load_token += 1
         token = self._load_token
-        board = await self.ops.scoreboard(self.ref)
+        board, changes = await self.ops.open_group(self.ref)
         if token == self._load_token and self.alive():
             self.view.set_scoreboard(board)
+            self.changes = changes
+            self.view.code.set_changes(changes)
+
+    # the attempts' code
+
+    def _on_code_file_chosen(self, path: str) -> None:
+        self.spawn(self.show_file(path))
+
+    async def show_file(self, path: str) -> None:
+        """Show `path` as the code view's mode asks: versions, a pair, or each one's hunks."""
+        if self.changes is None:
+            return
+        self._file_token += 1
+        token, changes, code = self._file_token, self.changes, self.view.code
+        mode = code.current_mode()
+        if mode == VERSIONS:
+            versions = await self.ops.file_versions(changes, path)
+            if token == self._file_token and self.alive():
+                code.show_versions(versions)
+        elif mode == AGAINST:
+            left, right = code.pair()
+            diff = await self.ops.attempts_diff(changes, path, left, right)
+            if token == self._file_token and self.alive():
+                code.show_diff(path, diff)
+        else:
+            live = [a.task_id for a in changes.attempts if a.snapshot]
+            found = await asyncio.gather(
+                *(self.ops.attempts_diff(changes, path, BASE, task_id) for task_id in live)
+            )
+            if token == self._file_token and self.alive():
+                code.show_hunks(path, dict(zip(live, found, strict=True)))
 
     # tests
 
@@ -191,7 +227,9 @@ def open_compare(ops: Operations, ref: str, parent: QWidget | None = None) -> Co
     view.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
     controller = CompareController(ops, view, ref)
     view.destroyed.connect(controller.close)
-    view.resize(900, 420)
+    screen = view.screen().availableGeometry()  # the parent's screen: never partly off it
+    view.resize(min(1200, screen.width() - 40), min(820, screen.height() - 60))
+    view.move(screen.center() - view.rect().center())
     view.show()
     controller.refresh()
     return controller

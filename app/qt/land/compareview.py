@@ -1,4 +1,4 @@
-"""Best-of-N side by side: one column per attempt, one row per scoreboard field."""
+"""Best-of-N side by side: the scoreboard (a column per attempt), then the attempts' code."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QPushButton,
+    QSplitter,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -18,6 +19,7 @@ from PySide6.QtWidgets import (
 
 from app.core.compare import FIELD_TITLES, FIELDS, Attempt, Scoreboard, cells
 from app.core.states import CLOSED_STATES
+from app.qt.land.attemptcode import AttemptCodeView
 
 BEST_BACKGROUND = QColor(46, 160, 67, 60)  # a translucent green that reads on light and dark
 TASK_ID_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -54,6 +56,7 @@ class CompareView(QWidget):
         self.run_tests.clicked.connect(self.run_tests_requested)
         self.review.clicked.connect(self._on_review_clicked)
         self.pick.clicked.connect(self._on_pick_clicked)
+        self.code = AttemptCodeView(self)
         self._layout()
         self._update_buttons()
 
@@ -63,11 +66,20 @@ class CompareView(QWidget):
         buttons.addStretch(1)
         buttons.addWidget(self.review)
         buttons.addWidget(self.pick)
-        box = QVBoxLayout(self)
+        top = QWidget(self)
+        box = QVBoxLayout(top)
+        box.setContentsMargins(0, 0, 0, 0)
         box.addWidget(self.summary)
         box.addWidget(self.table, 1)
         box.addWidget(self.message)
         box.addLayout(buttons)
+        split = QSplitter(Qt.Orientation.Vertical, self)
+        split.addWidget(top)
+        split.addWidget(self.code)
+        split.setStretchFactor(1, 2)
+        split.setSizes([260, 520])
+        outer = QVBoxLayout(self)
+        outer.addWidget(split)
 
     # what the controller tells it
 
