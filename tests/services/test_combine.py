@@ -9,9 +9,12 @@ from pathlib import Path
 
 import pytest
 
+from app.client import Operations, Refused
 from app.core.compare import Take
 from app.core.states import TaskState
 from app.core.task import Task
+from app.server.operations import local_call
+from app.server.operations.registry import perform
 from app.services.config.settings import Home
 from app.services.land import land_task
 from app.services.land.combine import combine_attempts
@@ -22,19 +25,21 @@ from tests.conftest import git, make_repo
 pytestmark = pytest.mark.timeout(120)
 
 BASE = "".join(f"line {n}\n" for n in range(1, 31))
+FILES = {"README.md": "hello\n", "src/a.py": BASE, "notes.txt": "n1\nn2\nn3\nn4\n"}
 
 
 def prompt_for(slots: Path) -> str:
     """One prompt for every attempt; each claims a slot (mkdir is atomic) and edits by it.
 
     "one" changes lines 3 and 25 of src/a.py (two hunks) and adds one.txt; "two" changes
-    lines 3 and 12 (its hunk 1 overlaps one's hunk 1); "three" changes only the README.
+    lines 3 and 12 (its hunk 1 overlaps one's hunk 1); "three" changes the README, adds a
+    binary file and renames notes.txt.
     """
     return (
         f'for n in 1 2 3; do mkdir "{slots}/$n" 2>/dev/null && break; done; case $n in '
         "1) sed -i 's/^line 3$/one 3/; s/^line 25$/one 25/' src/a.py; echo one > one.txt;; "
         "2) sed -i 's/^line 3$/two 3/; s/^line 12$/two 12/' src/a.py;; "
-        "3) echo more >> README.md;; esac"
+        "3) echo more >> README.md; printf 'a\\000b' > blob.bin; mv notes.txt notes.md;; esac"
     )
 
 
@@ -46,7 +51,7 @@ def role_of(task: Task) -> str:
 
 async def make_group(tmp_path: Path, test: str | None = None) -> tuple[Orchard, dict[str, Task]]:
     """Run a group of three shell attempts to the end; return them by role."""
-    repo = make_repo(tmp_path / "repo", {"README.md": "hello\n", "src/a.py": BASE})
+    repo = make_repo(tmp_path / "repo", FILES)
     orchard = Orchard(Home(tmp_path / "home"))
     await orchard.add_project(str(repo), test=test)
     slots = tmp_path / "slots"
@@ -134,6 +139,7 @@ def test_two_attempts_combine_into_exactly_the_chosen_hunks(tmp_path: Path) -> N
         assert (wt / "src/a.py").read_text() == expected
         assert (wt / "one.txt").read_text() == "one\n"
         assert (wt / "README.md").read_text() == "hello\n"
+        assert not (wt / "blob.bin").exists() and (wt / "notes.txt").exists()
         assert git(wt, "status", "--porcelain") == ""
         assert git(wt, "rev-parse", "HEAD").strip() == combined.commit
         assert git(wt, "rev-parse", "HEAD~1").strip() == base
@@ -198,6 +204,11 @@ def test_bad_takes_are_refused_before_anything_is_made(tmp_path: Path) -> None:
         assert folder == "src is a folder; take one file at a time"
         outside = await refused(one.id, Take(one.id, "../etc/passwd"))
         assert "is not a path inside" in outside
+        hunk = await refused(one.id, Take(three.id, "blob.bin", 1))
+        assert hunk.startswith("blob.bin has no hunks in") and hunk.endswith(":blob.bin")
+        for path in ("notes.md", "notes.txt"):
+            renamed = await refused(one.id, Take(three.id, path))
+            assert "is part of a rename" in renamed and "cannot take a renamed file" in renamed
         assert "choose at least one part" in await refused(one.id)
         assert "no task or group 'beef'" in await refused("beef", Take(one.id, "one.txt"))
         [single] = await orchard.new_tasks("repo", "echo hi", agent="shell", title="Other")
@@ -277,5 +288,43 @@ def test_a_failure_midway_leaves_nothing_half_made(tmp_path: Path) -> None:
         with pytest.raises(UserError, match=r"could not make the combined task: .*hook"):
             await combine_attempts(orchard, one.id, takes)
         assert made(orchard, repo) == before
+
+    scenario(tmp_path, body)
+
+
+def test_the_operation_takes_plain_json_and_refuses_in_one_line(tmp_path: Path) -> None:
+    async def body(orchard: Orchard, tasks: dict[str, Task]) -> None:
+        one, two = tasks["one"], tasks["two"]
+        n1 = number(orchard, one)
+        ops = Operations(local_call(orchard))
+        combined = await ops.combine_attempts(one.group or "", [Take(one.short_id, "one.txt")])
+        assert combined.takes == (Take(one.id, "one.txt", None, n1),)
+        assert combined.task == orchard.task(combined.task.id)
+        assert combined.task.state is TaskState.SUCCEEDED
+        with pytest.raises(Refused, match="overlaps"):
+            await ops.combine_attempts(
+                one.id, [Take(one.id, "src/a.py", 1), Take(two.id, "src/a.py", 1)]
+            )
+        for params, why in [
+            ({"group": one.id}, "the request needs 'takes' as a list"),
+            ({"group": one.id, "takes": ["x"]}, 'each take needs to be {"task"'),
+            ({"group": one.id, "takes": [{"task": one.id, "path": "a", "hunk": "2"}]}, "hunk"),
+            ({"group": one.id, "takes": [{"task": one.id, "hunk": 2}]}, "'path' as text"),
+        ]:
+            refused = await perform(orchard, "compare.combine", params)
+            assert why in refused["error"] and "\n" not in refused["error"]
+
+    scenario(tmp_path, body)
+
+
+def test_a_binary_file_is_taken_whole(tmp_path: Path) -> None:
+    async def body(orchard: Orchard, tasks: dict[str, Task]) -> None:
+        one, three = tasks["one"], tasks["three"]
+        takes = [Take(three.id, "blob.bin"), Take(one.id, "src/a.py", 1)]
+        combined = await combine_attempts(orchard, one.id, takes)
+        wt = Path(combined.task.worktree)
+        assert (wt / "blob.bin").read_bytes() == b"a\0b"
+        assert (wt / "src/a.py").read_text() == BASE.replace("line 3\n", "one 3\n")
+        assert (wt / "README.md").read_text() == "hello\n"
 
     scenario(tmp_path, body)

@@ -1,9 +1,11 @@
-"""Operations on a best-of-N group: its scoreboard, its tests, the pick of a winner."""
+"""Operations on a best-of-N group: its scoreboard, its tests, the pick of a winner, a combine."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from app.client.operations.calls import Asker
-from app.core.compare import Pick, Scoreboard
+from app.core.compare import Combined, Pick, Scoreboard, Take
 
 
 class CompareOperations(Asker):
@@ -27,4 +29,19 @@ class CompareOperations(Asker):
     async def pick_winner(self, ref: str, discard_others: bool = False) -> Pick:
         """Mark the winner of a group; with `discard_others`, discard the other attempts."""
         found: Pick = await self.do("compare.pick", Pick, ref=ref, discard_others=discard_others)
+        return found
+
+    async def combine_attempts(
+        self, group: str, takes: Sequence[Take], title: str | None = None
+    ) -> Combined:
+        """Make one new task of a group from chosen files and hunks of its attempts.
+
+        `group` is a group id or any attempt's id; each take names an attempt, a path and a
+        hunk (from 1, as the review numbers them) or None for the whole file. Overlapping
+        takes of two attempts, or any other bad take, are refused before anything is made.
+        """
+        wanted = [{"task": t.task, "path": t.path, "hunk": t.hunk} for t in takes]
+        found: Combined = await self.do(
+            "compare.combine", Combined, group=group, takes=wanted, title=title
+        )
         return found
