@@ -51,7 +51,8 @@ async def combine(orchard: Orchard, params: Params) -> Combined:
 
     Params: {"group": a group id or any attempt's id, "takes": [{"task": an attempt's id,
     "path": a file's path in the repository, "hunk": a hunk's number from 1 as the review
-    numbers them, or null for the whole file}, ...], "title": optional}.
+    numbers them (git's -U3 against the review base, whitespace shown), or null for the whole
+    file}, ...], "title": optional}.
     Everything is checked before anything is made (attempts of the group that have ended,
     on one base, paths they changed, hunks they have); takes of two attempts that overlap are
     refused naming both. The value: the new task (succeeded, of the group, on its own branch

@@ -35,7 +35,7 @@ from app.services.land.followup import relative_path
 from app.services.land.review import review_base, snapshot_tree
 from app.services.orchard import Orchard, UserError
 from app.services.repo import git
-from app.services.store import StoreError, TaskLogWriter
+from app.services.store import TaskLogWriter
 
 # Git's plain patch whatever the user's config says; binary files whole, renames as the
 # review shows them refused before any patch is made.
@@ -81,10 +81,7 @@ def _resolve(orchard: Orchard, attempts: list[Task], takes: Sequence[Take]) -> l
     numbers = {t.id: n for n, t in enumerate(attempts, 1)}
     resolved = []
     for take in takes:
-        try:
-            task = orchard.task(take.task)
-        except StoreError as exc:
-            raise UserError(str(exc)) from None
+        task = orchard.task(take.task)
         if task.id not in numbers:
             raise UserError(
                 f"task {task.short_id} is not an attempt of group {attempts[0].group}; "
@@ -245,7 +242,7 @@ def _key(take: Take) -> tuple[str, str]:
 
 async def _apply(task: Task, patch: str, takes: list[Take]) -> None:
     result = await git.git(
-        task.worktree, "apply", "--index", "-", env=_literal(), check=False,
+        task.worktree, "apply", "--index", "--whitespace=nowarn", "-", env=_literal(), check=False,
         stdin=patch.encode("utf-8", "surrogateescape"),
     )  # fmt: skip
     if result.returncode != 0:
