@@ -208,7 +208,10 @@ def test_bad_takes_are_refused_before_anything_is_made(tmp_path: Path) -> None:
         assert hunk.startswith("blob.bin has no hunks in") and hunk.endswith(":blob.bin")
         for path in ("notes.md", "notes.txt"):
             renamed = await refused(one.id, Take(three.id, path))
-            assert "is part of a rename" in renamed and "cannot take a renamed file" in renamed
+            assert renamed == (
+                f"{path} is part of a rename in attempt #{n3} ({three.id[:8]}) "
+                "(notes.txt → notes.md); a combine cannot take a renamed file"
+            )
         assert "choose at least one part" in await refused(one.id)
         assert "no task or group 'beef'" in await refused("beef", Take(one.id, "one.txt"))
         [single] = await orchard.new_tasks("repo", "echo hi", agent="shell", title="Other")

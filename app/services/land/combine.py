@@ -44,7 +44,7 @@ _PLAIN = (
     "--src-prefix=a/", "--dst-prefix=b/", "--no-renames", "--binary",
 )  # fmt: skip
 
-Changes = dict[str, tuple[str, str]]  # path -> (git's status letter, the other path of a rename)
+Changes = dict[str, tuple[str, str]]  # path -> (git's status letter, "old → new" for a rename)
 
 
 async def combine_attempts(
@@ -149,8 +149,7 @@ async def _changes(repo: str, base: str, tree: str) -> Changes:
         status = fields[i][:1]
         if status in "RC" and i + 2 < len(fields):
             old, new = fields[i + 1], fields[i + 2]
-            changes[new] = (status, old)
-            changes.setdefault(old, (status, new))
+            changes[old] = changes[new] = (status, f"{old} → {new}")
             i += 3
         else:
             changes[fields[i + 1]] = (status, "")
@@ -165,10 +164,10 @@ def _check_path(take: Take, changes: Changes) -> None:
         if any(p.startswith(take.path.rstrip("/") + "/") for p in changes):
             raise UserError(f"{take.path} is a folder; take one file at a time")
         raise UserError(f"{who} did not change {take.path}; nothing to take")
-    status, other = found
+    status, rename = found
     if status in "RC":
         raise UserError(
-            f"{take.path} is part of a rename in {who} ({other} ↔ {take.path}); "
+            f"{take.path} is part of a rename in {who} ({rename}); "
             "a combine cannot take a renamed file"
         )
 
