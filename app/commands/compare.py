@@ -1,4 +1,4 @@
-"""`orchard task compare` and `orchard task pick`: best-of-N from the command line."""
+"""`orchard task compare`, `pick` and `combine`: best-of-N from the command line."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ import sys
 from typing import Any
 
 from app.commands.handler import Handlers, ops_of, print_json
-from app.core.compare import FIELD_TITLES, FIELDS, Attempt, Scoreboard, TestResult, cells
+from app.core.combine import TAKE_FORMAT, parse_take
+from app.core.compare import FIELD_TITLES, FIELDS, Attempt, Scoreboard, Take, TestResult, cells
 from app.services.land import compare
 from app.services.orchard import Orchard
 
@@ -45,7 +46,40 @@ def add_commands(sub: Any) -> Handlers:
     pick.add_argument(
         "--discard-others", action="store_true", help="discard the group's other attempts"
     )
-    return {("task", "compare"): cmd_task_compare, ("task", "pick"): cmd_task_pick}
+    _combine_command(sub)
+    return {
+        ("task", "compare"): cmd_task_compare,
+        ("task", "pick"): cmd_task_pick,
+        ("task", "combine"): cmd_task_combine,
+    }
+
+
+def _combine_command(sub: Any) -> None:
+    combine = sub.add_parser(
+        "combine",
+        help="make one task of chosen files and hunks of a group's attempts",
+        description="Makes a new task of the group, on its own branch from the attempts' base, "
+        "holding exactly the chosen parts, ready for review. Takes of two attempts that "
+        "overlap are refused before anything is made.",
+    )
+    combine.add_argument("group", metavar="GROUP", help="a group id, or any attempt of the group")
+    combine.add_argument(
+        "--take",
+        action="append",
+        type=_take_argument,
+        required=True,
+        metavar=TAKE_FORMAT,
+        help="an attempt's file, or only its HUNKth hunk as the review numbers them; repeat",
+    )
+    combine.add_argument("--title", help="the new task's title (default: the group's, combined)")
+    combine.add_argument("--json", action="store_true")
+
+
+def _take_argument(text: str) -> Take:
+    try:
+        return parse_take(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 async def cmd_task_compare(orchard: Orchard, args: argparse.Namespace) -> int:
@@ -119,3 +153,19 @@ async def cmd_task_pick(orchard: Orchard, args: argparse.Namespace) -> int:
     if not args.discard_others:
         print(f"then drop the other attempts: orchard task pick {short} --discard-others")
     return 1 if pick.failed else 0
+
+
+async def cmd_task_combine(orchard: Orchard, args: argparse.Namespace) -> int:
+    """Make one task of chosen parts of a group's attempts and say how to review and land it."""
+    combined = await ops_of(args).combine_attempts(args.group, args.take, args.title)
+    task = combined.task
+    if args.json:
+        takes = [t.to_json() for t in combined.takes]
+        print_json({"task": task.to_json(), "takes": takes, "commit": combined.commit})
+        return 0
+    print(f"{task.short_id} {task.title}: ready for review on {task.branch}")
+    for take in combined.takes:
+        print(f"  took {take.label()}")
+    print(f"review it:  orchard task diff {task.short_id}")
+    print(f"land it:    orchard task merge {task.short_id}")
+    return 0

@@ -364,3 +364,31 @@ class FileVersions:
     base: str | None
     attempts: dict[str, str | None]  # task id -> text
     binary: frozenset[str] = frozenset()  # "base" or task ids whose version is not text
+
+
+@dataclass(frozen=True, slots=True)
+class Take:
+    """One part of an attempt's change chosen for a combined result: a whole file or one hunk."""
+
+    task: str  # the attempt's id (a unique prefix when asked; the full id once resolved)
+    path: str
+    hunk: int | None = None  # numbered from 1 as the review shows them; None: the whole file
+    attempt: int = 0  # the attempt's number in its group, #1 the oldest; 0 until resolved
+
+    def label(self) -> str:
+        """Return the take as a person reads it: `hunk 2 of src/a.py in #1 (1a2b3c4d)`."""
+        what = f"hunk {self.hunk} of {self.path}" if self.hunk else self.path
+        return f"{what} in #{self.attempt} ({self.task[:8]})"
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the take as the JSON object the CLI prints and the operation accepts."""
+        return {"task": self.task, "path": self.path, "hunk": self.hunk, "attempt": self.attempt}
+
+
+@dataclass(frozen=True, slots=True)
+class Combined:
+    """A new task made of chosen parts of a group's attempts: the task, the parts, its commit."""
+
+    task: Task
+    takes: tuple[Take, ...]
+    commit: str

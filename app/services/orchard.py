@@ -129,14 +129,14 @@ class Orchard:
         title = " ".join((title or "").split()) or title_from_prompt(prompt)
         group = uuid.uuid4().hex[:12] if attempts > 1 else None
         tasks = [
-            await self._draft(project, prompt, agent, title, base_ref, commit, group)
+            await self.draft_task(project, prompt, agent, title, base_ref, commit, group)
             for _ in range(attempts)
         ]
         self.store.add_tasks(tasks)
         self.wake()
         return tasks
 
-    async def _draft(
+    async def draft_task(
         self,
         project: Project,
         prompt: str,
@@ -146,6 +146,7 @@ class Orchard:
         commit: str,
         group: str | None,
     ) -> Task:
+        """Return a new queued task, not yet stored: a fresh id, a free branch, its folder."""
         while True:
             task_id = uuid.uuid4().hex
             branch = branch_name(task_id, title)

@@ -249,6 +249,41 @@ def test_the_attempts_code_versions_a_pair_and_hunks_of_one_file(
         hunk.setCheckState(0, Qt.CheckState.Checked)
         assert code.combine.isEnabled() and code.combine.text() == "Combine 1 hunk…"
         assert code.ordered_takes() == [(tasks["readme"].id, "README.md", 1)]
+
+        # and a hunk of another attempt's file: combined into a new task, its review asked
+        code.select_path("b.txt")
+        await until(lambda: code.hunks.topLevelItemCount() == 3, what="b.txt's hunks")
+        await until(lambda: _ticks(code.hunks) == [(tasks["two"].id, "b.txt", 1)], what="b hunk")
+        hunk_of_b = _items(code.hunks)[(tasks["two"].id, "b.txt", 1)]
+        hunk_of_b.setCheckState(0, Qt.CheckState.Checked)
+        asked: list[str] = []
+        view.review_requested.connect(asked.append)
+        code.combine.click()
+        await until(lambda: bool(asked), what="the combined task's review asked")
+        made = orchard.task(asked[0])
+        assert made.group == tasks["two"].group and made.id not in {t.id for t in tasks.values()}
+        wt = Path(made.worktree)
+        assert (wt / "README.md").read_text() == "hello\nmore\n"
+        assert (wt / "b.txt").read_text() == "b\nc\n" and not (wt / "a.txt").exists()
+        assert not code.takes and "Its review is open" in code.message.text()
         controller.close()
 
     run_group(loop, tmp_path, body)
+
+
+def _items(tree: Any) -> dict[Any, Any]:
+    """Return a hunk tree's take items by their take."""
+    from app.qt.land.attemptcode import TAKE_ROLE
+
+    found = {}
+    for i in range(tree.topLevelItemCount()):
+        parent = tree.topLevelItem(i)
+        for j in range(parent.childCount()):
+            item = parent.child(j)
+            found[item.data(0, TAKE_ROLE)] = item
+    return found
+
+
+def _ticks(tree: Any) -> list[Any]:
+    """Return the takes a hunk tree lists."""
+    return list(_items(tree))

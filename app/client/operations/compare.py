@@ -1,11 +1,12 @@
-"""Operations on a best-of-N group: its scoreboard, its tests, the pick of a winner."""
+"""Operations on a best-of-N group: its scoreboard, its tests, the pick of a winner, a combine."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 
 from app.client.operations.calls import Asker
-from app.core.compare import FileVersions, GroupChanges, Pick, Scoreboard
+from app.core.compare import Combined, FileVersions, GroupChanges, Pick, Scoreboard, Take
 from app.core.diff import FileDiff
 from app.core.wire import encode
 
@@ -58,6 +59,21 @@ class CompareOperations(Asker):
         """Return one file's rows from `left` to `right`: attempts' ids, or "base"."""
         found: FileDiff = await self.do(
             "compare.diff", FileDiff, changes=_bare(changes), path=path, left=left, right=right
+        )
+        return found
+
+    async def combine_attempts(
+        self, group: str, takes: Sequence[Take], title: str | None = None
+    ) -> Combined:
+        """Make one new task of a group from chosen files and hunks of its attempts.
+
+        `group` is a group id or any attempt's id; each take names an attempt, a path and a
+        hunk (from 1, as the review numbers them) or None for the whole file. Overlapping
+        takes of two attempts, or any other bad take, are refused before anything is made.
+        """
+        wanted = [{"task": t.task, "path": t.path, "hunk": t.hunk} for t in takes]
+        found: Combined = await self.do(
+            "compare.combine", Combined, group=group, takes=wanted, title=title
         )
         return found
 

@@ -20,6 +20,7 @@ from app.core.compare import (
     Attempt,
     GroupChanges,
     Scoreboard,
+    Take,
     outcome_text,
     untestable_state,
 )
@@ -59,6 +60,7 @@ class CompareController:
         view.run_tests_requested.connect(self._on_view_run_tests_requested)
         view.pick_requested.connect(self._on_view_pick_requested)
         view.code.file_chosen.connect(self._on_code_file_chosen)
+        view.code.combine_requested.connect(self._on_code_combine_requested)
 
     def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
         """Run `coro` in the background; a failure shows under the table, never vanishes."""
@@ -131,6 +133,32 @@ class CompareController:
             )
             if token == self._file_token and self.alive():
                 code.show_hunks(path, dict(zip(live, found, strict=True)))
+
+    def _on_code_combine_requested(self, takes: list[tuple[str, str, int]]) -> None:
+        self.spawn(self.combine(takes))
+
+    async def combine(self, takes: list[tuple[str, str, int]]) -> None:
+        """Make one new task of the ticked hunks, then open its review."""
+        code = self.view.code
+        code.combine.setEnabled(False)
+        code.say(f"Combining {len(takes)} hunks…")
+        try:
+            made = await self.ops.combine_attempts(
+                self.ref, [Take(task, path, hunk) for task, path, hunk in takes]
+            )
+        except Refused as refused:
+            if self.alive():
+                code.say(str(refused), error=True)
+            return
+        finally:
+            if self.alive():
+                code.combine.setEnabled(bool(code.takes))
+        if not self.alive():
+            return
+        code.takes.clear()
+        code.say(f"Made {made.task.short_id}: {made.task.title}. Its review is open.")
+        await self.load()
+        self.view.review_requested.emit(made.task.id)
 
     # tests
 

@@ -1,10 +1,17 @@
-"""Operations on a best-of-N group: its scoreboard, its tests, the pick of a winner."""
+"""Operations on a best-of-N group: its scoreboard, its tests, the pick of a winner, a combine."""
 
 from __future__ import annotations
 
-from app.core.compare import FileVersions, GroupChanges, Pick, Scoreboard
+from app.core.compare import Combined, FileVersions, GroupChanges, Pick, Scoreboard, Take
 from app.core.diff import FileDiff
-from app.server.operations.registry import Params, flag, number, operation, text
+from app.server.operations.registry import (
+    Params,
+    flag,
+    number,
+    operation,
+    optional_text,
+    text,
+)
 from app.services.orchard import Orchard, UserError
 
 
@@ -81,3 +88,42 @@ async def open_group(orchard: Orchard, params: Params) -> tuple[Scoreboard, Grou
     from app.services.land import attempts
 
     return await attempts.open_group(orchard, text(params, "ref"))
+
+
+@operation("compare.combine")
+async def combine(orchard: Orchard, params: Params) -> Combined:
+    """Make one new task of a group from chosen files and hunks of its attempts.
+
+    Params: {"group": a group id or any attempt's id, "takes": [{"task": an attempt's id,
+    "path": a file's path in the repository, "hunk": a hunk's number from 1 as the review
+    numbers them (git's -U3 against the review base, whitespace shown), or null for the whole
+    file}, ...], "title": optional}.
+    Everything is checked before anything is made (attempts of the group that have ended,
+    on one base, paths they changed, hunks they have); takes of two attempts that overlap are
+    refused naming both. The value: the new task (succeeded, of the group, on its own branch
+    with one commit), the takes as applied (full ids, attempt numbers, repeats gone) and that
+    commit.
+    """
+    from app.services.land import combine_attempts
+
+    takes = [_take(item) for item in _list(params, "takes")]
+    return await combine_attempts(
+        orchard, text(params, "group"), takes, optional_text(params, "title")
+    )
+
+
+def _list(params: Params, name: str) -> list[object]:
+    value = params.get(name)
+    if not isinstance(value, list):
+        raise UserError(f"the request needs '{name}' as a list")
+    return value
+
+
+def _take(item: object) -> Take:
+    """Read one take of a combine's request: {"task": id, "path": path, "hunk": n or null}."""
+    if not isinstance(item, dict):
+        raise UserError('each take needs to be {"task": id, "path": path, "hunk": n or null}')
+    hunk = item.get("hunk")
+    if hunk is not None and (not isinstance(hunk, int) or isinstance(hunk, bool)):
+        raise UserError("a take's 'hunk' is a whole number from 1, or null for the whole file")
+    return Take(text(item, "task"), text(item, "path"), hunk)

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from app.services.land import review as review
     from app.services.land.archive import archive_commit as archive_commit
     from app.services.land.archive import branch_head as branch_head
+    from app.services.land.combine import combine_attempts as combine_attempts
     from app.services.land.drop import Dropped as Dropped
     from app.services.land.drop import drop_change as drop_change
     from app.services.land.drop import undo_drop as undo_drop
@@ -42,6 +43,7 @@ else:
         ),
         names={
             "archive": ("archive_commit", "branch_head"),
+            "combine": ("combine_attempts",),
             "drop": ("Dropped", "drop_change", "undo_drop"),
             "followup": ("UnsentComments", "comments_to_drop", "send_followup"),
             "landcheck": ("LandCheck", "check_land"),
