@@ -8,7 +8,16 @@ from typing import Any
 
 from app.commands.handler import Handlers, ops_of, print_json
 from app.core.combine import TAKE_FORMAT, parse_take
-from app.core.compare import FIELD_TITLES, FIELDS, Attempt, Scoreboard, Take, TestResult, cells
+from app.core.compare import (
+    FIELD_TITLES,
+    FIELDS,
+    Attempt,
+    Scoreboard,
+    Take,
+    TestResult,
+    attempts_text,
+    cells,
+)
 from app.services.land import compare
 from app.services.orchard import Orchard
 
@@ -112,7 +121,7 @@ def table(board: Scoreboard) -> list[str]:
     """Return the scoreboard as lines of a table, best attempt first; * marks a best value."""
     group = f"group {board.group}" if board.group else "a single attempt"
     test = board.test_command or "none (set one with `orchard project add PATH --test CMD`)"
-    lines = [f"{group}: {len(board.attempts)} attempt(s); test command: {test}", ""]
+    lines = [f"{group}: {attempts_text(len(board.attempts))}; test command: {test}", ""]
     head = "  ".join(_pad(FIELD_TITLES[f].upper(), _WIDTHS[f]) for f in FIELDS)
     lines.append(f"{'#':<2} {'ID':<8}  {head}".rstrip())
     for rank, attempt in enumerate(board.attempts, 1):

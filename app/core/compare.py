@@ -316,6 +316,11 @@ class Pick:
     failed: dict[str, str] = field(default_factory=dict)  # task id -> why
 
 
+def attempts_text(n: int) -> str:
+    """Return "1 attempt" or "3 attempts"."""
+    return "1 attempt" if n == 1 else f"{n} attempts"
+
+
 def untestable_state(task: Task) -> str | None:
     """Say why a task's state keeps its tests from running now, or None if it does not."""
     if task.state is TaskState.QUEUED or task.state in LIVE_STATES:

@@ -46,9 +46,11 @@ def board_of_three() -> Any:
         "g1",
         "make test",
         [
-            attempt("a", 4, 40, replace(PASSED, exit_code=1, output_tail="2 failed\n")),
-            attempt("b", 2, 10, PASSED, cost_usd=0.30),
-            attempt("c", 1, 3, None, cost_usd=0.10, state=TaskState.DISCARDED),
+            attempt(
+                "a", 4, 40, replace(PASSED, exit_code=1, output_tail="2 failed\n"), created_at=1
+            ),
+            attempt("b", 2, 10, PASSED, cost_usd=0.30, created_at=2),
+            attempt("c", 1, 3, None, cost_usd=0.10, state=TaskState.DISCARDED, created_at=3),
         ],
     )
 
@@ -58,7 +60,7 @@ def test_view_shows_attempts_best_first_with_best_values_highlighted(qtbot: Any)
     qtbot.addWidget(view)
     view.set_scoreboard(board_of_three())
     headers = [view.table.horizontalHeaderItem(c).text() for c in range(view.table.columnCount())]
-    assert headers == ["#1 bbbbbbbb", "#2 aaaaaaaa", "#3 cccccccc"]
+    assert headers == ["#2 bbbbbbbb", "#1 aaaaaaaa", "#3 cccccccc"]  # ranked; numbered as launched
     b, a, c = "b" * 32, "a" * 32, "c" * 32
     assert view.cell(b, "tests").text() == "passed in 1.0s"
     assert view.cell(a, "tests").text() == "failed (exit 1, 2 failed)"
@@ -160,7 +162,7 @@ def test_pick_winner_asks_then_discards_the_others(loop: Any, qtbot: Any, tmp_pa
         view.pick.click()
         await until(lambda: "is the winner" in view.message.text(), what="picked")
         assert asked == [2]
-        assert "Discarded 2 other attempt(s)" in view.message.text(), view.message.text()
+        assert "Discarded the other 2 attempts" in view.message.text(), view.message.text()
         header = view.table.horizontalHeaderItem(0).text()
         assert header.startswith("★") and tasks["good"].short_id in header
         assert orchard.task(tasks["two"].id).state is TaskState.DISCARDED
@@ -245,7 +247,7 @@ def test_the_attempts_code_versions_a_pair_and_hunks_of_one_file(
         assert parent is not None and parent.childCount() == 1
         hunk = parent.child(0)
         assert hunk.data(0, TAKE_ROLE) == (tasks["readme"].id, "README.md", 1)
-        assert "+ more" in hunk.toolTip(0)
+        assert "+ more" in hunk.child(0).text(0)
         hunk.setCheckState(0, Qt.CheckState.Checked)
         assert code.combine.isEnabled() and code.combine.text() == "Combine 1 hunk…"
         assert code.ordered_takes() == [(tasks["readme"].id, "README.md", 1)]

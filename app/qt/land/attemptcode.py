@@ -4,7 +4,7 @@ attempt against another, and a hunk picker that builds one result from several a
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QFontDatabase
+from PySide6.QtGui import QColor, QFontDatabase, QTextCursor, QTextFormat
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSplitter,
     QStackedWidget,
+    QTextEdit,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -155,21 +156,28 @@ class AttemptCodeView(QWidget):
         return f"+{entry.insertions} −{entry.deletions}"
 
     def _rebuild_panes(self, who: list[tuple[str, str]]) -> None:
-        for pane in self.panes.values():
-            pane.deleteLater()
-        self.panes = {}
         while self.columns_box.count():
-            self.columns_box.takeAt(0)
+            item = self.columns_box.takeAt(0)
+            if item is not None and item.widget() is not None:
+                item.widget().deleteLater()
+        self.panes = {}
         mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
         for name, task_id in [("Base", BASE), *who]:
-            pane = QPlainTextEdit(self.columns)
+            column = QWidget(self.columns)
+            box = QVBoxLayout(column)
+            box.setContentsMargins(0, 0, 0, 0)
+            box.setSpacing(2)
+            title = QLabel(f"<b>{name}</b>", column)
+            pane = QPlainTextEdit(column)
             pane.setReadOnly(True)
             pane.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
             pane.setFont(mono)
             pane.setPlaceholderText(f"{name}: no such file")
             pane.setProperty("who", name)
+            box.addWidget(title)
+            box.addWidget(pane, 1)
             self.panes[task_id] = pane
-            self.columns_box.addWidget(pane, 1)
+            self.columns_box.addWidget(column, 1)
         # one scroll for all: the versions are read line against line
         for pane in self.panes.values():
             for other in self.panes.values():
@@ -183,9 +191,12 @@ class AttemptCodeView(QWidget):
         if versions.path != self.current_path():
             return
         texts = {BASE: versions.base, **versions.attempts}
+        base_lines = set((versions.base or "").splitlines())
         for who, pane in self.panes.items():
             text = texts.get(who)
             pane.setPlainText(text or "")
+            if who != BASE and text:
+                _mark_new_lines(pane, text, base_lines)
             if who in versions.binary:
                 pane.setPlaceholderText("Binary file: not shown")
             elif text is None:
@@ -223,9 +234,14 @@ class AttemptCodeView(QWidget):
                     item.setCheckState(
                         0, Qt.CheckState.Checked if take in self.takes else Qt.CheckState.Unchecked
                     )
-                    item.setToolTip(0, _preview(diff, number))
-                    item.setFont(0, QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+                    mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+                    item.setFont(0, mono)
+                    preview = QTreeWidgetItem([_preview(diff, number)])
+                    preview.setFlags(Qt.ItemFlag.ItemIsEnabled)
+                    preview.setFont(0, mono)
+                    item.addChild(preview)
                     parent.addChild(item)
+                    item.setExpanded(True)
                 parent.setExpanded(True)
         finally:
             self._filling = False
@@ -302,6 +318,22 @@ class AttemptCodeView(QWidget):
 
     def _title(self, path: str) -> str:
         return f"<b>{path}</b>"
+
+
+def _mark_new_lines(pane: QPlainTextEdit, text: str, base_lines: set[str]) -> None:
+    """Tint the lines of an attempt's version that the base does not have."""
+    tint = QColor(46, 160, 67, 50)  # translucent: reads on light and dark
+    marks = []
+    block = pane.document().firstBlock()
+    for line in text.splitlines():
+        if line not in base_lines and block.isValid():
+            mark = QTextEdit.ExtraSelection()
+            mark.format.setBackground(tint)  # type: ignore[attr-defined]
+            mark.format.setProperty(QTextFormat.Property.FullWidthSelection, True)  # type: ignore[attr-defined]
+            mark.cursor = QTextCursor(block)  # type: ignore[attr-defined]
+            marks.append(mark)
+        block = block.next()
+    pane.setExtraSelections(marks)
 
 
 def _hunk_title(number: int, hunk: Hunk) -> str:

@@ -21,6 +21,7 @@ from app.core.compare import (
     GroupChanges,
     Scoreboard,
     Take,
+    attempts_text,
     outcome_text,
     untestable_state,
 )
@@ -172,7 +173,7 @@ class CompareController:
         testable = [] if board is None else [a.id for a in board.attempts if _testable(a)]
         self._testing = True
         self.view.set_running(True)
-        self.view.show_message(f"Running the tests in {len(testable)} attempt(s)…")
+        self.view.show_message(f"Running the tests in {attempts_text(len(testable))}…")
         for task_id in testable:
             self.view.show_test_running(task_id)
         started = time.time()
@@ -227,7 +228,7 @@ class CompareController:
         failed = "; ".join(f"{i[:8]}: {why}" for i, why in result.failed.items())
         text = f"{short} is the winner; review it, then land it."
         if result.discarded:
-            text += f" Discarded {len(result.discarded)} other attempt(s)."
+            text += f" Discarded {_others(len(result.discarded))}."
         self.view.show_message(
             text + (f" Could not discard: {failed}" if failed else ""), bool(failed)
         )
@@ -236,12 +237,16 @@ class CompareController:
         answer = QMessageBox.question(
             self.view,
             "Pick winner",
-            f"Discard the other {count} attempt(s)?\n\nEach is archived first and can be "
+            f"Discard {_others(count)}?\n\nEach is archived first and can be "
             "brought back with `orchard task restore ID`.",
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
             QMessageBox.StandardButton.No,
         )
         return answer == QMessageBox.StandardButton.Yes
+
+
+def _others(n: int) -> str:
+    return "the other attempt" if n == 1 else f"the other {n} attempts"
 
 
 def _testable(attempt: Attempt) -> bool:

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core.compare import FIELD_TITLES, FIELDS, Attempt, Scoreboard, cells
+from app.core.compare import FIELD_TITLES, FIELDS, Attempt, Scoreboard, attempts_text, cells
 from app.core.states import CLOSED_STATES
 from app.qt.land.attemptcode import AttemptCodeView
 
@@ -77,7 +77,7 @@ class CompareView(QWidget):
         split.addWidget(top)
         split.addWidget(self.code)
         split.setStretchFactor(1, 2)
-        split.setSizes([260, 520])
+        split.setSizes([330, 520])
         outer = QVBoxLayout(self)
         outer.addWidget(split)
 
@@ -88,17 +88,20 @@ class CompareView(QWidget):
         keep = self.selected_task_id()
         self.board = board
         self.table.setColumnCount(len(board.attempts))
+        # numbered in launch order, as the board and the code below number them; ranked here
+        launched = sorted(board.attempts, key=lambda a: a.task.created_at)
+        numbers = {a.id: n for n, a in enumerate(launched, 1)}
         for column, attempt in enumerate(board.attempts):
-            self._fill_column(column, attempt, board)
+            self._fill_column(column, attempt, board, numbers[attempt.id])
         self.summary.setText(_summary(board))
         ids = [a.id for a in board.attempts]
         if ids:
             self.select_task(keep if keep in ids else ids[0])
         self._update_buttons()
 
-    def _fill_column(self, column: int, attempt: Attempt, board: Scoreboard) -> None:
+    def _fill_column(self, column: int, attempt: Attempt, board: Scoreboard, number: int) -> None:
         mark = "★ " if attempt.picked else ""
-        header = f"{mark}#{column + 1} {attempt.task.short_id}"
+        header = f"{mark}#{number} {attempt.task.short_id}"
         self.table.setHorizontalHeaderItem(column, QTableWidgetItem(header))
         texts = {"title": attempt.task.title, **cells(attempt)}
         for row, (name, _) in enumerate(_ROWS):
@@ -202,4 +205,4 @@ def _summary(board: Scoreboard) -> str:
     n = len(board.attempts)
     test = board.test_command or "none"
     group = f"Group {board.group}" if board.group else "One attempt"
-    return f"{group}: {n} attempt(s), best first. Test command: {test}"
+    return f"{group}: {attempts_text(n)}, best first. Test command: {test}"
