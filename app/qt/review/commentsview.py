@@ -217,7 +217,7 @@ class CommentsPanelView(QWidget):
         for path in sorted(by_file):
             header = QListWidgetItem()
             header.setData(HTML_ROLE, f"<b><tt>{html.escape(path)}</tt></b>")
-            header.setFlags(Qt.ItemFlag.NoItemFlags)
+            header.setFlags(Qt.ItemFlag.ItemIsEnabled)  # a heading: not selectable
             self.list.addItem(header)
             for c in sorted(by_file[path], key=lambda c: (c.line, c.created_at)):
                 item = QListWidgetItem()

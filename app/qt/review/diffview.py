@@ -43,7 +43,7 @@ from app.qt.review.threadview import CommentThreadView, ThreadLayer
 Spans = tuple[tuple[int, int], ...]
 WordSpans = Callable[[str, str], tuple[Spans, Spans]]
 UnifiedRows = Callable[[FileDiff], tuple[Row, ...]]
-THREAD_MIN_WIDTH = 320  # a side narrower than this gets its threads across the whole view
+THREAD_MIN_WIDTH = 280  # a side narrower than this gets its threads across the whole view
 MAX_WORD_CHARS = 2000  # longer CHANGE lines get no word highlight
 WORD_CACHE = 4096
 

@@ -8,7 +8,7 @@ from PySide6.QtGui import QPalette
 
 from app.core.markdown import Block, Line, Run, inline_runs, markdown_blocks
 
-_HEADING_SIZES = {1: "130%", 2: "118%", 3: "108%"}
+_HEADING_SIZES = {1: "x-large", 2: "large"}  # smaller headings: bold at the text's size
 
 
 def markdown_html(text: str, palette: QPalette, max_lines: int = 0) -> tuple[str, bool]:
@@ -55,7 +55,7 @@ def _block_html(block: Block, c: _Colours) -> str:
             f'bgcolor="{c.box}"><tr><td><pre style="margin:0;">{code}</pre></td></tr></table>'
         )
     if block.style is Line.HEADING:
-        size = _HEADING_SIZES.get(block.level, "100%")
+        size = _HEADING_SIZES.get(block.level, "medium")
         style = f"font-weight:600; font-size:{size}; margin:6px 0 2px 0;"
         return f'<p style="{style}">{_inline(block.lines[0], c)}</p>'
     if block.style is Line.ITEM:
