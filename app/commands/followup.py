@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from app.commands.handler import Handlers, ops_of, print_json
-from app.core.task import Comment, Task
+from app.core.task import Comment, CommentThread, Task
 from app.services.orchard import Orchard, UserError
 
 _LOCATION = re.compile(r"^(?P<path>.+):(?P<line>[0-9]+)$")
@@ -25,6 +25,11 @@ def add_commands(sub: Any) -> Handlers:
     comment.add_argument("--send", action="store_true", help="send all open comments now")
     comments = sub.add_parser("comments", help="list a task's comments not yet sent")
     comments.add_argument("id")
+    comments.add_argument(
+        "--all",
+        action="store_true",
+        help="every comment, sent and dropped too, with the agent's answer to it",
+    )
     comments.add_argument("--json", action="store_true")
     send = sub.add_parser(
         "followup", help="send open comments and TEXT to the task's agent as a new turn"
@@ -58,6 +63,8 @@ async def cmd_comment(orchard: Orchard, args: argparse.Namespace) -> int:
 
 
 async def cmd_comments(orchard: Orchard, args: argparse.Namespace) -> int:
+    if args.all:
+        return _print_threads(await ops_of(args).comment_threads(args.id), args.json)
     comments = await ops_of(args).comments(args.id, open_only=True)
     if args.json:
         print_json([c.to_json() for c in comments])
@@ -69,6 +76,33 @@ async def cmd_comments(orchard: Orchard, args: argparse.Namespace) -> int:
 
 async def cmd_followup(orchard: Orchard, args: argparse.Namespace) -> int:
     _print_sent(await ops_of(args).send_followup(args.id, args.text))
+    return 0
+
+
+def _print_threads(threads: list[CommentThread], as_json: bool) -> int:
+    if as_json:
+        print_json(
+            [
+                {
+                    **t.comment.to_json(),
+                    "answer": t.answer,
+                    "turn": t.turn,
+                    "answering": t.answering,
+                }
+                for t in threads
+            ]
+        )
+        return 0
+    for t in threads:
+        c = t.comment
+        state = "dropped" if c.dropped_at else "sent" if c.sent_at else "open"
+        print(f"{_describe(c)}\n    [{state}]")
+        if t.turn:
+            going = ", still answering" if t.answering else ""
+            answer = "\n".join(
+                f"    | {line}" for line in (t.answer or "(nothing said)").splitlines()
+            )
+            print(f"    agent, turn {t.turn}{going}:\n{answer}")
     return 0
 
 

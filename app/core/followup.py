@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 
+from app.core.events import Event
 from app.core.profiles import AgentProfile
-from app.core.task import Comment, Task
+from app.core.states import TaskState
+from app.core.task import Comment, CommentThread, Task
 
 _SIDES = {"new": "your version", "old": "the base version"}
 DROP_TRAILER = "Orchard-Dropped"  # the trailer of a commit that drops part of a task's change
@@ -82,3 +84,54 @@ def plan_turn(task: Task, profile: AgentProfile) -> Turn:
         return Turn(number, ask, ask, task.session_id)
     prompt = fresh_prompt(task.prompt, ask) if profile.followup_context else ask
     return Turn(number, prompt, ask)
+
+
+_STARTS = str(TaskState.PREPARING)  # the state every turn of a task opens with
+_GOING = frozenset({_STARTS, str(TaskState.RUNNING)})
+_SAID = (None, "completed")  # a whole agent message, not a streamed part
+_CLOCK_SLACK = 0.001  # log times are rounded to the millisecond
+
+
+@dataclass
+class _LoggedTurn:
+    number: int
+    started_at: float
+    ended: bool = False
+    last: Event | None = field(default=None)  # its latest complete agent message
+
+
+def _logged_turns(events: Iterable[Event]) -> list[_LoggedTurn]:
+    """Return the turns a task's log shows, each with its latest agent message."""
+    turns: list[_LoggedTurn] = []
+    for ev in events:
+        kind = ev.get("kind")
+        if kind == "status" and "status" in ev:
+            if ev["status"] == _STARTS:
+                turns.append(_LoggedTurn(len(turns) + 1, float(ev.get("ts", 0.0))))
+            elif turns and ev["status"] not in _GOING:
+                turns[-1].ended = True
+        elif kind == "message" and turns and ev.get("text") and ev.get("status") in _SAID:
+            turns[-1].last = ev
+    return turns
+
+
+def comment_threads(comments: Iterable[Comment], events: Iterable[Event]) -> list[CommentThread]:
+    """Return each comment with its answer: the first turn that started once it was sent."""
+    turns = _logged_turns(events)
+    threads = []
+    for c in comments:
+        turn = _answering_turn(turns, c.sent_at)
+        if turn is None:
+            threads.append(CommentThread(c))
+            continue
+        last = turn.last or {}
+        threads.append(
+            CommentThread(c, last.get("text"), turn.number, not turn.ended, last.get("seq"))
+        )
+    return threads
+
+
+def _answering_turn(turns: list[_LoggedTurn], sent_at: float | None) -> _LoggedTurn | None:
+    if sent_at is None:
+        return None
+    return next((t for t in turns if t.started_at >= sent_at - _CLOCK_SLACK), None)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from enum import IntEnum
+from typing import NamedTuple
 
 
 class Line(IntEnum):
@@ -82,3 +83,116 @@ def _unmarked(text: str) -> str:
     text = _LINK.sub(lambda m: m.group(1) if m.group(1) == m.group(2) else f"{m[1]} ({m[2]})", text)
     text = _STRONG.sub(lambda m: m.group(1) or m.group(2), text)
     return _EMPHASIS.sub(r"\1", text)
+
+
+class Block(NamedTuple):
+    """Consecutive lines of one style: a heading, a paragraph, a list, a quote or code.
+
+    Text keeps its inline marks (read them with inline_runs); code is kept exactly. `level`
+    is a heading's level (1 to 6); `ordered` says whether a list is numbered.
+    """
+
+    style: Line
+    lines: tuple[str, ...]
+    level: int = 0
+    ordered: bool = False
+
+
+class Run(IntEnum):
+    """How a piece of a line's text is shown."""
+
+    TEXT = 0
+    CODE = 1
+    STRONG = 2
+    EMPHASIS = 3
+    LINK = 4  # its target is the run's third part
+
+
+_RUN = re.compile(
+    rf"(?P<link>{_LINK.pattern})|(?P<strong>{_STRONG.pattern})|(?P<em>{_EMPHASIS.pattern})"
+)
+
+
+def markdown_blocks(text: str) -> list[Block]:
+    """Return `text` as blocks: blank lines part paragraphs, a style change starts a block."""
+    blocks: list[Block] = []
+    fence: str | None = None
+    for raw in text.split("\n"):
+        opened = _FENCE.match(raw)
+        if fence is not None:
+            if opened and opened.group(1)[0] == fence[0] and len(opened.group(1)) >= len(fence):
+                fence = None
+            else:
+                blocks[-1] = blocks[-1]._replace(lines=(*blocks[-1].lines, raw))
+            continue
+        if opened:
+            fence = opened.group(1)
+            blocks.append(Block(Line.CODE, ()))
+            continue
+        _add_line(blocks, raw)
+    return [b for b in blocks if b.lines or b.style is Line.CODE]  # no paragraph separators
+
+
+def _add_line(blocks: list[Block], raw: str) -> None:
+    last = blocks[-1] if blocks else None
+    if not raw.strip():
+        if last is not None and last.style is not Line.CODE and last.lines:
+            blocks.append(Block(Line.TEXT, ()))  # an empty paragraph: the next line starts anew
+        return
+    block = _block_of(raw)
+    if block.style is Line.HEADING:
+        blocks.append(block)
+    elif (
+        last is not None
+        and last.style is block.style
+        and block.style is not Line.CODE
+        and (last.ordered == block.ordered)
+    ):
+        blocks[-1] = last._replace(lines=(*last.lines, *block.lines))
+    elif last is not None and last.style is Line.TEXT and not last.lines:
+        blocks[-1] = block
+    else:
+        blocks.append(block)
+
+
+def _block_of(line: str) -> Block:
+    if heading := _HEADING.match(line):
+        level = len(line.strip()) - len(line.strip().lstrip("#"))
+        return Block(Line.HEADING, (heading.group(1),), level=min(6, level))
+    if bullet := _BULLET.match(line):
+        return Block(Line.ITEM, (bullet.group(2),))
+    if number := _NUMBER.match(line):
+        return Block(Line.ITEM, (number.group(3),), ordered=True)
+    if quote := _QUOTE.match(line):
+        return Block(Line.QUOTE, (quote.group(1),))
+    return Block(Line.TEXT, (line.strip(),))
+
+
+def inline_runs(text: str) -> list[tuple[Run, str, str]]:
+    """Return `text`'s runs (style, text, link target): code spans kept exactly."""
+    runs: list[tuple[Run, str, str]] = []
+    for i, part in enumerate(_CODE_SPAN.split(text)):
+        if i % 2:
+            runs.append((Run.CODE, part, ""))
+            continue
+        at = 0
+        for m in _RUN.finditer(part):
+            if m.start() > at:
+                runs.append((Run.TEXT, part[at : m.start()], ""))
+            runs.append(_run_of(m))
+            at = m.end()
+        if at < len(part):
+            runs.append((Run.TEXT, part[at:], ""))
+    return [r for r in runs if r[1]]
+
+
+def _run_of(m: re.Match[str]) -> tuple[Run, str, str]:
+    if m.group("link"):
+        link = _LINK.match(m.group("link"))
+        assert link is not None
+        return Run.LINK, link.group(1), link.group(2)
+    if m.group("strong"):
+        strong = _STRONG.match(m.group("strong"))
+        assert strong is not None
+        return Run.STRONG, strong.group(1) or strong.group(2), ""
+    return Run.EMPHASIS, m.group("em")[1:-1], ""

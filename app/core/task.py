@@ -101,3 +101,14 @@ class Comment:
 
 
 _TASK_FIELDS = frozenset(Task.__dataclass_fields__) - {"short_id"}
+
+
+@dataclass(frozen=True, slots=True)
+class CommentThread:
+    """A review comment and what its agent answered: the last message of the turn it started."""
+
+    comment: Comment
+    answer: str | None = None  # the turn's last agent message, if it said anything yet
+    turn: int = 0  # the answering turn's number (the task's first turn is 1); 0: none yet
+    answering: bool = False  # that turn is still running: its answer may grow
+    seq: int | None = None  # the answer's event in the task's log

@@ -46,6 +46,10 @@ def test_comment_list_and_followup_run_a_second_turn(cli: Cli, repo: Path) -> No
     queued = cli("task", "show", short, "--json").json()
     assert queued["state"] == "queued" and queued["next_prompt"].startswith("Review comments")
     assert queued["next_prompt"].endswith("echo second; echo two >> a.txt")
+    cli("run")  # the shell runs the review prompt too, and fails: the turn still counts
+    [thread] = cli("task", "comments", short, "--all", "--json").json()
+    assert (thread["text"], thread["turn"], thread["answer"]) == ("use two", 2, None)
+    assert "[sent]\n    agent, turn 2:" in cli("task", "comments", short, "--all").out
 
 
 def test_followup_text_runs_as_the_next_turn(cli: Cli, repo: Path) -> None:

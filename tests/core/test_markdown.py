@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.core.markdown import Line, inline, markdown_lines
+from app.core.markdown import Block, Line, Run, inline, inline_runs, markdown_blocks, markdown_lines
 
 MESSAGE = """## Summary
 I changed **three** files:
@@ -58,3 +58,39 @@ def test_code_spans_are_kept_exactly() -> None:
         "edit __init__.py and snake__case__name"
     )
     assert inline("**bold** and __strong__ text") == "bold and strong text"
+
+
+def test_blocks_group_lines_and_keep_inline_marks_and_code_exactly() -> None:
+    assert markdown_blocks(MESSAGE) == [
+        Block(Line.HEADING, ("Summary",), level=2),
+        Block(Line.TEXT, ("I changed **three** files:",)),
+        Block(Line.ITEM, ("`cart.py`: added *discount* support", "nested item")),
+        Block(Line.ITEM, ("ran the tests",), ordered=True),
+        Block(Line.QUOTE, ("note: see [the docs](https://example.com/docs)",)),
+        Block(
+            Line.CODE,
+            ("def total(items):", "    # a comment, not a heading", "    return sum(items)"),
+        ),
+        Block(Line.TEXT, ("Done.",)),
+    ]
+
+
+def test_a_blank_line_parts_paragraphs_and_an_unclosed_fence_runs_to_the_end() -> None:
+    assert markdown_blocks("one\ntwo\n\nthree\n```\ncode") == [
+        Block(Line.TEXT, ("one", "two")),
+        Block(Line.TEXT, ("three",)),
+        Block(Line.CODE, ("code",)),
+    ]
+
+
+def test_inline_runs_name_their_style_and_keep_code_spans_exactly() -> None:
+    assert inline_runs("see **bold**, `a*b*c` and [docs](https://x.org) or *em*") == [
+        (Run.TEXT, "see ", ""),
+        (Run.STRONG, "bold", ""),
+        (Run.TEXT, ", ", ""),
+        (Run.CODE, "a*b*c", ""),
+        (Run.TEXT, " and ", ""),
+        (Run.LINK, "docs", "https://x.org"),
+        (Run.TEXT, " or ", ""),
+        (Run.EMPHASIS, "em", ""),
+    ]

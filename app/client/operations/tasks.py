@@ -6,7 +6,7 @@ from collections.abc import Collection
 
 from app.client.operations.calls import Asker
 from app.core.landing import Dropped
-from app.core.task import Comment, Task
+from app.core.task import Comment, CommentThread, Task
 
 DropChoice = bool | Collection[int]
 
@@ -87,6 +87,11 @@ class TaskOperations(Asker):
         found: list[Comment] = await self.do(
             "comments.list", list[Comment], ref=ref, open_only=open_only
         )
+        return found
+
+    async def comment_threads(self, ref: str) -> list[CommentThread]:
+        """Return every comment of a task, oldest first, each with its agent's answer if any."""
+        found: list[CommentThread] = await self.do("comments.threads", list[CommentThread], ref=ref)
         return found
 
     async def check_unsent(self, ref: str, verb: str, drop_comments: DropChoice = False) -> None:

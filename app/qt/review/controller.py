@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QWidget
 from app.client import Operations, Refused, ServiceError
 from app.core.diff import FileDiff, FileEntry, ReviewSnapshot
 from app.core.states import ACTIVE_STATES, TaskState
-from app.core.task import Comment, Task
+from app.core.task import Comment, CommentThread, Task
 from app.qt.review.syntax import lexer_for
 from app.qt.review.window import ReviewWindow
 
@@ -40,7 +40,8 @@ class ReviewController:
         self.ops, self.task = ops, task
         self.window = ReviewWindow(parent)
         self.snapshot: ReviewSnapshot | None = None
-        self.comments: list[Comment] = []
+        self.comments: list[Comment] = []  # the open ones: what Request changes sends
+        self.threads: list[CommentThread] = []  # every comment, with the agent's answer
         self._viewed: set[str] = set()
         self._context: dict[str, int] = {}  # lines of context per file path
         self._forced: set[str] = set()  # files loaded despite their placeholder
@@ -276,21 +277,30 @@ class ReviewController:
     # comments
 
     async def refresh_comments(self) -> None:
-        """Read the open comments again and show them."""
-        self.comments = await self.ops.comments(self.task.id, open_only=True)
-        self.window.comments.set_comments(self.comments)
+        """Read the comments and their answers again and show them."""
+        self._show_threads(await self.ops.comment_threads(self.task.id))
+
+    def _show_threads(self, threads: list[CommentThread]) -> None:
+        self.threads = threads
+        self.comments = [
+            t.comment for t in threads if t.comment.sent_at is None and t.comment.dropped_at is None
+        ]
+        self.window.comments.set_comments([t.comment for t in threads])
         self._mark_comments()
 
     def _mark_comments(self) -> None:
         entry = self.window.diff.diff()
         if entry is None:
             self.window.diff.set_comment_marks(set(), set())
+            self.window.diff.set_threads([])
             return
         e = entry.entry
-        old_path = e.old_path or e.path
-        new = {c.line for c in self.comments if c.side == "new" and c.path == e.path}
-        old = {c.line for c in self.comments if c.side == "old" and c.path == old_path}
+        paths = {"new": e.path, "old": e.old_path or e.path}
+        mine = [t for t in self.threads if paths.get(t.comment.side) == t.comment.path]
+        new = {t.comment.line for t in mine if t.comment.side == "new"}
+        old = {t.comment.line for t in mine if t.comment.side == "old"}
         self.window.diff.set_comment_marks(old, new)
+        self.window.diff.set_threads([(t.comment.side, t.comment.line, t) for t in mine])
 
     async def add_comment(self, row: int, side: str, text: str) -> Comment | None:
         """Record a comment on `side`'s line of `row` in the file shown."""
@@ -303,9 +313,7 @@ class ReviewController:
         comment = await self.ops.add_comment(
             self.task.id, path, line[0], text, side=side, quote=line[1]
         )
-        self.comments.append(comment)
-        self.window.comments.set_comments(self.comments)
-        self._mark_comments()
+        self._show_threads([*self.threads, CommentThread(comment)])
         self.window.say(f"Comment saved on {path}:{line[0]}")
         return comment
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from PySide6.QtCore import QPointF, QRect, QRectF, Qt
@@ -134,11 +135,13 @@ class RowPainter:
     def paint(self, p: QPainter, s: dict[str, Any], rect: QRect) -> None:
         """Paint the rows that intersect `rect`; `s` holds the view's scroll and marks."""
         p.fillRect(rect, self.pal.c["base"])
-        rh, first = self.row_height, s["first"]
-        top = first + rect.top() // rh
-        bottom = min(len(self._rows), first + rect.bottom() // rh + 1)
-        for i in range(top, bottom):
-            y = (i - first) * rh
+        rh, first, gaps = self.row_height, s["first"], s.get("gaps")
+        if gaps:
+            rows: Any = self._rows_with_gaps(first, rect, gaps)
+        else:  # no threads: row i is unit i
+            top, end = first + rect.top() // rh, first + rect.bottom() // rh + 1
+            rows = ((i, (i - first) * rh) for i in range(top, min(len(self._rows), end)))
+        for i, y in rows:
             row = self._rows[i]
             if row.kind is RowKind.HUNK:
                 self._paint_hunk(p, row, y, s["width"])
@@ -152,6 +155,16 @@ class RowPainter:
             p.setPen(self.pal.c["divider"])
             half = s["width"] // 2
             p.drawLine(half - 1, rect.top(), half - 1, rect.bottom())
+
+    def _rows_with_gaps(self, first: int, rect: QRect, gaps: Any) -> Iterator[tuple[int, int]]:
+        """Yield the rows in `rect` and their y, each past the room of the threads above it."""
+        rh, units = self.row_height, gaps.units
+        i = gaps.locate(first + rect.top() // rh)[0]
+        y = (gaps.display(i) - first) * rh
+        while i < len(self._rows) and y <= rect.bottom():
+            yield i, y
+            y += rh * (1 + units.get(i, 0))
+            i += 1
 
     def _paint_hunk(self, p: QPainter, row: Row, y: int, width: int) -> None:
         p.fillRect(0, y, width, self.row_height, self.pal.c["hunk"])

@@ -34,13 +34,16 @@ from app.core.diff import (
     unified_rows,
     word_spans,
 )
+from app.core.task import CommentThread
 from app.qt.review.commentsview import CommentEditorView
 from app.qt.review.diffpaint import Palette, RowPainter
 from app.qt.review.syntax import SyntaxColours, lexer_for
+from app.qt.review.threadview import CommentThreadView, ThreadLayer
 
 Spans = tuple[tuple[int, int], ...]
 WordSpans = Callable[[str, str], tuple[Spans, Spans]]
 UnifiedRows = Callable[[FileDiff], tuple[Row, ...]]
+THREAD_MIN_WIDTH = 280  # a side narrower than this gets its threads across the whole view
 MAX_WORD_CHARS = 2000  # longer CHANGE lines get no word highlight
 WORD_CACHE = 4096
 
@@ -93,6 +96,8 @@ class DiffView(QAbstractScrollArea):
         self._editing: tuple[int, str] | None = None
         # The hunks are git's own (3 lines of context, whitespace counted): one can be dropped.
         self.usual_hunks = True
+        self._threads = ThreadLayer(self.viewport(), self._lay_out_threads)
+        self._laid_width = -1  # the width the threads were laid out for
         self.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         self.placeholder = _PlaceholderView(self.viewport())
         self.placeholder.button.clicked.connect(self.load_anyway_requested)
@@ -124,7 +129,7 @@ class DiffView(QAbstractScrollArea):
         """Show `text` (loading, an error) instead of any rows."""
         self._diff, self._rows, self._hunk_rows = None, (), []
         self.editor.hide()
-        self._update_scrollbars()
+        self._lay_out_threads()
         self._show_placeholder(text, load_anyway=False)
 
     def diff(self) -> FileDiff | None:
@@ -148,6 +153,43 @@ class DiffView(QAbstractScrollArea):
         self._marks = {"old": set(old), "new": set(new)}
         self.viewport().update()
 
+    def set_threads(self, threads: list[tuple[str, int, CommentThread]]) -> None:
+        """Show these comment threads (side, line, thread) of the file under their lines."""
+        self._threads.set_threads(threads)
+        self._lay_out_threads()
+
+    def set_threads_shown(self, shown: bool) -> None:
+        """Show the comment threads under their lines (True) or only their marks (False)."""
+        self._threads.shown = shown
+        self._lay_out_threads()
+
+    def threads_shown(self) -> bool:
+        """Say whether comment threads show under their lines."""
+        return self._threads.shown
+
+    def thread_views(self) -> list[CommentThreadView]:
+        """Return the thread boxes of the file shown, shown or not."""
+        return self._threads.thread_views()
+
+    def _lay_out_threads(self, keep_top: bool = True) -> None:
+        """Size the room under each commented row; keep the top row in place if asked."""
+        top = self.first_visible_row()
+        self._threads.lay_out(self._rows, self._thread_column, self.row_height())
+        self._laid_width = self.viewport().width()
+        self._update_scrollbars()
+        if keep_top and self._rows:
+            self.verticalScrollBar().setValue(self._threads.gaps.display(top))
+        self._threads.place(self._top_unit(), self.row_height(), self.viewport().height())
+        self.viewport().update()
+
+    def _thread_column(self, side: str) -> tuple[int, int]:
+        width = self.viewport().width()
+        x, w = self._painter.text_column(side, width)
+        if w < THREAD_MIN_WIDTH:
+            x, w = self._painter.text_column("old", width)[0], width
+            w -= x
+        return x + 4, max(120, min(w - 12, 900))
+
     def _set_rows(self) -> None:
         diff = self._diff
         rows: tuple[Row, ...] = ()
@@ -157,8 +199,7 @@ class DiffView(QAbstractScrollArea):
         self._rows = rows
         self._hunk_rows = [i for i, r in enumerate(rows) if r.kind is RowKind.HUNK]
         self._set_painter_rows()
-        self._update_scrollbars()
-        self.viewport().update()
+        self._lay_out_threads(keep_top=False)
 
     def _one_side(self) -> bool:
         """Say whether the file exists on one side only: added or deleted, shown at full width."""
@@ -191,12 +232,16 @@ class DiffView(QAbstractScrollArea):
 
     def first_visible_row(self) -> int:
         """Return the index of the top row in sight."""
-        return self.verticalScrollBar().value()
+        return self._threads.gaps.first_row(self._top_unit())
 
     def visible_rows(self) -> range:
         """Return the indexes of the rows in sight."""
-        first = self.first_visible_row()
-        return range(first, min(len(self._rows), first + self._page() + 1))
+        last = self._threads.gaps.locate(self._top_unit() + self._page())[0]
+        return range(self.first_visible_row(), min(len(self._rows), last + 1))
+
+    def _top_unit(self) -> int:
+        """Return the display unit (a row or part of a thread's room) at the top."""
+        return self.verticalScrollBar().value()
 
     def current_row(self) -> int:
         """Return the row the keyboard is on, or -1."""
@@ -220,9 +265,9 @@ class DiffView(QAbstractScrollArea):
 
     def ensure_visible(self, row: int, margin: int = 2) -> None:
         """Scroll so `row` is in sight, `margin` rows from the top when it was not."""
-        bar, first = self.verticalScrollBar(), self.first_visible_row()
-        if row < first or row >= first + self._page():
-            bar.setValue(row - margin)
+        bar, unit = self.verticalScrollBar(), self._threads.gaps.display(row)
+        if unit < bar.value() or unit >= bar.value() + self._page():
+            bar.setValue(unit - margin)
 
     def hunk_rows(self) -> list[int]:
         """Return the indexes of the hunk header rows as shown."""
@@ -235,7 +280,7 @@ class DiffView(QAbstractScrollArea):
         if not targets:
             return False
         self.set_current_row(targets[-1] if backwards else targets[0])
-        self.verticalScrollBar().setValue(self._current - 2)
+        self.verticalScrollBar().setValue(self._threads.gaps.display(self._current) - 2)
         return True
 
     def line_at(self, row: int, side: str) -> tuple[int, str] | None:
@@ -296,7 +341,7 @@ class DiffView(QAbstractScrollArea):
             return
         row, side = self._editing
         x, width = self._painter.text_column(side, self.viewport().width())
-        y = (row - self.first_visible_row() + 1) * self.row_height()
+        y = (self._threads.gaps.display(row) - self._top_unit() + 1) * self.row_height()
         width = max(320, min(width, 640))
         self.editor.setGeometry(max(0, x), y, width, self.editor.height())
 
@@ -322,7 +367,7 @@ class DiffView(QAbstractScrollArea):
     def _update_scrollbars(self) -> None:
         v, h = self.verticalScrollBar(), self.horizontalScrollBar()
         page = self._page()
-        v.setRange(0, max(0, len(self._rows) - page))
+        v.setRange(0, max(0, self._threads.gaps.total(len(self._rows)) - page))
         v.setPageStep(page)
         v.setSingleStep(1)
         width = self.viewport().width()
@@ -339,7 +384,8 @@ class DiffView(QAbstractScrollArea):
 
     def _paint_state(self) -> dict[str, Any]:
         return {
-            "first": self.first_visible_row(),
+            "first": self._top_unit(),
+            "gaps": self._threads.gaps,
             "width": self.viewport().width(),
             "hoff": self.horizontalScrollBar().value(),
             "current": self._current if self.hasFocus() or self._editing else -1,
@@ -351,7 +397,11 @@ class DiffView(QAbstractScrollArea):
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
-        self._update_scrollbars()
+        if self.viewport().width() != self._laid_width and self._threads.views:
+            self._lay_out_threads()  # wrapped text: the threads' heights change
+        else:
+            self._update_scrollbars()
+            self._place_threads()
         self.placeholder.setGeometry(self.viewport().rect())
         self._place_editor()
 
@@ -361,10 +411,14 @@ class DiffView(QAbstractScrollArea):
             self.syntax = SyntaxColours(dark=self._dark())
             self._painter = RowPainter(self.fontMetrics(), Palette(self._dark()), self.syntax)
             self._set_painter_rows()
-            self._update_scrollbars()
+            self._lay_out_threads()  # the row height may have changed
+
+    def _place_threads(self) -> None:
+        self._threads.place(self._top_unit(), self.row_height(), self.viewport().height())
 
     def _on_scrolled(self, _value: int) -> None:
         self._place_editor()
+        self._place_threads()
         self.viewport().update()
 
     def wheelEvent(self, event: QWheelEvent) -> None:
@@ -372,7 +426,7 @@ class DiffView(QAbstractScrollArea):
         if dx or event.modifiers() & Qt.KeyboardModifier.ShiftModifier:
             self.horizontalScrollBar().setValue(self.horizontalScrollBar().value() - (dx or dy))
         else:
-            self.verticalScrollBar().setValue(self.first_visible_row() - dy // 40)  # 3 rows a notch
+            self.verticalScrollBar().setValue(self._top_unit() - dy // 40)  # 3 rows a notch
         event.accept()
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
@@ -390,8 +444,8 @@ class DiffView(QAbstractScrollArea):
             self.set_current_row(row, side)
 
     def _hit(self, pos: QPoint) -> tuple[int, str, bool] | None:
-        row = self.first_visible_row() + pos.y() // self.row_height()
-        if not 0 <= row < len(self._rows):
+        row, inside = self._threads.gaps.locate(self._top_unit() + pos.y() // self.row_height())
+        if inside >= 0 or not 0 <= row < len(self._rows):  # the room of a thread
             return None
         side, in_gutter = self._painter.hit(pos.x(), self.viewport().width(), self._rows[row])
         return row, side, in_gutter

@@ -28,7 +28,7 @@ from app.qt.review.filelistview import FileListView, describe
 
 KEYS_HELP = (
     "Keys: ] / [ or Alt+↓ / Alt+↑ next/previous file · j / k next/previous hunk · "
-    "click a line number or press c to comment · u unified · w ignore whitespace"
+    "click a line number or press c to comment · t threads · u unified · w ignore whitespace"
 )
 
 
@@ -72,6 +72,9 @@ class ReviewWindow(QWidget):
         self.unified.setToolTip("One column instead of old and new side by side (u)")
         self.whitespace = QCheckBox("Ignore whitespace", self)
         self.whitespace.setToolTip("Hide changes that only touch whitespace (w)")
+        self.threads = QCheckBox("Threads", self)
+        self.threads.setChecked(True)
+        self.threads.setToolTip("Show each comment and the agent's answer under its line (t)")
         self._build_layout()
         self._connect()
         self.resize(1360, 860)
@@ -128,6 +131,7 @@ class ReviewWindow(QWidget):
             self.undo_drop_button,
             self.unified,
             self.whitespace,
+            self.threads,
         ):
             tools.addWidget(widget)
         tools.addStretch(1)
@@ -152,6 +156,7 @@ class ReviewWindow(QWidget):
     def _connect(self) -> None:
         self.unified.toggled.connect(self.diff.set_unified)
         self.whitespace.toggled.connect(self.ignore_whitespace_toggled)
+        self.threads.toggled.connect(self.diff.set_threads_shown)
         for keys, slot in (
             (("]", "Alt+Down", "n"), self.next_file),
             (("[", "Alt+Up", "p"), self.previous_file),
@@ -159,6 +164,7 @@ class ReviewWindow(QWidget):
             (("k", ","), self.previous_hunk),
             (("u",), self.unified.toggle),
             (("w",), self.whitespace.toggle),
+            (("t",), self.threads.toggle),
         ):
             for key in keys:
                 shortcut = QShortcut(QKeySequence(key), self)

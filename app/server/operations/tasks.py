@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from app.core.landing import Dropped
-from app.core.task import Comment, Task
+from app.core.task import Comment, CommentThread, Task
 from app.server.operations.registry import (
     Params,
     drop_choice,
@@ -95,6 +95,21 @@ async def comments(orchard: Orchard, params: Params) -> list[Comment]:
     """Return a task's review comments, oldest first; only the unsent ones if asked."""
     task = orchard.task(text(params, "ref"))
     return orchard.store.comments(task.id, flag(params, "open_only"))
+
+
+@operation("comments.threads")
+async def comment_threads(orchard: Orchard, params: Params) -> list[CommentThread]:
+    """Return every comment of a task, oldest first, each with the agent's answer if any."""
+    from app.core.followup import comment_threads
+    from app.services.store import read_turn_events
+
+    task = orchard.task(text(params, "ref"))
+    comments = orchard.store.comments(task.id)
+    if not any(c.sent_at is not None for c in comments):
+        return comment_threads(comments, [])  # nothing sent: no log to read
+    path = orchard.home.logs / task.id / "events.jsonl"
+    events = await asyncio.to_thread(read_turn_events, path)
+    return comment_threads(comments, events)
 
 
 @operation("comments.check_unsent")

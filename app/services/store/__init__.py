@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from app.services.store.logs import MaskedSinks as MaskedSinks
     from app.services.store.logs import TaskLogWriter as TaskLogWriter
     from app.services.store.logs import follow_bytes as follow_bytes
+    from app.services.store.logs import read_turn_events as read_turn_events
     from app.services.store.search import SearchHit as SearchHit
     from app.services.store.search import search_logs as search_logs
 else:
@@ -23,7 +24,13 @@ else:
         modules=("logs",),
         names={
             "database": ("ReportBatch", "Store", "StoreCorrupt", "StoreError", "move_aside"),
-            "logs": ("HeldOutput", "MaskedSinks", "TaskLogWriter", "follow_bytes"),
+            "logs": (
+                "HeldOutput",
+                "MaskedSinks",
+                "TaskLogWriter",
+                "follow_bytes",
+                "read_turn_events",
+            ),
             "search": ("SearchHit", "search_logs"),
         },
     )

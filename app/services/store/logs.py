@@ -267,3 +267,35 @@ def _read_from(path: Path, offset: int, limit: int = 4 * _BUFFER) -> bytes:
     with open(path, "rb") as f:
         f.seek(offset)
         return f.read(limit)
+
+
+_TURN_MARKS = (b'"kind":"message"', b'"text":"state: ')
+
+
+def read_turn_events(path: Path) -> list[Event]:
+    """Return a log's agent messages and state changes, the events that show its turns.
+
+    The bytes are scanned first: of a million events, only the few matching lines are parsed.
+    A missing log reads as empty; a damaged line is skipped.
+    """
+    events: list[Event] = []
+    if not path.exists():
+        return events
+    rest = b""
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(4 * _BUFFER), b""):
+            lines = (rest + chunk).split(b"\n")
+            rest = lines.pop()
+            events += _turn_events(lines)
+    return events + _turn_events([rest])
+
+
+def _turn_events(lines: list[bytes]) -> list[Event]:
+    out = []
+    for line in lines:
+        if any(mark in line for mark in _TURN_MARKS):
+            try:
+                out.append(orjson.loads(line))
+            except orjson.JSONDecodeError:
+                continue
+    return out
