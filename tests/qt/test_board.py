@@ -464,26 +464,27 @@ def tree(proxy: BoardFilterModel) -> dict[str, list[Any]]:
 def test_attempts_of_one_prompt_are_one_row_with_each_attempt_under_it(view: BoardView) -> None:
     model = view.board_model
     model.set_tasks(
-        [attempt(3, S.QUEUED), attempt(1, S.SUCCEEDED, started_at=NOW - 90, finished_at=NOW - 30),
-         attempt(2), make_task(4)]
+        [attempt(3, S.QUEUED), attempt(1, S.SUCCEEDED, cost_usd=0.1, finished_at=NOW - 30),
+         attempt(2, cost_usd=0.2), make_task(4)]
     )  # fmt: skip
     assert tree(view.filter_model) == {
         "Running (2)": [
             "Task 4",
-            ("Coupons · 3 attempts", ["#1 · Ready for review", "#2 · Running", "#3 · Queued"]),
+            (
+                "Coupons · 3 attempts · 1 queued · 1 running · 1 ready for review · $0.300",
+                ["#1 · Ready for review", "#2 · Running", "#3 · Queued"],
+            ),
         ]
     }
     row = model.group_index("g1")
-    assert (
-        row.siblingAtColumn(BoardColumn.EVENT).data() == "1 queued · 1 running · 1 ready for review"
-    )
-    assert row.siblingAtColumn(BoardColumn.ELAPSED).data() == "1:00"
+    assert row.siblingAtColumn(BoardColumn.EVENT).data() == ""
     assert model.task(row) is None and row.data(ATTEMPTS_ROLE) == "g1"
     second = model.index_of("task00002")
-    assert model.task(second) == attempt(2) and second.parent() == row
+    assert model.task(second) == attempt(2, cost_usd=0.2) and second.parent() == row
     assert "attempt #2" in second.data(Qt.ItemDataRole.ToolTipRole)
     index = view.filter_model.mapFromSource(row)
     assert view.tree.isExpanded(index)
+    assert view.tree.isFirstColumnSpanned(index.row(), index.parent())
     assert view.select_task("task00003")
     assert view.selected_ids() == ["task00003"]
 
@@ -505,7 +506,7 @@ def test_an_attempts_change_shows_live_and_moves_its_group_when_its_section_chan
     assert tree(view.filter_model) == {
         "Queued (1)": [
             (
-                "Coupons · 3 attempts",
+                "Coupons · 3 attempts · 1 queued · 2 ready for review",
                 ["#1 · Ready for review", "#2 · Ready for review", "#3 · Queued"],
             )
         ]
@@ -527,7 +528,12 @@ def test_a_lone_attempt_is_a_plain_row_and_the_group_forms_and_parts_live(
     view.select_task("task00001")
     model.update_tasks([attempt(3, S.QUEUED), attempt(2, S.QUEUED)])
     assert tree(view.filter_model) == {
-        "Running (1)": [("Coupons · 3 attempts", ["#1 · Running", "#2 · Queued", "#3 · Queued"])]
+        "Running (1)": [
+            (
+                "Coupons · 3 attempts · 2 queued · 1 running",
+                ["#1 · Running", "#2 · Queued", "#3 · Queued"],
+            )
+        ]
     }
     assert view.selected_ids() == ["task00001"]
     model.remove_task("task00002")
@@ -566,7 +572,9 @@ def test_the_filter_shows_a_matching_attempt_under_its_group_row(view: BoardView
         [attempt(1), attempt(2, agent="codex"), make_task(3, title="codex elsewhere")]
     )
     view.set_filter_text("codex coupons")
-    assert tree(view.filter_model) == {"Running (2)": [("Coupons · 2 attempts", ["#2 · Running"])]}
+    assert tree(view.filter_model) == {
+        "Running (2)": [("Coupons · 2 attempts · 2 running", ["#2 · Running"])]
+    }
     view.set_filter_text("codex")
     assert len(tree(view.filter_model)["Running (2)"]) == 2
     view.set_filter_text("nothing")

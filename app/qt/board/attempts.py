@@ -29,6 +29,11 @@ def attempts_title(tasks: Sequence[Task]) -> str:
     return f"{tasks[0].title} · {len(tasks)} attempts"
 
 
+def attempts_line(tasks: Sequence[Task], usage: str) -> str:
+    """Return a group row's whole line: title, attempts, their states, their total `usage`."""
+    return " · ".join(filter(None, (attempts_title(tasks), state_counts(tasks), usage)))
+
+
 def state_counts(tasks: Sequence[Task]) -> str:
     """Return how many attempts are in each state, in lifecycle order: '2 running · 1 failed'."""
     counts = Counter(task.state for task in tasks)

@@ -31,6 +31,7 @@ from app.core.tasktext import elapsed
 from app.qt.board.attempts import (
     GROUP_KEY,
     attempt_title,
+    attempts_line,
     attempts_title,
     group_key,
     launch_key,
@@ -160,15 +161,11 @@ CELL_ROLES = [
     Qt.ItemDataRole.TextAlignmentRole,
 ]
 
-# What each column shows of an attempt group's row.
-_GROUP_CELLS: tuple[Callable[[Sequence[Task], float], str], ...] = (
-    lambda tasks, now: attempts_title(tasks),
-    lambda tasks, now: ", ".join(dict.fromkeys(task.agent for task in tasks)),
-    lambda tasks, now: elapsed(max(tasks, key=lambda t: elapsed_seconds(t, now)), now),
-    lambda tasks, now: "",
-    lambda tasks, now: usage_text(total_usage(tasks)),
-    lambda tasks, now: state_counts(tasks),
-)
+
+def _group_cell(tasks: Sequence[Task], column: int) -> str:
+    """Return what a column shows of an attempt group's row: it is one line, in the first."""
+    return attempts_line(tasks, usage_text(total_usage(tasks))) if column == 0 else ""
+
 
 _SORT_VALUES: dict[SortKey, Callable[[Task, float], float | str]] = {
     SortKey.NEWEST: lambda task, now: -task.created_at,
@@ -603,7 +600,7 @@ class BoardModel(QAbstractItemModel):
     def _group_data(self, group: str, column: int, role: int) -> Any:
         tasks = [self._tasks[task_id] for task_id in self._members[group]]
         if role in (_DISPLAY, CELL_ROLE):
-            return _GROUP_CELLS[column](tasks, self._clock())
+            return _group_cell(tasks, column)
         if role in _SORT_KEY_OF_ROLE:
             key, now = _SORT_KEY_OF_ROLE[role], self._clock()
             if key is SortKey.ELAPSED:

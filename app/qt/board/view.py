@@ -316,6 +316,7 @@ class BoardView(QWidget):
         tree = self.tree
         tree.setModel(self.filter_model)
         tree.setUniformRowHeights(True)
+        tree.setIndentation(14)  # an attempt is two levels in: its title keeps its room
         tree.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         tree.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         tree.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -497,5 +498,6 @@ class BoardView(QWidget):
 
     def _show_attempts(self, index: QModelIndex) -> None:
         group = index.data(ATTEMPTS_ROLE)
-        if group:
+        if group:  # one line across the columns: its title, attempts, their states and usage
+            self.tree.setFirstColumnSpanned(index.row(), index.parent(), True)
             self.tree.setExpanded(index, group not in self._collapsed_attempts)
