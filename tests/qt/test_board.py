@@ -577,6 +577,9 @@ def test_the_filter_shows_a_matching_attempt_under_its_group_row(view: BoardView
     }
     view.set_filter_text("codex")
     assert len(tree(view.filter_model)["Running (2)"]) == 2
+    assert tree(view.filter_model)["Running (2)"][0] == "codex elsewhere"  # newest first
+    view.set_sort_key("oldest")  # a group sorts by its first attempt
+    assert tree(view.filter_model)["Running (2)"][1] == "codex elsewhere"
     view.set_filter_text("nothing")
     assert tree(view.filter_model) == {}
     view.set_filter_text("")
