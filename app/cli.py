@@ -211,7 +211,7 @@ def _has_display() -> bool:
 
 
 async def _terminal_demo() -> int:
-    """Run the demo in the terminal: three demo-agent tasks, live, then how to look closer."""
+    """Run the demo in the terminal: the demo agent's tasks, live, then how to look closer."""
     from app.services.demo import start_demo
 
     orchard, _, _ = await start_demo()

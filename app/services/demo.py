@@ -17,10 +17,12 @@ DEMO_FILES = {
     "tests/test_cart.py": "from shop.cart import total\n\n\ndef test_total():\n"
     "    assert total([1, 2]) == 3\n",
 }
+# Title, prompt, attempts: the discount helper is tried three times (best of 3), so the
+# board shows an attempt group and the compare window has something to compare.
 DEMO_PROMPTS = (
-    ("Add a discount helper", "Add a function that applies a percentage discount to a price."),
-    ("Document the cart", "Write a short guide to the cart module for new contributors."),
-    ("Add tax support", "Add VAT calculation to the cart total, with a test."),
+    ("Add a discount helper", "Add a function that applies a percentage discount to a price.", 3),
+    ("Document the cart", "Write a short guide to the cart module for new contributors.", 1),
+    ("Add tax support", "Add VAT calculation to the cart total, with a test.", 1),
 )
 
 
@@ -44,6 +46,8 @@ async def start_demo(root: Path | None = None) -> tuple[Orchard, Project, list[T
     repo = await make_demo_repo(folder)
     project = await orchard.add_project(str(repo), name="demo-shop")
     tasks = []
-    for title, prompt in DEMO_PROMPTS:
-        tasks += await orchard.new_tasks(project.name, prompt, agent="demo", title=title)
+    for title, prompt, attempts in DEMO_PROMPTS:
+        tasks += await orchard.new_tasks(
+            project.name, prompt, agent="demo", title=title, attempts=attempts
+        )
     return orchard, project, tasks

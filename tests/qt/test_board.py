@@ -16,6 +16,7 @@ from pytestqt.qtbot import QtBot
 from app.core.states import TaskState
 from app.core.task import Task
 from app.qt.board.model import (
+    ATTEMPTS_ROLE,
     CELL_ROLES,
     TASK_ID_ROLE,
     BoardColumn,
@@ -436,3 +437,166 @@ def test_progress_updates_keep_no_old_snapshots_alive(view: BoardView) -> None:
     gc.collect()
     assert sum(type(o) is Task for o in gc.get_objects()) <= alive + len(tasks)
     assert len(shown(view.filter_model)["Running (20)"]) == 20
+
+
+# best-of-N: a prompt's attempts are one row
+
+
+def attempt(n: int, state: TaskState = S.RUNNING, **fields: Any) -> Task:
+    """Return attempt `n` of the three-attempt prompt "Coupons" (group g1), launched at n."""
+    return make_task(n, state, title="Coupons", prompt="add coupons", group="g1", **fields)
+
+
+def tree(proxy: BoardFilterModel) -> dict[str, list[Any]]:
+    """Return the visible board as {section: [title, or (group title, [attempt titles])]}."""
+    board: dict[str, list[Any]] = {}
+    for row in range(proxy.rowCount()):
+        section = proxy.index(row, 0)
+        rows: list[Any] = []
+        for child in range(proxy.rowCount(section)):
+            index = proxy.index(child, 0, section)
+            attempts = [proxy.index(r, 0, index).data() for r in range(proxy.rowCount(index))]
+            rows.append((index.data(), attempts) if attempts else index.data())
+        board[section.data()] = rows
+    return board
+
+
+def test_attempts_of_one_prompt_are_one_row_with_each_attempt_under_it(view: BoardView) -> None:
+    model = view.board_model
+    model.set_tasks(
+        [attempt(3, S.QUEUED), attempt(1, S.SUCCEEDED, cost_usd=0.1, finished_at=NOW - 30),
+         attempt(2, cost_usd=0.2), make_task(4)]
+    )  # fmt: skip
+    assert tree(view.filter_model) == {
+        "Running (2)": [
+            "Task 4",
+            (
+                "Coupons · 3 attempts · 1 queued · 1 running · 1 ready for review · $0.300",
+                ["#1 · Ready for review", "#2 · Running", "#3 · Queued"],
+            ),
+        ]
+    }
+    row = model.group_index("g1")
+    assert row.siblingAtColumn(BoardColumn.EVENT).data() == ""
+    assert model.task(row) is None and row.data(ATTEMPTS_ROLE) == "g1"
+    second = model.index_of("task00002")
+    assert model.task(second) == attempt(2, cost_usd=0.2) and second.parent() == row
+    assert "attempt #2" in second.data(Qt.ItemDataRole.ToolTipRole)
+    index = view.filter_model.mapFromSource(row)
+    assert view.tree.isExpanded(index)
+    assert view.tree.isFirstColumnSpanned(index.row(), index.parent())
+    assert view.select_task("task00003")
+    assert view.selected_ids() == ["task00003"]
+
+
+def test_an_attempts_change_shows_live_and_moves_its_group_when_its_section_changes(
+    view: BoardView, qtbot: QtBot
+) -> None:
+    model = view.board_model
+    model.set_tasks([attempt(1), attempt(2), attempt(3, S.QUEUED)])
+    assert view.select_task("task00002")
+    changed: list[tuple[int, int, int]] = []
+    model.dataChanged.connect(lambda a, b, *_: changed.append((a.row(), b.row(), a.column())))
+    model.update_task(attempt(2, last_event="Editing cart.py"))
+    assert model.index_of("task00002", BoardColumn.EVENT).data() == "Editing cart.py"
+    group_row = model.group_index("g1").row()
+    assert changed == [(1, 1, BoardColumn.CHANGES), (group_row, group_row, 0)]
+    with qtbot.assertNotEmitted(view.selection_changed):
+        model.update_tasks([attempt(1, S.SUCCEEDED), attempt(2, S.SUCCEEDED)])
+    assert tree(view.filter_model) == {
+        "Queued (1)": [
+            (
+                "Coupons · 3 attempts · 1 queued · 2 ready for review",
+                ["#1 · Ready for review", "#2 · Ready for review", "#3 · Queued"],
+            )
+        ]
+    }
+    assert view.selected_ids() == ["task00002"]
+    assert view.tree.currentIndex().data(TASK_ID_ROLE) == "task00002"
+    model.update_task(attempt(3, S.FAILED))
+    assert list(tree(view.filter_model)) == ["Ready for review (1)"]
+    assert view.tree.isExpanded(view.filter_model.mapFromSource(model.group_index("g1")))
+
+
+def test_a_lone_attempt_is_a_plain_row_and_the_group_forms_and_parts_live(
+    view: BoardView,
+) -> None:
+    model = view.board_model
+    model.update_task(attempt(1))
+    assert tree(view.filter_model) == {"Running (1)": ["Coupons"]}
+    assert not model.group_index("g1").isValid()
+    view.select_task("task00001")
+    model.update_tasks([attempt(3, S.QUEUED), attempt(2, S.QUEUED)])
+    assert tree(view.filter_model) == {
+        "Running (1)": [
+            (
+                "Coupons · 3 attempts · 2 queued · 1 running",
+                ["#1 · Running", "#2 · Queued", "#3 · Queued"],
+            )
+        ]
+    }
+    assert view.selected_ids() == ["task00001"]
+    model.remove_task("task00002")
+    assert tree(view.filter_model)["Running (1)"][0][1] == ["#1 · Running", "#2 · Queued"]
+    model.remove_task("task00001")
+    assert tree(view.filter_model) == {"Queued (1)": ["Coupons"]}
+    assert model.task_count() == 1 and model.attempt_groups() == []
+
+
+def test_activating_a_group_row_asks_for_compare_and_arrows_fold_it(
+    view: BoardView, qtbot: QtBot
+) -> None:
+    view.board_model.set_tasks([attempt(1), attempt(2)])
+    view.tree.setFocus()
+    qtbot.keyClick(view.tree, Qt.Key.Key_Down)
+    current = view.tree.currentIndex()
+    assert current.data(ATTEMPTS_ROLE) == "g1" and view.selected_ids() == []
+    with qtbot.waitSignal(view.compare_requested, timeout=100) as blocker:
+        qtbot.keyClick(view.tree, Qt.Key.Key_Return)
+    assert blocker.args == ["g1"]
+    qtbot.keyClick(view.tree, Qt.Key.Key_Left)
+    assert not view.tree.isExpanded(current)
+    qtbot.keyClick(view.tree, Qt.Key.Key_Right)
+    assert view.tree.isExpanded(current)
+    qtbot.keyClick(view.tree, Qt.Key.Key_Down)
+    assert view.selected_ids() == ["task00001"]
+    with qtbot.waitSignal(view.compare_requested, timeout=100) as blocker:
+        view.compare_action.setData("g1")
+        view.compare_action.trigger()
+    assert blocker.args == ["g1"]
+    assert [a.text() for a in view.group_menu.actions()] == ["Compare attempts…"]
+
+
+def test_the_filter_shows_a_matching_attempt_under_its_group_row(view: BoardView) -> None:
+    view.board_model.set_tasks(
+        [attempt(1), attempt(2, agent="codex"), make_task(3, title="codex elsewhere")]
+    )
+    view.set_filter_text("codex coupons")
+    assert tree(view.filter_model) == {
+        "Running (2)": [("Coupons · 2 attempts · 2 running", ["#2 · Running"])]
+    }
+    view.set_filter_text("codex")
+    assert len(tree(view.filter_model)["Running (2)"]) == 2
+    assert tree(view.filter_model)["Running (2)"][0] == "codex elsewhere"  # newest first
+    view.set_sort_key("oldest")  # a group sorts by its first attempt
+    assert tree(view.filter_model)["Running (2)"][1] == "codex elsewhere"
+    view.set_filter_text("nothing")
+    assert tree(view.filter_model) == {}
+    view.set_filter_text("")
+    group = view.filter_model.mapFromSource(view.board_model.group_index("g1"))
+    assert view.tree.isExpanded(group) and view.filter_model.rowCount(group) == 2
+
+
+def test_thousands_of_tasks_in_groups_stay_quick(view: BoardView) -> None:
+    tasks = [make_task(n, S.RUNNING, group=f"g{n // 3}") for n in range(2000)]
+    start = time.perf_counter()
+    view.board_model.set_tasks(tasks)
+    view.select_task("task00010")
+    for n, task in enumerate(tasks):
+        state = S.SUCCEEDED if n % 2 else task.state
+        view.board_model.update_task(dataclasses.replace(task, state=state, last_event="tick"))
+    view.set_filter_text("task 1")
+    view.set_sort_key("title")
+    assert time.perf_counter() - start < 15  # a guard against a quadratic, as above
+    assert len(view.board_model.attempt_groups()) == 667
+    assert view.selected_ids() == ["task00010"]

@@ -268,3 +268,33 @@ def test_follow_up_from_the_header_runs_a_second_turn(loop: Any, tmp_path: Path)
         await s.close()
 
     run(loop, scenario)
+
+
+def test_activating_an_attempt_group_on_the_board_opens_its_compare_window(
+    loop: Any, tmp_path: Path
+) -> None:
+    repo = make_repo(tmp_path / "repo")
+
+    async def scenario() -> None:
+        s = await session(tmp_path / "home", repo)
+        tasks = await s.orchard.new_tasks(
+            "repo", "echo hi > new.txt", agent="shell", title="Coupons", attempts=3
+        )
+        group = tasks[0].group
+        assert group is not None
+        board = s.window.board
+        await until(lambda: board.board_model.group_index(group).isValid(), what="the group")
+        row = board.filter_model.mapFromSource(board.board_model.group_index(group))
+        assert board.filter_model.rowCount(row) == 3
+        board.tree.activated.emit(row)
+        compare = _landing(s).compares[group]
+        await until(lambda: compare.view.board is not None, what="the scoreboard")
+        assert compare.view.table.columnCount() == 3
+        assert compare.view.isVisible()
+        board.tree.activated.emit(row)  # a second activation raises the same window
+        assert list(_landing(s).compares) == [group]
+        view = compare.view
+        await s.close()
+        assert not shiboken6.isValid(view) or not view.isVisible()
+
+    run(loop, scenario)

@@ -169,19 +169,26 @@ def test_demo_runs_end_to_end(loop: Any, tmp_path: Path, monkeypatch: Any) -> No
     async def scenario() -> None:
         s = Session(tmp_path / "home")
         await s.controller.projects.try_demo()
-        await until(lambda: len(s.controller._tasks) == 3)
+        await until(lambda: len(s.controller._tasks) == 5)
         await until(
             lambda: all(t.state is TaskState.SUCCEEDED for t in s.controller._tasks.values()),
             what="demo done",
         )
         for task in s.controller._tasks.values():
             assert task.files_changed == 2 and task.agent == "demo"
-        # a newcomer can land all three: the demo's tasks do not clash with each other
+        # one prompt is tried three times: one row on the board, its attempts under it
+        [group] = s.window.board.board_model.attempt_groups()
+        assert (
+            s.window.board.board_model.rowCount(s.window.board.board_model.group_index(group)) == 3
+        )
+        # a newcomer can land one of each prompt: the demo's prompts do not clash
         from app.qt.land.forecastcontroller import ForecastController
 
         [forecaster] = [t for t in s.controller.tools if isinstance(t, ForecastController)]
         result = await forecaster.refresh()
-        assert all(not result.for_task(t) for t in s.controller._tasks)
+        firsts = {t.title: t.id for t in s.controller._tasks.values()}
+        ids = set(firsts.values())
+        assert all(not {c.other for c in result.for_task(t)} & ids for t in ids)
         await s.close()
 
     run(loop, scenario)

@@ -1,4 +1,4 @@
-"""The task board: a filter line, a sort choice, the grouped task tree and bulk actions."""
+"""The task board: a filter line, a sort choice, the task tree by state and bulk actions."""
 
 from __future__ import annotations
 
@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
 from app.core.states import TaskState
 from app.core.task import Task
 from app.qt.board.model import (
+    ATTEMPTS_ROLE,
     CELL_ROLE,
     CELL_ROLES,
     GROUP_ROLE,
@@ -55,7 +56,7 @@ AnyIndex = QModelIndex | QPersistentModelIndex
 S = TaskState
 TICK_MS = 1000
 _MOVE = QAbstractItemView.CursorAction
-# Where to look for a task row when the cursor lands on a group header.
+# Where to look for a task or attempt group row when the cursor lands on a section header.
 _DOWNWARD = (_MOVE.MoveDown, _MOVE.MoveNext, _MOVE.MovePageDown, _MOVE.MoveHome)
 _UPWARD = (_MOVE.MoveUp, _MOVE.MovePrevious, _MOVE.MovePageUp, _MOVE.MoveEnd)
 # Which states each bulk action applies to; an action acts on the matching part of a selection.
@@ -70,32 +71,37 @@ _CELL_ROLE_SET = frozenset(CELL_ROLES)
 _HAS_DISPLAY = QStyleOptionViewItem.ViewItemFeature.HasDisplay
 
 
-def _is_task(index: AnyIndex) -> bool:
+def _is_row(index: AnyIndex) -> bool:
+    """Say whether `index` is a task's or an attempt group's row, not a section header."""
     return index.isValid() and index.parent().isValid()
 
 
+def _is_task(index: AnyIndex) -> bool:
+    return index.isValid() and index.data(TASK_ID_ROLE) is not None
+
+
 class BoardTreeView(QTreeView):
-    """A tree whose cursor keys (and j/k) step over group headers; Enter activates a task."""
+    """A tree whose cursor keys (and j/k) step over section headers; Enter activates a row."""
 
     def moveCursor(
         self, cursorAction: QAbstractItemView.CursorAction, modifiers: Qt.KeyboardModifier
     ) -> QModelIndex:
-        """Move like QTreeView, then on to the nearest task row if that landed on a header."""
+        """Move like QTreeView, then on to the nearest row if that landed on a header."""
         target = super().moveCursor(cursorAction, modifiers)
         step = 1 if cursorAction in _DOWNWARD else -1 if cursorAction in _UPWARD else 0
-        if not step or _is_task(target):
+        if not step or _is_row(target):
             return target
         found = self._nearest_task(target, step) or self._nearest_task(target, -step)
         return found or QModelIndex(self.currentIndex())
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
-        """Map j/k to Down/Up and Enter to activation of the current task."""
+        """Map j/k to Down/Up and Enter to activation of the current row."""
         plain = not event.modifiers() & ~Qt.KeyboardModifier.ShiftModifier
         key = Qt.Key(event.key())
         if plain and key in _VIM_KEYS:
             mods = event.modifiers() & Qt.KeyboardModifier.ShiftModifier
             super().keyPressEvent(QKeyEvent(QEvent.Type.KeyPress, _VIM_KEYS[key], mods))
-        elif key in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and _is_task(self.currentIndex()):
+        elif key in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and _is_row(self.currentIndex()):
             self.activated.emit(self.currentIndex())
         else:
             super().keyPressEvent(event)
@@ -123,7 +129,7 @@ class BoardTreeView(QTreeView):
 
     def _nearest_task(self, index: QModelIndex, step: int) -> QModelIndex | None:
         while index.isValid():
-            if _is_task(index):
+            if _is_row(index):
                 return index
             index = self.indexBelow(index) if step > 0 else self.indexAbove(index)
         return None
@@ -180,6 +186,7 @@ class BoardView(QWidget):
 
     selection_changed = Signal(list)
     task_activated = Signal(str)
+    compare_requested = Signal(str)  # an attempt group's id
     stop_requested = Signal(list)
     retry_requested = Signal(list)
     discard_requested = Signal(list)
@@ -189,10 +196,11 @@ class BoardView(QWidget):
         self.board_model = model if model is not None else BoardModel(self)
         self.filter_model = BoardFilterModel(self.board_model, self)
         self._collapsed: set[int] = {BoardGroup.DONE}
+        self._collapsed_attempts: set[str] = set()  # attempt groups are expanded by default
         self._emitted: list[str] = []
         self._sticky: set[str] = set()
-        self._moving: str | None = None
-        self._moving_was_current = False
+        self._moving: set[str] = set()
+        self._moving_current: str | None = None
         self._placeholder: QWidget
         self._build()
         self._connect()
@@ -214,6 +222,7 @@ class BoardView(QWidget):
         if not index.isValid():
             return False
         self.tree.expand(index.parent())
+        self.tree.expand(index.parent().parent())
         flags = QItemSelectionModel.SelectionFlag
         self.tree.selectionModel().setCurrentIndex(index, flags.ClearAndSelect | flags.Rows)
         self.tree.scrollTo(index)
@@ -282,6 +291,9 @@ class BoardView(QWidget):
         self.discard_action, self.discard_button = self._bulk("Discard", actions)
         self.context_menu = QMenu(self)
         self.context_menu.addActions([self.stop_action, self.retry_action, self.discard_action])
+        self.compare_action = QAction("Compare attempts…", self)
+        self.group_menu = QMenu(self)
+        self.group_menu.addAction(self.compare_action)
         actions.addStretch(1)
         bar = QHBoxLayout()
         bar.addWidget(self.filter_edit, 1)
@@ -304,6 +316,7 @@ class BoardView(QWidget):
         tree = self.tree
         tree.setModel(self.filter_model)
         tree.setUniformRowHeights(True)
+        tree.setIndentation(14)  # an attempt is two levels in: its title keeps its room
         tree.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         tree.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         tree.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -343,6 +356,7 @@ class BoardView(QWidget):
         self.stop_action.triggered.connect(self._on_stop_action_triggered)
         self.retry_action.triggered.connect(self._on_retry_action_triggered)
         self.discard_action.triggered.connect(self._on_discard_action_triggered)
+        self.compare_action.triggered.connect(self._on_compare_action_triggered)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         """Let '/' in the tree focus the filter, and Escape clear it."""
@@ -366,21 +380,42 @@ class BoardView(QWidget):
         self.filter_model.set_sort_key(str(self.sort_combo.itemData(row)))
 
     def _on_tree_activated(self, index: QModelIndex) -> None:
-        if _is_task(index):
+        group = index.data(ATTEMPTS_ROLE)
+        if group:
+            self.compare_requested.emit(str(group))
+        elif _is_task(index):
             self.task_activated.emit(str(index.data(TASK_ID_ROLE)))
 
     def _on_tree_expanded(self, index: QModelIndex) -> None:
-        self._collapsed.discard(index.data(GROUP_ROLE))
+        group = index.data(ATTEMPTS_ROLE)
+        if group:
+            self._collapsed_attempts.discard(group)
+        else:
+            self._collapsed.discard(index.data(GROUP_ROLE))
 
     def _on_tree_collapsed(self, index: QModelIndex) -> None:
-        self._collapsed.add(index.data(GROUP_ROLE))
+        group = index.data(ATTEMPTS_ROLE)
+        if group:
+            self._collapsed_attempts.add(group)
+        else:
+            self._collapsed.add(index.data(GROUP_ROLE))
 
     def _on_tree_custom_context_menu_requested(self, pos: QPoint) -> None:
-        if self.selected_ids():
-            self.context_menu.exec(self.tree.viewport().mapToGlobal(pos))
+        group = self.tree.indexAt(pos).data(ATTEMPTS_ROLE)
+        at = self.tree.viewport().mapToGlobal(pos)
+        if group:
+            self.compare_action.setData(group)
+            self.group_menu.exec(at)
+        elif self.selected_ids():
+            self.context_menu.exec(at)
+
+    def _on_compare_action_triggered(self) -> None:
+        group = self.compare_action.data()
+        if group:
+            self.compare_requested.emit(str(group))
 
     def _on_tree_selection_changed(self) -> None:
-        if self._moving is not None:
+        if self._moving:
             return
         ids = self.selected_ids()
         self._sticky = set(ids)
@@ -390,15 +425,20 @@ class BoardView(QWidget):
             self.selection_changed.emit(ids)
 
     def _on_filter_model_rows_inserted(self, parent: QModelIndex, first: int, last: int) -> None:
-        if not parent.isValid():
+        if not parent.isValid():  # a section shows again, with whatever is in it
             self._show_groups(range(first, last + 1))
+            self._show_every_attempt_group()
+        elif not parent.parent().isValid():
+            for row in range(first, last + 1):
+                self._show_attempts(self.filter_model.index(row, 0, parent))
 
     def _on_filter_model_layout_changed(self) -> None:
         self._show_groups(range(self.filter_model.rowCount()))
+        self._show_every_attempt_group()
 
     def _on_filter_model_rows_removed(self) -> None:
         # Removed or filtered-out rows leave the selection; a moving task comes back to it.
-        if self._moving is None and self._sticky:
+        if not self._moving and self._sticky:
             self._on_tree_selection_changed()
 
     def _on_board_model_rows_changed(self) -> None:
@@ -406,21 +446,25 @@ class BoardView(QWidget):
 
     def _on_board_model_task_moving(self, task_id: str) -> None:
         if task_id in self._sticky:
-            self._moving = task_id
-            self._moving_was_current = self.tree.currentIndex().data(TASK_ID_ROLE) == task_id
+            self._moving.add(task_id)
+            if self.tree.currentIndex().data(TASK_ID_ROLE) == task_id:
+                self._moving_current = task_id
 
     def _on_board_model_task_moved(self, task_id: str) -> None:
-        if self._moving != task_id:
+        if task_id not in self._moving:
             return
-        self._moving = None
+        self._moving.discard(task_id)
         index = self.filter_model.mapFromSource(self.board_model.index_of(task_id))
         selection = self.tree.selectionModel()
         flags = QItemSelectionModel.SelectionFlag
         if index.isValid():
             selection.select(index, flags.Select | flags.Rows)
-            if self._moving_was_current:
+            if self._moving_current == task_id:
                 selection.setCurrentIndex(index, flags.NoUpdate)
-        self._on_tree_selection_changed()
+        if self._moving_current == task_id:
+            self._moving_current = None
+        if not self._moving:
+            self._on_tree_selection_changed()
 
     def _on_stop_action_triggered(self) -> None:
         self.stop_requested.emit(self._ids_in(STOPPABLE))
@@ -445,3 +489,15 @@ class BoardView(QWidget):
             index = self.filter_model.index(row, 0)
             self.tree.setFirstColumnSpanned(row, QModelIndex(), True)
             self.tree.setExpanded(index, index.data(GROUP_ROLE) not in self._collapsed)
+
+    def _show_every_attempt_group(self) -> None:
+        for group in self.board_model.attempt_groups():
+            self._show_attempts(
+                self.filter_model.mapFromSource(self.board_model.group_index(group))
+            )
+
+    def _show_attempts(self, index: QModelIndex) -> None:
+        group = index.data(ATTEMPTS_ROLE)
+        if group:  # one line across the columns: its title, attempts, their states and usage
+            self.tree.setFirstColumnSpanned(index.row(), index.parent(), True)
+            self.tree.setExpanded(index, group not in self._collapsed_attempts)

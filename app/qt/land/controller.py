@@ -49,6 +49,7 @@ class LandingController:
         ):
             signal.connect(slot)
         board.discard_requested.connect(self.discard)
+        board.compare_requested.connect(self.compare)
         main.task_listeners.append(self._on_main_tasks_changed)
 
     def stop(self) -> None:
@@ -133,15 +134,19 @@ class LandingController:
         if task is None or task.group is None:
             self.main.say("Select a task made with several attempts to compare them", error=True)
             return
-        if task.group in self.compares:
-            self.compares[task.group].view.raise_()
+        self.compare(task.group)
+
+    def compare(self, group: str) -> None:
+        """Open (or raise) the best-of-N compare window of attempt group `group`."""
+        if group in self.compares:
+            self.compares[group].view.raise_()
             return
         from app.qt.land.comparecontroller import open_compare
 
-        compare = open_compare(self.main.ops, task.group)
+        compare = open_compare(self.main.ops, group)
         compare.view.review_requested.connect(self.review)
-        compare.view.destroyed.connect(lambda: self.compares.pop(task.group or "", None))
-        self.compares[task.group] = compare
+        compare.view.destroyed.connect(lambda: self.compares.pop(group, None))
+        self.compares[group] = compare
 
     def _shown(self) -> list[str]:
         task = self.main.shown_task()

@@ -76,4 +76,7 @@ class ProjectController:
         _, tasks = await self.main.ops.add_demo()
         self.main.show_new_tasks(tasks)
         self.main.window.board.select_task(tasks[0].id)
-        self.main.say("Demo: three tasks by the built-in demo agent (no API key). Watch them run.")
+        self.main.say(
+            "Demo: three prompts by the built-in demo agent (no API key), one of them tried "
+            "three times. Watch them run."
+        )

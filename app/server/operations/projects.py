@@ -51,6 +51,6 @@ async def add_demo(orchard: Orchard, params: Params) -> tuple[Project, list[Task
     name = "demo-shop" if "demo-shop" not in taken else f"demo-{os.getpid()}"
     project = await orchard.add_project(str(repo), name=name)
     queued: list[Task] = []
-    for title, prompt in DEMO_PROMPTS:
-        queued += await orchard.new_tasks(name, prompt, "demo", title)
+    for title, prompt, attempts in DEMO_PROMPTS:
+        queued += await orchard.new_tasks(name, prompt, "demo", title, attempts=attempts)
     return project, queued
