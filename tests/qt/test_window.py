@@ -92,7 +92,9 @@ def test_dialog_task_runs_and_is_ready_for_review(loop: Any, tmp_path: Path) -> 
         await until(lambda: group_of(s, task_id) == "Running", what="running")
         await until(lambda: s.task(task_id).state is TaskState.SUCCEEDED, what="success")
         await until(lambda: group_of(s, task_id) == "Ready for review")
-        assert s.controller.notifier.sent[-1] == ("Task finished", "Dialog task")
+        sent = s.controller.notifier.sent
+        await until(lambda: sent, what="the notification (after its batch)")
+        assert sent[-1] == ("Task finished", "Dialog task")
         s.window.board.select_task(task_id)
         await until(
             lambda: any(
