@@ -55,7 +55,7 @@ def test_hits_are_grouped_by_task_with_its_state(panel: LogSearchPanel) -> None:
     assert panel.status_label.text() == "3 hits in 2 tasks"
     snippet = panel.model.item(0).child(1).data(HTML_ROLE)
     assert snippet == highlighted("grep Needle <x>", "needle", panel._mark_colour())
-    assert '<b style="background-color:' in snippet and ">Needle</b> &lt;x&gt;" in snippet
+    assert '<b style="background-color:#' in snippet and ">Needle</b> &lt;x&gt;" in snippet
 
 
 def test_stale_results_are_dropped_and_clearing_empties(qtbot: Any, panel: LogSearchPanel) -> None:

@@ -48,12 +48,12 @@ _Index = QModelIndex | QPersistentModelIndex
 
 
 def highlighted(snippet: str, query: str, mark: str) -> str:
-    """Return `snippet` as HTML with each match of `query` (any case) bold on `mark`."""
+    """Return `snippet` as HTML with each match of `query` (any case) bold, styled `mark` (CSS)."""
     if not query:
         return html.escape(snippet)
     parts = re.split(f"({re.escape(query)})", snippet, flags=re.IGNORECASE)
     return "".join(
-        f'<b style="background-color:{mark}">{html.escape(p)}</b>' if i % 2 else html.escape(p)
+        f'<b style="{mark}">{html.escape(p)}</b>' if i % 2 else html.escape(p)
         for i, p in enumerate(parts)
     )
 
@@ -194,7 +194,12 @@ class LogSearchPanel(QDockWidget):
 
     def _mark_colour(self) -> str:
         dark = self.palette().color(QPalette.ColorRole.Base).lightness() < 128
-        return "#7a6400" if dark else "#ffe58a"
+        # Its own ink, so a match stays readable on a selected row's highlight too.
+        return (
+            "background-color:#7a6400;color:#ffffff"
+            if dark
+            else "background-color:#ffe58a;color:#1f2328"
+        )
 
     def _say_count(self, hits: int, tasks: int, more: bool) -> None:
         count = f"{hits}+" if more else str(hits)
