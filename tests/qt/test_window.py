@@ -92,7 +92,9 @@ def test_dialog_task_runs_and_is_ready_for_review(loop: Any, tmp_path: Path) -> 
         await until(lambda: group_of(s, task_id) == "Running", what="running")
         await until(lambda: s.task(task_id).state is TaskState.SUCCEEDED, what="success")
         await until(lambda: group_of(s, task_id) == "Ready for review")
-        assert s.controller.notifier.sent[-1] == ("Task finished", "Dialog task")
+        sent = s.controller.notifier.sent
+        await until(lambda: sent, what="the notification (after its batch)")
+        assert sent[-1] == ("Task finished", "Dialog task")
         s.window.board.select_task(task_id)
         await until(
             lambda: any(
@@ -245,18 +247,19 @@ def test_search_all_logs_jumps_to_the_task(loop: Any, tmp_path: Path) -> None:
         )
         s.window.actions["search_logs"].trigger()
         search = s.controller.tools[0]
-        search.dialog.query.setText("ZANZIBAR")
-        search.dialog.query.returnPressed.emit()
-        await until(lambda: search.dialog.model.rowCount() >= 2, what="both hits")
-        hits = [search.dialog.model.hit(i) for i in range(search.dialog.model.rowCount())]
-        [last] = [h for h in hits if "marker" in h.snippet]
-        search.dialog.hit_activated.emit(last.task_id, last.seq)
+        panel = search.panel
+        panel.query.setText("ZANZIBAR")
+        panel.query.returnPressed.emit()
+        await until(lambda: len(panel.hits()) >= 2, what="both hits")
+        assert [head for head, _ in panel.results()] == ["needle — Ready for review  (2)"]
+        [last] = [h for h in panel.hits() if "marker" in h[2]]
+        panel.hit_activated.emit(last[0], last[1])
         await until(lambda: s.controller._shown == needle.id, what="jumped to the task")
         log = s.window.log
         await until(lambda: log.table.currentIndex().isValid(), what="a row selected")
         # the exact event, not the first row that mentions the word
         assert "ZANZIBAR marker" in log.row_text(log.table.currentIndex().row())
-        search.dialog.close()
+        assert panel.isVisible() and not panel.isFloating()  # docked beside the log, not over it
         await s.close()
 
     run(loop, scenario)

@@ -177,3 +177,21 @@ def test_corrupt_lines_do_not_shift_later_line_numbers(tmp_path: Path) -> None:
 
 def test_empty_query_finds_nothing(logs: Path) -> None:
     assert search_logs(logs, ["t1", "t2"], "") == []
+
+
+def test_a_match_inside_the_tasks_own_worktree_path_is_no_hit(tmp_path: Path) -> None:
+    wt = "/home/me/.orchard/worktrees/orchard-fix-parser"
+    write_log(
+        tmp_path,
+        "t1",
+        [
+            {"kind": "command", "command": f"cd {wt} && make", "text": "ok"},
+            {"kind": "file_change", "path": f"{wt}/src/parser.py", "change": "update"},
+            message("the parser is fixed"),
+        ],
+    )
+    found = search_logs(tmp_path, ["t1"], "PARSER", worktrees={"t1": wt})
+    assert [(h.seq, h.kind) for h in found] == [(1, "file_change"), (2, "message")]
+    assert found[0].snippet == f"{wt}/src/parser.py"  # the file's own name still counts
+    assert where(search_logs(tmp_path, ["t1"], "orchard-fix", worktrees={"t1": wt})) == []
+    assert len(search_logs(tmp_path, ["t1"], "orchard-fix")) == 2  # without: every line

@@ -5,9 +5,9 @@ from typing import TYPE_CHECKING
 from app.exports import lazy_exports
 
 if TYPE_CHECKING:
-    from app.qt.log.searchdialog import LogSearchDialog as LogSearchDialog
+    from app.qt.log.searchpanel import LogSearchPanel as LogSearchPanel
     from app.qt.log.view import LogView as LogView
 else:
     __getattr__ = lazy_exports(
-        __name__, names={"searchdialog": ("LogSearchDialog",), "view": ("LogView",)}
+        __name__, names={"searchpanel": ("LogSearchPanel",), "view": ("LogView",)}
     )

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.diff import FileEntry
+from app.core.keys import REVIEW, keys_of
 from app.core.states import LANDABLE_STATES, state_label
 from app.core.task import Task
 from app.qt.review.commentsview import CommentsPanelView
@@ -158,13 +159,13 @@ class ReviewWindow(QWidget):
         self.whitespace.toggled.connect(self.ignore_whitespace_toggled)
         self.threads.toggled.connect(self.diff.set_threads_shown)
         for keys, slot in (
-            (("]", "Alt+Down", "n"), self.next_file),
-            (("[", "Alt+Up", "p"), self.previous_file),
-            (("j", "."), self.next_hunk),
-            (("k", ","), self.previous_hunk),
-            (("u",), self.unified.toggle),
-            (("w",), self.whitespace.toggle),
-            (("t",), self.threads.toggle),
+            (keys_of(REVIEW, "Next file"), self.next_file),
+            (keys_of(REVIEW, "Previous file"), self.previous_file),
+            (keys_of(REVIEW, "Next hunk"), self.next_hunk),
+            (keys_of(REVIEW, "Previous hunk"), self.previous_hunk),
+            (keys_of(REVIEW, "Unified or side by side"), self.unified.toggle),
+            (keys_of(REVIEW, "Ignore whitespace"), self.whitespace.toggle),
+            (keys_of(REVIEW, "Show comment threads"), self.threads.toggle),
         ):
             for key in keys:
                 shortcut = QShortcut(QKeySequence(key), self)

@@ -71,7 +71,7 @@ class WindowController:
         self._log_job: asyncio.Task[None] | None = None
         self._raw_separate = False
         self._closed = asyncio.get_event_loop().create_future()
-        self.notifier = NotifierController(window, self.settings, window.menu("View"))
+        self.notifier = NotifierController(window, self.settings, window.menu("View"), self.spawn)
         self._timer = QTimer(window)
         self._timer.setInterval(FLUSH_MS)
         self._timer.timeout.connect(self._on_timer_timeout)
@@ -238,6 +238,7 @@ class WindowController:
             stop = getattr(tool, "stop", None)
             if stop is not None:
                 stop()
+        self.notifier.close()
         self.window.allow_close = True
         self.window.close()
         if not self._closed.done():

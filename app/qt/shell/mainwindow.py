@@ -16,9 +16,11 @@ from PySide6.QtWidgets import (
 )
 
 from app import __version__
+from app.core.keys import menu_bindings
 from app.installation import APP_ID
 from app.qt.board import BoardView, TaskHeaderView
 from app.qt.log import LogView
+from app.qt.shell.shortcutsdialog import ShortcutsDialog
 
 
 class MainWindow(QMainWindow):
@@ -58,12 +60,14 @@ class MainWindow(QMainWindow):
         self.tabs.currentChanged.connect(self._on_tabs_current_changed)
         self.resize(1280, 800)
         self.allow_close = False
+        self.shortcuts: ShortcutsDialog | None = None
 
-    def _action(self, menu: str, name: str, text: str, keys: str = "") -> QAction:
+    def _action(self, menu: str, name: str, text: str, keys: tuple[str, ...]) -> QAction:
         action = QAction(text, self)
         if keys:
-            action.setShortcut(QKeySequence(keys))
+            action.setShortcuts([QKeySequence(k) for k in keys])
             action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+            action.setToolTip(f"{text.rstrip('…')} ({QKeySequence(keys[0]).toString()})")
         self._menus[menu].addAction(action)
         self.actions[name] = action
         return action
@@ -72,44 +76,8 @@ class MainWindow(QMainWindow):
         bar = self.menuBar()
         menus = ("File", "Task", "Triage", "View", "Help")
         self._menus = {m: bar.addMenu(f"&{m}") for m in menus}
-        for menu, name, text, keys in (
-            ("File", "new_task", "New task…", "Ctrl+N"),
-            ("File", "add_repository", "Add a repository…", "Ctrl+O"),
-            ("File", "try_demo", "Try the demo", ""),
-            ("File", "settings", "Settings…", "Ctrl+,"),
-            ("File", "quit", "Quit", "Ctrl+Q"),
-            ("Task", "stop", "Stop", "Ctrl+."),
-            ("Task", "retry", "Retry", "Ctrl+Shift+R"),
-            ("Task", "review", "Review…", "Ctrl+R"),
-            ("Task", "followup", "Follow up…", "Ctrl+Shift+U"),
-            ("Task", "merge", "Merge…", "Ctrl+Shift+M"),
-            ("Task", "pull_request", "Push and open PR…", ""),
-            ("Task", "compare", "Compare attempts…", "Ctrl+Shift+B"),
-            ("Task", "discard", "Discard…", "Del"),
-            ("Task", "restore", "Restore", ""),
-            ("Task", "open_folder", "Open folder", "Ctrl+Shift+O"),
-            ("Task", "open_terminal", "Open terminal here", "Ctrl+Shift+T"),
-            ("Task", "open_editor", "Open in editor", "Ctrl+Shift+E"),
-            ("Triage", "triage_capture", "Quick capture…", "Ctrl+Shift+N"),
-            ("Triage", "triage_paste", "Paste a list…", ""),
-            ("Triage", "triage_import_file", "Import a CSV or JSON file…", ""),
-            ("Triage", "triage_import_github", "Import from GitHub…", ""),
-            ("Triage", "triage_refresh", "Refresh from GitHub live", ""),
-            ("Triage", "triage_suggest", "Suggest (model)", ""),
-            ("Triage", "triage_dispatch", "Send to agents…", "Ctrl+Shift+D"),
-            ("Triage", "triage_export_csv", "Export CSV…", ""),
-            ("Triage", "triage_export_github", "Export to GitHub…", ""),
-            ("View", "show_tasks", "Tasks tab", "Ctrl+1"),
-            ("View", "show_triage", "Triage tab", "Ctrl+2"),
-            ("View", "raw_log", "Raw log", "Ctrl+Shift+L"),
-            ("View", "jump_latest", "Jump to latest", "Ctrl+End"),
-            ("View", "find", "Find in log (Ctrl+F in the log)", ""),
-            ("View", "filter", "Filter tasks", "/"),
-            ("View", "search_logs", "Search all logs…", "Ctrl+Shift+F"),
-            ("Help", "shortcuts", "Keyboard shortcuts", "F1"),
-            ("Help", "about", "About Orchard", ""),
-        ):
-            self._action(menu, name, text, keys)
+        for binding in menu_bindings():
+            self._action(binding.menu, binding.name, binding.text, binding.keys)
         self.actions["raw_log"].setCheckable(True)
         self.actions["triage_refresh"].setCheckable(True)
         self.actions["show_tasks"].triggered.connect(lambda: self.tabs.setCurrentIndex(0))
@@ -128,22 +96,12 @@ class MainWindow(QMainWindow):
         return self._menus[name]
 
     def show_shortcuts(self) -> None:
-        """Show every action and its keys (F1)."""
-        rows = [
-            f"<tr><td>{a.text().rstrip('…')}</td><td><b>{a.shortcut().toString()}</b></td></tr>"
-            for a in self.actions.values()
-            if not a.shortcut().isEmpty()
-        ]
-        rows += [
-            "<tr><td>Next / previous task</td><td><b>j / k, arrows</b></td></tr>",
-            "<tr><td>Open task</td><td><b>Enter</b></td></tr>",
-            "<tr><td>Triage: priority, category, owner</td><td><b>0–3, c, o</b></td></tr>",
-            "<tr><td>Triage: duplicate, won't fix, accept</td><td><b>d, x, a</b></td></tr>",
-        ]
-        box = QMessageBox(self)
-        box.setWindowTitle("Keyboard shortcuts")
-        box.setText("<table cellspacing=6>" + "".join(rows) + "</table>")
-        box.open()
+        """Show every key binding, by area, with a search box (F1)."""
+        if self.shortcuts is None:
+            self.shortcuts = ShortcutsDialog(self)
+        self.shortcuts.show()
+        self.shortcuts.raise_()
+        self.shortcuts.activateWindow()
 
     def show_about(self) -> None:
         """Show the version (the one `orchard --version` prints) and what Orchard is."""

@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 from dataclasses import replace
 
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, Qt
 
 from app.core.profiles import BUILTIN_NAMES, AgentProfile
-from app.qt.log import LogSearchDialog
+from app.core.states import state_label
+from app.qt.log import LogSearchPanel
 from app.qt.shell.host import WindowHost
 from app.qt.shell.settingsdialog import SettingsDialog
 from app.qt.shell.theme import apply_theme
@@ -21,21 +22,21 @@ class SearchController:
 
     def __init__(self, main: WindowHost) -> None:
         self.main = main
-        self.dialog: LogSearchDialog | None = None
+        self.panel: LogSearchPanel | None = None
         self._searching: asyncio.Task[None] | None = None
         self._query = ""
         main.window.actions["search_logs"].triggered.connect(self.open)
 
     def open(self) -> None:
-        """Show the search dialog."""
-        if self.dialog is None:
-            self.dialog = LogSearchDialog(self.main.window)
-            self.dialog.search_requested.connect(self._on_dialog_search_requested)
-            self.dialog.hit_activated.connect(self._on_dialog_hit_activated)
-        self.dialog.show()
-        self.dialog.raise_()
+        """Show the search panel, docked under the log."""
+        if self.panel is None:
+            self.panel = LogSearchPanel(self.main.window)
+            self.panel.search_requested.connect(self._on_panel_search_requested)
+            self.panel.hit_activated.connect(self._on_panel_hit_activated)
+            self.main.window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.panel)
+        self.panel.open()
 
-    def _on_dialog_search_requested(self, query: str) -> None:
+    def _on_panel_search_requested(self, query: str) -> None:
         if self._searching is not None:
             self._searching.cancel()  # the newest search wins; the old one stops where it runs
         self._query = query
@@ -43,14 +44,14 @@ class SearchController:
 
     async def _search(self, query: str) -> None:
         tasks = list(self.main.tasks.values())
-        titles = {t.id: t.title for t in tasks}
+        heads = {t.id: (t.title, state_label(t.state)) for t in tasks}
         ids = [t.id for t in sorted(tasks, key=lambda t: -t.created_at)]
         hits = await self.main.ops.search_logs(query, ids, SEARCH_LIMIT)
-        if self.dialog is not None:
-            self.dialog.show_results(query, hits, titles, more=len(hits) >= SEARCH_LIMIT)
+        if self.panel is not None:
+            self.panel.show_results(query, hits, heads, more=len(hits) >= SEARCH_LIMIT)
 
-    def _on_dialog_hit_activated(self, task_id: str, seq: int) -> None:
-        self.main.show_event(task_id, seq, self._query)
+    def _on_panel_hit_activated(self, task_id: str, seq: int) -> None:
+        self.main.show_event(task_id, seq, self._query)  # the panel stays, docked
 
 
 class SettingsController:

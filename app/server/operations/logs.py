@@ -16,8 +16,9 @@ async def search(orchard: Orchard, params: Params) -> list[SearchHit]:
     from app.services.store import search_logs
 
     ids = params.get("ids")
+    found = await asyncio.to_thread(orchard.store.tasks)
+    worktrees = {t.id: t.worktree for t in found if t.worktree}  # no hit in a task's own path
     if ids is None:
-        found = await asyncio.to_thread(orchard.store.tasks)
         ids = [t.id for t in sorted(found, key=lambda t: -t.created_at)]
     if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
         raise UserError("the request needs 'ids' as a list of task ids")
@@ -30,6 +31,7 @@ async def search(orchard: Orchard, params: Params) -> list[SearchHit]:
             text(params, "query"),
             number(params, "limit", 1000),
             cancel,
+            worktrees,
         )
     finally:
         cancel.set()

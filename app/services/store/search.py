@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -43,12 +43,14 @@ def search_logs(
     query: str,
     limit: int = 1000,
     cancel: threading.Event | None = None,
+    worktrees: Mapping[str, str] | None = None,
 ) -> list[SearchHit]:
     """Return up to `limit` events of these tasks whose fields contain `query`, ignoring case.
 
     Tasks are searched in the order given, each log from its first line. A missing,
     unreadable or corrupt log is skipped; a set `cancel` stops the search early and the
-    hits found so far are returned.
+    hits found so far are returned. A match inside a task's own worktree path (every
+    command the agent runs may carry it) is no hit: `worktrees` maps task id to that path.
     """
     lowered = query.lower()
     hits: list[SearchHit] = []
@@ -59,7 +61,8 @@ def search_logs(
             break
         path = logs_dir / task_id / "events.jsonl"
         try:
-            for hit in _search_file(path, task_id, lowered, cancel):
+            hidden = (worktrees or {}).get(task_id, "")
+            for hit in _search_file(path, task_id, lowered, cancel, hidden):
                 hits.append(hit)
                 if len(hits) >= limit:
                     return hits
@@ -71,7 +74,7 @@ def search_logs(
 
 
 def _search_file(
-    path: Path, task_id: str, lowered: str, cancel: threading.Event | None
+    path: Path, task_id: str, lowered: str, cancel: threading.Event | None, hidden: str = ""
 ) -> Iterator[SearchHit]:
     needle = orjson.dumps(lowered)[1:-1].lower()  # as the query appears inside a JSON string
     masks = _masks(needle)
@@ -80,7 +83,7 @@ def _search_file(
         for offset, line in _chunk_candidates(chunk, needle, masks):
             event = _parse(line)
             if event is not None:
-                hit = _hit(task_id, event, lowered, line_no + offset)
+                hit = _hit(task_id, event, lowered, line_no + offset, hidden)
                 if hit is not None:
                     yield hit
         line_no += chunk.count(b"\n")
@@ -178,13 +181,15 @@ def _parse(line: bytes | str) -> dict[str, Any] | None:
     return event if isinstance(event, dict) else None
 
 
-def _hit(task_id: str, event: dict[str, Any], lowered: str, line_no: int) -> SearchHit | None:
+def _hit(
+    task_id: str, event: dict[str, Any], lowered: str, line_no: int, hidden: str = ""
+) -> SearchHit | None:
     for field in FIELDS:
         value = event.get(field)
         if not isinstance(value, str):
             continue
         folded = value.lower()
-        pos = folded.find(lowered)
+        pos = _masked(folded, hidden.lower()).find(lowered)
         if pos < 0:
             continue
         source = value if len(folded) == len(value) else folded
@@ -198,6 +203,11 @@ def _hit(task_id: str, event: dict[str, Any], lowered: str, line_no: int) -> Sea
             line_no=line_no,
         )
     return None
+
+
+def _masked(folded: str, hidden: str) -> str:
+    """Return `folded` with each `hidden` (a worktree path) blanked out, at the same length."""
+    return folded.replace(hidden, _blank(hidden)) if hidden else folded
 
 
 def _snippet(value: str, pos: int, length: int, width: int = SNIPPET_WIDTH) -> str:
