@@ -159,9 +159,11 @@ def test_pick_winner_asks_then_discards_the_others(loop: Any, qtbot: Any, tmp_pa
         )
         await controller.load()
         view.select_task(tasks["good"].id)
+        reviews: list[str] = []
+        view.review_requested.connect(reviews.append)
         view.pick.click()
         await until(lambda: "is the winner" in view.message.text(), what="picked")
-        assert asked == [2]
+        assert asked == [2] and reviews == [tasks["good"].id]  # Pick & review opens its review
         assert "Discarded the other 2 attempts" in view.message.text(), view.message.text()
         header = view.table.horizontalHeaderItem(0).text()
         assert header.startswith("★") and tasks["good"].short_id in header

@@ -226,23 +226,29 @@ class CompareController:
             return
         short = result.winner.short_id
         failed = "; ".join(f"{i[:8]}: {why}" for i, why in result.failed.items())
-        text = f"{short} is the winner; review it, then land it."
+        text = f"{short} is the winner; its review is open."
         if result.discarded:
             text += f" Discarded {_others(len(result.discarded))}."
         self.view.show_message(
             text + (f" Could not discard: {failed}" if failed else ""), bool(failed)
         )
+        self.view.review_requested.emit(result.winner.id)
 
     def _ask_discard(self, count: int) -> bool:
-        answer = QMessageBox.question(
-            self.view,
-            "Pick winner",
-            f"Discard {_others(count)}?\n\nEach is archived first and can be "
-            "brought back with `orchard task restore ID`.",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-            QMessageBox.StandardButton.No,
+        box = QMessageBox(self.view)
+        box.setIcon(QMessageBox.Icon.Question)
+        box.setWindowTitle("Pick the winner")
+        box.setText(f"Discard {_others(count)}?")
+        box.setInformativeText("Each one's work is archived first, so it can be restored later.")
+        discard = box.addButton(
+            f"Discard {'it' if count == 1 else 'them'}", QMessageBox.ButtonRole.DestructiveRole
         )
-        return answer == QMessageBox.StandardButton.Yes
+        keep = box.addButton(
+            f"Keep {'it' if count == 1 else 'them'}", QMessageBox.ButtonRole.RejectRole
+        )
+        box.setDefaultButton(keep)
+        box.exec()
+        return box.clickedButton() is discard
 
 
 def _others(n: int) -> str:
