@@ -6,9 +6,10 @@ It imports nothing of the service, so a command that only reads answers fast.
 from __future__ import annotations
 
 import http.client
-import json
 from pathlib import Path
 from typing import Any
+
+import orjson
 
 from app.client.errors import ServiceDown, ServiceError, ServiceSilent
 from app.localsocket import API_HEADER, API_VERSION, connect, socket_path, version_refusal
@@ -70,7 +71,7 @@ class ServiceClient:
     ) -> tuple[http.client.HTTPResponse, bytes]:
         conn = _UnixConnection(self.socket, timeout)
         headers = {API_HEADER: str(api), "Content-Type": "application/json"}
-        data = None if body is None else json.dumps(body).encode()
+        data = None if body is None else orjson.dumps(body)
         try:
             try:
                 conn.connect()
@@ -101,7 +102,7 @@ def _decode(response: http.client.HTTPResponse, raw: bytes, api: int = API_VERSI
     if refusal is not None and response.status != 409:
         raise ServiceError(refusal)
     try:
-        value = json.loads(raw) if raw else None
+        value = orjson.loads(raw) if raw else None  # a review's list is megabytes
     except ValueError:
         raise ServiceError(f"the service answered {response.status} with no JSON") from None
     if response.status >= 400:

@@ -9,11 +9,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import importlib
-import json
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+import orjson
 
 from app.client.errors import ServiceDown, ServiceError, ServiceSilent
 from app.localsocket import API_HEADER, API_VERSION, HeldAddress, socket_path, version_refusal
@@ -76,7 +77,7 @@ class ServiceLink:
         _check(response)
         if response.status_code >= 400:
             raise ServiceError(*_error_of(response.content, response.status_code))
-        return response.json() if response.content else None
+        return orjson.loads(response.content) if response.content else None
 
     async def lines(self, path: str) -> AsyncIterator[dict[str, Any]]:
         """Yield each JSON line of a stream until the service ends it or goes away."""
@@ -102,7 +103,7 @@ class ServiceLink:
                     raise ServiceError(*_error_of(await response.aread(), response.status_code))
                 async for line in response.aiter_lines():
                     if line:
-                        yield json.loads(line)
+                        yield orjson.loads(line)
         except httpx.ConnectError as exc:
             raise ServiceDown(f"the Orchard service does not answer: {exc}") from None
         except (httpx.TransportError, httpx.StreamError) as exc:
@@ -137,7 +138,7 @@ def _check(response: httpx.Response) -> None:
 
 def _error_of(content: bytes, status: int) -> tuple[str, dict[str, Any] | None]:
     try:
-        value = json.loads(content)
+        value = orjson.loads(content)
     except ValueError:
         value = None
     reply = value if isinstance(value, dict) else None

@@ -143,3 +143,20 @@ def test_a_relative_path_is_the_askers_not_the_services(
     moved = on("project", "move", "shop", "moved", cwd=tmp_path)
     assert moved.code == 0, moved.err
     assert str(tmp_path / "moved") in moved.out
+
+
+def test_the_tasks_an_answer_holds_are_found_without_walking_what_cannot_hold_one() -> None:
+    from app.core.compare import Pick
+    from app.core.diff import FileDiff, FileEntry, FileStatus, ReviewSnapshot, Row, RowKind
+    from app.server.operations.registry import _may_hold_tasks, changed_tasks
+    from tests.taskkit import make_task
+
+    one, two = make_task(id="a" * 32), make_task(id="b" * 32)
+    pick = Pick(one, [two], {"c": "busy"})
+    assert changed_tasks(pick) == [one, two]
+    assert changed_tasks({"x": [(1, pick)]}) == [one, two]
+    entry = FileEntry("a.py", FileStatus.MODIFIED)
+    assert not _may_hold_tasks(ReviewSnapshot) and not _may_hold_tasks(FileDiff)
+    assert not _may_hold_tasks(Row) and _may_hold_tasks(Pick)
+    rows = tuple(Row(RowKind.CONTEXT, i, "x", i, "x", 0) for i in range(3))
+    assert changed_tasks([ReviewSnapshot("r", "b", "t", (entry,)), FileDiff(entry, rows)]) == []

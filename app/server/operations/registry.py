@@ -9,6 +9,9 @@ through the same JSON, so both paths give the client exactly the same answers.
 from __future__ import annotations
 
 import dataclasses
+import enum
+import functools
+import typing
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from typing import Any
@@ -82,13 +85,44 @@ def changed_tasks(value: Any) -> list[Task]:
     """Return the tasks an operation's value holds, at any depth (a land's, a pick's)."""
     if isinstance(value, Task):
         return [value]
-    if isinstance(value, list | tuple):
+    if not _may_hold_tasks(type(value)):  # a diff's thousands of rows are never walked
+        return []
+    if isinstance(value, list | tuple | set | frozenset):
         return [t for v in value for t in changed_tasks(v)]
     if isinstance(value, dict):
         return changed_tasks(list(value.values()))
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return changed_tasks([getattr(value, f.name) for f in dataclasses.fields(value)])
     return []
+
+
+@functools.cache
+def _may_hold_tasks(kind: type) -> bool:
+    """Say whether a value of `kind` can hold a task, as its fields' annotations say."""
+    return _holds_tasks(kind, set())
+
+
+def _holds_tasks(hint: Any, seen: set[Any]) -> bool:
+    if hint is Task or hint is Any:
+        return True
+    if hint in seen:
+        return False
+    seen.add(hint)
+    args = typing.get_args(hint)
+    if args:
+        return any(_holds_tasks(a, seen) for a in args)
+    if not isinstance(hint, type) or hint in (str, bytes, int, float, bool, type(None)):
+        return False
+    if issubclass(hint, enum.Enum):
+        return False
+    named = issubclass(hint, tuple) and hasattr(hint, "_fields")
+    if dataclasses.is_dataclass(hint) or named:
+        try:
+            hints = typing.get_type_hints(hint)
+        except (NameError, TypeError):
+            return True  # cannot tell: look inside
+        return any(_holds_tasks(h, seen) for h in hints.values())
+    return True  # a plain container or something unknown: look inside
 
 
 def local_call(orchard: Orchard) -> Callable[[str, Params, Progress | None], Awaitable[Envelope]]:
