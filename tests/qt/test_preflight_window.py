@@ -72,6 +72,7 @@ def test_an_agent_not_installed_is_refused_in_the_dialog_and_can_be_queued_anywa
         dialog = await _dialog(s, "ghost", "do it")
         await until(lambda: dialog.error.isVisible(), what="the refusal in the dialog")
         assert "npm install -g ghost-agent" in dialog.error.text()
+        assert "--anyway" not in dialog.error.text()  # the window offers a button instead
         assert dialog.queue_anyway.isVisible()
         _nothing_made(s, repo)
         assert s.window.banner.texts() == []  # the dialog that caused it says it

@@ -76,6 +76,7 @@ class NewTaskDialog(QDialog):
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("New task")
+        self.setMinimumWidth(600)  # a refusal reads on two lines, not five
         self.project = QComboBox()
         self.project.addItems(projects)
         self.agent = QComboBox()

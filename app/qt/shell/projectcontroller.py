@@ -55,7 +55,8 @@ class ProjectController:
         except Refused as exc:
             if not isValid(dialog):  # closed meanwhile: the banner says it instead
                 raise
-            dialog.show_refusal(str(exc), can_force=exc.kind == "AgentMissing")
+            missing = exc.kind == "AgentMissing"
+            dialog.show_refusal(str(exc.detail.get("reason") or exc), can_force=missing)
             return
         except Exception:
             if isValid(dialog):

@@ -16,7 +16,8 @@ class AgentMissing(UserError):
 
     def __init__(self, message: str, agent: str, install_hint: str) -> None:
         super().__init__(f"{message}; or queue it anyway (--anyway)")
-        self.agent, self.install_hint = agent, install_hint
+        # `reason` without the command line's flag, for a window that offers a button instead.
+        self.agent, self.install_hint, self.reason = agent, install_hint, message
 
 
 class PromptTooLong(UserError):
