@@ -33,6 +33,7 @@ from app.commands import (
     hand_over,
     ops_of,
     print_json,
+    read_prompt,
     service_wanted,
 )
 from app.core.eventtext import render_event
@@ -63,8 +64,21 @@ _EXPECTED = (UserError, ConfigError, git.GitError, AlreadySupervised, TriageErro
 
 
 class _Parser(argparse.ArgumentParser):
+    # Lets an optional positional follow options: `task new repo --agent x -- PROMPT`.
+    intermixed = False
+    _inside = False  # parse_known_intermixed_args calls parse_known_args itself
+
     def error(self, message: str) -> Any:
         self.exit(EXIT_USAGE, f"{self.prog}: {message}\n(see `{self.prog} --help`)\n")
+
+    def parse_known_args(self, args: Any = None, namespace: Any = None) -> Any:
+        if not self.intermixed or self._inside:
+            return super().parse_known_args(args, namespace)
+        self._inside = True
+        try:
+            return self.parse_known_intermixed_args(args, namespace)
+        finally:
+            self._inside = False
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -113,9 +127,17 @@ def _project_commands(p: argparse.ArgumentParser) -> None:
 def _task_commands(p: argparse.ArgumentParser) -> None:
     sub = p.add_subparsers(dest="action", required=True, parser_class=_Parser)
     new = sub.add_parser("new", help="queue a task")
+    assert isinstance(new, _Parser)
+    new.intermixed = True
     new.add_argument("project")
-    new.add_argument("prompt")
+    new.add_argument("prompt", nargs="?", help="what the agent should do; - reads it from stdin")
+    new.add_argument(
+        "--prompt-file", metavar="PATH", help="read the prompt from a file (- for stdin)"
+    )
     new.add_argument("--agent", default="codex")
+    new.add_argument(
+        "--anyway", action="store_true", help="queue even if the agent is not installed yet"
+    )
     new.add_argument("--title")
     new.add_argument("--base", help="branch or commit to start from")
     new.add_argument(
@@ -272,8 +294,9 @@ async def cmd_project_move(orchard: Orchard, args: argparse.Namespace) -> int:
 
 
 async def cmd_task_new(orchard: Orchard, args: argparse.Namespace) -> int:
+    prompt = read_prompt(args.prompt, args.prompt_file)
     tasks = await orchard.new_tasks(
-        args.project, args.prompt, args.agent, args.title, args.base, args.attempts
+        args.project, prompt, args.agent, args.title, args.base, args.attempts, args.anyway
     )
     for task in tasks:
         print(json.dumps(task.to_json()) if args.json else task.id)

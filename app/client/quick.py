@@ -19,7 +19,14 @@ from app.core.eventtext import render_event
 from app.installation import locate_home
 
 _FLAGS = {
-    ("task", "new"): {"--json": 0, "--agent": 1, "--title": 1, "--base": 1, "--attempts": 1},
+    ("task", "new"): {
+        "--json": 0,
+        "--agent": 1,
+        "--title": 1,
+        "--base": 1,
+        "--attempts": 1,
+        "--anyway": 0,
+    },
     ("task", "list"): {"--json": 0, "--project": 1},
     ("task", "show"): {"--json": 0},
     ("task", "logs"): {"--json": 0, "--raw": 0},
@@ -77,8 +84,8 @@ def _parse(argv: list[str]) -> tuple[str | None, tuple[str, str], list[str], dic
 
 def _new(client: ServiceClient, positional: list[str], flags: dict[str, Any]) -> int | None:
     attempts = flags.get("--attempts", "1")
-    if not attempts.isdigit():
-        return None  # the full parser says what is wrong with it
+    if not attempts.isdigit() or positional[1] == "-":
+        return None  # the full parser says what is wrong with it, or reads stdin
     body = {
         "project": positional[0],
         "prompt": positional[1],
@@ -86,6 +93,7 @@ def _new(client: ServiceClient, positional: list[str], flags: dict[str, Any]) ->
         "title": flags.get("--title"),
         "base": flags.get("--base"),
         "attempts": int(attempts),
+        "anyway": bool(flags.get("--anyway")),
     }
     queued = client.request("POST", "/v1/tasks", body)
     lines = [json.dumps(t) if flags.get("--json") else t["id"] for t in queued]

@@ -17,6 +17,7 @@ from app.commands.handler import (
     HomelessHandlers,
     ops_of,
     print_json,
+    read_prompt,
 )
 from app.commands.service import follow_service, hand_over, service_wanted
 
@@ -32,6 +33,7 @@ __all__ = [
     "hand_over",
     "ops_of",
     "print_json",
+    "read_prompt",
     "service_wanted",
 ]
 

@@ -23,6 +23,10 @@ class ProfileError(ValueError):
 
 
 PLACEHOLDERS = ("prompt", "worktree", "task_id")
+# Linux refuses an argument longer than this, its NUL included (MAX_ARG_STRLEN: 32 pages).
+MAX_ARG_STRLEN = 131072
+ARG_MAX = 2097152  # the usual whole argv + environment limit; callers pass the real one
+_POINTER = 8  # each argument and variable also costs its pointer in the new process
 _PLACEHOLDER = re.compile(r"\{(prompt|worktree|task_id|session_id)\}")
 SESSION = "{session_id}"
 
@@ -42,17 +46,27 @@ class AgentProfile:
     followup_context: bool = True
     # "bwrap": run the agent under bubblewrap, writing only its worktree and temporary folders.
     sandbox: str | None = None
+    # The argv that reads the prompt on stdin instead, used when the prompt is too long for
+    # the command line; empty: such a prompt is refused.
+    stdin_argv: tuple[str, ...] = ()
 
     @property
     def can_resume(self) -> bool:
         return bool(self.resume_argv)
 
     def render(
-        self, prompt: str, worktree: str, task_id: str, session_id: str | None = None
+        self,
+        prompt: str,
+        worktree: str,
+        task_id: str,
+        session_id: str | None = None,
+        room: int = ARG_MAX,
     ) -> tuple[list[str], bytes | None]:
         """Return the argv to run and the bytes to send on stdin, if any.
 
-        With a `session_id` and a resume_argv, the argv continues that session.
+        With a `session_id` and a resume_argv, the argv continues that session. A prompt
+        too long for `room` bytes of command line goes on stdin where the agent has a
+        stdin_argv.
         """
         resume = bool(session_id) and self.can_resume
         values = {
@@ -63,12 +77,30 @@ class AgentProfile:
         }
         template = self.resume_argv if resume else self.argv
         argv = [_PLACEHOLDER.sub(lambda m: values[m.group(1)], a) for a in template]
-        stdin = prompt.encode(errors="replace") if self.prompt_via == "stdin" else None
-        return argv, stdin
+        by_stdin = self.prompt_via == "stdin"
+        if not by_stdin and not resume and self.stdin_argv and not argv_fits(argv, room):
+            argv = [_PLACEHOLDER.sub(lambda m: values[m.group(1)], a) for a in self.stdin_argv]
+            by_stdin = True
+        return argv, prompt.encode(errors="replace") if by_stdin else None
+
+
+def argv_fits(argv: list[str], room: int) -> bool:
+    """Say whether the kernel takes `argv`: each argument and their total within limits."""
+    sizes = [len(a.encode(errors="replace")) + 1 for a in argv]
+    return max(sizes, default=0) <= MAX_ARG_STRLEN and sum(sizes) + _POINTER * len(argv) <= room
+
+
+def command_line_room(arg_max: int, env: Mapping[str, str]) -> int:
+    """Return the bytes left for an argv once `env` is passed, from the system's ARG_MAX."""
+    used = sum(
+        len(k.encode()) + len(v.encode(errors="replace")) + 2 + _POINTER for k, v in env.items()
+    )
+    return arg_max - used - 4096  # slack for what the kernel adds (the program's path, auxv)
 
 
 _NPM = "install it with: npm install -g {}"
 _CODEX = ("codex", "exec", "--json", "--skip-git-repo-check", "-s", "workspace-write")
+_GEMINI = ("gemini", "--output-format", "stream-json", "--yolo")
 _CLAUDE = (
     "--output-format",
     "stream-json",
@@ -108,9 +140,11 @@ BUILTIN_PROFILES: dict[str, AgentProfile] = {
         ),
         AgentProfile(
             "gemini",
-            ("gemini", "--output-format", "stream-json", "--yolo", "-p", "{prompt}"),
+            (*_GEMINI, "-p", "{prompt}"),
             OutputFormat.GEMINI,
             install_hint=_NPM.format("@google/gemini-cli"),
+            # Piped input with no -p is the whole prompt, run without asking (up to 8 MB).
+            stdin_argv=_GEMINI,
         ),
         AgentProfile(
             "opencode",
@@ -160,8 +194,8 @@ def profile_from_table(
     changes: dict[str, Any] = {"name": name}
     if "argv" in table:
         changes["argv"] = _argv(name, table["argv"])
-        # A resume command written for another argv may not fit this one.
-        changes["resume_argv"] = ()
+        # A resume or stdin command written for another argv may not fit this one.
+        changes["resume_argv"] = changes["stdin_argv"] = ()
     if "resume_argv" in table:
         changes["resume_argv"] = _resume_argv(name, table["resume_argv"])
     if "followup_context" in table:

@@ -182,6 +182,7 @@ async def new_tasks(request: web.Request) -> web.Response:
         body.get("title"),
         body.get("base"),
         int(body.get("attempts", 1)),
+        bool(body.get("anyway", False)),
     )
     return reply([t.to_json() for t in queued])
 

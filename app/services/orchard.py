@@ -20,7 +20,7 @@ from app.services.config import Home, Settings, load_settings
 from app.services.errors import UserError as UserError  # raised here; imported from here too
 from app.services.repo import BlobReaders, git
 from app.services.store import Store, StoreCorrupt, StoreError, move_aside
-from app.services.tasks import Executor, LocalExecutor, Supervisor, SupervisorLock
+from app.services.tasks import Executor, LocalExecutor, Supervisor, SupervisorLock, check_launch
 
 MAX_ATTEMPTS = 10
 RESUME_PROMPT = (
@@ -112,8 +112,13 @@ class Orchard:
         title: str | None = None,
         base: str | None = None,
         attempts: int = 1,
+        anyway: bool = False,
     ) -> list[Task]:
-        """Queue `attempts` tasks for one prompt; several form a best-of-N group."""
+        """Queue `attempts` tasks for one prompt; several form a best-of-N group.
+
+        Pre-flight refuses, with nothing stored, an agent that is not installed (unless
+        `anyway`) or a prompt it could not be given.
+        """
         project = self.store.project(project_name)
         if agent not in self.settings.profiles:
             known = ", ".join(sorted(self.settings.profiles))
@@ -132,6 +137,7 @@ class Orchard:
             await self.draft_task(project, prompt, agent, title, base_ref, commit, group)
             for _ in range(attempts)
         ]
+        check_launch(self.settings.profiles[agent], tasks[0], anyway)
         self.store.add_tasks(tasks)
         self.wake()
         return tasks

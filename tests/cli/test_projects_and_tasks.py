@@ -193,8 +193,12 @@ def test_colliding_slugs_get_distinct_branches(cli: Cli, repo: Path) -> None:
 
 def test_missing_agent_binary_fails_with_install_hint(cli: Cli, repo: Path, home: Path) -> None:
     _added(cli, repo)
-    task_id = cli("task", "new", "repo", "hi", "--agent", "gemini").out.strip()
-    result = cli("run", env={"PATH": str(Path(home) / "empty") + ":/usr/bin:/bin"})
+    bare = {"PATH": str(Path(home) / "empty") + ":/usr/bin:/bin"}
+    refused = cli("task", "new", "repo", "hi", "--agent", "gemini", env=bare)
+    assert refused.code != 0 and "npm install -g @google/gemini-cli" in refused.err
+    # Queued anyway, it fails when it starts, saying the same.
+    task_id = cli("task", "new", "repo", "hi", "--agent", "gemini", "--anyway").out.strip()
+    result = cli("run", env=bare)
     assert result.code == 1
     task = cli("task", "show", task_id, "--json").json()
     assert task["state"] == "failed"

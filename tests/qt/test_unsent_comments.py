@@ -37,8 +37,8 @@ def test_merge_warns_of_an_unsent_comment_and_lands_without_it(loop: Any, tmp_pa
         assert git(repo, "show", "main:f.txt") == "one\nTWO\n"
         [kept] = s.orchard.store.comments(task.id)
         assert kept.dropped_at is not None and kept.sent_at is None
-        # The board hears of the land from the supervisor, the status bar from the land's answer.
-        await until(lambda: "kept as dropped" in s.window.statusBar().currentMessage())
+        # The board hears of the land from the supervisor, the banner from the land's answer.
+        await until(lambda: any("kept as dropped" in t for t in s.window.banner.texts()))
         await s.close()
 
     run(loop, scenario)

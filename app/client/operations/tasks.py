@@ -22,8 +22,13 @@ class TaskOperations(Asker):
         title: str | None = None,
         base: str | None = None,
         attempts: int = 1,
+        anyway: bool = False,
     ) -> list[Task]:
-        """Queue a task, or `attempts` attempts of one prompt; the supervisor starts them."""
+        """Queue a task, or `attempts` attempts of one prompt; the supervisor starts them.
+
+        Raise Refused (AgentMissing unless `anyway`, PromptTooLong) if the agent could not
+        start it; nothing is made then.
+        """
         return list(
             await self.do(
                 "tasks.new",
@@ -34,6 +39,7 @@ class TaskOperations(Asker):
                 title=title,
                 base=base,
                 attempts=attempts,
+                anyway=anyway,
             )
         )
 

@@ -1,8 +1,12 @@
-"""The new-task dialog (Ctrl+N): project, agent, prompt, base, attempts."""
+"""The new-task dialog (Ctrl+N): project, agent, prompt, base, attempts.
+
+It stays open until its tasks are queued: a refusal (the agent not installed, a prompt too
+long for it) shows inside it, and a missing agent can be queued anyway.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
@@ -14,9 +18,12 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QLineEdit,
     QPlainTextEdit,
+    QPushButton,
     QSpinBox,
     QWidget,
 )
+
+from app.qt.notice import NoticeFrame
 
 MAX_RECENT = 20
 
@@ -30,6 +37,7 @@ class NewTaskRequest:
     base: str | None
     attempts: int
     start_now: bool
+    anyway: bool = False  # queue even if the agent is not installed
 
 
 class PromptEdit(QPlainTextEdit):
@@ -50,7 +58,13 @@ class PromptEdit(QPlainTextEdit):
 
 
 class NewTaskDialog(QDialog):
-    """Collects one task request; Ctrl+Enter launches."""
+    """Collects one task request; Ctrl+Enter launches.
+
+    Launch emits `launch_requested`; whoever queues the tasks then calls accept() or
+    show_refusal().
+    """
+
+    launch_requested = Signal(object)  # a NewTaskRequest
 
     def __init__(
         self,
@@ -62,6 +76,7 @@ class NewTaskDialog(QDialog):
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("New task")
+        self.setMinimumWidth(600)  # a refusal reads on two lines, not five
         self.project = QComboBox()
         self.project.addItems(projects)
         self.agent = QComboBox()
@@ -85,9 +100,19 @@ class NewTaskDialog(QDialog):
         self.base.setPlaceholderText("(the project's base branch)")
         self.attempts = QSpinBox()
         self.attempts.setRange(1, 10)
-        self.start_now = QCheckBox("Start now, even past the parallel limit (otherwise queue)")
-        self.start_now.setChecked(True)
+        # Off unless asked: the parallel limit holds by default.
+        self.start_now = QCheckBox("Start now, even past the parallel limit")
+        self.start_now.setToolTip("Otherwise the task waits its turn under the parallel limit")
+        self.error = NoticeFrame("error")
+        self.queue_anyway = QPushButton("Queue anyway")
+        self.queue_anyway.setToolTip("Queue it now; it starts once the agent is installed")
+        self.queue_anyway.clicked.connect(self._on_queue_anyway_clicked)
+        self.error.add_button(self.queue_anyway)
+        self.error.hide()
+        self._busy = False  # a launch is under way: no second one until it is answered
         self._build_layout()
+        self.prompt.textChanged.connect(self._on_prompt_text_changed)
+        self._on_prompt_text_changed()
 
     def _build_layout(self) -> None:
         form = QFormLayout(self)
@@ -102,9 +127,12 @@ class NewTaskDialog(QDialog):
             ("", self.start_now),
         ):
             form.addRow(label, widget)
+        form.addRow(self.error)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
-        launch = buttons.addButton("Launch  (Ctrl+Enter)", QDialogButtonBox.ButtonRole.AcceptRole)
-        launch.setDefault(False)
+        self.launch = buttons.addButton(
+            "Launch  (Ctrl+Enter)", QDialogButtonBox.ButtonRole.AcceptRole
+        )
+        self.launch.setDefault(False)
         buttons.accepted.connect(self._on_buttons_accepted)
         buttons.rejected.connect(self.reject)
         form.addRow(buttons)
@@ -126,12 +154,40 @@ class NewTaskDialog(QDialog):
             self.prompt.setFocus()
         self.recent.setCurrentIndex(0)
 
+    def _on_prompt_text_changed(self) -> None:
+        empty = not self.prompt.toPlainText().strip()
+        self.launch.setEnabled(not empty and not self._busy)
+        self.launch.setToolTip("Say what the agent should do first" if empty else "")
+
     def _on_buttons_accepted(self) -> None:
         if not self.prompt.toPlainText().strip():
-            self.prompt.setPlaceholderText("The prompt is empty: say what the agent should do.")
+            self.show_refusal("The prompt is empty: say what the agent should do.")
             self.prompt.setFocus()
             return
-        self.accept()
+        self._launch(self.request())
+
+    def _on_queue_anyway_clicked(self) -> None:
+        self._launch(replace(self.request(), anyway=True))
+
+    def _launch(self, request: NewTaskRequest) -> None:
+        if self._busy:
+            return
+        self.error.hide()
+        self.set_busy(True)
+        self.launch_requested.emit(request)
+
+    def set_busy(self, busy: bool) -> None:
+        """Hold Launch while the tasks are being queued."""
+        self._busy = busy
+        self.launch.setText("Launching…" if busy else "Launch  (Ctrl+Enter)")
+        self._on_prompt_text_changed()
+
+    def show_refusal(self, text: str, can_force: bool = False) -> None:
+        """Show why the tasks were not queued, inside the dialog; offer Queue anyway if asked."""
+        self.set_busy(False)
+        self.error.set_message(text)
+        self.queue_anyway.setVisible(can_force)
+        self.error.show()
 
     def request(self) -> NewTaskRequest:
         """Return what the person asked for."""

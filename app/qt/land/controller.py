@@ -183,7 +183,7 @@ class LandingController:
         try:
             task = await self.main.ops.send_followup(task_id, text)
         except Refused as exc:
-            self.main.say(str(exc), error=True)
+            self.main.announce(str(exc))
             return
         self.main.refresh_task(task)
         self.main.say(f"Sent to {task.agent}; task {task.short_id} is queued for its next turn")
@@ -218,7 +218,7 @@ class LandingController:
                 done += 1
             except Refused as exc:  # unsent comments are asked about per task; the rest go on
                 if exc.kind != "UnsentComments":
-                    self.main.say(str(exc), error=True)
+                    self.main.announce(str(exc))
                     continue
                 again = functools.partial(self._discard, [task], parent=parent)
                 self._ask_unsent(exc, "Discard", lambda ids, again=again: again(ids), parent)
@@ -252,7 +252,7 @@ class LandingController:
         try:
             task = await shielded(self.main.ops.restore(task_id))
         except Refused as exc:
-            self.main.say(str(exc), error=True)
+            self.main.announce(str(exc))
             return
         self.main.refresh_task(task)
         self.main.say(f"Restored task {task.short_id} in {task.worktree}")
@@ -278,7 +278,7 @@ class LandingController:
             pull = await self.main.ops.open_pull_request(task_id, drop_comments=drop)
         except Refused as exc:
             if exc.kind != "UnsentComments":
-                self.main.say(str(exc), error=True)
+                self.main.announce(str(exc))
                 return
             again = functools.partial(self._pull_request, task_id)
             self._ask_unsent(exc, "Open the pull request", again)

@@ -151,7 +151,7 @@ class MergeController:
         if self._current(dialog):
             dialog.show_failure(text)
         else:
-            self.main.say(text, error=True)
+            self.main.announce(text)
 
     async def land(self, dialog: MergeDialog, task_id: str, options: LandOptions) -> None:
         """Land with the chosen options; on refusal show why, and change nothing."""
@@ -174,7 +174,7 @@ class MergeController:
             )
         except Refused as exc:
             if not self._current(dialog):
-                self.main.say(str(exc), error=True)
+                self.main.announce(str(exc))
             elif exc.kind != "LandRefused":
                 self._failed(dialog, exc, "land")
             else:
@@ -189,9 +189,10 @@ class MergeController:
         self.main.refresh_task(result.task)
         tests = " after its tests passed" if result.tests is not None else ""
         dropped = f"; {len(options.drop_comments)} unsent comment(s) kept as dropped"
-        self.main.say(
+        self.main.announce(
             f"Landed {result.task.title!r} on {result.target} ({options.strategy}) as "
-            f"{result.commit[:10]}{tests}" + (dropped if options.drop_comments else "")
+            f"{result.commit[:10]}{tests}" + (dropped if options.drop_comments else ""),
+            "ok",
         )
         if self._current(dialog):
             dialog.accept()

@@ -22,6 +22,7 @@ from app.core.messages import AlreadySupervised, Message, TaskOutput, TaskRawOut
 from app.core.profiles import OutputFormat
 from app.core.states import ACTIVE_STATES, TaskState
 from app.core.task import Task
+from app.qt.shell.banner import outcome_text
 from app.qt.shell.host import Supervised
 from app.qt.shell.mainwindow import MainWindow
 from app.qt.shell.notifier import NotifierController
@@ -126,16 +127,20 @@ class WindowController:
             return
         exc = job.exception()
         if isinstance(exc, ServiceError):  # a refusal: one line, fit to show as it is
-            self.say(str(exc), error=True)
+            self.announce(str(exc))
         else:
             log.error("background job failed", exc_info=exc)
-            self.say(f"Something failed: {exc}", error=True)
+            self.announce(f"Something failed: {exc}")
 
     def say(self, text: str, error: bool = False) -> None:
-        """Show a message in the status bar."""
+        """Show a passing message in the status bar."""
         bar = self.window.statusBar()
         bar.setStyleSheet("color: #cf222e;" if error else "")
         bar.showMessage(text, 15000)
+
+    def announce(self, text: str, tone: str = "error") -> None:
+        """Show a result that matters in the banner, until the person dismisses it."""
+        self.window.banner.show_message(text, tone)
 
     # the app's life
 
@@ -293,6 +298,8 @@ class WindowController:
         tasks, self._pending = list(self._pending.values()), {}
         for task in tasks:
             self.notifier.on_task_changed(self._tasks.get(task.id), task)
+            if failed := outcome_text(self._tasks.get(task.id), task):
+                self.announce(failed)
             self._tasks[task.id] = task
         self.window.board.update_tasks(tasks)
         for listener in self.task_listeners:

@@ -20,6 +20,7 @@ from app.core.keys import menu_bindings
 from app.installation import APP_ID
 from app.qt.board import BoardView, TaskHeaderView
 from app.qt.log import LogView
+from app.qt.shell.banner import BannerView
 from app.qt.shell.shortcutsdialog import ShortcutsDialog
 
 
@@ -54,7 +55,14 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.splitter, "Tasks")
         self.triage = triage or QWidget()
         self.tabs.addTab(self.triage, "Triage")
-        self.setCentralWidget(self.tabs)
+        self.banner = BannerView()  # results that matter, until dismissed
+        body = QWidget()
+        column = QVBoxLayout(body)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addWidget(self.banner)
+        column.addWidget(self.tabs, 1)
+        self.setCentralWidget(body)
         self.actions: dict[str, QAction] = {}
         self._build_menus()
         self.tabs.currentChanged.connect(self._on_tabs_current_changed)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 
 from PySide6.QtWidgets import QFileDialog
+from shiboken6 import isValid
 
+from app.client import Refused
 from app.core.task import Task
 from app.qt.board import NewTaskDialog, NewTaskRequest
 from app.qt.shell.host import WindowHost
@@ -40,9 +42,28 @@ class ProjectController:
             self.main.window,
             agent=self.main.settings.value("last_agent") or "codex",
         )
-        dialog.accepted.connect(lambda: self.main.spawn(self.create_tasks(dialog.request())))
+        dialog.launch_requested.connect(
+            lambda request: self.main.spawn(self._launch(dialog, request))
+        )
         dialog.finished.connect(dialog.deleteLater)
         dialog.open()
+
+    async def _launch(self, dialog: NewTaskDialog, request: NewTaskRequest) -> None:
+        """Queue the dialog's tasks; a refusal shows in the dialog, which stays open."""
+        try:
+            await self.create_tasks(request)
+        except Refused as exc:
+            if not isValid(dialog):  # closed meanwhile: the banner says it instead
+                raise
+            missing = exc.kind == "AgentMissing"
+            dialog.show_refusal(str(exc.detail.get("reason") or exc), can_force=missing)
+            return
+        except Exception:
+            if isValid(dialog):
+                dialog.set_busy(False)
+            raise  # shown in the banner like any failed job
+        if isValid(dialog):
+            dialog.accept()
 
     async def create_tasks(self, request: NewTaskRequest) -> list[Task]:
         """Queue what the dialog asked for, and show the first new task."""
@@ -53,6 +74,7 @@ class ProjectController:
             request.title,
             request.base,
             request.attempts,
+            request.anyway,
         )
         self.main.settings.setValue("last_agent", request.agent)
         if request.start_now:

@@ -20,7 +20,11 @@ from app.services.orchard import Orchard, UserError
 
 @operation("tasks.new")
 async def new_tasks(orchard: Orchard, params: Params) -> list[Task]:
-    """Queue a task, or a best-of-N group of attempts; the supervisor starts them."""
+    """Queue a task, or a best-of-N group of attempts; the supervisor starts them.
+
+    Refused (AgentMissing, PromptTooLong) with nothing made if the agent could not start;
+    `anyway` queues for an agent that is not installed yet.
+    """
     return await orchard.new_tasks(
         text(params, "project"),
         text(params, "prompt"),
@@ -28,6 +32,7 @@ async def new_tasks(orchard: Orchard, params: Params) -> list[Task]:
         optional_text(params, "title"),
         optional_text(params, "base"),
         number(params, "attempts", 1),
+        flag(params, "anyway"),
     )
 
 

@@ -124,12 +124,10 @@ def _table(value: Any) -> dict[str, Any]:
 async def check_agent(profile: AgentProfile, env: dict[str, str] | None = None) -> AgentCheck:
     """Find the profile's program on PATH and ask it for its version."""
     full_env = {**(os.environ if env is None else env), **profile.env}
-    if not profile.argv or not profile.argv[0].strip():
-        return AgentCheck(profile.name, False, None, None, "the agent has no program to run")
-    program = profile.argv[0]
-    path = shutil.which(program, path=full_env.get("PATH", os.defpath))
-    if path is None:
-        return AgentCheck(profile.name, False, None, None, _missing(profile, program))
+    found = locate_agent(profile, full_env)
+    if not found.ok or found.path is None:
+        return found
+    program, path = profile.argv[0], found.path
     try:
         result = await process.run([path, "--version"], env=full_env, timeout=CHECK_TIMEOUT)
     except TimeoutError:
@@ -139,6 +137,17 @@ async def check_agent(profile: AgentProfile, env: dict[str, str] | None = None) 
         note = f"found {path}, but it cannot be started: {exc.strerror or exc}"
         return AgentCheck(profile.name, False, path, None, note)
     return _checked(profile.name, path, program, result)
+
+
+def locate_agent(profile: AgentProfile, env: Mapping[str, str]) -> AgentCheck:
+    """Find the profile's program on the PATH of `env`, without starting it."""
+    if not profile.argv or not profile.argv[0].strip():
+        return AgentCheck(profile.name, False, None, None, "the agent has no program to run")
+    program = profile.argv[0]
+    path = shutil.which(program, path=env.get("PATH", os.defpath))
+    if path is None:
+        return AgentCheck(profile.name, False, None, None, _missing(profile, program))
+    return AgentCheck(profile.name, True, path, None, f"found {path}")
 
 
 def _missing(profile: AgentProfile, program: str) -> str:

@@ -8,6 +8,9 @@ if TYPE_CHECKING:
     from app.services.tasks.executor import Executor as Executor
     from app.services.tasks.executor import LocalExecutor as LocalExecutor
     from app.services.tasks.memory import group_rss as group_rss
+    from app.services.tasks.preflight import AgentMissing as AgentMissing
+    from app.services.tasks.preflight import PromptTooLong as PromptTooLong
+    from app.services.tasks.preflight import check_launch as check_launch
     from app.services.tasks.supervisor import CARD as CARD
     from app.services.tasks.supervisor import AlreadySupervised as AlreadySupervised
     from app.services.tasks.supervisor import Listener as Listener
@@ -24,6 +27,7 @@ else:
         names={
             "executor": ("Executor", "LocalExecutor"),
             "memory": ("group_rss",),
+            "preflight": ("AgentMissing", "PromptTooLong", "check_launch"),
             "supervisor": (
                 "AlreadySupervised",
                 "CARD",

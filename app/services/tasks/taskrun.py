@@ -24,6 +24,7 @@ from app.services.store import HeldOutput, MaskedSinks, Store, TaskLogWriter
 from app.services.tasks import sandbox
 from app.services.tasks.executor import Executor, LaunchSpec, RunningAgent
 from app.services.tasks.pacing import Pacer
+from app.services.tasks.preflight import arg_room
 
 Emit = Callable[[str, list[Event]], None]
 OnTask = Callable[[Task], None]
@@ -156,10 +157,14 @@ class TaskRun:
     # running
 
     async def _run_agent(self) -> tuple[int, bool]:
-        argv, stdin = self.profile.render(
-            self.turn.prompt, self.task.worktree, self.task.id, self.turn.session_id
-        )
         env = self._agent_env()
+        argv, stdin = self.profile.render(
+            self.turn.prompt,
+            self.task.worktree,
+            self.task.id,
+            self.turn.session_id,
+            arg_room(env),
+        )
         if shutil.which(argv[0], path=env.get("PATH")) is None:
             hint = f"; {self.profile.install_hint}" if self.profile.install_hint else ""
             raise RunFailure(
