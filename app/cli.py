@@ -41,6 +41,7 @@ from app.core.findings import ORPHAN_KILLED, Finding
 from app.core.states import ACTIVE_STATES, TaskState
 from app.core.tasktext import list_text, show_text
 from app.core.triage import TriageError
+from app.core.words import counted
 from app.installation import command_hint, restore_child_environment, run_module_if_asked
 from app.progress import ProgressView
 from app.server.operations import local_call
@@ -445,9 +446,10 @@ def _hand_over(orchard: Orchard) -> None:
 
 
 def _report_rebuild(found: StartUp) -> None:
+    rebuilt = counted(len(found.rebuilt), "task was", "tasks were")
     print(
         f"orchard: the database was damaged ({found.damaged}); it was moved aside to "
-        f"{found.moved_to} and {len(found.rebuilt)} task(s) were rebuilt from the worktrees, "
+        f"{found.moved_to} and {rebuilt} rebuilt from the worktrees, "
         "branches and logs, as interrupted",
         file=sys.stderr,
     )

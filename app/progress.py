@@ -11,6 +11,7 @@ from app.core.events import one_line
 from app.core.states import ENDED_STATES, TaskState
 from app.core.task import Task
 from app.core.tasktext import elapsed
+from app.core.words import counted
 from app.services.tasks import Message, TaskUpdated
 
 _MARK = {
@@ -76,7 +77,9 @@ class ProgressView:
         for task in self.tasks.values():
             counts[task.state.value] = counts.get(task.state.value, 0) + 1
         parts = ", ".join(f"{n} {state}" for state, n in sorted(counts.items()))
-        return f"{len(self.tasks)} task(s): {parts}" if self.tasks else "nothing was queued"
+        return (
+            f"{counted(len(self.tasks), 'task')}: {parts}" if self.tasks else "nothing was queued"
+        )
 
     def failed(self) -> list[Task]:
         """Return the tasks of this run that did not succeed."""

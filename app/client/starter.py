@@ -17,6 +17,7 @@ from pathlib import Path
 from app import __version__
 from app.client.connection import ServiceClient
 from app.client.errors import ServiceDown, ServiceError, ServiceSilent
+from app.core.words import counted
 from app.installation import module_argv, module_env
 from app.localsocket import HANDOVER_PATH, SERVICE_FAILURE
 
@@ -90,7 +91,8 @@ def _take_over(client: ServiceClient, timeout: float) -> ServiceClient:
             return client  # it answers while its agents finish; queued tasks wait for ours
         raise ServiceError(
             f"the service of Orchard {answer.get('version')} finishes its {running} running "
-            f"task(s) first, then Orchard {__version__}'s takes over; try again then"
+            f"{'task' if running == 1 else 'tasks'} first, then Orchard {__version__}'s takes "
+            "over; try again then"
         )
     _await_exit(int(answer["pid"]))
     deadline = time.monotonic() + timeout
@@ -116,7 +118,7 @@ def _replace_legacy(client: ServiceClient, timeout: float) -> ServiceClient:
     running = int(answer.get("running", 0))
     if running:
         raise ServiceError(
-            f"an older Orchard's service finishes its {running} running task(s) first; "
+            f"an older Orchard's service finishes its {counted(running, 'running task')} first; "
             f"run this again then, and Orchard {__version__}'s service starts"
         )
     deadline = time.monotonic() + timeout

@@ -8,6 +8,7 @@ from typing import Any
 from app.commands.handler import Handlers, print_json
 from app.core.forecast import Clash, TaskForecast
 from app.core.task import Task
+from app.core.words import counted
 from app.services.land import forecast
 from app.services.orchard import Orchard, UserError
 
@@ -55,7 +56,7 @@ def _print_text(results: list[TaskForecast], tasks: dict[str, Task], into: str |
             target = into or (task.base_ref if task else "its base")
             print(f"  {_describe(clash, tasks, target)}")
     if not shown:
-        print(f"no clashes among {len(results)} pending task(s)")
+        print(f"no clashes among {counted(len(results), 'pending task')}")
 
 
 def _describe(clash: Clash, tasks: dict[str, Task], target: str) -> str:

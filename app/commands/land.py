@@ -12,6 +12,7 @@ from app.client import Refused
 from app.commands.handler import Handlers, ops_of, print_json
 from app.core.landing import STRATEGIES, LandCheck, LandResult, conflict_followup_prompt
 from app.core.states import TaskState
+from app.core.words import counted
 from app.services.land import archive
 from app.services.orchard import Orchard, UserError
 
@@ -105,7 +106,10 @@ def _print_check(check: LandCheck, as_json: bool) -> int:
         print_json(check.to_json())
         return 1 if problems else 0
     print(f"task {check.task.short_id} -> {check.target} ({check.target_commit[:10]})")
-    print(f"  {check.ahead} commit(s) to land; {check.target} has {check.behind} new commit(s)")
+    print(
+        f"  {counted(check.ahead, 'commit')} to land; "
+        f"{check.target} has {counted(check.behind, 'new commit')}"
+    )
     if check.behind:
         print("  the base moved ahead: --strategy rebase replays the task's commits on top")
     where = f"checked out in {check.checkout}" if check.checkout else "checked out nowhere"
@@ -205,7 +209,7 @@ async def cmd_discard(orchard: Orchard, args: argparse.Namespace) -> int:
     print(f"discarded task {task.short_id}: its worktree and branch {task.branch} are removed")
     changes = await archive.archived_changes(repo, commit)
     print(f"  archived as {archive.archive_ref(task.id)} ({commit[:10]}) in {repo}")
-    print(f"  the branch's commits and {len(changes)} uncommitted or untracked file(s)")
+    print(f"  the branch's commits and {counted(len(changes), 'uncommitted or untracked file')}")
     for path in changes[:20]:
         print(f"    {path!r}")
     print(f"  restore with: orchard task restore {discarded.short_id}")
@@ -259,5 +263,5 @@ async def cmd_purge(orchard: Orchard, args: argparse.Namespace) -> int:
     purged = await archive.purge_archives(orchard, args.keep, args.older_than)
     for a in purged:
         print(f"purged {a.ref} ({a.commit[:10]}) in {shlex.quote(a.repo)}")
-    print(f"{len(purged)} archive(s) purged")
+    print(f"{counted(len(purged), 'archive')} purged")
     return 0

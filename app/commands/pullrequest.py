@@ -7,6 +7,7 @@ import os
 from typing import Any
 
 from app.commands.handler import Handlers, ops_of, print_json
+from app.core.words import counted
 from app.services.orchard import Orchard
 
 
@@ -49,7 +50,8 @@ async def cmd_task_pr(orchard: Orchard, args: argparse.Namespace) -> int:
     print(f"pushed {pull.branch} to {args.remote}; {verb} {pull.url}")
     if pull.uncommitted:
         print(
-            f"note: {pull.uncommitted} uncommitted change(s) in {orchard.task(args.id).worktree} "
+            f"note: {counted(pull.uncommitted, 'uncommitted change')} in "
+            f"{orchard.task(args.id).worktree} "
             "are not in the pull request"
         )
     return 0

@@ -23,6 +23,7 @@ from app.commands.handler import HomelessHandlers, print_json
 from app.core.messages import TaskUpdated
 from app.core.states import LIVE_STATES, TaskState
 from app.core.task import Task
+from app.core.words import counted
 from app.installation import locate_home
 from app.progress import ProgressView
 
@@ -116,8 +117,9 @@ def _agents_note(running: int, force: bool) -> str:
     if not running:
         return ""
     if force:
-        return f"; {running} running task(s) were stopped (`orchard task resume ID` continues one)"
-    return f" after its {running} running task(s) finished"
+        stopped = counted(running, "running task was", "running tasks were")
+        return f"; {stopped} stopped (`orchard task resume ID` continues one)"
+    return f" after its {counted(running, 'running task')} finished"
 
 
 def _print_status(status: dict[str, Any], as_json: bool) -> None:
@@ -133,7 +135,7 @@ def _print_status(status: dict[str, Any], as_json: bool) -> None:
         f"uptime:   {_duration(status['uptime'])}"
         + (f", exits after {idle} s idle" if idle else ", stays up when idle"),
         f"tasks:    {tasks} ({status['executor']})",
-        f"windows:  {status['clients']} connection(s)",
+        f"windows:  {counted(status['clients'], 'connection')}",
         f"sees:     {what_agents_see(status)}",
     ]
     if status.get("held"):

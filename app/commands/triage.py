@@ -11,6 +11,7 @@ from typing import Any
 
 from app.commands.handler import Handlers, ops_of, print_json
 from app.core.triage import PRIORITIES, Report, ReportStatus
+from app.core.words import counted
 from app.services.orchard import Orchard, UserError
 
 # This shell's token goes with a GitHub request: the service's environment may be older.
@@ -144,7 +145,7 @@ async def cmd_triage_list(orchard: Orchard, args: argparse.Namespace) -> int:
 def _line(report: Report) -> str:
     where = f" dup of #{report.duplicate_of}" if report.duplicate_of else ""
     fields = [report.priority or "--", report.category or "-", report.owner or "-"]
-    tasks = f" [{len(report.tasks)} task(s)]" if report.tasks else ""
+    tasks = f" [{counted(len(report.tasks), 'task')}]" if report.tasks else ""
     return (
         f"#{report.id:<5} {report.status.label:<10} {' '.join(fields)}  "
         f"{report.title}{where}{tasks}"
@@ -194,7 +195,7 @@ async def cmd_triage_export(orchard: Orchard, args: argparse.Namespace) -> int:
         if args.json:
             print_json({"written": count, "path": args.csv})
         else:
-            print(f"wrote {count} report(s) to {args.csv}")
+            print(f"wrote {counted(count, 'report')} to {args.csv}")
         return 0
     result = await ops.export_triage_to_github(
         args.project, api_url=args.api_url, github_env=_github_env()

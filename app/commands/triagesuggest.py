@@ -12,6 +12,7 @@ from typing import Any
 from app.commands.handler import Handlers, ops_of, print_json
 from app.core.suggestion import KEY_VARIABLES, Suggestion, duplicate_candidates
 from app.core.triage import OPEN_STATUSES, ReportStatus, parse_status
+from app.core.words import counted
 from app.services.orchard import Orchard
 
 
@@ -64,7 +65,7 @@ async def cmd_triage_suggest(orchard: Orchard, args: argparse.Namespace) -> int:
         print_json([_json(s, applied) for s in sorted(run.suggestions, key=_by_id)])
     elif args.apply:
         fields = sum(len(names) for names in applied.values())
-        print(f"applied {fields} suggested field(s) to {len(applied)} report(s)")
+        print(f"applied {counted(fields, 'suggested field')} to {counted(len(applied), 'report')}")
     for failure in run.failures:
         print(f"orchard: {failure}", file=sys.stderr)
     return 1 if run.failures else 0

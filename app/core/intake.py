@@ -156,7 +156,8 @@ def _csv_keys(header: list[str], name: str) -> list[str]:
     if unknown:
         listed = ", ".join(f"'{u}'" for u in unknown)
         raise TriageError(
-            f"{name}: unknown column(s) {listed}; rename or remove them "
+            f"{name}: unknown {'column' if len(unknown) == 1 else 'columns'} {listed}; "
+            "rename or remove them "
             f"(known: {', '.join(sorted(set(ALIASES.values())))})"
         )
     return keys

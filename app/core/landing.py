@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from app.core.task import Task
+from app.core.words import counted
 
 STRATEGIES = ("merge", "squash", "rebase")
 
@@ -72,7 +73,7 @@ class LandCheck:
             found.append(f"nothing to land: {self.target} already has all of this task's work")
         if self.conflicts:
             found.append(
-                f"conflicts with {self.target} in {len(self.conflicts)} file(s): "
+                f"conflicts with {self.target} in {counted(len(self.conflicts), 'file')}: "
                 + ", ".join(repr(c.path) for c in self.conflicts)
             )
         if self.busy:
@@ -145,7 +146,7 @@ def conflict_followup_prompt(check: LandCheck, target: str) -> str:
     """Return instructions asking the agent to rebase onto `target` and resolve the conflicts."""
     lines = [
         f"Your branch conflicts with `{target}`, which has moved ahead "
-        f"({check.behind} new commit(s)). Rebase your work onto `{target}` "
+        f"({counted(check.behind, 'new commit')}). Rebase your work onto `{target}` "
         f"(`git rebase {target}`) and resolve the conflicts so both changes survive.",
         "",
         "Conflicting files:",

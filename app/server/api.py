@@ -19,6 +19,7 @@ from aiohttp import web
 from app import __version__
 from app.core.states import LIVE_STATES
 from app.core.tasktext import cli_json, list_text, show_text
+from app.core.words import counted
 from app.localsocket import API_HEADER, API_VERSION, HANDOVER_PATH, version_refusal
 from app.server.hub import BOARD_SECONDS, EVENTS_SECONDS, BoardFeed, EventFeed
 from app.server.operations import perform
@@ -134,7 +135,8 @@ async def stop(request: web.Request) -> web.Response:
     if running and not (drain or force):
         return reply(
             {
-                "error": f"{running} task(s) are running; --drain lets them finish first, "
+                "error": f"{counted(running, 'task is', 'tasks are')} running; "
+                "--drain lets them finish first, "
                 "--force stops them (they can be resumed)"
             },
             status=409,

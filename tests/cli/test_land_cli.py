@@ -73,7 +73,7 @@ def test_discard_restore_archives_purge(cli: Cli, repo: Path) -> None:
     assert cli("task", "restore", task["id"]).code == 1
     assert cli("task", "purge-archives").code == 2
     purged = cli("task", "purge-archives", "--keep", "0")
-    assert purged.code == 0 and "1 archive(s) purged" in purged.out
+    assert purged.code == 0 and "1 archive purged" in purged.out
     assert cli("task", "archives", "--json").json() == []
 
 

@@ -90,7 +90,7 @@ def test_import_files_and_their_bad_input(cli: Cli, project: str, tmp_path: Path
     assert result.json()["added"] == 2
     assert cli("triage", "import", project, "--file", str(good), "--json").json()["added"] == 0
     cases = {
-        "extra.csv": ("title,severity\nx,high\n", "unknown column(s) 'severity'"),
+        "extra.csv": ("title,severity\nx,high\n", "unknown column 'severity'"),
         "notitle.csv": ("name,body\nx,y\n", "no `title` column"),
         "ragged.csv": ("title,body\na,b\nc,d,e\n", "ragged.csv line 3"),
         "obj.json": ('{"title": "x"}', "not a list of reports"),
@@ -129,7 +129,7 @@ def test_capture_paste_set_dispatch_and_export(
 
     out = tmp_path / "export.csv"
     exported = cli("triage", "export", project, "--csv", str(out))
-    assert exported.code == 0 and "wrote 3 report(s)" in exported.out
+    assert exported.code == 0 and "wrote 3 reports" in exported.out
     rows = list(csv.DictReader(out.open()))
     assert [r["status"] for r in rows] == ["dispatched", "dispatched", "duplicate"]
     _failed(cli("triage", "export", "nope", "--csv", str(out)), "no project")

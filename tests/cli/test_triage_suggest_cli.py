@@ -97,7 +97,7 @@ def test_apply_fills_only_what_nobody_set(cli: Cli, repo: Path, home: Path, api:
     assert (again.code, again.out.strip()) == (0, "no new reports in repo")
     opened = cli("triage", "suggest", "repo", "--status", "open", "--apply", env=ENV)
     assert opened.code == 0 and opened.out.splitlines()[-1] == (
-        "applied 0 suggested field(s) to 0 report(s)"
+        "applied 0 suggested fields to 0 reports"
     )
 
 
@@ -139,6 +139,6 @@ def test_a_malformed_batch_is_reported_and_the_rest_applied(
         "orchard: batch 1/2 (reports #1–#2): the model's answer is not valid JSON "
         "(Expecting value: line 1 column 1 (char 0); it starts 'Sure! Here you go.')"
     )
-    assert result.out.splitlines()[-1] == "applied 3 suggested field(s) to 1 report(s)"
+    assert result.out.splitlines()[-1] == "applied 3 suggested fields to 1 report"
     listed = {r["id"]: r for r in cli("triage", "list", "repo", "--json").json()}
     assert listed[1]["category"] is None and listed[3]["category"] == "crash"

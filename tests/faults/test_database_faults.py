@@ -31,7 +31,7 @@ def test_a_corrupt_database_is_moved_aside_and_tasks_rebuilt(
     listing = cli("task", "list", "--json")
     assert listing.code == 0, listing.err
     assert "the database was damaged (file is not a database)" in listing.err
-    assert "3 task(s) were rebuilt" in listing.err
+    assert "3 tasks were rebuilt" in listing.err
     [aside] = home.glob("orchard.db.corrupt-*")
     assert aside.read_bytes().startswith(b"\x00garbage")  # kept, not deleted
     rebuilt = {t["id"]: t for t in listing.json()}

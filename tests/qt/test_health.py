@@ -46,7 +46,7 @@ def test_a_worktree_deleted_by_hand_is_shown_and_repaired(loop: Any, tmp_path: P
         s = Session(home)
         health = health_of(s)
         await until(lambda: health.problems.isVisible(), what="problems shown")
-        assert "1 problem(s)" in health.problems.text()
+        assert "1 problem needs" in health.problems.text()
         assert [f.kind for f in health.findings] == ["worktree_missing"]
         health.problems.click()
         dialog = await until(lambda: health.dialog, what="problems dialog")
@@ -133,7 +133,7 @@ def test_a_damaged_database_is_rebuilt_before_the_board_is_filled(
         await until(lambda: s.controller._timer.isActive(), what="board filled")
         assert set(s.controller._tasks) == set(ids)
         assert all(s.task(i).state is TaskState.INTERRUPTED for i in ids)
-        assert "2 task(s) were rebuilt" in s.window.statusBar().currentMessage()
+        assert "2 tasks were rebuilt" in s.window.statusBar().currentMessage()
         await s.close()
 
     run(loop, scenario)

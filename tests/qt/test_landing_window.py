@@ -146,7 +146,7 @@ def test_merge_from_the_window_checks_then_lands(loop: Any, tmp_path: Path) -> N
         merger = _landing(s).merger
         dialog = await until(lambda: merger.dialog)
         await until(lambda: dialog.land_button.isEnabled(), what="the check passed")
-        assert "Ready: 1 commit(s) land on main" in dialog.findings.text()
+        assert "Ready: 1 commit lands on main" in dialog.findings.text()
         dialog.strategy.setCurrentIndex(1)  # squash
         dialog.land_button.click()
         await until(lambda: s.task(task.id).state is TaskState.MERGED, what="merged")

@@ -71,7 +71,7 @@ def test_orchard_run_follows_the_queue_and_fails_for_a_failed_task(
     wait_for(lambda: task_state(on, bad) == "failed", what="the failing task to end")
     run = on("run")
     assert run.code == 1, run.err  # it ended before `run` began, and still counts
-    assert "2 task(s): 1 failed, 1 succeeded" in run.err
+    assert "2 tasks: 1 failed, 1 succeeded" in run.err
     assert task_state(on, ok) == "succeeded"
     again = on("run")
     assert again.code == 0 and "nothing was queued" in again.err

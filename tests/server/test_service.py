@@ -65,11 +65,11 @@ def test_stop_is_refused_while_agents_run_unless_forced(on: Cli, project: str, h
     wait_for(lambda: task_state(on, task_id) == "running", what="the agent to run")
     refused = on("service", "stop")
     assert refused.code == 1
-    assert "1 task(s) are running; --drain lets them finish first" in refused.err
+    assert "1 task is running; --drain lets them finish first" in refused.err
     assert "Traceback" not in refused.err and len(refused.err.splitlines()) == 1
     pid = service_pid(home)
     forced = on("service", "stop", "--force")
-    assert forced.code == 0 and "1 running task(s) were stopped" in forced.out
+    assert forced.code == 0 and "1 running task was stopped" in forced.out
     assert not process_alive(pid) and not socket_path(home).exists()
     assert task_state(on, task_id) == "stopped"
 

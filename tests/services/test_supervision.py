@@ -75,7 +75,7 @@ def test_32_parallel_shell_tasks_all_succeed(cli: Cli, repo: Path) -> None:
         assert cli("task", "logs", task["id"], "--raw").out == "step 1\nstep 2\nstep 3\n"
         pid = int(git(Path(task["worktree"]), "show", "HEAD:agent.pid"))
         assert not process_alive(pid)
-    assert "32 task(s): 32 succeeded" in run.err
+    assert "32 tasks: 32 succeeded" in run.err
 
 
 def test_ctrl_c_stops_every_agent_and_keeps_work(cli: Cli, repo: Path, home: Path) -> None:

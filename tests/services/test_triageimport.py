@@ -210,7 +210,7 @@ def test_ten_thousand_rows_and_a_one_megabyte_report(orchard: Orchard, tmp_path:
     [
         ("gone.csv", None, "no file at"),
         ("bad.csv", b"title\n\xff\xfe\n", "is not UTF-8 text"),
-        ("extra.csv", "title,os\na,linux\n", "unknown column(s) 'os'"),
+        ("extra.csv", "title,os\na,linux\n", "unknown column 'os'"),
         ("list.json", '{"reports": []}', "holds an object, not a list"),
     ],
 )

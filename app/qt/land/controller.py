@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QDialog, QMessageBox, QWidget
 from app.client import Refused
 from app.core.states import ACTIVE_STATES, CLOSED_STATES, LANDABLE_STATES, TaskState
 from app.core.task import Task
+from app.core.words import counted
 from app.qt.land.followupdialog import FollowUpDialog
 from app.qt.land.mergecontroller import MergeController, shielded
 from app.qt.land.unsentbox import UnsentCommentsBox
@@ -223,7 +224,7 @@ class LandingController:
                 again = functools.partial(self._discard, [task], parent=parent)
                 self._ask_unsent(exc, "Discard", lambda ids, again=again: again(ids), parent)
         if done:
-            self.main.say(f"Discarded {done} task(s); Restore brings any of them back")
+            self.main.say(f"Discarded {counted(done, 'task')}; Restore brings any of them back")
 
     def _ask_unsent(
         self,

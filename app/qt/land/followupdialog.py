@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.task import Comment, Task
+from app.core.words import counted
 from app.qt.board import PromptEdit
 
 
@@ -49,7 +50,8 @@ class FollowUpDialog(QDialog):
         box = QVBoxLayout(self)
         box.addWidget(intro)
         if comments:
-            box.addWidget(QLabel(f"{len(comments)} open review comment(s) go with it:"))
+            going = counted(len(comments), "open review comment goes", "open review comments go")
+            box.addWidget(QLabel(f"{going} with it:"))
         box.addWidget(self.comments)
         box.addWidget(self.message, 1)
         box.addWidget(buttons)

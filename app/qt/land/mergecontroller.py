@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QWidget
 from app.client import Refused
 from app.core.landing import LandCheck, conflict_followup_prompt
 from app.core.states import LANDABLE_STATES, state_label
+from app.core.words import counted
 from app.qt.land.mergedialog import LandOptions, MergeDialog
 from app.qt.shell import WindowHost
 
@@ -39,18 +40,20 @@ def check_lines(check: LandCheck) -> list[str]:
     lines = check.problems()
     if check.behind and not check.conflicts:
         lines.append(
-            f"{check.target} has {check.behind} commit(s) the task has not seen; "
+            f"{check.target} has {counted(check.behind, 'commit')} the task has not seen; "
             "they merge cleanly (or choose Rebase)"
         )
     if check.uncommitted:
         lines.append(
-            f"{len(check.uncommitted)} uncommitted file(s) in the task's worktree land too"
+            f"{counted(len(check.uncommitted), 'uncommitted file')} in the task's worktree land too"
         )
     if check.checkout:
         lines.append(f"{check.target} is checked out in {check.checkout}; it is updated there")
     lines.extend(check.notes)
     if not check.problems():
-        lines.insert(0, f"Ready: {check.ahead} commit(s) land on {check.target}.")
+        lines.insert(
+            0, f"Ready: {counted(check.ahead, 'commit lands', 'commits land')} on {check.target}."
+        )
     return lines
 
 
@@ -188,7 +191,7 @@ class MergeController:
             return
         self.main.refresh_task(result.task)
         tests = " after its tests passed" if result.tests is not None else ""
-        dropped = f"; {len(options.drop_comments)} unsent comment(s) kept as dropped"
+        dropped = f"; {counted(len(options.drop_comments), 'unsent comment')} kept as dropped"
         self.main.announce(
             f"Landed {result.task.title!r} on {result.target} ({options.strategy}) as "
             f"{result.commit[:10]}{tests}" + (dropped if options.drop_comments else ""),

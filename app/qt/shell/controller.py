@@ -22,6 +22,7 @@ from app.core.messages import AlreadySupervised, Message, TaskOutput, TaskRawOut
 from app.core.profiles import OutputFormat
 from app.core.states import ACTIVE_STATES, TaskState
 from app.core.task import Task
+from app.core.words import counted
 from app.qt.shell.banner import outcome_text
 from app.qt.shell.host import Supervised
 from app.qt.shell.mainwindow import MainWindow
@@ -161,7 +162,8 @@ class WindowController:
         self._restore()
         self._update_placeholder()
         if interrupted:
-            self.say(f"{len(interrupted)} task(s) were interrupted when Orchard last stopped")
+            were = counted(len(interrupted), "task was", "tasks were")
+            self.say(f"{were} interrupted when Orchard last stopped")
         self._timer.start()
         if self.remote is None:  # a window of the service hears of every change from it
             self._poll.start()
@@ -225,7 +227,8 @@ class WindowController:
             answer = QMessageBox.question(
                 self.window,
                 "Stop running tasks?",
-                f"{len(running)} task(s) are running. Stop them and quit? They keep their "
+                f"{counted(len(running), 'task is', 'tasks are')} running. Stop them and quit? "
+                "They keep their "
                 "worktrees and logs and can be retried.",
                 QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
                 QMessageBox.StandardButton.Cancel,

@@ -10,6 +10,7 @@ from app.client import Refused
 from app.core.findings import ORPHAN_KILLED, Finding
 from app.core.messages import Message, QueueHeld
 from app.core.states import ACTIVE_STATES
+from app.core.words import counted
 from app.qt.shell.host import WindowHost
 from app.qt.shell.problemsdialog import ProblemsDialog
 
@@ -48,9 +49,10 @@ class HealthController:
         """Rebuild a damaged database if one was set aside: before the board is read."""
         found = await self.main.ops.start_up(reap=False)
         if found.damaged:
+            rebuilt = counted(len(found.rebuilt), "task was", "tasks were")
             self.main.say(
                 f"The database was damaged ({found.damaged}); it was moved aside to "
-                f"{found.moved_to} and {len(found.rebuilt)} task(s) were rebuilt as interrupted",
+                f"{found.moved_to} and {rebuilt} rebuilt as interrupted",
                 error=True,
             )
 
@@ -78,7 +80,7 @@ class HealthController:
         """Show what needs a decision in the status bar and the dialog, if open."""
         self.findings = [f for f in findings if f.kind != ORPHAN_KILLED]
         count = sum(f.needs_decision for f in self.findings)
-        self.problems.setText(f"⚠ {count} problem(s) need a decision")
+        self.problems.setText(f"⚠ {counted(count, 'problem needs', 'problems need')} a decision")
         self.problems.setVisible(count > 0)
         if self.dialog is not None:
             self.dialog.show_findings(self.findings)

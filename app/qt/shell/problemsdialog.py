@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.findings import Finding
+from app.core.words import counted
 
 _KINDS = {
     "worktree_missing": "worktree gone",
@@ -83,8 +84,8 @@ class ProblemsDialog(QDialog):
         self.summary.setText(
             "Everything Orchard knows matches git and the disk."
             if not findings
-            else f"{len(findings)} problem(s). Nothing was changed; select rows and Repair, "
-            "or run `orchard doctor --repair`."
+            else f"{counted(len(findings), 'problem')}. Nothing was changed; select rows and "
+            "Repair them."
         )
         self.repair.setEnabled(bool(findings))
 

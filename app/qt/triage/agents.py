@@ -10,6 +10,7 @@ from typing import Any
 from app.core.suggestion import KEY_VARIABLES
 from app.core.task import Task
 from app.core.triage import DEFAULT_TEMPLATE, Report, ReportStatus
+from app.core.words import counted
 from app.qt.triage.controller import TriageController
 from app.qt.triage.dialogs import DispatchRequest, ask_dispatch
 
@@ -48,7 +49,9 @@ class TriageAgentsController:
         categories = sorted({r.category or "uncategorized" for r in reports})
         shown = {c: templates.get(c, DEFAULT_TEMPLATE) for c in categories}
         counts = Counter(r.category or "uncategorized" for r in reports)
-        summary = f"{len(reports)} report(s): " + ", ".join(f"{n} {c}" for c, n in counts.items())
+        summary = f"{counted(len(reports), 'report')}: " + ", ".join(
+            f"{n} {c}" for c, n in counts.items()
+        )
         agents = sorted(self.orchard.settings.profiles)
         agent = str(self.main.settings.value("last_agent") or "codex")
         ask_dispatch(
@@ -78,7 +81,8 @@ class TriageAgentsController:
         tasks = [task for _report, made in results for task in made]
         self.main.show_new_tasks(tasks)
         self.triage.show_reports([report for report, _made in results])
-        self.main.say(f"Sent {len(results)} report(s) to {request.agent}: {len(tasks)} task(s)")
+        sent = counted(len(results), "report")
+        self.main.say(f"Sent {sent} to {request.agent}: {counted(len(tasks), 'task')}")
         return results
 
     # suggestions
@@ -114,8 +118,11 @@ class TriageAgentsController:
             api_key=key,
         )
         failed = (
-            f", {len(run.failures)} batch(es) failed: {run.failures[0]}" if run.failures else ""
+            f", {counted(len(run.failures), 'batch', 'batches')} failed: {run.failures[0]}"
+            if run.failures
+            else ""
         )
         self.main.say(
-            f"{len(run.suggestions)} suggestion(s); a accepts them{failed}", error=bool(failed)
+            f"{counted(len(run.suggestions), 'suggestion')}; a accepts them{failed}",
+            error=bool(failed),
         )

@@ -261,7 +261,7 @@ class TriageIntakeController:
         if project is None:
             return
         ids = self.triage.view.selected_ids()
-        what = f"{len(ids)} selected report(s)" if len(ids) > 1 else "every imported report"
+        what = f"{len(ids)} selected reports" if len(ids) > 1 else "every imported report"
         answer = QMessageBox.question(
             self.main.window,
             "Export to GitHub",

@@ -85,7 +85,8 @@ def changed_tasks(value: Any) -> list[Task]:
     """Return the tasks an operation's value holds, at any depth (a land's, a pick's)."""
     if isinstance(value, Task):
         return [value]
-    if not _may_hold_tasks(type(value)):  # a diff's thousands of rows are never walked
+    kind: Any = type(value)  # a class is hashable, whatever typeshed says of type[Any]
+    if not _may_hold_tasks(kind):  # a diff's thousands of rows are never walked
         return []
     if isinstance(value, list | tuple | set | frozenset):
         return [t for v in value for t in changed_tasks(v)]

@@ -129,7 +129,8 @@ async def _refuse_unsaved(task: Task, sizes: dict[str, int], force: bool) -> Non
     dirty = await dirty_submodules(task.worktree)
     if dirty:
         raise UserError(
-            f"task {sid} has uncommitted changes inside submodule(s) {', '.join(dirty)}, which "
+            f"task {sid} has uncommitted changes inside "
+            f"{'a submodule' if len(dirty) == 1 else 'submodules'} {', '.join(dirty)}, which "
             "the archive cannot keep; commit them there, or pass --force to delete them"
         )
 

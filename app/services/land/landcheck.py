@@ -13,6 +13,7 @@ from app.core.landing import LandCheck as LandCheck
 from app.core.naming import commit_message
 from app.core.states import LANDABLE_STATES, LIVE_STATES, TaskState
 from app.core.task import Task
+from app.core.words import counted
 from app.services.land.archive import branch_head
 from app.services.orchard import Orchard, UserError
 from app.services.repo import (
@@ -89,7 +90,9 @@ async def check_land(orchard: Orchard, ref: str, into: str | None = None) -> Lan
     if head is None:
         notes.append(f"branch {task.branch} is gone; landing the worktree's HEAD")
     if uncommitted:
-        notes.append(f"{len(uncommitted)} uncommitted file(s) in the task worktree land too")
+        notes.append(
+            f"{counted(len(uncommitted), 'uncommitted file')} in the task worktree land too"
+        )
     merged_tree, conflicts = await merge_trees(repo, target_commit, tip)
     ahead, behind = await _counts(repo, target_commit, tip)
     same = merged_tree is not None and merged_tree == await tree_of(repo, target_commit)

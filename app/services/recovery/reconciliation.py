@@ -25,6 +25,7 @@ from app.core.findings import (
 )
 from app.core.states import CLOSED_STATES, LIVE_STATES
 from app.core.task import Project, Task
+from app.core.words import counted
 from app.services.config import Home
 from app.services.repo import git, worktree_present
 from app.services.store import Store
@@ -255,7 +256,7 @@ def _moved(project: Project, tasks: list[Task]) -> Finding:
         project.name,
         project.path,
         f"project {project.name}'s repository {project.path} is gone (moved or deleted); "
-        f"{len(tasks)} task(s) belong to it",
+        f"{counted(len(tasks), 'task belongs', 'tasks belong')} to it",
         f"orchard project move {project.name} NEWPATH",
     )
 

@@ -22,6 +22,7 @@ import orjson
 from app.core.intake import draft_from_github_issue, parse_csv, parse_json
 from app.core.triage import ImportResult as ImportResult
 from app.core.triage import ReportDraft, TriageError
+from app.core.words import counted
 from app.services.github import GitHub, GitHubError, GitHubRateLimited, Token, find_token, next_link
 from app.services.orchard import Orchard, UserError
 from app.services.store import ReportBatch
@@ -207,7 +208,7 @@ async def _wait_until(retry_at: float, run: _Run, say: Progress, max_wait: float
     at = time.strftime("%H:%M:%S", time.localtime(retry_at))
     if wait > max_wait:
         raise _Stopped(
-            f"GitHub rate limit reached after {run.pages} page(s); it lifts at {at} "
+            f"GitHub rate limit reached after {counted(run.pages, 'page')}; it lifts at {at} "
             f"(in {_duration(wait)}). Everything taken in so far is kept: import again "
             "then to resume where it stopped"
         )
@@ -251,6 +252,6 @@ def _half_way(run: _Run, message: str) -> str:
     if not run.pages:
         return message
     return (
-        f"{message} (after {run.pages} page(s): the {run.added} new reports taken in are "
+        f"{message} (after {counted(run.pages, 'page')}: the {run.added} new reports taken in are "
         "kept; import again to resume)"
     )

@@ -23,6 +23,7 @@ from app.core.suggestion import KEY_VARIABLES as KEY_VARIABLES
 from app.core.suggestion import Suggestion, SuggestionFormatError, build_messages, parse_reply
 from app.core.suggestion import SuggestRun as SuggestRun
 from app.core.triage import Report
+from app.core.words import counted
 from app.services.config import LlmSettings
 
 SETUP_HINT = (
@@ -176,7 +177,7 @@ async def _work(job: _Job, batches: Iterator[tuple[int, Sequence[Report]]], tota
         for suggestion in suggestions:
             if job.on_suggestion is not None:
                 job.on_suggestion(suggestion)
-        job.progress(f"{label}: {len(suggestions)} suggestion(s)")
+        job.progress(f"{label}: {counted(len(suggestions), 'suggestion')}")
 
 
 def _label(number: int, total: int, batch: Sequence[Report]) -> str:
