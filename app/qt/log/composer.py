@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
 from app.qt.board import PromptEdit
 
@@ -36,6 +36,7 @@ class FollowUpComposerView(QWidget):
         box.addLayout(row)
         box.addWidget(self.hint)
         box.addWidget(self.error)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         self._comments = 0
         self.set_target(None, "")
 

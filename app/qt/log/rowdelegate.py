@@ -74,7 +74,8 @@ class LogRowDelegate(QStyledItemDelegate):
     def line_count(self, row: int, width: int) -> int:
         """Return how many lines row `row` takes wrapped in a viewport `width` pixels wide."""
         rows = self._model.rows
-        columns = max((width - self._text_left(rows.kinds[row]) - 4) // self._char, 10)
+        # The scroll bar may come and go: a column to spare keeps the last letter in sight.
+        columns = max((width - self._text_left(rows.kinds[row]) - 4) // self._char - 1, 10)
         length = min(len(rows.texts[row]), MAX_PAINTED_CHARS)
         return max(1, -(-length // columns))
 
@@ -101,7 +102,7 @@ class LogRowDelegate(QStyledItemDelegate):
         height = self.line_height
         lines = rect.height() // height
         if lines > 1:  # a wrapped row: cut at the column width (the font is fixed-pitch)
-            columns = max((rect.right() - x - 4) // self._char, 10)
+            columns = max((rect.right() - x - 4) // self._char - 1, 10)
             for i in range(lines):
                 box = QRect(x, rect.y() + i * height, rect.right() - x, height)
                 painter.drawText(box, _ALIGN, text[i * columns : (i + 1) * columns])

@@ -142,7 +142,7 @@ class LogView(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addWidget(bar)
-        layout.addWidget(self.table)
+        layout.addWidget(self.table, 1)  # the composer and bars keep their own height
         layout.addWidget(self.find_bar)
         layout.addWidget(self.composer)
         self._add_shortcuts()
