@@ -1,8 +1,11 @@
-"""Plain-text rendering of normalized events, for `orchard task logs`."""
+"""Plain-text rendering of normalized events: `orchard task logs`, the log's summaries."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
+
+from app.core.events import one_line
 
 
 def render_event(ev: dict[str, Any]) -> str:
@@ -41,3 +44,36 @@ def _command(ev: dict[str, Any], output: str, status: str | None) -> str:
     tail = "" if code is None else f"[exit {code}]"
     body = "\n".join("  " + line for line in output.rstrip("\n").split("\n")) if output else ""
     return "\n".join(p for p in (f"$ {command}", body, tail) if p)
+
+
+PLUMBING_KINDS = ("status", "session")  # the run's own bookkeeping, not the agent's work
+_STARTS = ("queued", "preparing", "running")
+
+
+def plumbing_piece(ev: dict[str, Any]) -> str:
+    """Return the few words a bookkeeping event adds to its run's one-line summary, or ""."""
+    if ev.get("kind") == "session":
+        session = ev.get("session_id", "")
+        return f"session {session[:8]}…" if len(session) > 9 else f"session {session}"
+    text, state = ev.get("text", ""), ev.get("status")
+    if state in _STARTS:
+        ts = ev.get("ts")
+        return "Started " + time.strftime("%H:%M", time.localtime(ts)) if ts else "Started"
+    if state:
+        return str(state)
+    if text.startswith("worktree "):
+        path = text.split(" ")[1].rstrip("/")
+        return f"worktree …/{path.rsplit('/', 1)[-1]}"
+    return one_line(text, 60)
+
+
+def age_label(seconds: float) -> str:
+    """Return a short relative age: "now", "5m", "3h", "2d"."""
+    minutes = int(seconds // 60)
+    if minutes < 1:
+        return "now"
+    if minutes < 60:
+        return f"{minutes}m"
+    if minutes < 24 * 60:
+        return f"{minutes // 60}h"
+    return f"{minutes // (24 * 60)}d"

@@ -8,11 +8,12 @@ from typing import Any
 
 import pytest
 import shiboken6
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QDialog, QMessageBox
 
 from app.core.states import TaskState
 from app.core.task import Task
 from app.qt.land.controller import LandingController
+from app.services.land.followup import add_comment
 from tests.conftest import git, make_repo
 from tests.qt.conftest import run, until
 from tests.qt.test_window import Session, group_of
@@ -246,19 +247,21 @@ def test_an_older_land_does_not_take_over_a_newer_dialog(loop: Any, tmp_path: Pa
     run(loop, scenario)
 
 
-def test_follow_up_from_the_header_runs_a_second_turn(loop: Any, tmp_path: Path) -> None:
+def test_follow_up_inline_under_the_log_runs_a_second_turn(loop: Any, tmp_path: Path) -> None:
     repo = make_repo(tmp_path / "repo")
 
     async def scenario() -> None:
         s = await session(tmp_path / "home", repo)
         [task] = await succeeded(s, one="echo one > a.txt")
+        composer = s.window.log.composer
         s.window.board.select_task(task.id)
+        await until(lambda: composer.send_button.isEnabled(), what="the composer ready")
         await until(lambda: s.window.header.buttons["followup"].isEnabled())
-        s.window.header.buttons["followup"].click()
-        landing = _landing(s)
-        dialog = await until(lambda: landing.dialog, what="the follow-up dialog")
-        dialog.message.setPlainText("echo two > b.txt")
-        dialog.message.submit.emit()  # Ctrl+Enter
+        s.window.header.buttons["followup"].click()  # puts the cursor in the composer
+        assert not [d for d in s.window.findChildren(QDialog) if d.isVisible()]  # no modal
+        composer.message.setPlainText("echo two > b.txt")
+        composer.message.submit.emit()  # Ctrl+Enter
+        await until(lambda: composer.message.toPlainText() == "", what="the box cleared")
         await until(
             lambda: s.task(task.id).turns == 2 and s.task(task.id).state is TaskState.SUCCEEDED,
             what="the second turn",
@@ -296,5 +299,31 @@ def test_activating_an_attempt_group_on_the_board_opens_its_compare_window(
         view = compare.view
         await s.close()
         assert not shiboken6.isValid(view) or not view.isVisible()
+
+    run(loop, scenario)
+
+
+def test_the_composer_waits_for_a_running_task_and_shows_refusals_inline(
+    loop: Any, tmp_path: Path
+) -> None:
+    repo = make_repo(tmp_path / "repo")
+
+    async def scenario() -> None:
+        s = await session(tmp_path / "home", repo)
+        [task] = await s.orchard.new_tasks("repo", "sleep 30", agent="shell", title="slow")
+        composer = s.window.log.composer
+        await until(lambda: s.task(task.id) and s.task(task.id).state is TaskState.RUNNING)
+        s.window.board.select_task(task.id)
+        await until(lambda: "follow up once this turn ends" in composer.message.placeholderText())
+        assert not composer.send_button.isEnabled() and not composer.message.isEnabled()
+        await _landing(s).follow_ups.send(task.id, "more")  # the service refuses: said inline
+        assert composer.error.isVisibleTo(composer) and composer.error.text()
+        await s.orchard.stop_task(task.id)
+        [done] = await succeeded(s, done="echo x > x.txt")
+        await add_comment(s.orchard, done.id, "x.txt", 1, "why x?")
+        s.window.board.select_task(done.id)
+        await until(lambda: "with 1 open review comment" in composer.hint.text(), what="count")
+        assert composer.send_button.isEnabled() and not composer.error.isVisible()
+        await s.close()
 
     run(loop, scenario)

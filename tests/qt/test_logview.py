@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import time
 from typing import Any
 
 import pytest
@@ -74,8 +75,7 @@ def test_each_kind_renders_its_rows(view: LogView) -> None:
         ],
     )
     assert rows(view) == [
-        (RowKind.DIM, "session s-1"),
-        (RowKind.DIM, "turn started"),
+        (RowKind.PLUMB, "session s-1 · turn started"),
         (RowKind.TEXT, "first"),
         (RowKind.TEXT, "second"),
         (RowKind.THINK, "thinking: weighing options"),
@@ -86,7 +86,7 @@ def test_each_kind_renders_its_rows(view: LogView) -> None:
         (RowKind.ERROR, "error: it broke"),
         (RowKind.NEEDS_INPUT, "needs input: approve?"),
     ]
-    assert view.model.index(9).data(LogModel.KindRole) == RowKind.ERROR
+    assert view.model.index(8).data(LogModel.KindRole) == RowKind.ERROR
 
 
 def test_command_completion_updates_its_row_instead_of_adding_one(view: LogView) -> None:
@@ -384,3 +384,89 @@ def test_an_agent_message_reads_as_markdown(view: LogView) -> None:
     ]
     image = view.table.viewport().grab().toImage()  # painted without error, code row boxed
     assert not image.isNull()
+
+
+def prelude(ts: float) -> list[Event]:
+    """The bookkeeping a run writes before the agent says anything, as a stored log has it."""
+    events: list[Event] = [
+        {"kind": "status", "text": "state: preparing", "status": "preparing"},
+        {"kind": "status", "text": "worktree /home/u/.orchard/wt/orchard-x on orchard/x from a1"},
+        {"kind": "status", "text": "state: running", "status": "running"},
+        {"kind": "session", "session_id": "3f2a9c1e-0000-4000-8000-000000000000"},
+        {"kind": "status", "text": "resuming the session"},
+        {"kind": "message", "text": "Looking at the code"},
+    ]
+    for seq, event in enumerate(events):
+        event |= {"seq": seq, "ts": ts + seq}
+    return events
+
+
+def test_bookkeeping_folds_into_one_muted_line_that_opens(view: LogView) -> None:
+    view.show_task("t1", prelude(1_700_000_000.0))
+    assert kind(view, 0) == RowKind.PLUMB
+    header = view.row_text(0)
+    assert header.startswith("Started ")
+    assert "worktree …/orchard-x" in header and "session 3f2a9c1e…" in header
+    assert rows(view)[1] == (RowKind.TEXT, "Looking at the code")
+    assert view.row_count() == 2
+    assert view.show_event(3) and view.table.currentIndex().row() == 0  # inside the fold
+    view.model.toggle(0)
+    assert [view.row_text(i) for i in range(1, 6)][:2] == ["state: preparing", rows(view)[2][1]]
+    assert view.row_text(6) == "Looking at the code"
+
+
+def test_rows_say_how_long_ago_with_the_time_on_hover(view: LogView) -> None:
+    now = time.time()
+    view.show_task(
+        "t1",
+        [
+            {"kind": "message", "text": "old", "seq": 0, "ts": now - 7200},
+            {"kind": "message", "text": "newer", "seq": 1, "ts": now - 180},
+        ],
+    )
+    assert view.model.stamp(0) == pytest.approx(now - 7200)
+    assert view.model.stamp(1) == pytest.approx(now - 180)
+    tip = view.model.index(1).data(Qt.ItemDataRole.ToolTipRole)
+    assert time.strftime("%H:%M", time.localtime(now - 180)) in tip
+    view.append("t1", [{"kind": "message", "text": "live", "seq": 2, "ts": now}])
+    view.flush()
+    assert view.model.stamp(2) == pytest.approx(now)
+    assert view.model.stamp_label_at(2) == 2
+    assert view._age_timer.isActive()  # the ages are repainted as time passes
+
+
+def test_long_lines_wrap_by_default_and_short_ones_stay_one_line(view: LogView, qtbot: Any) -> None:
+    view.show_task("t1", [raw(["short", "x" * 600, "end"])])
+    line = view.delegate.line_height
+    assert view.wraps() and view.wrap_button.isChecked()
+    qtbot.waitUntil(lambda: view.row_height(1) > line)
+    assert view.row_height(0) == line and view.row_height(2) == line
+    view.set_wrap(False)
+    assert view.row_height(1) == line
+    assert not view.wrap_button.isChecked()
+
+
+def test_structured_or_raw_is_shown_and_chosen_per_task(view: LogView) -> None:
+    modes: list[str] = []
+    view.mode_changed.connect(modes.append)
+    view.show_task("t1", [raw(["a"])])
+    assert view.mode_buttons.button(0).isChecked()  # Structured, visibly
+    view.mode_buttons.button(1).click()
+    assert view.mode() == "raw" and modes == ["raw"]
+    view.show_task("t2", [raw(["b"])])
+    assert view.mode() == "structured"  # the raw choice stays with t1
+    assert view.mode_buttons.button(0).isChecked() and modes == ["raw", "structured"]
+    view.show_task("t1", [raw(["a"])])
+    assert view.mode() == "raw" and view.mode_buttons.button(1).isChecked()
+
+
+def test_a_file_change_row_opens_its_diff(view: LogView, qtbot: Any) -> None:
+    view.show_task(
+        "t1", [{"kind": "file_change", "path": "src/app.py", "change": "update", "status": "ok"}]
+    )
+    with qtbot.waitSignal(view.file_activated) as blocker:
+        view.table.doubleClicked.emit(view.model.index(0))
+    assert blocker.args == ["src/app.py"]
+    view.table.setCurrentIndex(view.model.index(0))
+    with qtbot.waitSignal(view.file_activated):
+        view._on_toggle_shortcut_activated()  # Enter

@@ -6,14 +6,13 @@ import functools
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
-import shiboken6
 from PySide6.QtWidgets import QDialog, QMessageBox, QWidget
 
 from app.client import Refused
 from app.core.states import ACTIVE_STATES, CLOSED_STATES, LANDABLE_STATES, TaskState
 from app.core.task import Task
 from app.core.words import counted
-from app.qt.land.followupdialog import FollowUpDialog
+from app.qt.land.followupcontroller import FollowUpController
 from app.qt.land.mergecontroller import MergeController, shielded
 from app.qt.land.unsentbox import UnsentCommentsBox
 from app.qt.shell import WindowHost
@@ -28,9 +27,9 @@ class LandingController:
 
     def __init__(self, main: WindowHost) -> None:
         self.main = main
-        self.dialog: FollowUpDialog | None = None
         self.asked: UnsentCommentsBox | None = None  # the last unsent-comments question
         self.merger = MergeController(main)
+        self.follow_ups = FollowUpController(main, self.review_at)
         self.reviews: dict[str, ReviewController] = {}
         self.compares: dict[str, CompareController] = {}
         h, a, board = main.window.header, main.window.actions, main.window.board
@@ -75,24 +74,30 @@ class LandingController:
 
     def review(self, task_id: str) -> None:
         """Open (or raise) the review window of a task."""
+        self.review_at(task_id, None)
+
+    def review_at(self, task_id: str, path: str | None) -> None:
+        """Open (or raise) the review window of a task, at file `path` if it changed."""
         if task_id in self.reviews:
             self.reviews[task_id].window.raise_()
             self.reviews[task_id].window.activateWindow()
+            if path:
+                self.reviews[task_id].show_path(path)
         elif (task := self.main.tasks.get(task_id)) is not None:
-            self._open_review(task)
+            self._open_review(task, path)
         else:  # not on the board yet: read it off the GUI thread
-            self.main.spawn(self._read_then_review(task_id))
+            self.main.spawn(self._read_then_review(task_id, path))
 
-    async def _read_then_review(self, task_id: str) -> None:
+    async def _read_then_review(self, task_id: str, path: str | None) -> None:
         task = await self.main.ops.task(task_id)
         if task_id not in self.reviews:
-            self._open_review(task)
+            self._open_review(task, path)
 
-    def _open_review(self, task: Task) -> None:
+    def _open_review(self, task: Task, path: str | None = None) -> None:
         task_id = task.id
         from app.qt.review import open_review
 
-        review = open_review(self.main.ops, task)
+        review = open_review(self.main.ops, task, path=path)
         window = review.window
         window.merge_requested.connect(lambda tid: self.merger.merge(tid, window))
         window.discard_requested.connect(lambda tid: self.discard([tid], window))
@@ -159,35 +164,8 @@ class LandingController:
     # follow up
 
     def follow_up(self) -> None:
-        """Ask for a follow-up message and send it, with open comments, to the agent."""
-        task = self.main.shown_task()
-        if task is None or task.state not in LANDABLE_STATES:
-            self.main.say("Select a finished task to follow up on", error=True)
-            return
-        self.main.spawn(self._open_follow_up(task))
-
-    async def _open_follow_up(self, task: Task) -> None:
-        comments = await self.main.ops.comments(task.id, open_only=True)
-        if self.dialog is not None and shiboken6.isValid(self.dialog):
-            self.dialog.close()
-        dialog = self.dialog = FollowUpDialog(task, comments, self.main.window)
-        dialog.send_requested.connect(lambda text: self.main.spawn(self._send(task.id, text)))
-        dialog.finished.connect(lambda _result: self._forget(dialog))
-        dialog.show()
-
-    def _forget(self, dialog: FollowUpDialog) -> None:
-        if self.dialog is dialog:
-            self.dialog = None
-
-    async def _send(self, task_id: str, text: str) -> None:
-        """Send `text` and the open comments to the task's agent as its next turn."""
-        try:
-            task = await self.main.ops.send_followup(task_id, text)
-        except Refused as exc:
-            self.main.announce(str(exc))
-            return
-        self.main.refresh_task(task)
-        self.main.say(f"Sent to {task.agent}; task {task.short_id} is queued for its next turn")
+        """Put the cursor in the composer under the log (the follow-up is written inline)."""
+        self.follow_ups.focus()
 
     # discard and restore
 

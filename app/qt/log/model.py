@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from array import array
 from bisect import bisect_right
 from collections.abc import Callable, Iterable
@@ -12,6 +13,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 
 from app.core.events import Event, EventKind, one_line
+from app.core.eventtext import PLUMBING_KINDS, plumbing_piece
 from app.core.markdown import Line, is_plain, markdown_lines
 from app.qt.log.textcolumn import TextColumn
 
@@ -26,7 +28,8 @@ _Changes = tuple[list[int], list[int]]  # groups whose body changed, shown rows 
 RowKind = IntEnum(
     "RowKind",
     "TEXT THINK THINK_BODY COMMAND OUTPUT MORE FILE TOOL ERROR NEEDS_INPUT DIM RAW RAW_DIM"
-    " HEADING QUOTE CODE",  # the last three: an agent message's Markdown
+    " HEADING QUOTE CODE"  # an agent message's Markdown
+    " PLUMB",  # one muted line summing up a run of bookkeeping (state changes, worktree, session)
     start=0,
 )
 Tone = IntEnum("Tone", "NONE RUNNING OK FAILED", start=0)  # the colour of a command's badge
@@ -35,7 +38,8 @@ Fold = IntEnum("Fold", "COLLAPSED PREVIEW EXPANDED", start=0)  # how much of a b
 _K = RowKind
 _CODE = [bytes((k,)) for k in RowKind]  # one byte per kind, repeated to fill array runs
 _RUNNING = ("started", "in_progress")
-_HEADS = (RowKind.COMMAND, RowKind.THINK, RowKind.MORE)
+_HEADS = (RowKind.COMMAND, RowKind.THINK, RowKind.MORE, RowKind.PLUMB)
+_GROUPED = (RowKind.COMMAND, RowKind.OUTPUT, RowKind.MORE, RowKind.THINK, RowKind.THINK_BODY)
 _AT_GROUP = -(2**62)  # an anchor at its group's header, not some rows past its end
 _VERBS = {"update": "edit"}
 _MARKDOWN = {
@@ -82,6 +86,14 @@ class LogRows:
         self.anchor_group = array("q")
         self.anchor_delta = array("q")  # _AT_GROUP: the event heads or updates its group
         self.raw_sink: LogRows | None = None  # also gets RAW lines, sharing their strings
+        # When things happened: a stamp where an event's time moves on by a second or more,
+        # placed like an anchor (rows past a group's end), so a few per second at most.
+        self.stamp_group = array("q")
+        self.stamp_delta = array("q")
+        self.stamp_ts = array("d")
+        self._plumb = -1  # the group of the run of bookkeeping being written, if any
+        self._plumb_pieces: list[str] = []
+        self._plumb_lines: list[str] = []
         self._handlers: dict[str, Callable[[Event], None]] = {
             kind.value: getattr(self, f"_{kind.value}") for kind in EventKind if kind != "raw"
         }
@@ -97,8 +109,13 @@ class LogRows:
         """Append the rows of events; return groups to refold and shown header rows changed."""
         self._late, self._changed = [], []
         handlers, raw, kinds, groups = self._handlers, self._raw, self.kinds, self.g_row
+        last = self.stamp_ts[-1] if self.stamp_ts else 0.0
         for ev in events:
             n, ng = len(kinds), len(groups)
+            ts = ev.get("ts")
+            if ts is not None and ts - last >= 1.0:
+                self._stamp(ts, n, ng)
+                last = ts
             handlers.get(ev.get("kind", "raw"), raw)(ev)
             seq = ev.get("seq")
             if seq is not None:
@@ -110,12 +127,35 @@ class LogRows:
             g, delta = groups_before, _AT_GROUP
         elif ev.get("item_id") in self.items:
             g, delta = self.items[ev["item_id"]], _AT_GROUP
+        elif self._plumb >= 0 and ev.get("kind") in PLUMBING_KINDS:
+            g, delta = self._plumb, _AT_GROUP
         else:
             g = groups_before - 1
             delta = row - self._group_end(g)
         self.anchor_seq.append(seq)
         self.anchor_group.append(g)
         self.anchor_delta.append(delta)
+
+    def _stamp(self, ts: float, row: int, groups_before: int) -> None:
+        g = groups_before - 1
+        self.stamp_group.append(g)
+        self.stamp_delta.append(row - self._group_end(g))
+        self.stamp_ts.append(ts)
+
+    def stamp_row(self, i: int) -> int:
+        """Return the first row of stamp `i`."""
+        return self._group_end(self.stamp_group[i]) + self.stamp_delta[i]
+
+    def stamp_at(self, row: int) -> int:
+        """Return the stamp whose rows hold `row` (when it was written), or -1."""
+        lo, hi = 0, len(self.stamp_ts)
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if self.stamp_row(mid) <= row:
+                lo = mid + 1
+            else:
+                hi = mid
+        return lo - 1
 
     def _group_end(self, g: int) -> int:
         return 0 if g < 0 else self.g_row[g] + 1 + self.g_vis[g]
@@ -147,7 +187,7 @@ class LogRows:
 
     def group_at(self, row: int) -> int:
         """Return the group whose header or body holds `row`, or -1."""
-        if self.kinds[row] not in (_K.COMMAND, _K.OUTPUT, _K.MORE, _K.THINK, _K.THINK_BODY):
+        if self.kinds[row] not in _GROUPED and self.kinds[row] != _K.PLUMB:
             return -1
         return bisect_right(self.g_row, row) - 1
 
@@ -285,11 +325,35 @@ class LogRows:
         self.add_lines(_K.NEEDS_INPUT, f"needs input: {ev.get('text', '')}".split("\n"))
 
     def _session(self, ev: Event) -> None:
-        self.add_lines(_K.DIM, [f"session {ev.get('session_id', '')}"])
+        self._plumbing(ev, f"session {ev.get('session_id', '')}")
 
     def _status(self, ev: Event) -> None:
         if ev.get("text"):
-            self.add_lines(_K.DIM, ev["text"].split("\n"))
+            self._plumbing(ev, ev["text"])
+
+    def _plumbing(self, ev: Event, text: str) -> None:
+        """Fold a run of bookkeeping into one muted line that sums it up, its lines under it."""
+        g = self._plumb
+        if g < 0 or g != len(self.g_row) - 1 or self._group_end(g) != len(self.kinds):
+            g = self._plumb = self._new_group(_K.PLUMB, "", _K.DIM, Fold.COLLAPSED)
+            self._plumb_pieces, self._plumb_lines = [], []
+        piece = plumbing_piece(ev)
+        if (
+            piece
+            and piece not in self._plumb_pieces
+            and not (
+                piece.startswith("Started")
+                and any(p.startswith("Started") for p in self._plumb_pieces)
+            )
+        ):
+            self._plumb_pieces.append(piece)
+        self._plumb_lines.append(text)
+        row = self.g_row[g]
+        self.texts[row] = " · ".join(self._plumb_pieces) or one_line(text, 80)
+        if row < self.shown:
+            self._changed.append(row)
+            self.version += 1
+        self._set_body(g, "\n".join(self._plumb_lines))
 
     def _raw(self, ev: Event) -> None:
         text = ev.get("text")
@@ -323,6 +387,7 @@ class LogModel(QAbstractListModel):
 
     KindRole = Qt.ItemDataRole.UserRole + 1
     BadgeRole = Qt.ItemDataRole.UserRole + 2
+    StampRole = Qt.ItemDataRole.UserRole + 3  # when the row was written (epoch seconds), or 0
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -344,6 +409,11 @@ class LogModel(QAbstractListModel):
             return self.rows.texts[row]
         if role == self.KindRole:
             return self.rows.kinds[row]
+        if role == self.StampRole:
+            return self.stamp(row)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            ts = self.stamp(row)
+            return time.strftime("%a %d %b %Y, %H:%M:%S", time.localtime(ts)) if ts else None
         return self.badge(row) if role == self.BadgeRole else None
 
     def mode(self) -> str:
@@ -458,6 +528,19 @@ class LogModel(QAbstractListModel):
     def row_text(self, row: int) -> str:
         """Return the text of a row."""
         return self.rows.texts[row]
+
+    def stamp(self, row: int) -> float:
+        """Return when row `row` was written (epoch seconds), or 0.0 if unknown."""
+        i = self.rows.stamp_at(row)
+        return self.rows.stamp_ts[i] if i >= 0 else 0.0
+
+    def stamp_label_at(self, row: int) -> int:
+        """Return the stamp first shown at `row` whose minute differs from the previous, or -1."""
+        rows = self.rows
+        i = rows.stamp_at(row)
+        if i < 0 or rows.stamp_row(i) != row:
+            return -1
+        return i
 
     def badge(self, row: int) -> str:
         """Return the badge of a command row ("running", "exit 0", ...), else ""."""

@@ -9,33 +9,26 @@ from PySide6.QtCore import (
     QEvent,
     QModelIndex,
     QObject,
-    QPersistentModelIndex,
-    QRect,
     Qt,
     QTimer,
     Signal,
 )
 from PySide6.QtGui import (
-    QColor,
-    QFont,
     QFontDatabase,
     QHideEvent,
     QKeyEvent,
     QKeySequence,
-    QPainter,
     QShortcut,
     QShowEvent,
 )
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QButtonGroup,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
-    QStyle,
-    QStyledItemDelegate,
-    QStyleOptionViewItem,
     QTableView,
     QToolButton,
     QVBoxLayout,
@@ -43,91 +36,13 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.events import Event
-from app.qt.log.model import Fold, LogModel, RowKind, Tone
+from app.qt.log.composer import FollowUpComposerView
+from app.qt.log.model import LogModel, RowKind
+from app.qt.log.rowdelegate import LogRowDelegate
 
 FLUSH_MS = 30
-_MAX_PAINTED_CHARS = 2000  # longer lines are cut when painted; row_text keeps them whole
-_AnyIndex = QModelIndex | QPersistentModelIndex
-_INDENT = {RowKind.OUTPUT: 4, RowKind.MORE: 4, RowKind.THINK_BODY: 4, RowKind.CODE: 2}
-_DIM = (RowKind.THINK, RowKind.THINK_BODY, RowKind.OUTPUT, RowKind.DIM, RowKind.QUOTE)
-_COLOURS = {
-    RowKind.MORE: "#3182ce",
-    RowKind.FILE: "#2b6cb0",
-    RowKind.TOOL: "#6b46c1",
-    RowKind.ERROR: "#c53030",
-    RowKind.NEEDS_INPUT: "#b7791f",
-}
-_TONES = {Tone.RUNNING: "#b7791f", Tone.OK: "#2f855a", Tone.FAILED: "#c53030"}
-_ALIGN = Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft | Qt.TextFlag.TextSingleLine
-
-
-class LogRowDelegate(QStyledItemDelegate):
-    """Paints a log row from the model's kind codes: colour, indent, fold arrow, exit badge."""
-
-    def __init__(self, model: LogModel, view: QTableView) -> None:
-        super().__init__(view)
-        self._model = model
-        self.restyle(view)
-
-    def restyle(self, view: QTableView) -> None:
-        """Take the colours and font of `view` again (the theme changed)."""
-        text = view.palette().text().color()
-        dim, dimmer = QColor(text), QColor(text)
-        dim.setAlpha(150)
-        dimmer.setAlpha(110)
-        by_kind = {k: QColor(name) for k, name in _COLOURS.items()}
-        by_kind |= {k: dim for k in _DIM} | {RowKind.RAW_DIM: dimmer}
-        self._pens = [by_kind.get(k, text) for k in RowKind]
-        self._char = view.fontMetrics().horizontalAdvance("0")
-        self._indents = [_INDENT.get(k, 0) * self._char for k in RowKind]
-        self._error_fill = QColor(_COLOURS[RowKind.ERROR])
-        self._error_fill.setAlpha(28)
-        self._tones = [QColor(_TONES.get(t, "#718096")) for t in Tone]
-        self._badge_width = self._char * 9
-        self._bold = QFont(view.font())
-        self._bold.setBold(True)
-        self._code_fill = QColor(text)
-        self._code_fill.setAlpha(18)  # a faint box behind a message's code block
-
-    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: _AnyIndex) -> None:
-        rows, row, rect = self._model.rows, index.row(), option.rect
-        kind, selected = rows.kinds[row], option.state & QStyle.StateFlag.State_Selected
-        if selected:
-            painter.fillRect(rect, option.palette.highlight())
-        elif kind == RowKind.ERROR:
-            painter.fillRect(rect, self._error_fill)
-        elif kind == RowKind.CODE:
-            painter.fillRect(rect.adjusted(2, 0, -2, 0), self._code_fill)
-        x = rect.x() + 4 + self._indents[kind]
-        if kind == RowKind.COMMAND or kind == RowKind.THINK:
-            x = self._paint_header(painter, rect, x, rows.group_at(row), kind)
-        painter.setPen(option.palette.highlightedText().color() if selected else self._pens[kind])
-        text = rows.texts[row][:_MAX_PAINTED_CHARS]
-        if kind == RowKind.HEADING:
-            painter.save()
-            painter.setFont(self._bold)
-            painter.drawText(QRect(x, rect.y(), rect.right() - x, rect.height()), _ALIGN, text)
-            painter.restore()
-            return
-        painter.drawText(QRect(x, rect.y(), rect.right() - x, rect.height()), _ALIGN, text)
-
-    def _paint_header(self, painter: QPainter, rect: QRect, x: int, g: int, kind: int) -> int:
-        rows = self._model.rows
-        if rows.g_lines[g]:
-            arrow = "▸" if rows.g_fold[g] == Fold.COLLAPSED else "▾"
-            painter.setPen(self._pens[RowKind.DIM])
-            painter.drawText(QRect(x, rect.y(), self._char * 2, rect.height()), _ALIGN, arrow)
-        x += self._char * 2
-        if kind != RowKind.COMMAND:
-            return x
-        colour = self._tones[rows.g_tone[g]]
-        pill = QRect(x, rect.y() + 1, self._badge_width, rect.height() - 2)
-        painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(colour)
-        painter.drawRoundedRect(pill, 4, 4)
-        painter.setPen(QColor("white"))
-        painter.drawText(pill, Qt.AlignmentFlag.AlignCenter, rows.badge(g))
-        return x + self._badge_width + self._char
+AGE_MS = 30_000  # the ages in the gutter are repainted this often
+_MODES = ("structured", "raw")
 
 
 class FindBarView(QWidget):
@@ -178,14 +93,33 @@ class FindBarView(QWidget):
 
 
 class LogView(QWidget):
-    """Shows one task's log live: follows the tail unless scrolled up; Ctrl+F finds."""
+    """Shows one task's log live: follows the tail unless scrolled up; Ctrl+F finds.
+
+    Its bar switches the task's view between Structured and Raw (remembered per task) and
+    wraps long lines (on by default); the follow-up composer sits under the rows.
+    """
+
+    mode_changed = Signal(str)  # "structured" or "raw", whoever changed it
+    file_activated = Signal(str)  # the path of a file-change row, double-clicked or Enter
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._task_id: str | None = None
         self._following = True
+        self._modes: dict[str, str] = {}  # per task; a task not in it shows structured
+        self._wrap = True
+        self._shown_mode = "structured"
+        self._fitted_width = -1
+        self._tall: set[int] = set()  # rows made taller than a line, kept as rows move
         self.model = LogModel(self)
         self.table = self._build_table()
+        self.model.modelAboutToBeReset.connect(self._unfit)
+        self.model.rowsInserted.connect(self._on_model_rows_inserted)
+        self.model.rowsRemoved.connect(self._on_model_rows_removed)
+        self.delegate = LogRowDelegate(self.model, self.table)
+        self.table.setItemDelegate(self.delegate)
+        bar = self._build_bar()
+        self.composer = FollowUpComposerView(self)
         self.find_bar = FindBarView(self)
         self.find_bar.hide()
         self.find_bar.search_requested.connect(self._on_find_bar_search_requested)
@@ -197,12 +131,53 @@ class LogView(QWidget):
         self._timer.setSingleShot(True)
         self._timer.setInterval(FLUSH_MS)
         self._timer.timeout.connect(self._on_timer_timeout)
+        self._fit_timer = QTimer(self)  # fits wrapped rows once the view has settled
+        self._fit_timer.setSingleShot(True)
+        self._fit_timer.setInterval(0)
+        self._fit_timer.timeout.connect(self._on_fit_timer_timeout)
+        self._age_timer = QTimer(self)
+        self._age_timer.setInterval(AGE_MS)
+        self._age_timer.timeout.connect(self._on_age_timer_timeout)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
-        layout.addWidget(self.table)
+        layout.addWidget(bar)
+        layout.addWidget(self.table, 1)  # the composer and bars keep their own height
         layout.addWidget(self.find_bar)
+        layout.addWidget(self.composer)
         self._add_shortcuts()
+
+    def _build_bar(self) -> QWidget:
+        bar = QWidget(self)
+        row = QHBoxLayout(bar)
+        row.setContentsMargins(6, 2, 6, 2)
+        row.setSpacing(0)
+        self.mode_buttons = QButtonGroup(self)
+        self.mode_buttons.setExclusive(True)
+        for mode, text, tip in (
+            ("structured", "Structured", "Commands, messages and files, folded (Ctrl+Shift+L)"),
+            ("raw", "Raw", "The agent's output as it printed it (Ctrl+Shift+L)"),
+        ):
+            button = QToolButton(bar)
+            button.setText(text)
+            button.setToolTip(tip)
+            button.setCheckable(True)
+            button.setAutoRaise(False)
+            button.setObjectName(f"log_{mode}")
+            self.mode_buttons.addButton(button, _MODES.index(mode))
+            row.addWidget(button)
+        self.mode_buttons.button(0).setChecked(True)
+        self.mode_buttons.idClicked.connect(self._on_mode_buttons_id_clicked)
+        row.addSpacing(12)
+        self.wrap_button = QToolButton(bar)
+        self.wrap_button.setText("Wrap")
+        self.wrap_button.setToolTip("Wrap long lines")
+        self.wrap_button.setCheckable(True)
+        self.wrap_button.setChecked(True)
+        self.wrap_button.toggled.connect(self.set_wrap)
+        row.addWidget(self.wrap_button)
+        row.addStretch(1)
+        return bar
 
     def changeEvent(self, event: QEvent) -> None:
         """Repaint the rows in the new colours when the theme changes."""
@@ -211,16 +186,14 @@ class LogView(QWidget):
             QTimer.singleShot(0, self._restyle)  # once the table has its new palette too
 
     def _restyle(self) -> None:
-        delegate = self.table.itemDelegate()
-        if isinstance(delegate, LogRowDelegate):
-            delegate.restyle(self.table)
-            self.table.viewport().update()
+        self.delegate.restyle(self.table)
+        self._refit()
+        self.table.viewport().update()
 
     def _build_table(self) -> QTableView:
         table = QTableView(self)
         table.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         table.setModel(self.model)
-        table.setItemDelegate(LogRowDelegate(self.model, table))
         rows = table.verticalHeader()
         rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         rows.setMinimumSectionSize(1)
@@ -237,6 +210,7 @@ class LogView(QWidget):
         table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         table.clicked.connect(self._on_table_clicked)
+        table.doubleClicked.connect(self._on_table_double_clicked)
         table.installEventFilter(self)
         bar = table.verticalScrollBar()
         bar.valueChanged.connect(self._on_scrollbar_value_changed)
@@ -269,9 +243,13 @@ class LogView(QWidget):
         """Replace the log with `events` of `task_id` and scroll to the tail."""
         self._task_id = task_id
         self._timer.stop()
+        mode = self._modes.get(task_id, "structured")
+        self.model.set_mode(mode)
         self.model.reset(events)
+        self._show_mode(mode)
         self.jump_to_latest()
         self._keep_settling()
+        self._rows_reset()
 
     def append(self, task_id: str, events: Iterable[Event]) -> None:
         """Buffer new events of the shown task; they appear at the next flush."""
@@ -293,10 +271,77 @@ class LogView(QWidget):
         self.jump_to_latest()
 
     def set_mode(self, mode: str) -> None:
-        """Show the structured rows ("structured") or the raw output lines ("raw")."""
+        """Show the structured rows ("structured") or the raw output lines ("raw") of this task."""
         self.flush()
+        if self._task_id is not None:
+            self._modes[self._task_id] = mode
         self.model.set_mode(mode)
+        self._show_mode(mode)
         self.jump_to_latest()
+        self._rows_reset()
+
+    def _show_mode(self, mode: str) -> None:
+        self.mode_buttons.button(_MODES.index(mode)).setChecked(True)
+        if mode != self._shown_mode:
+            self._shown_mode = mode
+            self.mode_changed.emit(mode)
+
+    def set_wrap(self, wrap: bool) -> None:
+        """Wrap long lines at the view's width (the default), or cut them at its edge."""
+        self._wrap = wrap
+        if self.wrap_button.isChecked() != wrap:
+            self.wrap_button.setChecked(wrap)
+        self._refit()
+
+    def wraps(self) -> bool:
+        """Return whether long lines wrap."""
+        return self._wrap
+
+    def row_height(self, row: int) -> int:
+        """Return the height row `row` is painted at (taller when wrapped)."""
+        return self.table.verticalHeader().sectionSize(row)
+
+    def _refit(self) -> None:
+        """Forget every wrapped row's height (the width or the rows changed); fit those shown."""
+        self._unfit()
+        self._rows_reset()
+
+    def _unfit(self) -> None:
+        """Make every wrapped row one line high again (a reset model keeps their heights)."""
+        header, count, line = (
+            self.table.verticalHeader(),
+            self.model.rowCount(),
+            self.delegate.line_height,
+        )
+        for row in self._tall:
+            if row < count:
+                header.resizeSection(row, line)
+        self._tall = set()
+
+    def _rows_reset(self) -> None:
+        """Note that every row is one line high again (the model was reset); fit those shown."""
+        self._fitted_width = self.table.viewport().width()
+        self._fit_timer.start()
+
+    def fit_rows(self) -> None:
+        """Give the rows in sight the height their wrapped text needs; the rest wait."""
+        table = self.table
+        if not self._wrap or not self.model.rowCount():
+            return
+        if table.viewport().width() != self._fitted_width:
+            self._refit()
+        header, width = table.verticalHeader(), table.viewport().width()
+        line, seen = self.delegate.line_height, table.viewport().height()
+        first = max(table.rowAt(0), 0)
+        last = table.rowAt(seen - 1)
+        last = self.model.rowCount() - 1 if last < 0 else last
+        for row in range(first, last + 1):
+            want = line * self.delegate.line_count(row, width)
+            if header.sectionSize(row) != want:
+                header.resizeSection(row, want)
+                self._tall.add(row)
+        if self._following:
+            table.scrollToBottom()
 
     def mode(self) -> str:
         """Return the current mode."""
@@ -317,6 +362,8 @@ class LogView(QWidget):
         added = self.model.flush()
         if added and self._following:
             self.table.scrollToBottom()
+        if added and self._wrap:
+            self.fit_rows()
         self._keep_settling()
         return added
 
@@ -387,23 +434,47 @@ class LogView(QWidget):
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self.table and event.type() == QEvent.Type.Resize:
             self._place_jump_button()
+            self._fit_timer.start()
         return super().eventFilter(watched, event)
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         if self.model.has_pending() or self.model.unsettled():
             self._timer.start()
+        self._age_timer.start()
 
     def hideEvent(self, event: QHideEvent) -> None:
         self._timer.stop()
+        self._age_timer.stop()
         super().hideEvent(event)
 
     def _on_timer_timeout(self) -> None:
         self.model.settle()
         self.flush()
 
+    def _on_model_rows_inserted(self, _parent: QModelIndex, first: int, last: int) -> None:
+        if self._tall and max(self._tall) >= first:
+            n = last - first + 1
+            self._tall = {r + n if r >= first else r for r in self._tall}
+
+    def _on_model_rows_removed(self, _parent: QModelIndex, first: int, last: int) -> None:
+        if self._tall and max(self._tall) >= first:
+            n = last - first + 1
+            self._tall = {r - n if r > last else r for r in self._tall if not first <= r <= last}
+
+    def _on_fit_timer_timeout(self) -> None:
+        self.fit_rows()
+
+    def _on_age_timer_timeout(self) -> None:
+        self.table.viewport().update()  # the gutter's "2m" becomes "3m"
+
+    def _on_mode_buttons_id_clicked(self, mode: int) -> None:
+        self.set_mode(_MODES[mode])
+
     def _on_scrollbar_value_changed(self, value: int) -> None:
         self._set_following(value >= self.table.verticalScrollBar().maximum())
+        if self._wrap:
+            self._fit_timer.start()
 
     def _on_scrollbar_range_changed(self, _minimum: int, maximum: int) -> None:
         if self._following:
@@ -417,12 +488,29 @@ class LogView(QWidget):
         self._set_following(False)  # unfolding rows must not drag the view to the tail
         if not self.model.toggle(row):
             self._set_following(following)
+        self._fit_timer.start()
+
+    def file_at(self, row: int) -> str | None:
+        """Return the path of a file-change row ("edit app/x.py"), else None."""
+        if not 0 <= row < self.model.rowCount() or self.model.rows.kinds[row] != RowKind.FILE:
+            return None
+        return self.model.row_text(row).partition(" ")[2] or None
 
     def _on_table_clicked(self, index: QModelIndex) -> None:
         self._toggle(index.row())
 
+    def _on_table_double_clicked(self, index: QModelIndex) -> None:
+        path = self.file_at(index.row())
+        if path:
+            self.file_activated.emit(path)
+
     def _on_toggle_shortcut_activated(self) -> None:
-        self._toggle(self.table.currentIndex().row())
+        row = self.table.currentIndex().row()
+        path = self.file_at(row)
+        if path:
+            self.file_activated.emit(path)
+        else:
+            self._toggle(row)
 
     def _on_find_shortcut_activated(self) -> None:
         self.open_find()

@@ -25,11 +25,13 @@ FULL_FILE = 1_000_000  # lines of context: the whole file
 _EXPECTED = (ServiceError, OSError)
 
 
-def open_review(ops: Operations, task: Task, parent: QWidget | None = None) -> ReviewController:
-    """Open a review window on `task` and start loading it; call under the running loop."""
+def open_review(
+    ops: Operations, task: Task, parent: QWidget | None = None, path: str | None = None
+) -> ReviewController:
+    """Open a review window on `task` (at file `path`, if given) and start loading it."""
     controller = ReviewController(ops, task, parent)
     controller.window.show()
-    controller.start()
+    controller.start(path)
     return controller
 
 
@@ -92,9 +94,9 @@ class ReviewController:
         if moved:  # a land or discard may have dropped comments, a turn may have sent them
             self.spawn(self.refresh_comments())
 
-    def start(self) -> None:
-        """Load the file list (then the first file), the viewed marks and the open comments."""
-        self._list_job = self.spawn(self.load())
+    def start(self, path: str | None = None) -> None:
+        """Load the file list (then `path` or the first file), the viewed marks and comments."""
+        self._list_job = self.spawn(self.load(keep=path))
         self.spawn(self.refresh_comments())
         self.spawn(self.off_thread(lexer_for, "warm.py"))  # Pygments imports while git works
 
@@ -144,6 +146,12 @@ class ReviewController:
         await self.load(keep=self._shown_path())
         self.window.say(f"Brought the dropped part back (commit {commit[:10]})")
         self.window.undo_drop_button.setVisible(False)
+
+    def show_path(self, path: str) -> None:
+        """Select file `path` in the list, if the task changed it."""
+        paths = [e.path for e in self.window.files.model.entries()]
+        if path in paths:
+            self.window.files.select(paths.index(path))
 
     def _shown_path(self) -> str | None:
         shown = self.window.diff.diff()

@@ -105,6 +105,7 @@ class WindowController:
         a["stop"].triggered.connect(lambda: self._on_board_stop_requested(self._selection()))
         a["retry"].triggered.connect(lambda: self._on_board_retry_requested(self._selection()))
         a["raw_log"].toggled.connect(self._on_raw_log_toggled)
+        w.log.mode_changed.connect(self._on_log_mode_changed)
         a["jump_latest"].triggered.connect(w.log.jump_to_latest)
         a["find"].triggered.connect(w.log.open_find)
         a["filter"].triggered.connect(w.board.focus_filter)
@@ -416,6 +417,12 @@ class WindowController:
 
     def _on_raw_log_toggled(self, raw: bool) -> None:
         self.window.log.set_mode("raw" if raw else "structured")
+
+    def _on_log_mode_changed(self, mode: str) -> None:
+        action = self.window.actions["raw_log"]
+        action.blockSignals(True)  # the menu's tick follows the log's switch (per task)
+        action.setChecked(mode == "raw")
+        action.blockSignals(False)
 
     # actions
 
