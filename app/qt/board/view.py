@@ -156,9 +156,11 @@ class TaskCellDelegate(QStyledItemDelegate):
         opt.index = QModelIndex(index)
         opt.features |= _HAS_DISPLAY
         opt.displayAlignment = _ALIGN_RIGHT if index.column() in NUMERIC_COLUMNS else _ALIGN_LEFT
-        if index.column() == BoardColumn.TITLE:  # the state's icon, in its colour
-            opt.icon = index.data(Qt.ItemDataRole.DecorationRole)
-            opt.features |= _HAS_DECORATION
+        if index.column() == BoardColumn.TITLE:  # a task's state icon, in its colour
+            state = index.data(Qt.ItemDataRole.DecorationRole)
+            if state is not None:  # an attempt group's row has none
+                opt.icon = state
+                opt.features |= _HAS_DECORATION
             opt.decorationSize = _STATE_ICON_SIZE
         self.draw(painter, opt, text)
 
