@@ -18,7 +18,7 @@ from PySide6.QtSvg import QSvgRenderer
 from app.installation import app_file
 from app.qt.tokens import colour, disabled_colour, scheme_of, state_colour
 
-SIZES = (16, 20, 24, 32)  # logical sizes; each is rendered at 1x and 2x
+SIZES = (16, 18, 20, 24, 32)  # logical sizes; each is rendered at 1x and 2x
 
 
 def action_file(name: str) -> Path:
