@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.core.events import Event, summarize
+from app.core.events import Event
+from app.core.headline import headline
 from app.core.task import Task
 
 # Kinds that carry nothing for the summary except, perhaps, the headline.
@@ -70,6 +71,6 @@ class Summary:
             text = ev.get("text", "").rstrip("\r\n")
             line = text[text.rfind("\n") + 1 :][:200].rstrip("\r")
         else:
-            line = summarize(ev, 200)
+            line = headline(ev, 200)
         if line:
             self.changes["last_event"] = line

@@ -38,6 +38,7 @@ from app.qt.board.attempts import (
     state_counts,
     total_usage,
 )
+from app.qt.icons import state_icon
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 _ROOT = QModelIndex()
@@ -86,6 +87,7 @@ ATTEMPTS_ROLE = Qt.ItemDataRole.UserRole + 5
 SORT_ROLES = {key: Qt.ItemDataRole.UserRole + 10 + n for n, key in enumerate(SortKey)}
 _SORT_KEY_OF_ROLE = {role: key for key, role in SORT_ROLES.items()}
 _DISPLAY = Qt.ItemDataRole.DisplayRole
+_DECORATION = Qt.ItemDataRole.DecorationRole
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 NUMERIC_COLUMNS = frozenset((BoardColumn.ELAPSED, BoardColumn.CHANGES, BoardColumn.USAGE))
 _COLUMNS = len(BoardColumn)
@@ -624,6 +626,8 @@ class BoardModel(QAbstractItemModel):
             if column == BoardColumn.USAGE and task.id in self._memory:
                 text = " · ".join(filter(None, (text, memory_text(self._memory[task.id]))))
             return text
+        if role == _DECORATION and column == BoardColumn.TITLE:
+            return state_icon(task.state)  # cached: the same QIcon for every row in a state
         if role in _SORT_KEY_OF_ROLE:
             # The proxy always sorts ascending so that sections keep their order, and a
             # group's attempts their launch order.

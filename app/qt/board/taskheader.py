@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QEvent, QSize, Signal
 from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
@@ -17,19 +17,10 @@ from PySide6.QtWidgets import (
 
 from app.core.states import ACTIVE_STATES, ENDED_STATES, LANDABLE_STATES, TaskState, state_label
 from app.core.task import Task
+from app.qt.icons import state_icon
+from app.qt.tokens import margins, spacing, state_colour
 
-_STATE_COLOURS = {
-    TaskState.RUNNING: "#1f6feb",
-    TaskState.PREPARING: "#1f6feb",
-    TaskState.QUEUED: "#6e7781",
-    TaskState.NEEDS_INPUT: "#bf8700",
-    TaskState.SUCCEEDED: "#1a7f37",
-    TaskState.FAILED: "#cf222e",
-    TaskState.STOPPED: "#6e7781",
-    TaskState.INTERRUPTED: "#bc4c00",
-    TaskState.MERGED: "#8250df",
-    TaskState.DISCARDED: "#6e7781",
-}
+_CHIP_ICON = QSize(16, 16)
 
 
 class TaskHeaderView(QWidget):
@@ -52,7 +43,9 @@ class TaskHeaderView(QWidget):
         super().__init__(parent)
         self.title = QLabel()
         self.title.setStyleSheet("font-size: 15px; font-weight: 600;")
-        self.state = QLabel()
+        self.state = QLabel()  # the state's word in its colour, after its icon
+        self.state_icon = QLabel()
+        self._state: TaskState | None = None
         self.prompt = QLabel()
         self.prompt.setWordWrap(True)
         self.prompt.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
@@ -111,8 +104,11 @@ class TaskHeaderView(QWidget):
 
     def _build_layout(self) -> None:
         top = QHBoxLayout()
-        top.addWidget(self.title, 1)
+        top.setSpacing(spacing("small_gap"))
+        top.addWidget(self.state_icon)
         top.addWidget(self.state)
+        top.addSpacing(spacing("gap"))
+        top.addWidget(self.title, 1)
         actions = QHBoxLayout()
         for button in self.buttons.values():
             actions.addWidget(button)
@@ -123,7 +119,7 @@ class TaskHeaderView(QWidget):
         grid.addWidget(self.facts, 1, 0)
         grid.addWidget(self.error, 2, 0)
         box = QVBoxLayout(self)
-        box.setContentsMargins(8, 6, 8, 4)
+        box.setContentsMargins(*margins("header_margins"))
         box.addLayout(top)
         box.addLayout(grid)
         box.addLayout(actions)
@@ -133,12 +129,13 @@ class TaskHeaderView(QWidget):
         self.setEnabled(task is not None)
         if task is None:
             self.title.setText("No task selected")
-            for label in (self.state, self.prompt, self.facts, self.error):
+            for label in (self.state, self.state_icon, self.prompt, self.facts, self.error):
                 label.clear()
+            self._state = None
             return
         self.title.setText(task.title)
-        colour = _STATE_COLOURS.get(task.state, "#6e7781")
-        self.state.setText(f'<b style="color:{colour}">{state_label(task.state)}</b>')
+        self._state = task.state
+        self._show_state()
         self.prompt.setText(task.prompt if len(task.prompt) < 400 else task.prompt[:400] + "…")
         self.prompt.setToolTip(task.prompt[:4000])
         demo = " (demo agent)" if task.agent == "demo" else ""
@@ -162,3 +159,18 @@ class TaskHeaderView(QWidget):
         b["restore"].setVisible(state is TaskState.DISCARDED)
         m["compare"].setEnabled(task.group is not None)
         m["pull_request"].setEnabled(has_work)
+
+    def _show_state(self) -> None:
+        if self._state is None:
+            return
+        colour = state_colour(self._state)
+        self.state.setText(f'<b style="color:{colour}">{state_label(self._state)}</b>')
+        self.state_icon.setPixmap(
+            state_icon(self._state).pixmap(_CHIP_ICON, self.devicePixelRatioF())
+        )
+
+    def changeEvent(self, event: QEvent) -> None:
+        """Show the state again in the new theme's colour."""
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:
+            self._show_state()

@@ -12,6 +12,7 @@ from PySide6.QtCore import (
     QPersistentModelIndex,
     QPoint,
     QRect,
+    QSize,
     Qt,
     QTimer,
     Signal,
@@ -69,6 +70,8 @@ _ALIGN_RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 _ALIGN_LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
 _CELL_ROLE_SET = frozenset(CELL_ROLES)
 _HAS_DISPLAY = QStyleOptionViewItem.ViewItemFeature.HasDisplay
+_HAS_DECORATION = QStyleOptionViewItem.ViewItemFeature.HasDecoration
+_STATE_ICON_SIZE = QSize(16, 16)
 
 
 def _is_row(index: AnyIndex) -> bool:
@@ -153,6 +156,12 @@ class TaskCellDelegate(QStyledItemDelegate):
         opt.index = QModelIndex(index)
         opt.features |= _HAS_DISPLAY
         opt.displayAlignment = _ALIGN_RIGHT if index.column() in NUMERIC_COLUMNS else _ALIGN_LEFT
+        if index.column() == BoardColumn.TITLE:  # a task's state icon, in its colour
+            state = index.data(Qt.ItemDataRole.DecorationRole)
+            if state is not None:  # an attempt group's row has none
+                opt.icon = state
+                opt.features |= _HAS_DECORATION
+            opt.decorationSize = _STATE_ICON_SIZE
         self.draw(painter, opt, text)
 
     def draw(self, painter: QPainter, opt: QStyleOptionViewItem, text: str) -> None:

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QToolButton, QVB
 from app.core.states import TaskState
 from app.core.task import Task
 from app.qt.notice import NoticeFrame
+from app.qt.tokens import margins, spacing
 
 MAX_ROWS = 3  # more wait below a "Dismiss all" line, never dropped unseen
 
@@ -33,8 +34,8 @@ class BannerView(QWidget):
         self.rows: list[NoticeFrame] = []
         self.dismiss_buttons: list[QToolButton] = []  # one per row
         self._column = QVBoxLayout(self)
-        self._column.setContentsMargins(8, 6, 8, 2)
-        self._column.setSpacing(4)
+        self._column.setContentsMargins(*margins("banner_margins"))
+        self._column.setSpacing(spacing("small_gap"))
         self.more = QWidget()
         line = QHBoxLayout(self.more)
         line.setContentsMargins(4, 0, 0, 0)

@@ -22,6 +22,7 @@ from app.qt.board import BoardView, TaskHeaderView
 from app.qt.log import LogView
 from app.qt.shell.banner import BannerView
 from app.qt.shell.shortcutsdialog import ShortcutsDialog
+from app.qt.shell.toolbar import MainToolBar
 
 
 class MainWindow(QMainWindow):
@@ -65,6 +66,8 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(body)
         self.actions: dict[str, QAction] = {}
         self._build_menus()
+        self.toolbar = MainToolBar(self.actions, self)
+        self.addToolBar(self.toolbar)
         self.tabs.currentChanged.connect(self._on_tabs_current_changed)
         self.resize(1280, 800)
         self.allow_close = False

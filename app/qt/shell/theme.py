@@ -6,15 +6,11 @@ Qt's Fusion style does not follow the colour scheme by itself where no platform 
 
 from __future__ import annotations
 
-import functools
-import json
-from typing import Any
-
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication
 
-from app.installation import app_file
+from app.qt.tokens import tokens
 
 _SCHEMES = {"light": Qt.ColorScheme.Light, "dark": Qt.ColorScheme.Dark}
 _chosen = ["system"]  # what Settings says now
@@ -51,7 +47,7 @@ def _on_scheme_changed(_scheme: Qt.ColorScheme) -> None:
 
 def palette(scheme: str) -> QPalette:
     """Return the palette of `scheme` ("light" or "dark") as resources/palette.json has it."""
-    colours = _colours()
+    colours = tokens()
     made = QPalette()
     for role, value in colours[scheme].items():
         made.setColor(QPalette.ColorRole[role], QColor(value))
@@ -69,9 +65,3 @@ def is_dark(widget_palette: QPalette | None = None) -> bool:
 def _system_scheme() -> str:
     reported = QGuiApplication.styleHints().colorScheme()
     return "dark" if reported == Qt.ColorScheme.Dark else "light"
-
-
-@functools.cache
-def _colours() -> dict[str, Any]:
-    data: dict[str, Any] = json.loads(app_file("resources/palette.json").read_text())
-    return data
