@@ -25,7 +25,7 @@ from app.core.states import LANDABLE_STATES, state_label
 from app.core.task import Task
 from app.qt.review.commentsview import CommentsPanelView
 from app.qt.review.diffview import DiffView
-from app.qt.review.filelistview import FileListView, describe
+from app.qt.review.filelistview import FileListView, added_binaries, describe
 
 KEYS_HELP = (
     "Keys: ] / [ or Alt+↓ / Alt+↑ next/previous file · j / k next/previous hunk · "
@@ -221,9 +221,16 @@ class ReviewWindow(QWidget):
         n = len(files)
         lines = f"+{plus} −{minus}" if counted else "counting lines…"
         state = state_label(task.state)
+        binaries = added_binaries(files)
+        flag = (
+            f" · ⚠ adds {len(binaries)} binary file{'s' if len(binaries) != 1 else ''}: "
+            f"{', '.join(binaries[:3])}{'…' if len(binaries) > 3 else ''}"
+            if binaries
+            else ""
+        )
         self.facts.setText(
             f"{task.branch} vs {task.base_ref} (merge-base {base[:10]}) · {state} · "
-            f"{n} file{'s' if n != 1 else ''}, {lines}"
+            f"{n} file{'s' if n != 1 else ''}, {lines}{flag}"
         )
 
     def show_file_header(self, entry: FileEntry | None) -> None:
