@@ -50,7 +50,7 @@ def build_window(
     controller.health = HealthController(controller)
     controller.tools = (
         SearchController(controller),
-        SettingsController(controller, controller.settings),
+        SettingsController(controller, controller.settings, controller.notifier.refresh),
         OpenController(controller),
         LandingController(controller),
         ForecastController(controller),

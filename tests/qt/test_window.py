@@ -304,6 +304,44 @@ def test_settings_save_parallel_and_check_an_agent(loop: Any, tmp_path: Path) ->
     run(loop, scenario)
 
 
+def test_settings_shows_every_agent_checked_on_open_and_saves_every_tab(
+    loop: Any, tmp_path: Path
+) -> None:
+    async def scenario() -> None:
+        s = Session(tmp_path / "home")
+        settings = s.controller.tools[1]
+        s.window.actions["settings"].trigger()
+        dialog = await until(lambda: settings.dialog)
+        tabs = [dialog.tabs.tabText(i).replace("&", "") for i in range(dialog.tabs.count())]
+        assert tabs[:5] == ["Agents", "Triage", "Integrations", "Notifications", "Limits"]
+        # installed or not, with the version, with no click: sh is installed, gemini is not
+        await until(lambda: dialog._checks.get("shell", ("Checking…",))[0] != "Checking…")
+        await until(lambda: dialog._checks.get("gemini", ("Checking…",))[0] != "Checking…")
+        assert dialog._checks["shell"][1] is True and "sh" in dialog._checks["shell"][0]
+        assert dialog._checks["gemini"][1] is False
+        dialog.select_agent("shell")
+        assert dialog.argv_edit.text() == "sh -c {prompt}"  # one line
+        assert "{worktree}" in dialog.argv_hint.text()
+        dialog.triage.categories_edit.setPlainText("bug\nux")
+        dialog.triage.owners_edit.setPlainText("alice: ui, diff view")
+        dialog.integrations.github_url_edit.setText("https://ghe.example/api/v3")
+        dialog.integrations.llm_url_edit.setText("http://127.0.0.1:9/v1")
+        dialog.integrations.llm_model_edit.setText("tiny")
+        dialog.limits.memory_spin.setValue(512)
+        dialog.notifications.boxes["failed"].setChecked(False)
+        dialog.accept()
+        await until(lambda: s.orchard.settings.min_free_memory_mb == 512, what="saved")
+        text = (tmp_path / "home" / "config.toml").read_text()
+        assert 'categories = ["bug", "ux"]' in text and "min_free_memory_mb = 512" in text
+        assert s.orchard.settings.triage.owners == {"alice": "ui, diff view"}
+        assert s.orchard.supervisor.settings.llm.model == "tiny"
+        assert s.orchard.supervisor.settings.github_api_url == "https://ghe.example/api/v3"
+        assert not s.controller.notifier.actions["failed"].isChecked()  # the menu follows
+        await s.close()
+
+    run(loop, scenario)
+
+
 def test_progress_reaches_the_board_twice_a_second_and_a_state_change_at_once(
     loop: Any, tmp_path: Path
 ) -> None:
