@@ -6,7 +6,7 @@ import html
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QCloseEvent, QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QCloseEvent, QFont, QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
     QHBoxLayout,
@@ -51,7 +51,10 @@ class ReviewWindow(QWidget):
         self.setWindowTitle("Review")
         self.task_id = ""
         self.title = QLabel(self)
-        self.title.setStyleSheet("font-size: 15px; font-weight: 600;")
+        title_font = self.title.font()  # larger than the system font, in step with it
+        title_font.setPointSizeF(title_font.pointSizeF() * 1.25)
+        title_font.setWeight(QFont.Weight.DemiBold)
+        self.title.setFont(title_font)
         self.facts = QLabel(self)
         self.facts.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.outcome = QLabel(self)  # what happened to the task: landed, discarded, running
