@@ -245,9 +245,11 @@ async def _terminal_demo() -> int:
     finally:
         orchard.close()
     print(f"\nLook closer with --home {home}:")
-    for line in ("task list", "task logs ID", "task diff ID"):
+    for line in ("task list", "task logs ID", "task diff ID", "task retry ID"):
         print(f"  {command_hint()} --home {home} {line}")
-    return code
+    # "Document the cart" fails on its first turn on purpose, to show a retry.
+    print("One task fails on purpose: retry it and it succeeds.")
+    return 0 if code == EXIT_FAILED else code
 
 
 async def _dispatch(orchard: Orchard, args: argparse.Namespace) -> int:

@@ -20,7 +20,7 @@ RANKS = {
     "app.installation": 0,
     "app.localsocket": 0,  # where the service and its clients meet; both import it
     "app.core": 0,
-    "app.demo_agent": 1,  # started as its own process; uses only app.installation
+    "app.demo_agent": 1,  # started as its own process; uses app.installation and its script
     "app.services": 1,
     "app.server": 2,  # the background service's process
     "app.progress": 2,

@@ -16,6 +16,7 @@ from app.qt.shell import (
     Supervised,
     WindowController,
     apply_theme,
+    name_controls,
 )
 from app.qt.triage import (
     TriageAgentsController,
@@ -50,7 +51,7 @@ def build_window(
     controller.health = HealthController(controller)
     controller.tools = (
         SearchController(controller),
-        SettingsController(controller, controller.settings),
+        SettingsController(controller, controller.settings, controller.notifier.refresh),
         OpenController(controller),
         LandingController(controller),
         ForecastController(controller),
@@ -59,4 +60,5 @@ def build_window(
         TriageAgentsController(triage),
         controller.health,
     )
+    name_controls(window)
     return window, controller

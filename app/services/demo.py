@@ -5,25 +5,12 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
+from app.core.demoscript import DEMO_FILES as DEMO_FILES
+from app.core.demoscript import DEMO_PROMPTS as DEMO_PROMPTS
 from app.core.task import Project, Task
 from app.services.config import Home
 from app.services.orchard import Orchard
 from app.services.repo import git
-
-DEMO_FILES = {
-    ".gitignore": "__pycache__/\n",
-    "README.md": "# Demo shop\n\nA tiny project for trying Orchard.\n",
-    "shop/cart.py": "def total(prices):\n    return sum(prices)\n",
-    "tests/test_cart.py": "from shop.cart import total\n\n\ndef test_total():\n"
-    "    assert total([1, 2]) == 3\n",
-}
-# Title, prompt, attempts: the discount helper is tried three times (best of 3), so the
-# board shows an attempt group and the compare window has something to compare.
-DEMO_PROMPTS = (
-    ("Add a discount helper", "Add a function that applies a percentage discount to a price.", 3),
-    ("Document the cart", "Write a short guide to the cart module for new contributors.", 1),
-    ("Add tax support", "Add VAT calculation to the cart total, with a test.", 1),
-)
 
 
 async def make_demo_repo(folder: Path) -> Path:

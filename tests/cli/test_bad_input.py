@@ -132,4 +132,4 @@ def test_no_display_says_so_and_demo_falls_back_to_the_terminal(cli: Cli) -> Non
     _clean_failure(cli(env=headless), "no display", "orchard --help")
     demo = cli("--demo", env=headless, timeout=120)
     assert demo.code == 0, demo.err
-    assert "5 tasks: 5 succeeded" in demo.err and "task diff ID" in demo.out
+    assert "6 tasks: 1 failed, 5 succeeded" in demo.err and "task diff ID" in demo.out

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QDialogButtonBox
 from pytestqt.qtbot import QtBot
 
 from app.core.profiles import AgentProfile, OutputFormat
-from app.qt.shell.settingsdialog import SettingsDialog, parse_argv, parse_env
+from app.qt.shell.settingsdialog import SettingsDialog, join_argv, parse_argv, parse_env
 from app.services.config.settings import default_profiles
 
 MYBOT = AgentProfile("mybot", ("mybot", "{prompt}"), OutputFormat.TEXT, {"A": "1"}, 30.0)
@@ -43,13 +43,13 @@ def test_shows_general_settings(dialog: SettingsDialog) -> None:
 
 def test_selecting_an_agent_fills_the_editor(dialog: SettingsDialog) -> None:
     dialog.select_agent("mybot")
-    assert dialog.argv_edit.toPlainText() == "mybot\n{prompt}"
+    assert dialog.argv_edit.text() == "mybot {prompt}"
     assert dialog.env_edit.toPlainText() == "A=1"
     assert dialog.format_combo.currentText() == "text"
     assert dialog.timeout_spin.value() == 30
     assert dialog.prompt_via_combo.currentText() == "argv"
     dialog.select_agent("claude")
-    assert dialog.argv_edit.toPlainText().startswith("claude\n-p\n")
+    assert dialog.argv_edit.text().startswith("claude -p ")
     assert dialog.timeout_spin.text() == "none"
 
 
@@ -58,7 +58,7 @@ def test_editing_fields_produces_the_profiles(dialog: SettingsDialog) -> None:
     dialog.env_edit.setPlainText("ANTHROPIC_MODEL=x\n\n# a comment\nEMPTY=\nEQ=a=b")
     dialog.timeout_spin.setValue(3600)
     dialog.select_agent("mybot")
-    dialog.argv_edit.setPlainText("mybot\n--fast\n{prompt}\n")
+    dialog.argv_edit.setText("mybot --fast {prompt}")
     dialog.format_combo.setCurrentText("claude-stream-json")
     dialog.prompt_via_combo.setCurrentText("stdin")
     dialog.timeout_spin.setValue(0)
@@ -101,7 +101,7 @@ def test_invalid_env_line_disables_ok_with_a_message(dialog: SettingsDialog) -> 
 
 def test_the_error_stays_while_another_agent_is_shown(dialog: SettingsDialog) -> None:
     dialog.select_agent("mybot")
-    dialog.argv_edit.setPlainText("   \n")
+    dialog.argv_edit.setText("   ")
     dialog.select_agent("codex")
     assert not ok_enabled(dialog)
     assert "mybot: the command is empty" in dialog.error_label.text()
@@ -121,7 +121,7 @@ def test_check_emits_the_name_and_shows_the_result(dialog: SettingsDialog, qtbot
     assert "not installed" in dialog.check_label.text()
     dialog.select_agent("codex")
     assert dialog.check_label.text() == "/usr/bin/codex: codex 1.0"
-    dialog.argv_edit.setPlainText("codex2\nexec")  # the old result no longer holds
+    dialog.argv_edit.setText("codex2 exec")  # the old result no longer holds
     assert dialog.check_label.text() == ""
     assert dialog.profile("codex") is not None
     assert dialog.profile("codex").argv == ("codex2", "exec")  # type: ignore[union-attr]
@@ -151,16 +151,18 @@ def test_adding_an_agent(dialog: SettingsDialog, qtbot: QtBot) -> None:
     dialog.add_button.click()
     assert dialog.current_agent() == "helper" and dialog.new_name_edit.text() == ""
     assert dialog.remove_button.isEnabled()
-    dialog.argv_edit.setPlainText("helper-cli\nrun\n{prompt}")
+    dialog.argv_edit.setText("helper-cli run {prompt}")
     _, profiles, _ = dialog.result_settings()
     assert profiles["helper"] == AgentProfile("helper", ("helper-cli", "run", "{prompt}"))
     assert not dialog.add_agent("helper")
 
 
 def test_parsers() -> None:
-    assert parse_argv("a\n\n  \nb c\r\n") == ("a", "b c")
-    with pytest.raises(ValueError, match="start or end with spaces"):
-        parse_argv(" a\nb")
+    assert parse_argv("a  'b c' {prompt}") == ("a", "b c", "{prompt}")
+    assert join_argv(("my bot", "--x=it's", "{prompt}")) == "'my bot' '--x=it'\"'\"'s' {prompt}"
+    assert parse_argv(join_argv(("my bot", "--x=it's", ""))) == ("my bot", "--x=it's", "")
+    with pytest.raises(ValueError, match="never closed"):
+        parse_argv("a 'b")
     assert parse_env("K=v = w\n  # note\n") == {"K": "v = w"}
     with pytest.raises(ValueError, match="line 1: expected KEY=VALUE"):
         parse_env("1BAD=x")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from app.client.operations.calls import Asker
 from app.core.profiles import AgentCheck, AgentProfile
@@ -19,6 +20,20 @@ class SettingsOperations(Asker):
         await self.do(
             "settings.save", parallel=parallel, profiles=encode(dict(profiles)), theme=theme
         )
+
+    async def save_more_settings(
+        self, tables: Mapping[str, Mapping[str, Any]], secrets: Mapping[str, str] | None = None
+    ) -> list[str]:
+        """Write [triage], [github], [llm] and [settings] keys ("" drops one) and store secrets.
+
+        Return where each secret went; a table Orchard could not read back is refused.
+        """
+        where: list[str] = await self.do(
+            "settings.save_more",
+            tables={k: dict(v) for k, v in tables.items()},
+            secrets=dict(secrets or {}),
+        )
+        return where
 
     async def check_agent(self, profile: AgentProfile) -> AgentCheck:
         """Find the agent's program where the agents run and ask its version."""

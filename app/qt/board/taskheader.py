@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QSize, Signal
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
@@ -42,7 +43,10 @@ class TaskHeaderView(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.title = QLabel()
-        self.title.setStyleSheet("font-size: 15px; font-weight: 600;")
+        title_font = self.title.font()  # larger than the system font, in step with it
+        title_font.setPointSizeF(title_font.pointSizeF() * 1.25)
+        title_font.setWeight(QFont.Weight.DemiBold)
+        self.title.setFont(title_font)
         self.state = QLabel()  # the state's word in its colour, after its icon
         self.state_icon = QLabel()
         self._state: TaskState | None = None

@@ -53,6 +53,11 @@ def describe(entry: FileEntry) -> str:
     return ", ".join(words)
 
 
+def added_binaries(entries: list[FileEntry]) -> list[str]:
+    """Return the paths of the binary files the task adds: worth a second look before a merge."""
+    return [e.path for e in entries if e.binary and e.status is FileStatus.ADDED]
+
+
 class FileListModel(QAbstractTableModel):
     """One row per changed file; the first column's check box is its "viewed" mark."""
 
@@ -146,7 +151,7 @@ class FileListModel(QAbstractTableModel):
         if col == STATUS:
             return _STATUS[e.status][0]
         if col == PATH:
-            suffix = " (binary)" if e.binary else ""
+            suffix = " [binary, added]" if added_binaries([e]) else " (binary)" if e.binary else ""
             return f"{e.old_path} → {e.path}{suffix}" if e.old_path else f"{e.path}{suffix}"
         if e.binary:
             return ""
@@ -156,6 +161,8 @@ class FileListModel(QAbstractTableModel):
     def _colour(e: FileEntry, col: int) -> QColor | None:
         if col == STATUS:
             return QColor(_STATUS[e.status][1])
+        if col == PATH and added_binaries([e]):
+            return QColor("#bc4c00")  # an added binary (a build product?) stands out
         if col == ADDED:
             return QColor("#1a7f37")
         if col == DELETED:

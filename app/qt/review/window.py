@@ -6,7 +6,7 @@ import html
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QCloseEvent, QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QCloseEvent, QFont, QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
     QHBoxLayout,
@@ -25,7 +25,7 @@ from app.core.states import LANDABLE_STATES, state_label
 from app.core.task import Task
 from app.qt.review.commentsview import CommentsPanelView
 from app.qt.review.diffview import DiffView
-from app.qt.review.filelistview import FileListView, describe
+from app.qt.review.filelistview import FileListView, added_binaries, describe
 
 KEYS_HELP = (
     "Keys: ] / [ or Alt+↓ / Alt+↑ next/previous file · j / k next/previous hunk · "
@@ -51,7 +51,10 @@ class ReviewWindow(QWidget):
         self.setWindowTitle("Review")
         self.task_id = ""
         self.title = QLabel(self)
-        self.title.setStyleSheet("font-size: 15px; font-weight: 600;")
+        title_font = self.title.font()  # larger than the system font, in step with it
+        title_font.setPointSizeF(title_font.pointSizeF() * 1.25)
+        title_font.setWeight(QFont.Weight.DemiBold)
+        self.title.setFont(title_font)
         self.facts = QLabel(self)
         self.facts.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.outcome = QLabel(self)  # what happened to the task: landed, discarded, running
@@ -221,9 +224,16 @@ class ReviewWindow(QWidget):
         n = len(files)
         lines = f"+{plus} −{minus}" if counted else "counting lines…"
         state = state_label(task.state)
+        binaries = added_binaries(files)
+        flag = (
+            f" · ⚠ adds {len(binaries)} binary file{'s' if len(binaries) != 1 else ''}: "
+            f"{', '.join(binaries[:3])}{'…' if len(binaries) > 3 else ''}"
+            if binaries
+            else ""
+        )
         self.facts.setText(
             f"{task.branch} vs {task.base_ref} (merge-base {base[:10]}) · {state} · "
-            f"{n} file{'s' if n != 1 else ''}, {lines}"
+            f"{n} file{'s' if n != 1 else ''}, {lines}{flag}"
         )
 
     def show_file_header(self, entry: FileEntry | None) -> None:

@@ -5,6 +5,7 @@ from typing import TYPE_CHECKING
 from app.exports import lazy_exports
 
 if TYPE_CHECKING:
+    from app.qt.shell.accessiblenames import name_controls as name_controls
     from app.qt.shell.controller import WindowController as WindowController
     from app.qt.shell.healthcontroller import HealthController as HealthController
     from app.qt.shell.host import Supervised as Supervised
@@ -21,6 +22,7 @@ else:
     __getattr__ = lazy_exports(
         __name__,
         names={
+            "accessiblenames": ("name_controls",),
             "controller": ("WindowController",),
             "healthcontroller": ("HealthController",),
             "host": ("Supervised", "WindowHost"),

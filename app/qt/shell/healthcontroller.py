@@ -26,11 +26,13 @@ class HealthController:
         self.findings: list[Finding] = []
         self.dialog: ProblemsDialog | None = None
         self.problems = QPushButton()
+        self.problems.setAccessibleName("Problems found")
         self.problems.setFlat(True)
         self.problems.setStyleSheet("color: #cf222e;")
         self.problems.clicked.connect(self.show_problems)
         self.problems.hide()
         self.held = QPushButton()
+        self.held.setAccessibleName("Why tasks are held")
         self.held.setFlat(True)
         self.held.setStyleSheet("color: #9a6700;")
         self.held.hide()

@@ -67,6 +67,11 @@ class NotifierController:
             self.tray = QSystemTrayIcon(QIcon(icon), window)
             self.tray.show()
 
+    def refresh(self) -> None:
+        """Check the menu's switches as the settings say (the Settings dialog changed them)."""
+        for key, action in self.actions.items():
+            action.setChecked(self._enabled(key))
+
     def _enabled(self, key: str) -> bool:
         return str(self.settings.value(f"notify/{key}", "true")).lower() == "true"
 

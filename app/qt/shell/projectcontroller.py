@@ -99,6 +99,6 @@ class ProjectController:
         self.main.show_new_tasks(tasks)
         self.main.window.board.select_task(tasks[0].id)
         self.main.say(
-            "Demo: three prompts by the built-in demo agent (no API key), one of them tried "
-            "three times. Watch them run."
+            "Demo: four prompts by the built-in demo agent (no API key): one tried three ways, "
+            "two that change the same lines, one that fails until retried. Watch them run."
         )

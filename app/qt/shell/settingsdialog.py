@@ -1,8 +1,9 @@
-"""The settings dialog: parallel limit, home, theme and the agent profiles."""
+"""The settings dialog: agents, triage, integrations, notifications, limits and the theme."""
 
 from __future__ import annotations
 
 import re
+import shlex
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -14,7 +15,6 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
-    QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -22,32 +22,46 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QSpinBox,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from app.core.profiles import BUILTIN_NAMES, AgentProfile, OutputFormat
+from app.qt.shell.settingstabs import (
+    IntegrationsTab,
+    LimitsTab,
+    MoreSettings,
+    NotificationsTab,
+    TriageTab,
+)
 
 THEMES = (("System", "system"), ("Light", "light"), ("Dark", "dark"))
 PROMPT_VIA = ("argv", "stdin")
-MAX_PARALLEL = 100
 MAX_TIMEOUT = 7 * 24 * 3600
 _ENV_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _AGENT_NAME = re.compile(r"[A-Za-z0-9_-]+")
 _ARGV_HINT = (
-    "one argument per line, program first; {prompt}, {worktree} and {task_id} are filled in"
+    "The program first, then its arguments, quoted as in a shell. Orchard fills in "
+    "{prompt} (the task's prompt), {worktree} (the task's folder) and {task_id}."
 )
+_NEEDS_QUOTES = re.compile(r"[\s'\"\\]")
 
 
 def parse_argv(text: str) -> tuple[str, ...]:
-    """Return one argv element per non-blank line; raise ValueError saying what is wrong."""
-    args = [line.removesuffix("\r") for line in text.split("\n")]
-    args = [a for a in args if a.strip()]
+    """Return the argv of a shell-quoted command line; raise ValueError saying what is wrong."""
+    try:
+        args = shlex.split(text)
+    except ValueError:
+        raise ValueError("the command has a quote that is never closed") from None
     if not args:
-        raise ValueError("the command is empty: put the program on the first line")
-    if args[0] != args[0].strip():
-        raise ValueError("the program (first line) must not start or end with spaces")
+        raise ValueError("the command is empty: type the program and its arguments")
     return tuple(args)
+
+
+def join_argv(argv: tuple[str, ...]) -> str:
+    """Return `argv` as one line, quoting only the arguments a shell would split."""
+    return " ".join(shlex.quote(a) if not a or _NEEDS_QUOTES.search(a) else a for a in argv)
 
 
 def parse_env(text: str) -> dict[str, str]:
@@ -79,7 +93,7 @@ class _Draft:
     @classmethod
     def of(cls, profile: AgentProfile) -> _Draft:
         env = "\n".join(f"{k}={v}" for k, v in profile.env.items())
-        return cls(profile, "\n".join(profile.argv), env)
+        return cls(profile, join_argv(profile.argv), env)
 
     def profile(self, name: str) -> AgentProfile:
         """Build the profile; raise ValueError if a field cannot be read."""
@@ -100,9 +114,11 @@ class SettingsDialog(QDialog):
         theme: str = "system",
         builtins: Collection[str] | None = None,
         parent: QWidget | None = None,
+        more: MoreSettings | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Settings")
+        self.more = more or MoreSettings()
         self._builtins = frozenset(BUILTIN_NAMES if builtins is None else builtins)
         self._originals = dict(profiles)
         self._drafts = {name: _Draft.of(p) for name, p in profiles.items()}
@@ -127,52 +143,68 @@ class SettingsDialog(QDialog):
     # building
 
     def _build_general(self, parallel: int, home: Path | str, theme: str) -> None:
-        self.parallel_spin = QSpinBox()
-        self.parallel_spin.setRange(1, MAX_PARALLEL)
-        self.parallel_spin.setValue(parallel)
+        self.limits = LimitsTab(parallel, self.more)
+        self.parallel_spin = self.limits.parallel_spin
+        self.triage = TriageTab(self.more)
+        self.integrations = IntegrationsTab(self.more)
+        self.notifications = NotificationsTab(self.more)
         self.home_edit = QLineEdit(str(home))
-        self.home_edit.setReadOnly(True)
+        self.home_edit.setReadOnly(True)  # shown as text that can be selected, not edited
+        self.home_edit.setFrame(False)
+        self.home_edit.setStyleSheet("QLineEdit { background: transparent; }")
+        self.home_edit.setAccessibleName("Orchard's home (read-only)")
         self.home_note = QLabel("Chosen when Orchard starts, with --home or $ORCHARD_HOME.")
         self.service_label = QLabel("Asking the background service…")
         self.service_label.setWordWrap(True)
         self.theme_combo = QComboBox()
+        self.theme_combo.setAccessibleName("Theme")
         for label, value in THEMES:
             self.theme_combo.addItem(label, value)
         self.theme_combo.setCurrentIndex(max(0, self.theme_combo.findData(theme)))
 
     def _build_agents(self) -> None:
         self.agent_list = QListWidget()
+        self.agent_list.setAccessibleName("Agents")
         self.new_name_edit = QLineEdit()
         self.new_name_edit.setPlaceholderText("new agent name")
+        self.new_name_edit.setAccessibleName("New agent name")
         self.add_button = QPushButton("Add agent")
         self.add_button.setEnabled(False)
         self.remove_button = QPushButton("Remove")
-        self.argv_edit = QPlainTextEdit()
-        self.argv_edit.setPlaceholderText(_ARGV_HINT)
+        self.argv_edit = QLineEdit()
+        self.argv_edit.setAccessibleName("Command")
+        self.argv_edit.setPlaceholderText("mybot --yes {prompt}")
         self.argv_edit.setToolTip(_ARGV_HINT)
+        self.argv_hint = QLabel(_ARGV_HINT)
+        self.argv_hint.setWordWrap(True)
+        self.argv_hint.setEnabled(False)  # secondary text
         self.env_edit = QPlainTextEdit()
+        self.env_edit.setAccessibleName("Environment")
         self.env_edit.setPlaceholderText("KEY=VALUE, one per line")
         self.format_combo = QComboBox()
+        self.format_combo.setAccessibleName("Output format")
         self.format_combo.addItems([f.value for f in OutputFormat])
         self.timeout_spin = QSpinBox()
+        self.timeout_spin.setAccessibleName("Timeout")
         self.timeout_spin.setRange(0, MAX_TIMEOUT)
         self.timeout_spin.setSuffix(" s")
         self.timeout_spin.setSpecialValueText("none")
         self.prompt_via_combo = QComboBox()
+        self.prompt_via_combo.setAccessibleName("Prompt via")
         self.prompt_via_combo.addItems(list(PROMPT_VIA))
-        self.check_button = QPushButton("Check")
+        self.check_button = QPushButton("Check again")
         self.check_label = QLabel()
         self.check_label.setWordWrap(True)
+        self.check_label.setAccessibleName("Installed")
 
     def _build_layout(self) -> None:
-        general = QGroupBox("General")
+        general = QWidget()
         form = QFormLayout(general)
-        form.addRow("Maximum parallel tasks", self.parallel_spin)
+        form.addRow("T&heme", self.theme_combo)
         form.addRow("Orchard's home", self.home_edit)
         form.addRow("", self.home_note)
         form.addRow("Background service", self.service_label)
-        form.addRow("Theme", self.theme_combo)
-        agents = QGroupBox("Agents")
+        agents = QWidget()
         row = QHBoxLayout(agents)
         left = QVBoxLayout()
         left.addWidget(self.agent_list)
@@ -185,16 +217,25 @@ class SettingsDialog(QDialog):
         self.editor = QWidget()
         editor = QFormLayout(self.editor)
         editor.setContentsMargins(0, 0, 0, 0)
-        editor.addRow("Command", self.argv_edit)
-        editor.addRow("Environment", self.env_edit)
-        editor.addRow("Output format", self.format_combo)
-        editor.addRow("Timeout", self.timeout_spin)
-        editor.addRow("Prompt via", self.prompt_via_combo)
-        editor.addRow(self.check_button, self.check_label)
+        editor.addRow("&Command", self.argv_edit)
+        editor.addRow("", self.argv_hint)
+        editor.addRow("Installed", self.check_label)
+        editor.addRow("", self.check_button)
+        editor.addRow("&Environment", self.env_edit)
+        editor.addRow("&Output format", self.format_combo)
+        editor.addRow("T&imeout", self.timeout_spin)
+        editor.addRow("&Prompt via", self.prompt_via_combo)
         row.addWidget(self.editor, 3)
+        self.tabs = QTabWidget()
+        self.tabs.setAccessibleName("Settings sections")
+        self.tabs.addTab(agents, "&Agents")
+        self.tabs.addTab(self.triage, "T&riage")
+        self.tabs.addTab(self.integrations, "Integrations")
+        self.tabs.addTab(self.notifications, "&Notifications")
+        self.tabs.addTab(self.limits, "&Limits")
+        self.tabs.addTab(general, "&General")
         layout = QVBoxLayout(self)
-        layout.addWidget(general)
-        layout.addWidget(agents, 1)
+        layout.addWidget(self.tabs, 1)
         layout.addWidget(self.error_label)
         layout.addWidget(self.buttons)
 
@@ -236,7 +277,7 @@ class SettingsDialog(QDialog):
         """Add a new profile called `name` and select it; False if the name is unusable."""
         if not self._can_add(name):
             return False
-        self._drafts[name] = _Draft(AgentProfile(name, ()), f"{name}\n{{prompt}}", "", True)
+        self._drafts[name] = _Draft(AgentProfile(name, ()), f"{name} {{prompt}}", "", True)
         self.agent_list.addItem(name)
         self.select_agent(name)
         self.new_name_edit.clear()
@@ -287,6 +328,15 @@ class SettingsDialog(QDialog):
                 problems.append(f"{name}: {exc}")
         return problems
 
+    def result_more(self) -> tuple[dict[str, dict[str, Any]], dict[str, str], dict[str, bool]]:
+        """Return (config tables, secrets typed, notification switches); ValueError if bad."""
+        tables = {
+            "triage": self.triage.values(),
+            **self.integrations.tables(),
+            "settings": {"min_free_memory_mb": self.limits.memory_spin.value()},
+        }
+        return tables, self.integrations.secrets(), self.notifications.values()
+
     def result_settings(self) -> tuple[int, dict[str, AgentProfile], str]:
         """Return (parallel, profiles, theme) as edited; raise ValueError if any is invalid."""
         profiles: dict[str, AgentProfile] = {}
@@ -298,7 +348,13 @@ class SettingsDialog(QDialog):
         return self.parallel_spin.value(), profiles, self.theme()
 
     def accept(self) -> None:
-        """Close with OK only when every profile is valid."""
+        """Close with OK only when every profile and every other tab is valid."""
+        try:
+            self.result_more()
+        except ValueError as exc:
+            self.error_label.setText(str(exc))
+            self.error_label.setVisible(True)
+            return
         if not self.errors():
             super().accept()
 
@@ -318,8 +374,8 @@ class SettingsDialog(QDialog):
         if name is not None:
             self.remove_agent(name)
 
-    def _on_argv_edit_text_changed(self) -> None:
-        self._edit(argv_text=self.argv_edit.toPlainText())
+    def _on_argv_edit_text_changed(self, text: str) -> None:
+        self._edit(argv_text=text)
 
     def _on_env_edit_text_changed(self) -> None:
         self._edit(env_text=self.env_edit.toPlainText())
@@ -375,7 +431,7 @@ class SettingsDialog(QDialog):
         if draft is not None:
             self._loading = True
             try:
-                self.argv_edit.setPlainText(draft.argv_text)
+                self.argv_edit.setText(draft.argv_text)
                 self.env_edit.setPlainText(draft.env_text)
                 self.format_combo.setCurrentText(draft.base.output.value)
                 self.timeout_spin.setValue(round(draft.base.timeout or 0))

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import replace
+from typing import Any
 
 from PySide6.QtCore import QSettings, Qt
 
@@ -12,6 +14,7 @@ from app.core.states import state_label
 from app.qt.log import LogSearchPanel
 from app.qt.shell.host import WindowHost
 from app.qt.shell.settingsdialog import SettingsDialog
+from app.qt.shell.settingstabs import NOTIFY_KINDS, MoreSettings
 from app.qt.shell.theme import apply_theme
 
 SEARCH_LIMIT = 1000
@@ -55,11 +58,18 @@ class SearchController:
 
 
 class SettingsController:
-    """File ▸ Settings: parallel tasks, agent profiles (with a check), theme."""
+    """File ▸ Settings: agents (each checked on open), triage, integrations, notifications,
+    limits and the theme."""
 
-    def __init__(self, main: WindowHost, settings: QSettings) -> None:
+    def __init__(
+        self,
+        main: WindowHost,
+        settings: QSettings,
+        on_notify_changed: Callable[[], None] | None = None,
+    ) -> None:
         self.main = main
         self.settings = settings
+        self.on_notify_changed = on_notify_changed
         self.dialog: SettingsDialog | None = None
         main.window.actions["settings"].triggered.connect(self.open)
 
@@ -73,12 +83,20 @@ class SettingsController:
             theme=self.main.orchard.settings.theme,
             builtins=BUILTIN_NAMES,
             parent=self.main.window,
+            more=MoreSettings.of(o.settings, self._notify()),
         )
         self.dialog.check_requested.connect(self._on_dialog_check_requested)
         self.dialog.accepted.connect(self._on_dialog_accepted)
         self.dialog.finished.connect(self._on_dialog_finished)
         self.dialog.open()
         self.main.spawn(self._show_service(self.dialog))
+        for name in o.settings.profiles:  # installed or not, with the version, without a click
+            self.dialog.show_check(name, "Checking…", True)
+            self._on_dialog_check_requested(name)
+
+    def _notify(self) -> dict[str, bool]:
+        value = self.settings.value
+        return {k: str(value(f"notify/{k}", "true")).lower() == "true" for k, _ in NOTIFY_KINDS}
 
     async def _show_service(self, dialog: SettingsDialog) -> None:
         """Show which agents and keys the service sees: its environment, not this window's."""
@@ -116,17 +134,53 @@ class SettingsController:
         if self.dialog is None:
             return
         parallel, profiles, theme = self.dialog.result_settings()
+        tables, secrets, notify = self.dialog.result_more()
         apply_theme(theme)  # at once; the file follows
-        self.main.spawn(self._save(parallel, profiles, theme))
+        for key, on in notify.items():
+            self.settings.setValue(f"notify/{key}", on)
+        if self.on_notify_changed is not None:
+            self.on_notify_changed()
+        self.main.spawn(self._save(parallel, profiles, theme, tables, secrets))
 
-    async def _save(self, parallel: int, profiles: dict[str, AgentProfile], theme: str) -> None:
+    async def _save(
+        self,
+        parallel: int,
+        profiles: dict[str, AgentProfile],
+        theme: str,
+        tables: dict[str, dict[str, Any]],
+        secrets: dict[str, str],
+    ) -> None:
         """Have the supervising process write the settings and use them; show them here too."""
         o = self.main.orchard
         await self.main.ops.save_settings(parallel, profiles, theme)
         o.settings = replace(o.settings, parallel=parallel, profiles=profiles, theme=theme)
-        self.main.say(f"Settings saved to {o.home.config}")
+        where = await self.main.ops.save_more_settings(tables, secrets)
+        o.settings = _with_tables(o.settings, tables)
+        stored = f"; {', '.join(where)}" if where else ""
+        self.main.say(f"Settings saved to {o.home.config}{stored}")
 
     def _on_dialog_finished(self, _result: int) -> None:
         if self.dialog is not None:
             self.dialog.deleteLater()
         self.dialog = None
+
+
+def _with_tables(settings: Any, tables: dict[str, dict[str, Any]]) -> Any:
+    """Return the window's copy of the settings with the tables just saved."""
+    triage = tables["triage"]
+    return replace(
+        settings,
+        triage=replace(
+            settings.triage,
+            categories=tuple(triage["categories"]),
+            owners=triage["owners"],
+            templates=triage["templates"],
+        ),
+        github_api_url=tables["github"]["api_url"] or None,
+        llm=replace(
+            settings.llm,
+            base_url=tables["llm"]["base_url"] or None,
+            model=tables["llm"]["model"] or None,
+        ),
+        min_free_memory_mb=tables["settings"]["min_free_memory_mb"],
+    )

@@ -46,3 +46,31 @@ async def check_agent(orchard: Orchard, params: Params) -> AgentCheck:
 async def reload(orchard: Orchard, params: Params) -> None:
     """Read config.toml and the secrets again (a command changed them); apply them now."""
     orchard.reload_settings()
+
+
+@operation("settings.save_more")
+async def save_more(orchard: Orchard, params: Params) -> list[str]:
+    """Write triage, GitHub, LLM and memory settings and store secrets; they apply now."""
+    from app.services.config import ConfigError, load_settings, save_more_settings, save_secrets
+
+    tables, secrets = params.get("tables") or {}, params.get("secrets") or {}
+    if not isinstance(tables, dict) or not all(isinstance(t, dict) for t in tables.values()):
+        raise UserError("the request needs 'tables' as an object of tables")
+    if not isinstance(secrets, dict) or not all(isinstance(v, str) for v in secrets.values()):
+        raise UserError("the request needs 'secrets' as an object of strings")
+    before = orchard.home.config.read_bytes() if orchard.home.config.exists() else None
+    try:
+        save_more_settings(orchard.home, tables)
+        load_settings(orchard.home)  # refuse what Orchard could not start with
+    except (ValueError, ConfigError) as exc:
+        if before is None:
+            orchard.home.config.unlink(missing_ok=True)
+        else:
+            orchard.home.config.write_bytes(before)
+        raise UserError(str(exc).splitlines()[0]) from None
+    try:
+        where = save_secrets(orchard.home, {k: v for k, v in secrets.items() if v.strip()})
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+    orchard.reload_settings()
+    return where

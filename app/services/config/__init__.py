@@ -18,6 +18,8 @@ if TYPE_CHECKING:
     from app.services.config.settings import load_settings as load_settings
     from app.services.config.settings_file import check_agent as check_agent
     from app.services.config.settings_file import locate_agent as locate_agent
+    from app.services.config.settings_file import save_more_settings as save_more_settings
+    from app.services.config.settings_file import save_secrets as save_secrets
     from app.services.config.settings_file import save_settings as save_settings
 else:
     __getattr__ = lazy_exports(
@@ -34,6 +36,12 @@ else:
                 "default_profiles",
                 "load_settings",
             ),
-            "settings_file": ("check_agent", "locate_agent", "save_settings"),
+            "settings_file": (
+                "check_agent",
+                "locate_agent",
+                "save_more_settings",
+                "save_secrets",
+                "save_settings",
+            ),
         },
     )

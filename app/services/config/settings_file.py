@@ -13,6 +13,7 @@ from app.core.profiles import AgentCheck as AgentCheck
 from app.core.profiles import AgentProfile
 from app.services import process
 from app.services.config.atomicfile import write_atomically
+from app.services.config.secrets import KNOWN, SecretsError, SecretStore
 from app.services.config.settings import ConfigError, Home, default_profiles
 from app.services.config.tomlfile import dumps
 
@@ -33,9 +34,53 @@ def save_settings(
     if theme is not None:
         data["settings"]["theme"] = theme
     data["agents"] = agent_tables(profiles)
+    _write(home, data)
+
+
+def _write(home: Home, data: dict[str, Any]) -> None:
     text = dumps(data)
     tomllib.loads(text)  # never write a file Orchard could not read back
     write_atomically(home.config, text.encode("utf-8"))
+
+
+def save_more_settings(home: Home, tables: Mapping[str, Mapping[str, Any]]) -> None:
+    """Merge keys into config.toml's [triage], [github], [llm] and [settings]; "" drops a key."""
+    data = _read_existing(home.config)
+    for name, values in tables.items():
+        if name not in EDITABLE:
+            raise ValueError(f"[{name}] cannot be set here")
+        table = _table(data.get(name))
+        for key, value in values.items():
+            if key not in EDITABLE[name]:
+                raise ValueError(f"{name}.{key} cannot be set here")
+            if value == "" or value is None:
+                table.pop(key, None)
+            else:
+                table[key] = value
+        data[name] = table
+    _write(home, {k: v for k, v in data.items() if v != {}})
+
+
+def save_secrets(home: Home, values: Mapping[str, str]) -> list[str]:
+    """Store tokens and keys (keyring first); return where each went, one line each."""
+    store, where = SecretStore(home.root), []
+    for name, value in values.items():
+        if name not in KNOWN:
+            raise ValueError(f"unknown secret {name!r}: it is one of {', '.join(KNOWN)}")
+        try:
+            where.append(f"{name} in {store.set(name, value.strip()).where}")
+        except SecretsError as exc:
+            raise ValueError(str(exc)) from None
+    return where
+
+
+# What the settings dialog may change besides the agents, table by table.
+EDITABLE = {
+    "triage": ("categories", "owners", "templates"),
+    "github": ("api_url",),
+    "llm": ("base_url", "model"),
+    "settings": ("min_free_memory_mb",),
+}
 
 
 def agent_tables(profiles: Mapping[str, AgentProfile]) -> dict[str, dict[str, Any]]:

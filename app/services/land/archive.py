@@ -82,7 +82,7 @@ async def archive_task(orchard: Orchard, task: Task, force: bool = False) -> str
         # Walking ignored folders (node_modules…) can take a while: once, off the loop.
         sizes = await asyncio.to_thread(path_sizes, task.worktree, ignored)
         await _refuse_unsaved(task, sizes, force)
-        snap = await take_snapshot(task.worktree, head)
+        snap = await take_snapshot(task.worktree, head, junk=True)
         staged = await commit_tree(repo, snap.index_tree, [head], f"index of {message}")
         parents = [head, staged]
         if ignored and sum(sizes.values()) <= MAX_IGNORED_BYTES:

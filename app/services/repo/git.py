@@ -22,6 +22,16 @@ _LOCATION_VARS = (
     "GIT_PREFIX",
 )
 FALLBACK_IDENTITY = ("Orchard", "orchard@localhost")
+# Build output and caches Orchard never commits for an agent, .gitignore or not: folders, then
+# file patterns. A repository that tracks such a path still sees it in the agent's diff.
+JUNK_DIRS = (
+    "__pycache__", "node_modules", ".pytest_cache", ".mypy_cache", ".ruff_cache", ".tox",
+    ".venv", "*.egg-info", ".gradle", ".next",
+)  # fmt: skip
+JUNK_FILES = ("*.pyc", "*.pyo", ".DS_Store", "Thumbs.db")
+JUNK_PATHSPECS = tuple(f":(exclude,glob)**/{d}/**" for d in JUNK_DIRS) + tuple(
+    f":(exclude,glob)**/{f}" for f in JUNK_FILES
+)
 
 
 class GitError(RuntimeError):
@@ -139,9 +149,14 @@ async def identity_env(worktree: str) -> dict[str, str]:
     return env
 
 
+async def add_all(worktree: str, env: dict[str, str] | None = None) -> None:
+    """Stage every change of `worktree` but build junk (__pycache__, node_modules…)."""
+    await git(worktree, "add", "--all", "--", ".", *JUNK_PATHSPECS, env=env)
+
+
 async def commit_all(worktree: str, message: str) -> str | None:
-    """Commit every change in `worktree` (respecting .gitignore); return the commit or None."""
-    await git(worktree, "add", "--all")
+    """Commit every change in `worktree` (respecting .gitignore, never junk); return the commit."""
+    await add_all(worktree)
     staged = await git(worktree, "diff", "--cached", "--quiet", check=False)
     if staged.returncode == 0:
         return None
@@ -164,14 +179,14 @@ async def diff_text(worktree: str, base: str, stat: bool = False) -> str:
 
 async def _diff_everything(worktree: str, base: str, *options: str) -> str:
     async with scratch_index(worktree) as env:
-        await git(worktree, "add", "--all", env=env)
+        await add_all(worktree, env)
         return (await git(worktree, "diff", "--cached", "-M", *options, base, env=env)).text
 
 
 async def worktree_tree(worktree: str) -> str:
     """Write every file of `worktree` (committed, staged, unstaged, untracked) to a tree."""
     async with scratch_index(worktree) as env:
-        await git(worktree, "add", "--all", env=env)
+        await add_all(worktree, env)
         return (await git(worktree, "write-tree", env=env)).text.strip()
 
 

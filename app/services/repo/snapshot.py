@@ -32,12 +32,15 @@ def worktree_present(path: str) -> bool:
     return (Path(path) / ".git").exists()
 
 
-async def take_snapshot(worktree: str, head: str) -> Snapshot:
-    """Record every file of `worktree` as trees, using a throwaway index."""
+async def take_snapshot(worktree: str, head: str, junk: bool = False) -> Snapshot:
+    """Record every file of `worktree` as trees, using a throwaway index; build junk if asked."""
     head_tree = await tree_of(worktree, head)
     async with git.scratch_index(worktree) as env:
         index_tree = await _staged_tree(worktree, env, head_tree)
-        await git.git(worktree, "add", "--all", env=env)
+        if junk:
+            await git.git(worktree, "add", "--all", env=env)
+        else:
+            await git.add_all(worktree, env)
         tree = (await git.git(worktree, "write-tree", env=env)).text.strip()
     return Snapshot(head, head_tree, index_tree, tree)
 
