@@ -63,9 +63,7 @@ def test_every_control_of_the_settings_dialog_has_a_name(qtbot: Any) -> None:
     assert unnamed(dialog) == []
 
 
-def test_every_control_of_the_main_window_has_a_name(
-    loop: Any, qtbot: Any, tmp_path: Path
-) -> None:
+def test_every_control_of_the_main_window_has_a_name(loop: Any, qtbot: Any, tmp_path: Path) -> None:
     from app.client import Operations
     from app.qt.window import build_window
     from app.server.operations import local_call

@@ -470,3 +470,10 @@ def test_a_file_change_row_opens_its_diff(view: LogView, qtbot: Any) -> None:
     view.table.setCurrentIndex(view.model.index(0))
     with qtbot.waitSignal(view.file_activated):
         view._on_toggle_shortcut_activated()  # Enter
+
+
+def test_a_file_change_shows_once_when_it_is_made_not_when_it_starts(view: LogView) -> None:
+    change = {"kind": "file_change", "path": "shop/pricing.py", "change": "add", "item_id": "i1"}
+    view.show_task("t1", [{**change, "status": "in_progress"}, {**change, "status": "completed"}])
+    texts = [view.model.data(view.model.index(r)) for r in range(view.model.rowCount())]
+    assert [t for t in texts if t and "shop/pricing.py" in t] == ["add shop/pricing.py"]

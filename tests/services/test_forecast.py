@@ -46,6 +46,7 @@ class Bench:
         state: TaskState,
         commit: bool = True,
         target: str = "main",
+        group: str | None = None,
     ) -> Task:
         """Make a task branched from `target` whose worktree edits lines of files."""
         task_id = uuid.uuid4().hex
@@ -68,6 +69,7 @@ class Bench:
             base_ref=target,
             base_commit=base,
             created_at=time.time(),
+            group=group,
         )
         self.orchard.store.add_tasks([task])
         return task
@@ -149,6 +151,18 @@ def test_tasks_for_other_targets_are_forecast_apart(bench: Bench) -> None:
     assert [(c.other, c.kind, c.lines) for c in result.for_task(r.id)] == [
         (s.id, ClashKind.CONFLICT, ("f.txt",))
     ]
+
+
+def test_attempts_of_one_prompt_are_not_forecast_against_each_other(bench: Bench) -> None:
+    done = TaskState.SUCCEEDED
+    one = bench.task("one", {"f.txt": (5, "attempt 1")}, done, group="g")
+    two = bench.task("two", {"f.txt": (5, "attempt 2")}, done, group="g")
+    other = bench.task("other", {"f.txt": (5, "someone else")}, done)
+    result = asyncio.run(forecast(bench.orchard))
+    # one attempt lands, not all: they only clash with the other task
+    assert {c.other for c in result.for_task(one.id)} == {other.id}
+    assert {c.other for c in result.for_task(two.id)} == {other.id}
+    assert {c.other for c in result.for_task(other.id)} == {one.id, two.id}
 
 
 def test_conflicts_come_first_and_base_before_tasks(bench: Bench) -> None:

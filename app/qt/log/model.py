@@ -302,7 +302,7 @@ class LogRows:
             self._set_body(g, output.rstrip("\n"))
 
     def _file_change(self, ev: Event) -> None:
-        if ev.get("status") != "started":
+        if ev.get("status") not in _RUNNING:  # a change shows once, when it is made
             change = ev.get("change") or "edit"
             verb = _VERBS.get(change, change)
             kind = _K.ERROR if ev.get("status") == "failed" else _K.FILE

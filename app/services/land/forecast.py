@@ -229,14 +229,21 @@ async def _forecast_group(
     read = await asyncio.gather(*(repo.side(t, heads, target_head) for t in tasks))
     sides = {s.task_id: s for s in read if isinstance(s, _Side)}
     problems = {t.id: s for t, s in zip(tasks, read, strict=True) if isinstance(s, str)}
+    groups = {t.id: t.group for t in tasks}
     pairs, base = await asyncio.gather(
-        _pair_clashes(repo, sides), _base_clashes(repo, target_head, sides.values())
+        _pair_clashes(repo, sides, groups), _base_clashes(repo, target_head, sides.values())
     )
     return pairs, base, problems
 
 
-async def _pair_clashes(repo: _Repo, sides: dict[str, _Side]) -> dict[tuple[str, str], Clash]:
-    shared = candidate_pairs({i: s.changes.paths for i, s in sides.items()})
+async def _pair_clashes(
+    repo: _Repo, sides: dict[str, _Side], groups: dict[str, str | None]
+) -> dict[tuple[str, str], Clash]:
+    shared = {
+        (a, b): paths
+        for (a, b), paths in candidate_pairs({i: s.changes.paths for i, s in sides.items()}).items()
+        if groups.get(a) is None or groups.get(a) != groups.get(b)  # attempts: one lands, not all
+    }
 
     async def clash(a: _Side, b: _Side, paths: frozenset[str]) -> Clash:
         lines = touching_paths(a.changes, b.changes, paths) if a.base == b.base else ()
