@@ -600,3 +600,22 @@ def test_thousands_of_tasks_in_groups_stay_quick(view: BoardView) -> None:
     assert time.perf_counter() - start < 15  # a guard against a quadratic, as above
     assert len(view.board_model.attempt_groups()) == 667
     assert view.selected_ids() == ["task00010"]
+
+
+def test_the_counts_read_on_a_selected_row_and_on_dark(qtbot: Any) -> None:
+    from PySide6.QtGui import QColor, QPalette
+    from PySide6.QtWidgets import QStyle, QStyleOptionViewItem
+
+    from app.qt.board.view import _count_colors
+
+    opt = QStyleOptionViewItem()
+    opt.palette.setColor(QPalette.ColorRole.Base, QColor("white"))
+    plus, minus = _count_colors(opt)
+    assert plus.green() > plus.red() and minus.red() > minus.green()
+    opt.state |= QStyle.StateFlag.State_Selected  # green on the selection's blue did not read
+    opt.palette.setColor(QPalette.ColorRole.HighlightedText, QColor("white"))
+    assert _count_colors(opt) == (QColor("white"), QColor("white"))
+    opt.state &= ~QStyle.StateFlag.State_Selected
+    opt.palette.setColor(QPalette.ColorRole.Base, QColor("#0d1117"))
+    dark_plus, _ = _count_colors(opt)
+    assert dark_plus.lightness() > plus.lightness()

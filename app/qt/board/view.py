@@ -17,7 +17,7 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QAction, QColor, QKeyEvent, QPainter
+from PySide6.QtGui import QAction, QColor, QKeyEvent, QPainter, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -66,6 +66,7 @@ RETRYABLE = frozenset({S.FAILED, S.STOPPED, S.INTERRUPTED})
 DISCARDABLE = frozenset({S.QUEUED, S.SUCCEEDED, S.FAILED, S.STOPPED, S.INTERRUPTED, S.NEEDS_INPUT})
 _VIM_KEYS = {Qt.Key.Key_J: Qt.Key.Key_Down, Qt.Key.Key_K: Qt.Key.Key_Up}
 _PLUS_COLOR, _MINUS_COLOR = QColor("#1a7f37"), QColor("#cf222e")
+_PLUS_DARK, _MINUS_DARK = QColor("#3fb950"), QColor("#f85149")  # the same, readable on dark
 _ALIGN_RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 _ALIGN_LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
 _CELL_ROLE_SET = frozenset(CELL_ROLES)
@@ -181,13 +182,24 @@ class ChangesDelegate(TaskCellDelegate):
             return
         plus, _, minus = text.partition(" ")
         rect = opt.rect.adjusted(4, 0, -4, 0)
+        plus_color, minus_color = _count_colors(opt)
         painter.save()
-        painter.setPen(_MINUS_COLOR)
+        painter.setPen(minus_color)
         painter.drawText(rect, _ALIGN_RIGHT, minus)
         rect.setRight(rect.right() - opt.fontMetrics.horizontalAdvance(" " + minus))
-        painter.setPen(_PLUS_COLOR)
+        painter.setPen(plus_color)
         painter.drawText(rect, _ALIGN_RIGHT, plus)
         painter.restore()
+
+
+def _count_colors(opt: QStyleOptionViewItem) -> tuple[QColor, QColor]:
+    """Return the +/- colours that read on this cell: the selection's text on a selected row."""
+    if opt.state & QStyle.StateFlag.State_Selected:
+        text = opt.palette.color(QPalette.ColorRole.HighlightedText)
+        return text, text
+    if opt.palette.color(QPalette.ColorRole.Base).lightness() < 128:
+        return _PLUS_DARK, _MINUS_DARK
+    return _PLUS_COLOR, _MINUS_COLOR
 
 
 class BoardView(QWidget):
