@@ -1,7 +1,8 @@
 """The board's "last event": a short phrase that tells what the agent is doing.
 
-"editing cart.py", "ran tests: passed", "asked for input", "committed 2e2d987", not the raw
-text of the event ("Orchard committed 2e2d98763f on orchard/…", "$ python -m pytest -q").
+"editing cart.py", "ran tests: passed", "asked for input", not the raw text of the event
+("$ python -m pytest -q"). Orchard's commit for the agent is no headline: after it, the task
+still reads as the agent's last words ("Added apply_discount() with two tests").
 """
 
 from __future__ import annotations
@@ -34,8 +35,8 @@ def headline(ev: Event, width: int = 200) -> str:
         phrase = f"error: {text}"
     elif kind == "session":
         phrase = "session started"
-    elif (commit := _COMMIT.match(text)) is not None:
-        phrase = f"committed {commit.group(1)[:7]}"
+    elif _COMMIT.match(text) is not None:
+        phrase = ""  # Orchard's own bookkeeping: the agent's last words say more
     else:
         phrase = text
     return one_line(phrase, width)

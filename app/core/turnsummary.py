@@ -45,8 +45,7 @@ class Summary:
             if ev["kind"] not in _PLAIN:
                 self._absorb(ev, task)
         for ev in reversed(events):  # only the batch's last one is worth a headline
-            if _headlines(ev):
-                self._headline(ev)
+            if _headlines(ev) and self._headline(ev):
                 break
 
     def _absorb(self, ev: Event, task: Task) -> None:
@@ -66,7 +65,8 @@ class Summary:
         elif kind in ("file_change", "command"):
             self.touched = True
 
-    def _headline(self, ev: Event) -> None:
+    def _headline(self, ev: Event) -> bool:
+        """Make `ev` the task's last event, unless it has nothing to say; say whether it did."""
         if ev["kind"] == "raw":
             text = ev.get("text", "").rstrip("\r\n")
             line = text[text.rfind("\n") + 1 :][:200].rstrip("\r")
@@ -74,3 +74,4 @@ class Summary:
             line = headline(ev, 200)
         if line:
             self.changes["last_event"] = line
+        return bool(line)

@@ -31,7 +31,7 @@ from app.core.headline import headline
         ({"kind": "error", "text": "rate limited"}, "error: rate limited"),
         (
             {"kind": "status", "text": "Orchard committed 2e2d98763f on orchard/3c47ea33-add"},
-            "committed 2e2d987",
+            "",
         ),
         ({"kind": "message", "text": "Done:\n  added the helper"}, "Done: added the helper"),
     ],
@@ -43,3 +43,16 @@ def test_an_event_reads_as_a_short_phrase(event: dict[str, object], phrase: str)
 def test_a_long_phrase_is_cut_to_the_width() -> None:
     assert headline({"kind": "message", "text": "word " * 100}, 20).endswith("…")
     assert len(headline({"kind": "message", "text": "word " * 100}, 20)) == 20
+
+
+def test_orchards_commit_leaves_the_agents_last_words_as_the_last_event() -> None:
+    from app.core.turnsummary import Summary
+    from tests.taskkit import make_task
+
+    task = make_task()
+    summary = Summary()
+    commit = {"kind": "status", "text": "Orchard committed 2e2d98763f on orchard/x"}
+    summary.absorb([{"kind": "message", "text": "Added the helper and two tests."}, commit], task)
+    assert summary.take()["last_event"] == "Added the helper and two tests."
+    summary.absorb([commit], task)  # alone in its batch: nothing to say, nothing replaced
+    assert "last_event" not in summary.take()
