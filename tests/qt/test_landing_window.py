@@ -30,7 +30,12 @@ def say_yes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         asked.append(text)
         return QMessageBox.StandardButton.Yes
 
+    def confirm(_parent: Any, _title: str, text: str, detail: str, *args: Any) -> bool:
+        asked.append(f"{text} {detail}")
+        return True
+
     monkeypatch.setattr(QMessageBox, "question", question)
+    monkeypatch.setattr("app.qt.confirm.ask", confirm)
     return asked
 
 

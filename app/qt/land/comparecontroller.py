@@ -11,7 +11,7 @@ from typing import Any
 
 import shiboken6
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMessageBox, QWidget
+from PySide6.QtWidgets import QWidget
 
 from app.client import Operations, Refused
 from app.core.compare import (
@@ -26,6 +26,7 @@ from app.core.compare import (
     untestable_state,
 )
 from app.core.states import CLOSED_STATES
+from app.qt.confirm import confirm
 from app.qt.land.attemptcode import AGAINST, BASE, VERSIONS
 from app.qt.land.compareview import CompareView
 
@@ -235,20 +236,15 @@ class CompareController:
         self.view.review_requested.emit(result.winner.id)
 
     def _ask_discard(self, count: int) -> bool:
-        box = QMessageBox(self.view)
-        box.setIcon(QMessageBox.Icon.Question)
-        box.setWindowTitle("Pick the winner")
-        box.setText(f"Discard {_others(count)}?")
-        box.setInformativeText("Each one's work is archived first, so it can be restored later.")
-        discard = box.addButton(
-            f"Discard {'it' if count == 1 else 'them'}", QMessageBox.ButtonRole.DestructiveRole
+        them = "it" if count == 1 else "them"
+        return confirm(
+            self.view,
+            "Pick the winner",
+            f"Discard {_others(count)}?",
+            "Each one's work is archived first, so it can be restored later.",
+            f"Discard {them}",
+            f"Keep {them}",
         )
-        keep = box.addButton(
-            f"Keep {'it' if count == 1 else 'them'}", QMessageBox.ButtonRole.RejectRole
-        )
-        box.setDefaultButton(keep)
-        box.exec()
-        return box.clickedButton() is discard
 
 
 def _others(n: int) -> str:

@@ -6,12 +6,13 @@ import functools
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtWidgets import QDialog, QMessageBox, QWidget
+from PySide6.QtWidgets import QDialog, QWidget
 
 from app.client import Refused
 from app.core.states import ACTIVE_STATES, CLOSED_STATES, LANDABLE_STATES, TaskState
 from app.core.task import Task
 from app.core.words import counted
+from app.qt.confirm import confirm
 from app.qt.land.followupcontroller import FollowUpController
 from app.qt.land.mergecontroller import MergeController, shielded
 from app.qt.land.unsentbox import UnsentCommentsBox
@@ -177,13 +178,16 @@ class LandingController:
             self.main.say("Nothing to discard: stop running tasks first", error=True)
             return
         what = f"“{tasks[0].title}”" if len(tasks) == 1 else f"{len(tasks)} tasks"
-        answer = QMessageBox.question(
+        verb = "Discard" if len(tasks) == 1 else f"Discard {len(tasks)} tasks"
+        if confirm(
             parent or self.main.window,
             "Discard",
-            f"Discard {what}? Every file, committed or not, is archived first under "
-            "refs/orchard/archive/ and can be restored; the worktree and branch are removed.",
-        )
-        if answer == QMessageBox.StandardButton.Yes:
+            f"Discard {what}?",
+            "Every file, committed or not, is archived first, so Restore can bring it back. "
+            "Its folder and branch are removed.",
+            verb,
+            "Keep it" if len(tasks) == 1 else "Keep them",
+        ):
             self.main.spawn(self._discard(tasks, (), parent))
 
     async def _discard(
@@ -243,13 +247,13 @@ class LandingController:
         task = self.main.shown_task()
         if task is None:
             return
-        answer = QMessageBox.question(
+        if confirm(
             self.main.window,
-            "Push and open PR",
-            f"Push {task.branch} to the project's remote (origin) and open a pull request "
-            f"into {task.base_ref}?",
-        )
-        if answer == QMessageBox.StandardButton.Yes:
+            "Open a pull request",
+            f"Open a pull request for “{task.title}” into {task.base_ref}?",
+            f"Its branch {task.branch} is pushed to the project's remote (origin) first.",
+            "Push and open",
+        ):
             self.main.spawn(self._pull_request(task.id))
 
     async def _pull_request(self, task_id: str, drop: tuple[int, ...] = ()) -> None:

@@ -23,6 +23,7 @@ from app.core.profiles import OutputFormat
 from app.core.states import ACTIVE_STATES, TaskState
 from app.core.task import Task
 from app.core.words import counted
+from app.qt.confirm import confirm
 from app.qt.shell.banner import outcome_text
 from app.qt.shell.host import Supervised
 from app.qt.shell.mainwindow import MainWindow
@@ -224,18 +225,15 @@ class WindowController:
                 print(f"orchard: {_keep_running(len(running))}", file=sys.stderr)
             self.close()
             return
-        if running:
-            answer = QMessageBox.question(
-                self.window,
-                "Stop running tasks?",
-                f"{counted(len(running), 'task is', 'tasks are')} running. Stop them and quit? "
-                "They keep their "
-                "worktrees and logs and can be retried.",
-                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
-                QMessageBox.StandardButton.Cancel,
-            )
-            if answer != QMessageBox.StandardButton.Yes:
-                return
+        if running and not confirm(
+            self.window,
+            "Quit Orchard",
+            f"{counted(len(running), 'task is', 'tasks are')} running. Stop and quit?",
+            "Stopped tasks keep their work and their logs, and can be retried.",
+            "Stop and quit",
+            "Keep working",
+        ):
+            return
         self.close()
 
     def close(self) -> None:

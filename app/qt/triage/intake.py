@@ -6,9 +6,10 @@ import asyncio
 from typing import Any
 
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QFileDialog, QMessageBox
+from PySide6.QtWidgets import QFileDialog
 
 from app.core.triage import ImportResult
+from app.qt.confirm import confirm
 from app.qt.triage.controller import TriageController
 from app.qt.triage.dialogs import GitHubImportDialog, PasteDialog, QuickCaptureDialog
 
@@ -262,12 +263,13 @@ class TriageIntakeController:
             return
         ids = self.triage.view.selected_ids()
         what = f"{len(ids)} selected reports" if len(ids) > 1 else "every imported report"
-        answer = QMessageBox.question(
+        if confirm(
             self.main.window,
             "Export to GitHub",
-            f"Write labels, state and comments of {what} of {project} back to GitHub?",
-        )
-        if answer == QMessageBox.StandardButton.Yes:
+            f"Send {what} of {project} back to GitHub?",
+            "Their labels, open or closed state and comments are written on GitHub.",
+            "Send to GitHub",
+        ):
             self.main.spawn(self._export_github(project, ids if len(ids) > 1 else None))
 
     async def _export_github(self, project: str, ids: list[int] | None) -> None:
