@@ -10,6 +10,7 @@ from shiboken6 import isValid
 from app.client import Refused
 from app.core.task import Task
 from app.qt.board import NewTaskDialog, NewTaskRequest
+from app.qt.placement import place
 from app.qt.shell.host import WindowHost
 
 
@@ -46,6 +47,7 @@ class ProjectController:
             lambda request: self.main.spawn(self._launch(dialog, request))
         )
         dialog.finished.connect(dialog.deleteLater)
+        place(dialog)
         dialog.open()
 
     async def _launch(self, dialog: NewTaskDialog, request: NewTaskRequest) -> None:
