@@ -135,6 +135,7 @@ class TaskHeaderView(QWidget):
             self.title.setText("No task selected")
             for label in (self.state, self.state_icon, self.prompt, self.facts, self.error):
                 label.clear()
+            self.buttons["restore"].hide()
             self._state = None
             return
         self.title.setText(task.title)

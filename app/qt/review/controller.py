@@ -188,7 +188,10 @@ class ReviewController:
         files = list(snapshot.files)
         self.window.set_files(self.task, snapshot.base, files, self._viewed, counted)
         if not files:
-            self.window.diff.show_message("No changes: the task's files match its base.")
+            self.window.diff.show_message(
+                "No changes: the task's files match its base.\n"
+                "Follow up to ask the agent for more, or discard the task."
+            )
             self.window.say("Nothing to review yet.")
             return
         missing = " (the worktree is gone: showing the branch's last commit)"
