@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QMessageBox, QWidget
 
+from app.qt.placement import place
+
 
 def confirm(
     parent: QWidget | None, title: str, question: str, detail: str, verb: str, keep: str = "Cancel"
@@ -28,5 +30,6 @@ def ask(
     stay = box.addButton(keep, QMessageBox.ButtonRole.RejectRole)
     box.setDefaultButton(stay)
     box.setEscapeButton(stay)
+    place(box)
     box.exec()
     return box.clickedButton() is go

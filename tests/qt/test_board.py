@@ -203,7 +203,7 @@ def test_filter_follows_live_updates(view: BoardView) -> None:
     view.board_model.update_task(make_task(2, S.QUEUED, title="beta"))
     assert shown(view.filter_model) == {"Queued (1)": ["beta"]}
     view.board_model.update_task(make_task(2, S.RUNNING, title="beta"))
-    assert shown(view.filter_model) == {"Running (2)": ["beta"]}
+    assert shown(view.filter_model) == {"Running (1 of 2)": ["beta"]}
 
 
 @pytest.mark.parametrize(
@@ -573,7 +573,7 @@ def test_the_filter_shows_a_matching_attempt_under_its_group_row(view: BoardView
     )
     view.set_filter_text("codex coupons")
     assert tree(view.filter_model) == {
-        "Running (2)": [("Coupons · 2 attempts · 2 running", ["#2 · Running"])]
+        "Running (1 of 2)": [("Coupons · 2 attempts · 2 running", ["#2 · Running"])]
     }
     view.set_filter_text("codex")
     assert len(tree(view.filter_model)["Running (2)"]) == 2
@@ -619,3 +619,31 @@ def test_the_counts_read_on_a_selected_row_and_on_dark(qtbot: Any) -> None:
     opt.palette.setColor(QPalette.ColorRole.Base, QColor("#0d1117"))
     dark_plus, _ = _count_colors(opt)
     assert dark_plus.lightness() > plus.lightness()
+
+
+def test_section_counts_follow_the_filter_live(view: BoardView) -> None:
+    view.board_model.set_tasks(
+        [
+            make_task(1, S.RUNNING, title="fix login"),
+            make_task(2, S.RUNNING, title="fix logout"),
+            make_task(3, S.RUNNING, title="dark mode"),
+            make_task(4, S.QUEUED, title="fix docs"),
+        ]
+        + [make_task(n, S.RUNNING, title=f"attempt {n}", group="g") for n in (5, 6, 7)]
+    )
+    assert list(shown(view.filter_model)) == ["Running (4)", "Queued (1)"]
+    changed: list[int] = []
+    view.filter_model.dataChanged.connect(lambda top, bottom, roles: changed.append(top.row()))
+    view.filter_edit.setText("fix")  # as if typed: the headers are told, not only asked
+    assert list(shown(view.filter_model)) == ["Running (2 of 4)", "Queued (1)"]
+    assert changed
+    view.filter_edit.setText("attempt 6")
+    board = shown(view.filter_model)
+    assert list(board) == ["Running (1 of 4)"]
+    # an attempt group's row still speaks of all its attempts
+    assert "3 attempts" in board["Running (1 of 4)"][0]
+    view.filter_edit.setText("fix")
+    view.board_model.update_task(make_task(3, S.RUNNING, title="fix dark mode"))
+    assert list(shown(view.filter_model)) == ["Running (3 of 4)", "Queued (1)"]
+    view.filter_edit.setText("")
+    assert list(shown(view.filter_model)) == ["Running (4)", "Queued (1)"]

@@ -9,9 +9,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QPalette
-from PySide6.QtWidgets import QApplication, QListWidget
+from PySide6.QtWidgets import QApplication, QListWidget, QPushButton, QWidget
 
+from app.qt.shell.focusring import FocusRingStyle
 from app.qt.shell.theme import apply_theme, is_dark, palette
 
 
@@ -35,7 +37,9 @@ def test_dark_and_light_paint_what_they_say(app_look: QApplication, qtbot: Any) 
     qtbot.addWidget(view)
     view.resize(200, 120)
     assert apply_theme("dark") == "dark"
-    assert app_look.style().name().lower() == "fusion" and is_dark()
+    style = app_look.style()
+    assert isinstance(style, FocusRingStyle) and style.baseStyle().name().lower() == "fusion"
+    assert is_dark()
     assert _middle(view).lightness() < 40  # painted dark, not only asked for
     assert apply_theme("light") == "light"
     assert not is_dark() and _middle(view).lightness() > 240
@@ -84,3 +88,33 @@ def test_a_theme_that_is_none_of_the_three_is_refused_in_one_line(tmp_path: Path
     home.config.write_text('[settings]\ntheme = "blue"\n')
     with pytest.raises(ConfigError, match=r"settings\.theme must be one of system, light, dark"):
         load_settings(home)
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_a_focused_button_shows_a_ring_in_the_highlight_colour(
+    app_look: QApplication, qtbot: Any, theme: str
+) -> None:
+    apply_theme(theme)
+    window = QWidget()
+    qtbot.addWidget(window)
+    buttons = [QPushButton("Merge…", window), QPushButton("Discard…", window)]
+    for n, button in enumerate(buttons):
+        button.setGeometry(10 + 120 * n, 10, 100, 30)
+    window.show()
+    buttons[0].setFocus(Qt.FocusReason.TabFocusReason)
+    QApplication.processEvents()
+    ring = palette(theme).color(QPalette.ColorRole.Highlight)
+    assert buttons[0].hasFocus()
+    assert _near(ring, _edge_colours(buttons[0]))
+    assert not _near(ring, _edge_colours(buttons[1]))  # only the focused one
+
+
+def _edge_colours(widget: QWidget) -> set[tuple[int, int, int]]:
+    image = widget.grab().toImage()
+    y = image.height() // 2
+    return {QColor(image.pixel(x, y)).getRgb()[:3] for x in range(4)}
+
+
+def _near(colour: QColor, seen: set[tuple[int, int, int]]) -> bool:
+    want = colour.getRgb()[:3]
+    return any(sum(abs(a - b) for a, b in zip(rgb, want, strict=True)) < 40 for rgb in seen)

@@ -689,6 +689,20 @@ class BoardFilterModel(QSortFilterProxyModel):
         self.setSortRole(SORT_ROLES[self._sort_key])
         self.setSourceModel(board)
         self.sort(0, Qt.SortOrder.AscendingOrder)
+        self.rowsInserted.connect(self._on_self_rows_changed)
+        self.rowsRemoved.connect(self._on_self_rows_changed)
+
+    def data(self, index: AnyIndex, role: int = _DISPLAY) -> Any:
+        """Return what the board says, a section's count being of the rows the filter shows."""
+        if role != _DISPLAY or not index.isValid() or index.parent().isValid():
+            return super().data(index, role)
+        if index.column() != 0:
+            return None
+        shown = self.rowCount(index)  # the proxy's own mapping: no walk over the rows
+        section = self.mapToSource(index)
+        total = self._board.rowCount(section)
+        title = GROUPS[BoardGroup(section.row())][0]
+        return f"{title} ({shown})" if shown == total else f"{title} ({shown} of {total})"
 
     def filter_text(self) -> str:
         """Return the filter text as the user typed it."""
@@ -703,6 +717,7 @@ class BoardFilterModel(QSortFilterProxyModel):
         self.beginFilterChange()
         self._words = words
         self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+        self._sections_changed(range(self.rowCount()))
 
     def sort_key(self) -> str:
         """Return the current sort key (a SortKey value)."""
@@ -712,6 +727,15 @@ class BoardFilterModel(QSortFilterProxyModel):
         """Sort tasks by a SortKey value; raise ValueError for an unknown one."""
         self._sort_key = SortKey(key)
         self.setSortRole(SORT_ROLES[self._sort_key])
+
+    def _on_self_rows_changed(self, parent: QModelIndex, first: int, last: int) -> None:
+        if parent.isValid() and not parent.parent().isValid():
+            self._sections_changed([parent.row()])
+
+    def _sections_changed(self, rows: Iterable[int]) -> None:
+        for row in rows:
+            index = self.index(row, 0)
+            self.dataChanged.emit(index, index, [_DISPLAY])
 
     def filterAcceptsRow(self, source_row: int, source_parent: AnyIndex) -> bool:
         """Accept tasks that match; a section or group row shows only through matching tasks."""

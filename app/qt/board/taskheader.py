@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 
 from app.core.states import ACTIVE_STATES, ENDED_STATES, LANDABLE_STATES, TaskState, state_label
 from app.core.task import Task
+from app.qt.board.elidedlabel import ElidedLabel
 from app.qt.icons import state_icon
 from app.qt.tokens import margins, spacing, state_colour
 
@@ -42,7 +43,7 @@ class TaskHeaderView(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.title = QLabel()
+        self.title = ElidedLabel(1)
         title_font = self.title.font()  # larger than the system font, in step with it
         title_font.setPointSizeF(title_font.pointSizeF() * 1.25)
         title_font.setWeight(QFont.Weight.DemiBold)
@@ -50,15 +51,13 @@ class TaskHeaderView(QWidget):
         self.state = QLabel()  # the state's word in its colour, after its icon
         self.state_icon = QLabel()
         self._state: TaskState | None = None
-        self.prompt = QLabel()
-        self.prompt.setWordWrap(True)
-        self.prompt.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.prompt.setMaximumHeight(64)
-        self.facts = QLabel()
+        # Every line keeps its room, filled or not: one height for every task, so the log
+        # below does not jump as the selection moves.
+        self.prompt = ElidedLabel(2)
+        self.facts = ElidedLabel(1)
         self.facts.setStyleSheet("color: palette(placeholder-text);")
-        self.error = QLabel()
+        self.error = ElidedLabel(1)
         self.error.setStyleSheet("color: #cf222e;")
-        self.error.setWordWrap(True)
         self.buttons = {
             name: QPushButton(text)
             for name, text in (
@@ -127,6 +126,7 @@ class TaskHeaderView(QWidget):
         box.addLayout(top)
         box.addLayout(grid)
         box.addLayout(actions)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
 
     def show_task(self, task: Task | None) -> None:
         """Show `task`, or an empty header when None."""
@@ -135,20 +135,19 @@ class TaskHeaderView(QWidget):
             self.title.setText("No task selected")
             for label in (self.state, self.state_icon, self.prompt, self.facts, self.error):
                 label.clear()
+            self.buttons["restore"].hide()
             self._state = None
             return
         self.title.setText(task.title)
         self._state = task.state
         self._show_state()
-        self.prompt.setText(task.prompt if len(task.prompt) < 400 else task.prompt[:400] + "…")
-        self.prompt.setToolTip(task.prompt[:4000])
+        self.prompt.setText(task.prompt)
         demo = " (demo agent)" if task.agent == "demo" else ""
         self.facts.setText(
             f"{task.agent}{demo} · {task.project} · {task.branch} · from "
             f"{task.base_ref} @ {task.base_commit[:10]}"
         )
         self.error.setText(task.error or "")
-        self.error.setVisible(bool(task.error))
         self._enable_actions(task)
 
     def _enable_actions(self, task: Task) -> None:

@@ -52,6 +52,7 @@ from app.qt.board.model import (
     BoardModel,
     SortKey,
 )
+from app.qt.emptyhint import EmptyHintView
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 S = TaskState
@@ -257,6 +258,7 @@ class BoardView(QWidget):
         """Filter the board by `text` and show it in the filter line."""
         self.filter_edit.setText(text)
         self.filter_model.set_filter_text(text)
+        self._show_hint()
 
     def sort_key(self) -> str:
         """Return the sort key (a SortKey value, to persist it)."""
@@ -306,6 +308,7 @@ class BoardView(QWidget):
             self.sort_combo.addItem(title, key.value)
         self.tree = BoardTreeView()
         self._setup_tree()
+        self.empty_hint = EmptyHintView(self.tree)
         actions = QHBoxLayout()
         self.stop_action, self.stop_button = self._bulk("Stop", actions)
         self.retry_action, self.retry_button = self._bulk("Retry", actions)
@@ -369,6 +372,10 @@ class BoardView(QWidget):
         self.filter_model.rowsRemoved.connect(self._on_filter_model_rows_removed)
         self.filter_model.modelReset.connect(self._on_filter_model_layout_changed)
         self.filter_model.layoutChanged.connect(self._on_filter_model_layout_changed)
+        for signal in (self.filter_model.rowsInserted, self.filter_model.rowsRemoved):
+            signal.connect(self._show_hint)
+        self.filter_model.modelReset.connect(self._show_hint)
+        self.filter_model.layoutChanged.connect(self._show_hint)
         self.board_model.rowsInserted.connect(self._on_board_model_rows_changed)
         self.board_model.rowsRemoved.connect(self._on_board_model_rows_changed)
         self.board_model.modelReset.connect(self._on_board_model_rows_changed)
@@ -396,6 +403,14 @@ class BoardView(QWidget):
 
     def _on_filter_edit_text_changed(self, text: str) -> None:
         self.filter_model.set_filter_text(text)
+        self._show_hint()
+
+    def _show_hint(self) -> None:
+        text = self.filter_model.filter_text().strip()
+        nothing = text and not self.filter_model.rowCount() and self.board_model.task_count()
+        self.empty_hint.show_hint(
+            f"No task matches “{text}”.\nEsc clears the filter." if nothing else None
+        )
 
     def _on_sort_combo_current_index_changed(self, row: int) -> None:
         self.filter_model.set_sort_key(str(self.sort_combo.itemData(row)))

@@ -10,7 +10,7 @@ from dataclasses import replace
 from typing import Any
 
 import shiboken6
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import QWidget
 
 from app.client import Operations, Refused
@@ -29,6 +29,7 @@ from app.core.states import CLOSED_STATES
 from app.qt.confirm import confirm
 from app.qt.land.attemptcode import AGAINST, BASE, VERSIONS
 from app.qt.land.compareview import CompareView
+from app.qt.placement import place
 
 log = logging.getLogger(__name__)
 ConfirmDiscard = Callable[[int], bool]
@@ -262,9 +263,7 @@ def open_compare(ops: Operations, ref: str, parent: QWidget | None = None) -> Co
     view.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
     controller = CompareController(ops, view, ref)
     view.destroyed.connect(controller.close)
-    screen = view.screen().availableGeometry()  # the parent's screen: never partly off it
-    view.resize(min(1200, screen.width() - 40), min(820, screen.height() - 60))
-    view.move(screen.center() - view.rect().center())
+    place(view, QSize(1200, 820))  # on the parent's screen: never partly off it
     view.show()
     controller.refresh()
     return controller

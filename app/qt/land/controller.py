@@ -16,6 +16,7 @@ from app.qt.confirm import confirm
 from app.qt.land.followupcontroller import FollowUpController
 from app.qt.land.mergecontroller import MergeController, shielded
 from app.qt.land.unsentbox import UnsentCommentsBox
+from app.qt.placement import place
 from app.qt.shell import WindowHost
 
 if TYPE_CHECKING:  # the review, compare and landing stacks load on first use, after start-up
@@ -111,6 +112,7 @@ class LandingController:
         for dialog in window.findChildren(QDialog):  # a merge or discard still under way
             if dialog.isVisible():
                 dialog.setParent(self.main.window, dialog.windowFlags())
+                place(dialog, dialog.size())
                 dialog.show()
 
     def _review_next(self, current: QWidget, task_id: str) -> None:
@@ -220,6 +222,7 @@ class LandingController:
         box = UnsentCommentsBox(task, comments, verb, parent or self.main.window)
         box.go_without.connect(lambda ids: self.main.spawn(go_without(ids)))
         box.request_changes.connect(lambda: self.main.spawn(self._send(task.id, "")))
+        place(box)
         box.open()
         self.asked = box
 

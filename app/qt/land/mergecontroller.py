@@ -15,6 +15,7 @@ from app.core.landing import LandCheck, conflict_followup_prompt
 from app.core.states import LANDABLE_STATES, state_label
 from app.core.words import counted
 from app.qt.land.mergedialog import LandOptions, MergeDialog
+from app.qt.placement import place
 from app.qt.shell import WindowHost
 
 log = logging.getLogger(__name__)
@@ -112,6 +113,7 @@ class MergeController:
         dialog.request_changes_requested.connect(lambda: spawn(self.request_changes(dialog, tid)))
         dialog.show_unsent(unsent)
         dialog.finished.connect(lambda _result: self._forget(dialog))
+        place(dialog)
         dialog.show()
         spawn(self.run_check(dialog, tid, task.base_ref))
 

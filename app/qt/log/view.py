@@ -36,11 +36,13 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.events import Event
+from app.qt.emptyhint import EmptyHintView
 from app.qt.log.composer import FollowUpComposerView
 from app.qt.log.model import LogModel, RowKind
 from app.qt.log.rowdelegate import LogRowDelegate
 
 FLUSH_MS = 30
+NO_TASK_HINT = "Select a task on the board to follow its log here.\nCtrl+N starts a new one."
 AGE_MS = 30_000  # the ages in the gutter are repainted this often
 _MODES = ("structured", "raw")
 
@@ -146,6 +148,8 @@ class LogView(QWidget):
         layout.addWidget(self.find_bar)
         layout.addWidget(self.composer)
         self._add_shortcuts()
+        self.empty_hint = EmptyHintView(self.table, NO_TASK_HINT)
+        self.empty_hint.show()
 
     def _build_bar(self) -> QWidget:
         bar = QWidget(self)
@@ -242,6 +246,7 @@ class LogView(QWidget):
     def show_task(self, task_id: str, events: list[Event]) -> None:
         """Replace the log with `events` of `task_id` and scroll to the tail."""
         self._task_id = task_id
+        self.empty_hint.hide()
         self._timer.stop()
         mode = self._modes.get(task_id, "structured")
         self.model.set_mode(mode)
@@ -266,6 +271,7 @@ class LogView(QWidget):
     def clear(self) -> None:
         """Show nothing."""
         self._task_id = None
+        self.empty_hint.show()
         self._timer.stop()
         self.model.reset()
         self.jump_to_latest()

@@ -14,6 +14,7 @@ from app.client import Operations, Refused, ServiceError
 from app.core.diff import FileDiff, FileEntry, ReviewSnapshot
 from app.core.states import ACTIVE_STATES, TaskState
 from app.core.task import Comment, CommentThread, Task
+from app.qt.placement import place
 from app.qt.review.syntax import lexer_for
 from app.qt.review.window import ReviewWindow
 
@@ -30,6 +31,7 @@ def open_review(
 ) -> ReviewController:
     """Open a review window on `task` (at file `path`, if given) and start loading it."""
     controller = ReviewController(ops, task, parent)
+    place(controller.window)
     controller.window.show()
     controller.start(path)
     return controller
@@ -186,7 +188,10 @@ class ReviewController:
         files = list(snapshot.files)
         self.window.set_files(self.task, snapshot.base, files, self._viewed, counted)
         if not files:
-            self.window.diff.show_message("No changes: the task's files match its base.")
+            self.window.diff.show_message(
+                "No changes: the task's files match its base.\n"
+                "Follow up to ask the agent for more, or discard the task."
+            )
             self.window.say("Nothing to review yet.")
             return
         missing = " (the worktree is gone: showing the branch's last commit)"

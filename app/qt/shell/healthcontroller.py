@@ -11,6 +11,7 @@ from app.core.findings import ORPHAN_KILLED, Finding
 from app.core.messages import Message, QueueHeld
 from app.core.states import ACTIVE_STATES
 from app.core.words import counted
+from app.qt.placement import place
 from app.qt.shell.host import WindowHost
 from app.qt.shell.problemsdialog import ProblemsDialog
 
@@ -94,6 +95,7 @@ class HealthController:
             self.dialog.repair_requested.connect(self._on_dialog_repair_requested)
             self.dialog.recheck_requested.connect(lambda: self.main.spawn(self.recheck()))
             self.dialog.finished.connect(self._on_dialog_finished)
+            place(self.dialog)
         self.dialog.show_findings(self.findings)
         self.dialog.show()
         self.dialog.raise_()

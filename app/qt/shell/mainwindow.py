@@ -20,6 +20,7 @@ from app.core.keys import menu_bindings
 from app.installation import APP_ID
 from app.qt.board import BoardView, TaskHeaderView
 from app.qt.log import LogView
+from app.qt.placement import place
 from app.qt.shell.banner import BannerView
 from app.qt.shell.shortcutsdialog import ShortcutsDialog
 from app.qt.shell.toolbar import MainToolBar
@@ -110,6 +111,7 @@ class MainWindow(QMainWindow):
         """Show every key binding, by area, with a search box (F1)."""
         if self.shortcuts is None:
             self.shortcuts = ShortcutsDialog(self)
+            place(self.shortcuts)
         self.shortcuts.show()
         self.shortcuts.raise_()
         self.shortcuts.activateWindow()
@@ -124,6 +126,7 @@ class MainWindow(QMainWindow):
             "<p>Supervise many coding agents at once, each in its own git worktree.</p>"
             f"<p>Application id {APP_ID}. MIT licence.</p>"
         )
+        place(box)
         box.open()
 
     def closeEvent(self, event: QCloseEvent) -> None:

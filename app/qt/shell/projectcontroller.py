@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
 from PySide6.QtWidgets import QFileDialog
 from shiboken6 import isValid
@@ -10,6 +11,7 @@ from shiboken6 import isValid
 from app.client import Refused
 from app.core.task import Task
 from app.qt.board import NewTaskDialog, NewTaskRequest
+from app.qt.placement import place
 from app.qt.shell.host import WindowHost
 
 
@@ -19,10 +21,18 @@ class ProjectController:
     def __init__(self, main: WindowHost) -> None:
         self.main, self.orchard = main, main.orchard
         self._opening: asyncio.Task[None] | None = None
+        # Told how many projects there are, at start and after one is added (the empty board).
+        self.project_count_listeners: list[Callable[[int], None]] = []
         a = main.window.actions
         a["new_task"].triggered.connect(self.new_task)
         a["add_repository"].triggered.connect(self.add_repository)
         a["try_demo"].triggered.connect(lambda: main.spawn(self.try_demo()))
+
+    async def count_projects(self) -> None:
+        """Tell the listeners how many projects the home has."""
+        count = len(await self.main.ops.projects())
+        for listener in self.project_count_listeners:
+            listener(count)
 
     def new_task(self) -> None:
         """Open the new-task dialog (Ctrl+N) once the projects are read off the GUI thread."""
@@ -46,6 +56,7 @@ class ProjectController:
             lambda request: self.main.spawn(self._launch(dialog, request))
         )
         dialog.finished.connect(dialog.deleteLater)
+        place(dialog)
         dialog.open()
 
     async def _launch(self, dialog: NewTaskDialog, request: NewTaskRequest) -> None:
@@ -92,6 +103,7 @@ class ProjectController:
     async def _add_project(self, folder: str) -> None:
         project = await self.main.ops.add_project(folder)
         self.main.say(f"Added {project.name} (base {project.base}). Ctrl+N starts a task.")
+        await self.count_projects()
 
     async def try_demo(self) -> None:
         """Add the demo project to this home and queue the demo tasks."""

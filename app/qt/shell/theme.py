@@ -1,5 +1,7 @@
 """Light and dark that always work: an explicit palette on Fusion, from resources/palette.json.
 
+Fusion comes with a focus ring that shows on both (focusring.py).
+
 Qt's Fusion style does not follow the colour scheme by itself where no platform theme does
 (a bare X display, many desktops): without this, choosing Dark changed nothing.
 """
@@ -10,11 +12,13 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication
 
+from app.qt.shell.focusring import FocusRingStyle
 from app.qt.tokens import tokens
 
 _SCHEMES = {"light": Qt.ColorScheme.Light, "dark": Qt.ColorScheme.Dark}
 _chosen = ["system"]  # what Settings says now
 _following: list[bool] = []  # the app listens to the system's scheme once
+_style: list[FocusRingStyle] = []
 
 
 def apply_theme(theme: str) -> str:
@@ -32,7 +36,9 @@ def apply_theme(theme: str) -> str:
         _following.append(True)
         hints.colorSchemeChanged.connect(_on_scheme_changed)
     scheme = theme if theme in _SCHEMES else _system_scheme()
-    app.setStyle("Fusion")
+    if not isinstance(app.style(), FocusRingStyle):
+        _style[:] = [FocusRingStyle()]  # held here too: the app does not own a Python style
+        app.setStyle(_style[0])
     app.setPalette(palette(scheme))
     for widget in app.allWidgets():  # those styled by a sheet keep their old colours otherwise
         if widget.styleSheet():

@@ -12,6 +12,7 @@ from PySide6.QtCore import QSettings, Qt
 from app.core.profiles import BUILTIN_NAMES, AgentProfile
 from app.core.states import state_label
 from app.qt.log import LogSearchPanel
+from app.qt.placement import place
 from app.qt.shell.host import WindowHost
 from app.qt.shell.settingsdialog import SettingsDialog
 from app.qt.shell.settingstabs import NOTIFY_KINDS, MoreSettings
@@ -88,6 +89,7 @@ class SettingsController:
         self.dialog.check_requested.connect(self._on_dialog_check_requested)
         self.dialog.accepted.connect(self._on_dialog_accepted)
         self.dialog.finished.connect(self._on_dialog_finished)
+        place(self.dialog)
         self.dialog.open()
         self.main.spawn(self._show_service(self.dialog))
         for name in o.settings.profiles:  # installed or not, with the version, without a click

@@ -22,6 +22,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.qt.placement import place
+
 MAX_ATTEMPTS = 10
 
 
@@ -223,5 +225,6 @@ def ask_dispatch(
     dialog = DispatchDialog(summary, agents, templates, agent, parent)
     dialog.accepted.connect(lambda: on_accept(dialog.request()))
     dialog.finished.connect(dialog.deleteLater)
+    place(dialog)
     dialog.open()
     return dialog

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QFileDialog
 
 from app.core.triage import ImportResult
 from app.qt.confirm import confirm
+from app.qt.placement import place
 from app.qt.triage.controller import TriageController
 from app.qt.triage.dialogs import GitHubImportDialog, PasteDialog, QuickCaptureDialog
 
@@ -83,6 +84,7 @@ class TriageIntakeController:
         dialog.captured.connect(lambda t, b: self._on_capture_captured(project, t, b))
         dialog.finished.connect(self._on_capture_finished)
         self.capture = dialog
+        place(dialog)
         dialog.show()
 
     def _on_capture_finished(self) -> None:
@@ -117,6 +119,7 @@ class TriageIntakeController:
             lambda: self.main.spawn(self.paste(project, dialog.text.toPlainText()))
         )
         dialog.finished.connect(dialog.deleteLater)
+        place(dialog)
         dialog.open()
 
     async def paste(self, project: str, text: str) -> None:
@@ -149,6 +152,7 @@ class TriageIntakeController:
             self.github.import_requested.connect(self._on_github_import_requested)
             self.github.cancel_requested.connect(self._cancel_import)
             self.github.finished.connect(self._on_github_finished)
+            place(self.github)
         self.github.set_running(self._importing())
         self.github.show()
         self.github.raise_()

@@ -22,11 +22,18 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.triage import OPEN_STATUSES, PRIORITIES, Report, ReportStatus
+from app.qt.emptyhint import EmptyHintView
 from app.qt.triage.dashboard import TriageDashboardView
 from app.qt.triage.detail import TriageDetailView
 from app.qt.triage.model import COLUMN_WIDTHS, TriageColumn, TriageFilterModel, TriageModel
 
 ROW_HEIGHT = 22
+NO_PROJECT_HINT = "No project yet: add a repository (File menu), then its reports show here."
+NO_REPORTS_HINT = (
+    "No reports yet. Ctrl+Shift+N captures one; the Triage menu pastes a list or imports "
+    "a CSV, JSON file or GitHub issues."
+)
+NO_MATCH_HINT = "No report matches these filters: change or clear them above."
 _VIM_KEYS = {Qt.Key.Key_J: Qt.Key.Key_Down, Qt.Key.Key_K: Qt.Key.Key_Up}
 _PRIORITY_KEYS = {Qt.Key.Key_0: "P0", Qt.Key.Key_1: "P1", Qt.Key.Key_2: "P2", Qt.Key.Key_3: "P3"}
 _PICKER_KEYS = {Qt.Key.Key_C: "category", Qt.Key.Key_O: "owner", Qt.Key.Key_D: "duplicate"}
@@ -95,6 +102,12 @@ class TriageView(QWidget):
         self._build_table()
         self._build_bar()
         self._build_layout()
+        self.empty_hint = EmptyHintView(self.table)
+        for signal in (self.proxy.rowsInserted, self.proxy.rowsRemoved):
+            signal.connect(self._show_hint)
+        self.proxy.modelReset.connect(self._show_hint)
+        self.proxy.layoutChanged.connect(self._show_hint)
+        self._show_hint()
 
     def _build_table(self) -> None:
         t = self.table
@@ -160,6 +173,14 @@ class TriageView(QWidget):
         box.addWidget(self.splitter, 1)
         box.addWidget(self.status_line)
 
+    def _show_hint(self) -> None:
+        if self.proxy.rowCount():
+            self.empty_hint.show_hint(None)
+        elif not self.model.rowCount():
+            self.empty_hint.show_hint(NO_REPORTS_HINT if self.projects.count() else NO_PROJECT_HINT)
+        else:
+            self.empty_hint.show_hint(NO_MATCH_HINT)
+
     # what the controller calls
 
     def set_projects(self, names: list[str], current: str | None) -> None:
@@ -172,6 +193,7 @@ class TriageView(QWidget):
         self.projects.blockSignals(False)
         for widget in (self.project_label, self.projects):
             widget.setVisible(len(names) > 1)
+        self._show_hint()
 
     def project(self) -> str | None:
         """Return the project shown."""
