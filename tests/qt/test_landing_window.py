@@ -332,3 +332,20 @@ def test_the_composer_waits_for_a_running_task_and_shows_refusals_inline(
         await s.close()
 
     run(loop, scenario)
+
+
+def test_the_composer_is_addressed_to_the_task_selected_on_the_board(
+    loop: Any, tmp_path: Path
+) -> None:
+    repo = make_repo(tmp_path / "repo")
+
+    async def scenario() -> None:
+        s = await session(tmp_path / "home", repo)
+        [done] = await succeeded(s, done="echo x > x.txt")
+        composer = s.window.log.composer
+        s.window.board.select_task(done.id)  # nothing changes after: the selection alone says
+        await until(lambda: "Follow up with shell" in composer.message.placeholderText())
+        assert composer.send_button.isEnabled()
+        await s.close()
+
+    run(loop, scenario)

@@ -51,6 +51,7 @@ class FollowUpComposerView(QWidget):
             if can
             else refusal or "Select a task to follow up on"
         )
+        self.message.viewport().update()  # a disabled edit does not repaint a new placeholder
         self.error.hide()
         self._show_hint()
 
