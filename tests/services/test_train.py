@@ -190,3 +190,21 @@ def test_a_car_left_testing_is_proven_again_after_a_restart(
 def run_sql(orchard: Orchard, sql: str, *params: object) -> None:
     with orchard.store._engine.begin() as conn:
         conn.exec_driver_sql(sql, params)
+
+
+def test_an_ejected_car_sent_back_rejoins_when_its_fix_succeeds(
+    orchard: Orchard, project: Path
+) -> None:
+    task = new_task(orchard, "broken", {"fail.flag": "broken\n"})
+    [car] = run(cars.board(orchard, [task.id], send_back=True)).joined
+    drive(orchard, lambda: orchard.store.car(car.id).sent_back_turns is not None)
+    queued = orchard.store.task(task.id)
+    assert queued.state is TaskState.QUEUED
+    assert queued.next_prompt and "fail.flag is here" in queued.next_prompt
+    git(Path(task.worktree), "rm", "-q", "fail.flag")  # the agent's fix, as its turn would do
+    task_commit(task, {"fixed.txt": "fixed\n"}, "fix")
+    orchard.store.update(task.id, state=TaskState.SUCCEEDED, turns=queued.turns + 1)
+    drive(orchard, lambda: orchard.store.task(task.id).state is TaskState.MERGED)
+    again = orchard.store.cars(task_id=task.id)
+    assert [c.state for c in again] == [CarState.EJECTED, CarState.LANDED]
+    assert not (project / "fail.flag").exists() and (project / "fixed.txt").exists()

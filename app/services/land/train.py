@@ -134,6 +134,9 @@ class TrainRunner:
         store, car, check = self.orchard.store, proof.car, proof.check
         if store.car(car.id).state is not CarState.TESTING:
             return True  # taken off the train while it was proven
+        if store.train_paused(car.project, car.target) is not None:
+            store.update_car(car.id, state=CarState.WAITING)  # proven again on resume
+            return False
         if check.dirty or check.busy:
             return self._pause(car, check.busy or _dirty_line(check.checkout, check.dirty))
         try:
