@@ -36,7 +36,13 @@ def add_commands(sub: Any) -> Handlers:
     for name, what in (("pause", "pause the trains"), ("resume", "let paused trains go on")):
         verb = actions.add_parser(name, help=what)
         verb.add_argument("--into", metavar="BRANCH", help="only the train to this branch")
+    order = actions.add_parser(
+        "order", help="propose the order with the fewest conflicts first (the forecast's)"
+    )
+    order.add_argument("--apply", action="store_true", help="take that order")
+    order.add_argument("--into", metavar="BRANCH", help="only the train to this branch")
     return {
+        ("land", "order"): cmd_land_order,
         ("land", "add"): cmd_land_add,
         ("land", "list"): cmd_land_list,
         ("land", "remove"): cmd_land_remove,
@@ -103,4 +109,17 @@ async def cmd_land_pause(orchard: Orchard, args: argparse.Namespace) -> int:
 async def cmd_land_resume(orchard: Orchard, args: argparse.Namespace) -> int:
     for train in await ops_of(args).resume_trains(args.into):
         print(f"the train {train.project} → {train.target} goes on")
+    return 0
+
+
+async def cmd_land_order(orchard: Orchard, args: argparse.Namespace) -> int:
+    trains = await ops_of(args).order_trains(args.apply, args.into)
+    titles = {t.id: t.title for t in orchard.store.tasks()}
+    verb = "now lands" if args.apply else "would land best"
+    for train in trains:
+        print(f"the train {train.project} → {train.target} {verb} in this order:")
+        for number, car in enumerate(train.cars, start=1):
+            print(f"  {number:>2}. {car.task_id[:8]} {titles.get(car.task_id, '')}")
+    if not trains:
+        print("no train has cars waiting")
     return 0

@@ -6,6 +6,7 @@ cars of one project's target branch, in order) and what they say about themselve
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -109,3 +110,24 @@ def send_back_prompt(target: str, reason: str, output: str) -> str:
     if output.strip():
         lines += ["", "The test command's output ended with:", "```", output.strip(), "```"]
     return "\n".join(lines)
+
+
+def proposed_order(
+    cars: tuple[Car, ...], conflicts: Mapping[str, frozenset[str | None]]
+) -> tuple[Car, ...]:
+    """Order a train's cars so that the fewest conflicts come first.
+
+    `conflicts` maps a task to the tasks its change conflicts with (None: its target). The car
+    under test keeps its place; a car that conflicts with the target goes last (it will leave);
+    the others go by how many of the train's cars they conflict with, then by their place.
+    """
+    riding = {c.task_id for c in cars}
+
+    def cost(car: Car) -> tuple[bool, int, int]:
+        clashes = conflicts.get(car.task_id, frozenset())
+        with_cars = len([t for t in clashes if t in riding and t != car.task_id])
+        return None in clashes, with_cars, car.position
+
+    testing = [c for c in cars if c.state is CarState.TESTING]
+    rest = sorted((c for c in cars if c.state is not CarState.TESTING), key=cost)
+    return (*testing, *rest)

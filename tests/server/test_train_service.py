@@ -53,6 +53,7 @@ def test_pause_resume_and_remove_a_car_under_test(tmp_path: Path, on: Cli) -> No
     slow = "sleep 3 && sh check.sh"
     assert on("project", "add", str(repo), "--name", "gated", "--test", slow).code == 0
     assert "no land trains" in on("land", "list").out
+    assert "no train has cars waiting" in on("land", "order").out
     assert on("land", "pause").code == 1  # no train yet: one line, refused
     task_id = on("task", "new", "gated", "echo a > a.txt", "--agent", "shell").out.strip()
     wait_for(lambda: task_state(on, task_id) == "succeeded", what="the task")

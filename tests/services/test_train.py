@@ -208,3 +208,15 @@ def test_an_ejected_car_sent_back_rejoins_when_its_fix_succeeds(
     again = orchard.store.cars(task_id=task.id)
     assert [c.state for c in again] == [CarState.EJECTED, CarState.LANDED]
     assert not (project / "fail.flag").exists() and (project / "fixed.txt").exists()
+
+
+def test_the_forecast_proposes_the_fewest_conflicts_first(orchard: Orchard) -> None:
+    a = new_task(orchard, "a", {"shared.txt": "a\n"})
+    b = new_task(orchard, "b", {"shared.txt": "b\n"})
+    c = new_task(orchard, "c", {"c.txt": "c\n"})
+    run(cars.board(orchard, [a.id, b.id, c.id]))
+    [proposal] = run(cars.order(orchard))
+    assert [car.task_id for car in proposal.cars] == [c.id, a.id, b.id]
+    assert [car.task_id for car in cars.trains(orchard)[0].waiting] == [a.id, b.id, c.id]
+    run(cars.order(orchard, apply=True))
+    assert [car.task_id for car in cars.trains(orchard)[0].waiting] == [c.id, a.id, b.id]

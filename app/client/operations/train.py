@@ -44,3 +44,8 @@ class TrainOperations(Asker):
         """Let paused land trains (of one target branch, or all) go on."""
         found: list[Train] = await self.do("train.resume", list[Train], into=into)
         return found
+
+    async def order_trains(self, apply: bool = False, into: str | None = None) -> list[Train]:
+        """Propose the order with the fewest conflicts first for each train; take it if asked."""
+        found: list[Train] = await self.do("train.order", list[Train], apply=apply, into=into)
+        return found

@@ -58,3 +58,11 @@ async def resume_trains(orchard: Orchard, params: Params) -> list[Train]:
     from app.services.land import cars
 
     return cars.pause(orchard, None, optional_text(params, "into"))
+
+
+@operation("train.order")
+async def order_trains(orchard: Orchard, params: Params) -> list[Train]:
+    """Propose the order with the fewest conflicts first for each train; take it if asked."""
+    from app.services.land import cars
+
+    return await cars.order(orchard, flag(params, "apply"), optional_text(params, "into"))

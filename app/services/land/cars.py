@@ -9,9 +9,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
+from app.core.forecast import ClashKind
 from app.core.landing import STRATEGIES
 from app.core.states import TaskState
-from app.core.train import ON_TRAIN, Boarding, Car, CarState, Train, in_order
+from app.core.train import ON_TRAIN, Boarding, Car, CarState, Train, in_order, proposed_order
 from app.services.land.followup import comments_to_drop
 from app.services.land.landcheck import ensure_landable, target_branch
 from app.services.orchard import Orchard, UserError
@@ -92,3 +93,27 @@ def pause(orchard: Orchard, reason: str | None, into: str | None = None) -> list
     if reason is None:
         orchard.wake_train()
     return [replace(t, paused=reason) for t in found]
+
+
+async def order(orchard: Orchard, apply: bool = False, into: str | None = None) -> list[Train]:
+    """Propose for each train the order with the fewest conflicts first; with `apply`, take it."""
+    from app.services.land.forecast import forecast
+
+    found = [t for t in trains(orchard) if t.waiting and (into is None or t.target == into)]
+    proposed = []
+    for train in found:
+        seen = await forecast(orchard, train.project)
+        conflicts = {
+            car.task_id: frozenset(
+                c.other for c in seen.for_task(car.task_id) if c.kind is ClashKind.CONFLICT
+            )
+            for car in train.waiting
+        }
+        cars = proposed_order(train.waiting, conflicts)
+        if apply:
+            cars = tuple(
+                orchard.store.update_car(car.id, position=place)
+                for place, car in enumerate(cars, start=1)
+            )
+        proposed.append(replace(train, cars=cars))
+    return proposed
