@@ -30,6 +30,7 @@ MODULES = (
     "app.core.profiles",
     "app.core.triage",
     "app.core.suggestion",
+    "app.core.train",
 )
 
 

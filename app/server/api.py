@@ -124,6 +124,7 @@ async def wake(request: web.Request) -> web.Response:
             raise UserError("--parallel must be at least 1")
         supervisor.parallel_override = parallel
     supervisor.wake()
+    _service(request).train.wake()  # cars may have joined a land train
     return reply({})
 
 

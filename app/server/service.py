@@ -26,6 +26,7 @@ from app.localsocket import API_VERSION, SERVICE_FAILURE, connect, reachable, so
 from app.server.environment import seen
 from app.server.hub import Hub
 from app.services import process
+from app.services.land import TrainRunner
 from app.services.orchard import Orchard
 from app.services.recovery import start_up
 
@@ -82,6 +83,7 @@ class Service:
         self._force = False  # a drain was overtaken by a stop that ends the agents now
         self._bound = False  # this process made the socket file (and so may remove it)
         self.successor: Successor | None = None  # a newer Orchard's service, started at exit
+        self.train = TrainRunner(orchard)  # lands the land trains' cars, by itself
 
     # life
 
@@ -122,9 +124,15 @@ class Service:
         self.orchard.supervisor.subscribe(self.hub.on_message)
         supervising = asyncio.create_task(self.orchard.supervisor.run(until_idle=False))
         supervising.add_done_callback(self._on_supervisor_done)
+        self.orchard.supervisor.subscribe(self.train.on_message)
+        self.orchard.on_train = self.train.wake
+        training = asyncio.create_task(self.train.run())
         ticking = asyncio.create_task(self._tick())
         request = await self._stop
         ticking.cancel()
+        training.cancel()  # a car under test stays `testing`: the next start proves it again
+        with contextlib.suppress(asyncio.CancelledError):
+            await training
         log.info("stopping: %s", request.reason)
         if request.drain:
             self.draining = True
@@ -201,7 +209,7 @@ class Service:
         busy = self.counts(BUSY_STATES)
         if not busy:
             self.orchard.supervisor.parallel_override = None  # that run's queue drained
-        if self.hub.clients or busy:
+        if self.hub.clients or busy or self.train.busy():
             self._idle_since = time.monotonic()
         return time.monotonic() - self._idle_since
 

@@ -55,6 +55,9 @@ class Orchard:
         # Told whenever tasks are queued here, after the supervisor: the CLI hands them to
         # the background service this way.
         self.on_queued: Callable[[], None] | None = None
+        # The land train's runner, where this process runs one (the service); elsewhere
+        # cars that join are handed over as queued tasks are.
+        self.on_train: Callable[[], None] | None = None
 
     @property
     def rebuild_marker(self) -> Path:
@@ -268,6 +271,13 @@ class Orchard:
         """Tell whoever supervises this home that tasks were queued."""
         self.supervisor.wake()
         if self.on_queued is not None:
+            self.on_queued()
+
+    def wake_train(self) -> None:
+        """Tell whoever runs the land trains of this home that cars joined or a train resumed."""
+        if self.on_train is not None:
+            self.on_train()
+        elif self.on_queued is not None:
             self.on_queued()
 
     async def move_project(self, name: str, path: str) -> Project:

@@ -18,6 +18,7 @@ from app.client.operations.projects import ProjectOperations
 from app.client.operations.review import ReviewOperations
 from app.client.operations.settings import SettingsOperations
 from app.client.operations.tasks import TaskOperations
+from app.client.operations.train import TrainOperations
 from app.client.operations.triage import TriageOperations
 
 
@@ -31,5 +32,6 @@ class Operations(
     ReviewOperations,
     SettingsOperations,
     TriageOperations,
+    TrainOperations,
 ):
     """Every operation, asked through one call."""

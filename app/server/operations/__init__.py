@@ -9,6 +9,7 @@ from app.server.operations import projects as projects
 from app.server.operations import review as review
 from app.server.operations import settings as settings
 from app.server.operations import tasks as tasks
+from app.server.operations import train as train
 from app.server.operations import triage as triage
 from app.server.operations.registry import OPERATIONS as OPERATIONS
 from app.server.operations.registry import Envelope as Envelope

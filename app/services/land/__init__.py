@@ -7,6 +7,7 @@ from app.exports import lazy_exports
 if TYPE_CHECKING:
     from app.services.land import archive as archive
     from app.services.land import attempts as attempts
+    from app.services.land import cars as cars
     from app.services.land import compare as compare
     from app.services.land import followup as followup
     from app.services.land import forecast as forecast
@@ -29,12 +30,14 @@ if TYPE_CHECKING:
     from app.services.land.landing import conflict_followup_prompt as conflict_followup_prompt
     from app.services.land.landing import land_task as land_task
     from app.services.land.pullrequest import open_pull_request as open_pull_request
+    from app.services.land.train import TrainRunner as TrainRunner
 else:
     __getattr__ = lazy_exports(
         __name__,
         modules=(
             "archive",
             "attempts",
+            "cars",
             "compare",
             "followup",
             "forecast",
@@ -55,5 +58,6 @@ else:
                 "land_task",
             ),
             "pullrequest": ("open_pull_request",),
+            "train": ("TrainRunner",),
         },
     )

@@ -6,6 +6,7 @@ Nothing here moves a ref or writes a file anyone sees; at most it writes git obj
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from app.core.landing import Conflict as Conflict
@@ -102,6 +103,17 @@ async def check_land(orchard: Orchard, ref: str, into: str | None = None) -> Lan
         task, repo, target, target_commit, head, tip, tuple(uncommitted), merged_tree,
         tuple(conflicts), ahead, behind, ahead == 0 or same, checkout, tuple(dirty), busy,
         unsettled, missing, tuple(notes),
+    )  # fmt: skip
+
+
+async def check_onto(check: LandCheck, base: str) -> LandCheck:
+    """Return `check` as if its target were at `base` (the target plus cars ahead of it)."""
+    merged_tree, conflicts = await merge_trees(check.repo, base, check.tip)
+    ahead, behind = await _counts(check.repo, base, check.tip)
+    same = merged_tree is not None and merged_tree == await tree_of(check.repo, base)
+    return replace(
+        check, target_commit=base, merged_tree=merged_tree, conflicts=tuple(conflicts),
+        ahead=ahead, behind=behind, nothing_to_land=ahead == 0 or same,
     )  # fmt: skip
 
 

@@ -18,7 +18,7 @@ from app.core.landing import TestRun
 from app.core.landing import conflict_followup_prompt as conflict_followup_prompt
 from app.core.naming import commit_message
 from app.core.states import TaskState, transition
-from app.core.task import Project, Task
+from app.core.task import Comment, Project, Task
 from app.services.land.archive import archive_task, remove_checkout
 from app.services.land.followup import comments_to_drop
 from app.services.land.followup import drop_comments as drop_comments_of
@@ -63,11 +63,23 @@ async def land_task(
     problems = check.problems()
     if problems:
         raise LandRefused("; ".join(problems), check)
-    result = await _build(orchard, check, strategy)
+    result = await build_land_commit(orchard, check, strategy)
     tests = await _gate(orchard, project, result, check) if run_tests else None
-    task = _still_landable(orchard, task, check)
+    task = still_landable(orchard, task, check)
     unsent = comments_to_drop(orchard, task, drop_comments, "land")  # any added meanwhile
-    await _advance(check, result)
+    await advance_target(check, result)
+    landed, notes = await record_land(orchard, task, check, result, unsent)
+    archive = await _cleanup(orchard, landed, notes) if cleanup else None
+    return LandResult(
+        landed, strategy, check.target, check.target_commit, result, check.checkout, tests,
+        archive, tuple(notes),
+    )  # fmt: skip
+
+
+async def record_land(
+    orchard: Orchard, task: Task, check: LandCheck, result: str, unsent: list[Comment]
+) -> tuple[Task, list[str]]:
+    """Mark `task` landed as `result`, once the target has moved; return it and the notes."""
     notes = list(check.notes) + await _adopt_uncommitted(check)
     landed = orchard.store.update(
         task.id,
@@ -78,11 +90,7 @@ async def land_task(
     )
     notes += drop_comments_of(orchard, unsent)
     notes += _mark_reports_fixed(orchard, landed)
-    archive = await _cleanup(orchard, landed, notes) if cleanup else None
-    return LandResult(
-        landed, strategy, check.target, check.target_commit, result, check.checkout, tests,
-        archive, tuple(notes),
-    )  # fmt: skip
+    return landed, notes
 
 
 def _mark_reports_fixed(orchard: Orchard, task: Task) -> list[str]:
@@ -96,7 +104,7 @@ def _mark_reports_fixed(orchard: Orchard, task: Task) -> list[str]:
     return [f"report #{r.id} marked fixed" for r in fixed]
 
 
-def _still_landable(orchard: Orchard, task: Task, check: LandCheck) -> Task:
+def still_landable(orchard: Orchard, task: Task, check: LandCheck) -> Task:
     """Re-read the task and refuse if it was queued, started or changed meanwhile."""
     latest = orchard.task(task.id)
     try:
@@ -129,7 +137,7 @@ async def _cleanup(orchard: Orchard, landed: Task, notes: list[str]) -> str | No
     return archive
 
 
-async def _build(orchard: Orchard, check: LandCheck, strategy: str) -> str:
+async def build_land_commit(orchard: Orchard, check: LandCheck, strategy: str) -> str:
     """Write the commit the target will point at; move nothing."""
     task, tree = check.task, check.merged_tree
     assert tree is not None
@@ -182,7 +190,7 @@ async def _gate(
     return run
 
 
-async def _advance(check: LandCheck, result: str) -> None:
+async def advance_target(check: LandCheck, result: str) -> None:
     """Move the target from the commit checked to `result`, or fail cleanly if it moved."""
     ref = f"refs/heads/{check.target}"
     if check.checkout is None:

@@ -24,6 +24,7 @@ import orjson
 
 from app.core.states import TaskState
 from app.core.task import Comment, Project, Task
+from app.core.train import Car, CarState
 from app.core.triage import Report, ReportDraft, ReportStatus
 from app.services.errors import UserError
 
@@ -34,7 +35,7 @@ if TYPE_CHECKING:
 
     from app.services.store.tables import CommentRow, ProjectRow, ReportRow
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 # Each entry takes a database from the version before it to its key. Tables that are new in a
 # version need no statement here: create_all makes them.
@@ -48,6 +49,7 @@ _MIGRATIONS: dict[int, tuple[str, ...]] = {
     ),
     3: (),  # triage: reports, report_tasks and triage_sources are new tables
     4: ("ALTER TABLE comments ADD COLUMN dropped_at FLOAT",),
+    5: (),  # the land train: train_cars and trains are new tables
 }
 
 
@@ -94,7 +96,17 @@ _TASK_SELECT = f"SELECT {', '.join(f'"{name}"' for name in _TASK_FIELDS)} FROM t
 # Every table of SCHEMA_VERSION (tables.py; a test holds the two together): a database that
 # has them all at that version opens without SQLAlchemy.
 _TABLES = frozenset(
-    {"projects", "tasks", "comments", "reports", "report_tasks", "triage_sources", "schema_version"}
+    {
+        "projects",
+        "tasks",
+        "comments",
+        "reports",
+        "report_tasks",
+        "triage_sources",
+        "train_cars",
+        "trains",
+        "schema_version",
+    }
 )
 _REPORT_FIELDS = tuple(
     f.name for f in fields(Report) if f.name not in ("labels", "status", "tasks")
@@ -402,6 +414,83 @@ class Store:
                     statement = update(table).where(table.c.id == bindparam("_id")).values(sets)
                     conn.execute(statement, params)
         return {task_id: _task_from(stored[task_id].__getitem__) for task_id in changes}
+
+    # the land train
+
+    def add_car(self, task_id: str, project: str, target: str, **values: Any) -> Car:
+        """Put a task at the end of the train of `project`'s `target`; return its car."""
+        from sqlmodel import Session
+
+        from app.services.store.tables import TrainCarRow
+
+        with Session(self._engine) as s:
+            last = s.connection().exec_driver_sql(
+                "SELECT max(position) FROM train_cars WHERE project = ? AND target = ?",
+                (project, target),
+            )
+            position = (last.scalar() or 0) + 1
+            row = TrainCarRow(
+                task_id=task_id, project=project, target=target, position=position,
+                state=CarState.WAITING.value, **values,
+            )  # fmt: skip
+            s.add(row)
+            s.commit()
+            assert row.id is not None
+            return self.car(row.id)
+
+    def car(self, car_id: int) -> Car:
+        """Return one car; raise StoreError if there is none."""
+        rows = self._read(f"{_CAR_SELECT} WHERE id = ?", (car_id,))
+        if not rows:
+            raise StoreError(f"no car {car_id} on any train")
+        return _car_of(rows[0])
+
+    def cars(
+        self,
+        project: str | None = None,
+        target: str | None = None,
+        states: Iterable[CarState] | None = None,
+        task_id: str | None = None,
+    ) -> list[Car]:
+        """Return cars by position, optionally of one train, in some states, of one task."""
+        where, params = [], []
+        for column, value in (("project", project), ("target", target), ("task_id", task_id)):
+            if value is not None:
+                where.append(f"{column} = ?")
+                params.append(value)
+        if states is not None:
+            values = [s.value for s in states]
+            where.append(f"state IN ({', '.join('?' * len(values))})" if values else "0")
+            params += values
+        sql = _CAR_SELECT + (f" WHERE {' AND '.join(where)}" if where else "")
+        return [_car_of(r) for r in self._read(sql + " ORDER BY position, id", params)]
+
+    def update_car(self, car_id: int, **changes: Any) -> Car:
+        """Apply `changes` to one car (stamping updated_at) and return it as stored."""
+        plain = {k: v.value if isinstance(v, CarState) else v for k, v in changes.items()}
+        plain["updated_at"] = time.time()
+        sets = ", ".join(f"{name} = ?" for name in plain)
+        with self._engine.begin() as conn:
+            conn.exec_driver_sql(
+                f"UPDATE train_cars SET {sets} WHERE id = ?", (*plain.values(), car_id)
+            )
+        return self.car(car_id)
+
+    def train_paused(self, project: str, target: str) -> str | None:
+        """Return why the train of `project`'s `target` is paused, or None."""
+        rows = self._read(
+            "SELECT paused FROM trains WHERE project = ? AND target = ?", (project, target)
+        )
+        return rows[0][0] if rows else None
+
+    def pause_train(self, project: str, target: str, reason: str | None) -> None:
+        """Pause the train of `project`'s `target` saying why, or (None) let it go on."""
+        with self._engine.begin() as conn:
+            conn.exec_driver_sql(
+                "INSERT INTO trains (project, target, paused) VALUES (?, ?, ?) "
+                "ON CONFLICT (project, target) DO UPDATE SET paused = excluded.paused",
+                (project, target, reason),
+            )
 
     # review comments
 
@@ -754,6 +843,17 @@ def _comment(row: CommentRow) -> Comment:
         row.id,
         row.dropped_at,
     )
+
+
+_CAR_FIELDS = tuple(f.name for f in fields(Car))
+_CAR_SELECT = f"SELECT {', '.join(_CAR_FIELDS)} FROM train_cars"
+
+
+def _car_of(row: tuple[Any, ...]) -> Car:
+    values = dict(zip(_CAR_FIELDS, row, strict=True))
+    values["state"] = CarState(values["state"])
+    values["send_back"] = bool(values["send_back"])
+    return Car(**values)
 
 
 def _project(row: ProjectRow) -> Project:

@@ -111,6 +111,36 @@ class TriageSourceRow(SQLModel, table=True):
     updated_at: float = 0.0
 
 
+class TrainCarRow(SQLModel, table=True):
+    """A task on a land train (see app/core/train.py's Car)."""
+
+    __tablename__ = "train_cars"
+    id: int | None = Field(default=None, primary_key=True)
+    task_id: str = Field(index=True)
+    project: str = Field(index=True)
+    target: str
+    position: int
+    state: str = Field(index=True)
+    strategy: str = "merge"
+    send_back: bool = False
+    reason: str = ""
+    output: str = ""
+    proven_on: str | None = None
+    landed_commit: str | None = None
+    sent_back_turns: int | None = None
+    joined_at: float = Field(default_factory=time.time)
+    updated_at: float = Field(default_factory=time.time)
+
+
+class TrainRow(SQLModel, table=True):
+    """A land train's own state: whether it is paused, and why."""
+
+    __tablename__ = "trains"
+    project: str = Field(primary_key=True)
+    target: str = Field(primary_key=True)
+    paused: str | None = None
+
+
 class SchemaRow(SQLModel, table=True):
     __tablename__ = "schema_version"
     version: int = Field(primary_key=True)
