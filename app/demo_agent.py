@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import shlex
 import subprocess
 import sys
 import time
@@ -66,11 +67,15 @@ class Stream:
         fields = {"command": command, "aggregated_output": "", "exit_code": None}
         self.item("command_execution", "started", **fields, status="in_progress")
         self.wait(0.8)
-        done = subprocess.run(argv, capture_output=True, text=True)
-        fields.update(aggregated_output=done.stdout + done.stderr, exit_code=done.returncode)
+        try:
+            done = subprocess.run(argv, capture_output=True, text=True)
+            output, code = done.stdout + done.stderr, done.returncode
+        except OSError as exc:  # a machine without the tool: a failed command, as a shell says
+            output, code = f"{argv[0]}: {exc.strerror or exc}\n", 127
+        fields.update(aggregated_output=output, exit_code=code)
         self.item("command_execution", "completed", **fields, status="completed")
         self.wait(0.3)
-        return done.returncode
+        return code
 
     def write(self, path: str, text: str) -> None:
         """Write `path` whole, shown as a file change while it happens."""
@@ -134,7 +139,9 @@ def play(scene: Scene, stream: Stream) -> int:
         stream.write(path, text)
     if failing:
         stream.think("**Checking** the links in what I wrote.")
-        stream.run([sys.executable, "-c", f"raise SystemExit({scene.failure!r})"], "check-links")
+        # sh, not sys.executable: in a frozen bundle that is Orchard itself, not a Python
+        check = f"echo {shlex.quote(scene.failure)} >&2; exit 1"
+        stream.run(["sh", "-c", check], "check-links")
         stream.say(f"The check failed: {scene.failure}. Stopping here (retry me to fix it).")
         emit({"type": "turn.failed", "error": {"message": scene.failure}})
         return 1

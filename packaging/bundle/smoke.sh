@@ -8,7 +8,7 @@ scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 # Only what the demo's agent and Orchard call on a user's machine: git and a shell's basics.
 mkdir -p "$scratch/bin" "$scratch/home" "$scratch/work"
-for tool in git sh bash ls readlink dirname basename mkdir cp rm ln; do
+for tool in git sh bash ls cat readlink dirname basename mkdir cp rm ln; do
   ln -s "$(command -v "$tool")" "$scratch/bin/$tool"
 done
 clean=(env -i HOME="$scratch/home" PATH="$scratch/bin" LANG=C.UTF-8 ORCHARD_DEMO_PACE=0.05)
@@ -18,7 +18,9 @@ version=$("${clean[@]}" "$STAGE/orchard" --version)
 out=$(timeout 300 "${clean[@]}" "$STAGE/orchard" --demo 2>&1) || {
   echo "$out" >&2; echo "smoke: the demo failed" >&2; exit 1; }
 echo "$out" | tail -5
-grep -q "3 task(s): 3 succeeded" <<<"$out" || { echo "smoke: the demo did not succeed" >&2; exit 1; }
+# Six tasks: five succeed, and one fails on purpose so that the demo shows a retry.
+grep -q "6 tasks: 1 failed, 5 succeeded" <<<"$out" || { echo "smoke: the demo did not succeed" >&2; exit 1; }
+grep -q "fails on purpose" <<<"$out" || { echo "smoke: the demo's failure is not the scripted one" >&2; exit 1; }
 grep -q "^  orchard --home " <<<"$out" || { echo "smoke: the demo's hint is wrong" >&2; exit 1; }
 
 # An agent Orchard starts sees the user's library path, not the bundle's own libraries.
@@ -40,5 +42,5 @@ entry="$scratch/home/.local/share/applications/dev.orchard.Orchard.desktop"
 [ -f "$scratch/home/.local/share/icons/hicolor/scalable/apps/dev.orchard.Orchard.svg" ] ||
   { echo "smoke: install.sh installed no icon" >&2; exit 1; }
 if command -v desktop-file-validate >/dev/null; then desktop-file-validate "$entry"; fi
-echo "smoke: $version; demo 3 of 3 succeeded with no Python on PATH; agents get the user's" \
+echo "smoke: $version; demo ran to its end (5 of 6, one fails on purpose) with no Python on PATH; agents get the user's" \
   "library path; install.sh installed it"
