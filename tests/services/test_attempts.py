@@ -37,7 +37,8 @@ def test_each_attempts_changes_versions_and_a_diff_between_two(tmp_path: Path) -
         diff = await attempts.attempts_diff(orchard, changes, "README.md", readme, two)
         shown = [(r.kind, r.old_text) for r in diff.rows if r.kind is not RowKind.CONTEXT]
         assert shown[1:] == [(RowKind.DELETE, "more")] and shown[0][0] is RowKind.HUNK
-        by_number = await attempts.attempts_diff(orchard, changes, "b.txt", "base", "#2")
+        number = next(a.number for a in changes.attempts if a.task_id == two)  # slots race
+        by_number = await attempts.attempts_diff(orchard, changes, "b.txt", "base", f"#{number}")
         assert [r.new_text for r in by_number.rows if r.kind is RowKind.ADD] == ["b", "c"]
         same = await attempts.attempts_diff(orchard, changes, "README.md", two, "base")
         assert same.rows == ()
