@@ -100,7 +100,37 @@ class BlobReader:
 
 
 def _end(proc: asyncio.subprocess.Process) -> None:
-    """Kill a child and close its pipes now: nothing is left to a collector after the loop."""
+    """End a child: on a running loop, by closing its stdin and letting asyncio reap it."""
+    if proc.stdin is not None and not proc.stdin.is_closing():
+        proc.stdin.close()  # git cat-file ends at the end of its input
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:  # no loop to reap it: kill it and close its pipes now
+        _kill_now(proc)
+        return
+    reaping = loop.create_task(_reap(proc))
+    _REAPING.add(reaping)
+    reaping.add_done_callback(_REAPING.discard)
+
+
+_REAPING: set[asyncio.Task[None]] = set()  # strong references until each child is reaped
+
+
+async def _reap(proc: asyncio.subprocess.Process) -> None:
+    try:
+        await asyncio.wait_for(proc.wait(), 2.0)
+    except TimeoutError:
+        with contextlib.suppress(ProcessLookupError):
+            proc.kill()
+        await proc.wait()
+    except asyncio.CancelledError:  # the loop is ending: reap it still, through asyncio
+        with contextlib.suppress(ProcessLookupError):
+            proc.kill()
+        await proc.wait()
+        raise
+
+
+def _kill_now(proc: asyncio.subprocess.Process) -> None:
     if proc.returncode is None:
         with contextlib.suppress(ProcessLookupError):
             proc.kill()
