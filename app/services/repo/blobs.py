@@ -123,10 +123,10 @@ async def _reap(proc: asyncio.subprocess.Process) -> None:
         with contextlib.suppress(ProcessLookupError):
             proc.kill()
         await proc.wait()
-    except asyncio.CancelledError:  # the loop is ending: reap it still, through asyncio
-        with contextlib.suppress(ProcessLookupError):
-            proc.kill()
-        await proc.wait()
+    except asyncio.CancelledError:  # the loop is ending: still let asyncio reap it
+        # No kill: Popen.kill polls first, reaping a child that already ended behind asyncio's
+        # back; the child ends by itself now that its input is closed.
+        await asyncio.wait_for(proc.wait(), 2.0)
         raise
 
 
