@@ -114,3 +114,32 @@ def test_a_sigkilled_service_moves_no_target_half_way_and_the_train_resumes(
     assert [task_state(on, i) for i in ids] == ["merged"] * 3
     assert process.groups_working_in(scratch) == []
     assert not [p for p in Path(scratch).glob("scratch-*")]  # every proof cleaned up after itself
+
+
+# An agent that ignores its prompt: its first turn changes shared.txt; the turn it is sent back
+# for merges the target in, keeping its own side, as an agent told to resolve the conflict would.
+FIXER = (
+    "if [ -e turn1.txt ]; then git merge -q -X ours -m 'merge the target' main; "
+    "else echo fixer > shared.txt; echo 1 > turn1.txt; fi"
+)
+
+
+def test_an_ejected_car_is_sent_back_fixed_by_its_agent_and_lands(
+    tmp_path: Path, on: Cli, home: Path
+) -> None:
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "config.toml").write_text(f'[agents.fixer]\nargv = ["sh", "-c", "{FIXER}"]\n')
+    repo = make_repo(tmp_path / "repo", {"shared.txt": "one\n", "check.sh": CHECK})
+    assert on("project", "add", str(repo), "--name", "gated", "--test", "sh check.sh").code == 0
+    first = on("task", "new", "gated", "echo first > shared.txt", "--agent", "shell").out.strip()
+    fixer = on("task", "new", "gated", "fix it", "--agent", "fixer").out.strip()
+    for task_id in (first, fixer):
+        wait_for(lambda t=task_id: task_state(on, t) == "succeeded", what=f"task {task_id}")
+    assert on("land", "add", first, fixer, "--send-back").code == 0
+    wait_for(lambda: task_state(on, fixer) == "merged", timeout=120, what="the fixed car to land")
+    rides = [c for t in on("land", "list", "--json").json() for c in t["cars"]]
+    mine = sorted((c for c in rides if c["task"] == fixer), key=lambda c: c["id"])
+    assert [c["state"] for c in mine] == ["ejected", "landed"]
+    assert "'shared.txt'" in mine[0]["reason"] and first[:8] in mine[0]["reason"]
+    assert git(repo, "show", "main:shared.txt") == "fixer\n"
+    assert task_state(on, first) == "merged"
