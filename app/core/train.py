@@ -38,6 +38,9 @@ class Car:
     sent_back_turns: int | None = None  # the task's turns when sent back to its agent
     joined_at: float = 0.0
     updated_at: float = 0.0
+    # The cars (task ids, in order) it is (or was last) proven behind: the cars ahead of it
+    # that its proof assumed land first, on `proven_on`; empty when proven on the target alone.
+    ahead: tuple[str, ...] = ()
 
     @property
     def on_train(self) -> bool:
@@ -58,6 +61,7 @@ class Car:
             "output": self.output,
             "proven_on": self.proven_on,
             "landed_commit": self.landed_commit,
+            "ahead": list(self.ahead),
             "joined_at": self.joined_at,
             "updated_at": self.updated_at,
         }

@@ -320,3 +320,44 @@ def start_detached(
         stderr=subprocess.DEVNULL,
         close_fds=True,
     )
+
+
+def kill_orphans_in(folder: str) -> list[int]:
+    """SIGKILL the orphaned process groups working in `folder`; return their ids.
+
+    A process works in `folder` when its current directory is inside it; its group is
+    orphaned when the group's leader is gone or was handed to init (its parent died). The
+    groups of a live parent, such as another Orchard's test gate, are left alone.
+    """
+    root = os.path.realpath(folder) + os.sep
+    killed = []
+    for pgid in groups_working_in(root):
+        if pgid not in killed and _orphaned(pgid) and kill_group(pgid, signal.SIGKILL):
+            killed.append(pgid)
+    return killed
+
+
+def groups_working_in(folder: str) -> list[int]:
+    """Return the process groups of the processes whose current directory is in `folder`."""
+    root = os.path.realpath(folder).rstrip(os.sep) + os.sep
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            cwd = os.readlink(f"/proc/{entry}/cwd")
+            pgid = os.getpgid(int(entry))
+        except OSError:
+            continue
+        if (cwd + os.sep).startswith(root):
+            found.append(pgid)
+    return found
+
+
+def _orphaned(pgid: int) -> bool:
+    try:
+        with open(f"/proc/{pgid}/stat", "rb") as f:
+            stat = f.read()
+    except OSError:
+        return True  # the leader is gone; what is left of its group is nobody's
+    return int(stat[stat.rfind(b")") + 2 :].split()[1]) == 1

@@ -218,7 +218,10 @@ async def _rebasing(worktree: str) -> str | None:
 
 async def _git_file(worktree: str, name: str) -> Path | None:
     """Return where `name` is in the worktree's git folder, if it exists."""
-    found = await git.git(worktree, "rev-parse", "--git-path", name, check=False)
+    try:
+        found = await git.git(worktree, "rev-parse", "--git-path", name, check=False)
+    except FileNotFoundError:  # removed since it was listed: a proof's scratch checkout
+        return None
     path = Path(worktree, found.text.strip())
     return path if found.returncode == 0 and path.exists() else None
 

@@ -66,13 +66,23 @@ async def prove(
     commit, check = await apply_car(orchard, car, head, steps)
     if stop_before_tests:
         return Proof(car, base, commit, check, None)
+    tests = await run_tests(orchard, car, commit, timeout)
+    if tests is not None and not tests.ok:
+        raise failed(tests)
+    return Proof(car, base, commit, check, tests)
+
+
+async def run_tests(orchard: Orchard, car: Car, commit: str, timeout: float) -> TestRun | None:
+    """Run the project's test command on `commit`; None when the project has none."""
     project = orchard.store.project(car.project)
     if not project.test:
-        return Proof(car, base, commit, check, None)
-    tests = await run_test_gate(orchard.home.root / "scratch", project, commit, timeout)
-    if not tests.ok:
-        raise Ejected(f"the test command failed ({tests.summary})", tests.output)
-    return Proof(car, base, commit, check, tests)
+        return None
+    return await run_test_gate(orchard.home.root / "scratch", project, commit, timeout)
+
+
+def failed(tests: TestRun) -> Ejected:
+    """Return why a car whose tests failed leaves the train."""
+    return Ejected(f"the test command failed ({tests.summary})", tests.output)
 
 
 async def apply_car(

@@ -1,11 +1,32 @@
 """The land train's runner: it lands the cars of each target branch, in order, by itself.
 
-One driver per (project, target). Each car is proven (proof.py) on the target as it is now;
-on green its work is archived, then the target moves by a compare-and-swap of its ref (or a
-fast-forward of the clean checkout that has it): the single commit point. A target moved by
-anyone else meanwhile fails that step cleanly and the car is proven again on the new target.
-On red the car leaves with its reason and the train goes on. The state is in the database:
-a car found `testing` when the runner starts is proven again.
+One driver per (project, target). Cars are proven speculatively, as Zuul's gate and GitLab's
+merge trains do: while car 1 is tested on the target, car 2 is tested on the target plus car 1,
+car 3 on the target plus cars 1 and 2, and so on (chain.py builds those commits one on another
+and runs their test commands at once), as far as the parallel limit allows. Landing stays
+strictly in order: the first car lands when its proof is green, by a compare-and-swap of the
+target's ref from the commit its proof started on (or a fast-forward of the clean checkout
+that has it): the single commit point. Car k's proof is on exactly the commit car k-1 made, so
+it lands only if the cars it assumed are the ones that landed, on the target really there. A
+target moved by anyone else throws the whole chain away; a failing car throws away every proof
+that assumed it, and those cars are proven again without it. The state is in the database: a
+car found `testing` when the runner starts is proven again.
+
+Why speculation rather than batching with bisection (bors): with a test command that waits
+(I/O, network, sleeps) speculation brings ten cars from ten test runs down to about
+ten / parallel of them, and a failing car costs one more test run for the cars behind it, not
+log2(batch) runs for the whole batch; each landed commit is also the very commit that was
+tested, so the target's first-parent history is green commit by commit, which a batch that
+lands as one merge does not prove for its middle cars. Batching wins when tests are CPU-bound
+and the machine cannot run two at once; there the parallel limit (settings.parallel) caps the
+speculation depth, and with 2 cores it should be set low.
+
+The parallel limit is shared with the agents, who keep priority: the car at the front is
+always proven (a person landing by hand is not held back by running agents either), and the
+speculative proofs behind it take only the slots that running agents and other proofs leave
+free. The supervisor does not count proofs, so a queued agent starts as soon as agents are
+under the limit; speculation then shrinks until proofs end. Agents are the work the person is
+waiting on; a speculative proof is a bet.
 """
 
 from __future__ import annotations
@@ -14,20 +35,28 @@ import asyncio
 import contextlib
 import functools
 import logging
-from dataclasses import replace
+import shutil
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
 
+from app.core.landing import TestRun
 from app.core.states import LIVE_STATES, TaskState
 from app.core.train import ON_TRAIN, Car, CarState, send_back_prompt
+from app.services import process
 from app.services.land.archive import archive_task, branch_head
+from app.services.land.chain import Chain, Link
 from app.services.land.followup import comments_to_drop, send_followup
 from app.services.land.landing import LandRefused, advance_target, record_land, still_landable
-from app.services.land.proof import Ejected, Proof, prove
+from app.services.land.proof import Ejected, Proof, failed, run_tests
 from app.services.land.testgate import TEST_TIMEOUT
 from app.services.orchard import Orchard, UserError
 from app.services.tasks import Message, TaskUpdated
 
 log = logging.getLogger(__name__)
 POLL_SECONDS = 5.0  # a look at every train even when nothing woke the runner
+STALE_SECONDS = 600.0  # a scratch checkout left alone this long belongs to no live proof
 Key = tuple[str, str]  # (project, target)
 
 
@@ -39,10 +68,15 @@ class TrainRunner:
         self.test_timeout = test_timeout
         self._wake = asyncio.Event()
         self._drivers: dict[Key, asyncio.Task[None]] = {}
+        self._nudges: set[asyncio.Event] = set()  # one per driver: look at your train now
+        self._tests = 0  # test commands of proofs running now, on every train
+        self.proofs: list[Proven] = []  # every proof and how it went, oldest first
 
     def wake(self) -> None:
-        """Look at the trains now: cars joined, a train was resumed."""
+        """Look at the trains now: cars joined, a train was resumed, a proof ended."""
         self._wake.set()
+        for nudge in self._nudges:
+            nudge.set()
 
     def busy(self) -> bool:
         """Say whether any train that is not paused has cars to land."""
@@ -63,6 +97,7 @@ class TrainRunner:
                 "car of task %s was under test when Orchard stopped: re-proving", car.task_id
             )
             self.orchard.store.update_car(car.id, state=CarState.WAITING)
+        self._reap()
         try:
             while True:
                 self._wake.clear()
@@ -74,6 +109,17 @@ class TrainRunner:
                     await asyncio.wait_for(self._wake.wait(), POLL_SECONDS)
         finally:
             await self.stop()
+
+    def _reap(self) -> None:
+        """Kill the test commands a dead runner left in its scratch checkouts; remove those."""
+        scratch = self.orchard.home.root / "scratch"
+        for left in scratch.glob("scratch-*") if scratch.is_dir() else ():
+            killed = process.kill_orphans_in(str(left))
+            for pgid in killed:
+                log.warning("killed process group %d, left by a proof of a stopped Orchard", pgid)
+            idle = not process.groups_working_in(str(left)) and _untouched_for(left, STALE_SECONDS)
+            if killed or idle:
+                shutil.rmtree(left, ignore_errors=True)  # git prunes its record later
 
     async def stop(self) -> None:
         """Stop every driver; a car under test stays `testing`, to be re-proven."""
@@ -100,34 +146,131 @@ class TrainRunner:
         self.wake()  # cars may have joined while the last one was being proven
 
     async def _drive(self, key: Key) -> None:
-        """Land the train's cars one after the other until it is empty or paused."""
+        """Land the train's cars in order until it is empty or paused."""
+        nudge, chain = asyncio.Event(), Chain()
+        self._nudges.add(nudge)
+        stopping = False
         try:
-            while await self._step(*key):
+            while await self._step(*key, chain, nudge):
                 pass
         except asyncio.CancelledError:
+            stopping = True  # the service stops: a car under test stays `testing`
             raise
         except Exception as exc:  # nothing fails silently: the train says why it stopped
             log.exception("the land train of %s failed", key)
             self.orchard.store.pause_train(*key, f"the train stopped on an error: {exc}")
+        finally:
+            self._nudges.discard(nudge)
+            self._throw_away(chain.discard(0), "the train stopped", requeue=not stopping)
+            await chain.close()
 
-    async def _step(self, project: str, target: str) -> bool:
-        """Prove and land (or eject) the first car; return whether to go on."""
+    async def _step(self, project: str, target: str, chain: Chain, nudge: asyncio.Event) -> bool:
+        """Land or eject the first car if its proof is over, else prove more; say if to go on."""
+        nudge.clear()
         store = self.orchard.store
         riding = store.cars(project, target, ON_TRAIN)
         if not riding or store.train_paused(project, target) is not None:
             return False
-        car = riding[0]
         base = await branch_head(store.project(project).path, target)
         if base is None:
             store.pause_train(project, target, f"the target branch {target} does not exist")
             return False
-        car = store.update_car(car.id, state=CarState.TESTING, proven_on=base, reason="")
-        try:
-            proof = await prove(self.orchard, car, base, timeout=self.test_timeout)
-        except Ejected as exc:
-            await self._eject(car, exc.reason, exc.output)
+        moved = chain.base is not None and chain.base != base
+        self._throw_away(chain.sync(base, riding), "the target moved" if moved else "it moved")
+        self._take_results(chain)
+        if chain.links and chain.links[0].settled:
+            return await self._settle(chain)
+        await self._fill(chain, riding)
+        if chain.links and chain.links[0].settled:
             return True
-        return await self._land(proof)
+        woken = asyncio.ensure_future(nudge.wait())
+        waits: set[asyncio.Future[Any]] = {woken, *chain.testing()}
+        await asyncio.wait(waits, timeout=POLL_SECONDS, return_when=asyncio.FIRST_COMPLETED)
+        woken.cancel()
+        return True
+
+    async def _fill(self, chain: Chain, riding: list[Car]) -> None:
+        """Prove the next cars, each behind those ahead of it, while slots are free."""
+        while len(chain.links) < len(riding):
+            if chain.links and not self._slot_free():
+                return
+            car = riding[len(chain.links)]
+            link = await chain.extend(self.orchard, car)
+            link.car = self.orchard.store.update_car(
+                car.id, state=CarState.TESTING, proven_on=chain.base, reason="",
+                ahead=tuple(c.task_id for c in link.ahead),
+            )  # fmt: skip
+            if link.failure is not None:
+                self._record(link, "did not apply")
+                continue
+            self._tests += 1  # the slot is taken now, given back when the test task is done
+            link.test = asyncio.create_task(self._test(link))
+            link.test.add_done_callback(self._test_done)
+
+    def _slot_free(self) -> bool:
+        agents, limit = self.orchard.supervisor.slots()
+        return agents + self._tests < limit
+
+    async def _test(self, link: Link) -> TestRun | None:
+        """Run the car's test command on its link's commit."""
+        assert link.after is not None
+        return await run_tests(self.orchard, link.car, link.after, self.test_timeout)
+
+    def _test_done(self, _: asyncio.Task[TestRun | None]) -> None:
+        self._tests -= 1
+        self.wake()  # a slot is free, here or on another train
+
+    def _take_results(self, chain: Chain) -> None:
+        """Read the test runs that ended; a red one throws away the links that assumed it."""
+        for link in list(chain.links):
+            if link.test is None or not link.test.done() or link.out or link.tests:
+                continue
+            if link not in chain.links:
+                continue  # thrown away by a failure ahead of it
+            failure: Ejected | None
+            try:
+                tests = link.test.result()
+            except Exception as exc:  # the scratch checkout could not be made…
+                log.exception("the proof of task %s failed", link.car.task_id)
+                tests, failure = None, Ejected(f"the proof could not run: {exc}")
+            else:
+                failure = failed(tests) if tests is not None and not tests.ok else None
+            link.tests = tests
+            if failure is None:
+                self._record(link, "passed")
+                continue
+            self._record(link, "failed")
+            self._throw_away(chain.fail(link, failure), f"task {link.car.task_id[:8]} failed")
+
+    def _throw_away(self, links: list[Link], why: str, requeue: bool = True) -> None:
+        """Forget the proofs of `links` (their tests are cancelled); their cars wait again."""
+        for link in links:
+            if link.failure is None and (link.tests is None or link.tests.ok):
+                self._record(link, f"thrown away: {why}")
+            car = self.orchard.store.car(link.car.id)
+            if requeue and car.state is CarState.TESTING:
+                self.orchard.store.update_car(car.id, state=CarState.WAITING)
+
+    async def _settle(self, chain: Chain) -> bool:
+        """Land the first car of the chain, or eject it; say whether to go on."""
+        link = chain.links[0]
+        if link.failure is not None:
+            chain.pop_landed()
+            await self._eject(link.car, link.failure.reason, link.failure.output)
+            return True
+        assert link.after is not None and link.check is not None
+        go_on = await self._land(Proof(link.car, link.before, link.after, link.check, link.tests))
+        if self.orchard.store.car(link.car.id).state is CarState.LANDED:
+            chain.pop_landed()  # the chain goes on from the commit that landed
+            self._record(link, "landed")
+        return go_on
+
+    def _record(self, link: Link, outcome: str) -> None:
+        proven = Proven(
+            link.car.task_id, link.before, tuple(c.task_id for c in link.ahead), outcome
+        )
+        self.proofs.append(proven)
+        log.info("%s", proven)
 
     async def _land(self, proof: Proof) -> bool:
         """Archive the car's work, move the target, mark the task merged; say whether to go on."""
@@ -203,6 +346,27 @@ class TrainRunner:
             store.add_car(
                 car.task_id, car.project, car.target, strategy=car.strategy, send_back=True
             )
+
+
+@dataclass(frozen=True, slots=True)
+class Proven:
+    """One proof of a car: on which target commit, behind which cars, and how it went."""
+
+    task_id: str
+    base: str  # the commit it was applied on (the target plus the cars ahead)
+    ahead: tuple[str, ...]  # the tasks of the cars it assumed land first
+    outcome: str  # passed, failed, did not apply, landed, thrown away: why
+
+    def __str__(self) -> str:
+        behind = f" behind {', '.join(t[:8] for t in self.ahead)}" if self.ahead else " alone"
+        return f"proof of task {self.task_id[:8]}{behind}: {self.outcome}"
+
+
+def _untouched_for(path: Path, seconds: float) -> bool:
+    try:
+        return time.time() - path.stat().st_mtime > seconds
+    except OSError:
+        return False
 
 
 def _dirty_line(checkout: str | None, files: tuple[str, ...]) -> str:

@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 
     from app.services.store.tables import CommentRow, ProjectRow, ReportRow
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 # Each entry takes a database from the version before it to its key. Tables that are new in a
 # version need no statement here: create_all makes them.
@@ -50,6 +50,7 @@ _MIGRATIONS: dict[int, tuple[str, ...]] = {
     3: (),  # triage: reports, report_tasks and triage_sources are new tables
     4: ("ALTER TABLE comments ADD COLUMN dropped_at FLOAT",),
     5: (),  # the land train: train_cars and trains are new tables
+    6: ("ALTER TABLE train_cars ADD COLUMN ahead VARCHAR NOT NULL DEFAULT ''",),
 }
 
 
@@ -467,7 +468,7 @@ class Store:
 
     def update_car(self, car_id: int, **changes: Any) -> Car:
         """Apply `changes` to one car (stamping updated_at) and return it as stored."""
-        plain = {k: v.value if isinstance(v, CarState) else v for k, v in changes.items()}
+        plain = {k: _car_column(v) for k, v in changes.items()}
         plain["updated_at"] = time.time()
         sets = ", ".join(f"{name} = ?" for name in plain)
         with self._engine.begin() as conn:
@@ -853,7 +854,17 @@ def _car_of(row: tuple[Any, ...]) -> Car:
     values = dict(zip(_CAR_FIELDS, row, strict=True))
     values["state"] = CarState(values["state"])
     values["send_back"] = bool(values["send_back"])
+    values["ahead"] = tuple(values["ahead"].split())
     return Car(**values)
+
+
+def _car_column(value: Any) -> Any:
+    """Return a car's field as its column holds it."""
+    if isinstance(value, CarState):
+        return value.value
+    if isinstance(value, tuple):  # `ahead`: task ids, which hold no spaces
+        return " ".join(value)
+    return value
 
 
 def _project(row: ProjectRow) -> Project:

@@ -130,6 +130,7 @@ class TrainCarRow(SQLModel, table=True):
     sent_back_turns: int | None = None
     joined_at: float = Field(default_factory=time.time)
     updated_at: float = Field(default_factory=time.time)
+    ahead: str = ""  # the task ids its proof assumed land before it, space-separated
 
 
 class TrainRow(SQLModel, table=True):

@@ -358,6 +358,10 @@ class Supervisor:
             if task.state is TaskState.QUEUED and task_id not in self._runs:
                 self._start(task)
 
+    def slots(self) -> tuple[int, int]:
+        """Return the agents' turns running now and the parallel limit they run under."""
+        return len(self._runs), max(1, self.parallel_override or self.settings.parallel)
+
     def runs(self, task_id: str) -> bool:
         """Say whether this supervisor is running a turn of `task_id` right now."""
         return task_id in self._runs
