@@ -124,6 +124,7 @@ def test_tasks_join_from_the_board_move_by_keys_and_land_in_order(
             assert "the test command failed" in shown[b.id][2]
             assert view.select_task(b.id)
             assert "fail.flag is here" in view.detail.toPlainText()
+            assert "the test command failed" in view.about_car.text()
             assert view.send_back_button.isEnabled()
             assert any("“broken” left the land train" in t for t in s.window.banner.texts())
             assert s.task(a.id).state is TaskState.MERGED

@@ -148,16 +148,15 @@ class TrainView(QWidget):
         current = selected_car(self.tree)
         self.tree.clear()
         for train in trains:
-            top = QTreeWidgetItem([f"{train.project} → {train.target}", "", "", "", ""])
+            paused = paused_text(train.paused)
+            top = QTreeWidgetItem([f"{train.project} → {train.target}{paused}", "", "", "", ""])
             top.setData(0, TRAIN_ROLE, (train.project, train.target))
             font = QFont(top.font(0))
             font.setBold(True)
             top.setFont(0, font)
-            if train.paused:
-                top.setText(1, f"paused: {train.paused}")
             top.setFlags(top.flags() & ~Qt.ItemFlag.ItemIsDragEnabled)
             self.tree.addTopLevelItem(top)
-            top.setFirstColumnSpanned(not train.paused)
+            top.setFirstColumnSpanned(True)
             left = [c for c in train.cars if not c.on_train][:SHOWN_LEFT]
             for place, car in enumerate([*train.waiting, *left], start=1):
                 top.addChild(self._car_item(car, place, titles))
@@ -195,7 +194,9 @@ class TrainView(QWidget):
 
     def _show_detail(self) -> None:
         car = selected_car(self.tree)
-        text = detail_text(car) if car is not None else ""
+        self.about_car.setText(detail_text(car) if car is not None else "")
+        self.about_car.setVisible(car is not None)
+        text = car.output.rstrip() if car is not None and not car.on_train else ""
         if text != self.detail.toPlainText():
             self.detail.setPlainText(text)
             self.detail.verticalScrollBar().setValue(self.detail.verticalScrollBar().maximum())
@@ -235,11 +236,14 @@ class TrainView(QWidget):
         self.tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.tree.setAllColumnsShowFocus(True)
         self.tree.setRootIsDecorated(False)
-        for column, width in enumerate((44, 260, 96, 190)):
+        for column, width in enumerate((44, 250, 96, 270)):
             self.tree.setColumnWidth(column, width)
         self.detail = QPlainTextEdit(readOnly=True)
         self.detail.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
-        self.detail.setPlaceholderText("Select a car to see why it left, or how its proof goes")
+        self.detail.setPlaceholderText("The test output of a car that failed its tests shows here")
+        self.about_car = QLabel(wordWrap=True)
+        self.about_car.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.about_car.setVisible(False)
         self.pause_button = QPushButton("Pause")
         self.order_button = QPushButton("Suggest order")
         self.order_button.setToolTip("The conflict forecast's order: the fewest conflicts first")
@@ -270,10 +274,15 @@ class TrainView(QWidget):
         row.addWidget(self.use_order_button)
         row.addWidget(self.dismiss_button)
         self.proposal_box.setVisible(False)
+        below = QWidget()
+        pane = QVBoxLayout(below)
+        pane.setContentsMargins(0, 0, 0, 0)
+        pane.addWidget(self.about_car)
+        pane.addWidget(self.detail, 1)
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(self.tree)
-        split.addWidget(self.detail)
-        split.setSizes([420, 200])
+        split.addWidget(below)
+        split.setSizes([400, 240])
         trains = QWidget()
         column = QVBoxLayout(trains)
         column.addLayout(bar)
@@ -325,6 +334,13 @@ class TrainView(QWidget):
             signal.emit(train.target)
 
 
+def paused_text(reason: str | None) -> str:
+    """Return what a train's row adds when it is paused: why (once "paused")."""
+    if not reason:
+        return ""
+    return f"  —  {reason}" if reason.startswith("paused") else f"  —  paused: {reason}"
+
+
 def time_text(car: Car, estimates: dict[int, float], now: float) -> str:
     """Return a car's Time cell: how long it is under test, when it should land, or left."""
     if car.state is CarState.LANDED:
@@ -339,13 +355,13 @@ def time_text(car: Car, estimates: dict[int, float], now: float) -> str:
 
 
 def detail_text(car: Car) -> str:
-    """Return what the detail pane says of a car: its reason and test output, or its proof."""
+    """Return what the pane under the cars says of one: why it left, or how its proof goes."""
     if car.state is CarState.EJECTED:
-        lines = [f"Left the train to {car.target}: {car.reason}"]
+        lines = [f"Left the train to {car.target}: {car.reason}."]
         if car.sent_back_turns is not None:
             lines.append("Sent back to its agent; it rejoins the train when its fix succeeds.")
         if car.output.strip():
-            lines += ["", "The test command's output ended with:", "", car.output.rstrip()]
+            lines.append("The test command's output ended with:")
         return "\n".join(lines)
     if car.state is CarState.TESTING:
         on = f" on {car.proven_on[:10]}" if car.proven_on else ""
