@@ -41,7 +41,16 @@ def add_commands(sub: Any) -> Handlers:
     )
     order.add_argument("--apply", action="store_true", help="take that order")
     order.add_argument("--into", metavar="BRANCH", help="only the train to this branch")
+    move = actions.add_parser("move", help="move a task's car later (+N) or earlier (-N)")
+    move.add_argument("id")
+    move.add_argument("places", type=int, help="how many places later; negative: earlier")
+    back = actions.add_parser(
+        "send-back", help="send an ejected car's task back to its agent; it rejoins when fixed"
+    )
+    back.add_argument("id")
     return {
+        ("land", "move"): cmd_land_move,
+        ("land", "send-back"): cmd_land_send_back,
         ("land", "order"): cmd_land_order,
         ("land", "add"): cmd_land_add,
         ("land", "list"): cmd_land_list,
@@ -122,4 +131,19 @@ async def cmd_land_order(orchard: Orchard, args: argparse.Namespace) -> int:
             print(f"  {number:>2}. {car.task_id[:8]} {titles.get(car.task_id, '')}")
     if not trains:
         print("no train has cars waiting")
+    return 0
+
+
+async def cmd_land_move(orchard: Orchard, args: argparse.Namespace) -> int:
+    train = await ops_of(args).move_car(args.id, args.places)
+    titles = {t.id: t.title for t in orchard.store.tasks(project=train.project)}
+    _print_train(train, titles)
+    return 0
+
+
+async def cmd_land_send_back(orchard: Orchard, args: argparse.Namespace) -> int:
+    car = await ops_of(args).send_back_car(args.id)
+    print(
+        f"{car.task_id[:8]} went back to its agent; it rejoins the train to {car.target} when fixed"
+    )
     return 0

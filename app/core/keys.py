@@ -8,16 +8,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-WINDOW, BOARD, LOG, SEARCH, REVIEW, TRIAGE, DIALOGS = (
+WINDOW, BOARD, LOG, SEARCH, REVIEW, TRAIN, TRIAGE, DIALOGS = (
     "Window",
     "Board and tasks",
     "Log",
     "Search all logs",
     "Review",
+    "Land train",
     "Triage",
     "Dialogs",
 )
-AREAS = (WINDOW, BOARD, LOG, SEARCH, REVIEW, TRIAGE, DIALOGS)  # the order F1 shows them in
+AREAS = (WINDOW, BOARD, LOG, SEARCH, REVIEW, TRAIN, TRIAGE, DIALOGS)  # the order F1 shows them in
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,7 @@ BINDINGS: tuple[KeyBinding, ...] = (
     _menu("Task", BOARD, "review", "Review…", "Ctrl+R"),
     _menu("Task", BOARD, "followup", "Follow up…", "Ctrl+Shift+U"),
     _menu("Task", BOARD, "merge", "Merge…", "Ctrl+Shift+M"),
+    _menu("Task", BOARD, "train_add", "Add to land train", "Ctrl+Shift+A"),
     _menu("Task", BOARD, "pull_request", "Push and open PR…"),
     _menu("Task", BOARD, "compare", "Compare attempts…", "Ctrl+Shift+B"),
     _menu("Task", BOARD, "discard", "Discard…", "Del"),
@@ -68,6 +70,7 @@ BINDINGS: tuple[KeyBinding, ...] = (
     _menu("Triage", TRIAGE, "triage_export_github", "Export to GitHub…"),
     _menu("View", WINDOW, "show_tasks", "Tasks tab", "Ctrl+1"),
     _menu("View", WINDOW, "show_triage", "Triage tab", "Ctrl+2"),
+    _menu("View", TRAIN, "show_train", "Land train tab", "Ctrl+3"),
     _menu("View", LOG, "raw_log", "Raw log", "Ctrl+Shift+L"),
     _menu("View", LOG, "jump_latest", "Jump to latest", "Ctrl+End"),
     _menu("View", LOG, "find", "Find in log (Ctrl+F in the log)"),
@@ -96,6 +99,8 @@ BINDINGS: tuple[KeyBinding, ...] = (
     _key(REVIEW, "Send the comment", "Ctrl+Return"),
     _key(REVIEW, "Delete the selected comment", "Del"),
     _key(REVIEW, "Close the review", "Esc", "Ctrl+W", "Ctrl+F4"),  # the desktop's Close
+    _key(TRAIN, "Move the car earlier / later", "Alt+Up", "Alt+Down"),
+    _key(TRAIN, "Take the car off its train", "Del"),
     _key(TRIAGE, "Next / previous report", "J", "K"),
     _key(TRIAGE, "Priority", "0", "1", "2", "3"),
     _key(TRIAGE, "Category, owner, duplicate", "C", "O", "D"),

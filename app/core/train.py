@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from itertools import pairwise
 
 
 class CarState(StrEnum):
@@ -135,3 +136,46 @@ def proposed_order(
     testing = [c for c in cars if c.state is CarState.TESTING]
     rest = sorted((c for c in cars if c.state is not CarState.TESTING), key=cost)
     return (*testing, *rest)
+
+
+PACE_GAP_LIMIT = 3600.0  # a gap longer than this between two cars leaving is idle, not pace
+
+
+def pace(train: Train, now: float) -> float | None:
+    """Return the seconds one car takes, by the median gap between cars that left the train.
+
+    With fewer than two that left, the car under test's time so far is the best guess; with
+    no car under test either, there is none.
+    """
+    left = sorted(c.updated_at for c in train.cars if not c.on_train)
+    gaps = sorted(b - a for a, b in pairwise(left) if 0 < b - a < PACE_GAP_LIMIT)
+    if gaps:
+        return gaps[len(gaps) // 2]
+    testing = [c for c in train.cars if c.state is CarState.TESTING]
+    return max(now - testing[0].updated_at, 1.0) if testing else None
+
+
+def time_to_land(train: Train, now: float) -> dict[int, float]:
+    """Return, by car id, the estimated seconds until each car still on the train lands."""
+    each = pace(train, now)
+    if each is None:
+        return {}
+    ahead = 0.0
+    found = {}
+    for car in train.waiting:
+        if car.state is CarState.TESTING:
+            ahead += max(each - (now - car.updated_at), 0.0)
+        else:
+            ahead += each
+        found[car.id] = ahead
+    return found
+
+
+def about(seconds: float) -> str:
+    """Return a rough duration for a person: "under a minute", "about 2 min", "about 1 h 10"."""
+    minutes = round(seconds / 60)
+    if minutes < 1:
+        return "under a minute"
+    if minutes < 60:
+        return f"about {minutes} min"
+    return f"about {minutes // 60} h {minutes % 60:02d}"

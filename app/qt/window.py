@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from app.client import Operations
 from app.qt.board import BoardView, EmptyStateView, TaskHeaderView
-from app.qt.land import ForecastController, LandingController
+from app.qt.land import ForecastController, LandingController, TrainController, TrainView
 from app.qt.log import LogView
 from app.qt.shell import (
     HealthController,
@@ -41,7 +41,10 @@ def build_window(
     # Before any widget is made: some take their colours once, as they are built.
     apply_theme(orchard.settings.theme)
     triage_view = TriageView()
-    window = MainWindow(BoardView(), TaskHeaderView(), LogView(), title=title, triage=triage_view)
+    train_view = TrainView()
+    window = MainWindow(
+        BoardView(), TaskHeaderView(), LogView(), title=title, triage=triage_view, train=train_view
+    )
     controller = WindowController(orchard, ops, window, remote)
     empty = EmptyStateView()
     empty.add_repository_clicked.connect(controller.projects.add_repository)
@@ -52,12 +55,16 @@ def build_window(
     window.board.set_placeholder(empty)
     triage = TriageController(controller, triage_view, window.tabs)
     controller.health = HealthController(controller)
+    landing = LandingController(controller)
+    train = TrainController(controller, train_view)
+    landing.board_train = train.board
     controller.tools = (
         SearchController(controller),
         SettingsController(controller, controller.settings, controller.notifier.refresh),
         OpenController(controller),
-        LandingController(controller),
+        landing,
         ForecastController(controller),
+        train,
         triage,
         TriageIntakeController(triage),
         TriageAgentsController(triage),

@@ -49,3 +49,13 @@ class TrainOperations(Asker):
         """Propose the order with the fewest conflicts first for each train; take it if asked."""
         found: list[Train] = await self.do("train.order", list[Train], apply=apply, into=into)
         return found
+
+    async def move_car(self, ref: str, places: int) -> Train:
+        """Move a task's car later (places > 0) or earlier in its train; return the train."""
+        found: Train = await self.do("train.move", Train, ref=ref, places=places)
+        return found
+
+    async def send_back_car(self, ref: str) -> Car:
+        """Send an ejected car's task back to its agent; it rejoins when that turn succeeds."""
+        found: Car = await self.do("train.send_back", Car, ref=ref)
+        return found

@@ -34,6 +34,7 @@ class LandingController:
         self.follow_ups = FollowUpController(main, self.review_at)
         self.reviews: dict[str, ReviewController] = {}
         self.compares: dict[str, CompareController] = {}
+        self.board_train: Callable[[list[str]], None] | None = None  # the land train's joining
         h, a, board = main.window.header, main.window.actions, main.window.board
         for signal, slot in (
             (h.review_clicked, self.review_shown),
@@ -103,9 +104,14 @@ class LandingController:
         window = review.window
         window.merge_requested.connect(lambda tid: self.merger.merge(tid, window))
         window.discard_requested.connect(lambda tid: self.discard([tid], window))
+        window.train_requested.connect(self._on_review_train_requested)
         window.next_requested.connect(lambda tid: self._review_next(window, tid))
         review.window.closed.connect(lambda: self._on_review_closed(task_id, window))
         self.reviews[task_id] = review
+
+    def _on_review_train_requested(self, task_id: str) -> None:
+        if self.board_train is not None:
+            self.board_train([task_id])
 
     def _on_review_closed(self, task_id: str, window: QWidget) -> None:
         self.reviews.pop(task_id, None)

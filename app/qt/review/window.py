@@ -37,6 +37,7 @@ class ReviewWindow(QWidget):
     """Files on the left, the selected file's diff in the centre, comments on the right."""
 
     merge_requested = Signal(str)  # task id
+    train_requested = Signal(str)  # task id: put it on the land train
     discard_requested = Signal(str)  # task id
     next_requested = Signal(str)  # the id of the next task ready for review
     drop_requested = Signal(str, int)  # path, hunk number from 1 (0: the whole file)
@@ -95,6 +96,11 @@ class ReviewWindow(QWidget):
     def _build_layout(self) -> None:
         self.merge_button = QPushButton("Merge…", self)
         self.merge_button.clicked.connect(lambda: self.merge_requested.emit(self.task_id))
+        self.train_button = QPushButton("Land train", self)
+        self.train_button.setToolTip(
+            "Put the task on the land train: it lands after the cars ahead, proven by the tests"
+        )
+        self.train_button.clicked.connect(lambda: self.train_requested.emit(self.task_id))
         self.discard_button = QPushButton("Discard…", self)
         self.discard_button.clicked.connect(lambda: self.discard_requested.emit(self.task_id))
         self.next_button = QPushButton("Review next", self)
@@ -107,6 +113,7 @@ class ReviewWindow(QWidget):
         heading.addWidget(self.outcome)
         top.addLayout(heading, 1)
         top.addWidget(self.merge_button)
+        top.addWidget(self.train_button)
         top.addWidget(self.discard_button)
         top.addWidget(self.next_button)
         self.drop_hunk_button = self._button(
@@ -188,6 +195,7 @@ class ReviewWindow(QWidget):
         landable = task.state in LANDABLE_STATES
         for button in (
             self.merge_button,
+            self.train_button,
             self.discard_button,
             self.drop_hunk_button,
             self.drop_file_button,

@@ -27,7 +27,7 @@ from app.qt.shell.toolbar import MainToolBar
 
 
 class MainWindow(QMainWindow):
-    """Tabs: Tasks (board, header, live log) and Triage (the bug bash's reports)."""
+    """Tabs: Tasks (board, header, live log), Triage (the bug bash's reports), Land train."""
 
     close_requested = Signal()
 
@@ -38,6 +38,7 @@ class MainWindow(QMainWindow):
         log: LogView,
         title: str = "Orchard",
         triage: QWidget | None = None,
+        train: QWidget | None = None,
     ) -> None:
         super().__init__()
         self.setWindowTitle(title)
@@ -57,6 +58,8 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.splitter, "Tasks")
         self.triage = triage or QWidget()
         self.tabs.addTab(self.triage, "Triage")
+        self.train = train or QWidget()
+        self.tabs.addTab(self.train, "Land train")
         self.banner = BannerView()  # results that matter, until dismissed
         body = QWidget()
         column = QVBoxLayout(body)
@@ -94,6 +97,7 @@ class MainWindow(QMainWindow):
         self.actions["triage_refresh"].setCheckable(True)
         self.actions["show_tasks"].triggered.connect(lambda: self.tabs.setCurrentIndex(0))
         self.actions["show_triage"].triggered.connect(lambda: self.tabs.setCurrentIndex(1))
+        self.actions["show_train"].triggered.connect(lambda: self.tabs.setCurrentIndex(2))
         self._menus["View"].addSeparator()
         self.actions["quit"].triggered.connect(self.close)
         self.actions["shortcuts"].triggered.connect(self.show_shortcuts)

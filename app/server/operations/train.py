@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from app.core.train import Boarding, Car, Train
-from app.server.operations.registry import Params, flag, operation, optional_text, text
+from app.server.operations.registry import Params, flag, number, operation, optional_text, text
 from app.services.orchard import Orchard, UserError
 
 
@@ -66,3 +66,19 @@ async def order_trains(orchard: Orchard, params: Params) -> list[Train]:
     from app.services.land import cars
 
     return await cars.order(orchard, flag(params, "apply"), optional_text(params, "into"))
+
+
+@operation("train.move")
+async def move_car(orchard: Orchard, params: Params) -> Train:
+    """Move a task's car later (places > 0) or earlier in its train."""
+    from app.services.land import cars
+
+    return cars.move(orchard, text(params, "ref"), number(params, "places"))
+
+
+@operation("train.send_back")
+async def send_back(orchard: Orchard, params: Params) -> Car:
+    """Send an ejected car's task back to its agent; it rejoins when that turn succeeds."""
+    from app.services.land import cars
+
+    return await cars.send_back(orchard, text(params, "ref"))

@@ -12,8 +12,17 @@ from dataclasses import replace
 from app.core.forecast import ClashKind
 from app.core.landing import STRATEGIES
 from app.core.states import TaskState
-from app.core.train import ON_TRAIN, Boarding, Car, CarState, Train, in_order, proposed_order
-from app.services.land.followup import comments_to_drop
+from app.core.train import (
+    ON_TRAIN,
+    Boarding,
+    Car,
+    CarState,
+    Train,
+    in_order,
+    proposed_order,
+    send_back_prompt,
+)
+from app.services.land.followup import comments_to_drop, send_followup
 from app.services.land.landcheck import ensure_landable, target_branch
 from app.services.orchard import Orchard, UserError
 
@@ -117,3 +126,39 @@ async def order(orchard: Orchard, apply: bool = False, into: str | None = None) 
             )
         proposed.append(replace(train, cars=cars))
     return proposed
+
+
+def move(orchard: Orchard, ref: str, places: int) -> Train:
+    """Move a task's car `places` later (earlier if negative) in its train; return the train."""
+    task = orchard.task(ref)
+    riding = orchard.store.cars(task_id=task.id, states=ON_TRAIN)
+    if not riding:
+        raise UserError(f"task {task.short_id} is not on a land train")
+    car = riding[0]
+    if car.state is CarState.TESTING:
+        raise UserError(f"task {task.short_id} is under test; the car under test keeps its place")
+    line = list(in_order(orchard.store.cars(car.project, car.target, ON_TRAIN)))
+    first = sum(c.state is CarState.TESTING for c in line)  # nothing passes the car under test
+    at = line.index(car) + places
+    line.remove(car)
+    line.insert(min(max(at, first), len(line)), car)
+    for place, other in enumerate(line, start=1):
+        if other.position != place:
+            orchard.store.update_car(other.id, position=place)
+    return next(t for t in trains(orchard, car.project) if t.target == car.target)
+
+
+async def send_back(orchard: Orchard, ref: str) -> Car:
+    """Send an ejected car's task back to its agent to fix; it rejoins when that turn succeeds."""
+
+    task = orchard.task(ref)
+    if orchard.store.cars(task_id=task.id, states=ON_TRAIN):
+        raise UserError(f"task {task.short_id} is on a land train; it has not been ejected")
+    left = [c for c in orchard.store.cars(task_id=task.id) if c.state is CarState.EJECTED]
+    if not left:
+        raise UserError(f"task {task.short_id} has not left a land train")
+    car = max(left, key=lambda c: c.updated_at)
+    if car.sent_back_turns is not None:
+        raise UserError(f"task {task.short_id} is with its agent already")
+    await send_followup(orchard, task.id, send_back_prompt(car.target, car.reason, car.output))
+    return orchard.store.update_car(car.id, sent_back_turns=task.turns)
