@@ -18,7 +18,7 @@ from app.core.task import Project, Task
 from app.services import process
 from app.services.config import Home, Settings, load_settings
 from app.services.errors import UserError as UserError  # raised here; imported from here too
-from app.services.repo import BlobReaders, git
+from app.services.repo import BlobReaders, ScratchPool, git
 from app.services.store import Store, StoreCorrupt, StoreError, move_aside
 from app.services.tasks import Executor, LocalExecutor, Supervisor, SupervisorLock, check_launch
 
@@ -52,6 +52,7 @@ class Orchard:
         self.supervisor = Supervisor(home, self.store, self.settings, executor or LocalExecutor())
         self.lock = SupervisorLock(home)
         self.blobs = BlobReaders()  # file contents for the review and compare, no process each
+        self.scratch = ScratchPool(home.root / "scratch")  # checkouts the test gate runs in
         # Told whenever tasks are queued here, after the supervisor: the CLI hands them to
         # the background service this way.
         self.on_queued: Callable[[], None] | None = None
@@ -74,8 +75,9 @@ class Orchard:
         return Path(str(data.get("moved_to"))), str(data.get("damage"))
 
     def close(self) -> None:
-        """Release the lock, the database and the blob readers."""
+        """Release the lock, the database, the blob readers and the scratch checkouts."""
         self.blobs.close()
+        self.scratch.close_now()
         self.lock.release()
         self.store.close()
 

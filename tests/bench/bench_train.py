@@ -1,6 +1,6 @@
 """Land train benchmark. Not run as a test.
 
-    uv run python tests/bench/bench_train.py [--cars 10] [--sleep 10] [--quick]
+    uv run python tests/bench/bench_train.py [--cars 10] [--sleep 10] [--overhead]
 
 Ten tasks, each adding its own file, in a project whose test command is `sleep N`. Times the
 train (the runner as the service runs it, from `land add` until the last car has left the
@@ -93,19 +93,30 @@ async def _manual(root: Path, count: int, test: str, fail_at: int | None) -> flo
     return took
 
 
-async def _proof_overhead(root: Path, files: int) -> tuple[float, float]:
-    """Return (proof, its test command's own run) for one car in a repository of `files`."""
+async def _proof_overhead(root: Path, files: int) -> tuple[float, float, float]:
+    """Return (first proof, a later proof, the test command's own run) for one car.
+
+    The first proof of a process makes its scratch checkout of `files` files; later ones (the
+    train's steady state) switch a kept checkout to the next target, here one commit on.
+    """
     orchard, [task_id] = await _setup(root, 1, "true", None, files)
     [car] = (await cars.board(orchard, [task_id])).joined
-    base = git(Path(orchard.store.project("repo").path), "rev-parse", "main").strip()
-    started = time.perf_counter()
-    proof = await prove(orchard, car, base)
-    took = time.perf_counter() - started
+    repo = Path(orchard.store.project("repo").path)
+    took = []
+    for n in range(2):
+        if n:
+            (repo / "d0" / "f0.txt").write_text("moved\n")
+            git(repo, "commit", "-qam", "the target moves on")
+        base = git(repo, "rev-parse", "main").strip()
+        started = time.perf_counter()
+        proof = await prove(orchard, car, base)
+        took.append(time.perf_counter() - started)
+        assert proof.tests is not None and proof.tests.ok
+    await orchard.scratch.close()
     orchard.close()
-    assert proof.tests is not None and proof.tests.ok
     began = time.perf_counter()
     os.system(f"sh -c 'true\n{GATE}'")
-    return took, time.perf_counter() - began
+    return took[0], took[1], time.perf_counter() - began
 
 
 def _compare(tmp: Path, label: str, count: int, test: str, fail_at: int | None, goal: str) -> None:
@@ -132,19 +143,27 @@ def main() -> None:
     parser.add_argument("--sleep", type=float, default=10.0)
     parser.add_argument("--cpu", type=float, default=3.0, help="CPU seconds per test run")
     parser.add_argument("--files", type=int, default=20_000)
+    parser.add_argument("--overhead", action="store_true", help="the proof overhead only")
     args = parser.parse_args()
     n, middle = args.cars, args.cars // 2
     sleep = f"sleep {args.sleep:g}"
     print(f"parallel limit: {DEFAULT_PARALLEL} (the default), cores: {os.cpu_count()}")
     with tempfile.TemporaryDirectory() as name:
         tmp = Path(name)
+        if args.overhead:
+            return _overhead(tmp, args.files)
         _compare(tmp, "no failures", n, sleep, None, "goal: at most 0.6")
         _compare(tmp, "one failing car", n, sleep, middle, "goal: at most 0.8")
         _compare(tmp, "CPU-bound", n, _cpu_command(args.cpu), None, "2 cores cap speculation")
-        proof, command = asyncio.run(_proof_overhead(tmp / "big", args.files))
-        print(f"proof of one car, {args.files} files, test command `true`:")
-        print(f"  proof {proof:.2f} s, command alone {command:.2f} s: ", end="")
-        print(f"overhead {proof - command:.2f} s (goal: at most 1 s)")
+        _overhead(tmp, args.files)
+
+
+def _overhead(tmp: Path, files: int) -> None:
+    first, proof, command = asyncio.run(_proof_overhead(tmp / "big", files))
+    print(f"proof of one car, {files} files, test command `true`:")
+    print(f"  first proof of the process (makes its checkout): {first:.2f} s")
+    print(f"  later proof {proof:.2f} s, command alone {command:.2f} s: ", end="")
+    print(f"overhead {proof - command:.2f} s (goal: at most 1 s)")
 
 
 if __name__ == "__main__":

@@ -113,7 +113,8 @@ def test_a_sigkilled_service_moves_no_target_half_way_and_the_train_resumes(
     assert landed == [cars[i]["landed_commit"] for i in ids]
     assert [task_state(on, i) for i in ids] == ["merged"] * 3
     assert process.groups_working_in(scratch) == []
-    assert not [p for p in Path(scratch).glob("scratch-*")]  # every proof cleaned up after itself
+    assert on("service", "stop").code == 0
+    assert not [p for p in Path(scratch).glob("scratch-*")]  # the kept checkouts went with it
 
 
 # An agent that ignores its prompt: its first turn changes shared.txt; the turn it is sent back

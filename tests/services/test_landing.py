@@ -169,7 +169,9 @@ def test_test_gate_failure_moves_nothing_and_shows_output(orchard: Orchard, proj
 
     assert refused.value.output == "checking\nboom: it broke"
     assert repo_state(project, task.worktree) == before
-    assert not list((orchard.home.root / "scratch").iterdir())  # scratch worktree removed
+    assert orchard.scratch.paths(free=False) == []  # its scratch checkout given back
+    orchard.scratch.close_now()
+    assert not list((orchard.home.root / "scratch").iterdir())  # and removed with the pool
     _set_test(orchard, "test -f new.txt && echo fine")
     result = run(land_task(orchard, task.id))
     assert result.tests is not None and result.tests.ok and result.tests.output == "fine"

@@ -180,7 +180,7 @@ async def _gate(
 ) -> TestRun | None:
     if not project.test:
         return None
-    run = await run_test_gate(orchard.home.root / "scratch", project, commit)
+    run = await run_test_gate(orchard.scratch, project, commit)
     if not run.ok:
         raise LandRefused(
             f"the test command failed on the merged result ({run.summary}); nothing landed",

@@ -77,7 +77,7 @@ async def run_tests(orchard: Orchard, car: Car, commit: str, timeout: float) -> 
     project = orchard.store.project(car.project)
     if not project.test:
         return None
-    return await run_test_gate(orchard.home.root / "scratch", project, commit, timeout)
+    return await run_test_gate(orchard.scratch, project, commit, timeout)
 
 
 def failed(tests: TestRun) -> Ejected:

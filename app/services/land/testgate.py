@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 from app.core.landing import TestRun as TestRun
 from app.core.task import Project
 from app.services import process
-from app.services.repo import git, scratch_worktree
+from app.services.repo import ScratchPool, git
 
 TEST_TIMEOUT = 3600.0
 TAIL_LINES = 60
@@ -33,14 +32,14 @@ async def run_shell(command: str, cwd: str, timeout: float) -> ShellRun:
 
 
 async def run_test_gate(
-    scratch: Path, project: Project, commit: str, timeout: float = TEST_TIMEOUT
+    scratch: ScratchPool, project: Project, commit: str, timeout: float = TEST_TIMEOUT
 ) -> TestRun:
-    """Run the project's setup and test commands in a throwaway checkout of `commit`."""
+    """Run the project's setup and test commands in a scratch checkout of `commit`."""
     command = project.test or "true"
     if project.setup:
         command = f"(\n{project.setup}\n) || exit $?\n{command}"
     started = time.monotonic()
-    async with scratch_worktree(scratch, project.path, commit) as path:
+    async with scratch.checkout(project.path, commit) as path:
         run = await run_shell(command, path, timeout)
     took = time.monotonic() - started
     return TestRun(project.test or "", run.exit_code == 0, run.exit_code, took, _tail(run.output))

@@ -129,9 +129,11 @@ class TrainRunner:
         for driver in drivers:
             with contextlib.suppress(asyncio.CancelledError):
                 await driver
+        await self.orchard.scratch.close()  # the proofs' checkouts, kept between proofs
 
     async def _look(self) -> None:
         await self._rejoin_sent_back()
+        await self.orchard.scratch.prune()
         store = self.orchard.store
         for car in store.cars(states=ON_TRAIN):
             key = (car.project, car.target)

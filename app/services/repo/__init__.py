@@ -11,6 +11,7 @@ if TYPE_CHECKING:
     from app.services.repo.git import GitError as GitError
     from app.services.repo.git import scratch_index as scratch_index
     from app.services.repo.git import worktree_tree as worktree_tree
+    from app.services.repo.scratch import ScratchPool as ScratchPool
     from app.services.repo.snapshot import changed_paths as changed_paths
     from app.services.repo.snapshot import commit_tree as commit_tree
     from app.services.repo.snapshot import dirty_submodules as dirty_submodules
@@ -30,6 +31,7 @@ else:
         names={
             "blobs": ("BlobReader", "BlobReaders"),
             "git": ("GitError", "scratch_index", "worktree_tree"),
+            "scratch": ("ScratchPool",),
             "snapshot": (
                 "changed_paths",
                 "commit_tree",
