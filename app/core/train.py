@@ -33,7 +33,7 @@ class Car:
     strategy: str = "merge"
     send_back: bool = False  # on ejection, ask the agent to fix it, then rejoin
     reason: str = ""  # why it was ejected
-    output: str = ""  # the failing test command's output tail, if that was why
+    output: str = ""  # the failing test command's output tail; under test: its output so far
     proven_on: str | None = None  # the target commit it is (or was last) proven on
     landed_commit: str | None = None  # what the target moved to
     sent_back_turns: int | None = None  # the task's turns when sent back to its agent

@@ -31,11 +31,11 @@ CHECK = "if [ -e fail.flag ]; then echo 'fail.flag is here'; exit 1; fi\necho 'a
 
 
 @asynccontextmanager
-async def session(tmp_path: Path) -> AsyncIterator[Session]:
+async def session(tmp_path: Path, test: str = "sh check.sh") -> AsyncIterator[Session]:
     """Open the window over a home whose project 'repo' tests with check.sh."""
     repo = make_repo(tmp_path / "repo", {"README.md": "hello\n", "check.sh": CHECK})
     s = Session(tmp_path / "home")
-    await s.orchard.add_project(str(repo), name="repo", test="sh check.sh")
+    await s.orchard.add_project(str(repo), name="repo", test=test)
     try:
         yield s
     finally:
@@ -128,6 +128,27 @@ def test_tasks_join_from_the_board_move_by_keys_and_land_in_order(
             assert view.send_back_button.isEnabled()
             assert any("“broken” left the land train" in t for t in s.window.banner.texts())
             assert s.task(a.id).state is TaskState.MERGED
+
+    run(loop, scenario)
+
+
+def test_the_car_under_test_shows_its_output_while_it_runs(loop: Any, tmp_path: Path) -> None:
+    async def scenario() -> None:
+        test = "echo 'halfway there'; sleep 60; sh check.sh"
+        async with session(tmp_path, test) as s:
+            _, view = parts(s)
+            [a] = await succeeded(s, first="printf 'a\\n' > a.txt")
+            s.window.tabs.setCurrentIndex(2)
+            async with runner(s):
+                assert (await s.controller.ops.add_cars([a.id])).joined
+                await until(lambda: view.select_task(a.id) and states(view)[a.id][1] == "testing")
+                await until(
+                    lambda: "halfway there" in view.detail.toPlainText(),
+                    timeout=30,
+                    what="the running test's output in the tab",
+                )
+                assert "Its output so far" in view.about_car.text()
+                assert s.orchard.store.car(selected_car(view.tree).id).state is CarState.TESTING
 
     run(loop, scenario)
 

@@ -282,3 +282,18 @@ def test_a_parallel_limit_of_one_proves_one_car_at_a_time(orchard: Orchard) -> N
     assert [(p.task_id, p.ahead, p.outcome) for p in runner.proofs] == [
         (t.id, (), outcome) for t in tasks for outcome in ("passed", "landed")
     ]
+
+
+def test_a_car_under_test_shows_what_its_test_command_wrote_so_far(orchard: Orchard) -> None:
+    slow = "echo 'halfway there'; sleep 60; sh check.sh"
+    run_sql(orchard, "UPDATE projects SET test = ? WHERE name = 'repo'", slow)
+    task = new_task(orchard, "slow", {"one.txt": "1\n"})
+    run(cars.board(orchard, [task.id]))
+
+    def shown() -> str:
+        [train] = cars.trains(orchard)
+        [car] = train.cars
+        return car.output if car.state is CarState.TESTING else ""
+
+    drive(orchard, lambda: "halfway there" in shown(), timeout=30)
+    assert shown() == "halfway there"  # the stopped runner leaves it `testing`, to re-prove

@@ -196,7 +196,8 @@ class TrainView(QWidget):
         car = selected_car(self.tree)
         self.about_car.setText(detail_text(car) if car is not None else "")
         self.about_car.setVisible(car is not None)
-        text = car.output.rstrip() if car is not None and not car.on_train else ""
+        shown = car is not None and car.state in (CarState.TESTING, CarState.EJECTED)
+        text = car.output.rstrip() if car is not None and shown else ""
         if text != self.detail.toPlainText():
             self.detail.setPlainText(text)
             self.detail.verticalScrollBar().setValue(self.detail.verticalScrollBar().maximum())
@@ -240,7 +241,9 @@ class TrainView(QWidget):
             self.tree.setColumnWidth(column, width)
         self.detail = QPlainTextEdit(readOnly=True)
         self.detail.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
-        self.detail.setPlaceholderText("The test output of a car that failed its tests shows here")
+        self.detail.setPlaceholderText(
+            "The test output of the car under test, or of one that failed its tests, shows here"
+        )
         self.about_car = QLabel(wordWrap=True)
         self.about_car.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.about_car.setVisible(False)
@@ -365,9 +368,10 @@ def detail_text(car: Car) -> str:
         return "\n".join(lines)
     if car.state is CarState.TESTING:
         on = f" on {car.proven_on[:10]}" if car.proven_on else ""
+        so_far = " Its output so far:" if car.output.strip() else ""
         return (
             f"Being proven{on}: its change applied on {car.target} with every car ahead of it, "
-            "and the project's test command running in a scratch worktree."
+            f"and the project's test command running in a scratch worktree.{so_far}"
         )
     if car.state is CarState.LANDED:
         landed = f" as {car.landed_commit[:10]}" if car.landed_commit else ""

@@ -24,6 +24,7 @@ from app.core.train import (
 )
 from app.services.land.followup import comments_to_drop, send_followup
 from app.services.land.landcheck import ensure_landable, target_branch
+from app.services.land.testgate import TEST_LOG, live_tail
 from app.services.orchard import Orchard, UserError
 
 
@@ -68,11 +69,16 @@ async def _board_one(
 
 
 def trains(orchard: Orchard, project: str | None = None) -> list[Train]:
-    """Return every train (of `project`, if given), with its cars in order."""
+    """Return every train (of `project`, if given), with its cars in order.
+
+    A car under test carries the last lines its test command has written so far as `output`.
+    """
     if project is not None:
         orchard.store.project(project)  # an unknown project is an error, not empty
     grouped: dict[tuple[str, str], list[Car]] = {}
     for car in orchard.store.cars(project=project):
+        if car.state is CarState.TESTING:  # its test command's output so far
+            car = replace(car, output=live_tail(orchard.home.logs / car.task_id / TEST_LOG))
         grouped.setdefault((car.project, car.target), []).append(car)
     return [
         Train(p, t, in_order(cars), orchard.store.train_paused(p, t))

@@ -16,7 +16,7 @@ from app.core.train import Car, CarState
 from app.core.words import counted
 from app.services.land.landcheck import check_land, check_onto
 from app.services.land.landing import LandRefused, build_land_commit
-from app.services.land.testgate import TEST_TIMEOUT, run_test_gate
+from app.services.land.testgate import TEST_LOG, TEST_TIMEOUT, run_test_gate
 from app.services.orchard import Orchard, UserError
 from app.services.repo import git
 
@@ -77,7 +77,8 @@ async def run_tests(orchard: Orchard, car: Car, commit: str, timeout: float) -> 
     project = orchard.store.project(car.project)
     if not project.test:
         return None
-    return await run_test_gate(orchard.scratch, project, commit, timeout)
+    log = orchard.home.logs / car.task_id / TEST_LOG  # what `train.list` shows while it runs
+    return await run_test_gate(orchard.scratch, project, commit, timeout, log)
 
 
 def failed(tests: TestRun) -> Ejected:
