@@ -59,6 +59,8 @@ def test_runs_at_once_get_checkouts_of_their_own_and_idle_ones_go(tmp_path: Path
             assert one != two
             assert pool.paths(free=False) == [one, two]
         assert len(pool.paths(free=True)) == 2
+        kept = sorted(pool.paths())
+        assert sorted(await _at_once(pool, repo, head)) == kept  # the same two, taken at once
         await pool.prune(idle=3600)
         assert len(pool.paths()) == 2  # used a moment ago: kept
         await pool.prune(idle=0)
@@ -66,6 +68,25 @@ def test_runs_at_once_get_checkouts_of_their_own_and_idle_ones_go(tmp_path: Path
 
     asyncio.run(go())
     assert _listed(repo) == []
+
+
+async def _at_once(pool: ScratchPool, repo: Path, commit: str) -> list[str]:
+    """Take two checkouts at the same moment; return the paths each run got."""
+    got: list[str] = []
+    release = asyncio.Event()
+
+    async def hold() -> None:
+        async with pool.checkout(str(repo), commit) as path:
+            got.append(path)
+            await release.wait()
+
+    jobs = [asyncio.create_task(hold()) for _ in range(2)]
+    while len(got) < 2:
+        await asyncio.sleep(0.01)
+    release.set()
+    await asyncio.gather(*jobs)
+    assert len(set(got)) == 2
+    return got
 
 
 def test_a_broken_checkout_is_made_again_and_close_now_removes_all(tmp_path: Path) -> None:

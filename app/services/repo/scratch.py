@@ -60,7 +60,10 @@ class ScratchPool:
         return [c.path for c in self._checkouts if free is None or c.free == free]
 
     async def _take(self, repo: str, commit: str) -> _Checkout:
+        await self.prune()  # a process without a train runner lets idle ones go too
         for kept in sorted(self._free(repo), key=lambda c: -c.used):
+            if not kept.free:
+                continue  # taken by another run while this one switched an earlier one
             kept.free = False
             try:
                 if await _switch(kept.path, commit):
