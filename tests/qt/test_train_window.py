@@ -127,6 +127,10 @@ def test_tasks_join_from_the_board_move_by_keys_and_land_in_order(
             assert "the test command failed" in view.about_car.text()
             assert view.send_back_button.isEnabled()
             assert any("“broken” left the land train" in t for t in s.window.banner.texts())
+            left = "Left the land train to main"
+            sent = s.controller.notifier.sent
+            await until(lambda: any(m == left for m, _ in sent), what="the desktop told")
+            assert next(b for m, b in sent if m == left).startswith("broken: ")
             assert s.task(a.id).state is TaskState.MERGED
 
     run(loop, scenario)

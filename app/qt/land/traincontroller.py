@@ -83,6 +83,11 @@ class TrainController:
                     self.main.announce(
                         f"“{title}” left the land train to {car.target}: {car.reason}"
                     )
+                    self.main.notify(
+                        f"Left the land train to {car.target}",
+                        f"{title}: {car.reason}",
+                        car.task_id,
+                    )
         self._riding = riding
 
     # joining

@@ -141,6 +141,10 @@ class WindowController:
         bar.setStyleSheet("color: #cf222e;" if error else "")
         bar.showMessage(text, 15000)
 
+    def notify(self, summary: str, body: str, task_id: str) -> None:
+        """Tell the desktop about one task (its Open action selects it), never taking focus."""
+        self.spawn(self.notifier.tell(summary, body, task_id))
+
     def announce(self, text: str, tone: str = "error") -> None:
         """Show a result that matters in the banner, until the person dismisses it."""
         self.window.banner.show_message(text, tone)

@@ -90,6 +90,18 @@ class NotifierController:
         tasks, self._waiting = self._waiting, []
         await self.announce(tasks)
 
+    async def tell(self, summary: str, body: str, task_id: str) -> None:
+        """Send one notification about a task that is not about its state (a car that left)."""
+        self.sent.append((summary, body))
+        shown = await self.desktop.notify(
+            summary, html.escape(body, quote=False), [("open", "Open")]
+        )
+        if shown is not None:
+            self._shown[shown] = [task_id]
+        elif self.tray is not None:
+            self.tray.showMessage(summary, body, QSystemTrayIcon.MessageIcon.Information, 8000)
+        QApplication.alert(self.window)
+
     async def announce(self, tasks: list[Task]) -> None:
         """Tell the desktop (or the tray) that these tasks ended, in one notification."""
         summary, body = describe(tasks)
