@@ -58,6 +58,20 @@ def no_leaks(qapp: object) -> Iterator[None]:
 
 
 @pytest.fixture
+def app_look(qapp: Any) -> Iterator[Any]:
+    """Give the app back its style, palette and theme after a test that changes them."""
+    from PySide6.QtGui import QPalette
+
+    from app.qt.shell.theme import apply_theme
+
+    style, colours = qapp.style().name(), QPalette(qapp.palette())
+    yield qapp
+    apply_theme("system")
+    qapp.setStyle(style)
+    qapp.setPalette(colours)
+
+
+@pytest.fixture
 def loop(qapp: Any) -> Iterator[asyncio.AbstractEventLoop]:
     """A qasync loop on the test's QApplication, with plain threads for to_thread.
 

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from PySide6.QtCore import QByteArray, QSize
-from PySide6.QtGui import QColor, QPalette
+from PySide6.QtGui import QColor
 from PySide6.QtSvg import QSvgRenderer
 from PySide6.QtWidgets import QApplication, QToolButton
 
@@ -20,15 +19,6 @@ from app.qt.shell.mainwindow import MainWindow
 from app.qt.shell.theme import apply_theme
 from app.qt.shell.toolbar import FAR_RIGHT, TASK_ACTIONS
 from app.qt.tokens import state_colour
-
-
-@pytest.fixture
-def app_look(qapp: QApplication) -> Iterator[QApplication]:
-    style, colours = qapp.style().name(), QPalette(qapp.palette())
-    yield qapp
-    apply_theme("system")
-    qapp.setStyle(style)
-    qapp.setPalette(colours)
 
 
 def _darkest(image: Any) -> QColor:

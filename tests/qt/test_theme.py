@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,15 +14,6 @@ from PySide6.QtWidgets import QApplication, QListWidget, QPushButton, QWidget
 
 from app.qt.shell.focusring import FocusRingStyle
 from app.qt.shell.theme import apply_theme, is_dark, palette
-
-
-@pytest.fixture
-def app_look(qapp: QApplication) -> Iterator[QApplication]:
-    style, colours = qapp.style().name(), QPalette(qapp.palette())
-    yield qapp
-    apply_theme("system")
-    qapp.setStyle(style)
-    qapp.setPalette(colours)
 
 
 def _middle(widget: Any) -> QColor:
