@@ -120,6 +120,8 @@ def test_three_tasks_ending_together_make_one_notification_whose_action_opens(
         second = server.received[1]
         assert (second["summary"], second["body"]) == ("Task finished", "Task 2")
         assert second["actions"] == ["default", "Open", "review", "Review"]
+        # The server records a Notify before its reply leaves: a click comes after the reply.
+        await until(lambda: 2 in notifier._shown, what="the reply to reach the window")
         server.ActionInvoked([2, "review"])
         await until(lambda: reviews, what="the review opened")
         assert reviews == [["task00002"]] and window.isVisible()
