@@ -105,11 +105,6 @@ def make_event(
 _KIND_VALUES = {k: k.value for k in EventKind}  # faster than the enum's descriptor
 
 
-def summarize(event: Event, width: int = 120) -> str:
-    """Return a one-line description of a stored event."""
-    return AgentEvent.from_dict(event).summary(width)
-
-
 def _summary_text(ev: AgentEvent) -> str:
     match ev.kind:
         case EventKind.COMMAND:
