@@ -44,7 +44,7 @@ def markdown_lines(text: str) -> list[tuple[Line, str]]:
     for raw in text.split("\n"):
         opened = _FENCE.match(raw)
         if fence is not None:
-            if opened and opened.group(1)[0] == fence[0] and len(opened.group(1)) >= len(fence):
+            if _closes(opened, fence):
                 fence = None
             else:
                 out.append((Line.CODE, raw))
@@ -54,6 +54,14 @@ def markdown_lines(text: str) -> list[tuple[Line, str]]:
             continue
         out.append(_styled(raw))
     return out
+
+
+def _closes(opened: re.Match[str] | None, fence: str) -> bool:
+    """Say whether a fence line closes the code block `fence` opened (same mark, as long)."""
+    if opened is None:
+        return False
+    mark = opened.group(1)
+    return mark[0] == fence[0] and len(mark) >= len(fence)
 
 
 def is_plain(text: str) -> bool:
@@ -120,7 +128,7 @@ def markdown_blocks(text: str) -> list[Block]:
     for raw in text.split("\n"):
         opened = _FENCE.match(raw)
         if fence is not None:
-            if opened and opened.group(1)[0] == fence[0] and len(opened.group(1)) >= len(fence):
+            if _closes(opened, fence):
                 fence = None
             else:
                 blocks[-1] = blocks[-1]._replace(lines=(*blocks[-1].lines, raw))
