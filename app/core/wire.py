@@ -31,6 +31,7 @@ MODULES = (
     "app.core.triage",
     "app.core.suggestion",
     "app.core.train",
+    "app.core.inbox",
 )
 
 
