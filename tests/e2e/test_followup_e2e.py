@@ -11,7 +11,7 @@ import pytest
 
 from tests.conftest import Cli, git
 from tests.e2e.agent_env import claude_env, codex_env
-from tests.e2e.e2ekit import need, task_events
+from tests.e2e.e2ekit import allow_everything, need, task_events
 from tests.e2e.model_server import ScriptedModelServer
 
 pytestmark = pytest.mark.e2e
@@ -42,9 +42,10 @@ def _tool_requests(srv: ScriptedModelServer, start: int) -> list[str]:
 
 @pytest.mark.parametrize("agent", ["codex", "claude"])
 def test_a_comment_resumes_the_agents_session(
-    agent: str, cli: Cli, repo: Path, tmp_path: Path
+    agent: str, cli: Cli, repo: Path, home: Path, tmp_path: Path
 ) -> None:
     real = need(agent)
+    allow_everything(home)  # the commands are not what this test is about
     argv_log = _recording_shim(agent, real, tmp_path / "shim")
     with ScriptedModelServer([COMMAND]) as srv:
         maker = codex_env if agent == "codex" else claude_env
