@@ -14,6 +14,7 @@ from pathlib import Path
 API_VERSION = 2  # bumped when a request or a reply changes shape (2: operations, handover)
 API_HEADER = "Orchard-API"
 SOCKET_NAME = "orchard.sock"
+DOOR_NAME = "asks.sock"  # the inbox's door: agents' helpers and foreground commands ask there
 # Unversioned, so that any newer Orchard can ask any older service to hand the home over.
 HANDOVER_PATH = "/handover"
 SERVICE_LOG = "service.log"

@@ -7,6 +7,10 @@ from app.exports import lazy_exports
 if TYPE_CHECKING:
     from app.client.connection import ServiceClient as ServiceClient
     from app.client.connection import what_agents_see as what_agents_see
+    from app.client.door import DoorClosed as DoorClosed
+    from app.client.door import door_follow as door_follow
+    from app.client.door import door_open as door_open
+    from app.client.door import door_request as door_request
     from app.client.errors import Refused as Refused
     from app.client.errors import ServiceDown as ServiceDown
     from app.client.errors import ServiceError as ServiceError
@@ -23,6 +27,7 @@ else:
         __name__,
         names={
             "connection": ("ServiceClient", "what_agents_see"),
+            "door": ("DoorClosed", "door_follow", "door_open", "door_request"),
             "errors": ("Refused", "ServiceDown", "ServiceError"),
             "link": ("ServiceLink",),
             "operations": ("Operations", "client_call", "link_call"),

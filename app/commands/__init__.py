@@ -51,7 +51,7 @@ def add_task_commands(sub: Any) -> Handlers:
 
 def add_top_commands(sub: Any) -> Handlers:
     """Add the feature command groups (`triage`, `doctor`) to the top-level `sub`."""
-    from app.commands import doctor, secret, train, triage, triagesuggest
+    from app.commands import doctor, inbox, secret, train, triage, triagesuggest
 
     triage_parser = sub.add_parser("triage", help="take in, triage and dispatch bug reports")
     triage_sub = triage_parser.add_subparsers(
@@ -63,6 +63,7 @@ def add_top_commands(sub: Any) -> Handlers:
     handlers.update(doctor.add_commands(sub))
     handlers.update(secret.add_commands(sub))
     handlers.update(train.add_commands(sub))
+    handlers.update(inbox.add_commands(sub))
     return handlers
 
 

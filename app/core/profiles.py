@@ -49,6 +49,9 @@ class AgentProfile:
     # The argv that reads the prompt on stdin instead, used when the prompt is too long for
     # the command line; empty: such a prompt is refused.
     stdin_argv: tuple[str, ...] = ()
+    # How the agent asks a person through Orchard: "claude" (its permission tool, an MCP
+    # server of Orchard's); empty: it cannot ask.
+    asks: str = ""
 
     @property
     def can_resume(self) -> bool:
@@ -105,10 +108,10 @@ _CLAUDE = (
     "--output-format",
     "stream-json",
     "--verbose",
-    "--permission-mode",
-    "acceptEdits",
+    # Not acceptEdits, which lets file-system commands (touch, mkdir, mv...) run without
+    # asking. No blanket Bash: every command that is not plainly read-only asks Orchard's permission
+    # tool, which answers routine ones from the project's list (see `asks`).
     "--allowedTools",
-    "Bash",
     "Edit",
     "Write",
     "MultiEdit",
@@ -135,6 +138,7 @@ BUILTIN_PROFILES: dict[str, AgentProfile] = {
             OutputFormat.CLAUDE,
             prompt_via="stdin",
             install_hint=_NPM.format("@anthropic-ai/claude-code"),
+            asks="claude",
             # Before --allowedTools, which would swallow the id as a tool name.
             resume_argv=("claude", "-p", "--resume", SESSION, *_CLAUDE),
         ),

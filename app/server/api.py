@@ -292,7 +292,11 @@ def _envelope_of(job: asyncio.Future[dict[str, Any]]) -> dict[str, Any]:
 
 
 async def board(request: web.Request) -> web.StreamResponse:
-    """Stream board changes, batched: every task once, then changed tasks as they change."""
+    """Stream board changes, batched: every task once, then changed tasks as they change.
+
+    A line carries `asks`, every request waiting on a person (wire form of core's Ask), in
+    the first line and whenever they change.
+    """
     service = _service(request)
     feed = service.hub.open_board()
     try:
@@ -301,6 +305,7 @@ async def board(request: web.Request) -> web.StreamResponse:
         for t in everything:
             feed.tasks.setdefault(t.id, t)
         feed.held.append(service.orchard.supervisor.held_reason)
+        feed.asks = service.orchard.inbox.pending()  # the first line carries every request
         feed.ready.set()
         await _pump(response, feed, BOARD_SECONDS)
     finally:

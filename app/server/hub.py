@@ -7,13 +7,16 @@ the live events of the one task it shows, at most EVENTS_SECONDS apart.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
 
 from app.core.events import Event
+from app.core.inbox import Ask
 from app.core.task import Task
+from app.core.wire import encode
 from app.services.tasks import Message, QueueHeld, TaskOutput, TaskRawOutput, TaskUpdated
 
 BOARD_SECONDS = 0.1
@@ -28,13 +31,17 @@ class BoardFeed:
     held: list[str | None] = field(default_factory=list)
     ready: asyncio.Event = field(default_factory=asyncio.Event)
     closed: bool = False
+    # The requests waiting on a person, whole, when they changed since the last line.
+    asks: list[Ask] | None = None
 
     def take(self) -> bytes:
         """Return the pending changes as one line of JSON, and forget them."""
         line: dict[str, Any] = {"tasks": [t.to_json() for t in self.tasks.values()]}
         if self.held:
             line["held"] = self.held[-1] or ""
-        self.tasks, self.held = {}, []
+        if self.asks is not None:
+            line["asks"] = encode(self.asks)
+        self.tasks, self.held, self.asks = {}, [], None
         self.ready.clear()
         return orjson.dumps(line) + b"\n"
 
@@ -62,9 +69,17 @@ class EventFeed:
 class Hub:
     """Keeps every open feed and routes each supervisor message to the feeds that want it."""
 
-    def __init__(self) -> None:
+    def __init__(self, asks: Callable[[], list[Ask]] = list) -> None:
         self.boards: set[BoardFeed] = set()
         self.watchers: dict[str, set[EventFeed]] = {}
+        self.asks = asks  # the inbox's waiting requests, oldest first
+
+    def on_inbox(self) -> None:
+        """The waiting requests changed: every board gets the whole list in its next line."""
+        waiting = self.asks()
+        for board in self.boards:
+            board.asks = waiting
+            board.ready.set()
 
     @property
     def clients(self) -> int:

@@ -70,7 +70,7 @@ class StopRequest:
 class Service:
     def __init__(self, orchard: Orchard, idle_exit_seconds: float | None = None) -> None:
         self.orchard = orchard
-        self.hub = Hub()
+        self.hub = Hub(orchard.inbox.pending)
         self.started_at = time.time()
         self.idle_exit = (
             orchard.settings.idle_exit_seconds if idle_exit_seconds is None else idle_exit_seconds
@@ -122,6 +122,8 @@ class Service:
         # The first write imports SQLModel (~0.5 s): done now, not in the first `task new`.
         await asyncio.to_thread(self.orchard.store.prepare_writes)
         self.orchard.supervisor.subscribe(self.hub.on_message)
+        self.orchard.inbox.subscribe(self.hub.on_inbox)
+        await self.orchard.door.start()  # agents' helpers and foreground commands ask here
         supervising = asyncio.create_task(self.orchard.supervisor.run(until_idle=False))
         supervising.add_done_callback(self._on_supervisor_done)
         self.orchard.supervisor.subscribe(self.train.on_message)

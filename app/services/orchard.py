@@ -18,9 +18,17 @@ from app.core.task import Project, Task
 from app.services import process
 from app.services.config import Home, Settings, load_settings
 from app.services.errors import UserError as UserError  # raised here; imported from here too
+from app.services.inbox import Asker, Door, Inbox, Rules
 from app.services.repo import BlobReaders, ScratchPool, git
 from app.services.store import Store, StoreCorrupt, StoreError, move_aside
-from app.services.tasks import Executor, LocalExecutor, Supervisor, SupervisorLock, check_launch
+from app.services.tasks import (
+    Asking,
+    Executor,
+    LocalExecutor,
+    Supervisor,
+    SupervisorLock,
+    check_launch,
+)
 
 MAX_ATTEMPTS = 10
 RESUME_PROMPT = (
@@ -59,6 +67,13 @@ class Orchard:
         # The land train's runner, where this process runs one (the service); elsewhere
         # cars that join are handed over as queued tasks are.
         self.on_train: Callable[[], None] | None = None
+        # Needs you: every agent's request waits here, the project's list answering first.
+        self.rules = Rules(home.root, self._test_command)
+        self.inbox = Inbox(self.rules.policy, self.rules.remember)
+        self._askers: dict[str, Asker] = {}
+        self.door = Door(self.inbox, self._askers.get, home.root)
+        self._tests: dict[str, tuple[float, str | None]] = {}
+        self.supervisor.asking = self._asking
 
     @property
     def rebuild_marker(self) -> Path:
@@ -76,10 +91,36 @@ class Orchard:
 
     def close(self) -> None:
         """Release the lock, the database, the blob readers and the scratch checkouts."""
+        self.door.close()
         self.blobs.close()
         self.scratch.close_now()
         self.lock.release()
         self.store.close()
+
+    # needs you
+
+    def _asking(self, task: Task) -> Asking:
+        """Return how `task`'s run asks a person: its Asker, the door, the project's list."""
+        asker = self.inbox.asker_for(task.id, task.agent, task.project, task.worktree)
+        self._askers[task.id] = asker
+
+        def ended() -> None:
+            self._askers.pop(task.id, None)
+            self.inbox.expire_task(task.id)
+
+        return Asking(asker, self.door.start, lambda: self.rules.policy(task.project).allow, ended)
+
+    def _test_command(self, project: str) -> str | None:
+        """Return the project's test command, read at most every few seconds."""
+        now = time.monotonic()
+        cached = self._tests.get(project)
+        if cached is None or now - cached[0] > 5.0:
+            try:
+                test = self.store.project(project).test
+            except (UserError, StoreError):
+                test = None
+            cached = self._tests[project] = (now, test)
+        return cached[1]
 
     # projects
 

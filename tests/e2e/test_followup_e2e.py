@@ -11,7 +11,7 @@ import pytest
 
 from tests.conftest import Cli, git
 from tests.e2e.agent_env import claude_env, codex_env
-from tests.e2e.e2ekit import need, task_events
+from tests.e2e.e2ekit import allow_everything, need, task_events
 from tests.e2e.model_server import ScriptedModelServer
 
 pytestmark = pytest.mark.e2e
@@ -42,9 +42,10 @@ def _tool_requests(srv: ScriptedModelServer, start: int) -> list[str]:
 
 @pytest.mark.parametrize("agent", ["codex", "claude"])
 def test_a_comment_resumes_the_agents_session(
-    agent: str, cli: Cli, repo: Path, tmp_path: Path
+    agent: str, cli: Cli, repo: Path, home: Path, tmp_path: Path
 ) -> None:
     real = need(agent)
+    allow_everything(home)  # the commands are not what this test is about
     argv_log = _recording_shim(agent, real, tmp_path / "shim")
     with ScriptedModelServer([COMMAND]) as srv:
         maker = codex_env if agent == "codex" else claude_env
@@ -74,13 +75,15 @@ def test_a_comment_resumes_the_agents_session(
     # The second run continued the session it had captured...
     calls = argv_log.read_text().splitlines()
     assert len(calls) == 2
-    assert session not in calls[0] and "resume" not in calls[0]
+    # (Word by word: the permission helper's config path holds the test's name, "resumes".)
+    assert session not in calls[0] and not {"resume", "--resume"} & set(calls[0].split())
     if agent == "codex":
         assert (
             calls[1] == f"exec --json --skip-git-repo-check -s workspace-write resume {session} -"
         )
     else:
-        assert calls[1].startswith(f"-p --resume {session} --output-format stream-json")
+        assert f" --resume {session} --output-format stream-json" in calls[1]
+        assert calls[1].startswith("-p --mcp-config ")  # still asking through Orchard
     # ...so the model saw turn 1's conversation, then the comment, without any added context.
     assert turn_two, "the second turn never reached the model"
     assert "appended-1" in turn_two[0] and "Create notes.txt" in turn_two[0]

@@ -11,7 +11,7 @@ import pytest
 from app.client import stop_service
 from tests.conftest import Cli, git
 from tests.e2e.agent_env import claude_env, codex_env
-from tests.e2e.e2ekit import need, task_events
+from tests.e2e.e2ekit import allow_everything, need, task_events
 from tests.e2e.model_server import ScriptedModelServer
 
 pytestmark = pytest.mark.e2e
@@ -38,6 +38,7 @@ def test_agent_edits_land_on_the_task_branch(
     """In the foreground `orchard run` runs the agent; through the service, the service does,
     with the environment of the command that started it, and `orchard run` follows it."""
     need(agent)
+    allow_everything(service_home)  # asking is test_inbox_e2e's
     with ScriptedModelServer(COMMANDS) as srv:
         env = {**_env(agent, srv.base_url, tmp_path), "ORCHARD_SERVICE": "on"}
         if via == "foreground":
@@ -87,6 +88,7 @@ def test_parallel_claude_runs_keep_separate_configs(
     cli: Cli, repo: Path, home: Path, tmp_path: Path
 ) -> None:
     need("claude")
+    allow_everything(home)
     with ScriptedModelServer(COMMANDS) as srv:
         env = _env("claude", srv.base_url, tmp_path)
         cli("project", "add", str(repo), env=env)

@@ -12,6 +12,7 @@ from app.client.operations.calls import client_call as client_call
 from app.client.operations.calls import link_call as link_call
 from app.client.operations.compare import CompareOperations
 from app.client.operations.health import HealthOperations
+from app.client.operations.inbox import InboxOperations
 from app.client.operations.land import LandOperations
 from app.client.operations.logs import LogOperations
 from app.client.operations.projects import ProjectOperations
@@ -27,6 +28,7 @@ class Operations(
     LandOperations,
     CompareOperations,
     HealthOperations,
+    InboxOperations,
     LogOperations,
     ProjectOperations,
     ReviewOperations,

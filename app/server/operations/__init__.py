@@ -3,6 +3,7 @@
 # The feature modules register their operations as they are imported.
 from app.server.operations import compare as compare
 from app.server.operations import health as health
+from app.server.operations import inbox as inbox
 from app.server.operations import land as land
 from app.server.operations import logs as logs
 from app.server.operations import projects as projects

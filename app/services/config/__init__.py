@@ -21,11 +21,13 @@ if TYPE_CHECKING:
     from app.services.config.settings_file import save_more_settings as save_more_settings
     from app.services.config.settings_file import save_secrets as save_secrets
     from app.services.config.settings_file import save_settings as save_settings
+    from app.services.config.tomlfile import dumps as dumps
 else:
     __getattr__ = lazy_exports(
         __name__,
         names={
             "atomicfile": ("write_atomically",),
+            "tomlfile": ("dumps",),
             "secrets": ("KNOWN", "SecretStore", "SecretsError"),
             "settings": (
                 "THEMES",

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from app.services.tasks.supervisor import TaskOutput as TaskOutput
     from app.services.tasks.supervisor import TaskRawOutput as TaskRawOutput
     from app.services.tasks.supervisor import TaskUpdated as TaskUpdated
+    from app.services.tasks.taskrun import Asking as Asking
 else:
     __getattr__ = lazy_exports(
         __name__,
@@ -40,5 +41,6 @@ else:
                 "TaskRawOutput",
                 "TaskUpdated",
             ),
+            "taskrun": ("Asking",),
         },
     )

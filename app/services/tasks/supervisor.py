@@ -39,7 +39,7 @@ from app.services.store import Store
 from app.services.tasks import memory
 from app.services.tasks.executor import Executor
 from app.services.tasks.pacing import Pacer
-from app.services.tasks.taskrun import TaskRun
+from app.services.tasks.taskrun import Asking, TaskRun
 
 FLUSH_SECONDS = 0.25
 CHECKPOINT_SECONDS = 5.0  # how often the database's write-ahead log is folded in, off the loop
@@ -162,6 +162,8 @@ class Supervisor:
         self.held_reason: str | None = None  # why queued tasks wait, for the window to show
         self.parallel_override: int | None = None  # `orchard run --parallel K` via the service
         self._reaped = False  # reconcile() has run
+        # How each run's agent asks a person (the inbox's), given by whoever holds it.
+        self.asking: Callable[[Task], Asking] | None = None
 
     # subscribers
 
@@ -251,6 +253,7 @@ class Supervisor:
             self._stats_pacer,
         )
         run.on_raw = self._on_raw
+        run.asking = self.asking(task) if self.asking is not None else None
         self._runs[task.id] = run
         job = asyncio.create_task(self._execute(run), name=f"task {task.short_id}")
         self._jobs.add(job)
@@ -265,6 +268,8 @@ class Supervisor:
             return self._mark_crashed(run.task, exc)
         finally:
             del self._runs[run.task.id]
+            if run.asking is not None:
+                run.asking.ended()
             self._wake.set()
 
     def _mark_crashed(self, task: Task, exc: Exception) -> Task:
@@ -391,6 +396,8 @@ class Supervisor:
         run = self._runs.get(task_id)
         if run is None:
             return False
+        if run.asking is not None:
+            run.asking.ended()  # its requests are refused at once, before the agent is gone
         await run.stop()
         return True
 

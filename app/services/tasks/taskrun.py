@@ -5,20 +5,26 @@ from __future__ import annotations
 import asyncio
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import orjson
+
+from app.core import claudeasks
 from app.core.events import Event, EventKind, make_event
 from app.core.followup import plan_turn
+from app.core.inbox import Answer, Ask
 from app.core.masking import Masker
 from app.core.naming import commit_message
 from app.core.profiles import AgentProfile, OutputFormat
 from app.core.states import TaskState, transition
 from app.core.task import Project, Task
 from app.core.turnsummary import Summary
+from app.installation import module_argv, module_env
 from app.services.agents import StreamParser, TextParser, isolated_config_env, parser_for
-from app.services.config import Home, SecretStore
+from app.services.config import Home, SecretStore, write_atomically
 from app.services.repo import git
 from app.services.store import HeldOutput, MaskedSinks, Store, TaskLogWriter
 from app.services.tasks import sandbox
@@ -29,6 +35,18 @@ from app.services.tasks.preflight import arg_room
 Emit = Callable[[str, list[Event]], None]
 OnTask = Callable[[Task], None]
 STATS_INTERVAL = 3.0
+MCP_CONFIG = "orchard-mcp.json"  # in the task's state folder, never in its worktree
+MCP_MODULE = "app.services.inbox.mcpserver"
+
+
+@dataclass(frozen=True, slots=True)
+class Asking:
+    """How a run's agent asks a person: handed over by whoever holds the inbox."""
+
+    asker: Callable[[Ask], Awaitable[Answer]]  # what the agent's adapter awaits
+    door: Callable[[], Awaitable[Path]]  # opens the inbox's socket for agents' helpers
+    allowed: Callable[[], tuple[str, ...]]  # the project's allowed patterns, now
+    ended: Callable[[], None]  # the turn ended or stopped: its waiting asks expire
 
 
 class RunFailure(Exception):
@@ -60,6 +78,7 @@ class TaskRun:
         self.on_task = on_task
         self.stats_pacer = stats_pacer  # shared by every run: counts take turns
         self.on_raw: Callable[[str, bytes], None] | None = None
+        self.asking: Asking | None = None  # set by the supervisor where a person can answer
         self.summary = Summary()
         self._unsaved: dict[str, Any] = {}  # progress handed to a save that has not ended
         self.agent: RunningAgent | None = None
@@ -165,6 +184,8 @@ class TaskRun:
             self.turn.session_id,
             arg_room(env),
         )
+        if self.profile.asks == "claude" and self.asking is not None:
+            argv = await self._through_orchard(argv, env)
         if shutil.which(argv[0], path=env.get("PATH")) is None:
             hint = f"; {self.profile.install_hint}" if self.profile.install_hint else ""
             raise RunFailure(
@@ -208,6 +229,18 @@ class TaskRun:
         self.masked.flush()
         self._events(parser.close() + errors.close())
         return code, timed_out
+
+    async def _through_orchard(self, argv: list[str], env: dict[str, str]) -> list[str]:
+        """Have Claude Code ask Orchard's permission tool, its config in the task's state."""
+        assert self.asking is not None
+        door = await self.asking.door()
+        server = module_argv(MCP_MODULE, "--door", str(door), "--task", self.task.id)
+        # Only what a frozen bundle adds: the agent passes its own environment on.
+        own = {k: v for k, v in module_env().items() if k.startswith("PYINSTALLER")}
+        config = self.home.agent_state / self.task.id / MCP_CONFIG
+        document = claudeasks.mcp_config(server, own)
+        await asyncio.to_thread(write_atomically, config, orjson.dumps(document))
+        return claudeasks.permission_argv(argv, str(config), self.asking.allowed())
 
     async def _wait(self, agent: RunningAgent) -> tuple[int, bool]:
         try:

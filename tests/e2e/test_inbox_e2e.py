@@ -1,0 +1,180 @@
+"""Needs you, with the real Claude Code CLI against the scripted model: it asks through Orchard.
+
+A foreground `orchard run` (no service) supervises; `orchard inbox` and `orchard answer`, run
+as other processes, reach it through the inbox's door.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import ROOT, Cli, child_env, git
+from tests.e2e.agent_env import claude_env
+from tests.e2e.e2ekit import need, task_events
+from tests.e2e.model_server import ScriptedModelServer
+
+pytestmark = pytest.mark.e2e
+
+
+def _env(url: str, tmp: Path) -> dict[str, str]:
+    return {**claude_env(url, tmp / "agent"), "ORCHARD_SERVICE": "off"}
+
+
+@pytest.fixture
+def running(home: Path) -> Iterator[list[subprocess.Popen[str]]]:
+    runs: list[subprocess.Popen[str]] = []
+    yield runs
+    for run in runs:
+        if run.poll() is None:
+            run.kill()
+            run.wait()
+
+
+def _start_run(home: Path, env: dict[str, str], runs: list[subprocess.Popen[str]]) -> Any:
+    run = subprocess.Popen(
+        [sys.executable, "-m", "app", "--home", str(home), "run", "--parallel", "5"],
+        env=child_env(env),
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    runs.append(run)
+    return run
+
+
+def _waiting(
+    cli: Cli, env: dict[str, str], count: int, timeout: float = 90
+) -> list[dict[str, Any]]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = cli("inbox", "--json", env=env)
+        if found.code == 0 and found.out.strip():
+            items = json.loads(found.out)
+            if len(items) >= count:
+                return list(items)
+        time.sleep(0.3)
+    raise AssertionError(f"{count} requests never waited in the inbox")
+
+
+def _setup(cli: Cli, repo: Path, env: dict[str, str], prompt: str, n: int = 1) -> list[str]:
+    assert cli("project", "add", str(repo), env=env).code == 0
+    made = cli("task", "new", "repo", prompt, "--agent", "claude", "--attempts", str(n), env=env)
+    assert made.code == 0, made.err
+    return made.out.split()
+
+
+def test_a_command_waits_until_allowed_from_the_cli(
+    cli: Cli, repo: Path, home: Path, tmp_path: Path, running: list[Any]
+) -> None:
+    need("claude")
+    with ScriptedModelServer(["touch x"]) as srv:
+        env = _env(srv.base_url, tmp_path)
+        (task_id,) = _setup(cli, repo, env, "Create x")
+        run = _start_run(home, env, running)
+        (item,) = _waiting(cli, env, 1)
+        assert (item["task"], item["agent"], item["kind"]) == (task_id, "claude", "command")
+        assert item["command"] == "touch x" and item["id"] == f"{task_id}-1"
+        assert item["waiting_seconds"] >= 0 and not item["dangerous"]
+        # The config the agent was given lives in Orchard's state, never in its worktree.
+        assert (home / "agent-state" / task_id / "orchard-mcp.json").is_file()
+        answered = cli("answer", item["id"], "--allow", env=env)
+        assert answered.code == 0 and answered.out.strip() == f"{item['id']}: allowed"
+        assert run.wait(timeout=120) == 0, run.stderr.read()
+    task = cli("task", "show", task_id, "--json", env=env).json()
+    assert task["state"] == "succeeded"
+    assert "x" in git(repo, "ls-tree", "--name-only", task["branch"]).split()
+    assert not (Path(task["worktree"]) / "orchard-mcp.json").exists()
+    again = cli("answer", item["id"], "--allow", env=env)
+    assert again.code == 1 and again.err.count("\n") == 1
+    assert "no longer be answered" in again.err or "no such request" in again.err
+
+
+def test_denied_the_model_sees_the_message(
+    cli: Cli, repo: Path, home: Path, tmp_path: Path, running: list[Any]
+) -> None:
+    need("claude")
+    with ScriptedModelServer(["touch x"]) as srv:
+        env = _env(srv.base_url, tmp_path)
+        (task_id,) = _setup(cli, repo, env, "Create x")
+        run = _start_run(home, env, running)
+        (item,) = _waiting(cli, env, 1)
+        assert cli("answer", item["id"], "--deny", "not in this repo", env=env).code == 0
+        run.wait(timeout=120)
+        seen = json.dumps([r.body for r in srv.requests])
+    assert "not in this repo" in seen
+    task = cli("task", "show", task_id, "--json", env=env).json()
+    assert "x" not in git(repo, "ls-tree", "--name-only", task["branch"]).split()
+
+
+def test_always_allow_in_the_project_and_the_next_task_does_not_ask(
+    cli: Cli, repo: Path, home: Path, tmp_path: Path, running: list[Any]
+) -> None:
+    need("claude")
+    with ScriptedModelServer(["touch x"]) as srv:
+        env = _env(srv.base_url, tmp_path)
+        (first,) = _setup(cli, repo, env, "Create x")
+        run = _start_run(home, env, running)
+        (item,) = _waiting(cli, env, 1)
+        assert cli("answer", item["id"], "--allow-project", env=env).code == 0
+        assert run.wait(timeout=120) == 0
+        assert "touch x" in (home / "inbox.toml").read_text()
+        made = cli("task", "new", "repo", "Create x again", "--agent", "claude", env=env)
+        second = made.out.strip()
+        run = subprocess.run(
+            [sys.executable, "-m", "app", "--home", str(home), "run"],
+            env=child_env(env), cwd=ROOT, capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+        assert run.returncode == 0, run.stderr
+    task = cli("task", "show", second, "--json", env=env).json()
+    assert task["state"] == "succeeded"
+    assert "x" in git(repo, "ls-tree", "--name-only", task["branch"]).split()
+    assert first != second
+
+
+def test_five_tasks_waiting_on_one_command_answered_with_one_match(
+    cli: Cli, repo: Path, home: Path, tmp_path: Path, running: list[Any]
+) -> None:
+    need("claude")
+    with ScriptedModelServer(["bash -lc 'touch made-by-agent'"]) as srv:
+        env = _env(srv.base_url, tmp_path)
+        ids = _setup(cli, repo, env, "Make the file", n=5)
+        run = _start_run(home, env, running)
+        items = _waiting(cli, env, 5, timeout=180)
+        assert sorted(i["task"] for i in items) == sorted(ids)
+        answered = cli("answer", "--match", "touch made-*", "--allow", env=env)
+        assert answered.code == 0 and len(answered.out.splitlines()) == 5
+        assert run.wait(timeout=180) == 0
+    for task_id in ids:
+        task = cli("task", "show", task_id, "--json", env=env).json()
+        names = git(repo, "ls-tree", "--name-only", task["branch"]).split()
+        assert task["state"] == "succeeded" and "made-by-agent" in names
+
+
+def test_dangerous_commands_ask_even_when_the_project_allows_everything(
+    cli: Cli, repo: Path, home: Path, tmp_path: Path, running: list[Any]
+) -> None:
+    need("claude")
+    (home).mkdir(parents=True, exist_ok=True)
+    (home / "inbox.toml").write_text('[projects.repo]\nallow = ["*"]\ndeny = []\n')
+    with ScriptedModelServer(["touch ok", "rm -rf src"]) as srv:
+        env = _env(srv.base_url, tmp_path)
+        (task_id,) = _setup(cli, repo, env, "Tidy")
+        run = _start_run(home, env, running)
+        (item,) = _waiting(cli, env, 1)
+        assert item["command"] == "rm -rf src" and item["dangerous"]
+        assert cli("answer", "--match", "*", "--allow", env=env).code == 1  # never by pattern
+        assert cli("answer", item["id"], "--deny", env=env).code == 0
+        assert run.wait(timeout=120) == 0
+    task = cli("task", "show", task_id, "--json", env=env).json()
+    names = git(repo, "ls-tree", "-r", "--name-only", task["branch"]).split()
+    assert "ok" in names and "src/app.py" in names
+    assert any(e["kind"] == "command" for e in task_events(cli, task_id, env))
