@@ -18,9 +18,10 @@ from app.core.task import Project, Task
 from app.services import process
 from app.services.config import Home, Settings, load_settings
 from app.services.errors import UserError as UserError  # raised here; imported from here too
+from app.services.remote import executor_for
 from app.services.repo import BlobReaders, ScratchPool, git
 from app.services.store import Store, StoreCorrupt, StoreError, move_aside
-from app.services.tasks import Executor, LocalExecutor, Supervisor, SupervisorLock, check_launch
+from app.services.tasks import Executor, Supervisor, SupervisorLock, check_launch
 
 MAX_ATTEMPTS = 10
 RESUME_PROMPT = (
@@ -49,7 +50,8 @@ class Orchard:
             )
             self.store = Store(home.db)
         self.recovered_from, self.store_damage = self._pending_rebuild()
-        self.supervisor = Supervisor(home, self.store, self.settings, executor or LocalExecutor())
+        executor = executor or executor_for(home, self.settings.executor)
+        self.supervisor = Supervisor(home, self.store, self.settings, executor)
         self.lock = SupervisorLock(home)
         self.blobs = BlobReaders()  # file contents for the review and compare, no process each
         self.scratch = ScratchPool(home.root / "scratch")  # checkouts the test gate runs in

@@ -1,0 +1,109 @@
+"""The wrapper an agent runs under on a cluster node: `python -m app.services.remote.reaper`.
+
+    python -m app.services.remote.reaper PIDFILE -- ARGV...
+
+It starts the agent in a session of its own (so stopping it reaches every process the agent
+started, and nothing else), writes the agent's pid to PIDFILE, and exits with the agent's
+code. It dies with its parent (the Ray worker), and a watcher in another session kills the
+agent's group when the wrapper is gone: `ray.kill` of an actor otherwise leaves an agent in
+its own session running. Ray's subreaper option is not used: it breaks exit codes of
+subprocesses in workers.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import os
+import signal
+import subprocess
+import sys
+import time
+
+PR_SET_PDEATHSIG = 1
+WATCH_SECONDS = 0.2
+DRAIN_SECONDS = 2.0  # the agent's leftovers get this long after it exits, then SIGKILL
+
+
+def main(argv: list[str]) -> int:
+    """Run the agent named after `--`; return (or die of) what it ended with."""
+    if len(argv) < 3 or argv[1] != "--":
+        print("usage: reaper PIDFILE -- ARGV...", file=sys.stderr)
+        return 2
+    pidfile, command = argv[0], argv[2:]
+    parent = os.getppid()
+    _die_with_parent()
+    if os.getppid() != parent:  # the parent died before the line above took effect
+        return 137
+    try:
+        agent = subprocess.Popen(command, start_new_session=True)
+    except OSError as exc:
+        print(f"could not start {command[0]}: {exc.strerror or exc}", file=sys.stderr)
+        return 127
+    _write_pid(pidfile, agent.pid)
+    _fork_watcher(os.getpid(), agent.pid)
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(sig, lambda s, _f: _signal_group(agent.pid, s))
+    code = agent.wait()
+    _drain(agent.pid)
+    if code < 0:  # died of a signal: so does the wrapper, and its parent reads the same
+        signal.signal(-code, signal.SIG_DFL)
+        os.kill(os.getpid(), -code)
+    return code
+
+
+def _die_with_parent() -> None:
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+
+
+def _write_pid(path: str, pid: int) -> None:
+    part = f"{path}.part"
+    with open(part, "w") as f:
+        f.write(str(pid))
+    os.replace(part, path)
+
+
+def _fork_watcher(wrapper: int, group: int) -> None:
+    """Start a process, in its own session, that kills `group` once `wrapper` is gone."""
+    if os.fork() != 0:
+        return
+    try:
+        os.setsid()
+        null = os.open(os.devnull, os.O_RDWR)
+        for fd in (0, 1, 2):  # the actor reads the pipes until every holder closes them
+            os.dup2(null, fd)
+        while _group_alive(group):
+            if os.getppid() != wrapper:
+                _signal_group(group, signal.SIGKILL)
+                break
+            time.sleep(WATCH_SECONDS)
+    finally:
+        os._exit(0)
+
+
+def _drain(group: int) -> None:
+    deadline = time.monotonic() + DRAIN_SECONDS
+    while _group_alive(group) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    _signal_group(group, signal.SIGKILL)
+
+
+def _signal_group(group: int, sig: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(group, sig)
+
+
+def _group_alive(group: int) -> bool:
+    try:
+        os.killpg(group, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
