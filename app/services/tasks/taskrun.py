@@ -110,6 +110,7 @@ class TaskRun:
         except WorkspaceLost as exc:
             return self._finish(TaskState.INTERRUPTED, None, str(exc))
         except asyncio.CancelledError:
+            self.masked.flush()  # a part line read goes to the log: reading resumes past it
             self.workspace.detach()  # Orchard quits: a turn on a cluster goes on there
             raise
         finally:

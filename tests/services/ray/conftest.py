@@ -21,6 +21,7 @@ import pytest
 from app.core.task import Task
 from app.services.config import ExecutorSettings, Home, load_settings
 from app.services.orchard import Orchard
+from app.services.remote import namespace_for
 
 ray = pytest.importorskip("ray")  # in the dev group: CI has it
 
@@ -57,6 +58,18 @@ def ray_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RayCluster
     finally:
         ray.shutdown()
         cluster.shutdown()
+
+
+@pytest.fixture
+def ray_home(tmp_path: Path) -> Iterator[Path]:
+    """An Orchard home whose task actors are killed after the test: they hold node resources."""
+    home = tmp_path / "home"
+    yield home
+    namespace = namespace_for(home)
+    for actor in ray.util.list_named_actors(all_namespaces=True):
+        if actor["namespace"] == namespace:
+            with contextlib.suppress(ValueError):
+                ray.kill(ray.get_actor(actor["name"], namespace=namespace), no_restart=True)
 
 
 def ray_orchard(home: Path, ray_cluster: RayCluster, **executor: Any) -> Orchard:

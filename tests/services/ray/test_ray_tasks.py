@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from app.core.states import TaskState
-from tests.conftest import git
+from tests.conftest import Cli, git, process_alive
 from tests.services.ray.conftest import (
     RayCluster,
     agent_pids_in,
@@ -23,11 +23,11 @@ pytestmark = pytest.mark.ray
 
 
 def test_a_shell_task_runs_in_a_checkout_on_the_second_node_and_lands_on_its_branch(
-    ray_cluster: RayCluster, repo: Path, tmp_path: Path
+    ray_cluster: RayCluster, repo: Path, tmp_path: Path, ray_home: Path
 ) -> None:
     flag = tmp_path / "go"
     prompt = f"echo started; while [ ! -e {flag} ]; do sleep 0.05; done; echo hi > made.txt"
-    orchard = ray_orchard(tmp_path / "home", ray_cluster, resources={"second": 1})
+    orchard = ray_orchard(ray_home, ray_cluster, resources={"second": 1})
 
     async def scenario() -> None:
         await orchard.add_project(str(repo))
@@ -50,6 +50,76 @@ def test_a_shell_task_runs_in_a_checkout_on_the_second_node_and_lands_on_its_bra
         assert "made.txt" in git(repo, "show", "--stat", done.branch)
         log = (orchard.home.logs / task.id / "raw.log").read_text()
         assert log.startswith("started\n")
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        orchard.close()
+
+
+def test_stop_kills_the_agents_grandchild_on_its_node(
+    ray_cluster: RayCluster, repo: Path, ray_home: Path
+) -> None:
+    prompt = "sleep 300 & echo $! > child.pid; echo started; wait"
+    orchard = ray_orchard(ray_home, ray_cluster, resources={"second": 1})
+
+    async def scenario() -> None:
+        await orchard.add_project(str(repo))
+        (task,) = await orchard.new_tasks("repo", prompt, agent="shell")
+        running = asyncio.create_task(orchard.supervisor.run())
+        pidfile = node_checkout(ray_cluster, task) / "child.pid"
+        child = int(await wait_for(lambda: pidfile.exists() and pidfile.read_text().strip()))
+        assert process_alive(child)
+        stopped = await orchard.stop_task(task.id)
+        await running
+        assert orchard.task(task.id).state is TaskState.STOPPED, stopped
+        await wait_for(lambda: not process_alive(child), timeout=5)
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        orchard.close()
+
+
+def test_an_unreachable_cluster_fails_the_run_in_one_line_and_leaves_tasks_queued(
+    cli: Cli, repo: Path
+) -> None:
+    cli("project", "add", str(repo))
+    task_id = cli("task", "new", "repo", "echo hi", "--agent", "shell").out.strip()
+    env = {"ORCHARD_SERVICE": "off"}
+    run = cli("run", "--executor", "ray", "--address", "127.0.0.1:1", env=env, timeout=60)
+    assert run.code == 1
+    assert run.err.strip().splitlines() == [
+        "orchard: cannot reach the Ray cluster at 127.0.0.1:1: Connection refused; "
+        "queued tasks wait (check [executor] address in config.toml)"
+    ]
+    assert cli("task", "show", task_id, "--json").json()["state"] == "queued"
+    bad = cli("run", "--address", "127.0.0.1:1", env=env)
+    assert (bad.code, bad.err) == (
+        1,
+        "orchard: --address names a Ray cluster: pass it with --executor ray\n",
+    )
+
+
+def test_ten_tasks_spread_over_both_nodes_by_their_agent_slots(
+    ray_cluster: RayCluster, repo: Path, ray_home: Path
+) -> None:
+    """Each node has five agent slots and each task takes one: five land on each node."""
+    orchard = ray_orchard(ray_home, ray_cluster, resources={"agent_slot": 1})
+
+    async def scenario() -> None:
+        await orchard.add_project(str(repo))
+        tasks = await orchard.new_tasks(
+            "repo", "echo $PWD > where.txt; sleep 1", agent="shell", attempts=10
+        )
+        await orchard.supervisor.run(parallel=10)
+        done = [orchard.task(t.id) for t in tasks]
+        assert [t.state for t in done] == [TaskState.SUCCEEDED] * 10, [t.error for t in done]
+        nodes = sorted(t.node or "" for t in done)
+        assert nodes == sorted([ray_cluster.head] * 5 + [ray_cluster.second] * 5)
+        for t in done:
+            where = (Path(t.worktree) / "where.txt").read_text().strip()
+            assert where == str(node_checkout(ray_cluster, t))
 
     try:
         asyncio.run(scenario())
