@@ -93,7 +93,7 @@ class TaskActor:
             stderr=subprocess.PIPE,
         )
         turn, proc = self.turn, self.proc
-        readers = [self._reader(turn, proc.stdout, i) for i in (0, 1)]
+        readers = [self._reader(turn, pipe, i) for i, pipe in enumerate((proc.stdout, proc.stderr))]
         threading.Thread(target=self._await_end, args=(turn, proc, readers), daemon=True).start()
         if stdin is not None:
             threading.Thread(target=self._feed, args=(proc, stdin), daemon=True).start()

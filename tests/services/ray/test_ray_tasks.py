@@ -26,7 +26,10 @@ def test_a_shell_task_runs_in_a_checkout_on_the_second_node_and_lands_on_its_bra
     ray_cluster: RayCluster, repo: Path, tmp_path: Path, ray_home: Path
 ) -> None:
     flag = tmp_path / "go"
-    prompt = f"echo started; while [ ! -e {flag} ]; do sleep 0.05; done; echo hi > made.txt"
+    prompt = (
+        f"echo started; echo warning >&2; while [ ! -e {flag} ]; do sleep 0.05; done; "
+        "echo hi > made.txt"
+    )
     orchard = ray_orchard(ray_home, ray_cluster, resources={"second": 1})
 
     async def scenario() -> None:
@@ -49,7 +52,9 @@ def test_a_shell_task_runs_in_a_checkout_on_the_second_node_and_lands_on_its_bra
         assert (Path(done.worktree) / "made.txt").read_text() == "hi\n"
         assert "made.txt" in git(repo, "show", "--stat", done.branch)
         log = (orchard.home.logs / task.id / "raw.log").read_text()
-        assert log.startswith("started\n")
+        assert log == "started\n"  # stdout; stderr goes to the log's events
+        events = (orchard.home.logs / task.id / "events.jsonl").read_text()
+        assert '"warning"' in events
 
     try:
         asyncio.run(scenario())
