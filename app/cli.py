@@ -29,7 +29,6 @@ from app.commands import (
     add_homeless_commands,
     add_task_commands,
     add_top_commands,
-    choose_executor,
     follow_service,
     hand_over,
     ops_of,
@@ -272,7 +271,7 @@ async def _dispatch(orchard: Orchard, args: argparse.Namespace) -> int:
     args.ops = _operations(orchard)
     try:
         if args.command == "run":
-            choose_executor(orchard, args.executor, args.address)
+            orchard.use_executor(args.executor, args.address)
             return await cmd_run(orchard, args.parallel)
         key = (args.command, getattr(args, "action", None))
         handler = _HANDLERS.get(key) or _FEATURE_HANDLERS[key]

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.commands.executor import choose_executor
 from app.commands.handler import (
     Handler,
     Handlers,
@@ -30,7 +29,6 @@ __all__ = [
     "add_homeless_commands",
     "add_task_commands",
     "add_top_commands",
-    "choose_executor",
     "follow_service",
     "hand_over",
     "ops_of",

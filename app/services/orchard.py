@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import re
 import time
 import uuid
@@ -264,6 +265,17 @@ class Orchard:
         )
         self.wake()
         return queued
+
+    def use_executor(self, kind: str | None, address: str | None) -> None:
+        """Run this process's tasks on `kind` (at `address`), not where config.toml says."""
+        if kind is None and address is None:
+            return
+        settings = self.settings.executor
+        kind = kind or settings.kind
+        if address is not None and kind != "ray":
+            raise UserError("--address names a Ray cluster: pass it with --executor ray")
+        chosen = dataclasses.replace(settings, kind=kind, address=address or settings.address)
+        self.supervisor.executor = executor_for(self.home, chosen)
 
     def reload_settings(self) -> None:
         """Read config.toml and the secrets again and supervise by them from now on."""

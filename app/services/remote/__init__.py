@@ -1,8 +1,7 @@
-"""Tasks on a cluster: the Ray executor, its actor on each node, and the reaping wrapper.
+"""Tasks on a Ray cluster: the executor, each task's actor on its node, the reaping wrapper."""
 
-Ray is an optional extra (orchard[ray]); nothing here imports it until a Ray executor
-connects, so the desktop app runs without it.
-"""
+# Ray is an optional extra (orchard[ray]): nothing here imports it until a Ray executor
+# connects, so the desktop app runs without it.
 
 from typing import TYPE_CHECKING
 

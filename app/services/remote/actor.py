@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from app.services.remote import checkout
+from app.services.remote.reaper import group_alive, signal_group
 
 READ_CAP = 1024 * 1024  # bytes handed back by one read, per stream
 PID_WAIT_SECONDS = 10.0
@@ -127,11 +128,11 @@ class TaskActor:
         pid = self.agent_pid
         if pid is None or self.code is not None:
             return
-        _signal_group(pid, signal.SIGTERM)
+        signal_group(pid, signal.SIGTERM)
         deadline = time.monotonic() + grace
-        while _group_alive(pid) and time.monotonic() < deadline:
+        while group_alive(pid) and time.monotonic() < deadline:
             time.sleep(0.05)
-        _signal_group(pid, signal.SIGKILL)
+        signal_group(pid, signal.SIGKILL)
 
     def commit(self, message: str) -> str | None:
         """Commit the turn's changes as Orchard does locally."""
@@ -217,20 +218,3 @@ class TaskActor:
                 self._remove()
                 ray.kill(ray.get_runtime_context().current_actor, no_restart=True)
                 return
-
-
-def _signal_group(pgid: int, sig: int) -> None:
-    try:
-        os.killpg(pgid, sig)
-    except (ProcessLookupError, PermissionError):
-        pass
-
-
-def _group_alive(pgid: int) -> bool:
-    try:
-        os.killpg(pgid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True

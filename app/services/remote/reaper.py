@@ -43,7 +43,7 @@ def main(argv: list[str]) -> int:
     _write_pid(pidfile, agent.pid)
     _fork_watcher(os.getpid(), agent.pid)
     for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
-        signal.signal(sig, lambda s, _f: _signal_group(agent.pid, s))
+        signal.signal(sig, lambda s, _f: signal_group(agent.pid, s))
     code = agent.wait()
     _drain(agent.pid)
     if code < 0:  # died of a signal: so does the wrapper, and its parent reads the same
@@ -74,9 +74,9 @@ def _fork_watcher(wrapper: int, group: int) -> None:
         null = os.open(os.devnull, os.O_RDWR)
         for fd in (0, 1, 2):  # the actor reads the pipes until every holder closes them
             os.dup2(null, fd)
-        while _group_alive(group):
+        while group_alive(group):
             if os.getppid() != wrapper:
-                _signal_group(group, signal.SIGKILL)
+                signal_group(group, signal.SIGKILL)
                 break
             time.sleep(WATCH_SECONDS)
     finally:
@@ -85,17 +85,19 @@ def _fork_watcher(wrapper: int, group: int) -> None:
 
 def _drain(group: int) -> None:
     deadline = time.monotonic() + DRAIN_SECONDS
-    while _group_alive(group) and time.monotonic() < deadline:
+    while group_alive(group) and time.monotonic() < deadline:
         time.sleep(0.05)
-    _signal_group(group, signal.SIGKILL)
+    signal_group(group, signal.SIGKILL)
 
 
-def _signal_group(group: int, sig: int) -> None:
+def signal_group(group: int, sig: int) -> None:
+    """Send `sig` to process group `group`, if it is still there."""
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(group, sig)
 
 
-def _group_alive(group: int) -> bool:
+def group_alive(group: int) -> bool:
+    """Say whether any process is left in group `group`."""
     try:
         os.killpg(group, 0)
     except ProcessLookupError:

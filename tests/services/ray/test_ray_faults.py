@@ -86,8 +86,9 @@ def test_a_restarted_orchard_follows_the_turn_again_with_no_gap_and_no_duplicate
         first.supervisor.subscribe(
             lambda m: seen.extend(m.data) if isinstance(m, TaskRawOutput) else None
         )
-        asyncio.create_task(first.supervisor.run())
+        running = asyncio.create_task(first.supervisor.run())
         await wait_for(lambda: b"line 20\n" in seen)
+        assert not running.done()
         return task.id  # asyncio.run cancels the run: Orchard quits with the turn going on
 
     try:
