@@ -99,6 +99,7 @@ class RayWorkspace:
         self.node: str | None = task.node
         self.actor: Any | None = None
         self.agent: RemoteAgent | None = None
+        self._log_start = 0  # raw.log's size when this turn began
 
     @property
     def sidecar(self) -> Path:
@@ -176,7 +177,8 @@ class RayWorkspace:
         self.agent = RemoteAgent(
             self.actor, began["turn"], began["pid"], self.node, on_stdout, on_stderr
         )
-        self._save_offsets()
+        self._log_start = self._raw_size()
+        self._save_offsets(detached=False)
         return self.agent
 
     async def commit(self, message: str) -> str | None:
@@ -224,6 +226,11 @@ class RayWorkspace:
         if where is None or where["turn"] != saved["turn"]:
             return None
         self.actor, self.node = actor, where["node"]
+        self._log_start = saved["log_start"]
+        if not saved["detached"]:
+            # Orchard died without saying how far it read: as far as its log got on disk.
+            # (A secret masked in this turn's output would shift this by its length.)
+            saved["out"] = max(0, self._raw_size() - self._log_start)
         self.agent = RemoteAgent(
             actor,
             saved["turn"],
@@ -237,13 +244,26 @@ class RayWorkspace:
 
     def detach(self) -> None:
         """Let go of the turn (Orchard quits): say how far its output was read."""
-        self._save_offsets()
+        self._save_offsets(detached=True)
 
-    def _save_offsets(self) -> None:
+    def _raw_size(self) -> int:
+        try:
+            return (self.sidecar.parent / "raw.log").stat().st_size
+        except OSError:
+            return 0
+
+    def _save_offsets(self, detached: bool) -> None:
         if self.agent is None:
             return
         out, err = self.agent.offsets
-        data = {"turn": self.agent.turn, "pid": self.agent.pid, "out": out, "err": err}
+        data = {
+            "turn": self.agent.turn,
+            "pid": self.agent.pid,
+            "out": out,
+            "err": err,
+            "log_start": self._log_start,
+            "detached": detached,
+        }
         with contextlib.suppress(OSError):
             self.sidecar.parent.mkdir(parents=True, exist_ok=True)
             part = self.sidecar.with_suffix(".part")

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -11,7 +14,7 @@ import pytest
 from app.core.messages import TaskRawOutput
 from app.core.states import TaskState
 from app.services.remote import RayExecutor
-from tests.conftest import git, process_alive
+from tests.conftest import ROOT, child_env, cli_for, git, process_alive
 from tests.services.ray.conftest import (
     RayCluster,
     agent_pids_in,
@@ -111,5 +114,58 @@ def test_a_restarted_orchard_follows_the_turn_again_with_no_gap_and_no_duplicate
         assert done.state is TaskState.SUCCEEDED, done.error
         log = (second.home.logs / task_id / "raw.log").read_text()
         assert log.splitlines() == [f"line {i}" for i in range(1, 81)]
+    finally:
+        second.close()
+
+
+def test_an_orchard_killed_mid_turn_is_followed_again_from_where_its_log_ends(
+    ray_cluster: RayCluster, repo: Path, ray_home: Path, tmp_path: Path
+) -> None:
+    """`orchard run` SIGKILLed while its task runs on the cluster: the next Orchard reattaches."""
+    flag = tmp_path / "go"
+    prompt = (
+        "for i in $(seq 1 40); do echo line $i; sleep 0.02; done; "
+        f"while [ ! -e {flag} ]; do sleep 0.05; done; "
+        "for i in $(seq 41 80); do echo line $i; done"
+    )
+    ray_home.mkdir(parents=True)
+    (ray_home / "config.toml").write_text(
+        f'[executor]\nkind = "ray"\naddress = "{ray_cluster.address}"\ncpus = 0\n'
+        f'node_dir = "{ray_cluster.node_dir}"\n[executor.resources]\nsecond = 1\n'
+    )
+    cli = cli_for(ray_home)
+    assert cli("project", "add", str(repo)).code == 0
+    task_id = cli("task", "new", "repo", prompt, "--agent", "shell").out.strip()
+    raw = ray_home / "logs" / task_id / "raw.log"
+    run = subprocess.Popen(
+        [sys.executable, "-m", "app", "--home", str(ray_home), "run"],
+        cwd=ROOT,
+        env=child_env({"ORCHARD_SERVICE": "off"}),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not (raw.exists() and b"line 20\n" in raw.read_bytes()):
+            assert time.monotonic() < deadline and run.poll() is None, "the task never ran"
+            time.sleep(0.05)
+    finally:
+        run.kill()
+        run.wait()
+    second = ray_orchard(ray_home, ray_cluster, resources={"second": 1})
+
+    async def after_restart() -> None:
+        second.lock.acquire()
+        assert second.supervisor.reconcile() == []
+        running = asyncio.create_task(second.supervisor.run())
+        await asyncio.sleep(0.5)
+        flag.touch()
+        await running
+
+    try:
+        asyncio.run(after_restart())
+        done = second.task(task_id)
+        assert done.state is TaskState.SUCCEEDED, done.error
+        assert raw.read_text().splitlines() == [f"line {i}" for i in range(1, 81)]
     finally:
         second.close()
