@@ -82,6 +82,18 @@ def _rss_kb(pid: int) -> int:
     return 0
 
 
+def _children(pid: int) -> list[int]:
+    """Return the children of `pid`, started by any of its threads."""
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found += [int(c) for c in (task / "children").read_text().split()]
+    return found
+
+
+def _cmdline(pid: int) -> bytes:
+    return Path(f"/proc/{pid}/cmdline").read_bytes()
+
+
 def _p(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
@@ -140,16 +152,15 @@ async def memory_per_task(orchard: Any, repo: Path, flag: Path) -> tuple[float, 
         await asyncio.sleep(0.05)
     await asyncio.sleep(1.0)
     worker = where["pid"]
-    children = [int(p) for p in Path(f"/proc/{worker}/task/{worker}/children").read_text().split()]
-    reaper = sum(_rss_kb(p) for p in children)
-    agent = sum(
-        _rss_kb(int(c))
-        for p in children
-        for c in Path(f"/proc/{p}/task/{p}/children").read_text().split()
-    )
+    wrappers = _children(worker)
+    kids = [c for p in wrappers for c in _children(p)]
+    watchers = [c for c in kids if b"app.services.remote.reaper" in _cmdline(c)]
+    agents = [c for c in kids if c not in watchers]
+    overhead = sum(_rss_kb(p) for p in [worker, *wrappers, *watchers])
+    agent = sum(_rss_kb(p) for p in agents)
     flag.touch()
     await running
-    return (_rss_kb(worker) + reaper) / 1024, agent / 1024
+    return overhead / 1024, agent / 1024
 
 
 async def main(args: argparse.Namespace) -> None:
@@ -181,7 +192,11 @@ async def main(args: argparse.Namespace) -> None:
                 load_settings(home),
                 min_free_memory_mb=0,
                 executor=ExecutorSettings(
-                    kind=kind, address=cluster.address, cpus=0.0, node_dir=str(tmp / "nodes")
+                    kind=kind,
+                    address=cluster.address,
+                    cpus=0.0,
+                    node_dir=str(tmp / "nodes"),
+                    idle_exit_seconds=2,  # each run's actors end before the next one's start
                 ),
             )
             executor = None if kind == "ray" else LocalExecutor()
@@ -200,6 +215,7 @@ async def main(args: argparse.Namespace) -> None:
                 ):
                     got = await batch(orchard, repo, stamp, tasks, lines, rate)
                     res[kind].setdefault(name, []).append(got)
+                    await asyncio.sleep(3 if kind == "ray" else 0)
 
         def med(kind: str, name: str, key: str) -> float:
             values = []
@@ -267,7 +283,7 @@ async def main(args: argparse.Namespace) -> None:
         overhead, agent = await memory_per_task(orchard, repo, tmp / "go")
         print("Memory one task costs beyond its agent:")
         print(
-            f"  ray: actor worker + reaper on the node {overhead:8.1f} MB "
+            f"  ray: actor worker + reaper + watcher on the node {overhead:8.1f} MB "
             f"(the agent itself {agent:.1f} MB)"
         )
         print("  local: nothing but the agent's own processes (0 MB)")

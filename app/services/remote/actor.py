@@ -9,6 +9,7 @@ A threaded actor (max_concurrency): a read waits while a stop or another read is
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -16,7 +17,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ from app.services.remote.reaper import group_alive, signal_group
 
 READ_CAP = 1024 * 1024  # bytes handed back by one read, per stream
 PID_WAIT_SECONDS = 10.0
+LINGER_SECONDS = 0.025
 
 
 class TaskActor:
@@ -46,12 +48,14 @@ class TaskActor:
         self.proc: subprocess.Popen[bytes] | None = None
         self.agent_pid: int | None = None
         self.cond = threading.Condition()
-        self.used = time.monotonic()
+        self.used = time.monotonic()  # when a call last began or ended
+        self.busy = 0  # calls under way: the actor is not idle while one is
         self.idle_exit_seconds = idle_exit_seconds
         threading.Thread(target=self._expire_when_idle, daemon=True).start()
 
     def where(self) -> dict[str, Any]:
         """Say where this actor runs: node id, host, its worker's pid, its checkout."""
+        self.used = time.monotonic()
         return {
             "node": self.node,
             "host": socket.gethostname(),
@@ -65,12 +69,12 @@ class TaskActor:
         self, bundle: bytes, repo_key: str, ref: str, commit: str, branch: str, local: str
     ) -> dict[str, Any]:
         """Check `commit` out from `bundle`; `local` is Orchard's path for the same worktree."""
-        self.used = time.monotonic()
         began = time.monotonic()
         self.repo_key, self.local_worktree = repo_key, local
-        self.worktree = checkout.make_checkout(
-            self.root, repo_key, bundle, ref, commit, branch, self.task_id
-        )
+        with self._busy():
+            self.worktree = checkout.make_checkout(
+                self.root, repo_key, bundle, ref, commit, branch, self.task_id
+            )
         return {**self.where(), "seconds": time.monotonic() - began}
 
     def start(
@@ -118,6 +122,13 @@ class TaskActor:
                 self.cond.wait(left)
             if turn != self.turn:
                 return b"", b"", -1
+            # Output that has begun to come gathers a moment more: one round trip per
+            # line cost the supervising process 3x a local line's CPU at 100 lines/s.
+            end = min(deadline, time.monotonic() + LINGER_SECONDS)
+            while (
+                self.code is None and self._past(out, err) and (left := end - time.monotonic()) > 0
+            ):
+                self.cond.wait(left)
             stdout, stderr = self.streams
             a, b = bytes(stdout[out : out + READ_CAP]), bytes(stderr[err : err + READ_CAP])
             whole = out + len(a) == len(stdout) and err + len(b) == len(stderr)
@@ -137,12 +148,14 @@ class TaskActor:
     def commit(self, message: str) -> str | None:
         """Commit the turn's changes as Orchard does locally."""
         assert self.worktree is not None
-        return checkout.commit(self.worktree, message)
+        with self._busy():
+            return checkout.commit(self.worktree, message)
 
     def result(self, base: str) -> bytes | None:
         """Return the branch past `base` as a git bundle; None if nothing was committed."""
         assert self.worktree is not None
-        return checkout.result_bundle(self.worktree, base)
+        with self._busy():
+            return checkout.result_bundle(self.worktree, base)
 
     def close(self) -> None:
         """Remove the checkout and end this actor."""
@@ -152,6 +165,16 @@ class TaskActor:
         ray.actor.exit_actor()
 
     # inside
+
+    @contextlib.contextmanager
+    def _busy(self) -> Iterator[None]:
+        self.busy += 1
+        self.used = time.monotonic()
+        try:
+            yield
+        finally:
+            self.busy -= 1
+            self.used = time.monotonic()
 
     def _past(self, out: int, err: int) -> bool:
         return len(self.streams[0]) > out or len(self.streams[1]) > err
@@ -184,6 +207,7 @@ class TaskActor:
         with self.cond:
             if turn == self.turn:
                 self.code = code
+            self.used = time.monotonic()  # idle from the turn's end on
             self.cond.notify_all()
 
     def _feed(self, proc: subprocess.Popen[bytes], data: bytes) -> None:
@@ -213,7 +237,7 @@ class TaskActor:
 
         while True:
             time.sleep(min(60.0, self.idle_exit_seconds / 4 or 1.0))
-            running = self.proc is not None and self.code is None
+            running = self.busy or (self.proc is not None and self.code is None)
             if not running and time.monotonic() - self.used > self.idle_exit_seconds:
                 self._remove()
                 ray.kill(ray.get_runtime_context().current_actor, no_restart=True)

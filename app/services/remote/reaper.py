@@ -4,23 +4,22 @@
 
 It starts the agent in a session of its own (so stopping it reaches every process the agent
 started, and nothing else), writes the agent's pid to PIDFILE, and exits with the agent's
-code. It dies with its parent (the Ray worker), and a watcher in another session kills the
-agent's group when the wrapper is gone: `ray.kill` of an actor otherwise leaves an agent in
-its own session running. Ray's subreaper option is not used: it breaks exit codes of
-subprocesses in workers.
+code. A watcher in another session kills the agent's group once the wrapper or the Ray worker
+that started it is gone: `ray.kill` of an actor, or a lost node, otherwise leaves an agent in
+its own session running. (Not PR_SET_PDEATHSIG: it fires when the parent *thread* ends, and
+the actor's threads are Ray's. Nor Ray's subreaper option: it breaks exit codes of
+subprocesses in workers.)
 """
 
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import os
 import signal
 import subprocess
 import sys
 import time
 
-PR_SET_PDEATHSIG = 1
 WATCH_SECONDS = 0.2
 DRAIN_SECONDS = 2.0  # the agent's leftovers get this long after it exits, then SIGKILL
 
@@ -31,17 +30,14 @@ def main(argv: list[str]) -> int:
         print("usage: reaper PIDFILE -- ARGV...", file=sys.stderr)
         return 2
     pidfile, command = argv[0], argv[2:]
-    parent = os.getppid()
-    _die_with_parent()
-    if os.getppid() != parent:  # the parent died before the line above took effect
-        return 137
+    worker = os.getppid()
     try:
         agent = subprocess.Popen(command, start_new_session=True)
     except OSError as exc:
         print(f"could not start {command[0]}: {exc.strerror or exc}", file=sys.stderr)
         return 127
     _write_pid(pidfile, agent.pid)
-    _fork_watcher(os.getpid(), agent.pid)
+    _fork_watcher(worker, os.getpid(), agent.pid)
     for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(sig, lambda s, _f: signal_group(agent.pid, s))
     code = agent.wait()
@@ -52,12 +48,6 @@ def main(argv: list[str]) -> int:
     return code
 
 
-def _die_with_parent() -> None:
-    with contextlib.suppress(OSError, AttributeError):
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-
-
 def _write_pid(path: str, pid: int) -> None:
     part = f"{path}.part"
     with open(part, "w") as f:
@@ -65,8 +55,12 @@ def _write_pid(path: str, pid: int) -> None:
     os.replace(part, path)
 
 
-def _fork_watcher(wrapper: int, group: int) -> None:
-    """Start a process, in its own session, that kills `group` once `wrapper` is gone."""
+def _fork_watcher(worker: int, wrapper: int, group: int) -> None:
+    """Start a process, in its own session, that kills `group` once `wrapper` is gone.
+
+    The wrapper counts as gone when it died (the watcher is handed to another parent) or
+    when its own parent, the worker, did (the wrapper is handed to another parent).
+    """
     if os.fork() != 0:
         return
     try:
@@ -75,12 +69,21 @@ def _fork_watcher(wrapper: int, group: int) -> None:
         for fd in (0, 1, 2):  # the actor reads the pipes until every holder closes them
             os.dup2(null, fd)
         while group_alive(group):
-            if os.getppid() != wrapper:
+            if os.getppid() != wrapper or _parent_of(wrapper) != worker:
                 signal_group(group, signal.SIGKILL)
                 break
             time.sleep(WATCH_SECONDS)
     finally:
         os._exit(0)
+
+
+def _parent_of(pid: int) -> int | None:
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            stat = f.read()
+    except OSError:
+        return None
+    return int(stat[stat.rfind(b")") + 2 :].split()[1])
 
 
 def _drain(group: int) -> None:

@@ -130,3 +130,56 @@ def test_ten_tasks_spread_over_both_nodes_by_their_agent_slots(
         asyncio.run(scenario())
     finally:
         orchard.close()
+
+
+def test_an_idle_actor_ends_with_its_checkout_and_a_follow_up_starts_from_the_fetched_result(
+    ray_cluster: RayCluster, repo: Path, ray_home: Path
+) -> None:
+    orchard = ray_orchard(ray_home, ray_cluster, resources={"second": 1}, idle_exit_seconds=1)
+    executor = orchard.supervisor.executor
+
+    async def scenario() -> None:
+        await orchard.add_project(str(repo))
+        (task,) = await orchard.new_tasks("repo", "echo one >> turns.txt", agent="shell")
+        await orchard.supervisor.run()
+        assert orchard.task(task.id).state is TaskState.SUCCEEDED
+        checkout = node_checkout(ray_cluster, task)
+        await wait_for(lambda: executor.find(task.id) is None and not checkout.exists(), 20)
+        orchard.requeue(orchard.task(task.id), "followed up", next_prompt="echo two >> turns.txt")
+        await orchard.supervisor.run()
+        done = orchard.task(task.id)
+        assert done.state is TaskState.SUCCEEDED, done.error
+        assert (Path(done.worktree) / "turns.txt").read_text() == "one\ntwo\n"
+        events = (orchard.home.logs / task.id / "events.jsonl").read_text()
+        assert "or its actor ended" in events
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        orchard.close()
+
+
+def test_a_killed_actor_leaves_no_agent_behind_and_its_task_is_interrupted(
+    ray_cluster: RayCluster, repo: Path, ray_home: Path
+) -> None:
+    """The agent has a session of its own: the reaper's watcher, not Ray, ends it."""
+    prompt = "sleep 300 & echo $! > child.pid; echo started; wait"
+    orchard = ray_orchard(ray_home, ray_cluster, resources={"second": 1})
+
+    async def scenario() -> None:
+        await orchard.add_project(str(repo))
+        (task,) = await orchard.new_tasks("repo", prompt, agent="shell")
+        running = asyncio.create_task(orchard.supervisor.run())
+        checkout = node_checkout(ray_cluster, task)
+        pidfile = checkout / "child.pid"
+        child = int(await wait_for(lambda: pidfile.exists() and pidfile.read_text().strip()))
+        agents = [*agent_pids_in(checkout), child]
+        ray.kill(orchard.supervisor.executor.find(task.id), no_restart=True)
+        await asyncio.wait_for(running, 60)
+        assert orchard.task(task.id).state is TaskState.INTERRUPTED
+        await wait_for(lambda: not any(process_alive(p) for p in agents), timeout=5)
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        orchard.close()
