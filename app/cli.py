@@ -51,7 +51,7 @@ from app.services.orchard import Orchard, UserError
 from app.services.recovery import StartUp, start_up
 from app.services.repo import git
 from app.services.store import follow_bytes
-from app.services.tasks import AlreadySupervised
+from app.services.tasks import AlreadySupervised, ExecutorUnavailable
 
 EXIT_FAILED = 1
 EXIT_USAGE = 2
@@ -61,7 +61,15 @@ EXIT_INTERRUPTED = 130
 _FEATURE_HANDLERS: Handlers = {}
 _HOMELESS_HANDLERS: HomelessHandlers = {}  # commands that open no Orchard home
 # Errors whose message is all the user needs: one line, no traceback.
-_EXPECTED = (UserError, ConfigError, git.GitError, AlreadySupervised, TriageError, ServiceError)
+_EXPECTED = (
+    UserError,
+    ConfigError,
+    git.GitError,
+    AlreadySupervised,
+    TriageError,
+    ServiceError,
+    ExecutorUnavailable,
+)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -105,6 +113,10 @@ def build_parser() -> argparse.ArgumentParser:
     _task_commands(sub.add_parser("task", help="queue, inspect and stop tasks"))
     run = sub.add_parser("run", help="run queued tasks until none are left")
     run.add_argument("--parallel", type=int, metavar="K", help="at most K tasks at once")
+    run.add_argument(
+        "--executor", choices=("local", "ray"), help="where agents run, for this run only"
+    )
+    run.add_argument("--address", help="the Ray cluster: auto, HOST:PORT or ray://HOST:10001")
     _FEATURE_HANDLERS.update(add_top_commands(sub))
     _HOMELESS_HANDLERS.update(add_homeless_commands(sub))
     return p
@@ -259,6 +271,7 @@ async def _dispatch(orchard: Orchard, args: argparse.Namespace) -> int:
     args.ops = _operations(orchard)
     try:
         if args.command == "run":
+            orchard.use_executor(args.executor, args.address)
             return await cmd_run(orchard, args.parallel)
         key = (args.command, getattr(args, "action", None))
         handler = _HANDLERS.get(key) or _FEATURE_HANDLERS[key]

@@ -43,6 +43,7 @@ class Task:
     landed_commit: str | None = None
     pr_url: str | None = None
     archived_state: str | None = None  # the state a discarded task was archived in
+    node: str | None = None  # the cluster node its last turn ran on; None: this machine
 
     @property
     def short_id(self) -> str:

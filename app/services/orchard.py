@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import re
 import time
 import uuid
@@ -19,16 +20,10 @@ from app.services import process
 from app.services.config import Home, Settings, load_settings
 from app.services.errors import UserError as UserError  # raised here; imported from here too
 from app.services.inbox import Asker, Door, Inbox, Rules
+from app.services.remote import executor_for
 from app.services.repo import BlobReaders, ScratchPool, git
 from app.services.store import Store, StoreCorrupt, StoreError, move_aside
-from app.services.tasks import (
-    Asking,
-    Executor,
-    LocalExecutor,
-    Supervisor,
-    SupervisorLock,
-    check_launch,
-)
+from app.services.tasks import Asking, Executor, Supervisor, SupervisorLock, check_launch
 
 MAX_ATTEMPTS = 10
 RESUME_PROMPT = (
@@ -57,7 +52,8 @@ class Orchard:
             )
             self.store = Store(home.db)
         self.recovered_from, self.store_damage = self._pending_rebuild()
-        self.supervisor = Supervisor(home, self.store, self.settings, executor or LocalExecutor())
+        executor = executor or executor_for(home, self.settings.executor)
+        self.supervisor = Supervisor(home, self.store, self.settings, executor)
         self.lock = SupervisorLock(home)
         self.blobs = BlobReaders()  # file contents for the review and compare, no process each
         self.scratch = ScratchPool(home.root / "scratch")  # checkouts the test gate runs in
@@ -303,6 +299,17 @@ class Orchard:
         )
         self.wake()
         return queued
+
+    def use_executor(self, kind: str | None, address: str | None) -> None:
+        """Run this process's tasks on `kind` (at `address`), not where config.toml says."""
+        if kind is None and address is None:
+            return
+        settings = self.settings.executor
+        kind = kind or settings.kind
+        if address is not None and kind != "ray":
+            raise UserError("--address names a Ray cluster: pass it with --executor ray")
+        chosen = dataclasses.replace(settings, kind=kind, address=address or settings.address)
+        self.supervisor.executor = executor_for(self.home, chosen)
 
     def reload_settings(self) -> None:
         """Read config.toml and the secrets again and supervise by them from now on."""

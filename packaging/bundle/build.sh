@@ -14,12 +14,14 @@ rm -rf "$OUT"
 mkdir -p "$OUT"
 started=$(date +%s)
 
-# Orchard's own modules load lazily (app/exports.py): collect every one of them.
+# Orchard's own modules load lazily (app/exports.py): collect every one of them. Ray (the
+# orchard[ray] extra, in the dev group) stays out: the desktop app does not need it.
 "${UV:-uv}" run --frozen --with "$PYINSTALLER" pyinstaller --noconfirm --clean --log-level WARN \
   --onedir --name orchard \
   --distpath "$OUT/dist" --workpath "$OUT/work" --specpath "$OUT" \
   --collect-submodules app \
   --hidden-import py_compile \
+  --exclude-module ray \
   --add-data "$ROOT/resources:app/resources" \
   --add-data "$ROOT/packaging/linux:app/packaging/linux" \
   packaging/bundle/entry.py

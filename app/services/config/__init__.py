@@ -11,10 +11,12 @@ if TYPE_CHECKING:
     from app.services.config.secrets import SecretStore as SecretStore
     from app.services.config.settings import THEMES as THEMES
     from app.services.config.settings import ConfigError as ConfigError
+    from app.services.config.settings import ExecutorSettings as ExecutorSettings
     from app.services.config.settings import Home as Home
     from app.services.config.settings import LlmSettings as LlmSettings
     from app.services.config.settings import Settings as Settings
     from app.services.config.settings import default_profiles as default_profiles
+    from app.services.config.settings import executor_from as executor_from
     from app.services.config.settings import load_settings as load_settings
     from app.services.config.settings_file import check_agent as check_agent
     from app.services.config.settings_file import locate_agent as locate_agent
@@ -32,10 +34,12 @@ else:
             "settings": (
                 "THEMES",
                 "ConfigError",
+                "ExecutorSettings",
                 "Home",
                 "LlmSettings",
                 "Settings",
                 "default_profiles",
+                "executor_from",
                 "load_settings",
             ),
             "settings_file": (

@@ -141,6 +141,22 @@ class LlmSettings:
         return bool(self.base_url and self.model)
 
 
+EXECUTOR_KINDS = ("local", "ray")
+
+
+@dataclass(frozen=True, slots=True)
+class ExecutorSettings:
+    """[executor]: where agents run: this machine, or a Ray cluster, and what each task takes."""
+
+    kind: str = "local"  # "local" or "ray"
+    address: str = "auto"  # "auto", "HOST:PORT" (what `ray start --head` prints), "ray://H:10001"
+    cpus: float = 1.0  # a task's share of a node, as Ray schedules it
+    memory_mb: int = 0  # 0: Ray does not count memory
+    resources: dict[str, float] = field(default_factory=dict)  # custom: {"agent_slot" = 1}
+    node_dir: str = "/tmp/orchard-ray"  # on each node: cached clones and task checkouts
+    idle_exit_seconds: int = 1800  # a task's actor ends after this long with no turn
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     parallel: int = DEFAULT_PARALLEL
@@ -157,6 +173,7 @@ class Settings:
     idle_exit_seconds: int = DEFAULT_IDLE_EXIT_SECONDS
     theme: str = "system"  # [settings] theme: "system", "light" or "dark", for the windows
     notices: tuple[str, ...] = ()  # one line each, for the user: e.g. a token moved out
+    executor: ExecutorSettings = field(default_factory=ExecutorSettings)
 
 
 def load_settings(home: Home) -> Settings:
@@ -259,6 +276,41 @@ def _settings_from(data: dict[str, Any], path: Path) -> Settings:
         min_free_memory_mb=min_free,
         idle_exit_seconds=idle,
         theme=theme,
+        executor=executor_from(_table_of(data, "executor", path), str(path)),
+    )
+
+
+def executor_from(table: dict[str, Any], where: str) -> ExecutorSettings:
+    """Read [executor]; `where` names the file in errors."""
+    kind, address = table.get("kind", "local"), table.get("address", "auto")
+    if kind not in EXECUTOR_KINDS:
+        raise ConfigError(f"{where}: executor.kind must be one of {', '.join(EXECUTOR_KINDS)}")
+    numbers = {k: table.get(k, d) for k, d in (("cpus", 1.0), ("memory_mb", 0))}
+    numbers["idle_exit_seconds"] = table.get("idle_exit_seconds", 1800)
+    resources = table.get("resources", {})
+    if (
+        not isinstance(address, str)
+        or not isinstance(table.get("node_dir", ""), str)
+        or any(
+            isinstance(v, bool) or not isinstance(v, int | float) or v < 0
+            for v in [
+                *numbers.values(),
+                *(resources.values() if isinstance(resources, dict) else [-1]),
+            ]
+        )
+    ):
+        raise ConfigError(
+            f"{where}: executor.address and node_dir are strings; cpus, memory_mb, "
+            "idle_exit_seconds and [executor.resources] values are numbers >= 0"
+        )
+    return ExecutorSettings(
+        kind,
+        address,
+        float(numbers["cpus"]),
+        int(numbers["memory_mb"]),
+        {str(k): float(v) for k, v in resources.items()},
+        table.get("node_dir", "/tmp/orchard-ray"),
+        int(numbers["idle_exit_seconds"]),
     )
 
 

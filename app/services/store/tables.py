@@ -55,6 +55,7 @@ class TaskRow(SQLModel, table=True):
     landed_commit: str | None = None
     pr_url: str | None = None
     archived_state: str | None = None
+    node: str | None = None
 
 
 class CommentRow(SQLModel, table=True):

@@ -6,7 +6,14 @@ from app.exports import lazy_exports
 
 if TYPE_CHECKING:
     from app.services.tasks.executor import Executor as Executor
+    from app.services.tasks.executor import ExecutorUnavailable as ExecutorUnavailable
+    from app.services.tasks.executor import LaunchSpec as LaunchSpec
     from app.services.tasks.executor import LocalExecutor as LocalExecutor
+    from app.services.tasks.executor import Note as Note
+    from app.services.tasks.executor import RunningAgent as RunningAgent
+    from app.services.tasks.executor import Workspace as Workspace
+    from app.services.tasks.executor import WorkspaceFailure as WorkspaceFailure
+    from app.services.tasks.executor import WorkspaceLost as WorkspaceLost
     from app.services.tasks.memory import group_rss as group_rss
     from app.services.tasks.preflight import AgentMissing as AgentMissing
     from app.services.tasks.preflight import PromptTooLong as PromptTooLong
@@ -26,7 +33,17 @@ else:
     __getattr__ = lazy_exports(
         __name__,
         names={
-            "executor": ("Executor", "LocalExecutor"),
+            "executor": (
+                "Executor",
+                "ExecutorUnavailable",
+                "LaunchSpec",
+                "LocalExecutor",
+                "Note",
+                "RunningAgent",
+                "Workspace",
+                "WorkspaceFailure",
+                "WorkspaceLost",
+            ),
             "memory": ("group_rss",),
             "preflight": ("AgentMissing", "PromptTooLong", "check_launch"),
             "supervisor": (

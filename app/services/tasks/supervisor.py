@@ -37,7 +37,7 @@ from app.services.config import Home, Settings
 from app.services.pump import pump
 from app.services.store import Store
 from app.services.tasks import memory
-from app.services.tasks.executor import Executor
+from app.services.tasks.executor import Executor, ExecutorUnavailable
 from app.services.tasks.pacing import Pacer
 from app.services.tasks.taskrun import Asking, TaskRun
 
@@ -164,6 +164,7 @@ class Supervisor:
         self._reaped = False  # reconcile() has run
         # How each run's agent asks a person (the inbox's), given by whoever holds it.
         self.asking: Callable[[Task], Asking] | None = None
+        self._reattach: list[Task] = []  # turns left running on a cluster, to follow again
 
     # subscribers
 
@@ -188,6 +189,9 @@ class Supervisor:
         self._saver = ThreadPoolExecutor(1, thread_name_prefix="orchard-save")
         flusher = asyncio.create_task(self._flush_loop())
         try:
+            await self._connect(until_idle)
+            while self._reattach:
+                self._start(self._reattach.pop(), reattach=True)
             while True:
                 if not self._stopping:  # settings may change while we run
                     self._fill(max(1, parallel or self.parallel_override or self.settings.parallel))
@@ -210,13 +214,29 @@ class Supervisor:
             self._saver.shutdown()
             self._saver = None
 
+    async def _connect(self, until_idle: bool) -> None:
+        """Reach the executor's cluster; queued tasks wait (and a one-off run ends) if not."""
+        while True:
+            try:
+                await self.executor.connect()
+            except ExecutorUnavailable as exc:
+                if until_idle:
+                    raise
+                self._hold(str(exc))
+                await asyncio.sleep(POLL_SECONDS * 30)
+            else:
+                self._hold(None)
+                return
+
     def _fill(self, limit: int) -> None:
         free = limit - len(self._runs)
         if free <= 0:
             return
         # A task started a moment ago may still read as queued: skip it.
         queued = [t for t in self.store.tasks(states=[TaskState.QUEUED]) if t.id not in self._runs]
-        if self._hold(memory.hold_reason(self.settings.min_free_memory_mb) if queued else None):
+        # Agents on a cluster take no memory here: Ray places them where it is free.
+        here = queued and self.executor.kind == "local"
+        if self._hold(memory.hold_reason(self.settings.min_free_memory_mb) if here else None):
             return
         for task in queued[:free]:
             self._start(task)
@@ -228,7 +248,7 @@ class Supervisor:
             self._publish(QueueHeld(reason))
         return reason is not None
 
-    def _start(self, task: Task) -> None:
+    def _start(self, task: Task, reattach: bool = False) -> None:
         profile = self.settings.profiles.get(task.agent)
         if profile is None:
             self._on_task(
@@ -255,13 +275,13 @@ class Supervisor:
         run.on_raw = self._on_raw
         run.asking = self.asking(task) if self.asking is not None else None
         self._runs[task.id] = run
-        job = asyncio.create_task(self._execute(run), name=f"task {task.short_id}")
+        job = asyncio.create_task(self._execute(run, reattach), name=f"task {task.short_id}")
         self._jobs.add(job)
         job.add_done_callback(self._jobs.discard)
 
-    async def _execute(self, run: TaskRun) -> Task:
+    async def _execute(self, run: TaskRun, reattach: bool) -> Task:
         try:
-            return await run.execute()
+            return await run.execute(reattach)
         except Exception as exc:  # a bug or a broken disk must not vanish silently
             self.errors.append(f"task {run.task.short_id}: {exc}")
             log.exception("task %s crashed", run.task.id)
@@ -426,7 +446,10 @@ class Supervisor:
         if self._reaped:
             return []
         self._reaped = True
-        left = [t for t in self.store.tasks(states=LIVE_STATES) if t.id not in self._runs]
+        live = [t for t in self.store.tasks(states=LIVE_STATES) if t.id not in self._runs]
+        # A turn on a cluster outlives the Orchard that started it: run() follows it again.
+        self._reattach = [t for t in live if self.executor.reattachable(t)]
+        left = [t for t in live if t not in self._reattach]
         killed = {t.id for t in left if t.pgid and _kill_orphan(t)}
         change = {
             "state": TaskState.INTERRUPTED,

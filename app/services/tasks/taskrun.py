@@ -28,7 +28,13 @@ from app.services.config import Home, SecretStore, write_atomically
 from app.services.repo import git
 from app.services.store import HeldOutput, MaskedSinks, Store, TaskLogWriter
 from app.services.tasks import sandbox
-from app.services.tasks.executor import Executor, LaunchSpec, RunningAgent
+from app.services.tasks.executor import (
+    Executor,
+    LaunchSpec,
+    RunningAgent,
+    WorkspaceFailure,
+    WorkspaceLost,
+)
 from app.services.tasks.pacing import Pacer
 from app.services.tasks.preflight import arg_room
 
@@ -74,6 +80,7 @@ class TaskRun:
         self.home = home
         self.store = store
         self.executor = executor
+        self.workspace = executor.workspace(task, project)
         self.emit = emit
         self.on_task = on_task
         self.stats_pacer = stats_pacer  # shared by every run: counts take turns
@@ -91,10 +98,16 @@ class TaskRun:
 
     # lifecycle
 
-    async def execute(self) -> Task:
-        """Run the turn to its end and return the task as finally stored."""
+    async def execute(self, reattach: bool = False) -> Task:
+        """Run the turn to its end and return the task as finally stored.
+
+        With `reattach`, the turn is one a previous Orchard started on a cluster and left
+        running there: its agent is followed again from where the log ends.
+        """
         self.log = TaskLogWriter(self.home.logs / self.task.id)
         try:
+            if reattach:
+                return await self._reattach()
             # Mask the agent's secret-named variables and every stored secret in its output.
             stored = await asyncio.to_thread(SecretStore(self.home.root).values)
             self.masked = MaskedSinks(Masker.build(self._agent_env(), stored))
@@ -114,6 +127,12 @@ class TaskRun:
             return await self._conclude(code, timed_out)
         except RunFailure as exc:
             return self._finish(TaskState.FAILED, None, str(exc))
+        except WorkspaceLost as exc:
+            return self._finish(TaskState.INTERRUPTED, None, str(exc))
+        except asyncio.CancelledError:
+            self.masked.flush()  # a part line read goes to the log: reading resumes past it
+            self.workspace.detach()  # Orchard quits: a turn on a cluster goes on there
+            raise
         finally:
             self.log.close()
 
@@ -126,33 +145,18 @@ class TaskRun:
     # preparing
 
     async def _prepare(self) -> None:
-        wt = Path(self.task.worktree)
-        if not wt.exists():
-            await self._make_worktree()
+        try:
+            await self.workspace.prepare(self._status)
+        except WorkspaceFailure as exc:
+            raise RunFailure(str(exc)) from None
+        if self.workspace.node is not None:
+            self.task = self.store.update(self.task.id, node=self.workspace.node)
+            self.on_task(self.task)
         if self.project.setup:
             await self._run_setup(self.project.setup)
 
-    async def _make_worktree(self) -> None:
-        repo = self.project.path
-        if await git.branch_exists(repo, self.task.branch):
-            raise RunFailure(
-                f"the worktree {self.task.worktree} is missing but branch "
-                f"{self.task.branch} exists; restore or prune it first"
-            )
-        try:
-            await git.add_worktree(
-                repo, self.task.worktree, self.task.branch, self.task.base_commit
-            )
-        except (git.GitError, OSError) as exc:
-            await git.remove_worktree(repo, self.task.worktree, self.task.branch)
-            raise RunFailure(f"could not create the worktree: {exc}") from None
-        self._note(
-            make_event(
-                EventKind.STATUS,
-                f"worktree {self.task.worktree} on "
-                f"{self.task.branch} from {self.task.base_commit[:10]}",
-            )
-        )
+    def _status(self, text: str) -> None:
+        self._note(make_event(EventKind.STATUS, text))
 
     async def _run_setup(self, command: str) -> None:
         self._note(make_event(EventKind.STATUS, f"setup: {command}"))
@@ -160,7 +164,7 @@ class TaskRun:
         parser = TextParser(stream="setup")
         out, err = (self._sink(self._raw_sink(parser)) for _ in range(2))
         self.held.hold()
-        child = await self.executor.start(spec, out, err)
+        child = await self._start(spec, out, err)
         self.agent = child
         # Recorded before any output is handled: a supervisor killed now leaves a findable group.
         self.store.update(self.task.id, pgid=child.pgid, proc_start=child.start_time)
@@ -186,28 +190,24 @@ class TaskRun:
         )
         if self.profile.asks == "claude" and self.asking is not None:
             argv = await self._through_orchard(argv, env)
-        if shutil.which(argv[0], path=env.get("PATH")) is None:
+        if not self.workspace.remote and shutil.which(argv[0], path=env.get("PATH")) is None:
             hint = f"; {self.profile.install_hint}" if self.profile.install_hint else ""
             raise RunFailure(
                 f"agent '{self.profile.name}' needs `{argv[0]}`, which is not "
                 f"installed or not on PATH{hint}"
             )
-        if self.profile.sandbox == sandbox.BWRAP:
+        if self.profile.sandbox == sandbox.BWRAP and not self.workspace.remote:
             argv, notice = await sandbox.wrap(argv, self.task.worktree, env)
             if notice:  # the agent still runs: said once, in its log
                 self._note(make_event(EventKind.STATUS, notice))
         parser = parser_for(self.profile.output)
         errors = TextParser(stream="stderr")
         self.held.hold()
-        try:
-            agent = await self.executor.start(
-                LaunchSpec(argv, self.task.worktree, env, stdin),
-                self._sink(self._stdout_sink(parser)),
-                self._sink(self._raw_sink(errors)),
-            )
-        except OSError as exc:
-            self.held.release()
-            raise RunFailure(f"could not start {argv[0]}: {exc.strerror or exc}") from None
+        agent = await self._start(
+            LaunchSpec(argv, self.task.worktree, env, stdin),
+            self._sink(self._stdout_sink(parser)),
+            self._sink(self._raw_sink(errors)),
+        )
         self.agent = agent
         # The follow-up is spent only once the agent has it; a turn that fails before
         # this point keeps it, so a retry sends the follow-up and not the original prompt.
@@ -219,6 +219,36 @@ class TaskRun:
             next_prompt=None,
         )
         self.held.release()
+        return await self._follow(agent, parser, errors)
+
+    async def _start(
+        self, spec: LaunchSpec, out: Callable[[bytes], None], err: Callable[[bytes], None]
+    ) -> RunningAgent:
+        try:
+            return await self.workspace.start(spec, out, err)
+        except (OSError, WorkspaceFailure) as exc:
+            self.held.release()
+            why = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+            raise RunFailure(f"could not start {spec.argv[0]}: {why}") from None
+
+    async def _reattach(self) -> Task:
+        parser = parser_for(self.profile.output)
+        errors = TextParser(stream="stderr")
+        out, err = self._sink(self._stdout_sink(parser)), self._sink(self._raw_sink(errors))
+        agent = await self.workspace.reattach(out, err)
+        if agent is None:
+            raise WorkspaceLost(
+                "Orchard stopped while this task ran on the cluster, and its turn is gone "
+                "there; the last fetched result is kept"
+            )
+        self.agent = agent
+        self._status(f"Orchard followed this task again on node {self.workspace.node}")
+        code, timed_out = await self._follow(agent, parser, errors)
+        return await self._conclude(code, timed_out)
+
+    async def _follow(
+        self, agent: RunningAgent, parser: StreamParser, errors: TextParser
+    ) -> tuple[int, bool]:
         stats = asyncio.create_task(self._stats_loop())
         try:
             code, timed_out = await self._wait(agent)
@@ -310,7 +340,7 @@ class TaskRun:
         self.emit(self.task.id, events)
 
     async def _stats_loop(self) -> None:
-        while True:
+        while not self.workspace.remote:  # a checkout on a node is counted once fetched
             await asyncio.sleep(STATS_INTERVAL)
             if self.summary.touched:
                 self.summary.touched = False
@@ -353,14 +383,18 @@ class TaskRun:
         title += " (stopped)" if stopped else ""
         message = commit_message(title, self.turn.ask or self.task.prompt)
         try:
-            sha = await git.commit_all(self.task.worktree, message)
-        except (git.GitError, OSError) as exc:
+            sha = await self.workspace.commit(message)
+        except (git.GitError, OSError, WorkspaceFailure) as exc:
             self._note(make_event(EventKind.ERROR, f"Orchard could not commit: {exc}"))
             return
         if sha:
             self._note(
                 make_event(EventKind.STATUS, f"Orchard committed {sha[:10]} on {self.task.branch}")
             )
+        try:
+            await self.workspace.fetch(self._status)
+        except WorkspaceFailure as exc:
+            self._note(make_event(EventKind.ERROR, f"Orchard could not fetch the result: {exc}"))
 
     def _finish(self, state: TaskState, code: int | None, error: str | None) -> Task:
         error = self.masked.masker.mask(error) if error else error
