@@ -51,7 +51,7 @@ class Project:
     """One project's reports, ids in creation order, and its marked duplicate pairs."""
 
     def __init__(self, name: str, records: list[dict[str, object]]) -> None:
-        ordered = sorted(records, key=lambda r: (str(r["created"]), int(str(r["number"]))))
+        ordered = sorted(records, key=lambda r: int(str(r["number"])))  # one tracker: numbers grow
         self.name = name
         self.number = {i + 1: int(str(r["number"])) for i, r in enumerate(ordered)}
         by_number = {n: i for i, n in self.number.items()}
@@ -229,7 +229,7 @@ def main() -> None:
         "now": index_ranker(SimilarityIndex),
     }
     print_recall(projects, rankers)
-    print_links(projects, sorted({0.1, 0.2, 0.3, 0.4, 0.5, DEFAULT_MIN_SCORE, 0.6}))
+    print_links(projects, sorted({0.1, 0.2, 0.3, 0.35, 0.4, 0.45, 0.5, DEFAULT_MIN_SCORE, 0.6}))
     print_speed(args.scale, args.queries, base)
 
 
