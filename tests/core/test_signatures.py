@@ -106,3 +106,9 @@ def test_links_below_the_threshold_are_not_proposed() -> None:
         ]
     )
     assert duplicate_links(index, DEFAULT_MIN_SCORE) == []
+
+
+def test_words_ending_like_exceptions_are_not_signatures() -> None:
+    found = signatures("The default font is a terror; a failure to save shows a warning.")
+    assert not any(s.startswith("exc:") for s in found), found
+    assert "exc:nullpointerexception" in signatures("it threw a NullPointerException")
