@@ -25,6 +25,8 @@ from collections.abc import Collection, Iterable
 from functools import lru_cache
 from itertools import islice, pairwise
 
+from app.core.signatures import signatures
+
 TITLE_WEIGHT = 1.5  # a title term counts this much more than a body term
 PAIR_WEIGHT = 0.5  # a joined neighbour pair ("login" from "log in") next to a single word
 MAX_TOKENS = 2_000  # words read from one body: a 1 MB report cannot stall the index
@@ -39,6 +41,9 @@ RARE_TERM = 8  # adding or removing a report refreshes the norms of reports shar
 REFRESH_SHARE = 0.1  # recompute all norms once this share of the index has changed
 PREFIX_BONUS = 0.3  # search(): a title that starts with the query text
 PREFIX_TERMS = 40  # search(): a half-typed word stands for at most this many terms
+SIGNATURE_WEIGHT = 3.0  # a quoted file, exception, frame or version, next to a word's 1
+CONFLICT_FACTOR = 0.5  # similar(): both quote source files or frames, and none in common
+_LOCATED = ("file:", "frame:")  # signatures that say where in the code a bug is
 
 _WORD = re.compile(r"[^\W_]+")
 _STOP_WORDS = (
@@ -159,6 +164,8 @@ def term_weights(title: str, body: str) -> Vector:
     _add_weights(vector, title_pairs, TITLE_WEIGHT * PAIR_WEIGHT)
     _add_weights(vector, body_singles, 1.0)
     _add_weights(vector, body_pairs, PAIR_WEIGHT)
+    for signature in signatures(f"{title}\n{body}"):
+        vector[signature] = SIGNATURE_WEIGHT
     return vector
 
 
@@ -170,6 +177,7 @@ class SimilarityIndex:
         self._postings: dict[str, dict[int, float]] = {}  # term -> report id -> weight
         self._norms: dict[int, float] = {}  # report id -> vector length under IDF
         self._titles: dict[int, str] = {}  # report id -> folded title, for prefix search
+        self._located: dict[int, frozenset[str]] = {}  # report id -> its files and frames
         self._vocabulary: list[str] | None = None  # sorted terms, built when a search needs it
         self._changes = 0  # adds and removes since the norms were last all refreshed
 
@@ -187,6 +195,10 @@ class SimilarityIndex:
 
     def __contains__(self, report_id: object) -> bool:
         return report_id in self._docs
+
+    def ids(self) -> list[int]:
+        """Return the ids of the indexed reports, in the order they were added."""
+        return list(self._docs)
 
     def add(self, report_id: int, title: str, body: str) -> None:
         """Index a report, replacing what was indexed for the same id."""
@@ -208,6 +220,7 @@ class SimilarityIndex:
                 self._vocabulary = None
         self._norms.pop(report_id, None)
         self._titles.pop(report_id, None)
+        self._located.pop(report_id, None)
         self._refresh_sharing(vector)
         self._note_change()
 
@@ -219,7 +232,18 @@ class SimilarityIndex:
         query = {term: weight * self._idf(term) for term, weight in vector.items()}
         scores = self._scores(query)
         scores.pop(report_id, None)
+        self._damp_conflicts(report_id, scores)
         return _best(scores, k)
+
+    def _damp_conflicts(self, report_id: int, scores: dict[int, float]) -> None:
+        """Lower reports that quote other files or frames: same words, other component."""
+        mine = self._located.get(report_id)
+        if not mine:
+            return
+        for doc in scores:
+            theirs = self._located.get(doc)
+            if theirs and mine.isdisjoint(theirs):
+                scores[doc] *= CONFLICT_FACTOR
 
     def search(
         self, text: str, k: int = 10, exclude: Collection[int] | None = None
@@ -245,6 +269,9 @@ class SimilarityIndex:
         vector = term_weights(title, body)
         self._docs[report_id] = vector
         self._titles[report_id] = " ".join(words(title, MAX_TITLE_TOKENS))
+        located = frozenset(term for term in vector if term.startswith(_LOCATED))
+        if located:
+            self._located[report_id] = located
         for term, weight in vector.items():
             posting = self._postings.get(term)
             if posting is None:
