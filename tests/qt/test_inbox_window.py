@@ -1,0 +1,141 @@
+"""Needs you in the window over a real Orchard: agents' asks wait in its inbox, answered here.
+
+Shell tasks run (`sleep`), and ask through the Orchard's own broker as an agent adapter does;
+the window reads the asks through the operations, and its answers reach the waiting askers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QTabWidget
+
+from app.core.inbox import Answer, Ask, AskKind, Verdict
+from app.core.states import TaskState
+from app.core.task import Task
+from app.qt.inbox import InboxController, RulesView
+from app.qt.shell.toolscontroller import SettingsController
+from tests.conftest import make_repo
+from tests.qt.conftest import run, until
+from tests.qt.test_window import Session, group_of
+
+pytestmark = pytest.mark.timeout(120)
+
+
+def _inbox(s: Session) -> InboxController:
+    [controller] = [t for t in s.controller.tools if isinstance(t, InboxController)]
+    return controller
+
+
+async def _running(s: Session, count: int) -> list[Task]:
+    tasks = []
+    for n in range(count):
+        [t] = await s.orchard.new_tasks("repo", "sleep 60", agent="shell", title=f"Build {n}")
+        tasks.append(t)
+    ids = [t.id for t in tasks]
+    await until(lambda: all(s.task(i) and s.task(i).state is TaskState.RUNNING for i in ids))
+    return [s.task(i) for i in ids]
+
+
+def _ask(s: Session, task: Task, command: str) -> asyncio.Task[Answer]:
+    """Ask as the task's agent adapter would; the answer comes back when a person gives it."""
+    asker = s.orchard.inbox.asker_for(task.id, "shell", "repo", task.worktree)
+    return asyncio.ensure_future(asker(Ask("", "", "", AskKind.COMMAND, command=command)))
+
+
+def test_asks_wait_in_the_inbox_board_and_header_and_a_glob_answers_them(
+    loop: Any, tmp_path: Path
+) -> None:
+    repo = make_repo(tmp_path / "repo")
+
+    async def scenario() -> None:
+        s = Session(tmp_path / "home")
+        try:
+            await s.orchard.add_project(str(repo))
+            inbox = _inbox(s)
+            inbox.coalesce_seconds = 0.3
+            tasks = await _running(s, 3)
+            await until(lambda: inbox._seen is not None, what="the first read")
+            jobs = [_ask(s, t, f"bash -lc 'npm test -- part{n}'") for n, t in enumerate(tasks)]
+            risky = _ask(s, tasks[0], "git push --force origin main")
+            view = inbox.view
+            await until(lambda: view.model.rowCount() == 4, what="the asks in the inbox")
+            assert [a.command for a in view.model.asks()][-1] == "git push --force origin main"
+            assert view.model.asks()[-1].dangerous
+            assert {group_of(s, t.id) for t in tasks} == {"Needs you"}
+            w = s.window
+            assert w.tabs.tabText(w.tabs.indexOf(w.inbox)) == "Needs you (4)"
+            # one notification for the burst, however many asks it had
+            await until(lambda: s.controller.notifier.sent, what="the notification")
+            await asyncio.sleep(0.5)
+            assert s.controller.notifier.sent == [
+                ("3 agents need you", "\n".join(
+                    [f"Build {n}: bash -lc 'npm test -- part{n}'" for n in range(3)]
+                    + ["Build 0: git push --force origin main"]
+                )),
+            ]  # fmt: skip
+            # the header of a waiting task shows its first request, and opens it
+            w.board.select_task(tasks[1].id)
+            await until(lambda: "npm test -- part1" in w.header.pending_text())
+            w.header.pending_button.click()
+            assert w.tabs.currentWidget() is w.inbox
+            assert [a.task_id for a in view.selected()] == [tasks[1].id]
+            # a glob picks the three test runs; one key answers them all
+            view.match_edit.setText("npm test*")
+            view.list.setFocus()
+            QTest.keyClick(view.list, Qt.Key.Key_A)
+            answers = await asyncio.wait_for(asyncio.gather(*jobs), 10)
+            assert [a.verdict for a in answers] == [Verdict.ALLOW] * 3
+            await until(lambda: view.model.rowCount() == 1, what="the answered asks gone")
+            assert group_of(s, tasks[1].id) == "Running"
+            assert group_of(s, tasks[0].id) == "Needs you"  # its dangerous ask still waits
+            view.select_ask(view.model.asks()[0].id)
+            QTest.keyClick(view.list, Qt.Key.Key_D)
+            QTest.keyClicks(view.field, "never force-push main")
+            QTest.keyClick(view.field, Qt.Key.Key_Return)
+            denied = await asyncio.wait_for(risky, 10)
+            assert denied == Answer(Verdict.DENY, "never force-push main")
+            await until(lambda: view.model.rowCount() == 0 and view.stack.currentIndex() == 0)
+            await until(
+                lambda: w.header.pending_text() == "" and group_of(s, tasks[0].id) == "Running"
+            )
+            assert w.tabs.tabText(w.tabs.indexOf(w.inbox)) == "Needs you"
+            assert len(s.controller.notifier.sent) == 1
+        finally:
+            for task in list(s.controller._tasks):
+                s.orchard.inbox.expire_task(task)
+            await s.close()
+
+    run(loop, scenario)
+
+
+def test_settings_edit_the_projects_allowed_and_denied_patterns(loop: Any, tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "repo")
+
+    async def scenario() -> None:
+        s = Session(tmp_path / "home")
+        try:
+            await s.orchard.add_project(str(repo))
+            [settings] = [t for t in s.controller.tools if isinstance(t, SettingsController)]
+            settings.open()
+            dialog = settings.dialog
+            assert dialog is not None
+            tabs = dialog.findChild(QTabWidget)
+            view = tabs.widget(1)
+            assert isinstance(view, RulesView) and tabs.tabText(1) == "Needs &you"
+            await until(lambda: "git status*" in view.allow_edit.toPlainText(), what="the list")
+            view.allow_edit.setPlainText(view.allow_edit.toPlainText() + "\nnpm test*\nnpm test*")
+            view.deny_edit.setPlainText("curl *")
+            dialog.accept()
+            await until(lambda: "npm test*" in s.orchard.rules.policy("repo").allow)
+            policy = s.orchard.rules.policy("repo")
+            assert policy.allow.count("npm test*") == 1 and policy.deny == ("curl *",)
+        finally:
+            await s.close()
+
+    run(loop, scenario)
