@@ -134,7 +134,7 @@ def test_shift_selects_several_and_one_answer_goes_to_those_it_fits(qtbot: QtBot
     QTest.keyClick(view.list, Qt.Key.Key_Down, Qt.KeyboardModifier.ShiftModifier)
     QTest.keyClick(view.list, Qt.Key.Key_Down, Qt.KeyboardModifier.ShiftModifier)
     assert [a.id for a in view.selected()] == ["t2-1", "t3-1", "t4-1", "t1-2"]
-    assert view.heading.text() == "<b>4 requests selected</b>"
+    assert view.heading.text().startswith("<b>4 requests selected</b>")
     QTest.keyClick(view.list, Qt.Key.Key_T)
     assert answers == [(["t2-1", "t3-1", "t4-1"], Answer(Verdict.ALLOW_TASK))]
 

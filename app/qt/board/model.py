@@ -651,7 +651,9 @@ class BoardModel(QAbstractItemModel):
                 text = " · ".join(filter(None, (text, memory_text(self._memory[task.id]))))
             return text
         if role == _DECORATION and column == BoardColumn.TITLE:
-            return state_icon(task.state)  # cached: the same QIcon for every row in a state
+            # cached: the same QIcon for every row in a state; a waiting agent's is Needs you's
+            waits = task.id in self._asking and task.state in ACTIVE_STATES
+            return state_icon(TaskState.NEEDS_INPUT if waits else task.state)
         if role in _SORT_KEY_OF_ROLE:
             # The proxy always sorts ascending so that sections keep their order, and a
             # group's attempts their launch order.

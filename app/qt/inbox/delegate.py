@@ -70,9 +70,9 @@ class AskDelegate(QStyledItemDelegate):
         bottom = QRect(rect.left(), middle.bottom() + 2, rect.width(), line)
         painter.setFont(opt.font)
         painter.setPen(dim)
-        where = " · ".join(x for x in (ask.cwd, ask.reason) if x)
-        where = opt.fontMetrics.elidedText(where, Qt.TextElideMode.ElideMiddle, bottom.width())
-        painter.drawText(bottom, Qt.AlignmentFlag.AlignVCenter, where)
+        painter.drawText(
+            bottom, Qt.AlignmentFlag.AlignVCenter, where_text(ask, opt, bottom.width())
+        )
         painter.restore()
 
     def _first_line(
@@ -126,3 +126,14 @@ class AskDelegate(QStyledItemDelegate):
         painter.drawText(chip, Qt.AlignmentFlag.AlignCenter, DANGER)
         painter.restore()
         return width
+
+
+def where_text(ask: Ask, opt: QStyleOptionViewItem, width: int) -> str:
+    """Return "why · where" in `width`: the reason whole if it fits, the folder cut at its start."""
+    metrics = opt.fontMetrics
+    reason = metrics.elidedText(ask.reason, Qt.TextElideMode.ElideRight, width * 2 // 3)
+    if not ask.cwd:
+        return reason
+    lead = f"{reason} · " if reason else ""
+    room = width - metrics.horizontalAdvance(lead)
+    return lead + metrics.elidedText(ask.cwd, Qt.TextElideMode.ElideLeft, max(0, room))

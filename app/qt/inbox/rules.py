@@ -109,7 +109,7 @@ class RulesController:
         tabs = dialog.findChild(QTabWidget)
         if tabs is None:
             return
-        tabs.insertTab(1, view, "Needs &you")
+        tabs.insertTab(tabs.count() - 1, view, "Needs &you")  # before General
         view.project_changed.connect(lambda name: self.main.spawn(self._read(view, name)))
         dialog.accepted.connect(lambda: self._on_dialog_accepted(view))
         self.main.spawn(self._load(view))

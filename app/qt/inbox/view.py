@@ -37,8 +37,8 @@ BUTTONS = (
     (Verdict.ALLOW, "Allow once", "Allow once"),
     (Verdict.ALLOW_TASK, "Allow for this task", "Allow for this task"),
     (Verdict.ALLOW_PROJECT, "Always allow in this project", "Always allow in this project"),
-    (Verdict.DENY, "Deny…", "Deny with a message"),
     (Verdict.REPLY, "Reply…", "Reply to a question"),
+    (Verdict.DENY, "Deny…", "Deny with a message"),
     (Verdict.RAISE, "Raise the cap", "Raise the budget and continue"),
     (Verdict.STOP, "Stop the task", "Stop the task (its work kept)"),
 )
@@ -308,9 +308,11 @@ class InboxView(QWidget):
 
     def _show_detail(self, asks: list[Ask]) -> None:
         if len(asks) != 1:
-            self.heading.setText(f"<b>{counted(len(asks), 'request')} selected</b>" if asks else "")
-            self.detail.setPlainText("\n".join(a.subject for a in asks))
-            self.detail.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+            chosen = f"<b>{counted(len(asks), 'request')} selected</b>: one key answers them all"
+            self.heading.setText(chosen if asks else "")
+            mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont).family()
+            lines = "\n".join(html.escape(a.subject) for a in asks)
+            self.detail.setHtml(f'<pre style="font-family:{mono}">{lines}</pre>')
             return
         ask = asks[0]
         self.heading.setText(heading_html(ask, self.model.title(ask)))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QColor, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QMainWindow,
@@ -24,6 +24,7 @@ from app.qt.placement import place
 from app.qt.shell.banner import BannerView
 from app.qt.shell.shortcutsdialog import ShortcutsDialog
 from app.qt.shell.toolbar import MainToolBar
+from app.qt.tokens import state_colour
 
 
 class MainWindow(QMainWindow):
@@ -122,6 +123,8 @@ class MainWindow(QMainWindow):
         """Say on the Needs-you tab how many requests wait."""
         index = self.tabs.indexOf(self.inbox)
         self.tabs.setTabText(index, f"Needs you ({count})" if count else "Needs you")
+        tint = QColor(state_colour("needs-input")) if count else QColor()  # invalid: the style's
+        self.tabs.tabBar().setTabTextColor(index, tint)
 
     def menu(self, name: str) -> QMenu:
         """Return one of the window's menus, by its name."""
