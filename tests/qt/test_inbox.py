@@ -10,7 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
 
-from app.core.inbox import Answer, Ask, Verdict
+from app.core.inbox import Answer, Ask, AskKind, Verdict
 from app.core.states import TaskState
 from app.qt.board import BoardView, TaskHeaderView
 from app.qt.board.model import GROUPS, BoardGroup
@@ -193,3 +193,23 @@ def test_a_burst_is_told_in_one_notification() -> None:
     summary, body = describe_burst(asks, TITLES)
     assert summary == "4 agents need you"
     assert body.splitlines()[3] == "Clean up the experiment branch: git reset --hard HEAD~3"
+
+
+def test_a_budget_ask_is_raised_or_stopped_and_nothing_else(qtbot: QtBot) -> None:
+    now = time.time()
+    budget = Ask(
+        "t7-1", "t7", "claude", AskKind.BUDGET, "/w/t7", question="$2.00 of $2.00 spent",
+        asked_at=now - 30,
+    )  # fmt: skip
+    view, answers = _view(qtbot, [budget])
+    view.list.setFocus()
+    view.select_ask("t7-1")
+    shown = {v for v, b in view.buttons.items() if b.isVisibleTo(view)}
+    assert shown == {Verdict.RAISE, Verdict.STOP}
+    assert view.model.index(0).data() == (
+        "t7: claude reached its budget: $2.00 of $2.00 spent"
+    )  # a task the board does not know is named by its id
+    QTest.keyClick(view.list, Qt.Key.Key_A)  # allowing fits no budget
+    QTest.keyClick(view.list, Qt.Key.Key_Plus)
+    QTest.keyClick(view.list, Qt.Key.Key_S)
+    assert answers == [(["t7-1"], Answer(Verdict.RAISE)), (["t7-1"], Answer(Verdict.STOP))]

@@ -22,9 +22,11 @@ from app.qt.inbox import InboxController, RulesView
 from app.qt.shell.toolscontroller import SettingsController
 from tests.conftest import make_repo
 from tests.qt.conftest import run, until
+from tests.qt.test_notifications import RecordingServer, session_bus
 from tests.qt.test_window import Session, group_of
 
 pytestmark = pytest.mark.timeout(120)
+__all__ = ["session_bus"]  # a fixture this module uses
 
 
 def _inbox(s: Session) -> InboxController:
@@ -138,5 +140,46 @@ def test_settings_edit_the_projects_allowed_and_denied_patterns(loop: Any, tmp_p
             assert policy.allow.count("npm test*") == 1 and policy.deny == ("curl *",)
         finally:
             await s.close()
+
+    run(loop, scenario)
+
+
+def test_a_burst_of_asks_is_one_desktop_notification_whose_action_opens_the_inbox(
+    loop: Any, session_bus: str, tmp_path: Path
+) -> None:
+    from dbus_fast.aio import MessageBus
+
+    repo = make_repo(tmp_path / "repo")
+
+    async def scenario() -> None:
+        server_bus = await MessageBus().connect()
+        server = RecordingServer()
+        server_bus.export("/org/freedesktop/Notifications", server)
+        await server_bus.request_name("org.freedesktop.Notifications")
+        s = Session(tmp_path / "home")
+        try:
+            await s.orchard.add_project(str(repo))
+            inbox = _inbox(s)
+            inbox.coalesce_seconds = 0.3
+            tasks = await _running(s, 2)
+            await until(lambda: inbox._seen is not None, what="the first read")
+            jobs = [_ask(s, t, "make check") for t in tasks]
+            await until(lambda: server.received, what="a notification")
+            await asyncio.sleep(1.5)  # a later read of the same asks tells nothing more
+            [got] = server.received
+            assert got["summary"] == "2 agents need you"
+            assert got["body"] == "Build 0: make check\nBuild 1: make check"
+            assert got["actions"] == ["default", "Open", "inbox", "Answer"]
+            assert s.window.tabs.currentIndex() == 0  # nothing moved: no focus taken
+            notifier = s.controller.notifier
+            await until(lambda: 1 in notifier._to_inbox, what="the reply to reach the window")
+            server.ActionInvoked([1, "inbox"])
+            await until(lambda: s.window.tabs.currentWidget() is s.window.inbox, what="the tab")
+            assert not any(job.done() for job in jobs)  # the person answers, never the click
+        finally:
+            for task in list(s.controller._tasks):
+                s.orchard.inbox.expire_task(task)
+            await s.close()
+            server_bus.disconnect()
 
     run(loop, scenario)
