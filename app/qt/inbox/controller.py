@@ -67,7 +67,10 @@ class InboxController:
 
     def on_asks(self, asks: list[Ask]) -> None:
         """Show the waiting asks (the service's feed, or a read): tab, board, header, desktop."""
-        self.asks = sorted(asks, key=lambda a: (a.asked_at, a.id))
+        ordered = sorted(asks, key=lambda a: (a.asked_at, a.id))
+        if ordered == self.asks and self._seen is not None:
+            return  # nothing changed (the window reads the list every second without a feed)
+        self.asks = ordered
         self.view.set_asks(self.asks, self._titles())
         self.main.window.board.set_asking({a.task_id for a in self.asks})
         self.main.window.show_waiting(len(self.asks))

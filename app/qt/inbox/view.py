@@ -84,6 +84,7 @@ class InboxView(QWidget):
         super().__init__(parent)
         self.model = InboxModel(self)
         self._field_verdict: Verdict | None = None
+        self._shown: tuple[object, ...] | None = None  # what the detail shows
         self._build()
         self._connect()
         self._on_selection_changed()
@@ -285,6 +286,10 @@ class InboxView(QWidget):
 
     def _on_selection_changed(self, *_: object) -> None:
         asks = self.selected()
+        shown = (tuple(asks), tuple(self.model.title(a) for a in asks))
+        if shown == self._shown:
+            return  # the same asks again (a read of an unchanged list): keep the scroll
+        self._shown = shown
         for verdict, button in self.buttons.items():
             button.setVisible(any(verdict in _shown_for(a) for a in asks) or not asks)
             button.setEnabled(any(fits(verdict, a) for a in asks))
