@@ -117,12 +117,13 @@ def test_asks_wait_in_the_inbox_board_and_header_and_a_glob_answers_them(
 
 
 def test_settings_edit_the_projects_allowed_and_denied_patterns(loop: Any, tmp_path: Path) -> None:
-    repo = make_repo(tmp_path / "repo")
+    repo, other = make_repo(tmp_path / "repo"), make_repo(tmp_path / "other")
 
     async def scenario() -> None:
         s = Session(tmp_path / "home")
         try:
             await s.orchard.add_project(str(repo))
+            await s.orchard.add_project(str(other))
             [settings] = [t for t in s.controller.tools if isinstance(t, SettingsController)]
             settings.open()
             dialog = settings.dialog
@@ -131,13 +132,20 @@ def test_settings_edit_the_projects_allowed_and_denied_patterns(loop: Any, tmp_p
             [index] = [i for i in range(tabs.count()) if tabs.tabText(i) == "Needs &you"]
             view = tabs.widget(index)
             assert isinstance(view, RulesView)
+            await until(lambda: view.project_combo.count() == 2, what="the projects")
+            view.project_combo.setCurrentText("repo")
             await until(lambda: "git status*" in view.allow_edit.toPlainText(), what="the list")
             view.allow_edit.setPlainText(view.allow_edit.toPlainText() + "\nnpm test*\nnpm test*")
             view.deny_edit.setPlainText("curl *")
+            view.project_combo.setCurrentText("other")  # its edits are kept, not lost
+            await until(lambda: "git status*" in view.allow_edit.toPlainText(), what="the other")
+            view.deny_edit.setPlainText("npm publish*")
             dialog.accept()
+            await until(lambda: s.orchard.rules.policy("other").deny == ("npm publish*",))
             await until(lambda: "npm test*" in s.orchard.rules.policy("repo").allow)
             policy = s.orchard.rules.policy("repo")
             assert policy.allow.count("npm test*") == 1 and policy.deny == ("curl *",)
+            assert "npm test*" not in s.orchard.rules.policy("other").allow
         finally:
             await s.close()
 

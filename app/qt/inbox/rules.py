@@ -61,7 +61,10 @@ class RulesView(QWidget):
         form.addRow("&Allowed", self.allow_edit)
         form.addRow("&Denied", self.deny_edit)
         form.addRow("", self.note)
-        self._loaded: dict[str, Policy] = {}
+        self._loaded: dict[str, Policy] = {}  # as read, by project
+        self._drafts: dict[str, Policy] = {}  # as edited, of the projects picked before
+        self._current = ""
+        self.deny_edit.setMaximumHeight(8 * self.deny_edit.fontMetrics().lineSpacing())
         self.project_combo.currentTextChanged.connect(self._on_project_combo_current_text_changed)
 
     def set_projects(self, names: list[str]) -> None:
@@ -73,23 +76,32 @@ class RulesView(QWidget):
         """Show a project's lists (as read), when it is the one picked."""
         self._loaded[project] = policy
         if project == self.project_combo.currentText():
-            self.allow_edit.setPlainText("\n".join(policy.allow))
-            self.deny_edit.setPlainText("\n".join(policy.deny))
+            self._show(self._drafts.get(project, policy))
+
+    def _show(self, policy: Policy) -> None:
+        self.allow_edit.setPlainText("\n".join(policy.allow))
+        self.deny_edit.setPlainText("\n".join(policy.deny))
 
     def policy(self) -> Policy:
-        """Return the lists as edited."""
+        """Return the picked project's lists as edited."""
         return Policy(
             patterns(self.allow_edit.toPlainText()), patterns(self.deny_edit.toPlainText())
         )
 
-    def changed(self) -> bool:
-        """Say whether the picked project's lists differ from what was read."""
-        loaded = self._loaded.get(self.project_combo.currentText())
-        return loaded is not None and loaded != self.policy()
+    def changed(self) -> dict[str, Policy]:
+        """Return the lists edited, by project: the one picked and any picked before."""
+        self._keep_draft()
+        return {name: p for name, p in self._drafts.items() if self._loaded.get(name) != p}
+
+    def _keep_draft(self) -> None:
+        if self._current in self._loaded:  # edits of a list never read would replace it blind
+            self._drafts[self._current] = self.policy()
 
     def _on_project_combo_current_text_changed(self, name: str) -> None:
+        self._keep_draft()
+        self._current = name
         if name in self._loaded:
-            self.show_policy(name, self._loaded[name])
+            self._show(self._drafts.get(name, self._loaded[name]))
         else:
             self.allow_edit.clear()
             self.deny_edit.clear()
@@ -127,8 +139,8 @@ class RulesController:
             view.note.setText(str(exc))
 
     def _on_dialog_accepted(self, view: RulesView) -> None:
-        if view.changed():
-            self.main.spawn(self._save(view.project_combo.currentText(), view.policy()))
+        for project, policy in view.changed().items():
+            self.main.spawn(self._save(project, policy))
 
     async def _save(self, project: str, policy: Policy) -> None:
         try:
