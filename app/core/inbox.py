@@ -204,3 +204,36 @@ def decide(policy: Policy, ask: Ask, task_allowed: Iterable[str] = ()) -> Answer
 def remembered_pattern(ask: Ask) -> str:
     """Return the pattern that "allow for this task / project" records for `ask`: the command."""
     return strip_shell(ask.command or "") if ask.kind is AskKind.COMMAND else (ask.tool or "")
+
+
+# The answers that fit each kind of ask: a question is replied to (or declined), a budget
+# raised or stopped, anything else allowed or denied.
+_PERMISSION = frozenset({Verdict.ALLOW, Verdict.ALLOW_TASK, Verdict.ALLOW_PROJECT, Verdict.DENY})
+VERDICTS_OF: dict[AskKind, frozenset[Verdict]] = {
+    AskKind.COMMAND: _PERMISSION,
+    AskKind.FILE_CHANGE: _PERMISSION,
+    AskKind.TOOL: _PERMISSION,
+    AskKind.QUESTION: frozenset({Verdict.REPLY, Verdict.DENY}),
+    AskKind.BUDGET: frozenset({Verdict.RAISE, Verdict.STOP}),
+}
+
+
+def fits(verdict: Verdict, ask: Ask) -> bool:
+    """Say whether `verdict` answers `ask` (never "always allow" for a dangerous command)."""
+    if verdict is Verdict.ALLOW_PROJECT and ask.dangerous:
+        return False
+    return verdict in VERDICTS_OF[ask.kind]
+
+
+_WANTS = {
+    AskKind.COMMAND: "wants to run",
+    AskKind.FILE_CHANGE: "wants to change",
+    AskKind.QUESTION: "asks",
+    AskKind.TOOL: "wants to use",
+    AskKind.BUDGET: "reached its budget:",
+}
+
+
+def wants(ask: Ask) -> str:
+    """Return what an ask wants, to go before its subject: "wants to run", "asks"."""
+    return _WANTS[ask.kind]

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-WINDOW, BOARD, LOG, SEARCH, REVIEW, TRAIN, TRIAGE, DIALOGS = (
+WINDOW, BOARD, INBOX, LOG, SEARCH, REVIEW, TRAIN, TRIAGE, DIALOGS = (
     "Window",
     "Board and tasks",
+    "Needs you",
     "Log",
     "Search all logs",
     "Review",
@@ -18,7 +19,17 @@ WINDOW, BOARD, LOG, SEARCH, REVIEW, TRAIN, TRIAGE, DIALOGS = (
     "Triage",
     "Dialogs",
 )
-AREAS = (WINDOW, BOARD, LOG, SEARCH, REVIEW, TRAIN, TRIAGE, DIALOGS)  # the order F1 shows them in
+AREAS = (
+    WINDOW,
+    BOARD,
+    INBOX,
+    LOG,
+    SEARCH,
+    REVIEW,
+    TRAIN,
+    TRIAGE,
+    DIALOGS,
+)  # the order F1 shows them in
 
 
 @dataclass(frozen=True)
@@ -71,6 +82,7 @@ BINDINGS: tuple[KeyBinding, ...] = (
     _menu("View", WINDOW, "show_tasks", "Tasks tab", "Ctrl+1"),
     _menu("View", WINDOW, "show_triage", "Triage tab", "Ctrl+2"),
     _menu("View", TRAIN, "show_train", "Land train tab", "Ctrl+3"),
+    _menu("View", INBOX, "show_inbox", "Needs you tab", "Ctrl+4"),
     _menu("View", LOG, "raw_log", "Raw log", "Ctrl+Shift+L"),
     _menu("View", LOG, "jump_latest", "Jump to latest", "Ctrl+End"),
     _menu("View", LOG, "find", "Find in log (Ctrl+F in the log)"),
@@ -81,6 +93,18 @@ BINDINGS: tuple[KeyBinding, ...] = (
     _key(BOARD, "Next / previous task", "J", "K", "Down", "Up"),
     _key(BOARD, "Open the task's log", "Return"),
     _key(BOARD, "Leave the filter, or clear it", "Esc"),
+    _key(INBOX, "Next / previous request", "J", "K", "Down", "Up"),
+    _key(INBOX, "Select several", "Shift+Up", "Shift+Down", "Ctrl+A"),
+    _key(INBOX, "Select the commands that match a pattern", "M", "Ctrl+F"),
+    _key(INBOX, "Allow once", "A"),
+    _key(INBOX, "Allow for this task", "T"),
+    _key(INBOX, "Always allow in this project", "P"),
+    _key(INBOX, "Deny with a message", "D"),
+    _key(INBOX, "Reply to a question", "R"),
+    _key(INBOX, "Pick a question's option", "1", "2", "3", "4", "5", "6", "7", "8", "9"),
+    _key(INBOX, "Raise the budget and continue", "+"),
+    _key(INBOX, "Stop the task (its work kept)", "S"),
+    _key(INBOX, "Send the message or reply; cancel it", "Return", "Esc"),
     _key(LOG, "Find in the log", "Ctrl+F"),
     _key(LOG, "Next / previous match", "F3", "Shift+F3"),
     _key(LOG, "Fold or unfold the event", "Space", "Return"),

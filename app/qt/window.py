@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from app.client import Operations
 from app.qt.board import BoardView, EmptyStateView, TaskHeaderView
+from app.qt.inbox import InboxController, InboxView, RulesController
 from app.qt.land import ForecastController, LandingController, TrainController, TrainView
 from app.qt.log import LogView
 from app.qt.shell import (
@@ -42,8 +43,15 @@ def build_window(
     apply_theme(orchard.settings.theme)
     triage_view = TriageView()
     train_view = TrainView()
+    inbox_view = InboxView()
     window = MainWindow(
-        BoardView(), TaskHeaderView(), LogView(), title=title, triage=triage_view, train=train_view
+        BoardView(),
+        TaskHeaderView(),
+        LogView(),
+        title=title,
+        triage=triage_view,
+        train=train_view,
+        inbox=inbox_view,
     )
     controller = WindowController(orchard, ops, window, remote)
     empty = EmptyStateView()
@@ -58,13 +66,21 @@ def build_window(
     landing = LandingController(controller)
     train = TrainController(controller, train_view)
     landing.board_train = train.board
+    inbox = InboxController(
+        controller, inbox_view, controller.notifier.tell_waiting, remote is not None
+    )
+    if remote is not None:
+        remote.on_asks = inbox.on_asks
+    settings = SettingsController(controller, controller.settings, controller.notifier.refresh)
+    settings.tab_hooks.append(RulesController(controller).add_tab)
     controller.tools = (
         SearchController(controller),
-        SettingsController(controller, controller.settings, controller.notifier.refresh),
+        settings,
         OpenController(controller),
         landing,
         ForecastController(controller),
         train,
+        inbox,
         triage,
         TriageIntakeController(triage),
         TriageAgentsController(triage),

@@ -22,10 +22,10 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QColor, QFont
 
 from app.core.events import one_line
-from app.core.states import STATE_LABELS, TaskState, state_label
+from app.core.states import ACTIVE_STATES, STATE_LABELS, TaskState, state_label
 from app.core.task import Task
 from app.core.tasktext import elapsed
 from app.qt.board.attempts import (
@@ -39,6 +39,7 @@ from app.qt.board.attempts import (
     total_usage,
 )
 from app.qt.icons import state_icon
+from app.qt.tokens import state_colour
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 _ROOT = QModelIndex()
@@ -203,6 +204,7 @@ class BoardModel(QAbstractItemModel):
     def __init__(self, parent: QObject | None = None, clock: Callable[[], float] = time.time):
         super().__init__(parent)
         self._clock = clock
+        self._asking: frozenset[str] = frozenset()  # tasks with a request waiting on a person
         self._clear()
         self._marks: dict[str, tuple[str, str]] = {}
         self._memory: dict[str, int] = {}
@@ -224,7 +226,7 @@ class BoardModel(QAbstractItemModel):
             group = task.group or ""
             members = self._members.get(group, [])
             if len(members) < 2:
-                self._place(task.id, group_of(task))
+                self._place(task.id, self._group_of(task))
             elif members[0] == task.id:
                 self._number(group)
                 self._place(group_key(group), self._section_of(members))
@@ -240,6 +242,23 @@ class BoardModel(QAbstractItemModel):
         for task in tasks:
             self._apply(task, change)
         self._finish(change)
+
+    def set_asking(self, task_ids: Iterable[str]) -> None:
+        """Put the tasks whose agents wait on a person in Needs you (and the rest back)."""
+        asking = frozenset(task_ids)
+        moved = (asking ^ self._asking) & self._tasks.keys()
+        self._asking = asking
+        if moved:
+            self.update_tasks([self._tasks[task_id] for task_id in moved])
+
+    def asking(self) -> frozenset[str]:
+        """Return the tasks whose agents wait on a person."""
+        return self._asking
+
+    def _group_of(self, task: Task) -> BoardGroup:
+        if task.id in self._asking and task.state in ACTIVE_STATES:
+            return BoardGroup.NEEDS_YOU
+        return group_of(task)
 
     def remove_task(self, task_id: str) -> bool:
         """Remove a task; return False when it is not on the board."""
@@ -400,7 +419,7 @@ class BoardModel(QAbstractItemModel):
         if number is not None:
             self._attempt_changed(old, task, _CHILD + number, change)
             return
-        old_section, new_section = self._section[task.id], group_of(task)
+        old_section, new_section = self._section[task.id], self._group_of(task)
         if old_section == new_section:
             if _ordered_alike(old, task):
                 change.shown.setdefault(new_section + 1, []).append(task.id)
@@ -435,7 +454,7 @@ class BoardModel(QAbstractItemModel):
         members = self._members.setdefault(group, []) if group else []
         if not members:
             members.append(task.id)
-            section = group_of(task)
+            section = self._group_of(task)
             self._place(task.id, section, notify=True)
             change.touched.add(section)
             return
@@ -478,7 +497,7 @@ class BoardModel(QAbstractItemModel):
         members.remove(task_id)
         del self._tasks[task_id]
         self._by_number.pop(self._numbers.pop(group))
-        section = group_of(self._tasks[other])
+        section = self._group_of(self._tasks[other])
         self._place(other, section, notify=True)
         change.touched.add(section)
         self.task_moved.emit(other)
@@ -529,7 +548,7 @@ class BoardModel(QAbstractItemModel):
         self.dataChanged.emit(index, index.siblingAtColumn(_LAST_COLUMN), CELL_ROLES)
 
     def _section_of(self, members: Iterable[str]) -> int:
-        return min(group_of(self._tasks[task_id]) for task_id in members)
+        return min(self._group_of(self._tasks[task_id]) for task_id in members)
 
     def _number(self, group: str) -> None:
         self._numbers[group] = self._next_number
@@ -597,6 +616,11 @@ class BoardModel(QAbstractItemModel):
             return row
         if role == Qt.ItemDataRole.FontRole:
             return self._bold
+        waiting = row == BoardGroup.NEEDS_YOU and bool(self._ids[row])
+        if role == Qt.ItemDataRole.ForegroundRole and waiting:  # the badge: it wants you
+            return QColor(state_colour("needs-input"))
+        if role == Qt.ItemDataRole.DecorationRole and waiting:
+            return state_icon("needs-input")
         return None
 
     def _group_data(self, group: str, column: int, role: int) -> Any:
@@ -627,7 +651,9 @@ class BoardModel(QAbstractItemModel):
                 text = " · ".join(filter(None, (text, memory_text(self._memory[task.id]))))
             return text
         if role == _DECORATION and column == BoardColumn.TITLE:
-            return state_icon(task.state)  # cached: the same QIcon for every row in a state
+            # cached: the same QIcon for every row in a state; a waiting agent's is Needs you's
+            waits = task.id in self._asking and task.state in ACTIVE_STATES
+            return state_icon(TaskState.NEEDS_INPUT if waits else task.state)
         if role in _SORT_KEY_OF_ROLE:
             # The proxy always sorts ascending so that sections keep their order, and a
             # group's attempts their launch order.

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.core.inbox import Ask, wants
 from app.core.states import ACTIVE_STATES, ENDED_STATES, LANDABLE_STATES, TaskState, state_label
 from app.core.task import Task
 from app.qt.board.elidedlabel import ElidedLabel
@@ -40,6 +41,7 @@ class TaskHeaderView(QWidget):
     restore_clicked = Signal()
     pull_request_clicked = Signal()
     compare_clicked = Signal()
+    pending_clicked = Signal(str)  # the id of the ask the header shows
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -58,6 +60,18 @@ class TaskHeaderView(QWidget):
         self.facts.setStyleSheet("color: palette(placeholder-text);")
         self.error = ElidedLabel(1)
         self.error.setStyleSheet("color: #cf222e;")
+        # The request its agent waits on shows in the error's line (a task that waits has
+        # none), with a button of a line's height: the header keeps one height.
+        self.pending_button = QToolButton()
+        self.pending_button.setText("Answer…")
+        self.pending_button.setAutoRaise(True)
+        self.pending_button.setFixedHeight(self.error.sizeHint().height())
+        self.pending_button.setStyleSheet("QToolButton { padding: 0 6px; font-weight: 600; }")
+        self.pending_button.setToolTip("Open it in Needs you (Ctrl+4)")
+        self.pending_button.setAccessibleName("Answer the request in Needs you")
+        self.pending_button.hide()
+        self._pending_id = ""
+        self._error_text = ""
         self.buttons = {
             name: QPushButton(text)
             for name, text in (
@@ -104,6 +118,7 @@ class TaskHeaderView(QWidget):
         m["folder"].triggered.connect(self.open_folder_clicked)
         m["terminal"].triggered.connect(self.open_terminal_clicked)
         m["editor"].triggered.connect(self.open_editor_clicked)
+        self.pending_button.clicked.connect(lambda: self.pending_clicked.emit(self._pending_id))
 
     def _build_layout(self) -> None:
         top = QHBoxLayout()
@@ -121,6 +136,7 @@ class TaskHeaderView(QWidget):
         grid.addWidget(self.prompt, 0, 0)
         grid.addWidget(self.facts, 1, 0)
         grid.addWidget(self.error, 2, 0)
+        grid.addWidget(self.pending_button, 2, 1)
         box = QVBoxLayout(self)
         box.setContentsMargins(*margins("header_margins"))
         box.addLayout(top)
@@ -133,6 +149,8 @@ class TaskHeaderView(QWidget):
         self.setEnabled(task is not None)
         if task is None:
             self.title.setText("No task selected")
+            self._error_text = ""
+            self.show_pending(None)
             for label in (self.state, self.state_icon, self.prompt, self.facts, self.error):
                 label.clear()
             self.buttons["restore"].hide()
@@ -147,8 +165,29 @@ class TaskHeaderView(QWidget):
             f"{task.agent}{demo} · {task.project} · {task.branch} · from "
             f"{task.base_ref} @ {task.base_commit[:10]}"
         )
-        self.error.setText(task.error or "")
+        self._error_text = task.error or ""
+        if not self._pending_id:
+            self.error.setText(self._error_text)
         self._enable_actions(task)
+
+    def show_pending(self, ask: Ask | None, more: int = 0, waited: str = "") -> None:
+        """Show the request the task's agent waits on (and how many more), or the error again."""
+        self._pending_id = ask.id if ask is not None else ""
+        self.pending_button.setVisible(ask is not None)
+        if ask is None:
+            self.error.setStyleSheet("color: #cf222e;")
+            self.error.setText(self._error_text)
+            return
+        colour = state_colour("failed" if ask.dangerous else "needs-input")
+        self.error.setStyleSheet(f"color: {colour}; font-weight: 600;")
+        also = f" (and {more} more)" if more else ""
+        since = f" · waiting {waited}" if waited else ""
+        danger = "dangerous: " if ask.dangerous else ""
+        self.error.setText(f"Waits on you: {danger}{wants(ask)} {ask.subject}{also}{since}")
+
+    def pending_text(self) -> str:
+        """Return the pending request's line, empty when the task waits on nobody."""
+        return self.error.text() if self._pending_id else ""
 
     def _enable_actions(self, task: Task) -> None:
         state, b, m = task.state, self.buttons, self.more_actions

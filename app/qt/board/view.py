@@ -296,6 +296,10 @@ class BoardView(QWidget):
         """Apply task snapshots to the board (see BoardModel.update_tasks)."""
         self.board_model.update_tasks(tasks)
 
+    def set_asking(self, task_ids: Iterable[str]) -> None:
+        """Show the tasks whose agents wait on a person under Needs you (see BoardModel)."""
+        self.board_model.set_asking(task_ids)
+
     def focus_filter(self) -> None:
         """Put the keyboard focus in the filter line, its text selected."""
         self.filter_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QColor, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QMainWindow,
@@ -24,10 +24,12 @@ from app.qt.placement import place
 from app.qt.shell.banner import BannerView
 from app.qt.shell.shortcutsdialog import ShortcutsDialog
 from app.qt.shell.toolbar import MainToolBar
+from app.qt.tokens import state_colour
 
 
 class MainWindow(QMainWindow):
-    """Tabs: Tasks (board, header, live log), Triage (the bug bash's reports), Land train."""
+    """Tabs: Tasks (board, header, live log), Triage (the bug bash's reports), Land train,
+    Needs you (every agent's waiting request)."""
 
     close_requested = Signal()
 
@@ -39,6 +41,7 @@ class MainWindow(QMainWindow):
         title: str = "Orchard",
         triage: QWidget | None = None,
         train: QWidget | None = None,
+        inbox: QWidget | None = None,
     ) -> None:
         super().__init__()
         self.setWindowTitle(title)
@@ -60,6 +63,8 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.triage, "Triage")
         self.train = train or QWidget()
         self.tabs.addTab(self.train, "Land train")
+        self.inbox = inbox or QWidget()
+        self.tabs.addTab(self.inbox, "Needs you")
         self.banner = BannerView()  # results that matter, until dismissed
         body = QWidget()
         column = QVBoxLayout(body)
@@ -98,6 +103,7 @@ class MainWindow(QMainWindow):
         self.actions["show_tasks"].triggered.connect(lambda: self.tabs.setCurrentIndex(0))
         self.actions["show_triage"].triggered.connect(lambda: self.tabs.setCurrentIndex(1))
         self.actions["show_train"].triggered.connect(lambda: self.tabs.setCurrentIndex(2))
+        self.actions["show_inbox"].triggered.connect(self.show_inbox)
         self._menus["View"].addSeparator()
         self.actions["quit"].triggered.connect(self.close)
         self.actions["shortcuts"].triggered.connect(self.show_shortcuts)
@@ -106,6 +112,19 @@ class MainWindow(QMainWindow):
     def _on_tabs_current_changed(self, index: int) -> None:
         for action in self._menus["Task"].actions():
             action.setEnabled(index == 0)  # Del must not discard a hidden task
+
+    def show_inbox(self) -> None:
+        """Go to the Needs-you tab, its list focused."""
+        self.tabs.setCurrentWidget(self.inbox)
+        focus = getattr(self.inbox, "list", self.inbox)
+        focus.setFocus()
+
+    def show_waiting(self, count: int) -> None:
+        """Say on the Needs-you tab how many requests wait."""
+        index = self.tabs.indexOf(self.inbox)
+        self.tabs.setTabText(index, f"Needs you ({count})" if count else "Needs you")
+        tint = QColor(state_colour("needs-input")) if count else QColor()  # invalid: the style's
+        self.tabs.tabBar().setTabTextColor(index, tint)
 
     def menu(self, name: str) -> QMenu:
         """Return one of the window's menus, by its name."""

@@ -61,6 +61,7 @@ class NotifierController:
         self.desktop = desktop or DesktopNotifications("Orchard", APP_ID, self.on_action)
         self._waiting: list[Task] = []  # ended since the first of a batch, oldest first
         self._shown: dict[int, list[str]] = {}  # desktop notification id -> its task ids
+        self._to_inbox: set[int] = set()  # notifications whose actions open Needs you
         self.tray: QSystemTrayIcon | None = None
         if QSystemTrayIcon.isSystemTrayAvailable():
             icon = window.style().standardIcon(QStyle.StandardPixmap.SP_ComputerIcon)
@@ -102,6 +103,20 @@ class NotifierController:
             self.tray.showMessage(summary, body, QSystemTrayIcon.MessageIcon.Information, 8000)
         QApplication.alert(self.window)
 
+    async def tell_waiting(self, summary: str, body: str) -> None:
+        """Send one notification about agents waiting on the person; its action opens Needs you."""
+        if not self._enabled("needs_input"):
+            return
+        self.sent.append((summary, body))
+        shown = await self.desktop.notify(
+            summary, html.escape(body, quote=False), [("default", "Open"), ("inbox", "Answer")]
+        )
+        if shown is not None:
+            self._to_inbox.add(shown)
+        elif self.tray is not None:
+            self.tray.showMessage(summary, body, QSystemTrayIcon.MessageIcon.Information, 8000)
+        QApplication.alert(self.window)  # the taskbar entry asks for attention; focus stays
+
     async def announce(self, tasks: list[Task]) -> None:
         """Tell the desktop (or the tray) that these tasks ended, in one notification."""
         summary, body = describe(tasks)
@@ -119,13 +134,17 @@ class NotifierController:
     def on_action(self, notification_id: int, key: str) -> None:
         """Bring the window up at the notification's task; Review opens that task's review."""
         ids = self._shown.get(notification_id)
-        if not ids:
+        inbox = notification_id in self._to_inbox
+        if not ids and not inbox:
             return  # another application's notification, or one this window did not send
         w = self.window
         w.setWindowState(w.windowState() & ~Qt.WindowState.WindowMinimized)
         w.show()
         w.raise_()
         w.activateWindow()
+        if inbox:
+            w.show_inbox()
+            return
         w.tabs.setCurrentIndex(0)
         if w.board.select_task(ids[0]) and key == "review":
             w.actions["review"].trigger()

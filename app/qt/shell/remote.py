@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.client import ServiceError, ServiceLink
+from app.core.inbox import Ask
 from app.core.messages import (
     AlreadySupervised,
     Listener,
@@ -25,6 +26,7 @@ from app.core.messages import (
     TaskUpdated,
 )
 from app.core.task import Task
+from app.core.wire import decode
 from app.qt.shell.host import HomePaths
 
 log = logging.getLogger(__name__)
@@ -66,6 +68,8 @@ class RemoteSupervisor:
         self.held_reason: str | None = None
         self.executor = None
         self.on_connection: Callable[[str | None], None] = lambda _: None  # None: connected
+        # The requests waiting on a person, whole, whenever the feed says they changed.
+        self.on_asks: Callable[[list[Ask]], None] = lambda _: None
         self._listeners: list[Listener] = []
         self._watching: asyncio.Task[None] | None = None
 
@@ -118,6 +122,8 @@ class RemoteSupervisor:
         if "held" in line:
             self.held_reason = line["held"] or None
             self._publish(QueueHeld(self.held_reason))
+        if "asks" in line:
+            self.on_asks(decode(line["asks"], list[Ask]))
 
     async def watch(self, task_id: str) -> None:
         """Follow one task's new events; return once its stored log is complete on disk."""

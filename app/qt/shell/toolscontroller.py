@@ -72,6 +72,8 @@ class SettingsController:
         self.settings = settings
         self.on_notify_changed = on_notify_changed
         self.dialog: SettingsDialog | None = None
+        # Other features' tabs: each is called with a new dialog and adds its own.
+        self.tab_hooks: list[Callable[[SettingsDialog], None]] = []
         main.window.actions["settings"].triggered.connect(self.open)
 
     def open(self) -> None:
@@ -89,6 +91,8 @@ class SettingsController:
         self.dialog.check_requested.connect(self._on_dialog_check_requested)
         self.dialog.accepted.connect(self._on_dialog_accepted)
         self.dialog.finished.connect(self._on_dialog_finished)
+        for hook in self.tab_hooks:
+            hook(self.dialog)
         place(self.dialog)
         self.dialog.open()
         self.main.spawn(self._show_service(self.dialog))
