@@ -63,7 +63,7 @@ class SortKey(StrEnum):
 
 # Each group's title and the states it shows.
 GROUPS: dict[BoardGroup, tuple[str, tuple[TaskState, ...]]] = {
-    BoardGroup.NEEDS_YOU: (STATE_LABELS[_S.NEEDS_INPUT], (_S.NEEDS_INPUT,)),
+    BoardGroup.NEEDS_YOU: (STATE_LABELS[_S.NEEDS_INPUT], (_S.NEEDS_INPUT, _S.PAUSED)),
     BoardGroup.RUNNING: (STATE_LABELS[_S.RUNNING], (_S.PREPARING, _S.RUNNING)),
     BoardGroup.QUEUED: (STATE_LABELS[_S.QUEUED], (_S.QUEUED,)),
     BoardGroup.REVIEW: (STATE_LABELS[_S.SUCCEEDED], (_S.SUCCEEDED,)),

@@ -55,6 +55,10 @@ class TaskRow(SQLModel, table=True):
     landed_commit: str | None = None
     pr_url: str | None = None
     archived_state: str | None = None
+    budget_tokens: int | None = None
+    budget_usd: float | None = None
+    budget_minutes: float | None = None
+    spent_seconds: float = 0.0
 
 
 class CommentRow(SQLModel, table=True):
