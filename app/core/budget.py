@@ -227,6 +227,18 @@ def caps_of(task: Task, settings: BudgetSettings) -> Caps:
     return task_caps(task).over(settings.of(task.project).task)
 
 
+# States whose spending the board warns about: a turn runs, or waits on a person.
+_WARNED = LIVE_STATES | {TaskState.PAUSED, TaskState.NEEDS_INPUT}
+
+
+def budget_warning(task: Task, settings: BudgetSettings, now: float) -> Reach | None:
+    """Return how near `task` is to its cap if 80 % or more is spent, for the board."""
+    caps = caps_of(task, settings)
+    if task.state not in _WARNED or not caps.any():
+        return None
+    return reach(caps, spent_by(task, settings.prices, now))
+
+
 def batch_hold(
     task: Task, tasks: Iterable[Task], settings: BudgetSettings, now: float
 ) -> str | None:
