@@ -36,6 +36,7 @@ from app.commands import (
     read_prompt,
     service_wanted,
 )
+from app.core.budget import Caps
 from app.core.eventtext import render_event
 from app.core.findings import ORPHAN_KILLED, Finding
 from app.core.states import ACTIVE_STATES, TaskState
@@ -156,6 +157,11 @@ def _task_commands(p: argparse.ArgumentParser) -> None:
     new.add_argument(
         "--attempts", type=int, default=1, metavar="N", help="queue N attempts as a best-of-N group"
     )
+    new.add_argument("--budget-usd", type=float, metavar="USD", help="pause the task at this cost")
+    new.add_argument(
+        "--budget-minutes", type=float, metavar="M", help="pause the task after M minutes of work"
+    )
+    new.add_argument("--budget-tokens", type=int, metavar="N", help="pause the task after N tokens")
     new.add_argument("--json", action="store_true")
     ls = sub.add_parser("list", help="list tasks")
     ls.add_argument("--project")
@@ -311,8 +317,9 @@ async def cmd_project_move(orchard: Orchard, args: argparse.Namespace) -> int:
 
 async def cmd_task_new(orchard: Orchard, args: argparse.Namespace) -> int:
     prompt = read_prompt(args.prompt, args.prompt_file)
+    caps = Caps(args.budget_tokens, args.budget_usd, args.budget_minutes)
     tasks = await orchard.new_tasks(
-        args.project, prompt, args.agent, args.title, args.base, args.attempts, args.anyway
+        args.project, prompt, args.agent, args.title, args.base, args.attempts, args.anyway, caps
     )
     for task in tasks:
         print(json.dumps(task.to_json()) if args.json else task.id)

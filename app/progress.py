@@ -19,6 +19,7 @@ _MARK = {
     TaskState.PREPARING: "…",
     TaskState.RUNNING: "▶",
     TaskState.NEEDS_INPUT: "?",
+    TaskState.PAUSED: "‖",
     TaskState.SUCCEEDED: "✓",
     TaskState.FAILED: "✗",
     TaskState.STOPPED: "■",

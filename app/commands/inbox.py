@@ -21,6 +21,8 @@ _VERBS = {
     "allow_project": (Verdict.ALLOW_PROJECT, "allowed in its project from now on"),
     "deny": (Verdict.DENY, "denied"),
     "reply": (Verdict.REPLY, "replied to"),
+    "raise_cap": (Verdict.RAISE, "cap raised; the task continues"),
+    "stop": (Verdict.STOP, "stopped; its work is kept"),
 }
 
 
@@ -42,6 +44,15 @@ def add_commands(sub: Any) -> Handlers:
     )
     verbs.add_argument("--deny", nargs="?", const="", metavar="MESSAGE", help="the agent sees it")
     verbs.add_argument("--reply", metavar="TEXT", help="a question's answer")
+    verbs.add_argument(
+        "--raise",
+        dest="raise_cap",
+        nargs="?",
+        const="",
+        metavar="AMOUNT",
+        help="a budget: raise the cap by AMOUNT (in its unit; else doubled) and continue",
+    )
+    verbs.add_argument("--stop", action="store_true", help="a budget: stop the task, work kept")
     return {("inbox", None): cmd_inbox, ("answer", None): cmd_answer}
 
 
@@ -95,8 +106,26 @@ def _answer_of(args: argparse.Namespace) -> Answer:
             message = value if isinstance(value, str) else ""
             if verdict is Verdict.REPLY and not message.strip():
                 raise UserError("--reply needs the text of the reply")
+            if verdict is Verdict.RAISE:
+                return Answer(verdict, amount=_amount(message))
             return Answer(verdict, message)
-    raise UserError("say how to answer: --allow, --allow-task, --allow-project, --deny or --reply")
+    raise UserError(
+        "say how to answer: --allow, --allow-task, --allow-project, --deny, --reply, --raise "
+        "or --stop"
+    )
+
+
+def _amount(text: str) -> float | None:
+    """Return --raise's amount, None for "double it"."""
+    if not text.strip():
+        return None
+    try:
+        amount = float(text)
+    except ValueError:
+        amount = 0.0
+    if not amount > 0 or amount == float("inf"):
+        raise UserError(f"--raise needs an amount above 0 in the cap's unit (not {text!r})")
+    return amount
 
 
 def _done(answer: Answer) -> str:

@@ -30,6 +30,7 @@ _FAILED_COUNT = re.compile(r"\b(\d+) (?:failed|failures?|errors?)\b", re.IGNOREC
 _STATE_RANK = {
     TaskState.SUCCEEDED: 0,
     TaskState.NEEDS_INPUT: 1,
+    TaskState.PAUSED: 1,
     TaskState.STOPPED: 2,
     TaskState.INTERRUPTED: 2,
     TaskState.RUNNING: 3,

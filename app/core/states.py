@@ -10,6 +10,7 @@ class TaskState(StrEnum):
     PREPARING = "preparing"
     RUNNING = "running"
     NEEDS_INPUT = "needs-input"
+    PAUSED = "paused"  # reached a budget cap: its agent stopped, session and work kept
     SUCCEEDED = "succeeded"
     FAILED = "failed"
     STOPPED = "stopped"
@@ -25,6 +26,7 @@ STATE_LABELS: dict[TaskState, str] = {
     TaskState.PREPARING: "Preparing",
     TaskState.RUNNING: "Running",
     TaskState.NEEDS_INPUT: "Needs you",
+    TaskState.PAUSED: "Paused",
     TaskState.SUCCEEDED: "Ready for review",
     TaskState.FAILED: "Failed",
     TaskState.STOPPED: "Stopped",
@@ -53,19 +55,24 @@ _S = TaskState
 # - ended or needs-input -> merged: landed; a stopped task's partial work may be landed on purpose.
 # - queued, ended or needs-input -> discarded: archived under refs/orchard/archive, then removed.
 # - discarded -> the state it was archived in: restored from the archive.
+# - running -> paused: it reached a budget cap; raised, it is queued for a follow-up turn
+#   (paused -> queued); stopped, it ends keeping its work (paused -> stopped).
 # - merged is final: its branch is part of the target now.
 _ENDED = frozenset({_S.SUCCEEDED, _S.FAILED, _S.STOPPED, _S.INTERRUPTED})
 _ALLOWED: dict[TaskState, frozenset[TaskState]] = {
     _S.QUEUED: frozenset({_S.PREPARING, _S.FAILED, _S.STOPPED, _S.INTERRUPTED, _S.DISCARDED}),
     _S.PREPARING: frozenset({_S.RUNNING, _S.FAILED, _S.STOPPED, _S.INTERRUPTED}),
-    _S.RUNNING: frozenset({_S.NEEDS_INPUT, _S.SUCCEEDED, _S.FAILED, _S.STOPPED, _S.INTERRUPTED}),
+    _S.RUNNING: frozenset(
+        {_S.NEEDS_INPUT, _S.PAUSED, _S.SUCCEEDED, _S.FAILED, _S.STOPPED, _S.INTERRUPTED}
+    ),
+    _S.PAUSED: frozenset({_S.QUEUED, _S.STOPPED, _S.MERGED, _S.DISCARDED}),
     _S.NEEDS_INPUT: frozenset({_S.RUNNING, _S.QUEUED, _S.MERGED, _S.DISCARDED} | _ENDED),
     _S.SUCCEEDED: frozenset({_S.QUEUED, _S.MERGED, _S.DISCARDED}),
     _S.FAILED: frozenset({_S.QUEUED, _S.MERGED, _S.DISCARDED}),
     _S.STOPPED: frozenset({_S.QUEUED, _S.MERGED, _S.DISCARDED}),
     _S.INTERRUPTED: frozenset({_S.QUEUED, _S.STOPPED, _S.MERGED, _S.DISCARDED}),
     _S.MERGED: frozenset(),
-    _S.DISCARDED: _ENDED | {_S.NEEDS_INPUT},
+    _S.DISCARDED: _ENDED | {_S.NEEDS_INPUT, _S.PAUSED},
 }
 
 ACTIVE_STATES = frozenset({_S.PREPARING, _S.RUNNING, _S.NEEDS_INPUT})
@@ -75,7 +82,7 @@ ENDED_STATES = _ENDED
 # States whose task is finished with: landed, or archived and removed.
 CLOSED_STATES = frozenset({_S.MERGED, _S.DISCARDED})
 # States whose work can be landed or discarded (a turn is over, its changes are committed).
-LANDABLE_STATES = _ENDED | {_S.NEEDS_INPUT}
+LANDABLE_STATES = _ENDED | {_S.NEEDS_INPUT, _S.PAUSED}
 
 
 def allowed_next(state: TaskState) -> frozenset[TaskState]:

@@ -44,6 +44,10 @@ class Task:
     pr_url: str | None = None
     archived_state: str | None = None  # the state a discarded task was archived in
     node: str | None = None  # the cluster node its last turn ran on; None: this machine
+    budget_tokens: int | None = None  # the task's own caps; None: its project's default
+    budget_usd: float | None = None
+    budget_minutes: float | None = None
+    spent_seconds: float = 0.0  # wall time of its ended turns (a live one counts from started_at)
 
     @property
     def short_id(self) -> str:

@@ -54,6 +54,7 @@ def build_window(
         inbox=inbox_view,
     )
     controller = WindowController(orchard, ops, window, remote)
+    window.board.board_model.set_budget(orchard.settings.budget)  # its 80 % warnings
     empty = EmptyStateView()
     empty.add_repository_clicked.connect(controller.projects.add_repository)
     empty.try_demo_clicked.connect(lambda: controller.spawn(controller.projects.try_demo()))

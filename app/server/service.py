@@ -32,7 +32,7 @@ from app.services.recovery import start_up
 
 log = logging.getLogger(__name__)
 TICK_SECONDS = 1.0  # how often idleness and the home's presence are checked
-BUSY_STATES = ACTIVE_STATES | {TaskState.QUEUED}
+BUSY_STATES = ACTIVE_STATES | {TaskState.QUEUED, TaskState.PAUSED}  # paused: a person decides
 DRAINING = "the service is stopping: running tasks finish first, queued ones wait"
 
 

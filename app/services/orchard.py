@@ -8,11 +8,13 @@ import re
 import time
 import uuid
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import orjson
 
+from app.core.budget import Caps
 from app.core.naming import branch_name, short_id, slugify, title_from_prompt
 from app.core.states import ACTIVE_STATES, LIVE_STATES, TaskState, can_transition
 from app.core.task import Project, Task
@@ -155,12 +157,16 @@ class Orchard:
         base: str | None = None,
         attempts: int = 1,
         anyway: bool = False,
+        caps: Caps | None = None,
     ) -> list[Task]:
         """Queue `attempts` tasks for one prompt; several form a best-of-N group.
 
         Pre-flight refuses, with nothing stored, an agent that is not installed (unless
-        `anyway`) or a prompt it could not be given.
+        `anyway`) or a prompt it could not be given. `caps` are each task's own budget.
         """
+        caps = caps or Caps()
+        if (problem := caps.problem()) is not None:
+            raise UserError(problem)
         project = self.store.project(project_name)
         if agent not in self.settings.profiles:
             known = ", ".join(sorted(self.settings.profiles))
@@ -178,6 +184,10 @@ class Orchard:
         tasks = [
             await self.draft_task(project, prompt, agent, title, base_ref, commit, group)
             for _ in range(attempts)
+        ]
+        tasks = [
+            replace(t, budget_tokens=caps.tokens, budget_usd=caps.usd, budget_minutes=caps.minutes)
+            for t in tasks
         ]
         check_launch(self.settings.profiles[agent], tasks[0], anyway)
         self.store.add_tasks(tasks)
@@ -251,6 +261,12 @@ class Orchard:
                 finished_at=time.time(),
                 error="stopped before it started",
             )
+        if task.state is TaskState.PAUSED:  # no agent runs: its budget's ask expires
+            why = "stopped at its budget cap; its work is kept"
+            stopped = self.store.update(task.id, state=TaskState.STOPPED, error=why)
+            self.supervisor.budgets.forget(task.id)
+            self.supervisor.announce(stopped)
+            return stopped
         if task.state not in ACTIVE_STATES:
             raise UserError(f"task {task.short_id} is not running (it is {task.state})")
         self.store.update(task.id, stop_requested=True)

@@ -133,3 +133,19 @@ def test_no_display_says_so_and_demo_falls_back_to_the_terminal(cli: Cli) -> Non
     demo = cli("--demo", env=headless, timeout=120)
     assert demo.code == 0, demo.err
     assert "6 tasks: 1 failed, 5 succeeded" in demo.err and "task diff ID" in demo.out
+
+
+def test_bad_budgets(cli: Cli, repo: Path, home: Path) -> None:
+    assert cli("project", "add", str(repo)).code == 0
+    new = ("task", "new", "repo", "x", "--agent", "shell")
+    _clean_failure(cli(*new, "--budget-usd", "0"), "--budget-usd must be above 0")
+    _clean_failure(cli(*new, "--budget-minutes", "-3"), "--budget-minutes must be above 0")
+    _clean_failure(cli(*new, "--budget-tokens", "lots"), "--budget-tokens", "invalid int")
+    _clean_failure(cli(*new, "--budget-usd", "nan"), "--budget-usd must be above 0")
+    _nothing_made(repo, home)
+    ok = cli(
+        *new, "--budget-usd", "2", "--budget-minutes", "30", "--budget-tokens", "5000", "--json"
+    )
+    assert ok.code == 0, ok.err
+    assert '"budget_usd": 2.0' in ok.out and '"budget_tokens": 5000' in ok.out
+    _clean_failure(cli("answer", "x-1", "--raise", "none"), "--raise needs an amount above 0")

@@ -23,7 +23,8 @@ S = TaskState
 EXPECTED: dict[TaskState, set[TaskState]] = {
     S.QUEUED: {S.PREPARING, S.FAILED, S.STOPPED, S.INTERRUPTED, S.DISCARDED},
     S.PREPARING: {S.RUNNING, S.FAILED, S.STOPPED, S.INTERRUPTED},
-    S.RUNNING: {S.NEEDS_INPUT, S.SUCCEEDED, S.FAILED, S.STOPPED, S.INTERRUPTED},
+    S.RUNNING: {S.NEEDS_INPUT, S.PAUSED, S.SUCCEEDED, S.FAILED, S.STOPPED, S.INTERRUPTED},
+    S.PAUSED: {S.QUEUED, S.STOPPED, S.MERGED, S.DISCARDED},
     S.NEEDS_INPUT: {
         S.RUNNING,
         S.QUEUED,
@@ -39,7 +40,7 @@ EXPECTED: dict[TaskState, set[TaskState]] = {
     S.STOPPED: {S.QUEUED, S.MERGED, S.DISCARDED},
     S.INTERRUPTED: {S.QUEUED, S.STOPPED, S.MERGED, S.DISCARDED},
     S.MERGED: set(),
-    S.DISCARDED: {S.SUCCEEDED, S.FAILED, S.STOPPED, S.INTERRUPTED, S.NEEDS_INPUT},
+    S.DISCARDED: {S.SUCCEEDED, S.FAILED, S.STOPPED, S.INTERRUPTED, S.NEEDS_INPUT, S.PAUSED},
 }
 
 ALL_PAIRS = list(itertools.product(TaskState, TaskState))
@@ -57,6 +58,7 @@ def test_state_values_are_stable() -> None:
         "preparing",
         "running",
         "needs-input",
+        "paused",
         "succeeded",
         "failed",
         "stopped",
@@ -68,8 +70,8 @@ def test_state_values_are_stable() -> None:
 
 def test_expected_table_covers_every_state() -> None:
     assert set(EXPECTED) == set(TaskState)
-    assert len(ALL_PAIRS) == 100
-    assert len(ALLOWED_PAIRS) == 40
+    assert len(ALL_PAIRS) == 121
+    assert len(ALLOWED_PAIRS) == 46
 
 
 @pytest.mark.parametrize("pair", ALL_PAIRS, ids=_pair_id)
@@ -114,7 +116,7 @@ def test_active_and_ended_states() -> None:
     assert frozenset({S.SUCCEEDED, S.FAILED, S.STOPPED, S.INTERRUPTED}) == ENDED_STATES
     assert not ACTIVE_STATES & ENDED_STATES
     assert frozenset({S.MERGED, S.DISCARDED}) == CLOSED_STATES
-    assert set(TaskState) - ACTIVE_STATES - ENDED_STATES - CLOSED_STATES == {S.QUEUED}
+    assert set(TaskState) - ACTIVE_STATES - ENDED_STATES - CLOSED_STATES == {S.QUEUED, S.PAUSED}
 
 
 @pytest.mark.parametrize("state", sorted(ACTIVE_STATES))

@@ -647,3 +647,28 @@ def test_section_counts_follow_the_filter_live(view: BoardView) -> None:
     assert list(shown(view.filter_model)) == ["Running (3 of 4)", "Queued (1)"]
     view.filter_edit.setText("")
     assert list(shown(view.filter_model)) == ["Running (4)", "Queued (1)"]
+
+
+def test_a_task_near_its_budget_is_marked_on_its_row(qtbot: Any) -> None:
+    import dataclasses
+
+    from app.core.budget import BudgetSettings, Caps, ProjectBudget
+    from app.core.states import TaskState
+    from app.core.task import Task
+    from app.qt.board.model import BoardColumn, BoardModel
+
+    task = Task(
+        "a" * 32, "shop", "Add coupons", "add", "codex", TaskState.RUNNING, "orchard/add", "/w",
+        "main", "b" * 40, 1.0, started_at=1.0, tokens_in=850, tokens_out=0, budget_tokens=1000,
+    )  # fmt: skip
+    model = BoardModel(clock=lambda: 2.0)
+    model.set_tasks([task])
+    cell = model.index_of(task.id, BoardColumn.USAGE)
+    assert model.data(cell) == "⚠ 850 tok"
+    tip = model.data(cell, Qt.ItemDataRole.ToolTipRole)
+    assert tip.startswith("Budget: used 85% of its cap of 1,000 tokens")
+    model.set_tasks([dataclasses.replace(task, tokens_in=500)])
+    assert model.data(model.index_of(task.id, BoardColumn.USAGE)) == "500 tok"
+    model.set_budget(BudgetSettings(ProjectBudget(task=Caps(tokens=600))))
+    model.set_tasks([dataclasses.replace(task, tokens_in=500, budget_tokens=None)])
+    assert model.data(model.index_of(task.id, BoardColumn.USAGE)) == "⚠ 500 tok"

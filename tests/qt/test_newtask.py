@@ -87,3 +87,18 @@ def test_a_refusal_shows_inline_and_queue_anyway_asks_again(qtbot: Any) -> None:
     assert not dialog.error.isVisible()
     dialog.show_refusal("the prompt (393 KB) is too long", can_force=False)
     assert not dialog.queue_anyway.isVisible()
+
+
+def test_the_budget_boxes_give_the_tasks_own_caps(qtbot: Any) -> None:
+    from app.core.budget import Caps
+    from app.qt.board.newtask import NewTaskDialog
+
+    dialog = NewTaskDialog(["shop"], ["codex"], [])
+    qtbot.addWidget(dialog)
+    dialog.prompt.setPlainText("add coupons")
+    assert dialog.request().caps == Caps()  # unset: the project's defaults
+    assert dialog.budget_usd.text() == "cost: default"
+    dialog.budget_usd.setValue(2.5)
+    dialog.budget_minutes.setValue(30)
+    dialog.budget_tokens.setValue(200)
+    assert dialog.request().caps == Caps(tokens=200_000, usd=2.5, minutes=30)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection
 
 from app.client.operations.calls import Asker
+from app.core.budget import Caps
 from app.core.landing import Dropped
 from app.core.task import Comment, CommentThread, Task
 
@@ -23,6 +24,7 @@ class TaskOperations(Asker):
         base: str | None = None,
         attempts: int = 1,
         anyway: bool = False,
+        caps: Caps | None = None,
     ) -> list[Task]:
         """Queue a task, or `attempts` attempts of one prompt; the supervisor starts them.
 
@@ -40,6 +42,9 @@ class TaskOperations(Asker):
                 base=base,
                 attempts=attempts,
                 anyway=anyway,
+                budget_tokens=caps.tokens if caps else None,
+                budget_usd=caps.usd if caps else None,
+                budget_minutes=caps.minutes if caps else None,
             )
         )
 

@@ -24,6 +24,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QColor, QFont
 
+from app.core.budget import BudgetSettings, budget_warning
 from app.core.events import one_line
 from app.core.states import ACTIVE_STATES, STATE_LABELS, TaskState, state_label
 from app.core.task import Task
@@ -64,7 +65,7 @@ class SortKey(StrEnum):
 
 # Each group's title and the states it shows.
 GROUPS: dict[BoardGroup, tuple[str, tuple[TaskState, ...]]] = {
-    BoardGroup.NEEDS_YOU: (STATE_LABELS[_S.NEEDS_INPUT], (_S.NEEDS_INPUT,)),
+    BoardGroup.NEEDS_YOU: (STATE_LABELS[_S.NEEDS_INPUT], (_S.NEEDS_INPUT, _S.PAUSED)),
     BoardGroup.RUNNING: (STATE_LABELS[_S.RUNNING], (_S.PREPARING, _S.RUNNING)),
     BoardGroup.QUEUED: (STATE_LABELS[_S.QUEUED], (_S.QUEUED,)),
     BoardGroup.REVIEW: (STATE_LABELS[_S.SUCCEEDED], (_S.SUCCEEDED,)),
@@ -208,6 +209,7 @@ class BoardModel(QAbstractItemModel):
         self._clear()
         self._marks: dict[str, tuple[str, str]] = {}
         self._memory: dict[str, int] = {}
+        self._budget = BudgetSettings()
         self._bold = QFont()
         self._bold.setBold(True)
 
@@ -649,6 +651,8 @@ class BoardModel(QAbstractItemModel):
             text = _CELLS[column](task, self._clock())
             if column == BoardColumn.USAGE and task.id in self._memory:
                 text = " · ".join(filter(None, (text, memory_text(self._memory[task.id]))))
+            if column == BoardColumn.USAGE and budget_warning(task, self._budget, self._clock()):
+                text = f"⚠ {text}"  # 80 % of a cap or more: it pauses at the cap
             return text
         if role == _DECORATION and column == BoardColumn.TITLE:
             # cached: the same QIcon for every row in a state; a waiting agent's is Needs you's
@@ -669,6 +673,9 @@ class BoardModel(QAbstractItemModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             if column == BoardColumn.EVENT:
                 return event_text(task, 2000)
+            near = budget_warning(task, self._budget, self._clock())
+            if column == BoardColumn.USAGE and near is not None:
+                return f"Budget: {near.text()}; at the cap the task pauses and asks you"
             mark = self._marks.get(task.id, ("", ""))[1]
             title = f"{task.title} (attempt #{number})" if number else task.title
             return f"{title}\n{state_label(task.state)} · {task.short_id} · {task.branch}{mark}"
@@ -689,6 +696,12 @@ class BoardModel(QAbstractItemModel):
         for task_id in changed & set(self._tasks):
             index = self.index_of(task_id, BoardColumn.USAGE)
             self.dataChanged.emit(index, index)
+
+    def set_budget(self, budget: BudgetSettings) -> None:
+        """Warn by the caps and prices of `budget` (config.toml's) from now on."""
+        self._budget = budget
+        if self._tasks:
+            self.dataChanged.emit(self.index(0, 0), self.index(self.rowCount() - 1, _LAST_COLUMN))
 
     def memory(self, task_id: str) -> int | None:
         """Return a running task's last measured memory in bytes, if any."""

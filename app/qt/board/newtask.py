@@ -1,4 +1,4 @@
-"""The new-task dialog (Ctrl+N): project, agent, prompt, base, attempts.
+"""The new-task dialog (Ctrl+N): project, agent, prompt, base, attempts, budget.
 
 It stays open until its tasks are queued: a refusal (the agent not installed, a prompt too
 long for it) shows inside it, and a missing agent can be queued anyway.
@@ -6,7 +6,7 @@ long for it) shows inside it, and a missing agent can be queued anyway.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
@@ -15,7 +15,9 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
+    QDoubleSpinBox,
     QFormLayout,
+    QHBoxLayout,
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
@@ -23,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.core.budget import Caps
 from app.qt.notice import NoticeFrame
 
 MAX_RECENT = 20
@@ -38,6 +41,7 @@ class NewTaskRequest:
     attempts: int
     start_now: bool
     anyway: bool = False  # queue even if the agent is not installed
+    caps: Caps = field(default_factory=Caps)  # each task's own budget; unset: the project's default
 
 
 class PromptEdit(QPlainTextEdit):
@@ -101,6 +105,7 @@ class NewTaskDialog(QDialog):
         self.attempts = QSpinBox()
         self.attempts.setRange(1, 10)
         # Off unless asked: the parallel limit holds by default.
+        self.budget_usd, self.budget_minutes, self.budget_tokens = _budget_boxes()
         self.start_now = QCheckBox("Start now, even past the parallel limit")
         self.start_now.setToolTip("Otherwise the task waits its turn under the parallel limit")
         self.error = NoticeFrame("error")
@@ -124,6 +129,7 @@ class NewTaskDialog(QDialog):
             ("Title", self.title),
             ("Base branch", self.base),
             ("Attempts", self.attempts),
+            ("Budget", _row(self.budget_usd, self.budget_minutes, self.budget_tokens)),
             ("", self.start_now),
         ):
             form.addRow(label, widget)
@@ -199,4 +205,35 @@ class NewTaskDialog(QDialog):
             base=self.base.text().strip() or None,
             attempts=self.attempts.value(),
             start_now=self.start_now.isChecked(),
+            caps=Caps(
+                self.budget_tokens.value() * 1000 or None,
+                self.budget_usd.value() or None,
+                self.budget_minutes.value() or None,
+            ),
         )
+
+
+def _budget_boxes() -> tuple[QDoubleSpinBox, QSpinBox, QSpinBox]:
+    """Return the budget's boxes: USD, minutes, thousands of tokens; 0 reads "default"."""
+    usd = QDoubleSpinBox()
+    usd.setRange(0, 10_000)
+    usd.setDecimals(2)
+    usd.setPrefix("$")
+    minutes, tokens = QSpinBox(), QSpinBox()
+    minutes.setRange(0, 24 * 60)
+    minutes.setSuffix(" min")
+    tokens.setRange(0, 100_000)
+    tokens.setSuffix("k tokens")
+    for box, what in ((usd, "cost"), (minutes, "wall time"), (tokens, "tokens")):
+        box.setSpecialValueText(f"{what}: default")
+        box.setToolTip(f"Pause the task at this {what} and ask you (unset: the project's default)")
+    return usd, minutes, tokens
+
+
+def _row(*widgets: QWidget) -> QWidget:
+    row = QWidget()
+    layout = QHBoxLayout(row)
+    layout.setContentsMargins(0, 0, 0, 0)
+    for widget in widgets:
+        layout.addWidget(widget)
+    return row

@@ -192,7 +192,7 @@ class TaskHeaderView(QWidget):
     def _enable_actions(self, task: Task) -> None:
         state, b, m = task.state, self.buttons, self.more_actions
         has_work = state in LANDABLE_STATES
-        b["stop"].setEnabled(state in ACTIVE_STATES | {TaskState.QUEUED})
+        b["stop"].setEnabled(state in ACTIVE_STATES | {TaskState.QUEUED, TaskState.PAUSED})
         b["retry"].setEnabled(state in ENDED_STATES | {TaskState.NEEDS_INPUT})
         b["followup"].setEnabled(has_work)
         b["review"].setEnabled(state not in (TaskState.QUEUED, TaskState.DISCARDED))

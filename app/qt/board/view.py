@@ -62,9 +62,11 @@ _MOVE = QAbstractItemView.CursorAction
 _DOWNWARD = (_MOVE.MoveDown, _MOVE.MoveNext, _MOVE.MovePageDown, _MOVE.MoveHome)
 _UPWARD = (_MOVE.MoveUp, _MOVE.MovePrevious, _MOVE.MovePageUp, _MOVE.MoveEnd)
 # Which states each bulk action applies to; an action acts on the matching part of a selection.
-STOPPABLE = frozenset({S.QUEUED, S.PREPARING, S.RUNNING, S.NEEDS_INPUT})
+STOPPABLE = frozenset({S.QUEUED, S.PREPARING, S.RUNNING, S.NEEDS_INPUT, S.PAUSED})
 RETRYABLE = frozenset({S.FAILED, S.STOPPED, S.INTERRUPTED})
-DISCARDABLE = frozenset({S.QUEUED, S.SUCCEEDED, S.FAILED, S.STOPPED, S.INTERRUPTED, S.NEEDS_INPUT})
+DISCARDABLE = frozenset(
+    {S.QUEUED, S.SUCCEEDED, S.FAILED, S.STOPPED, S.INTERRUPTED, S.NEEDS_INPUT, S.PAUSED}
+)
 _VIM_KEYS = {Qt.Key.Key_J: Qt.Key.Key_Down, Qt.Key.Key_K: Qt.Key.Key_Up}
 _PLUS_COLOR, _MINUS_COLOR = QColor("#1a7f37"), QColor("#cf222e")
 _PLUS_DARK, _MINUS_DARK = QColor("#3fb950"), QColor("#f85149")  # the same, readable on dark

@@ -27,6 +27,7 @@ KINDS = {
     TaskState.SUCCEEDED: ("finished", "Task finished"),
     TaskState.FAILED: ("failed", "Task failed"),
     TaskState.NEEDS_INPUT: ("needs_input", "Task needs you"),
+    TaskState.PAUSED: ("needs_input", "Task paused at its budget"),
 }
 PLURAL = {"finished": "finished", "failed": "failed", "needs_input": "need you"}
 COALESCE_SECONDS = 2.0

@@ -86,6 +86,7 @@ class ProjectController:
             request.base,
             request.attempts,
             request.anyway,
+            request.caps,
         )
         self.main.settings.setValue("last_agent", request.agent)
         if request.start_now:

@@ -64,6 +64,7 @@ _TASK_MARK = {
     TaskState.PREPARING: "starting",
     TaskState.RUNNING: "running",
     TaskState.NEEDS_INPUT: "needs you",
+    TaskState.PAUSED: "paused",
     TaskState.SUCCEEDED: "ready",
     TaskState.FAILED: "failed",
     TaskState.STOPPED: "stopped",

@@ -175,6 +175,16 @@ def number(params: Params, name: str, default: int | None = None) -> int:
     return value
 
 
+def optional_amount(params: Params, name: str) -> float | None:
+    """Return a number parameter (whole or not) that may be left out."""
+    value = params.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        raise UserError(f"the request needs '{name}' as a number")
+    return float(value)
+
+
 def drop_choice(params: Params) -> bool | list[int]:
     """Return which unsent comments an action may drop: all (true), none, or these ids."""
     value = params.get("drop_comments", False)

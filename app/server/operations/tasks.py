@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+from app.core.budget import Caps
 from app.core.landing import Dropped
 from app.core.task import Comment, CommentThread, Task
 from app.server.operations.registry import (
@@ -12,6 +13,7 @@ from app.server.operations.registry import (
     flag,
     number,
     operation,
+    optional_amount,
     optional_text,
     text,
 )
@@ -33,6 +35,16 @@ async def new_tasks(orchard: Orchard, params: Params) -> list[Task]:
         optional_text(params, "base"),
         number(params, "attempts", 1),
         flag(params, "anyway"),
+        _caps(params),
+    )
+
+
+def _caps(params: Params) -> Caps:
+    tokens = optional_amount(params, "budget_tokens")
+    return Caps(
+        None if tokens is None else int(tokens),
+        optional_amount(params, "budget_usd"),
+        optional_amount(params, "budget_minutes"),
     )
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from app.core.budget import BudgetSettings
 from app.core.profiles import (
     BUILTIN_PROFILES,
     AgentProfile,
@@ -18,6 +19,7 @@ from app.core.profiles import (
 from app.core.triage import DEFAULT_CATEGORIES
 from app.installation import locate_home, module_argv
 from app.services.config.atomicfile import write_atomically
+from app.services.config.budgets import BudgetConfigError, budget_from
 from app.services.config.secrets import SecretsError, SecretStore
 from app.services.config.tomlfile import dumps
 
@@ -174,6 +176,8 @@ class Settings:
     theme: str = "system"  # [settings] theme: "system", "light" or "dark", for the windows
     notices: tuple[str, ...] = ()  # one line each, for the user: e.g. a token moved out
     executor: ExecutorSettings = field(default_factory=ExecutorSettings)
+    # [budget], [prices]: caps per task, group and project; the review capacity; model prices
+    budget: BudgetSettings = field(default_factory=BudgetSettings)
 
 
 def load_settings(home: Home) -> Settings:
@@ -266,7 +270,12 @@ def _settings_from(data: dict[str, Any], path: Path) -> Settings:
     idle = _table_of(data, "service", path).get("idle_exit_seconds", DEFAULT_IDLE_EXIT_SECONDS)
     if not isinstance(idle, int) or isinstance(idle, bool) or idle < 0:
         raise ConfigError(f"{path}: service.idle_exit_seconds must be a whole number (0: stay)")
+    try:
+        budget = budget_from(data)
+    except BudgetConfigError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
     return Settings(
+        budget=budget,
         parallel=parallel,
         profiles=profiles,
         github_token=token,

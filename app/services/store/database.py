@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 
     from app.services.store.tables import CommentRow, ProjectRow, ReportRow
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 
 # Each entry takes a database from the version before it to its key. Tables that are new in a
 # version need no statement here: create_all makes them.
@@ -52,6 +52,12 @@ _MIGRATIONS: dict[int, tuple[str, ...]] = {
     5: (),  # the land train: train_cars and trains are new tables
     6: ("ALTER TABLE train_cars ADD COLUMN ahead VARCHAR NOT NULL DEFAULT ''",),
     7: ("ALTER TABLE tasks ADD COLUMN node VARCHAR",),  # where a task ran: a Ray node's id
+    8: (  # budgets that pause
+        "ALTER TABLE tasks ADD COLUMN budget_tokens INTEGER",
+        "ALTER TABLE tasks ADD COLUMN budget_usd FLOAT",
+        "ALTER TABLE tasks ADD COLUMN budget_minutes FLOAT",
+        "ALTER TABLE tasks ADD COLUMN spent_seconds FLOAT NOT NULL DEFAULT 0",
+    ),
 }
 
 

@@ -56,6 +56,10 @@ class TaskRow(SQLModel, table=True):
     pr_url: str | None = None
     archived_state: str | None = None
     node: str | None = None
+    budget_tokens: int | None = None
+    budget_usd: float | None = None
+    budget_minutes: float | None = None
+    spent_seconds: float = 0.0
 
 
 class CommentRow(SQLModel, table=True):

@@ -37,6 +37,7 @@ from app.services.config import Home, Settings
 from app.services.pump import pump
 from app.services.store import Store
 from app.services.tasks import memory
+from app.services.tasks.budgets import BudgetKeeper
 from app.services.tasks.executor import Executor, ExecutorUnavailable
 from app.services.tasks.pacing import Pacer
 from app.services.tasks.taskrun import Asking, TaskRun
@@ -162,9 +163,11 @@ class Supervisor:
         self.held_reason: str | None = None  # why queued tasks wait, for the window to show
         self.parallel_override: int | None = None  # `orchard run --parallel K` via the service
         self._reaped = False  # reconcile() has run
+        self._all_held = False  # every queued task waits on a budget or the review capacity
         # How each run's agent asks a person (the inbox's), given by whoever holds it.
         self.asking: Callable[[Task], Asking] | None = None
         self._reattach: list[Task] = []  # turns left running on a cluster, to follow again
+        self.budgets = BudgetKeeper(store, lambda: self.settings, self._on_task, self.wake)
 
     # subscribers
 
@@ -198,13 +201,19 @@ class Supervisor:
                 if (
                     until_idle
                     and not self._runs
-                    and (self._stopping or not self.store.tasks(states=[TaskState.QUEUED]))
+                    and (self._stopping or not self.budgets.waiting())
+                    and (
+                        self._stopping
+                        or self._all_held  # by a budget or the review capacity: a person acts
+                        or not self.store.tasks(states=[TaskState.QUEUED])
+                    )
                 ):
                     break
                 self._wake.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), POLL_SECONDS)
         finally:
+            await self.budgets.close()
             flusher.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await flusher
@@ -229,16 +238,21 @@ class Supervisor:
                 return
 
     def _fill(self, limit: int) -> None:
+        self.budgets.sweep(self.asking)
         free = limit - len(self._runs)
         if free <= 0:
             return
         # A task started a moment ago may still read as queued: skip it.
         queued = [t for t in self.store.tasks(states=[TaskState.QUEUED]) if t.id not in self._runs]
+        # Past a group's or project's cap, or a full review capacity, a batch's tasks wait.
+        startable, budget_reason = self.budgets.holds(queued)
+        self._all_held = bool(queued) and not startable
         # Agents on a cluster take no memory here: Ray places them where it is free.
-        here = queued and self.executor.kind == "local"
-        if self._hold(memory.hold_reason(self.settings.min_free_memory_mb) if here else None):
+        here = startable and self.executor.kind == "local"
+        short = memory.hold_reason(self.settings.min_free_memory_mb) if here else None
+        if self._hold(short or budget_reason) and short:
             return
-        for task in queued[:free]:
+        for task in startable[:free]:
             self._start(task)
 
     def _hold(self, reason: str | None) -> bool:
@@ -274,6 +288,7 @@ class Supervisor:
         )
         run.on_raw = self._on_raw
         run.asking = self.asking(task) if self.asking is not None else None
+        run.caps, run.prices = self.budgets.caps(task), self.settings.budget.prices
         self._runs[task.id] = run
         job = asyncio.create_task(self._execute(run, reattach), name=f"task {task.short_id}")
         self._jobs.add(job)
@@ -290,6 +305,8 @@ class Supervisor:
             del self._runs[run.task.id]
             if run.asking is not None:
                 run.asking.ended()
+            if run.task.state is TaskState.PAUSED:  # asks a person: raise the cap, or stop
+                self.budgets.paused(run.task, self.asking(run.task) if self.asking else None)
             self._wake.set()
 
     def _mark_crashed(self, task: Task, exc: Exception) -> Task:

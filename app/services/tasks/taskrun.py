@@ -6,13 +6,14 @@ import asyncio
 import shutil
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import orjson
 
 from app.core import claudeasks
+from app.core.budget import DEFAULT_PRICES, Caps, Level, Price, Reach, reach, spent_by
 from app.core.events import Event, EventKind, make_event
 from app.core.followup import plan_turn
 from app.core.inbox import Answer, Ask
@@ -41,6 +42,7 @@ from app.services.tasks.preflight import arg_room
 Emit = Callable[[str, list[Event]], None]
 OnTask = Callable[[Task], None]
 STATS_INTERVAL = 3.0
+PAUSE_GRACE = 5.0  # an agent paused at its budget has this long to end its step
 MCP_CONFIG = "orchard-mcp.json"  # in the task's state folder, never in its worktree
 MCP_MODULE = "app.services.inbox.mcpserver"
 
@@ -95,6 +97,12 @@ class TaskRun:
         self.turn = plan_turn(task, profile)
         self.held = HeldOutput()  # a child's output, until its process group is recorded
         self._stopper: asyncio.Task[None] | None = None
+        # Budgets: the caps this turn runs under, set by the supervisor; the cap it reached.
+        self.caps = Caps()
+        self.prices: dict[str, Price] = DEFAULT_PRICES
+        self.model = ""  # as the agent reports it, for the price table
+        self.reached: Reach | None = None
+        self._pauser: asyncio.Task[None] | None = None
 
     # lifecycle
 
@@ -338,10 +346,30 @@ class TaskRun:
         self.log.write_events(events)
         self.summary.absorb(events, self.task)
         self.emit(self.task.id, events)
+        for ev in events:
+            if ev["kind"] == "session" and ev.get("text"):
+                self.model = str(ev["text"])
+        self._check_budget()
+
+    def _check_budget(self) -> None:
+        """Pause the agent once it reaches a cap: stopped with its session kept, work committed."""
+        if self.reached is not None or self.agent is None or not self.caps.any():
+            return
+        usage = {**self._unsaved, **self.summary.changes}
+        spent = {k: usage[k] for k in ("tokens_in", "tokens_out", "cost_usd") if k in usage}
+        live = replace(self.task, **spent)
+        found = reach(self.caps, spent_by(live, self.prices, time.time(), self.model))
+        if found is None or found.level is not Level.REACHED:
+            return
+        self.reached = found
+        self._note(make_event(EventKind.STATUS, f"budget: {found.text()}; pausing the agent"))
+        agent = self.agent
+        self._pauser = asyncio.get_running_loop().create_task(agent.stop(grace=PAUSE_GRACE))
 
     async def _stats_loop(self) -> None:
         while not self.workspace.remote:  # a checkout on a node is counted once fetched
             await asyncio.sleep(STATS_INTERVAL)
+            self._check_budget()  # wall time passes without events
             if self.summary.touched:
                 self.summary.touched = False
                 await self.stats_pacer.run(self._refresh_stats)
@@ -363,6 +391,8 @@ class TaskRun:
         await self._refresh_stats()
         if stopped:
             return self._finish(TaskState.STOPPED, code, "stopped by the user")
+        if self.reached is not None:
+            return self._finish(TaskState.PAUSED, code, f"paused: {self.reached.text()}")
         if self.summary.fatal:
             return self._finish(TaskState.FAILED, code, self.summary.fatal)
         if timed_out:
@@ -380,7 +410,7 @@ class TaskRun:
         title = self.task.title
         if self.turn.ask is not None:
             title += f" (follow-up {self.turn.number - 1})"
-        title += " (stopped)" if stopped else ""
+        title += " (stopped)" if stopped else " (paused)" if self.reached is not None else ""
         message = commit_message(title, self.turn.ask or self.task.prompt)
         try:
             sha = await self.workspace.commit(message)
@@ -398,8 +428,16 @@ class TaskRun:
 
     def _finish(self, state: TaskState, code: int | None, error: str | None) -> Task:
         error = self.masked.masker.mask(error) if error else error
+        now = time.time()
+        ran = now - self.task.started_at if self.task.started_at is not None else 0.0
         return self._set_state(
-            state, exit_code=code, error=error, finished_at=time.time(), pgid=None, proc_start=None
+            state,
+            exit_code=code,
+            error=error,
+            finished_at=now,
+            pgid=None,
+            proc_start=None,
+            spent_seconds=self.task.spent_seconds + max(0.0, ran),
         )
 
     def _set_state(self, state: TaskState, **changes: Any) -> Task:
