@@ -19,7 +19,7 @@ import pytest
 from tests.conftest import ROOT, Cli, child_env, git
 from tests.e2e.agent_env import claude_env
 from tests.e2e.e2ekit import need, task_events
-from tests.e2e.model_server import ScriptedModelServer
+from tests.e2e.model_server import ScriptedModelServer, ToolUse
 
 pytestmark = pytest.mark.e2e
 
@@ -178,3 +178,61 @@ def test_dangerous_commands_ask_even_when_the_project_allows_everything(
     names = git(repo, "ls-tree", "-r", "--name-only", task["branch"]).split()
     assert "ok" in names and "src/app.py" in names
     assert any(e["kind"] == "command" for e in task_events(cli, task_id, env))
+
+
+QUESTION = "Which greeting should the file hold?"
+ASK_USER = ToolUse(
+    "AskUserQuestion",
+    {
+        "questions": [
+            {
+                "question": QUESTION,
+                "header": "Greeting",
+                "multiSelect": False,
+                "options": [
+                    {"label": "Hello", "description": "the friendly one"},
+                    {"label": "Goodbye", "description": "the sad one"},
+                ],
+            }
+        ]
+    },
+)
+
+
+def test_a_question_is_answered_from_the_inbox_and_the_model_gets_the_reply(
+    cli: Cli, repo: Path, home: Path, tmp_path: Path, running: list[Any]
+) -> None:
+    need("claude")
+    with ScriptedModelServer([ASK_USER]) as srv:
+        env = _env(srv.base_url, tmp_path)
+        (task_id,) = _setup(cli, repo, env, "Ask me which greeting")
+        run = _start_run(home, env, running)
+        (item,) = _waiting(cli, env, 1)
+        assert (item["task"], item["kind"], item["tool"]) == (
+            task_id,
+            "question",
+            "AskUserQuestion",
+        )
+        assert item["question"] == QUESTION and item["options"] == ["Hello", "Goodbye"]
+        assert cli("answer", item["id"], "--allow", env=env).code == 1  # a question wants a reply
+        answered = cli("answer", item["id"], "--reply", "Goodbye", env=env)
+        assert answered.code == 0 and answered.out.strip() == f"{item['id']}: replied to"
+        assert run.wait(timeout=120) == 0, run.stderr.read()
+        results = [_tool_result_text(r.body) for r in srv.requests_to("/v1/messages")]
+    said = [text for text in results if text]
+    assert said and QUESTION in said[-1] and "Goodbye" in said[-1], said
+    assert cli("task", "show", task_id, "--json", env=env).json()["state"] == "succeeded"
+
+
+def _tool_result_text(body: Any) -> str:
+    """Return the text of the last tool result a request to the model carries."""
+    messages = body.get("messages") if isinstance(body, dict) else None
+    for message in reversed(messages or []):
+        content = message.get("content") if isinstance(message, dict) else None
+        for block in reversed(content if isinstance(content, list) else []):
+            if isinstance(block, dict) and block.get("type") == "tool_result":
+                inner = block.get("content")
+                if isinstance(inner, list):
+                    return " ".join(str(b.get("text", "")) for b in inner if isinstance(b, dict))
+                return str(inner or "")
+    return ""

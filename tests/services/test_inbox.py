@@ -174,6 +174,9 @@ def test_answers_of_the_wrong_kind_are_refused(tmp_path: Path) -> None:
             "is not a question: allow or deny it"
         )
         assert inbox.answer(["t1-1"], Answer(Verdict.EXPIRED))["t1-1"]
+        assert inbox.answer(["t1-2"], Answer(Verdict.ALLOW))["t1-2"].endswith(
+            "is a question: reply to it, or deny it"
+        )
         assert inbox.answer(["t1-2"], Answer(Verdict.REPLY, "blue")) == {"t1-2": ""}
         assert (await asked).message == "blue"
         job.cancel()

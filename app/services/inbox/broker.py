@@ -179,8 +179,11 @@ class Inbox:
             if ask_id in self._answered:
                 return f"{ask_id} was already answered"
             return f"{ask_id}: no such request waits"
-        if answer.verdict is Verdict.REPLY and waiting.ask.kind is not AskKind.QUESTION:
+        question = waiting.ask.kind is AskKind.QUESTION
+        if answer.verdict is Verdict.REPLY and not question:
             return f"{ask_id} is not a question: allow or deny it"
+        if answer.allows and question:  # allowed without a reply, the agent hears nothing
+            return f"{ask_id} is a question: reply to it, or deny it"
         budget = waiting.ask.kind is AskKind.BUDGET
         if budget != (answer.verdict in (Verdict.RAISE, Verdict.STOP)):
             what = "raise or stop" if budget else "allow, deny or reply"
