@@ -172,3 +172,25 @@ def test_a_question_is_answered_from_the_inbox_and_the_model_gets_the_reply(
     said = [text for text in results if text]
     assert said and QUESTION in said[-1] and "Goodbye" in said[-1], said
     assert cli("task", "show", task_id, "--json", env=env).json()["state"] == "succeeded"
+
+
+def test_allowed_for_the_task_claude_itself_stops_asking_in_its_session(
+    cli: Cli, repo: Path, home: Path, tmp_path: Path, running: list[Any]
+) -> None:
+    need("claude")
+    with ScriptedModelServer(["touch x", "touch x", "touch y"]) as srv:
+        env = env_for(srv.base_url, tmp_path)
+        (task_id,) = setup_tasks(cli, repo, env, "Create x twice, then y")
+        run = start_run(home, env, running)
+        (item,) = waiting(cli, env, 1)
+        assert cli("answer", item["id"], "--allow-task", env=env).code == 0
+        (second,) = waiting(cli, env, 1)
+        # Had Claude asked for `touch x` again, Orchard would have answered it (as ...-2), and
+        # `touch y` would wait as ...-3: the session rule Claude was handed spared the call.
+        assert second["command"] == "touch y" and second["id"] == f"{task_id}-2"
+        assert cli("answer", second["id"], "--allow", env=env).code == 0
+        assert run.wait(timeout=120) == 0, run.stderr.read()
+    task = cli("task", "show", task_id, "--json", env=env).json()
+    assert {"x", "y"} <= set(git(repo, "ls-tree", "--name-only", task["branch"]).split())
+    settings = Path(task["worktree"]) / ".claude"
+    assert not settings.exists()  # the rule lived in Claude's session only

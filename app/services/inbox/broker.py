@@ -205,6 +205,8 @@ class Inbox:
                 remember(state.project, pattern)
             except Exception:  # the answer still stands for this request
                 log.exception("could not record %r for project %s", pattern, state.project)
+        if ask.dangerous and answer.allows:
+            answer = replace(answer, verdict=Verdict.ALLOW)  # the agent remembers nothing either
         if not waiting.future.done():
             waiting.future.set_result(answer)
 

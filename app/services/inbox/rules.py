@@ -107,7 +107,7 @@ class Rules:
 
 
 def unreadable(home_root: Path) -> str | None:
-    """Return why the home's inbox.toml cannot be read, in one line; None if it can (or is absent)."""
+    """Return why the home's inbox.toml cannot be read, in one line; None if it can."""
     path = home_root / RULES_FILE
     try:
         tomllib.loads(path.read_text())
