@@ -73,7 +73,10 @@ def reply_of(answer: Answer, request: Mapping[str, Any]) -> dict[str, Any]:
             reply["updatedPermissions"] = [_session_rule(str(command))]
         return reply
     if answer.verdict is Verdict.EXPIRED:
-        message = "Orchard: the request expired (the task ended); it was not allowed"
+        message = (
+            "Orchard: the request expired (the task ended, or Orchard restarted); "
+            "it was not allowed"
+        )
     else:
         message = answer.message or "The person denied this request."
     return {"behavior": "deny", "message": message, "interrupt": False}

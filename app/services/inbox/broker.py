@@ -99,6 +99,9 @@ class Inbox:
         state.project, state.ended = project, False  # a new turn of the task asks again
 
         async def asker(ask: Ask) -> Answer:
+            if ask.id:  # asked again with the id it had: later ids follow it
+                n = ask.id.rpartition("-")[2]
+                state.count = max(state.count, int(n) if n.isdigit() else 0)
             filled = replace(
                 ask,
                 id=ask.id or self.new_id(task_id),
