@@ -8,6 +8,7 @@ service killed while an ask waits answers nothing for the person: the task is in
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import signal
@@ -93,20 +94,41 @@ def test_a_killed_service_answers_nothing_and_its_restart_expires_the_ask(
         (item,) = _inbox(on, env, 1)
         asked = len(srv.requests_to("/v1/messages"))
         pid = service_pid(home)
-        os.kill(pid, signal.SIGKILL)
-        wait_gone(pid)
-        time.sleep(3.0)  # the helper waits for the next service; Claude hears nothing
-        assert len(srv.requests_to("/v1/messages")) == asked
-        assert on("service", "start", env=env).code == 0  # the next service, a new process
-        assert service_pid(home) != pid
-        refused = on("answer", item["id"], "--allow", env=env)
-        assert refused.code == 1 and refused.err.count("\n") == 1, refused.err
-        assert "can no longer be answered" in refused.err
-        assert task_state(on, task_id) == "interrupted"
-        listed = on("inbox", "--json", env=env)
-        assert listed.code == 0 and json.loads(listed.out) == []
-        time.sleep(1.0)
-        # The agent was stopped with its call unanswered: the model never heard an answer.
-        assert len(srv.requests_to("/v1/messages")) == asked
+        pgid = on("task", "show", task_id, "--json", env=env).json()["pgid"]
+        assert pgid
+        try:
+            _kill_and_restart(on, env, home, pid, item, task_id, asked, srv)
+        except BaseException:  # a failure must not leave the orphaned agent running
+            with contextlib.suppress(OSError):
+                if b"claude" in Path(f"/proc/{pgid}/cmdline").read_bytes():
+                    os.killpg(pgid, signal.SIGKILL)
+            raise
     worktree = Path(on("task", "show", task_id, "--json", env=env).json()["worktree"])
     assert not (worktree / "x").exists()
+
+
+def _kill_and_restart(
+    on: Cli,
+    env: dict[str, str],
+    home: Path,
+    pid: int,
+    item: dict[str, Any],
+    task_id: str,
+    asked: int,
+    srv: ScriptedModelServer,
+) -> None:
+    os.kill(pid, signal.SIGKILL)
+    wait_gone(pid)
+    time.sleep(3.0)  # the helper waits for the next service; Claude hears nothing
+    assert len(srv.requests_to("/v1/messages")) == asked
+    assert on("service", "start", env=env).code == 0  # the next service, a new process
+    assert service_pid(home) != pid
+    refused = on("answer", item["id"], "--allow", env=env)
+    assert refused.code == 1 and refused.err.count("\n") == 1, refused.err
+    assert "can no longer be answered" in refused.err
+    assert task_state(on, task_id) == "interrupted"
+    listed = on("inbox", "--json", env=env)
+    assert listed.code == 0 and json.loads(listed.out) == []
+    time.sleep(1.0)
+    # The agent was stopped with its call unanswered: the model never heard an answer.
+    assert len(srv.requests_to("/v1/messages")) == asked
