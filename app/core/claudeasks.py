@@ -4,7 +4,9 @@ Claude Code calls the permission tool (`--permission-prompt-tool mcp__orchard__a
 every tool call that needs a person, with `{"tool_name", "input", "tool_use_id"}`; the reply is
 one text block of JSON: `{"behavior": "allow", "updatedInput": {...}}` or
 `{"behavior": "deny", "message": "...", "interrupt": false}`. `AskUserQuestion` arrives the
-same way and is answered with the replies in `updatedInput.answers`.
+same way and is answered with the replies in `updatedInput.answers`. A command allowed for the
+task (or the project) goes back with `updatedPermissions` adding a rule for Claude's session,
+so Claude stops asking for it; never one in a settings file, which lies in the worktree.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from typing import Any
 
-from app.core.inbox import Answer, Ask, AskKind, Verdict
+from app.core.inbox import Answer, Ask, AskKind, Verdict, is_dangerous
 
 TOOL_NAME = "approve"  # the MCP tool; Claude Code knows it as mcp__orchard__approve
 SERVER_NAME = "orchard"
@@ -62,12 +64,27 @@ def reply_of(answer: Answer, request: Mapping[str, Any]) -> dict[str, Any]:
         }
         return {"behavior": "allow", "updatedInput": {**data, "answers": answers}}
     if answer.allows:
-        return {"behavior": "allow", "updatedInput": data}
+        reply: dict[str, Any] = {"behavior": "allow", "updatedInput": data}
+        command = data.get("command")
+        remembered = answer.verdict in (Verdict.ALLOW_TASK, Verdict.ALLOW_PROJECT)
+        bash = request.get("tool_name") == "Bash" and isinstance(command, str)
+        # A dangerous command is allowed once only (the broker says ALLOW): no rule for it.
+        if remembered and bash and str(command).strip() and not is_dangerous(str(command)):
+            reply["updatedPermissions"] = [_session_rule(str(command))]
+        return reply
     if answer.verdict is Verdict.EXPIRED:
-        message = "Orchard: the request expired (the task ended); it was not allowed"
+        message = (
+            "Orchard: the request expired (the task ended, or Orchard restarted); "
+            "it was not allowed"
+        )
     else:
         message = answer.message or "The person denied this request."
     return {"behavior": "deny", "message": message, "interrupt": False}
+
+
+def _session_rule(command: str) -> dict[str, Any]:
+    rule = {"toolName": "Bash", "ruleContent": command}
+    return {"type": "addRules", "rules": [rule], "behavior": "allow", "destination": "session"}
 
 
 def allowed_tools(patterns: Iterable[str]) -> list[str]:

@@ -14,6 +14,7 @@ WORKTREE_UNRECORDED = "worktree_unrecorded"
 BRANCH_MISSING = "branch_missing"
 INDEX_LOCK = "index_lock"
 REPO_MOVED = "repo_moved"
+RULES_UNREADABLE = "rules_unreadable"  # the inbox's lists: every request asks a person meanwhile
 KINDS = (
     ORPHAN_KILLED,
     WORKTREE_MISSING,
@@ -21,6 +22,7 @@ KINDS = (
     BRANCH_MISSING,
     INDEX_LOCK,
     REPO_MOVED,
+    RULES_UNREADABLE,
 )
 
 # The kinds a repair can fix without losing anything; the rest need the person's decision.

@@ -96,6 +96,7 @@ class Service:
         interrupted = self.orchard.supervisor.reconcile()
         for task in interrupted:
             log.warning("task %s was left running by an Orchard that died: interrupted", task.id)
+            self.orchard.inbox.expire_task(task.id)  # what it asked can no longer be answered
 
     def listen(self) -> socket.socket:
         """Bind the socket in the home, readable and writable by its owner only."""

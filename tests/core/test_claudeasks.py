@@ -15,8 +15,14 @@ def test_a_bash_call_is_a_command_and_its_answers_are_claudes_replies() -> None:
         "make x",
         "Bash",
     )
-    allow = reply_of(Answer(Verdict.ALLOW_TASK), request)
+    allow = reply_of(Answer(Verdict.ALLOW), request)
     assert allow == {"behavior": "allow", "updatedInput": request["input"]}
+    rule = {"toolName": "Bash", "ruleContent": "touch x"}
+    session = {"type": "addRules", "rules": [rule], "behavior": "allow", "destination": "session"}
+    for verdict in (Verdict.ALLOW_TASK, Verdict.ALLOW_PROJECT):
+        assert reply_of(Answer(verdict), request)["updatedPermissions"] == [session]
+    risky = {"tool_name": "Bash", "input": {"command": "rm -rf build"}}
+    assert "updatedPermissions" not in reply_of(Answer(Verdict.ALLOW_TASK), risky)
     deny = reply_of(Answer(Verdict.DENY, "not here"), request)
     assert deny == {"behavior": "deny", "message": "not here", "interrupt": False}
     assert reply_of(Answer(Verdict.EXPIRED), request)["behavior"] == "deny"

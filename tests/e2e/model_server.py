@@ -47,13 +47,29 @@ class RecordedRequest:
     status: int = 0  # filled in once the response has been chosen
 
 
+@dataclass(frozen=True)
+class ToolUse:
+    """A script step that calls one of the agent's own tools by name (Claude Code only).
+
+    ``ToolUse("AskUserQuestion", {"questions": [...]})`` has the model ask the person.
+    """
+
+    name: str
+    input: dict[str, Any]
+
+
 @dataclass
 class Step:
-    """What the scripted model says next: a command to run, or final text."""
+    """What the scripted model says next: a command to run, a tool to call, or final text."""
 
     command: str | None = None
     text: str | None = None
     index: int = 0  # how many tool results preceded this step
+    tool: ToolUse | None = None
+
+    @property
+    def calls(self) -> bool:
+        return self.command is not None or self.tool is not None
 
 
 @dataclass
@@ -99,14 +115,16 @@ def _after_last(items: list[Any], is_marker: Any) -> list[Any]:
 
 
 class Script:
-    def __init__(self, commands: list[str], final_text: str) -> None:
+    def __init__(self, commands: list[str | ToolUse], final_text: str) -> None:
         self.commands = list(commands)
         self.final_text = final_text
 
     def step(self, tool_results_seen: int) -> Step:
         if tool_results_seen < len(self.commands):
-            command = self.commands[tool_results_seen]
-            return Step(command=command, index=tool_results_seen)
+            item = self.commands[tool_results_seen]
+            if isinstance(item, ToolUse):
+                return Step(tool=item, index=tool_results_seen)
+            return Step(command=item, index=tool_results_seen)
         return Step(text=self.final_text, index=tool_results_seen)
 
 
@@ -172,6 +190,8 @@ def _responses_usage(usage: _Usage) -> dict[str, Any]:
 
 
 def _codex_output_item(step: Step, body: dict[str, Any]) -> dict[str, Any]:
+    if step.tool is not None:
+        raise ValueError("a scripted ToolUse is for Claude Code only")
     if step.command is not None:
         tool = _pick_codex_tool(body)
         return {
@@ -280,6 +300,15 @@ def _count_claude_tool_results(body: dict[str, Any]) -> int:
 
 
 def _claude_content(step: Step) -> list[dict[str, Any]]:
+    if step.tool is not None:
+        return [
+            {
+                "type": "tool_use",
+                "id": _new_id("toolu"),
+                "name": step.tool.name,
+                "input": step.tool.input,
+            }
+        ]
     if step.command is not None:
         return [
             {
@@ -304,7 +333,7 @@ def claude_message(step: Step, body: dict[str, Any]) -> dict[str, Any]:
         "role": "assistant",
         "model": body.get("model", MODEL_NAME),
         "content": content,
-        "stop_reason": "tool_use" if step.command is not None else "end_turn",
+        "stop_reason": "tool_use" if step.calls else "end_turn",
         "stop_sequence": None,
         "usage": {
             "input_tokens": usage.input_tokens,
@@ -458,7 +487,7 @@ class ScriptedModelServer:
 
     def __init__(
         self,
-        commands: list[str],
+        commands: list[str | ToolUse],
         final_text: str = DEFAULT_FINAL_TEXT,
         *,
         fail_status: int | None = None,

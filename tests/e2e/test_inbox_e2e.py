@@ -9,67 +9,17 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.conftest import ROOT, Cli, child_env, git
-from tests.e2e.agent_env import claude_env
 from tests.e2e.e2ekit import need, task_events
-from tests.e2e.model_server import ScriptedModelServer
+from tests.e2e.inboxkit import env_for, setup_tasks, start_run, tool_result_text, waiting
+from tests.e2e.model_server import ScriptedModelServer, ToolUse
 
 pytestmark = pytest.mark.e2e
-
-
-def _env(url: str, tmp: Path) -> dict[str, str]:
-    return {**claude_env(url, tmp / "agent"), "ORCHARD_SERVICE": "off"}
-
-
-@pytest.fixture
-def running(home: Path) -> Iterator[list[subprocess.Popen[str]]]:
-    runs: list[subprocess.Popen[str]] = []
-    yield runs
-    for run in runs:
-        if run.poll() is None:
-            run.kill()
-            run.wait()
-
-
-def _start_run(home: Path, env: dict[str, str], runs: list[subprocess.Popen[str]]) -> Any:
-    run = subprocess.Popen(
-        [sys.executable, "-m", "app", "--home", str(home), "run", "--parallel", "5"],
-        env=child_env(env),
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    runs.append(run)
-    return run
-
-
-def _waiting(
-    cli: Cli, env: dict[str, str], count: int, timeout: float = 90
-) -> list[dict[str, Any]]:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = cli("inbox", "--json", env=env)
-        if found.code == 0 and found.out.strip():
-            items = json.loads(found.out)
-            if len(items) >= count:
-                return list(items)
-        time.sleep(0.3)
-    raise AssertionError(f"{count} requests never waited in the inbox")
-
-
-def _setup(cli: Cli, repo: Path, env: dict[str, str], prompt: str, n: int = 1) -> list[str]:
-    assert cli("project", "add", str(repo), env=env).code == 0
-    made = cli("task", "new", "repo", prompt, "--agent", "claude", "--attempts", str(n), env=env)
-    assert made.code == 0, made.err
-    return made.out.split()
 
 
 def test_a_command_waits_until_allowed_from_the_cli(
@@ -77,10 +27,10 @@ def test_a_command_waits_until_allowed_from_the_cli(
 ) -> None:
     need("claude")
     with ScriptedModelServer(["touch x"]) as srv:
-        env = _env(srv.base_url, tmp_path)
-        (task_id,) = _setup(cli, repo, env, "Create x")
-        run = _start_run(home, env, running)
-        (item,) = _waiting(cli, env, 1)
+        env = env_for(srv.base_url, tmp_path)
+        (task_id,) = setup_tasks(cli, repo, env, "Create x")
+        run = start_run(home, env, running)
+        (item,) = waiting(cli, env, 1)
         assert (item["task"], item["agent"], item["kind"]) == (task_id, "claude", "command")
         assert item["command"] == "touch x" and item["id"] == f"{task_id}-1"
         assert item["waiting_seconds"] >= 0 and not item["dangerous"]
@@ -103,10 +53,10 @@ def test_denied_the_model_sees_the_message(
 ) -> None:
     need("claude")
     with ScriptedModelServer(["touch x"]) as srv:
-        env = _env(srv.base_url, tmp_path)
-        (task_id,) = _setup(cli, repo, env, "Create x")
-        run = _start_run(home, env, running)
-        (item,) = _waiting(cli, env, 1)
+        env = env_for(srv.base_url, tmp_path)
+        (task_id,) = setup_tasks(cli, repo, env, "Create x")
+        run = start_run(home, env, running)
+        (item,) = waiting(cli, env, 1)
         assert cli("answer", item["id"], "--deny", "not in this repo", env=env).code == 0
         run.wait(timeout=120)
         seen = json.dumps([r.body for r in srv.requests])
@@ -120,10 +70,10 @@ def test_always_allow_in_the_project_and_the_next_task_does_not_ask(
 ) -> None:
     need("claude")
     with ScriptedModelServer(["touch x"]) as srv:
-        env = _env(srv.base_url, tmp_path)
-        (first,) = _setup(cli, repo, env, "Create x")
-        run = _start_run(home, env, running)
-        (item,) = _waiting(cli, env, 1)
+        env = env_for(srv.base_url, tmp_path)
+        (first,) = setup_tasks(cli, repo, env, "Create x")
+        run = start_run(home, env, running)
+        (item,) = waiting(cli, env, 1)
         assert cli("answer", item["id"], "--allow-project", env=env).code == 0
         assert run.wait(timeout=120) == 0
         assert "touch x" in (home / "inbox.toml").read_text()
@@ -145,10 +95,10 @@ def test_five_tasks_waiting_on_one_command_answered_with_one_match(
 ) -> None:
     need("claude")
     with ScriptedModelServer(["bash -lc 'touch made-by-agent'"]) as srv:
-        env = _env(srv.base_url, tmp_path)
-        ids = _setup(cli, repo, env, "Make the file", n=5)
-        run = _start_run(home, env, running)
-        items = _waiting(cli, env, 5, timeout=180)
+        env = env_for(srv.base_url, tmp_path)
+        ids = setup_tasks(cli, repo, env, "Make the file", n=5)
+        run = start_run(home, env, running)
+        items = waiting(cli, env, 5, timeout=180)
         assert sorted(i["task"] for i in items) == sorted(ids)
         answered = cli("answer", "--match", "touch made-*", "--allow", env=env)
         assert answered.code == 0 and len(answered.out.splitlines()) == 5
@@ -166,10 +116,10 @@ def test_dangerous_commands_ask_even_when_the_project_allows_everything(
     (home).mkdir(parents=True, exist_ok=True)
     (home / "inbox.toml").write_text('[projects.repo]\nallow = ["*"]\ndeny = []\n')
     with ScriptedModelServer(["touch ok", "rm -rf src"]) as srv:
-        env = _env(srv.base_url, tmp_path)
-        (task_id,) = _setup(cli, repo, env, "Tidy")
-        run = _start_run(home, env, running)
-        (item,) = _waiting(cli, env, 1)
+        env = env_for(srv.base_url, tmp_path)
+        (task_id,) = setup_tasks(cli, repo, env, "Tidy")
+        run = start_run(home, env, running)
+        (item,) = waiting(cli, env, 1)
         assert item["command"] == "rm -rf src" and item["dangerous"]
         assert cli("answer", "--match", "*", "--allow", env=env).code == 1  # never by pattern
         assert cli("answer", item["id"], "--deny", env=env).code == 0
@@ -178,3 +128,69 @@ def test_dangerous_commands_ask_even_when_the_project_allows_everything(
     names = git(repo, "ls-tree", "-r", "--name-only", task["branch"]).split()
     assert "ok" in names and "src/app.py" in names
     assert any(e["kind"] == "command" for e in task_events(cli, task_id, env))
+
+
+QUESTION = "Which greeting should the file hold?"
+ASK_USER = ToolUse(
+    "AskUserQuestion",
+    {
+        "questions": [
+            {
+                "question": QUESTION,
+                "header": "Greeting",
+                "multiSelect": False,
+                "options": [
+                    {"label": "Hello", "description": "the friendly one"},
+                    {"label": "Goodbye", "description": "the sad one"},
+                ],
+            }
+        ]
+    },
+)
+
+
+def test_a_question_is_answered_from_the_inbox_and_the_model_gets_the_reply(
+    cli: Cli, repo: Path, home: Path, tmp_path: Path, running: list[Any]
+) -> None:
+    need("claude")
+    with ScriptedModelServer([ASK_USER]) as srv:
+        env = env_for(srv.base_url, tmp_path)
+        (task_id,) = setup_tasks(cli, repo, env, "Ask me which greeting")
+        run = start_run(home, env, running)
+        (item,) = waiting(cli, env, 1)
+        assert (item["task"], item["kind"], item["tool"]) == (
+            task_id,
+            "question",
+            "AskUserQuestion",
+        )
+        assert item["question"] == QUESTION and item["options"] == ["Hello", "Goodbye"]
+        assert cli("answer", item["id"], "--allow", env=env).code == 1  # a question wants a reply
+        answered = cli("answer", item["id"], "--reply", "Goodbye", env=env)
+        assert answered.code == 0 and answered.out.strip() == f"{item['id']}: replied to"
+        assert run.wait(timeout=120) == 0, run.stderr.read()
+        results = [tool_result_text(r.body) for r in srv.requests_to("/v1/messages")]
+    said = [text for text in results if text]
+    assert said and QUESTION in said[-1] and "Goodbye" in said[-1], said
+    assert cli("task", "show", task_id, "--json", env=env).json()["state"] == "succeeded"
+
+
+def test_allowed_for_the_task_claude_itself_stops_asking_in_its_session(
+    cli: Cli, repo: Path, home: Path, tmp_path: Path, running: list[Any]
+) -> None:
+    need("claude")
+    with ScriptedModelServer(["touch x", "touch x", "touch y"]) as srv:
+        env = env_for(srv.base_url, tmp_path)
+        (task_id,) = setup_tasks(cli, repo, env, "Create x twice, then y")
+        run = start_run(home, env, running)
+        (item,) = waiting(cli, env, 1)
+        assert cli("answer", item["id"], "--allow-task", env=env).code == 0
+        (second,) = waiting(cli, env, 1)
+        # Had Claude asked for `touch x` again, Orchard would have answered it (as ...-2), and
+        # `touch y` would wait as ...-3: the session rule Claude was handed spared the call.
+        assert second["command"] == "touch y" and second["id"] == f"{task_id}-2"
+        assert cli("answer", second["id"], "--allow", env=env).code == 0
+        assert run.wait(timeout=120) == 0, run.stderr.read()
+    task = cli("task", "show", task_id, "--json", env=env).json()
+    assert {"x", "y"} <= set(git(repo, "ls-tree", "--name-only", task["branch"]).split())
+    settings = Path(task["worktree"]) / ".claude"
+    assert not settings.exists()  # the rule lived in Claude's session only

@@ -9,7 +9,7 @@ import pytest
 
 from app.core.inbox import DEFAULT_ALLOW, Answer, Ask, AskKind, Policy, Verdict
 from app.services.errors import UserError
-from app.services.inbox import Inbox, Rules
+from app.services.inbox import Inbox, Rules, unreadable
 
 
 def _command(command: str) -> Ask:
@@ -116,7 +116,7 @@ def test_dangerous_commands_always_ask_and_are_never_recorded(tmp_path: Path) ->
             assert inbox.pending()[0].dangerous
             assert inbox.answer_matching("*", Answer(Verdict.ALLOW)) == []  # never by pattern
             inbox.answer([f"t1-{n + 1}"], Answer(Verdict.ALLOW_PROJECT))
-            assert (await job).allows
+            assert (await job).verdict is Verdict.ALLOW  # allowed once: nothing to remember
         assert rules.policy("web").allow == ("*",)
 
     asyncio.run(go())
@@ -174,6 +174,9 @@ def test_answers_of_the_wrong_kind_are_refused(tmp_path: Path) -> None:
             "is not a question: allow or deny it"
         )
         assert inbox.answer(["t1-1"], Answer(Verdict.EXPIRED))["t1-1"]
+        assert inbox.answer(["t1-2"], Answer(Verdict.ALLOW))["t1-2"].endswith(
+            "is a question: reply to it, or deny it"
+        )
         assert inbox.answer(["t1-2"], Answer(Verdict.REPLY, "blue")) == {"t1-2": ""}
         assert (await asked).message == "blue"
         job.cancel()
@@ -203,3 +206,30 @@ def test_rules_default_to_reading_and_the_projects_test_command(tmp_path: Path) 
     assert Rules(tmp_path).policy("other").allow == DEFAULT_ALLOW
     with pytest.raises(UserError, match="too long"):
         rules.set_policy("web", Policy(("x" * 600,), ()))
+
+
+def test_an_unreadable_list_answers_nothing_warns_once_and_is_never_overwritten(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    garbage = '[projects.web]\nallow = ["ls" \n'
+    (tmp_path / "inbox.toml").write_text(garbage)
+    rules = _rules(tmp_path)
+
+    async def go() -> None:
+        inbox = _inbox(rules)
+        asker = inbox.asker_for("t1", "claude", "web", "/w/t1")
+        asked = asyncio.create_task(asker(_command("ls")))  # the defaults would allow it
+        await _until(lambda: len(inbox.pending()) == 1)
+        assert inbox.answer(["t1-1"], Answer(Verdict.ALLOW)) == {"t1-1": ""}
+        assert (await asked).by == "person"
+
+    with caplog.at_level("WARNING", logger="app.services.inbox.rules"):
+        asyncio.run(go())
+        assert rules.policy("web") == Policy() and rules.policy("other") == Policy()
+    warned = [r.getMessage() for r in caplog.records]
+    assert len(warned) == 1 and "inbox.toml cannot be read" in warned[0]
+    assert "\n" not in warned[0]
+    with pytest.raises(UserError, match="cannot be read"):
+        rules.remember("web", "make build")
+    assert (tmp_path / "inbox.toml").read_text() == garbage
+    assert unreadable(tmp_path) is not None and unreadable(tmp_path / "nowhere") is None

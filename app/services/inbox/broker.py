@@ -99,6 +99,9 @@ class Inbox:
         state.project, state.ended = project, False  # a new turn of the task asks again
 
         async def asker(ask: Ask) -> Answer:
+            if ask.id:  # asked again with the id it had: later ids follow it
+                n = ask.id.rpartition("-")[2]
+                state.count = max(state.count, int(n) if n.isdigit() else 0)
             filled = replace(
                 ask,
                 id=ask.id or self.new_id(task_id),
@@ -179,8 +182,11 @@ class Inbox:
             if ask_id in self._answered:
                 return f"{ask_id} was already answered"
             return f"{ask_id}: no such request waits"
-        if answer.verdict is Verdict.REPLY and waiting.ask.kind is not AskKind.QUESTION:
+        question = waiting.ask.kind is AskKind.QUESTION
+        if answer.verdict is Verdict.REPLY and not question:
             return f"{ask_id} is not a question: allow or deny it"
+        if answer.allows and question:  # allowed without a reply, the agent hears nothing
+            return f"{ask_id} is a question: reply to it, or deny it"
         budget = waiting.ask.kind is AskKind.BUDGET
         if budget != (answer.verdict in (Verdict.RAISE, Verdict.STOP)):
             what = "raise or stop" if budget else "allow, deny or reply"
@@ -202,6 +208,8 @@ class Inbox:
                 remember(state.project, pattern)
             except Exception:  # the answer still stands for this request
                 log.exception("could not record %r for project %s", pattern, state.project)
+        if ask.dangerous and answer.allows:
+            answer = replace(answer, verdict=Verdict.ALLOW)  # the agent remembers nothing either
         if not waiting.future.done():
             waiting.future.set_result(answer)
 

@@ -5,6 +5,8 @@ app.services.inbox.mcpserver`), and so does the command line when a foreground `
 supervises, which serves no local API. One JSON line in, one JSON line out, per connection:
 
     {"op": "claude", "task": ID, "request": {...}}  ->  {"reply": {...}}   (waits for the answer)
+        with "tell_id": true, {"id": ASK_ID} comes first; with "id": ASK_ID, the ask keeps the
+        id it had in a supervising process that went away (the helper asks again)
     {"op": "list"}                                   ->  {"items": [Ask, ...]}
     {"op": "answer", "ids": [...], "answer": Answer} ->  {"results": {id: refusal or ""}}
     {"op": "answer_matching", "pattern": P, "answer": Answer} -> {"ids": [...]}
@@ -19,13 +21,14 @@ import logging
 import os
 import stat
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import orjson
 
 from app.core import claudeasks
-from app.core.inbox import Answer
+from app.core.inbox import Answer, Verdict
 from app.core.wire import decode, encode
 from app.localsocket import DOOR_NAME, reachable
 from app.services.inbox.broker import Asker, Inbox
@@ -48,6 +51,7 @@ class Door:
         self.asker_of = asker_of
         self.path = door_path(home_root)
         self._server: asyncio.Server | None = None
+        self._open: set[asyncio.StreamWriter] = set()  # connections being served
 
     @property
     def open(self) -> bool:
@@ -74,17 +78,20 @@ class Door:
         if self._server is not None:
             self._server.close()
             self._server = None
+            for writer in list(self._open):  # helpers waiting here ask the next supervisor
+                writer.transport.abort()
             with contextlib.suppress(FileNotFoundError):
                 self.path.unlink()
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self._open.add(writer)
         try:
             line = await reader.readline()
             request = orjson.loads(line) if line.strip() else {}
             if isinstance(request, dict) and request.get("op") == "follow":
                 await self._follow(reader, writer)
                 return
-            work = asyncio.ensure_future(self._handle(request))
+            work = asyncio.ensure_future(self._handle(request, writer))
             gone = asyncio.ensure_future(reader.read(1))  # the asker hung up: stop waiting
             done, _ = await asyncio.wait({work, gone}, return_when=asyncio.FIRST_COMPLETED)
             gone.cancel()
@@ -100,6 +107,7 @@ class Door:
         except Exception:
             log.exception("the inbox's door failed a request")
         finally:
+            self._open.discard(writer)
             with contextlib.suppress(Exception):
                 writer.close()
 
@@ -122,12 +130,12 @@ class Door:
             unsubscribe()
             gone.cancel()
 
-    async def _handle(self, request: Any) -> dict[str, Any]:
+    async def _handle(self, request: Any, writer: asyncio.StreamWriter) -> dict[str, Any]:
         if not isinstance(request, dict):
             raise ValueError("not a JSON object")
         op = request.get("op")
         if op == "claude":
-            return {"reply": await self._claude(str(request.get("task")), request.get("request"))}
+            return {"reply": await self._claude(request, writer)}
         if op == "list":
             return {"items": encode(self.inbox.pending())}
         answer = decode(request.get("answer"), Answer)
@@ -138,11 +146,20 @@ class Door:
             return {"ids": self.inbox.answer_matching(str(request.get("pattern")), answer)}
         raise ValueError(f"no operation {op!r}")
 
-    async def _claude(self, task_id: str, request: Any) -> dict[str, Any]:
-        call = request if isinstance(request, dict) else {}
+    async def _claude(self, request: dict[str, Any], out: asyncio.StreamWriter) -> dict[str, Any]:
+        task_id = str(request.get("task"))
+        given = request.get("request")
+        call = given if isinstance(given, dict) else {}
         asker = self.asker_of(task_id)
         if asker is None:
-            message = f"Orchard runs no task {task_id} here; the request is not allowed"
-            return {"behavior": "deny", "message": message, "interrupt": False}
-        answer = await asker(claudeasks.ask_of(call))
+            # Not run here (this process started after the one that ran it): never allowed.
+            self.inbox.expire_task(task_id)
+            return claudeasks.reply_of(Answer(Verdict.EXPIRED), call)
+        ask_id = str(request.get("id") or "")
+        if not ask_id.startswith(f"{task_id}-"):
+            ask_id = self.inbox.new_id(task_id)
+        if request.get("tell_id"):
+            out.write(orjson.dumps({"id": ask_id}) + b"\n")
+            await out.drain()
+        answer = await asker(replace(claudeasks.ask_of(call), id=ask_id))
         return claudeasks.reply_of(answer, call)

@@ -3,14 +3,20 @@
 Started by Claude Code itself over stdio (its --mcp-config names `orchard --run-module
 app.services.inbox.mcpserver --door PATH --task ID`); each `approve` call goes to the
 supervising process through the inbox's door and waits there for the answer, however long.
+If that process goes away (a restart of the service), the call is not answered for it: the
+helper reaches the door again, for up to ORCHARD_DOOR_RETRY_SECONDS (default 600), and asks
+again under the same id; a process that does not run the task says it expired. Only then, or
+when the door never comes back, does Claude hear a refusal; never an allow.
 Kept to the standard library: it starts once per agent.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sys
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -28,26 +34,60 @@ _SCHEMA = {
 }
 
 
+RETRY_SECONDS = 600.0
+RETRY_PAUSE = 0.5
+
+
+def _retry_seconds() -> float:
+    try:
+        return float(os.environ.get("ORCHARD_DOOR_RETRY_SECONDS", RETRY_SECONDS))
+    except ValueError:
+        return RETRY_SECONDS
+
+
+def _refusal(message: str) -> dict[str, Any]:
+    return {"behavior": "deny", "message": f"Orchard: {message}; not allowed", "interrupt": False}
+
+
+def _once(door: Path, task: str, request: dict[str, Any], known: list[str]) -> dict[str, Any]:
+    """Ask through the door once; raise OSError if the connection is lost before the answer."""
+    body = {"op": "claude", "task": task, "request": request, "tell_id": True}
+    if known:
+        body["id"] = known[0]
+    with connect(door) as sock:
+        sock.sendall(json.dumps(body).encode() + b"\n")
+        buffer = b""
+        while True:
+            chunk = sock.recv(65536)
+            if not chunk:
+                raise ConnectionError("the supervising Orchard went away")
+            buffer += chunk
+            while b"\n" in buffer:
+                line, buffer = buffer.split(b"\n", 1)
+                answer = json.loads(line)
+                if "id" in answer and "reply" not in answer:
+                    known[:] = [str(answer["id"])]
+                    continue
+                reply = answer.get("reply")
+                if isinstance(reply, dict):
+                    return reply
+                return _refusal(str(answer.get("error") or "no answer"))
+
+
 def ask_door(door: Path, task: str, request: dict[str, Any]) -> dict[str, Any]:
     """Hand one permission request to the supervising process and return Claude's reply."""
-    line = json.dumps({"op": "claude", "task": task, "request": request}).encode() + b"\n"
-    try:
-        with connect(door) as sock:
-            sock.sendall(line)
-            data = b""
-            while not data.endswith(b"\n"):
-                chunk = sock.recv(65536)
-                if not chunk:
-                    break
-                data += chunk
-        answer = json.loads(data)
-        reply = answer.get("reply")
-        if isinstance(reply, dict):
-            return reply
-        message = str(answer.get("error") or "no answer")
-    except (OSError, ValueError) as exc:
-        message = f"Orchard could not be reached ({exc})"
-    return {"behavior": "deny", "message": f"Orchard: {message}; not allowed", "interrupt": False}
+    known: list[str] = []  # the id the supervising process gave the request
+    deadline: float | None = None
+    while True:
+        try:
+            return _once(door, task, request, known)
+        except (OSError, ValueError) as exc:
+            problem = str(exc)
+        now = time.monotonic()
+        deadline = deadline if deadline is not None else now + _retry_seconds()
+        if now >= deadline:
+            return _refusal(f"could not be reached ({problem}); the request expired")
+        time.sleep(RETRY_PAUSE)
 
 
 def _result(message: dict[str, Any], door: Path, task: str) -> dict[str, Any] | None:

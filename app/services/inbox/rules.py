@@ -3,10 +3,13 @@
 Kept in the home's `inbox.toml` (one `[projects.NAME]` table with `allow` and `deny` lists),
 never in a worktree, where the turn-end commit would pick it up, nor in an agent's own config.
 A project without a table gets the defaults: core's DEFAULT_ALLOW and its own test command.
+A file that cannot be read answers nothing (every request reaches a person), says so once in
+the log, and is shown by `orchard doctor`; it is never overwritten until it reads again.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 import tomllib
@@ -21,6 +24,7 @@ from app.services.errors import UserError
 RULES_FILE = "inbox.toml"
 MAX_PATTERN = 500
 TestOf = Callable[[str], str | None]  # a project's test command, by name
+log = logging.getLogger(__name__)
 
 
 class Rules:
@@ -32,10 +36,22 @@ class Rules:
         self._lock = threading.Lock()
         self._stamp: tuple[int, int] | None = None
         self._tables: dict[str, Any] = {}
+        self._warned = ""
 
     def policy(self, project: str) -> Policy:
-        """Return the project's list, its defaults where it has none recorded."""
-        table = self._read().get(project)
+        """Return the project's list, its defaults where it has none recorded.
+
+        An unreadable file gives an empty list: nothing is answered for the person, all asks.
+        """
+        try:
+            tables = self._read()
+        except UserError as exc:
+            if str(exc) != self._warned:
+                self._warned = str(exc)
+                log.warning("%s; every request asks a person until it is fixed", exc)
+            return Policy()
+        self._warned = ""
+        table = tables.get(project)
         if not isinstance(table, dict):
             return self.defaults(project)
         return Policy(_patterns(table.get("allow")), _patterns(table.get("deny")))
@@ -88,6 +104,18 @@ class Rules:
         text += dumps({"projects": tables})
         write_atomically(self.path, text.encode("utf-8"))
         self._stamp = None  # read back on next use
+
+
+def unreadable(home_root: Path) -> str | None:
+    """Return why the home's inbox.toml cannot be read, in one line; None if it can."""
+    path = home_root / RULES_FILE
+    try:
+        tomllib.loads(path.read_text())
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        return f"{path} cannot be read: {exc}"
+    return None
 
 
 def _patterns(value: Any) -> tuple[str, ...]:

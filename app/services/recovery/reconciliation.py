@@ -19,6 +19,7 @@ from app.core.findings import (
     INDEX_LOCK,
     ORPHAN_KILLED,
     REPO_MOVED,
+    RULES_UNREADABLE,
     WORKTREE_MISSING,
     WORKTREE_UNRECORDED,
     Finding,
@@ -27,6 +28,7 @@ from app.core.states import CLOSED_STATES, LIVE_STATES
 from app.core.task import Project, Task
 from app.core.words import counted
 from app.services.config import Home
+from app.services.inbox import RULES_FILE, unreadable
 from app.services.repo import git, worktree_present
 from app.services.store import Store
 
@@ -105,7 +107,17 @@ async def find_faults(home: Home, store: Store) -> list[Finding]:
         found += await asyncio.to_thread(_disk_faults, project, mine, state)
     names = {p.name for p in projects}
     found += await asyncio.to_thread(_stray_folders, home, tasks, listed, names)
+    found += await asyncio.to_thread(_rules_fault, home)
     return found
+
+
+def _rules_fault(home: Home) -> list[Finding]:
+    problem = unreadable(home.root)
+    if problem is None:
+        return []
+    message = f"{problem}; until it is fixed, every request of every agent asks you"
+    path = str(home.root / RULES_FILE)
+    return [Finding(RULES_UNREADABLE, None, None, path, message, f"fix or remove {path}")]
 
 
 def _disk_faults(project: Project, tasks: list[Task], state: RepoState) -> list[Finding]:
