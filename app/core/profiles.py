@@ -11,7 +11,8 @@ from typing import Any
 
 
 class OutputFormat(StrEnum):
-    CODEX = "codex-jsonl"
+    CODEX = "codex-jsonl"  # `codex exec --json`
+    CODEX_APP = "codex-app-server"  # `codex app-server`: JSON-RPC on stdin and stdout
     CLAUDE = "claude-stream-json"
     GEMINI = "gemini-stream-json"
     OPENCODE = "opencode-json"
@@ -55,7 +56,8 @@ class AgentProfile:
 
     @property
     def can_resume(self) -> bool:
-        return bool(self.resume_argv)
+        # An app-server is told the session to resume in its conversation, not its argv.
+        return bool(self.resume_argv) or self.output is OutputFormat.CODEX_APP
 
     def render(
         self,
@@ -71,7 +73,7 @@ class AgentProfile:
         too long for `room` bytes of command line goes on stdin where the agent has a
         stdin_argv.
         """
-        resume = bool(session_id) and self.can_resume
+        resume = bool(session_id) and bool(self.resume_argv)
         values = {
             "prompt": prompt,
             "worktree": worktree,
@@ -102,7 +104,9 @@ def command_line_room(arg_max: int, env: Mapping[str, str]) -> int:
 
 
 _NPM = "install it with: npm install -g {}"
-_CODEX = ("codex", "exec", "--json", "--skip-git-repo-check", "-s", "workspace-write")
+# Orchard talks to it over stdin: the thread's folder, approval policy and sandbox are set in
+# thread/start (app/core/codexasks.py), its approval requests answered through the inbox.
+_CODEX_APP = ("codex", "app-server")
 _GEMINI = ("gemini", "--output-format", "stream-json", "--yolo")
 _CLAUDE = (
     "--output-format",
@@ -125,12 +129,11 @@ BUILTIN_PROFILES: dict[str, AgentProfile] = {
     for p in (
         AgentProfile(
             "codex",
-            (*_CODEX, "-"),
-            OutputFormat.CODEX,
+            _CODEX_APP,
+            OutputFormat.CODEX_APP,
+            # The prompt goes in the turn Orchard starts; a follow-up resumes the thread there.
             prompt_via="stdin",
             install_hint=_NPM.format("@openai/codex"),
-            # `resume` takes no sandbox flag: the exec options before it still apply.
-            resume_argv=(*_CODEX, "resume", SESSION, "-"),
         ),
         AgentProfile(
             "claude",
