@@ -213,6 +213,8 @@ class TaskRun:
             self.asking.asker if self.asking is not None else None,
             self._events,
         )
+        if driver is not None and self.asking is not None:
+            await self.asking.door()  # where `orchard inbox` and `orchard answer` reach its asks
         parser = driver.parser if driver is not None else parser_for(self.profile.output)
         stdin = None if driver is not None else stdin
         errors = TextParser(stream="stderr")
