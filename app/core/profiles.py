@@ -56,8 +56,7 @@ class AgentProfile:
 
     @property
     def can_resume(self) -> bool:
-        # An app-server is told the session to resume in its conversation, not its argv.
-        return bool(self.resume_argv) or self.output is OutputFormat.CODEX_APP
+        return bool(self.resume_argv)
 
     def render(
         self,
@@ -73,7 +72,7 @@ class AgentProfile:
         too long for `room` bytes of command line goes on stdin where the agent has a
         stdin_argv.
         """
-        resume = bool(session_id) and bool(self.resume_argv)
+        resume = bool(session_id) and self.can_resume
         values = {
             "prompt": prompt,
             "worktree": worktree,
@@ -134,6 +133,8 @@ BUILTIN_PROFILES: dict[str, AgentProfile] = {
             # The prompt goes in the turn Orchard starts; a follow-up resumes the thread there.
             prompt_via="stdin",
             install_hint=_NPM.format("@openai/codex"),
+            # The same command: the session to resume is named in thread/resume, not the argv.
+            resume_argv=_CODEX_APP,
         ),
         AgentProfile(
             "claude",
@@ -203,8 +204,14 @@ def profile_from_table(
         changes["argv"] = _argv(name, table["argv"])
         # A resume or stdin command written for another argv may not fit this one.
         changes["resume_argv"] = changes["stdin_argv"] = ()
+        if prof.output is OutputFormat.CODEX_APP and "app-server" not in changes["argv"]:
+            # An argv written for `codex exec` (before Orchard spoke to its app-server).
+            changes["output"] = OutputFormat.CODEX
     if "resume_argv" in table:
-        changes["resume_argv"] = _resume_argv(name, table["resume_argv"])
+        output = _format(name, table["format"]) if "format" in table else prof.output
+        output = changes.get("output", output) if "format" not in table else output
+        talked_to = output is OutputFormat.CODEX_APP
+        changes["resume_argv"] = _resume_argv(name, table["resume_argv"], talked_to)
     if "followup_context" in table:
         changes["followup_context"] = _flag(name, "followup_context", table["followup_context"])
     if "env" in table:
@@ -238,12 +245,13 @@ def _argv(name: str, value: Any) -> tuple[str, ...]:
     return tuple(value)
 
 
-def _resume_argv(name: str, value: Any) -> tuple[str, ...]:
+def _resume_argv(name: str, value: Any, talked_to: bool = False) -> tuple[str, ...]:
+    """Check a resume_argv; one `talked_to` (an app-server) is told the session, not given it."""
     if value == []:
         return ()  # resume switched off: follow-ups start a fresh run
     if not isinstance(value, list) or not all(isinstance(a, str) for a in value):
         raise ProfileError(f"agent '{name}': resume_argv must be a list of strings")
-    if not value[0] or not any(SESSION in a for a in value):
+    if not value[0] or not (talked_to or any(SESSION in a for a in value)):
         raise ProfileError(
             f"agent '{name}': resume_argv must name the program and contain {SESSION}"
         )

@@ -78,7 +78,7 @@ def test_codex_is_talked_to_through_its_app_server() -> None:
     codex = BUILTIN_PROFILES["codex"]
     assert codex.render("do it", WT, TID) == (["codex", "app-server"], b"do it")
     assert codex.render("again", WT, TID, "thread-1") == (["codex", "app-server"], b"again")
-    assert codex.can_resume and not codex.resume_argv
+    assert codex.can_resume and codex.resume_argv == codex.argv
 
 
 def test_an_exec_profile_without_resume_argv_cannot_resume() -> None:
