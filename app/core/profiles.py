@@ -11,7 +11,8 @@ from typing import Any
 
 
 class OutputFormat(StrEnum):
-    CODEX = "codex-jsonl"
+    CODEX = "codex-jsonl"  # `codex exec --json`
+    CODEX_APP = "codex-app-server"  # `codex app-server`: JSON-RPC on stdin and stdout
     CLAUDE = "claude-stream-json"
     GEMINI = "gemini-stream-json"
     OPENCODE = "opencode-json"
@@ -102,7 +103,9 @@ def command_line_room(arg_max: int, env: Mapping[str, str]) -> int:
 
 
 _NPM = "install it with: npm install -g {}"
-_CODEX = ("codex", "exec", "--json", "--skip-git-repo-check", "-s", "workspace-write")
+# Orchard talks to it over stdin: the thread's folder, approval policy and sandbox are set in
+# thread/start (app/core/codexasks.py), its approval requests answered through the inbox.
+_CODEX_APP = ("codex", "app-server")
 _GEMINI = ("gemini", "--output-format", "stream-json", "--yolo")
 _CLAUDE = (
     "--output-format",
@@ -125,12 +128,13 @@ BUILTIN_PROFILES: dict[str, AgentProfile] = {
     for p in (
         AgentProfile(
             "codex",
-            (*_CODEX, "-"),
-            OutputFormat.CODEX,
+            _CODEX_APP,
+            OutputFormat.CODEX_APP,
+            # The prompt goes in the turn Orchard starts; a follow-up resumes the thread there.
             prompt_via="stdin",
             install_hint=_NPM.format("@openai/codex"),
-            # `resume` takes no sandbox flag: the exec options before it still apply.
-            resume_argv=(*_CODEX, "resume", SESSION, "-"),
+            # The same command: the session to resume is named in thread/resume, not the argv.
+            resume_argv=_CODEX_APP,
         ),
         AgentProfile(
             "claude",
@@ -200,8 +204,14 @@ def profile_from_table(
         changes["argv"] = _argv(name, table["argv"])
         # A resume or stdin command written for another argv may not fit this one.
         changes["resume_argv"] = changes["stdin_argv"] = ()
+        if prof.output is OutputFormat.CODEX_APP and "app-server" not in changes["argv"]:
+            # An argv written for `codex exec` (before Orchard spoke to its app-server).
+            changes["output"] = OutputFormat.CODEX
     if "resume_argv" in table:
-        changes["resume_argv"] = _resume_argv(name, table["resume_argv"])
+        output = _format(name, table["format"]) if "format" in table else prof.output
+        output = changes.get("output", output) if "format" not in table else output
+        talked_to = output is OutputFormat.CODEX_APP
+        changes["resume_argv"] = _resume_argv(name, table["resume_argv"], talked_to)
     if "followup_context" in table:
         changes["followup_context"] = _flag(name, "followup_context", table["followup_context"])
     if "env" in table:
@@ -235,12 +245,13 @@ def _argv(name: str, value: Any) -> tuple[str, ...]:
     return tuple(value)
 
 
-def _resume_argv(name: str, value: Any) -> tuple[str, ...]:
+def _resume_argv(name: str, value: Any, talked_to: bool = False) -> tuple[str, ...]:
+    """Check a resume_argv; one `talked_to` (an app-server) is told the session, not given it."""
     if value == []:
         return ()  # resume switched off: follow-ups start a fresh run
     if not isinstance(value, list) or not all(isinstance(a, str) for a in value):
         raise ProfileError(f"agent '{name}': resume_argv must be a list of strings")
-    if not value[0] or not any(SESSION in a for a in value):
+    if not value[0] or not (talked_to or any(SESSION in a for a in value)):
         raise ProfileError(
             f"agent '{name}': resume_argv must name the program and contain {SESSION}"
         )

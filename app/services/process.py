@@ -215,6 +215,20 @@ class ChildProcess:
         """SIGTERM the group, then SIGKILL it if it is still there after `grace`."""
         await terminate_group(self.pgid, grace)
 
+    def write(self, data: bytes) -> None:
+        """Write to the child's stdin, kept open by spawn(keep_stdin=True)."""
+        pipe = self._transport.get_pipe_transport(0)
+        if isinstance(pipe, asyncio.WriteTransport) and not pipe.is_closing():
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                pipe.write(data)
+
+    def close_stdin(self) -> None:
+        """End the child's stdin: what it reads next is the end of its input."""
+        pipe = self._transport.get_pipe_transport(0)
+        if isinstance(pipe, asyncio.WriteTransport) and not pipe.is_closing():
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                pipe.write_eof()
+
     def close(self) -> None:
         """Release the transport; output still queued for the callbacks is dropped."""
         self._protocol.closed = True
@@ -228,21 +242,29 @@ async def spawn(
     stdin: bytes | None,
     on_stdout: OutputCallback,
     on_stderr: OutputCallback,
+    keep_stdin: bool = False,
 ) -> ChildProcess:
-    """Start `argv` in a new process group, streaming its output to the callbacks."""
+    """Start `argv` in a new process group, streaming its output to the callbacks.
+
+    With `keep_stdin`, stdin stays open for ChildProcess.write until close_stdin().
+    """
     loop = asyncio.get_running_loop()
     transport, protocol = await loop.subprocess_exec(
         lambda: _Protocol(on_stdout, on_stderr),
         *argv,
         cwd=cwd,
         env=dict(env),
-        stdin=asyncio.subprocess.PIPE if stdin is not None else asyncio.subprocess.DEVNULL,
+        stdin=asyncio.subprocess.PIPE
+        if stdin is not None or keep_stdin
+        else asyncio.subprocess.DEVNULL,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
         start_new_session=True,
     )
     child = ChildProcess(transport, protocol)
-    if stdin is not None:
+    if stdin is not None and keep_stdin:
+        child.write(stdin)
+    elif stdin is not None:
         _feed_stdin(transport, stdin)
     return child
 

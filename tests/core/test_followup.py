@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from app.core.followup import Turn, compose_followup, fresh_prompt, merge_followups, plan_turn
-from app.core.profiles import BUILTIN_PROFILES, ProfileError, profile_from_table
+from app.core.profiles import BUILTIN_PROFILES, OutputFormat, ProfileError, profile_from_table
 from app.core.states import TaskState
 from app.core.task import Comment
 from tests.taskkit import make_task
@@ -116,20 +116,18 @@ def test_a_task_from_before_turns_were_counted_becomes_turn_two() -> None:
 # resuming profiles
 
 
-def test_codex_resume_keeps_exec_flags_before_resume_and_reads_stdin() -> None:
+def test_codex_resumes_in_its_conversation_and_takes_the_prompt_there() -> None:
     argv, stdin = BUILTIN_PROFILES["codex"].render("fix {worktree}", "/wt", "tid", "sess-1")
-    assert argv == [
-        "codex",
-        "exec",
-        "--json",
-        "--skip-git-repo-check",
-        "-s",
-        "workspace-write",
-        "resume",
-        "sess-1",
-        "-",
-    ]
+    assert argv == ["codex", "app-server"]  # the driver sends thread/resume with sess-1
     assert stdin == b"fix {worktree}"
+
+
+def test_an_argv_written_for_codex_exec_is_read_as_exec_output() -> None:
+    base = BUILTIN_PROFILES["codex"]
+    old = profile_from_table("codex", {"argv": ["codex", "exec", "--json", "-"]}, base)
+    assert old.output is OutputFormat.CODEX
+    mine = profile_from_table("codex", {"argv": ["codex", "app-server", "-c", "x=1"]}, base)
+    assert mine.output is OutputFormat.CODEX_APP
 
 
 def test_claude_resume_puts_the_id_before_the_variadic_tool_list() -> None:

@@ -44,7 +44,7 @@ def test_builtin_profiles_exist() -> None:
 @pytest.mark.parametrize(
     ("name", "output", "prompt_via", "program"),
     [
-        ("codex", OutputFormat.CODEX, "stdin", "codex"),
+        ("codex", OutputFormat.CODEX_APP, "stdin", "codex"),
         ("claude", OutputFormat.CLAUDE, "stdin", "claude"),
         ("gemini", OutputFormat.GEMINI, "argv", "gemini"),
         ("opencode", OutputFormat.OPENCODE, "argv", "opencode"),
@@ -73,18 +73,17 @@ def test_builtin_install_hints() -> None:
     assert "aider-chat" in BUILTIN_PROFILES["aider"].install_hint
 
 
-def test_codex_reads_prompt_from_stdin() -> None:
-    argv, stdin = BUILTIN_PROFILES["codex"].render("do it", WT, TID)
-    assert argv == [
-        "codex",
-        "exec",
-        "--json",
-        "--skip-git-repo-check",
-        "-s",
-        "workspace-write",
-        "-",
-    ]
-    assert stdin == b"do it"
+def test_codex_is_talked_to_through_its_app_server() -> None:
+    """The prompt goes in the turn the driver starts, a resumed thread in its thread/resume."""
+    codex = BUILTIN_PROFILES["codex"]
+    assert codex.render("do it", WT, TID) == (["codex", "app-server"], b"do it")
+    assert codex.render("again", WT, TID, "thread-1") == (["codex", "app-server"], b"again")
+    assert codex.can_resume and codex.resume_argv == codex.argv
+
+
+def test_an_exec_profile_without_resume_argv_cannot_resume() -> None:
+    exec_profile = AgentProfile("x", ("codex", "exec", "--json", "-"), OutputFormat.CODEX)
+    assert not exec_profile.can_resume
 
 
 def test_claude_uses_stream_json() -> None:

@@ -159,8 +159,18 @@ def _pick_codex_tool(body: dict[str, Any]) -> str:
 _CODEX_OUTPUT_KINDS = {"function_call_output", "custom_tool_call_output", "local_shell_call_output"}
 
 
+# Orchard's notes to a running turn (a person's reason for a denial, sent with turn/steer)
+# arrive as user messages too, but continue the turn: the script does not start over.
+ORCHARD_NOTE = "Orchard: "
+
+
 def _is_codex_user_prompt(item: Any) -> bool:
-    return isinstance(item, dict) and item.get("type") == "message" and item.get("role") == "user"
+    if not (
+        isinstance(item, dict) and item.get("type") == "message" and item.get("role") == "user"
+    ):
+        return False
+    texts = [c.get("text", "") for c in item.get("content") or [] if isinstance(c, dict)]
+    return not any(str(t).startswith(ORCHARD_NOTE) for t in texts)
 
 
 def _count_codex_tool_outputs(body: dict[str, Any]) -> int:
@@ -189,9 +199,29 @@ def _responses_usage(usage: _Usage) -> dict[str, Any]:
     }
 
 
+# A step whose command is a patch ("*** Begin Patch" ...) goes to codex's apply_patch tool, a
+# freeform (custom) tool: the patch text is its whole input, and codex shows it as a file change.
+PATCH_START = "*** Begin Patch"
+
+
+def patch(path: str, *lines: str) -> str:
+    """Return an apply_patch patch that adds `path` with `lines`."""
+    added = "".join(f"+{line}\n" for line in lines)
+    return f"{PATCH_START}\n*** Add File: {path}\n{added}*** End Patch"
+
+
 def _codex_output_item(step: Step, body: dict[str, Any]) -> dict[str, Any]:
     if step.tool is not None:
         raise ValueError("a scripted ToolUse is for Claude Code only")
+    if step.command is not None and step.command.startswith(PATCH_START):
+        return {
+            "type": "custom_tool_call",
+            "id": _new_id("ctc"),
+            "call_id": _new_id("call"),
+            "name": "apply_patch",
+            "input": step.command,
+            "status": "completed",
+        }
     if step.command is not None:
         tool = _pick_codex_tool(body)
         return {
@@ -255,8 +285,13 @@ def codex_response_stream(step: Step, body: dict[str, Any]) -> bytes:
         "output": [item],
         "usage": _responses_usage(_Usage()),
     }
-    is_text = item["type"] == "message"
-    body_events = _codex_text_events(item) if is_text else _codex_call_events(item)
+    if item["type"] == "custom_tool_call":
+        added = {**item, "status": "in_progress", "input": ""}
+        body_events = [_ev("response.output_item.added", output_index=0, item=added)]
+    elif item["type"] == "message":
+        body_events = _codex_text_events(item)
+    else:
+        body_events = _codex_call_events(item)
     return _sse(
         [
             _ev("response.created", response=in_progress),

@@ -15,7 +15,7 @@ import pytest
 from app.client import stop_service
 from tests.conftest import Cli, CliResult, git, make_repo
 from tests.e2e.agent_env import codex_env
-from tests.e2e.e2ekit import need
+from tests.e2e.e2ekit import allow_everything, need
 from tests.e2e.model_server import ScriptedModelServer
 from tests.server.conftest import SERVICE_ON, task_state, wait_for
 
@@ -31,6 +31,7 @@ def test_a_conflicting_car_sent_back_to_codex_rejoins_and_lands(
     cli: Cli, home: Path, tmp_path: Path
 ) -> None:
     need("codex")
+    allow_everything(home, "gated")  # asking is test_codex_asks_e2e's
     repo = make_repo(tmp_path / "repo", {"shared.txt": "one\n"})
     with ScriptedModelServer([FIX]) as srv:
         env = {**codex_env(srv.base_url, tmp_path / "agent"), **SERVICE_ON}

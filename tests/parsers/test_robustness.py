@@ -26,6 +26,10 @@ def _message_line(fmt: OutputFormat, text: Any) -> bytes:
             "type": "item.completed",
             "item": {"id": "m", "type": "agent_message", "text": text},
         },
+        OutputFormat.CODEX_APP: {
+            "method": "item/completed",
+            "params": {"item": {"id": "m", "type": "agentMessage", "text": text}},
+        },
         OutputFormat.CLAUDE: {
             "type": "assistant",
             "message": {"role": "assistant", "content": [{"type": "text", "text": text}]},
@@ -44,6 +48,7 @@ def _message_line(fmt: OutputFormat, text: Any) -> bytes:
 
 SAMPLE_STREAMS: dict[OutputFormat, bytes] = {
     OutputFormat.CODEX: fixture("codex_exec.jsonl") + fixture("codex_exec_error.jsonl"),
+    OutputFormat.CODEX_APP: fixture("codex_app.jsonl") + fixture("codex_app_error.jsonl"),
     OutputFormat.CLAUDE: fixture("claude_stream.jsonl"),
     OutputFormat.GEMINI: jsonl(
         {"type": "init", "session_id": "g", "model": "m"},

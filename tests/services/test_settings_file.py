@@ -48,6 +48,7 @@ def test_every_field_of_a_builtin_can_be_overridden(home: Home) -> None:
     changed = dataclasses.replace(
         profiles["codex"],
         argv=("codex", "exec", "-"),
+        resume_argv=("codex", "exec", "resume", "{session_id}", "-"),  # the app-server's fits not
         output=OutputFormat.TEXT,
         prompt_via="argv",
         timeout=1.5,

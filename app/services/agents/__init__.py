@@ -1,9 +1,11 @@
 """One adapter per agent CLI: a stream parser that yields normalized events."""
 
 from app.core.profiles import OutputFormat
+from app.services.agents.appserver import AppServerParser
 from app.services.agents.base import StreamParser
 from app.services.agents.claude import ClaudeParser, isolated_config_env
 from app.services.agents.codex import CodexParser
+from app.services.agents.driver import AgentInput, CodexAppServer, driver_for
 from app.services.agents.framing import LineSplitter
 from app.services.agents.gemini import GeminiParser
 from app.services.agents.opencode import OpenCodeParser
@@ -11,6 +13,7 @@ from app.services.agents.text import TextParser
 
 _PARSERS: dict[OutputFormat, type[StreamParser]] = {
     OutputFormat.CODEX: CodexParser,
+    OutputFormat.CODEX_APP: AppServerParser,
     OutputFormat.CLAUDE: ClaudeParser,
     OutputFormat.GEMINI: GeminiParser,
     OutputFormat.OPENCODE: OpenCodeParser,
@@ -23,4 +26,13 @@ def parser_for(output: OutputFormat) -> StreamParser:
     return _PARSERS[output]()
 
 
-__all__ = ["LineSplitter", "StreamParser", "TextParser", "isolated_config_env", "parser_for"]
+__all__ = [
+    "AgentInput",
+    "CodexAppServer",
+    "LineSplitter",
+    "StreamParser",
+    "TextParser",
+    "driver_for",
+    "isolated_config_env",
+    "parser_for",
+]

@@ -78,7 +78,12 @@ class TaskActor:
         return {**self.where(), "seconds": time.monotonic() - began}
 
     def start(
-        self, argv: Sequence[str], cwd: str, env: Mapping[str, str], stdin: bytes | None
+        self,
+        argv: Sequence[str],
+        cwd: str,
+        env: Mapping[str, str],
+        stdin: bytes | None,
+        keep_stdin: bool = False,
     ) -> dict[str, Any]:
         """Start a turn's process under the reaper; return its turn number and pid."""
         assert self.worktree is not None, "checkout() comes first"
@@ -93,14 +98,16 @@ class TaskActor:
             [*wrapper, *(self._mapped(a) for a in argv)],
             cwd=self._mapped(cwd),
             env={k: self._mapped(v) for k, v in env.items()},
-            stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
+            stdin=subprocess.PIPE if stdin is not None or keep_stdin else subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
         )
         turn, proc = self.turn, self.proc
         readers = [self._reader(turn, pipe, i) for i, pipe in enumerate((proc.stdout, proc.stderr))]
         threading.Thread(target=self._await_end, args=(turn, proc, readers), daemon=True).start()
-        if stdin is not None:
+        if keep_stdin:  # an agent Orchard talks with: its messages come through write()
+            self.write(turn, stdin or b"")
+        elif stdin is not None:
             threading.Thread(target=self._feed, args=(proc, stdin), daemon=True).start()
         self.agent_pid = self._read_pid(pidfile, proc)
         return {"turn": turn, "pid": self.agent_pid or proc.pid, "node": self.node}
@@ -209,6 +216,27 @@ class TaskActor:
                 self.code = code
             self.used = time.monotonic()  # idle from the turn's end on
             self.cond.notify_all()
+
+    def write(self, turn: int, data: bytes) -> bool:
+        """Write to the turn's stdin, Orchard's worktree path mapped to the node's; False: gone."""
+        proc = self.proc
+        if turn != self.turn or proc is None or proc.stdin is None:
+            return False
+        try:
+            proc.stdin.write(
+                self._mapped(data.decode(errors="surrogateescape")).encode(errors="surrogateescape")
+            )
+            proc.stdin.flush()
+        except (OSError, ValueError):
+            return False  # the agent ended, or its stdin was closed
+        return True
+
+    def close_stdin(self, turn: int) -> None:
+        """Close the turn's stdin: the agent reads its end."""
+        proc = self.proc
+        if turn == self.turn and proc is not None and proc.stdin is not None:
+            with contextlib.suppress(OSError):
+                proc.stdin.close()
 
     def _feed(self, proc: subprocess.Popen[bytes], data: bytes) -> None:
         assert proc.stdin is not None

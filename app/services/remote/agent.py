@@ -49,6 +49,34 @@ class RemoteAgent:
         self._on_read = on_read
         self.first_output: float | None = None  # monotonic time of the first bytes back
         self._reading = asyncio.ensure_future(self._read_all())
+        # What Orchard writes to the agent's stdin goes out in order, one call at a time:
+        # the actor is threaded, so calls sent together could be run in any order.
+        self._outbox: asyncio.Queue[bytes | None] = asyncio.Queue()
+        self._sending: asyncio.Future[None] | None = None
+
+    def write(self, data: bytes) -> None:
+        """Send `data` to the agent's stdin on its node (for an agent started with keep_stdin)."""
+        self._outbox.put_nowait(data)
+        if self._sending is None:
+            self._sending = asyncio.ensure_future(self._send_all())
+
+    def close_stdin(self) -> None:
+        """Close the agent's stdin once what was written before has gone."""
+        self.write(b"")
+        self._outbox.put_nowait(None)
+
+    async def _send_all(self) -> None:
+        import ray
+
+        while (data := await self._outbox.get()) is not None:
+            if not data:
+                continue
+            try:
+                await self.actor.write.remote(self.turn, data)
+            except ray.exceptions.RayError:
+                return  # the node is gone: the reader says so
+        with contextlib.suppress(ray.exceptions.RayError):
+            await self.actor.close_stdin.remote(self.turn)
 
     async def wait(self) -> int:
         """Wait until the turn ended and all its output was handed over; return its code."""
@@ -64,6 +92,8 @@ class RemoteAgent:
     def close(self) -> None:
         """Stop reading; the turn goes on on its node."""
         self._reading.cancel()
+        if self._sending is not None:
+            self._sending.cancel()
 
     async def _read_all(self) -> int:
         import ray

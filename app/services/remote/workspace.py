@@ -168,7 +168,7 @@ class RayWorkspace:
         assert self.actor is not None
         try:
             began = await self.actor.start.remote(
-                list(spec.argv), spec.cwd, dict(spec.env), spec.stdin
+                list(spec.argv), spec.cwd, dict(spec.env), spec.stdin, spec.keep_stdin
             )
         except ray.exceptions.RayActorError as exc:
             raise lost(self.node, exc) from None

@@ -26,6 +26,9 @@ class LaunchSpec:
     cwd: str
     env: Mapping[str, str]
     stdin: bytes | None = None
+    # Keep stdin open for a driver that talks with the agent (the RunningAgent then also has
+    # write(data) and close_stdin(): agents.AgentInput); `stdin` is then written first.
+    keep_stdin: bool = False
 
 
 class WorkspaceFailure(Exception):
@@ -101,7 +104,9 @@ class LocalExecutor:
         self, spec: LaunchSpec, on_stdout: process.OutputCallback, on_stderr: process.OutputCallback
     ) -> RunningAgent:
         """Start the agent described by `spec`."""
-        return await process.spawn(spec.argv, spec.cwd, spec.env, spec.stdin, on_stdout, on_stderr)
+        return await process.spawn(
+            spec.argv, spec.cwd, spec.env, spec.stdin, on_stdout, on_stderr, spec.keep_stdin
+        )
 
     def workspace(self, task: Task, project: Project) -> Workspace:
         """Return the task's worktree on this machine."""

@@ -24,7 +24,15 @@ from app.core.states import TaskState, transition
 from app.core.task import Project, Task
 from app.core.turnsummary import Summary
 from app.installation import module_argv, module_env
-from app.services.agents import StreamParser, TextParser, isolated_config_env, parser_for
+from app.services.agents import (
+    AgentInput,
+    CodexAppServer,
+    StreamParser,
+    TextParser,
+    driver_for,
+    isolated_config_env,
+    parser_for,
+)
 from app.services.config import Home, SecretStore, write_atomically
 from app.services.repo import git
 from app.services.store import HeldOutput, MaskedSinks, Store, TaskLogWriter
@@ -208,11 +216,24 @@ class TaskRun:
             argv, notice = await sandbox.wrap(argv, self.task.worktree, env)
             if notice:  # the agent still runs: said once, in its log
                 self._note(make_event(EventKind.STATUS, notice))
-        parser = parser_for(self.profile.output)
+        # An agent Orchard talks with over stdin (Codex's app-server) has a driver, which is
+        # given the prompt instead of stdin, and the Asker for the agent's requests.
+        driver = driver_for(
+            self.profile.output,
+            self.turn.prompt,
+            self.task.worktree,
+            self.turn.session_id,
+            self.asking.asker if self.asking is not None else None,
+            self._events,
+        )
+        if driver is not None and self.asking is not None:
+            await self.asking.door()  # where `orchard inbox` and `orchard answer` reach its asks
+        parser = driver.parser if driver is not None else parser_for(self.profile.output)
+        stdin = None if driver is not None else stdin
         errors = TextParser(stream="stderr")
         self.held.hold()
         agent = await self._start(
-            LaunchSpec(argv, self.task.worktree, env, stdin),
+            LaunchSpec(argv, self.task.worktree, env, stdin, keep_stdin=driver is not None),
             self._sink(self._stdout_sink(parser)),
             self._sink(self._raw_sink(errors)),
         )
@@ -227,7 +248,7 @@ class TaskRun:
             next_prompt=None,
         )
         self.held.release()
-        return await self._follow(agent, parser, errors)
+        return await self._follow(agent, parser, errors, driver)
 
     async def _start(
         self, spec: LaunchSpec, out: Callable[[bytes], None], err: Callable[[bytes], None]
@@ -255,13 +276,25 @@ class TaskRun:
         return await self._conclude(code, timed_out)
 
     async def _follow(
-        self, agent: RunningAgent, parser: StreamParser, errors: TextParser
+        self,
+        agent: RunningAgent,
+        parser: StreamParser,
+        errors: TextParser,
+        driver: CodexAppServer | None = None,
     ) -> tuple[int, bool]:
         stats = asyncio.create_task(self._stats_loop())
+        talk = None
+        if driver is not None:
+            if not isinstance(agent, AgentInput):
+                await agent.stop()
+                raise RunFailure(f"agent '{self.profile.name}' needs an executor it can talk to")
+            talk = asyncio.create_task(driver.drive(agent))
         try:
             code, timed_out = await self._wait(agent)
         finally:
             stats.cancel()
+            if talk is not None:
+                talk.cancel()
             agent.close()
             self.agent = None
         self.masked.flush()

@@ -10,7 +10,7 @@ import pytest
 from app.core.states import TaskState
 from tests.conftest import git
 from tests.e2e.agent_env import codex_env
-from tests.e2e.e2ekit import need
+from tests.e2e.e2ekit import allow_everything, need
 from tests.e2e.model_server import ScriptedModelServer
 from tests.services.ray.conftest import RayCluster, ray_orchard
 
@@ -32,6 +32,7 @@ def test_a_codex_task_on_the_second_node_lands_on_its_branch(
         # The agent's environment is the supervisor's: it travels to the node with the turn.
         for key, value in codex_env(srv.base_url, tmp_path / "agent").items():
             monkeypatch.setenv(key, value)
+        allow_everything(ray_home)  # asking on a node is test_inbox's; this proves the node
         orchard = ray_orchard(ray_home, ray_cluster, resources={"second": 1})
         try:
             asyncio.run(_run(orchard, repo))
