@@ -26,7 +26,8 @@ DEFAULT_CATEGORIES = (
 )
 
 # The prompt an agent gets for a report whose category has no template of its own. The
-# fields in braces are filled from the report (see fill_template).
+# fields in braces are filled from the report (see fill_template); {duplicates} holds what the
+# reports marked its duplicates add (empty when none).
 DEFAULT_TEMPLATE = """Fix this bug report from our bug bash.
 
 Title: {title}
@@ -37,7 +38,7 @@ Category: {category}, priority: {priority}
 
 Steps to reproduce:
 {steps}
-
+{duplicates}
 Find the cause, fix it with the smallest sound change, and add a test that fails without
 the fix. Say in your last message what the cause was and how you fixed it."""
 
@@ -242,7 +243,7 @@ def steps_to_reproduce(body: str) -> str:
     return ""
 
 
-def fill_template(template: str, report: Report) -> str:
+def fill_template(template: str, report: Report, duplicates: str = "") -> str:
     """Fill a prompt template's {fields} from `report`; unknown braces are left as they are."""
     steps = steps_to_reproduce(report.body) or "(none given; see the report above)"
     values = {
@@ -254,6 +255,7 @@ def fill_template(template: str, report: Report) -> str:
         "priority": report.priority or "unset",
         "id": str(report.id),
         "url": report.url or "",
+        "duplicates": f"\n{duplicates.strip()}\n" if duplicates.strip() else "",
     }
     out = template
     for name, value in values.items():

@@ -14,7 +14,14 @@ import orjson
 
 from app.core.events import Event
 from app.core.task import Task
-from app.services.tasks import Message, QueueHeld, TaskOutput, TaskRawOutput, TaskUpdated
+from app.services.tasks import (
+    Message,
+    QueueHeld,
+    ReportsChanged,
+    TaskOutput,
+    TaskRawOutput,
+    TaskUpdated,
+)
 
 BOARD_SECONDS = 0.1
 EVENTS_SECONDS = 0.05
@@ -26,6 +33,7 @@ class BoardFeed:
 
     tasks: dict[str, Task] = field(default_factory=dict)
     held: list[str | None] = field(default_factory=list)
+    reports: set[str] = field(default_factory=set)  # projects whose reports changed
     ready: asyncio.Event = field(default_factory=asyncio.Event)
     closed: bool = False
 
@@ -34,7 +42,9 @@ class BoardFeed:
         line: dict[str, Any] = {"tasks": [t.to_json() for t in self.tasks.values()]}
         if self.held:
             line["held"] = self.held[-1] or ""
-        self.tasks, self.held = {}, []
+        if self.reports:
+            line["reports"] = sorted(self.reports)
+        self.tasks, self.held, self.reports = {}, [], set()
         self.ready.clear()
         return orjson.dumps(line) + b"\n"
 
@@ -80,6 +90,10 @@ class Hub:
         elif isinstance(message, QueueHeld):
             for board in self.boards:
                 board.held.append(message.reason)
+                board.ready.set()
+        elif isinstance(message, ReportsChanged):
+            for board in self.boards:
+                board.reports.add(message.project)
                 board.ready.set()
         elif isinstance(message, TaskOutput):
             for feed in self.watchers.get(message.task_id, ()):

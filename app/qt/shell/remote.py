@@ -20,6 +20,7 @@ from app.core.messages import (
     Listener,
     Message,
     QueueHeld,
+    ReportsChanged,
     TaskOutput,
     TaskRawOutput,
     TaskUpdated,
@@ -118,6 +119,8 @@ class RemoteSupervisor:
         if "held" in line:
             self.held_reason = line["held"] or None
             self._publish(QueueHeld(self.held_reason))
+        for project in line.get("reports", ()):
+            self._publish(ReportsChanged(str(project)))
 
     async def watch(self, task_id: str) -> None:
         """Follow one task's new events; return once its stored log is complete on disk."""
