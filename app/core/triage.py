@@ -190,12 +190,20 @@ def parse_status(text: str) -> ReportStatus:
 
 
 TRIAGE_FIELDS = ("category", "priority", "owner")
+REQUIRED_FIELDS = ("category", "priority")  # a new report is triaged once these are set
+
+
+def missing_fields(report: Report, changes: Mapping[str, Any] | None = None) -> list[str]:
+    """Return the required fields `report` still lacks (after `changes`, if given)."""
+    values = changes or {}
+    return [n for n in REQUIRED_FIELDS if values.get(n, getattr(report, n)) is None]
 
 
 def triage_changes(report: Report, changes: Mapping[str, Any], now: float) -> dict[str, Any]:
     """Return `changes` plus what follows from them for `report`.
 
-    Setting a category, priority or owner on a new report makes it triaged. Marking a
+    A new report becomes triaged once every required field is set (a priority alone is not
+    a triage). Marking a
     duplicate sets the status; clearing duplicate_of on a duplicate makes it triaged again.
     The first change out of `new` stamps triaged_at; becoming fixed stamps fixed_at.
     """
@@ -215,6 +223,7 @@ def triage_changes(report: Report, changes: Mapping[str, Any], now: float) -> di
         "status" not in out
         and report.status is ReportStatus.NEW
         and any(out.get(name) is not None for name in TRIAGE_FIELDS)
+        and not missing_fields(report, out)
     ):
         status = ReportStatus.TRIAGED
     if status is not ReportStatus.DUPLICATE and "duplicate_of" not in out and report.duplicate_of:

@@ -21,6 +21,7 @@ from app.qt.shell import (
 from app.qt.triage import (
     TriageAgentsController,
     TriageController,
+    TriageDuplicatesController,
     TriageIntakeController,
     TriageView,
 )
@@ -67,6 +68,7 @@ def build_window(
         train,
         triage,
         TriageIntakeController(triage),
+        TriageDuplicatesController(triage),
         TriageAgentsController(triage),
         controller.health,
     )

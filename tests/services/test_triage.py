@@ -178,7 +178,7 @@ def test_dispatch_makes_real_tasks_and_refuses_whole_batches(orchard: Orchard) -
 
 
 def test_a_cluster_goes_as_one_task_for_its_original(orchard: Orchard) -> None:
-    a, b, c = _three(orchard)
+    a, _b, c = _three(orchard)
     orchard.store.update_reports({c: {"body": "Seen with a 0-byte file: ZeroDivisionError"}})
     set_reports(orchard, [c], duplicate_of=a)
     sent = asyncio.run(dispatch_reports(orchard, [a, c], agent="shell"))

@@ -271,6 +271,11 @@ class TriageModel(QAbstractTableModel):
         if self._fresh.pop(report_id, None) is not None and report_id in self._rows:
             self._row_changed(self._rows[report_id])
 
+    def renew_fresh(self) -> None:
+        """Give the reports still marked their whole time again (the person looks now)."""
+        until = self._clock() + FRESH_SECONDS
+        self._fresh = dict.fromkeys(self._fresh, until)
+
     def expire_fresh(self) -> None:
         """Stop highlighting reports whose minute is up."""
         now = self._clock()
