@@ -164,11 +164,14 @@ class TriageController:
         if isinstance(message, ReportsChanged) and message.project == self.project:
             if self._live_job is not None and not self._live_job.done():
                 self._live_again = True
-            elif self._load_job is None or self._load_job.done():
+            else:
                 self._live_job = self.main.spawn(self._live_reload())
 
     async def _live_reload(self) -> None:
         """Reload until no change came in meanwhile; new reports are marked until seen."""
+        loading = self._load_job
+        if loading is not None and not loading.done():  # it may have read before the change
+            await asyncio.wait([loading])
         self._live_again = True
         while self._live_again:
             self._live_again = False
