@@ -76,8 +76,9 @@ def current_id(s: Session) -> int:
 async def pick(qtbot: QtBot, s: Session, key: str, typed: str) -> None:
     """Press a picker key on the table, type, and press Enter in the popup."""
     triage = triage_of(s)
+    before = triage.picker
     qtbot.keyClick(triage.view.table, key)
-    popup = await until(lambda: triage.picker, what="picker")
+    popup = await until(lambda: triage.picker is not before and triage.picker, what="picker")
     if typed:
         qtbot.keyClicks(popup.edit, typed)
     qtbot.keyClick(popup.edit, Qt.Key.Key_Return)

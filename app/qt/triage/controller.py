@@ -133,6 +133,7 @@ class TriageController:
             return
         self.index, self.suggestions = SimilarityIndex(), {}
         self.view.model.set_reports(reports)
+        self.view.fit_columns()
         self.view.model.update_task_states({k: t.state for k, t in self.main.tasks.items()})
         self._stats_due = True
         self._update_stats()
@@ -192,6 +193,7 @@ class TriageController:
             if old is None or (old.title, old.body) != (report.title, report.body):
                 self.index.add(report.id, report.title, report.body)  # replaces its old text
         self._stats_due = True
+        self.view.fit_columns()
         self._show_detail()
         return new
 
@@ -291,6 +293,7 @@ class TriageController:
         return PickerPopup(f"Duplicate of (#{report_id})", top, self.view, search=search)
 
     def _on_picker_picked(self, kind: str, ids: list[int], value: Any) -> None:
+        self.picker = None  # closing: the next key may open another at once
         self.view.table.setFocus()
         if kind != "duplicate":  # a field: stay, so that another can be set before Space
             self.field_key(ids, **{kind: value})

@@ -46,6 +46,8 @@ COLUMN_TITLES = (
     "Tasks",
     "Dup of",
 )
+# Columns hidden while no report fills them: an empty column would take the title's width.
+OPTIONAL_COLUMNS = (TriageColumn.REPORTER, TriageColumn.TASKS, TriageColumn.DUPLICATE)
 COLUMN_WIDTHS = (40, 320, 70, 92, 60, 84, 52, 64, 72, 110, 52)
 PRIORITY_COLORS = {
     "P0": ("#cf222e", "#ffffff"),
@@ -207,6 +209,20 @@ class TriageModel(QAbstractTableModel):
     def row_of(self, report_id: int) -> int:
         """Return the row of a report, -1 when it is not here."""
         return self._rows.get(report_id, -1)
+
+    def empty_columns(self) -> set[TriageColumn]:
+        """Return the optional columns no report fills (they give their width to the title)."""
+        empty = set(OPTIONAL_COLUMNS)
+        for r in self._reports:
+            if r.reporter:
+                empty.discard(TriageColumn.REPORTER)
+            if r.tasks:
+                empty.discard(TriageColumn.TASKS)
+            if r.duplicate_of:
+                empty.discard(TriageColumn.DUPLICATE)
+            if not empty:
+                break
+        return empty
 
     def is_fresh(self, report_id: int) -> bool:
         """Return whether a report is highlighted as new."""

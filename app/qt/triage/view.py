@@ -26,7 +26,13 @@ from app.qt.emptyhint import EmptyHintView
 from app.qt.triage.clusters import TriageClustersView
 from app.qt.triage.dashboard import TriageDashboardView
 from app.qt.triage.detail import TriageDetailView
-from app.qt.triage.model import COLUMN_WIDTHS, TriageColumn, TriageFilterModel, TriageModel
+from app.qt.triage.model import (
+    COLUMN_WIDTHS,
+    OPTIONAL_COLUMNS,
+    TriageColumn,
+    TriageFilterModel,
+    TriageModel,
+)
 
 ROW_HEIGHT = 22
 NO_PROJECT_HINT = "No project yet: add a repository (File menu), then its reports show here."
@@ -202,6 +208,12 @@ class TriageView(QWidget):
         for widget in (self.project_label, self.projects):
             widget.setVisible(len(names) > 1)
         self._show_hint()
+
+    def fit_columns(self) -> None:
+        """Hide the optional columns no report fills, so that the title takes their width."""
+        empty = self.model.empty_columns()
+        for column in OPTIONAL_COLUMNS:
+            self.table.setColumnHidden(column, column in empty)
 
     def project(self) -> str | None:
         """Return the project shown."""
