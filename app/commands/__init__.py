@@ -51,14 +51,14 @@ def add_task_commands(sub: Any) -> Handlers:
 
 def add_top_commands(sub: Any) -> Handlers:
     """Add the feature command groups (`triage`, `doctor`) to the top-level `sub`."""
-    from app.commands import doctor, inbox, secret, train, triage, triagesuggest
+    from app.commands import doctor, duplicates, inbox, secret, train, triage, triagesuggest
 
     triage_parser = sub.add_parser("triage", help="take in, triage and dispatch bug reports")
     triage_sub = triage_parser.add_subparsers(
         dest="action", required=True, parser_class=type(triage_parser)
     )
     handlers: Handlers = {}
-    for module in (triage, triagesuggest):
+    for module in (triage, triagesuggest, duplicates):
         handlers.update(module.add_commands(triage_sub))
     handlers.update(doctor.add_commands(sub))
     handlers.update(secret.add_commands(sub))

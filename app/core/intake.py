@@ -18,6 +18,8 @@ from app.core.triage import ReportDraft, TriageError, parse_priority
 MAX_REPORTS = 10_000  # at once; more is most likely a log pasted by mistake
 MAX_FIELD = 16 * 1024 * 1024  # characters in one CSV field
 MAX_TITLE = 200  # a longer first line is cut here and kept whole in the body
+MAX_BODY = 1024 * 1024  # characters in one report's body; a longer one is refused
+MAX_PROBLEMS = 20  # lines of a refused file's problems shown
 
 # CSV/JSON keys read into a draft, with the other names they go by.
 ALIASES = {
@@ -35,6 +37,7 @@ ALIASES = {
     "assignee": "owner",
     "url": "url",
     "id": "id",
+    "number": "id",
     "external_id": "external_id",
     "labels": "labels",
 }
@@ -172,18 +175,36 @@ def parse_json(text: str, name: str) -> list[ReportDraft]:
     if not isinstance(data, list):
         kind = type(data).__name__.replace("dict", "an object").replace("str", "a string")
         raise TriageError(f'{name} holds {kind}, not a list of reports ([{{"title": …}}, …])')
-    drafts = []
+    drafts, problems = [], []
     for i, item in enumerate(data, 1):
         where = f"{name} item {i}"
-        if not isinstance(item, dict):
-            raise TriageError(f"{where} is not an object with a title")
-        if "number" in item and ("html_url" in item or "user" in item):
-            draft = draft_from_github_issue(item, _repo_of(item))
-            if draft is not None:
-                drafts.append(draft)
-        else:
-            drafts.append(_record_draft(item, where))
+        try:
+            draft = _json_draft(item, where)
+        except TriageError as exc:
+            problems.append(str(exc))
+            continue
+        if draft is not None:
+            drafts.append(draft)
+    if problems:
+        raise TriageError(_problems(problems, name))
     return _checked(drafts, name)
+
+
+def _json_draft(item: Any, where: str) -> ReportDraft | None:
+    if not isinstance(item, dict):
+        raise TriageError(f"{where} is not an object with a title")
+    if "number" in item and ("html_url" in item or "user" in item):
+        return draft_from_github_issue(item, _repo_of(item))
+    return _record_draft(item, where)
+
+
+def _problems(problems: list[str], name: str) -> str:
+    """Say every problem of a file, one a line; nothing of it is taken in."""
+    shown = problems[:MAX_PROBLEMS]
+    if len(problems) > MAX_PROBLEMS:
+        shown.append(f"… and {len(problems) - MAX_PROBLEMS} more")
+    head = f"{name}: nothing taken in; fix these and import again:"
+    return "\n".join([head, *shown])
 
 
 def _repo_of(item: Mapping[str, Any]) -> str:
@@ -201,7 +222,12 @@ def _record_draft(record: Mapping[str, Any], where: str) -> ReportDraft:
     title = _text(values.get("title"), where, "title")
     body = _text(values.get("body"), where, "body")
     if not title.strip():
-        raise TriageError(f"{where}: the title is empty")
+        raise TriageError(f"{where}: no title (each report needs a `title`)")
+    if len(body) > MAX_BODY:
+        raise TriageError(
+            f"{where}: the body is {len(body) / 2**20:.1f} MB; Orchard takes bodies up to "
+            f"{MAX_BODY // 2**20} MB (trim the pasted log)"
+        )
     title, body = fit_title(title, body)
     try:
         priority = parse_priority(str(values["priority"])) if "priority" in values else None

@@ -33,7 +33,14 @@ class QueueHeld:
     reason: str | None
 
 
-Message = TaskUpdated | TaskOutput | TaskRawOutput | QueueHeld
+@dataclass(frozen=True, slots=True)
+class ReportsChanged:
+    """A project's bug reports were added or changed (by the CLI, an import, a triage key)."""
+
+    project: str
+
+
+Message = TaskUpdated | TaskOutput | TaskRawOutput | QueueHeld | ReportsChanged
 Listener = Callable[[Message], None]
 
 

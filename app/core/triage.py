@@ -26,7 +26,8 @@ DEFAULT_CATEGORIES = (
 )
 
 # The prompt an agent gets for a report whose category has no template of its own. The
-# fields in braces are filled from the report (see fill_template).
+# fields in braces are filled from the report (see fill_template); {duplicates} holds what the
+# reports marked its duplicates add (empty when none).
 DEFAULT_TEMPLATE = """Fix this bug report from our bug bash.
 
 Title: {title}
@@ -37,7 +38,7 @@ Category: {category}, priority: {priority}
 
 Steps to reproduce:
 {steps}
-
+{duplicates}
 Find the cause, fix it with the smallest sound change, and add a test that fails without
 the fix. Say in your last message what the cause was and how you fixed it."""
 
@@ -189,12 +190,20 @@ def parse_status(text: str) -> ReportStatus:
 
 
 TRIAGE_FIELDS = ("category", "priority", "owner")
+REQUIRED_FIELDS = ("category", "priority")  # a new report is triaged once these are set
+
+
+def missing_fields(report: Report, changes: Mapping[str, Any] | None = None) -> list[str]:
+    """Return the required fields `report` still lacks (after `changes`, if given)."""
+    values = changes or {}
+    return [n for n in REQUIRED_FIELDS if values.get(n, getattr(report, n)) is None]
 
 
 def triage_changes(report: Report, changes: Mapping[str, Any], now: float) -> dict[str, Any]:
     """Return `changes` plus what follows from them for `report`.
 
-    Setting a category, priority or owner on a new report makes it triaged. Marking a
+    A new report becomes triaged once every required field is set (a priority alone is not
+    a triage). Marking a
     duplicate sets the status; clearing duplicate_of on a duplicate makes it triaged again.
     The first change out of `new` stamps triaged_at; becoming fixed stamps fixed_at.
     """
@@ -214,6 +223,7 @@ def triage_changes(report: Report, changes: Mapping[str, Any], now: float) -> di
         "status" not in out
         and report.status is ReportStatus.NEW
         and any(out.get(name) is not None for name in TRIAGE_FIELDS)
+        and not missing_fields(report, out)
     ):
         status = ReportStatus.TRIAGED
     if status is not ReportStatus.DUPLICATE and "duplicate_of" not in out and report.duplicate_of:
@@ -242,7 +252,7 @@ def steps_to_reproduce(body: str) -> str:
     return ""
 
 
-def fill_template(template: str, report: Report) -> str:
+def fill_template(template: str, report: Report, duplicates: str = "") -> str:
     """Fill a prompt template's {fields} from `report`; unknown braces are left as they are."""
     steps = steps_to_reproduce(report.body) or "(none given; see the report above)"
     values = {
@@ -254,6 +264,7 @@ def fill_template(template: str, report: Report) -> str:
         "priority": report.priority or "unset",
         "id": str(report.id),
         "url": report.url or "",
+        "duplicates": f"\n{duplicates.strip()}\n" if duplicates.strip() else "",
     }
     out = template
     for name, value in values.items():

@@ -29,6 +29,7 @@ MODULES = (
     "app.core.events",
     "app.core.profiles",
     "app.core.triage",
+    "app.core.clusters",
     "app.core.suggestion",
     "app.core.train",
     "app.core.inbox",

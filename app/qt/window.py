@@ -22,6 +22,7 @@ from app.qt.shell import (
 from app.qt.triage import (
     TriageAgentsController,
     TriageController,
+    TriageDuplicatesController,
     TriageIntakeController,
     TriageView,
 )
@@ -84,6 +85,7 @@ def build_window(
         inbox,
         triage,
         TriageIntakeController(triage),
+        TriageDuplicatesController(triage),
         TriageAgentsController(triage),
         controller.health,
     )

@@ -304,6 +304,9 @@ async def board(request: web.Request) -> web.StreamResponse:
         everything = await asyncio.to_thread(service.orchard.store.tasks)
         for t in everything:
             feed.tasks.setdefault(t.id, t)
+        # A window that (re)connects may have missed report changes: it reads them again.
+        projects = await asyncio.to_thread(service.orchard.store.projects)
+        feed.reports.update(p.name for p in projects)
         feed.held.append(service.orchard.supervisor.held_reason)
         feed.asks = service.orchard.inbox.pending()  # the first line carries every request
         feed.ready.set()

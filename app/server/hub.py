@@ -17,7 +17,14 @@ from app.core.events import Event
 from app.core.inbox import Ask
 from app.core.task import Task
 from app.core.wire import encode
-from app.services.tasks import Message, QueueHeld, TaskOutput, TaskRawOutput, TaskUpdated
+from app.services.tasks import (
+    Message,
+    QueueHeld,
+    ReportsChanged,
+    TaskOutput,
+    TaskRawOutput,
+    TaskUpdated,
+)
 
 BOARD_SECONDS = 0.1
 EVENTS_SECONDS = 0.05
@@ -29,6 +36,7 @@ class BoardFeed:
 
     tasks: dict[str, Task] = field(default_factory=dict)
     held: list[str | None] = field(default_factory=list)
+    reports: set[str] = field(default_factory=set)  # projects whose reports changed
     ready: asyncio.Event = field(default_factory=asyncio.Event)
     closed: bool = False
     # The requests waiting on a person, whole, when they changed since the last line.
@@ -41,7 +49,9 @@ class BoardFeed:
             line["held"] = self.held[-1] or ""
         if self.asks is not None:
             line["asks"] = encode(self.asks)
-        self.tasks, self.held, self.asks = {}, [], None
+        if self.reports:
+            line["reports"] = sorted(self.reports)
+        self.tasks, self.held, self.asks, self.reports = {}, [], None, set()
         self.ready.clear()
         return orjson.dumps(line) + b"\n"
 
@@ -95,6 +105,10 @@ class Hub:
         elif isinstance(message, QueueHeld):
             for board in self.boards:
                 board.held.append(message.reason)
+                board.ready.set()
+        elif isinstance(message, ReportsChanged):
+            for board in self.boards:
+                board.reports.add(message.project)
                 board.ready.set()
         elif isinstance(message, TaskOutput):
             for feed in self.watchers.get(message.task_id, ()):

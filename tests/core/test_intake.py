@@ -128,7 +128,7 @@ def test_json_list_of_objects() -> None:
         ('{"title": "x"}', "r.json holds an object, not a list of reports"),
         ("[1, 2]", "r.json item 1 is not an object"),
         ("[{", "r.json is not valid JSON"),
-        ('[{"body": "no title"}]', "r.json item 1: the title is empty"),
+        ('[{"body": "no title"}]', "r.json item 1: no title"),
         ('[{"title": ["a"]}]', "`title` must be text, not list"),
         ("[]", "r.json has no reports"),
     ],

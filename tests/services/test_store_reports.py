@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -68,8 +69,16 @@ def test_triage_changes_follow_the_rules(store: Store) -> None:
     store.add_reports("app", [ReportDraft("a"), ReportDraft("b")])
     now = time.time()
     a = store.report(1)
-    changes = triage_changes(a, {"category": "ui"}, now)
-    assert changes == {"category": "ui", "status": ReportStatus.TRIAGED, "triaged_at": now}
+    assert triage_changes(a, {"category": "ui"}, now) == {"category": "ui"}  # needs a priority
+    changes = triage_changes(a, {"category": "ui", "priority": "P2"}, now)
+    assert changes == {
+        "category": "ui",
+        "priority": "P2",
+        "status": ReportStatus.TRIAGED,
+        "triaged_at": now,
+    }
+    with_priority = replace(a, priority="P1")
+    assert triage_changes(with_priority, {"category": "ui"}, now)["status"] is ReportStatus.TRIAGED
     dup = store.update_reports({2: triage_changes(store.report(2), {"duplicate_of": 1}, now)})[2]
     assert (dup.status, dup.duplicate_of) == (ReportStatus.DUPLICATE, 1)
     assert [r.id for r in store.duplicates_of(1)] == [2]

@@ -157,7 +157,7 @@ def test_dispatch_makes_real_tasks_and_refuses_whole_batches(orchard: Orchard) -
     a, b, c = _three(orchard)
     set_reports(orchard, [c], duplicate_of=a)
     with pytest.raises(UserError, match=f"#{c} is a duplicate of #{a}"):
-        asyncio.run(dispatch_reports(orchard, [a, c], agent="shell"))
+        asyncio.run(dispatch_reports(orchard, [b, c], agent="shell"))
     with pytest.raises(UserError, match="unknown agent 'nobody'"):
         asyncio.run(dispatch_reports(orchard, [a], agent="nobody"))
     with pytest.raises(UserError, match="attempts must be between"):
@@ -175,6 +175,18 @@ def test_dispatch_makes_real_tasks_and_refuses_whole_batches(orchard: Orchard) -
     set_reports(orchard, [b], status="fixed")
     with pytest.raises(UserError, match=f"#{b} is fixed; reopen it"):
         asyncio.run(dispatch_reports(orchard, [b], agent="shell"))
+
+
+def test_a_cluster_goes_as_one_task_for_its_original(orchard: Orchard) -> None:
+    a, _b, c = _three(orchard)
+    orchard.store.update_reports({c: {"body": "Seen with a 0-byte file: ZeroDivisionError"}})
+    set_reports(orchard, [c], duplicate_of=a)
+    sent = asyncio.run(dispatch_reports(orchard, [a, c], agent="shell"))
+    assert [(r.id, len(ts)) for r, ts in sent] == [(a, 1)]
+    prompt = sent[0][1][0].prompt
+    assert "Duplicates of this report add these details" in prompt
+    assert f"#{c}" in prompt and "0-byte file: ZeroDivisionError" in prompt
+    assert orchard.store.report(c).status is ReportStatus.DUPLICATE  # it rides with a
 
 
 def test_landing_a_dispatched_task_marks_its_report_and_duplicates_fixed(

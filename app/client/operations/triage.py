@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from app.client.operations.calls import Asker
+from app.core.clusters import Cluster
 from app.core.suggestion import Suggestion, SuggestRun
 from app.core.task import Task
 from app.core.triage import ExportResult, ImportResult, Report
@@ -153,6 +154,38 @@ class TriageOperations(Asker):
             ids=list(ids),
             candidates={str(k): [list(c) for c in v] for k, v in candidates.items()},
             api_key=api_key,
+        )
+        return found
+
+    async def similar_reports(
+        self, project: str, report: int | str, k: int = 5
+    ) -> list[tuple[Report, float]]:
+        """Return the reports of `project` most like `report`, best first (never itself)."""
+        found: list[tuple[Report, float]] = await self.do(
+            "triage.similar", list[tuple[Report, float]], project=project, report=report, k=k
+        )
+        return found
+
+    async def clusters(self, project: str, min_score: float | None = None) -> list[Cluster]:
+        """Return `project`'s duplicate clusters, surest first."""
+        found: list[Cluster] = await self.do(
+            "triage.clusters", list[Cluster], project=project, min_score=min_score
+        )
+        return found
+
+    async def split_report(self, project: str, report: int | str) -> list[Report]:
+        """Take a report out of its duplicate cluster for good."""
+        found: list[Report] = await self.do(
+            "triage.split", list[Report], project=project, report=report
+        )
+        return found
+
+    async def merge_reports(
+        self, project: str, ids: Sequence[int | str], original: int | None = None
+    ) -> list[Report]:
+        """Mark reports duplicates of `original` (default: their cluster's original)."""
+        found: list[Report] = await self.do(
+            "triage.merge", list[Report], project=project, ids=list(ids), original=original
         )
         return found
 

@@ -21,6 +21,7 @@ from app.core.messages import (
     Listener,
     Message,
     QueueHeld,
+    ReportsChanged,
     TaskOutput,
     TaskRawOutput,
     TaskUpdated,
@@ -124,6 +125,8 @@ class RemoteSupervisor:
             self._publish(QueueHeld(self.held_reason))
         if "asks" in line:
             self.on_asks(decode(line["asks"], list[Ask]))
+        for project in line.get("reports", ()):
+            self._publish(ReportsChanged(str(project)))
 
     async def watch(self, task_id: str) -> None:
         """Follow one task's new events; return once its stored log is complete on disk."""

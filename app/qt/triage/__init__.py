@@ -7,6 +7,7 @@ from app.exports import lazy_exports
 if TYPE_CHECKING:
     from app.qt.triage.agents import TriageAgentsController as TriageAgentsController
     from app.qt.triage.controller import TriageController as TriageController
+    from app.qt.triage.duplicates import TriageDuplicatesController as TriageDuplicatesController
     from app.qt.triage.intake import TriageIntakeController as TriageIntakeController
     from app.qt.triage.view import TriageView as TriageView
 else:
@@ -15,6 +16,7 @@ else:
         names={
             "agents": ("TriageAgentsController",),
             "controller": ("TriageController",),
+            "duplicates": ("TriageDuplicatesController",),
             "intake": ("TriageIntakeController",),
             "view": ("TriageView",),
         },

@@ -10,9 +10,10 @@ from PySide6.QtCore import QPoint, QTimer
 from PySide6.QtWidgets import QTabWidget
 
 from app.client import Refused
+from app.core.messages import Message, ReportsChanged
 from app.core.similarity import SimilarityIndex
 from app.core.task import Task
-from app.core.triage import Report, ReportStatus
+from app.core.triage import Report, ReportStatus, missing_fields
 from app.core.triagestats import status_line, triage_stats
 from app.qt.shell import WindowHost
 from app.qt.triage.pickers import Choice, PickerPopup
@@ -34,19 +35,26 @@ class TriageController:
         self.picker: PickerPopup | None = None
         self._load_job: asyncio.Task[None] | None = None
         self._first_load: asyncio.Task[None] | None = None
+        self._live_job: asyncio.Task[None] | None = None
+        self._live_again = False  # reports changed again while a live reload ran
+        self.staged: dict[int, dict[str, Any]] = {}  # fields sent but not yet stored
+        self._writes = asyncio.Lock()  # one change at a time, in key order: each sees the last
+        self.reports_listeners: list[Any] = []  # told the project's reports may have changed
         self._stats_due = True
         self._tick = QTimer(main.window)
         self._tick.setInterval(TICK_MS)
         self._tick.timeout.connect(self._on_tick_timeout)
         main.task_listeners.append(self._on_main_tasks_changed)
+        self._unsubscribe = main.orchard.supervisor.subscribe(self._on_supervisor_message)
         self._connect()
 
     def _connect(self) -> None:
         v, t = self.view, self.view.table
         v.project_changed.connect(self.load)
         v.selection_changed.connect(self._on_view_selection_changed)
-        t.priority_pressed.connect(lambda p: self.triage_key(priority=p))
+        t.priority_pressed.connect(lambda p: self.field_key(priority=p))
         t.wontfix_pressed.connect(lambda: self.triage_key(status=ReportStatus.WONT_FIX))
+        t.next_pressed.connect(self.accept_and_next)
         t.picker_pressed.connect(self.open_picker)
         t.open_pressed.connect(self._on_table_open_pressed)
         t.accept_pressed.connect(self.accept_suggestions)
@@ -64,10 +72,12 @@ class TriageController:
     def stop(self) -> None:
         """Stop the timers and close a picker (the window is closing)."""
         self._tick.stop()
+        self._unsubscribe()
         if self.picker is not None:
             self.picker.close()
-        if self._load_job is not None:
-            self._load_job.cancel()
+        for job in (self._load_job, self._live_job):
+            if job is not None:
+                job.cancel()
 
     def show_tab(self) -> None:
         """Bring the Triage tab to the front."""
@@ -81,6 +91,7 @@ class TriageController:
 
     def _on_tabs_current_changed(self, _index: int) -> None:
         if self.shown():
+            self.view.model.renew_fresh()  # what arrived while away stays marked until seen
             self._tick.start()
             if self._first_load is None:
                 self._first_load = self.main.spawn(self.load_projects())
@@ -122,6 +133,7 @@ class TriageController:
             return
         self.index, self.suggestions = SimilarityIndex(), {}
         self.view.model.set_reports(reports)
+        self.view.fit_columns()
         self.view.model.update_task_states({k: t.state for k, t in self.main.tasks.items()})
         self._stats_due = True
         self._update_stats()
@@ -134,6 +146,7 @@ class TriageController:
                     index.add(report.id, report.title, report.body)
             self.index = index
             self._show_detail()
+        self._reports_changed()
 
     async def reload(self, fresh: bool = False) -> list[Report]:
         """Read the project's reports again; show changed rows, append (and highlight) new ones."""
@@ -146,6 +159,30 @@ class TriageController:
         self.show_reports(reports, fresh)
         return reports
 
+    # live: reports added or changed elsewhere (the CLI, another window, a landed fix)
+
+    def _on_supervisor_message(self, message: Message) -> None:
+        if isinstance(message, ReportsChanged) and message.project == self.project:
+            if self._live_job is not None and not self._live_job.done():
+                self._live_again = True
+            else:
+                self._live_job = self.main.spawn(self._live_reload())
+
+    async def _live_reload(self) -> None:
+        """Reload until no change came in meanwhile; new reports are marked until seen."""
+        loading = self._load_job
+        if loading is not None and not loading.done():  # it may have read before the change
+            await asyncio.wait([loading])
+        self._live_again = True
+        while self._live_again:
+            self._live_again = False
+            await self.reload(fresh=True)
+        self._reports_changed()
+
+    def _reports_changed(self) -> None:
+        for listener in self.reports_listeners:
+            listener()
+
     def show_reports(self, reports: list[Report], fresh: bool = False) -> list[Report]:
         """Show changed reports by row; index new and reworded ones; return the new ones."""
         model = self.view.model
@@ -156,6 +193,7 @@ class TriageController:
             if old is None or (old.title, old.body) != (report.title, report.body):
                 self.index.add(report.id, report.title, report.body)  # replaces its old text
         self._stats_due = True
+        self.view.fit_columns()
         self._show_detail()
         return new
 
@@ -168,21 +206,51 @@ class TriageController:
         return ids or ([current.id] if current is not None else [])
 
     def triage_key(self, **changes: Any) -> None:
-        """Apply a triage key to the selection and move on to the next untriaged report."""
+        """Apply a key that closes the selection (won't fix) and move on to the next report."""
         ids = self.targets()
         if not ids:
             return
         self.view.advance(skip=ids)
         self.main.spawn(self.set_reports(ids, **changes))
 
+    def field_key(self, ids: list[int] | None = None, **changes: Any) -> None:
+        """Set a field on the selection and stay: Space accepts it and moves on."""
+        ids = self.targets() if ids is None else ids
+        for report_id in ids:
+            self.staged.setdefault(report_id, {}).update(changes)
+        if ids:
+            self.main.spawn(self.set_reports(ids, **changes))
+
+    def accept_and_next(self) -> None:
+        """Move on to the next report needing triage once this one has its required fields."""
+        report = self.view.current_report()
+        if report is None:
+            return
+        missing = missing_fields(report, self.staged.get(report.id))
+        if report.status is ReportStatus.NEW and missing:
+            keys = {"category": "c", "priority": "0-3"}
+            needs = ", ".join(f"{name} ({keys[name]})" for name in missing)
+            self.main.say(f"#{report.id} still needs {needs}; j skips it", error=True)
+            return
+        self.view.advance(skip=[report.id])
+
     async def set_reports(self, ids: list[int], **changes: Any) -> list[Report]:
         """Change reports through the triage operations and show every changed row."""
         try:
-            changed = await self.main.ops.set_reports(ids, **changes)
+            async with self._writes:
+                changed = await self.main.ops.set_reports(ids, **changes)
         except Refused as exc:
             self.main.say(str(exc), error=True)
             return []
+        finally:
+            for report_id in ids:
+                staged = self.staged.get(report_id, {})
+                for name in changes:
+                    staged.pop(name, None)
+                if not staged:
+                    self.staged.pop(report_id, None)
         self.show_reports(changed)
+        self._reports_changed()
         return changed
 
     def open_picker(self, kind: str) -> None:
@@ -195,10 +263,15 @@ class TriageController:
         else:
             popup = PickerPopup(kind.capitalize(), self._choices(kind), self.view)
         popup.picked.connect(lambda value: self._on_picker_picked(kind, ids, value))
-        popup.destroyed.connect(lambda: setattr(self, "picker", None))
+        mine = id(popup)  # a closed picker's late destroyed() must not forget a newer one
+        popup.destroyed.connect(lambda: self._forget_picker(mine))
         self.picker = popup
         rect = self.view.table.visualRect(self.view.table.currentIndex())
         popup.open_at(self.view.table.viewport().mapToGlobal(rect.bottomLeft() + QPoint(40, 2)))
+
+    def _forget_picker(self, popup_id: int) -> None:
+        if self.picker is not None and id(self.picker) == popup_id:
+            self.picker = None
 
     def _choices(self, kind: str) -> list[Choice]:
         triage = self.orchard.settings.triage
@@ -220,10 +293,13 @@ class TriageController:
         return PickerPopup(f"Duplicate of (#{report_id})", top, self.view, search=search)
 
     def _on_picker_picked(self, kind: str, ids: list[int], value: Any) -> None:
+        self.picker = None  # closing: the next key may open another at once
         self.view.table.setFocus()
-        field = "duplicate_of" if kind == "duplicate" else kind
+        if kind != "duplicate":  # a field: stay, so that another can be set before Space
+            self.field_key(ids, **{kind: value})
+            return
         self.view.advance(skip=ids)
-        self.main.spawn(self.set_reports(ids, **{field: value}))
+        self.main.spawn(self.set_reports(ids, duplicate_of=value))
 
     def _on_detail_duplicate_requested(self, original: int) -> None:
         report = self.view.detail.report
@@ -231,7 +307,7 @@ class TriageController:
             self.main.spawn(self.set_reports([report.id], duplicate_of=original))
 
     def _on_table_open_pressed(self) -> None:
-        self.view.dashboard_button.setChecked(False)
+        self.view.side.setCurrentWidget(self.view.detail)
         self.view.detail.body.setFocus()
 
     def _on_filter_triggered(self) -> None:

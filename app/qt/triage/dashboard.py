@@ -41,51 +41,87 @@ def _counts(title: str, counts: dict[str, int], by_count: bool = True, rows: int
 
 
 class RateChartView(QWidget):
-    """Intake (blue bars) and triaged (green bars) per time bucket over the session."""
+    """Intake (blue bars) and triaged (green bars) per time bucket, on labelled axes."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.intake: list[int] = []
         self.triaged: list[int] = []
-        self.setMinimumHeight(70)
-        self.setMaximumHeight(110)
+        self.bucket_seconds = 0.0
+        self.setMinimumHeight(160)
 
-    def set_series(self, intake: Sequence[int], triaged: Sequence[int]) -> None:
-        """Show two series of per-bucket counts."""
+    def set_series(
+        self, intake: Sequence[int], triaged: Sequence[int], bucket_seconds: float = 0.0
+    ) -> None:
+        """Show two series of per-bucket counts, the last bucket ending now."""
         self.intake, self.triaged = list(intake), list(triaged)
+        self.bucket_seconds = bucket_seconds
         self.update()
 
+    def x_label(self) -> str:
+        """Return the time axis' label: how long a bucket is, the last ending now."""
+        if not self.bucket_seconds:
+            return "time →  now"
+        return f"time, {duration_text(self.bucket_seconds)} per bar pair →  now"
+
     def paintEvent(self, event: QPaintEvent) -> None:
-        """Paint paired bars, scaled to the busiest bucket, over a baseline."""
+        """Paint paired bars over a time axis, scaled to a labelled report count."""
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        rect = QRectF(self.rect()).adjusted(4, 16, -4, -4)
-        self._legend(painter)
-        n = max(len(self.intake), len(self.triaged))
+        metrics = painter.fontMetrics()
+        line = metrics.height()
         top = max([1, *self.intake, *self.triaged])
-        if n:
-            slot = rect.width() / n
-            bar = max(1.0, slot * 0.4)
-            for i in range(n):
-                for offset, series, colour in (
-                    (0, self.intake, _INTAKE),
-                    (1, self.triaged, _TRIAGED),
-                ):
-                    value = series[i] if i < len(series) else 0
-                    h = rect.height() * value / top
-                    x = rect.left() + i * slot + offset * bar
-                    painter.fillRect(QRectF(x, rect.bottom() - h, bar - 1, h), colour)
+        left = 8 + metrics.horizontalAdvance(str(top)) + line  # the rotated label, then ticks
+        rect = QRectF(self.rect()).adjusted(left, line + 8, -6, -(line + 6))
+        self._legend(painter)
+        self._bars(painter, rect, top)
+        self._axes(painter, rect, top, line)
+        painter.end()
+
+    def _bars(self, painter: QPainter, rect: QRectF, top: int) -> None:
+        n = max(len(self.intake), len(self.triaged))
+        if not n:
+            return
+        slot = rect.width() / n
+        bar = max(1.0, slot * 0.4)
+        for i in range(n):
+            for offset, series, colour in ((0, self.intake, _INTAKE), (1, self.triaged, _TRIAGED)):
+                value = series[i] if i < len(series) else 0
+                h = rect.height() * value / top
+                x = rect.left() + i * slot + slot * 0.1 + offset * bar
+                painter.fillRect(QRectF(x, rect.bottom() - h, bar - 1, h), colour)
+
+    def _axes(self, painter: QPainter, rect: QRectF, top: int, line: int) -> None:
+        text = self.palette().text().color()
         painter.setPen(QPen(QColor("#8c959f")))
         painter.drawLine(rect.bottomLeft(), rect.bottomRight())
-        painter.end()
+        painter.drawLine(rect.bottomLeft(), rect.topLeft())
+        painter.setPen(text)
+        metrics = painter.fontMetrics()
+        for value, y in ((top, rect.top()), (0, rect.bottom())):
+            label = str(value)
+            x = rect.left() - 4 - metrics.horizontalAdvance(label)
+            painter.drawText(QRectF(x, y - line / 2, metrics.horizontalAdvance(label), line), label)
+        painter.drawText(
+            QRectF(rect.left(), rect.bottom() + 2, rect.width(), line),
+            Qt.AlignmentFlag.AlignHCenter,
+            self.x_label(),
+        )
+        painter.save()
+        painter.translate(2, rect.center().y())
+        painter.rotate(-90)
+        label = "reports"
+        width = metrics.horizontalAdvance(label)
+        painter.drawText(QRectF(-width / 2, 0, width, line), label)
+        painter.restore()
 
     def _legend(self, painter: QPainter) -> None:
         """Label each series beside a swatch of its own colour."""
         painter.setPen(self.palette().text().color())
         x = 4
-        for label, colour in (("intake", _INTAKE), ("triaged", _TRIAGED)):
-            painter.fillRect(QRectF(x, 3, 9, 9), colour)
-            painter.drawText(x + 13, 12, label)
+        for label, colour in (("reports filed", _INTAKE), ("reports triaged", _TRIAGED)):
+            painter.fillRect(QRectF(x, 4, 9, 9), colour)
+            painter.drawText(x + 13, 13, label)
             x += 13 + painter.fontMetrics().horizontalAdvance(label) + 14
 
 
@@ -112,7 +148,7 @@ class TriageDashboardView(QWidget):
         box.setContentsMargins(6, 4, 6, 4)
         box.addWidget(self.p0)
         box.addLayout(counts)
-        box.addWidget(self.chart)
+        box.addWidget(self.chart, 1)
         box.addWidget(self.summary)
 
     def show_stats(self, stats: Any, titles: dict[int, str] | None = None) -> None:
@@ -121,7 +157,7 @@ class TriageDashboardView(QWidget):
         self.priorities.setText(_counts("Priority", dict(stats.by_priority), by_count=False))
         statuses = {str(k): v for k, v in stats.by_status.items()}
         self.statuses.setText(_counts("Status", statuses, by_count=False))
-        self.chart.set_series(stats.intake, stats.triaged)
+        self.chart.set_series(stats.intake, stats.triaged, stats.bucket_seconds)
         self.summary.setText(
             f"{stats.total} reports, {stats.open_count} open · {stats.fixed_count} fixed · "
             f"median report → fixed: {duration_text(stats.median_time_to_fixed)}"

@@ -68,12 +68,14 @@ class QuickCaptureDialog(QDialog):
 
 
 def count_pasted(text: str) -> int:
-    """Return how many reports a pasted list holds."""
+    """Return how many reports a pasted list holds (0 for an empty or unreadable one)."""
+    from app.core.intake import parse_paste
+    from app.core.triage import TriageError
+
     try:
-        from app.core.intake import parse_paste
-    except ImportError:  # pragma: no cover - until the intake parser lands
-        return sum(1 for line in text.splitlines() if line.strip().lstrip("-*0123456789. "))
-    return len(parse_paste(text))
+        return len(parse_paste(text))
+    except TriageError:  # empty, or more than Orchard takes at once: nothing to add
+        return 0
 
 
 class PasteDialog(QDialog):

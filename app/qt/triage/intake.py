@@ -105,7 +105,8 @@ class TriageIntakeController:
         """Save one captured report and show it."""
         report = await self.main.ops.capture_report(project, title, body)
         if project == self.triage.project:
-            self.triage.show_reports([report], fresh=True)
+            self.triage.show_reports([report])
+            self.triage.view.model.unmark(report.id)  # typed here: not news to the person
         if self.capture is not None:
             self.capture.show_saved(f"Saved #{report.id}: {report.title}")
 
@@ -180,8 +181,11 @@ class TriageIntakeController:
         if self._import_job is not None:
             self._import_job.cancel()
 
-    async def import_github(self, project: str, repo: str) -> ImportResult:
-        """Import a repository's issues, saying when it starts and ends; cancellable."""
+    async def import_github(self, project: str, repo: str, own: bool = True) -> ImportResult:
+        """Import a repository's issues, saying when it starts and ends; cancellable.
+
+        A refresh (`own` False) marks what it brings; an import the person asked for does not.
+        """
         self._say_progress(f"Importing {repo}…")
         if self.github is not None:
             self.github.set_running(True)
@@ -202,7 +206,7 @@ class TriageIntakeController:
             if self.github is not None:
                 self.github.set_running(False)
         self._say_progress(f"{repo}: {result.summary()}")
-        await self._after_import(result)
+        await self._after_import(result, own)
         return result
 
     def _say_progress(self, text: str) -> None:
@@ -210,9 +214,17 @@ class TriageIntakeController:
             self.github.set_progress(text)
         self.main.say(text)
 
-    async def _after_import(self, result: ImportResult) -> None:
-        await self.triage.reload(fresh=True)
-        self.triage.view.model.mark_fresh(result.new_ids)
+    async def _after_import(self, result: ImportResult, own: bool = True) -> None:
+        """Show what an import brought; mark it new only when it came by itself (a refresh)."""
+        model = self.triage.view.model
+        await self.triage.reload(fresh=not own)
+        if own:  # the person brought these in: they are not news, but the cursor goes there
+            for report_id in result.new_ids:
+                model.unmark(report_id)
+            if result.new_ids:
+                self.triage.view.select_report(result.new_ids[0])
+        else:
+            model.mark_fresh(result.new_ids)
         self.main.say(result.summary())
 
     # live refresh
@@ -241,7 +253,7 @@ class TriageIntakeController:
         project, repo = self.triage.project, self.last_repo()
         if project is None or not repo or self._importing():
             return
-        self._import_job = self.main.spawn(self.import_github(project, repo))
+        self._import_job = self.main.spawn(self.import_github(project, repo, own=False))
 
     # export
 

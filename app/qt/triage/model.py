@@ -46,6 +46,8 @@ COLUMN_TITLES = (
     "Tasks",
     "Dup of",
 )
+# Columns hidden while no report fills them: an empty column would take the title's width.
+OPTIONAL_COLUMNS = (TriageColumn.REPORTER, TriageColumn.TASKS, TriageColumn.DUPLICATE)
 COLUMN_WIDTHS = (40, 320, 70, 92, 60, 84, 52, 64, 72, 110, 52)
 PRIORITY_COLORS = {
     "P0": ("#cf222e", "#ffffff"),
@@ -209,6 +211,20 @@ class TriageModel(QAbstractTableModel):
         """Return the row of a report, -1 when it is not here."""
         return self._rows.get(report_id, -1)
 
+    def empty_columns(self) -> set[TriageColumn]:
+        """Return the optional columns no report fills (they give their width to the title)."""
+        empty = set(OPTIONAL_COLUMNS)
+        for r in self._reports:
+            if r.reporter:
+                empty.discard(TriageColumn.REPORTER)
+            if r.tasks:
+                empty.discard(TriageColumn.TASKS)
+            if r.duplicate_of:
+                empty.discard(TriageColumn.DUPLICATE)
+            if not empty:
+                break
+        return empty
+
     def is_fresh(self, report_id: int) -> bool:
         """Return whether a report is highlighted as new."""
         return report_id in self._fresh
@@ -271,6 +287,11 @@ class TriageModel(QAbstractTableModel):
         """Stop highlighting a report (it was selected)."""
         if self._fresh.pop(report_id, None) is not None and report_id in self._rows:
             self._row_changed(self._rows[report_id])
+
+    def renew_fresh(self) -> None:
+        """Give the reports still marked their whole time again (the person looks now)."""
+        until = self._clock() + FRESH_SECONDS
+        self._fresh = dict.fromkeys(self._fresh, until)
 
     def expire_fresh(self) -> None:
         """Stop highlighting reports whose minute is up."""

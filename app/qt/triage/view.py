@@ -16,16 +16,23 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QSplitter,
     QTableView,
-    QToolButton,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from app.core.triage import OPEN_STATUSES, PRIORITIES, Report, ReportStatus
 from app.qt.emptyhint import EmptyHintView
+from app.qt.triage.clusters import TriageClustersView
 from app.qt.triage.dashboard import TriageDashboardView
 from app.qt.triage.detail import TriageDetailView
-from app.qt.triage.model import COLUMN_WIDTHS, TriageColumn, TriageFilterModel, TriageModel
+from app.qt.triage.model import (
+    COLUMN_WIDTHS,
+    OPTIONAL_COLUMNS,
+    TriageColumn,
+    TriageFilterModel,
+    TriageModel,
+)
 
 ROW_HEIGHT = 22
 NO_PROJECT_HINT = "No project yet: add a repository (File menu), then its reports show here."
@@ -37,6 +44,7 @@ NO_MATCH_HINT = "No report matches these filters: change or clear them above."
 _VIM_KEYS = {Qt.Key.Key_J: Qt.Key.Key_Down, Qt.Key.Key_K: Qt.Key.Key_Up}
 _PRIORITY_KEYS = {Qt.Key.Key_0: "P0", Qt.Key.Key_1: "P1", Qt.Key.Key_2: "P2", Qt.Key.Key_3: "P3"}
 _PICKER_KEYS = {Qt.Key.Key_C: "category", Qt.Key.Key_O: "owner", Qt.Key.Key_D: "duplicate"}
+_CLUSTER_KEYS = {Qt.Key.Key_M: "merge", Qt.Key.Key_S: "split"}
 # The status quick filter: its label and the statuses it shows (None: every status).
 STATUS_FILTERS: tuple[tuple[str, frozenset[ReportStatus] | None], ...] = (
     ("Open", OPEN_STATUSES),
@@ -47,16 +55,22 @@ STATUS_FILTERS: tuple[tuple[str, frozenset[ReportStatus] | None], ...] = (
 
 
 class TriageTableView(QTableView):
-    """The report table; single keys triage the current report (see TriageView)."""
+    """The report table; single keys triage the current report (see TriageView).
+
+    Field keys (0-3, c, o) stay on the report so that several fields can be set; Space
+    accepts it and moves on. Keys that close it (x, d, m) move on at once.
+    """
 
     priority_pressed = Signal(str)
     picker_pressed = Signal(str)
     wontfix_pressed = Signal()
     open_pressed = Signal()
     accept_pressed = Signal()
+    next_pressed = Signal()
+    cluster_pressed = Signal(str)  # "merge" or "split"
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
-        """j/k move; 0-3 priority; c, o, d pickers; x won't fix; a accepts; Enter opens."""
+        """j/k move; 0-3 priority; c, o, d pickers; x won't fix; Space next; m/s clusters."""
         key = Qt.Key(event.key())
         mods = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
         shift = mods & Qt.KeyboardModifier.ShiftModifier
@@ -72,6 +86,10 @@ class TriageTableView(QTableView):
             self.wontfix_pressed.emit()
         elif key == Qt.Key.Key_A and not shift:
             self.accept_pressed.emit()
+        elif key == Qt.Key.Key_Space and not shift:
+            self.next_pressed.emit()
+        elif key in _CLUSTER_KEYS and not shift:
+            self.cluster_pressed.emit(_CLUSTER_KEYS[key])
         elif key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
             self.open_pressed.emit()
         else:
@@ -92,12 +110,13 @@ class TriageView(QWidget):
         self.table = TriageTableView()
         self.detail = TriageDetailView()
         self.dashboard = TriageDashboardView()
+        self.clusters = TriageClustersView()
+        self.side = QTabWidget()
         self.projects = QComboBox()
         self.filter = QLineEdit()
         self.status_filter = QComboBox()
         self.priority_filter = QComboBox()
         self.refresh = QCheckBox("Refresh every 60 s")
-        self.dashboard_button = QToolButton()
         self.status_line = QLabel()
         self._build_table()
         self._build_bar()
@@ -144,10 +163,6 @@ class TriageView(QWidget):
         self.priority_filter.addItems(["Any priority", *PRIORITIES, "No priority"])
         self.priority_filter.currentIndexChanged.connect(self._on_priority_filter_changed)
         self.refresh.toggled.connect(self.refresh_toggled)
-        self.dashboard_button.setText("Dashboard")
-        self.dashboard_button.setCheckable(True)
-        self.dashboard_button.setChecked(True)
-        self.dashboard_button.toggled.connect(self.dashboard.setVisible)
 
     def _build_layout(self) -> None:
         bar = QHBoxLayout()
@@ -157,14 +172,13 @@ class TriageView(QWidget):
         bar.addWidget(self.filter, 1)
         for widget in (self.status_filter, self.priority_filter, self.refresh):
             bar.addWidget(widget)
-        bar.addWidget(self.dashboard_button)
-        side = QSplitter(Qt.Orientation.Vertical)
-        side.addWidget(self.detail)
-        side.addWidget(self.dashboard)
-        side.setSizes([480, 300])
+        self.side.setDocumentMode(True)
+        self.side.addTab(self.detail, "Report")
+        self.side.addTab(self.clusters, "Clusters")
+        self.side.addTab(self.dashboard, "Dashboard")
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(self.table)
-        self.splitter.addWidget(side)
+        self.splitter.addWidget(self.side)
         self.splitter.setStretchFactor(0, 1)
         self.splitter.setSizes([980, 400])
         box = QVBoxLayout(self)
@@ -194,6 +208,12 @@ class TriageView(QWidget):
         for widget in (self.project_label, self.projects):
             widget.setVisible(len(names) > 1)
         self._show_hint()
+
+    def fit_columns(self) -> None:
+        """Hide the optional columns no report fills, so that the title takes their width."""
+        empty = self.model.empty_columns()
+        for column in OPTIONAL_COLUMNS:
+            self.table.setColumnHidden(column, column in empty)
 
     def project(self) -> str | None:
         """Return the project shown."""

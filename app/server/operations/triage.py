@@ -7,6 +7,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
+from app.core.clusters import Cluster
 from app.core.suggestion import KEY_VARIABLES, Suggestion, SuggestRun, unset_fields
 from app.core.task import Task
 from app.core.triage import (
@@ -31,6 +32,17 @@ from app.services.orchard import Orchard, UserError
 # The services load the import stack (httpx) on first use, so they are imported where used.
 
 
+def _told[T](orchard: Orchard, changed: T) -> T:
+    """Tell the windows that reports changed (a Report, a list of them, or a project's name)."""
+    items: list[Any] = changed if isinstance(changed, list) else [changed]
+    projects: set[str] = {p for p in items if isinstance(p, str)}
+    projects |= {r.project for r in items if isinstance(r, Report)}
+    projects |= {r[0].project for r in items if isinstance(r, tuple) and r}
+    for project in projects:
+        orchard.supervisor.announce_reports(project)
+    return changed
+
+
 @operation("triage.reports")
 async def reports(orchard: Orchard, params: Params) -> list[Report]:
     """Return a project's reports by id; only those in the named statuses if asked."""
@@ -50,7 +62,7 @@ async def set_reports(orchard: Orchard, params: Params) -> list[Report]:
     from app.services.triage import set_reports
 
     ids, changes = _ids(params), _changes(params)
-    return await asyncio.to_thread(lambda: set_reports(orchard, ids, **changes))
+    return _told(orchard, await asyncio.to_thread(lambda: set_reports(orchard, ids, **changes)))
 
 
 @operation("triage.capture")
@@ -60,7 +72,8 @@ async def capture(orchard: Orchard, params: Params) -> Report:
 
     project, title = text(params, "project"), text(params, "title")
     body, reporter = text(params, "body", ""), text(params, "reporter", "")
-    return await asyncio.to_thread(capture_report, orchard, project, title, body, reporter)
+    found = await asyncio.to_thread(capture_report, orchard, project, title, body, reporter)
+    return _told(orchard, found)
 
 
 @operation("triage.paste")
@@ -69,7 +82,9 @@ async def paste(orchard: Orchard, params: Params) -> ImportResult:
     from app.services.triage import paste_reports
 
     project, pasted = text(params, "project"), text(params, "text")
-    return await asyncio.to_thread(paste_reports, orchard, project, pasted)
+    result = await asyncio.to_thread(paste_reports, orchard, project, pasted)
+    _told(orchard, project)
+    return result
 
 
 @operation("triage.import_file")
@@ -77,7 +92,11 @@ async def import_file(orchard: Orchard, params: Params) -> ImportResult:
     """Take in the reports of a .csv or .json file the asker picked (an absolute path)."""
     from app.services.triage import import_file
 
-    return await import_file(orchard, text(params, "project"), text(params, "path"))
+    project = text(params, "project")
+    result = await import_file(orchard, project, text(params, "path"))
+    if result.added or result.updated:
+        _told(orchard, project)
+    return result
 
 
 @operation("triage.import_github")
@@ -85,14 +104,18 @@ async def import_github(orchard: Orchard, params: Params) -> ImportResult:
     """Take in a GitHub repository's open issues, or what changed since the last import."""
     from app.services.triage import import_github
 
-    return await import_github(
+    project = text(params, "project")
+    result = await import_github(
         orchard,
-        text(params, "project"),
+        project,
         text(params, "repo"),
         api_url=optional_text(params, "api_url"),
         on_progress=lambda line: report({"say": str(line)}),  # pages read, rate-limit pauses
         env=_github_env(params),
     )
+    if result.added or result.updated:
+        _told(orchard, project)
+    return result
 
 
 @operation("triage.export_csv")
@@ -123,13 +146,14 @@ async def dispatch(orchard: Orchard, params: Params) -> list[tuple[Report, list[
     """Send each report to agents: one task (or best-of-N group) per report."""
     from app.services.triage import dispatch_reports
 
-    return await dispatch_reports(
+    sent = await dispatch_reports(
         orchard,
         _ids(params),
         agent=optional_text(params, "agent"),
         attempts=number(params, "attempts", 1),
         template=optional_text(params, "template"),
     )
+    return _told(orchard, sent)
 
 
 @operation("triage.apply_suggestions")
@@ -152,6 +176,8 @@ def _apply(
         if report is not None and fields:
             changes[report.id] = triage_changes(report, fields, now)
     orchard.store.update_reports(changes)
+    if changes:
+        orchard.supervisor.announce_reports(project)
     return {rid: [k for k in TRIAGE_FIELDS if k in c] for rid, c in changes.items()}
 
 
@@ -256,3 +282,62 @@ def _suggestions(params: Params) -> list[Suggestion]:
     if not isinstance(found, list) or not all(isinstance(s, Suggestion) for s in found):
         raise UserError("the request needs 'suggestions' as a list of suggestions")
     return found
+
+
+# duplicates and clusters
+
+
+@operation("triage.similar")
+async def similar(orchard: Orchard, params: Params) -> list[tuple[Report, float]]:
+    """Return the reports of a project most like one report, best first (never itself)."""
+    from app.services.triage import similar_reports
+
+    project, report_id, k = text(params, "project"), _id(params), number(params, "k", 5)
+    return await asyncio.to_thread(similar_reports, orchard, project, report_id, k)
+
+
+@operation("triage.clusters")
+async def clusters(orchard: Orchard, params: Params) -> list[Cluster]:
+    """Return a project's duplicate clusters, surest first."""
+    from app.services.triage import project_clusters
+
+    project, min_score = text(params, "project"), _score(params, "min_score")
+    return await asyncio.to_thread(project_clusters, orchard, project, min_score)
+
+
+@operation("triage.split")
+async def split(orchard: Orchard, params: Params) -> list[Report]:
+    """Take a report out of its duplicate cluster for good (it is no duplicate of them)."""
+    from app.services.triage import split_report
+
+    project, report_id = text(params, "project"), _id(params)
+    return _told(orchard, await asyncio.to_thread(split_report, orchard, project, report_id))
+
+
+@operation("triage.merge")
+async def merge(orchard: Orchard, params: Params) -> list[Report]:
+    """Mark reports duplicates of an original (by default their cluster's); nothing is closed."""
+    from app.services.triage import merge_reports
+
+    project, ids = text(params, "project"), _ids(params)
+    original = params.get("original")
+    if original is not None and (isinstance(original, bool) or not isinstance(original, int)):
+        raise UserError("the request needs 'original' as a report id")
+    changed = await asyncio.to_thread(merge_reports, orchard, project, ids, original)
+    return _told(orchard, changed)
+
+
+def _id(params: Params) -> int | str:
+    value = params.get("report")
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise UserError("the request needs 'report' as a report id")
+    return value
+
+
+def _score(params: Params, name: str) -> float | None:
+    value = params.get(name)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise UserError(f"the request needs '{name}' as a number")
+    return float(value)

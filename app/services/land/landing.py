@@ -101,6 +101,8 @@ def _mark_reports_fixed(orchard: Orchard, task: Task) -> list[str]:
         fixed = mark_fixed_by_task(orchard, task)
     except UserError as exc:
         return [f"could not mark its bug reports fixed: {exc}"]
+    if fixed:
+        orchard.supervisor.announce_reports(task.project)
     return [f"report #{r.id} marked fixed" for r in fixed]
 
 

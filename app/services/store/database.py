@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 
     from app.services.store.tables import CommentRow, ProjectRow, ReportRow
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 
 # Each entry takes a database from the version before it to its key. Tables that are new in a
 # version need no statement here: create_all makes them.
@@ -58,6 +58,7 @@ _MIGRATIONS: dict[int, tuple[str, ...]] = {
         "ALTER TABLE tasks ADD COLUMN budget_minutes FLOAT",
         "ALTER TABLE tasks ADD COLUMN spent_seconds FLOAT NOT NULL DEFAULT 0",
     ),
+    9: (),  # duplicate clusters: report_splits is a new table
 }
 
 
@@ -110,6 +111,7 @@ _TABLES = frozenset(
         "comments",
         "reports",
         "report_tasks",
+        "report_splits",
         "triage_sources",
         "train_cars",
         "trains",
@@ -693,6 +695,28 @@ class Store:
         from app.services.store.tables import ReportRow
 
         return self._reports_where(select(ReportRow).where(ReportRow.duplicate_of == report_id))
+
+    def split_reports(self, project: str, pairs: Iterable[tuple[int, int]]) -> None:
+        """Remember that these pairs of reports are not duplicates of each other."""
+        from sqlmodel import Session
+
+        from app.services.store.tables import ReportSplitRow
+
+        with Session(self._engine) as s:
+            for a, b in {(min(p), max(p)) for p in pairs if p[0] != p[1]}:
+                if s.get(ReportSplitRow, (a, b)) is None:
+                    s.add(ReportSplitRow(report_id=a, other_id=b, project=project))
+            s.commit()
+
+    def report_splits(self, project: str) -> set[tuple[int, int]]:
+        """Return the pairs (smaller id first) said not to be duplicates in `project`."""
+        from sqlmodel import Session, select
+
+        from app.services.store.tables import ReportSplitRow
+
+        query = select(ReportSplitRow).where(ReportSplitRow.project == project)
+        with Session(self._engine) as s:
+            return {(r.report_id, r.other_id) for r in s.exec(query)}
 
     def triage_source(self, key: str) -> dict[str, Any]:
         """Return what an import remembered under `key` ({} if nothing)."""

@@ -116,6 +116,16 @@ class TriageSourceRow(SQLModel, table=True):
     updated_at: float = 0.0
 
 
+class ReportSplitRow(SQLModel, table=True):
+    """Two reports a person said are not duplicates: clusters never join them again."""
+
+    __tablename__ = "report_splits"
+    report_id: int = Field(primary_key=True)  # the smaller id of the pair
+    other_id: int = Field(primary_key=True)
+    project: str = Field(index=True)
+    created_at: float = Field(default_factory=time.time)
+
+
 class TrainCarRow(SQLModel, table=True):
     """A task on a land train (see app/core/train.py's Car)."""
 

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from app.services.tasks.supervisor import Listener as Listener
     from app.services.tasks.supervisor import Message as Message
     from app.services.tasks.supervisor import QueueHeld as QueueHeld
+    from app.services.tasks.supervisor import ReportsChanged as ReportsChanged
     from app.services.tasks.supervisor import Supervisor as Supervisor
     from app.services.tasks.supervisor import SupervisorLock as SupervisorLock
     from app.services.tasks.supervisor import TaskOutput as TaskOutput
@@ -52,6 +53,7 @@ else:
                 "Listener",
                 "Message",
                 "QueueHeld",
+                "ReportsChanged",
                 "Supervisor",
                 "SupervisorLock",
                 "TaskOutput",

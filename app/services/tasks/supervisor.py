@@ -27,6 +27,7 @@ from app.core.messages import AlreadySupervised as AlreadySupervised
 from app.core.messages import Listener as Listener
 from app.core.messages import Message as Message
 from app.core.messages import QueueHeld as QueueHeld
+from app.core.messages import ReportsChanged as ReportsChanged
 from app.core.messages import TaskOutput as TaskOutput
 from app.core.messages import TaskRawOutput as TaskRawOutput
 from app.core.messages import TaskUpdated as TaskUpdated
@@ -179,6 +180,10 @@ class Supervisor:
     def announce(self, task: Task) -> None:
         """Tell every listener that `task` changed outside a run (a land, a discard)."""
         self._publish(TaskUpdated(task))
+
+    def announce_reports(self, project: str) -> None:
+        """Tell every listener that `project`'s bug reports changed."""
+        self._publish(ReportsChanged(project))
 
     def _publish(self, message: Message) -> None:
         for listener in list(self._listeners):

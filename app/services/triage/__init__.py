@@ -6,6 +6,10 @@ from app.exports import lazy_exports
 
 if TYPE_CHECKING:
     from app.services.triage import reports as reports
+    from app.services.triage.clusters import merge_reports as merge_reports
+    from app.services.triage.clusters import project_clusters as project_clusters
+    from app.services.triage.clusters import similar_reports as similar_reports
+    from app.services.triage.clusters import split_report as split_report
     from app.services.triage.export import export_github as export_github
     from app.services.triage.importer import ImportResult as ImportResult
     from app.services.triage.importer import import_file as import_file
@@ -23,6 +27,7 @@ else:
         __name__,
         modules=("reports",),
         names={
+            "clusters": ("merge_reports", "project_clusters", "similar_reports", "split_report"),
             "export": ("export_github",),
             "importer": ("ImportResult", "import_file", "import_github"),
             "reports": (

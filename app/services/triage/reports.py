@@ -215,7 +215,22 @@ def prompt_for(orchard: Orchard, report: Report, template: str | None = None) ->
         cut = report.body[:MAX_PROMPT_BODY]
         note = f"\n\n(cut here: the whole report, {len(report.body):,} characters, is #{report.id})"
         report = dataclasses.replace(report, body=cut + note)
-    return fill_template(template, report)
+    return fill_template(template, report, _duplicate_details(orchard, report))
+
+
+def _duplicate_details(orchard: Orchard, original: Report) -> str:
+    """Return what the original's duplicates add: their titles and bodies, for the prompt."""
+    parts = []
+    for dup in orchard.store.duplicates_of(original.id):
+        body = dup.body.strip()[:4000]
+        parts.append(f"- #{dup.id} {dup.title}" + (f"\n{_indent(body)}" if body else ""))
+    if not parts:
+        return ""
+    return "Duplicates of this report add these details:\n\n" + "\n".join(parts)
+
+
+def _indent(text: str) -> str:
+    return "\n".join("  " + line for line in text.splitlines())
 
 
 async def dispatch_reports(
@@ -252,6 +267,9 @@ def _dispatchable(
     if not 1 <= attempts <= MAX_ATTEMPTS:
         raise UserError(f"attempts must be between 1 and {MAX_ATTEMPTS}")
     reports = _reports(orchard, ids)
+    chosen = {r.id for r in reports}
+    # A cluster goes as one task for its original: duplicates sent with it ride in its prompt.
+    reports = [r for r in reports if r.duplicate_of is None or r.duplicate_of not in chosen]
     for report in reports:
         if report.status is ReportStatus.DUPLICATE:
             raise UserError(
