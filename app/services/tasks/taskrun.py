@@ -165,7 +165,7 @@ class TaskRun:
         out, err = (self._sink(self._raw_sink(parser)) for _ in range(2))
         self.held.hold()
         child = await self._start(spec, out, err)
-        self.agent = child
+        self._adopt(child)
         # Recorded before any output is handled: a supervisor killed now leaves a findable group.
         self.store.update(self.task.id, pgid=child.pgid, proc_start=child.start_time)
         self.held.release()
@@ -208,7 +208,7 @@ class TaskRun:
             self._sink(self._stdout_sink(parser)),
             self._sink(self._raw_sink(errors)),
         )
-        self.agent = agent
+        self._adopt(agent)
         # The follow-up is spent only once the agent has it; a turn that fails before
         # this point keeps it, so a retry sends the follow-up and not the original prompt.
         self._set_state(
@@ -231,6 +231,14 @@ class TaskRun:
             why = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
             raise RunFailure(f"could not start {spec.argv[0]}: {why}") from None
 
+    def _adopt(self, agent: RunningAgent) -> None:
+        """Make `agent` the one a stop reaches; stop it now if a stop came while it started."""
+        self.agent = agent
+        # A stop that came while the start was awaited found no agent to reach (a start on
+        # a cluster node takes a round trip or more): it is carried out here.
+        if self.stop_requested:
+            self._stopper = asyncio.get_running_loop().create_task(agent.stop())
+
     async def _reattach(self) -> Task:
         parser = parser_for(self.profile.output)
         errors = TextParser(stream="stderr")
@@ -241,7 +249,7 @@ class TaskRun:
                 "Orchard stopped while this task ran on the cluster, and its turn is gone "
                 "there; the last fetched result is kept"
             )
-        self.agent = agent
+        self._adopt(agent)
         self._status(f"Orchard followed this task again on node {self.workspace.node}")
         code, timed_out = await self._follow(agent, parser, errors)
         return await self._conclude(code, timed_out)
@@ -385,7 +393,7 @@ class TaskRun:
         try:
             sha = await self.workspace.commit(message)
         except (git.GitError, OSError, WorkspaceFailure) as exc:
-            self._note(make_event(EventKind.ERROR, f"Orchard could not commit: {exc}"))
+            self._result_missing(f"Orchard could not commit: {exc}")
             return
         if sha:
             self._note(
@@ -394,7 +402,14 @@ class TaskRun:
         try:
             await self.workspace.fetch(self._status)
         except WorkspaceFailure as exc:
-            self._note(make_event(EventKind.ERROR, f"Orchard could not fetch the result: {exc}"))
+            self._result_missing(f"Orchard could not fetch the result: {exc}")
+
+    def _result_missing(self, why: str) -> None:
+        """Say why the turn's result is not in its branch; on a node, the turn has failed."""
+        self._note(make_event(EventKind.ERROR, why))
+        # A local worktree still holds the agent's work; a node's checkout is not here.
+        if self.workspace.remote and self.summary.fatal is None:
+            self.summary.fatal = why
 
     def _finish(self, state: TaskState, code: int | None, error: str | None) -> Task:
         error = self.masked.masker.mask(error) if error else error
