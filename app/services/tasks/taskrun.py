@@ -43,6 +43,10 @@ OnTask = Callable[[Task], None]
 STATS_INTERVAL = 3.0
 MCP_CONFIG = "orchard-mcp.json"  # in the task's state folder, never in its worktree
 MCP_MODULE = "app.services.inbox.mcpserver"
+NO_ASKING_ON_NODES = (
+    "Claude Code on a Ray node cannot ask a person yet: a tool call outside its profile's "
+    "tools and the project's allowed commands is denied (allow it in the project's list)"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,7 +193,10 @@ class TaskRun:
             arg_room(env),
         )
         if self.profile.asks == "claude" and self.asking is not None:
-            argv = await self._through_orchard(argv, env)
+            if self.workspace.remote:
+                argv = self._unasked(argv)
+            else:
+                argv = await self._through_orchard(argv, env)
         if not self.workspace.remote and shutil.which(argv[0], path=env.get("PATH")) is None:
             hint = f"; {self.profile.install_hint}" if self.profile.install_hint else ""
             raise RunFailure(
@@ -267,6 +274,13 @@ class TaskRun:
         self.masked.flush()
         self._events(parser.close() + errors.close())
         return code, timed_out
+
+    def _unasked(self, argv: list[str]) -> list[str]:
+        """Have Claude Code on a cluster node use the project's list alone: it cannot ask."""
+        # Orchard's permission tool reaches the inbox through a socket on this machine.
+        assert self.asking is not None
+        self._status(NO_ASKING_ON_NODES)
+        return claudeasks.allowed_argv(argv, self.asking.allowed())
 
     async def _through_orchard(self, argv: list[str], env: dict[str, str]) -> list[str]:
         """Have Claude Code ask Orchard's permission tool, its config in the task's state."""
