@@ -138,7 +138,12 @@ def permission_argv(argv: list[str], mcp_config: str, allowed: Iterable[str]) ->
     at = argv.index("-p") + 1 if "-p" in argv else min(1, len(argv))
     extra = ["--mcp-config", mcp_config, "--strict-mcp-config"]
     extra += ["--permission-prompt-tool", PERMISSION_TOOL]
-    out = [*argv[:at], *extra, *argv[at:]]
+    return allowed_argv([*argv[:at], *extra, *argv[at:]], allowed)
+
+
+def allowed_argv(argv: list[str], allowed: Iterable[str]) -> list[str]:
+    """Return Claude Code's argv with the project's allowed commands joining --allowedTools."""
+    out = list(argv)
     tools = allowed_tools(allowed)
     if tools and "--allowedTools" in out:
         i = out.index("--allowedTools") + 1

@@ -12,6 +12,7 @@ from typing import Any
 
 from app.core.task import Task
 
+NODE_CHARS = 12  # of a Ray node id (56 hex digits): as the log's notes print it
 _SHOW_SKIPPED = ("prompt", "pgid", "proc_start", "stop_requested", "short_id")
 
 
@@ -38,10 +39,16 @@ def elapsed(task: Task, now: float | None = None) -> str:
 def list_line(task: Task, now: float | None = None) -> str:
     """Return the task's row in `orchard task list`."""
     stats = f"+{task.insertions} -{task.deletions}"
+    where = f"  ({place(task)})" if task.node else ""
     return (
         f"{task.short_id}  {task.state.value:<11} {task.agent:<8} {task.project:<14} "
-        f"{elapsed(task, now):>7} {stats:>11}  {task.title}"
+        f"{elapsed(task, now):>7} {stats:>11}  {task.title}{where}"
     )
+
+
+def place(task: Task) -> str:
+    """Say where the task's last turn ran: 'on node 1a2b3c4d5e6f', or 'here'."""
+    return f"on node {task.node[:NODE_CHARS]}" if task.node else "here"
 
 
 def show_text(task: Task) -> str:

@@ -25,7 +25,14 @@ from app.services.inbox import Asker, Door, Inbox, Rules
 from app.services.remote import executor_for
 from app.services.repo import BlobReaders, ScratchPool, git
 from app.services.store import Store, StoreCorrupt, StoreError, move_aside
-from app.services.tasks import Asking, Executor, Supervisor, SupervisorLock, check_launch
+from app.services.tasks import (
+    Asking,
+    Executor,
+    ExecutorUnavailable,
+    Supervisor,
+    SupervisorLock,
+    check_launch,
+)
 
 MAX_ATTEMPTS = 10
 RESUME_PROMPT = (
@@ -272,7 +279,12 @@ class Orchard:
         self.store.update(task.id, stop_requested=True)
         await _kill_recorded(task, grace)
         if self.lock.held_by_other():
+            # A turn on a cluster has no process group here: its supervisor sees the request.
             return await self._await_end(task.id, grace * 2)
+        try:
+            await self.supervisor.executor.stop_unfollowed(task, grace)
+        except ExecutorUnavailable as exc:
+            raise UserError(f"task {task.short_id} runs on a Ray cluster: {exc}") from None
         return self.store.update(
             task.id,
             state=TaskState.STOPPED,

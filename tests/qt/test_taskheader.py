@@ -36,3 +36,12 @@ def test_a_long_prompt_is_elided_with_the_whole_of_it_in_the_tooltip(qtbot: QtBo
     assert header.prompt.toolTip() == prompt[:4000]
     assert header.prompt.height() == 2 * header.prompt.fontMetrics().lineSpacing()
     header.grab()  # paints without error, the last line elided
+
+
+def test_the_facts_say_which_cluster_node_a_task_runs_on(qtbot: QtBot) -> None:
+    header = TaskHeaderView()
+    qtbot.addWidget(header)
+    header.show_task(make_task(state=TaskState.RUNNING, node="1a2b3c4d5e6f" + "7" * 44))
+    assert header.facts.text().endswith(" · on node 1a2b3c4d5e6f")
+    header.show_task(make_task(state=TaskState.RUNNING))
+    assert "node" not in header.facts.text()

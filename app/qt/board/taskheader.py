@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 from app.core.inbox import Ask, wants
 from app.core.states import ACTIVE_STATES, ENDED_STATES, LANDABLE_STATES, TaskState, state_label
 from app.core.task import Task
+from app.core.tasktext import place
 from app.qt.board.elidedlabel import ElidedLabel
 from app.qt.icons import state_icon
 from app.qt.tokens import margins, spacing, state_colour
@@ -161,9 +162,10 @@ class TaskHeaderView(QWidget):
         self._show_state()
         self.prompt.setText(task.prompt)
         demo = " (demo agent)" if task.agent == "demo" else ""
+        where = f" · {place(task)}" if task.node else ""  # a Ray node; nothing when here
         self.facts.setText(
             f"{task.agent}{demo} · {task.project} · {task.branch} · from "
-            f"{task.base_ref} @ {task.base_commit[:10]}"
+            f"{task.base_ref} @ {task.base_commit[:10]}{where}"
         )
         self._error_text = task.error or ""
         if not self._pending_id:

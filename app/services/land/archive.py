@@ -145,7 +145,7 @@ async def remove_checkout(orchard: Orchard, task: Task, archived: str) -> None:
 async def remove_checkout_at(repo: str, task: Task, head: str) -> None:
     """Remove the task's registered worktree, and its branch if it still points at `head`."""
     wanted = os.path.realpath(task.worktree)
-    async with git._worktree_lock(repo):
+    async with git.worktree_lock(repo):
         known = {os.path.realpath(w.get("worktree", "")) for w in await worktrees(repo)}
         if wanted in known:
             await git.git(

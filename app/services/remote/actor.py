@@ -91,7 +91,7 @@ class TaskActor:
         with self.cond:
             self.turn += 1
             self.streams, self.code, self.agent_pid = (bytearray(), bytearray()), None, None
-        pidfile = self.root / f"{self.task_id}.{self.turn}.pid"
+        pidfile = self._pidfile(self.turn)
         pidfile.unlink(missing_ok=True)
         wrapper = [sys.executable, "-m", "app.services.remote.reaper", str(pidfile), "--"]
         self.proc = subprocess.Popen(
@@ -143,8 +143,14 @@ class TaskActor:
 
     def stop(self, grace: float) -> None:
         """SIGTERM the agent's whole group, then SIGKILL what is left after `grace`."""
+        if self.proc is None or self.code is not None:
+            return
         pid = self.agent_pid
-        if pid is None or self.code is not None:
+        if pid is None:  # the wrapper had not said its agent's pid in time: it may have now
+            pid = self.agent_pid = self._read_pid(self._pidfile(self.turn), self.proc, 0.0)
+        if pid is None:  # not started: the wrapper ends, its watcher takes the group with it
+            with contextlib.suppress(ProcessLookupError):
+                self.proc.kill()
             return
         signal_group(pid, signal.SIGTERM)
         deadline = time.monotonic() + grace
@@ -246,12 +252,19 @@ class TaskActor:
         except OSError:
             pass  # the agent ended without reading all of it
 
-    def _read_pid(self, pidfile: Path, proc: subprocess.Popen[bytes]) -> int | None:
-        deadline = time.monotonic() + PID_WAIT_SECONDS
-        while time.monotonic() < deadline and proc.poll() is None:
+    def _pidfile(self, turn: int) -> Path:
+        return self.root / f"{self.task_id}.{turn}.pid"
+
+    def _read_pid(
+        self, pidfile: Path, proc: subprocess.Popen[bytes], wait: float = PID_WAIT_SECONDS
+    ) -> int | None:
+        deadline = time.monotonic() + wait
+        while proc.poll() is None:
             try:
                 return int(pidfile.read_text())
             except (OSError, ValueError):
+                if time.monotonic() >= deadline:
+                    return None
                 time.sleep(0.01)
         return None
 

@@ -33,28 +33,38 @@ async def take_result(repo: str, task: Task, bundle: bytes) -> str:
     """Fetch a result bundle into the task's branch and worktree here; return its commit.
 
     The worktree is made on the first fetch: until then the task has none on this machine.
+    It all takes turns with other worktree changes in `repo`: a fetch into a branch reads
+    every worktree, and one half-made by another task's fetch fails it.
     """
     ref = f"refs/orchard/fetched/{task.id}"
-    with tempfile.TemporaryDirectory(prefix="orchard-bundle-") as folder:
-        path = Path(folder) / "result.bundle"
-        path.write_bytes(bundle)
-        await git.git(
-            repo,
-            "fetch",
-            "--quiet",
-            "--no-write-fetch-head",
-            str(path),
-            f"+refs/heads/{task.branch}:{ref}",
-        )
-    try:
-        sha = (await git.git(repo, "rev-parse", ref)).text.strip()
-        if Path(task.worktree).exists():
-            await git.git(task.worktree, "merge", "--quiet", "--ff-only", sha)
-        elif await git.branch_exists(repo, task.branch):
-            await git.git(repo, "branch", "--quiet", "--force", task.branch, sha)
-            await git.git(repo, "worktree", "add", "--quiet", task.worktree, task.branch)
-        else:
-            await git.add_worktree(repo, task.worktree, task.branch, sha)
-    finally:
-        await git.git(repo, "update-ref", "-d", ref, check=False)
+    async with git.worktree_lock(repo):
+        with tempfile.TemporaryDirectory(prefix="orchard-bundle-") as folder:
+            path = Path(folder) / "result.bundle"
+            path.write_bytes(bundle)
+            await git.git(
+                repo,
+                "fetch",
+                "--quiet",
+                "--no-write-fetch-head",
+                str(path),
+                f"+refs/heads/{task.branch}:{ref}",
+            )
+        try:
+            sha = (await git.git(repo, "rev-parse", ref)).text.strip()
+            await _check_out(repo, task, sha)
+        finally:
+            await git.git(repo, "update-ref", "-d", ref, check=False)
     return sha
+
+
+async def _check_out(repo: str, task: Task, sha: str) -> None:
+    """Move the task's branch (and worktree, made if missing) to `sha`; under the lock."""
+    if Path(task.worktree).exists():
+        await git.git(task.worktree, "merge", "--quiet", "--ff-only", sha)
+        return
+    Path(task.worktree).parent.mkdir(parents=True, exist_ok=True)
+    if await git.branch_exists(repo, task.branch):
+        await git.git(repo, "branch", "--quiet", "--force", task.branch, sha)
+        await git.git(repo, "worktree", "add", "--quiet", task.worktree, task.branch)
+    else:
+        await git.git(repo, "worktree", "add", "--quiet", "-b", task.branch, task.worktree, sha)

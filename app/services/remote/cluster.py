@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import os
 import re
 import socket
 import threading
@@ -31,6 +32,9 @@ def connect(address: str, namespace: str) -> None:
             "the Ray executor needs Ray on this machine: install orchard[ray] "
             "(pip install 'orchard[ray]')"
         )
+    # Read when Ray is first imported. Run under `uv run`, Ray would otherwise start the
+    # cluster's workers through `uv run`, uploading the current folder as their working folder.
+    os.environ.setdefault("RAY_ENABLE_UV_RUN_RUNTIME_ENV", "0")
     import ray
 
     _probe(address)

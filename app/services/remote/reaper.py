@@ -30,14 +30,19 @@ def main(argv: list[str]) -> int:
         print("usage: reaper PIDFILE -- ARGV...", file=sys.stderr)
         return 2
     pidfile, command = argv[0], argv[2:]
-    worker = os.getppid()
+    # The watcher comes first and the agent tells it its pid before it runs anything: a
+    # wrapper killed at any moment (its worker gone with a lost node) leaves no agent unwatched.
+    told, tell = os.pipe()
+    _fork_watcher(os.getppid(), os.getpid(), told, tell)
+    os.close(told)
     try:
-        agent = subprocess.Popen(command, start_new_session=True)
+        agent = subprocess.Popen(command, start_new_session=True, preexec_fn=lambda: _say_pid(tell))
     except OSError as exc:
         print(f"could not start {command[0]}: {exc.strerror or exc}", file=sys.stderr)
         return 127
+    finally:
+        os.close(tell)
     _write_pid(pidfile, agent.pid)
-    _fork_watcher(worker, os.getpid(), agent.pid)
     for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(sig, lambda s, _f: signal_group(agent.pid, s))
     code = agent.wait()
@@ -55,19 +60,32 @@ def _write_pid(path: str, pid: int) -> None:
     os.replace(part, path)
 
 
-def _fork_watcher(worker: int, wrapper: int, group: int) -> None:
-    """Start a process, in its own session, that kills `group` once `wrapper` is gone.
+def _say_pid(fd: int) -> None:
+    """Tell the watcher the agent's pid (and group): run in the agent before it execs."""
+    os.write(fd, str(os.getpid()).encode())
 
+
+def _fork_watcher(worker: int, wrapper: int, told: int, tell: int) -> None:
+    """Start a process, in its own session, that kills the agent's group once `wrapper` is gone.
+
+    The agent's pid comes through `told`; none (the pipe closed first) means no agent ran.
     The wrapper counts as gone when it died (the watcher is handed to another parent) or
     when its own parent, the worker, did (the wrapper is handed to another parent).
     """
     if os.fork() != 0:
         return
     try:
+        os.close(tell)
         os.setsid()
         null = os.open(os.devnull, os.O_RDWR)
         for fd in (0, 1, 2):  # the actor reads the pipes until every holder closes them
             os.dup2(null, fd)
+        said = b""
+        while chunk := os.read(told, 32):
+            said += chunk
+        if not said:
+            return
+        group = int(said)
         while group_alive(group):
             if os.getppid() != wrapper or _parent_of(wrapper) != worker:
                 signal_group(group, signal.SIGKILL)

@@ -54,6 +54,22 @@ class RayExecutor:
         """Say whether a turn left running by a dead Orchard may still run on its node."""
         return task.node is not None and task.state is TaskState.RUNNING
 
+    async def stop_unfollowed(self, task: Task, grace: float) -> bool:
+        """Stop a turn no Orchard process follows, through its actor; False if it has none."""
+        import ray
+
+        if task.node is None:
+            return False
+        await self.connect()
+        actor = self.find(task.id)
+        if actor is None:
+            return False
+        try:
+            await actor.stop.remote(grace)
+        except ray.exceptions.RayError:
+            return False  # the actor is gone, and its agent with it
+        return True
+
     def actor_name(self, task_id: str) -> str:
         """Return the name of the task's actor in this home's namespace."""
         return f"task-{task_id}"

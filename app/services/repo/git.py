@@ -6,6 +6,7 @@ import asyncio
 import os
 import shutil
 import tempfile
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -107,25 +108,31 @@ async def branch_exists(repo: str, branch: str) -> bool:
 
 
 # Concurrent `git worktree add` in one repository races: one git reads
-# .git/worktrees/<x>/commondir while another is still writing it, and a prune
-# can delete a sibling's half-made worktree. Worktree changes take turns.
-_WORKTREE_LOCKS: dict[str, asyncio.Lock] = {}
+# .git/worktrees/<x>/commondir while another is still writing it (so does any git that
+# looks at every worktree, e.g. a fetch into a branch), and a prune can delete a sibling's
+# half-made worktree. Worktree changes take turns. One set of locks per event loop: a lock
+# waited on under one loop cannot be waited on under another (tests run many loops).
+_WORKTREE_LOCKS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, asyncio.Lock]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
-def _worktree_lock(repo: str) -> asyncio.Lock:
-    return _WORKTREE_LOCKS.setdefault(os.path.realpath(repo), asyncio.Lock())
+def worktree_lock(repo: str) -> asyncio.Lock:
+    """Return the lock under which changes to `repo`'s worktrees take turns."""
+    locks = _WORKTREE_LOCKS.setdefault(asyncio.get_running_loop(), {})
+    return locks.setdefault(os.path.realpath(repo), asyncio.Lock())
 
 
 async def add_worktree(repo: str, path: str, branch: str, commit: str) -> None:
     """Create `branch` at `commit` checked out in a new worktree at `path`."""
     Path(path).parent.mkdir(parents=True, exist_ok=True)
-    async with _worktree_lock(repo):
+    async with worktree_lock(repo):
         await git(repo, "worktree", "add", "--quiet", "-b", branch, path, commit)
 
 
 async def remove_worktree(repo: str, path: str, branch: str | None = None) -> None:
     """Undo a worktree Orchard just made (and its branch), leaving nothing behind."""
-    async with _worktree_lock(repo):
+    async with worktree_lock(repo):
         await git(repo, "worktree", "remove", "--force", path, check=False)
         if Path(path).exists():
             shutil.rmtree(path, ignore_errors=True)

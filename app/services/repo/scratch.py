@@ -83,7 +83,7 @@ class ScratchPool:
         self._checkouts.append(made)
         try:
             # git.py serializes worktree changes per repository; take the same turn.
-            async with git._worktree_lock(repo):
+            async with git.worktree_lock(repo):
                 await git.git(
                     repo, *NO_HOOKS, "worktree", "add", "--quiet", "--detach", made.path, commit
                 )

@@ -84,7 +84,7 @@ async def scratch_worktree(root: Path, repo: str, commit: str) -> AsyncIterator[
     path = root / f"scratch-{uuid.uuid4().hex[:10]}"
     root.mkdir(parents=True, exist_ok=True)
     # git.py serializes worktree changes per repository; take the same turn.
-    async with git._worktree_lock(repo):
+    async with git.worktree_lock(repo):
         await git.git(
             repo, "-c", "core.hooksPath=/dev/null", "worktree", "add", "--quiet", "--detach",
             str(path), commit,

@@ -91,6 +91,8 @@ class Executor(Protocol):
 
     def reattachable(self, task: Task) -> bool: ...
 
+    async def stop_unfollowed(self, task: Task, grace: float) -> bool: ...
+
 
 class LocalExecutor:
     """Runs agents as local child processes, each in its own process group."""
@@ -114,6 +116,10 @@ class LocalExecutor:
 
     def reattachable(self, task: Task) -> bool:
         """A local agent left by a dead Orchard cannot be followed again."""
+        return False
+
+    async def stop_unfollowed(self, task: Task, grace: float) -> bool:
+        """Nothing to reach: a local agent is stopped through its recorded process group."""
         return False
 
 

@@ -152,6 +152,7 @@ class Supervisor:
         self._runs: dict[str, TaskRun] = {}
         self._stats_pacer = Pacer(STATS_PER_SECOND)  # running tasks' changed-line counts
         self._jobs: set[asyncio.Task[Task]] = set()  # strong refs: never collected mid-run
+        self._stops: set[asyncio.Task[bool]] = set()  # stops asked for by other processes
         self._listeners: list[Listener] = []
         self._wake = asyncio.Event()
         self._loop: asyncio.AbstractEventLoop | None = None  # the loop run() runs on
@@ -203,6 +204,7 @@ class Supervisor:
             while True:
                 if not self._stopping:  # settings may change while we run
                     self._fill(max(1, parallel or self.parallel_override or self.settings.parallel))
+                self._honour_stop_requests()
                 if (
                     until_idle
                     and not self._runs
@@ -442,6 +444,15 @@ class Supervisor:
             run.asking.ended()  # its requests are refused at once, before the agent is gone
         await run.stop()
         return True
+
+    def _honour_stop_requests(self) -> None:
+        """Stop turns on a cluster that another process asked to stop: it has no group to kill."""
+        for run in list(self._runs.values()):
+            remote = run.workspace.remote and not run.stop_requested
+            if remote and self.store.task(run.task.id).stop_requested:
+                stopping = asyncio.create_task(self.stop_task(run.task.id))
+                self._stops.add(stopping)
+                stopping.add_done_callback(self._stops.discard)
 
     def hold_queue(self, reason: str) -> None:
         """Start no more queued tasks while running ones go on; `reason` says why."""

@@ -53,6 +53,10 @@ STATS_INTERVAL = 3.0
 PAUSE_GRACE = 5.0  # an agent paused at its budget has this long to end its step
 MCP_CONFIG = "orchard-mcp.json"  # in the task's state folder, never in its worktree
 MCP_MODULE = "app.services.inbox.mcpserver"
+NO_ASKING_ON_NODES = (
+    "Claude Code on a Ray node cannot ask a person yet: a tool call outside its profile's "
+    "tools and the project's allowed commands is denied (allow it in the project's list)"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,7 +185,7 @@ class TaskRun:
         out, err = (self._sink(self._raw_sink(parser)) for _ in range(2))
         self.held.hold()
         child = await self._start(spec, out, err)
-        self.agent = child
+        self._adopt(child)
         # Recorded before any output is handled: a supervisor killed now leaves a findable group.
         self.store.update(self.task.id, pgid=child.pgid, proc_start=child.start_time)
         self.held.release()
@@ -205,7 +209,10 @@ class TaskRun:
             arg_room(env),
         )
         if self.profile.asks == "claude" and self.asking is not None:
-            argv = await self._through_orchard(argv, env)
+            if self.workspace.remote:
+                argv = self._unasked(argv)
+            else:
+                argv = await self._through_orchard(argv, env)
         if not self.workspace.remote and shutil.which(argv[0], path=env.get("PATH")) is None:
             hint = f"; {self.profile.install_hint}" if self.profile.install_hint else ""
             raise RunFailure(
@@ -237,7 +244,7 @@ class TaskRun:
             self._sink(self._stdout_sink(parser)),
             self._sink(self._raw_sink(errors)),
         )
-        self.agent = agent
+        self._adopt(agent)
         # The follow-up is spent only once the agent has it; a turn that fails before
         # this point keeps it, so a retry sends the follow-up and not the original prompt.
         self._set_state(
@@ -260,6 +267,14 @@ class TaskRun:
             why = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
             raise RunFailure(f"could not start {spec.argv[0]}: {why}") from None
 
+    def _adopt(self, agent: RunningAgent) -> None:
+        """Make `agent` the one a stop reaches; stop it now if a stop came while it started."""
+        self.agent = agent
+        # A stop that came while the start was awaited found no agent to reach (a start on
+        # a cluster node takes a round trip or more): it is carried out here.
+        if self.stop_requested:
+            self._stopper = asyncio.get_running_loop().create_task(agent.stop())
+
     async def _reattach(self) -> Task:
         parser = parser_for(self.profile.output)
         errors = TextParser(stream="stderr")
@@ -270,7 +285,7 @@ class TaskRun:
                 "Orchard stopped while this task ran on the cluster, and its turn is gone "
                 "there; the last fetched result is kept"
             )
-        self.agent = agent
+        self._adopt(agent)
         self._status(f"Orchard followed this task again on node {self.workspace.node}")
         code, timed_out = await self._follow(agent, parser, errors)
         return await self._conclude(code, timed_out)
@@ -300,6 +315,13 @@ class TaskRun:
         self.masked.flush()
         self._events(parser.close() + errors.close())
         return code, timed_out
+
+    def _unasked(self, argv: list[str]) -> list[str]:
+        """Have Claude Code on a cluster node use the project's list alone: it cannot ask."""
+        # Orchard's permission tool reaches the inbox through a socket on this machine.
+        assert self.asking is not None
+        self._status(NO_ASKING_ON_NODES)
+        return claudeasks.allowed_argv(argv, self.asking.allowed())
 
     async def _through_orchard(self, argv: list[str], env: dict[str, str]) -> list[str]:
         """Have Claude Code ask Orchard's permission tool, its config in the task's state."""
@@ -448,7 +470,7 @@ class TaskRun:
         try:
             sha = await self.workspace.commit(message)
         except (git.GitError, OSError, WorkspaceFailure) as exc:
-            self._note(make_event(EventKind.ERROR, f"Orchard could not commit: {exc}"))
+            self._result_missing(f"Orchard could not commit: {exc}")
             return
         if sha:
             self._note(
@@ -457,7 +479,14 @@ class TaskRun:
         try:
             await self.workspace.fetch(self._status)
         except WorkspaceFailure as exc:
-            self._note(make_event(EventKind.ERROR, f"Orchard could not fetch the result: {exc}"))
+            self._result_missing(f"Orchard could not fetch the result: {exc}")
+
+    def _result_missing(self, why: str) -> None:
+        """Say why the turn's result is not in its branch; on a node, the turn has failed."""
+        self._note(make_event(EventKind.ERROR, why))
+        # A local worktree still holds the agent's work; a node's checkout is not here.
+        if self.workspace.remote and self.summary.fatal is None:
+            self.summary.fatal = why
 
     def _finish(self, state: TaskState, code: int | None, error: str | None) -> Task:
         error = self.masked.masker.mask(error) if error else error

@@ -25,6 +25,9 @@ from app.services.config import ExecutorSettings, Home, load_settings
 from app.services.orchard import Orchard
 from app.services.remote import namespace_for
 
+# Read when Ray is imported: under `uv run pytest` Ray would otherwise start every worker
+# through `uv run` with this checkout uploaded as its working folder (seconds per worker).
+os.environ["RAY_ENABLE_UV_RUN_RUNTIME_ENV"] = "0"
 ray = pytest.importorskip("ray")  # in the dev group: CI has it
 
 pytestmark = pytest.mark.ray
@@ -48,7 +51,6 @@ def ray_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RayCluster
     # too deep, so Ray's own files go to a short folder of this session, removed after it.
     short = Path(tempfile.mkdtemp(prefix="oray-", dir="/tmp"))
     os.environ["RAY_TMPDIR"] = str(short)
-    os.environ["RAY_ENABLE_UV_RUN_RUNTIME_ENV"] = "0"  # workers use this venv as it is
     cluster = Cluster(
         initialize_head=True,
         head_node_args={"num_cpus": 1, "resources": {"head": 100, "agent_slot": 5}},

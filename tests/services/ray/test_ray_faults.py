@@ -45,7 +45,14 @@ def test_a_lost_node_interrupts_its_task_keeping_the_last_fetched_result_and_a_r
         orchard.requeue(first, "followed up", next_prompt="echo lost > lost.txt; sleep 300")
         running = asyncio.create_task(orchard.supervisor.run())
         checkout = node_checkout(ray_cluster, task)
-        await wait_for(lambda: (checkout / "lost.txt").exists())
+        # Lost once Orchard has seen the agent start: a start lost on its way back keeps the
+        # follow-up for the retry (by design), which would then run `sleep 300` again.
+        await wait_for(
+            lambda: (
+                (checkout / "lost.txt").exists()
+                and orchard.task(task.id).state is TaskState.RUNNING
+            )
+        )
         agents = agent_pids_in(checkout)
         cluster.remove_node(doomed)
         await asyncio.wait_for(running, 60)
