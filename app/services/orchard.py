@@ -74,7 +74,7 @@ class Orchard:
         self.on_train: Callable[[], None] | None = None
         # Needs you: every agent's request waits here, the project's list answering first.
         self.rules = Rules(home.root, self._test_command)
-        self.inbox = Inbox(self.rules.policy, self.rules.remember)
+        self.inbox = Inbox(self.rules.policy, self.rules.remember, numbers=home.root / "asks.json")
         self._askers: dict[str, Asker] = {}
         self.door = Door(self.inbox, self._askers.get, home.root)
         self._tests: dict[str, tuple[float, str | None]] = {}

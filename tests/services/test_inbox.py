@@ -233,3 +233,15 @@ def test_an_unreadable_list_answers_nothing_warns_once_and_is_never_overwritten(
         rules.remember("web", "make build")
     assert (tmp_path / "inbox.toml").read_text() == garbage
     assert unreadable(tmp_path) is not None and unreadable(tmp_path / "nowhere") is None
+
+
+def test_an_ask_id_is_never_given_twice_across_processes(tmp_path: Path) -> None:
+    """A restarted supervisor numbers on: a late answer for an old ask cannot hit a new one."""
+    numbers = tmp_path / "asks.json"
+    first = Inbox(numbers=numbers)
+    assert [first.new_id("t1"), first.new_id("t1"), first.new_id("t2")] == ["t1-1", "t1-2", "t2-1"]
+    again = Inbox(numbers=numbers)  # the next process of the same home
+    assert again.new_id("t1") == "t1-3"
+    assert again.new_id("t2") == "t2-2"
+    numbers.write_text("not json")  # a damaged file: numbering goes on from what it holds
+    assert Inbox(numbers=numbers).new_id("t3") == "t3-1"

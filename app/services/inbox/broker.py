@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 
 from app.core.inbox import (
     Answer,
@@ -27,6 +28,7 @@ from app.core.inbox import (
     matches,
     remembered_pattern,
 )
+from app.services.config import write_atomically
 
 Asker = Callable[[Ask], Awaitable[Answer]]
 PolicyOf = Callable[[str], Policy]  # the project's list, by project name
@@ -46,6 +48,7 @@ class _Waiting:
 class _TaskAsks:
     project: str = ""
     count: int = 0
+    counted: bool = False  # count has taken in what an earlier process of the home numbered
     allowed: set[str] = field(default_factory=set)  # "allow for this task" patterns
     ended: bool = False
 
@@ -58,6 +61,7 @@ class Inbox:
         policy_of: PolicyOf | None = None,
         remember: Remember | None = None,
         clock: Callable[[], float] = time.time,
+        numbers: Path | None = None,
     ) -> None:
         self._policy_of = policy_of or (lambda _project: Policy())
         self._remember = remember
@@ -66,14 +70,40 @@ class Inbox:
         self._tasks: dict[str, _TaskAsks] = {}
         self._answered: set[str] = set()
         self._listeners: list[Callable[[], None]] = []
+        # The last ask number of each task, kept across restarts: an id is never given twice,
+        # so a late `orchard answer` for an ask of an earlier process cannot hit a new one.
+        self._numbers = numbers
 
     # asking
 
     def new_id(self, task_id: str) -> str:
         """Return the next id of `task_id`'s asks: "<task id>-<n>"."""
         state = self._tasks.setdefault(task_id, _TaskAsks())
+        if not state.counted:
+            state.counted = True
+            state.count = max(state.count, self._saved_numbers().get(task_id, 0))
         state.count += 1
+        self._save_number(task_id, state.count)
         return f"{task_id}-{state.count}"
+
+    def _saved_numbers(self) -> dict[str, int]:
+        if self._numbers is None:
+            return {}
+        try:
+            saved = json.loads(self._numbers.read_text())
+        except (OSError, ValueError):
+            return {}
+        return {k: v for k, v in saved.items() if type(v) is int} if type(saved) is dict else {}
+
+    def _save_number(self, task_id: str, number: int) -> None:
+        if self._numbers is None:
+            return
+        saved = self._saved_numbers()
+        saved[task_id] = max(number, saved.get(task_id, 0))
+        try:
+            write_atomically(self._numbers, json.dumps(saved).encode())
+        except OSError as exc:  # ids still differ within this process
+            log.warning("could not keep the inbox's numbering in %s: %s", self._numbers, exc)
 
     async def ask(self, ask: Ask) -> Answer:
         """Answer from the policy at once where it can; else wait for a person."""
