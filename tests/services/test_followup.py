@@ -328,7 +328,7 @@ def test_resume_settings_survive_a_settings_file_round_trip(tmp_path: Path) -> N
     codex = default_profiles()["codex"]
     edited = AgentProfile(
         "codex",
-        ("codex", "exec", "-m", "o3", "-"),
+        ("codex", "app-server", "-c", 'model="o3"'),
         codex.output,
         prompt_via="stdin",
         resume_argv=codex.resume_argv,
