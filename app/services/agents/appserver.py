@@ -15,6 +15,7 @@ from typing import Any
 
 from app.core.events import Event, EventKind, make_event
 from app.services.agents.base import JsonLinesParser, as_int, text_of
+from app.services.agents.codex import command_event
 
 _K = EventKind
 Message = dict[str, Any]
@@ -154,17 +155,7 @@ def _item(item: dict[str, Any], phase: str) -> list[Event] | None:
 
 def _command(item: dict[str, Any], status: str) -> Event:
     output, command, code = item.get("aggregatedOutput"), item.get("command"), item.get("exitCode")
-    event: Event = {
-        "kind": "command",
-        "status": status,
-        "item_id": item.get("id"),
-        "command": command if type(command) is str else text_of(command),
-    }
-    if output:
-        event["text"] = output if type(output) is str else text_of(output)
-    if code is not None:
-        event["exit_code"] = as_int(code)
-    return event
+    return command_event(item.get("id"), command, output, code, status)
 
 
 def _file(change: dict[str, Any], status: str, item_id: str | None) -> Event:

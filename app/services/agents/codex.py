@@ -89,10 +89,15 @@ def _command(item: dict[str, Any], status: str) -> Event:
         item.get("command"),
         item.get("exit_code"),
     )
+    return command_event(item.get("id"), command, output, code, status)
+
+
+def command_event(item_id: Any, command: Any, output: Any, code: Any, status: str) -> Event:
+    """Return a command's normalized event (Codex's exec items and app-server items alike)."""
     event = {
         "kind": "command",
         "status": status,
-        "item_id": item.get("id"),
+        "item_id": item_id,
         "command": command if type(command) is str else text_of(command),
     }
     if output:
