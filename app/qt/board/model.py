@@ -257,10 +257,12 @@ class BoardModel(QAbstractItemModel):
         """Return the tasks whose agents wait on a person."""
         return self._asking
 
+    def _waits(self, task: Task) -> bool:
+        """Say whether `task`'s running agent waits on a person's answer."""
+        return task.id in self._asking and task.state in ACTIVE_STATES
+
     def _group_of(self, task: Task) -> BoardGroup:
-        if task.id in self._asking and task.state in ACTIVE_STATES:
-            return BoardGroup.NEEDS_YOU
-        return group_of(task)
+        return BoardGroup.NEEDS_YOU if self._waits(task) else group_of(task)
 
     def remove_task(self, task_id: str) -> bool:
         """Remove a task; return False when it is not on the board."""
@@ -656,8 +658,7 @@ class BoardModel(QAbstractItemModel):
             return text
         if role == _DECORATION and column == BoardColumn.TITLE:
             # cached: the same QIcon for every row in a state; a waiting agent's is Needs you's
-            waits = task.id in self._asking and task.state in ACTIVE_STATES
-            return state_icon(TaskState.NEEDS_INPUT if waits else task.state)
+            return state_icon(TaskState.NEEDS_INPUT if self._waits(task) else task.state)
         if role in _SORT_KEY_OF_ROLE:
             # The proxy always sorts ascending so that sections keep their order, and a
             # group's attempts their launch order.
@@ -673,8 +674,12 @@ class BoardModel(QAbstractItemModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             if column == BoardColumn.EVENT:
                 return event_text(task, 2000)
-            near = budget_warning(task, self._budget, self._clock())
-            if column == BoardColumn.USAGE and near is not None:
+            near = (
+                budget_warning(task, self._budget, self._clock())
+                if column == BoardColumn.USAGE
+                else None
+            )
+            if near is not None:
                 return f"Budget: {near.text()}; at the cap the task pauses and asks you"
             mark = self._marks.get(task.id, ("", ""))[1]
             title = f"{task.title} (attempt #{number})" if number else task.title
